@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Set up and run ORB Workbook with nothing but Python 3.11+.
+
+    python3 dev.py demo   # set up, make a demo workspace, build packets, serve the workbook
+    python3 dev.py test   # set up (with test tools and Chromium) and run every test
+
+The set-up is a virtual environment in .venv, made once and refreshed when
+pyproject.toml changes. Everything after set-up is the `orb` command.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+
+
+def say(msg: str) -> None:
+    print(f"==> {msg}", flush=True)
+
+
+def run(*cmd, **kw) -> None:
+    result = subprocess.run([str(c) for c in cmd], cwd=ROOT, **kw)
+    if result.returncode:
+        sys.exit(result.returncode)
+
+
+def setup(extras: str) -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"ORB Workbook needs Python 3.11 or newer (this is {sys.version.split()[0]}).")
+    stamp = VENV / f".installed-{extras or 'base'}"
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == want and PY.exists():
+        return
+    if not PY.exists():
+        say("Creating a virtual environment in .venv")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    say("Installing ORB Workbook and its libraries (a few minutes the first time)")
+    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--upgrade", "pip")
+    target = f".[{extras}]" if extras else "."
+    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", target)
+    stamp.write_text(want)
+
+
+def ensure_system_packages() -> None:
+    """Browser tests need Debian's Chromium; PDF checks need poppler's pdftotext."""
+    missing = [pkg for exe, pkg in [("chromium", "chromium"), ("pdftotext", "poppler-utils")]
+               if shutil.which(exe) is None]
+    if not missing:
+        return
+    apt = shutil.which("apt-get")
+    if apt is None or (hasattr(os, "geteuid") and os.geteuid() != 0):
+        sys.exit(f"Please install these system packages first: {' '.join(missing)} "
+                 f"(e.g. sudo apt-get install {' '.join(missing)}).")
+    say(f"Installing {' '.join(missing)} from Debian's packages")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run(apt, "update", "-qq", env=env)
+    run(apt, "install", "-y", "-qq", "--no-install-recommends", *missing, env=env)
+
+
+def demo(args: list[str]) -> None:
+    setup("")
+    orb = BIN / "orb"
+    workspace = ROOT / "workspace"
+    if not (workspace / "orb.sqlite").exists():
+        run(orb, "demo", "--workspace", workspace)
+    else:
+        say(f"Using the existing workspace {workspace} (delete it for a fresh demo)")
+    run(orb, "packets", "--all", "--workspace", workspace, "--out", ROOT / "packets")
+    say(f"Packets written to {ROOT / 'packets'} (open index.html)")
+    if "--no-serve" not in args:
+        run(orb, "serve", "--workspace", workspace)
+
+
+def test(args: list[str]) -> None:
+    setup("test")
+    ensure_system_packages()
+    env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
+    run(PY, "-m", "pytest", "--nbval-lax", "tests", "notebooks", *args, env=env)
+
+
+if __name__ == "__main__":
+    commands = {"demo": demo, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        sys.exit(__doc__)
+    commands[sys.argv[1]](sys.argv[2:])

@@ -1,0 +1,283 @@
+"""The ``orb`` command: used by people, scripts and the packet runner.
+
+Every subcommand takes ``--workspace DIR`` (or ``$ORB_WORKSPACE``). Exit codes:
+0 ok, 1 some packets failed, 2 a user error (one line on stderr), 130 stopped.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+from .exceptions import OrbError, WorkspaceError
+
+
+def _store(args, create=False):
+    from .store import Store
+
+    return Store.open(args.workspace, create=create)
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+
+
+# ----------------------------------------------------------------- commands
+def cmd_init(args) -> int:
+    store = _store(args, create=True)
+    print(f"Workspace ready: {store.folder or store.url}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import make_demo
+    from .paths import DB_FILE, workspace_dir
+
+    folder = workspace_dir(args.workspace)
+    if (folder / DB_FILE).exists() and not os.environ.get("ORB_DATABASE_URL"):
+        if not args.force:
+            raise WorkspaceError(f"{folder} already holds a workspace; use --force to replace it with a fresh demo "
+                                 f"or --workspace to choose another folder")
+        (folder / DB_FILE).unlink()
+        for extra in ("-wal", "-shm"):
+            Path(str(folder / DB_FILE) + extra).unlink(missing_ok=True)
+    store = _store(args, create=True)
+    names = make_demo(store, counties=args.counties, seed=args.seed)
+    print(f"Demo workspace with {len(names)} fictional counties (synthetic answers, seed {args.seed}): {folder}")
+    return 0
+
+
+def cmd_frameworks(args) -> int:
+    from .content import list_frameworks, load_framework
+
+    if args.items:
+        fw = load_framework(args.items, args.language)
+        if args.json:
+            _print_json([i.model_dump() for i in fw.items])
+        else:
+            for i in fw.items:
+                print(f"{i.id:5} {'(reversed) ' if i.reverse else ''}{i.text}")
+        return 0
+    packs = list_frameworks()
+    if args.json:
+        _print_json(packs)
+    else:
+        for p in packs:
+            print(f"{p['id']:10} {p['title']}  ({p['elements']} elements, {p['items']} items; "
+                  f"languages: {', '.join(p['languages'])})")
+    return 0
+
+
+def cmd_counties(args) -> int:
+    for c in _store(args).counties():
+        print(c.name)
+    return 0
+
+
+def cmd_instrument(args) -> int:
+    from .instrument import export_printable, export_text, tailor
+
+    store = _store(args, create=args.action == "create")
+    if args.action == "create":
+        if not args.framework:
+            raise OrbError("say which framework to tailor from: --framework cpm-orb (see 'orb frameworks')")
+        inst = tailor(args.framework, county=args.county, elements=args.elements, items=args.items,
+                      points=args.scale, roles=args.roles, min_group=args.min_group, language=args.language)
+        iid, version = store.save_instrument(inst)
+        if args.json:
+            _print_json({**inst.to_json(), "version": version})
+        else:
+            print(f"Saved the assessment for {inst.county}: {len(inst.items)} statements in "
+                  f"{len(inst.elements)} sections, {inst.scale.points}-point scale (version {version}, id {iid}).")
+        return 0
+    inst = store.current_instrument(store.county(args.county).name)
+    if args.action == "show":
+        if args.json:
+            _print_json(inst.to_json())
+        else:
+            print(export_text(inst), end="")
+        return 0
+    # export
+    from .exports import write_atomic
+    from .paths import slugify
+
+    out = Path(args.out or ".")
+    stem = slugify(inst.county)
+    text = write_atomic(out / f"{stem}-survey.txt", export_text(inst))
+    page = write_atomic(out / f"{stem}-survey-printable.html", export_printable(inst))
+    print(f"Survey text to paste into your survey tool: {text}")
+    print(f"Printable survey: {page}")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from .importers import read_export
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise OrbError(f"{path}: no such file")
+    store = _store(args)
+    county = store.county(args.county).name
+    inst = store.current_instrument(county)
+    result = read_export(path, inst, format=args.format)
+    added, skipped = store.add_responses(county, args.wave, result.responses, instrument=inst,
+                                         source=f"import:{path.name}")
+    store.record_import(county, args.wave, path.name, result.sha256, added, skipped)
+    dropped = "".join(f"; dropped {n} {why}" for why, n in result.dropped.items() if n)
+    again = f"; {skipped} already imported before" if skipped else ""
+    print(f"Imported {added} responses for {county}, wave {args.wave} ({result.format}){again}{dropped}.")
+    return 0
+
+
+def cmd_score(args) -> int:
+    from .results import county_results
+
+    store = _store(args)
+    res = county_results(store, store.county(args.county).name, args.wave)
+    if args.json:
+        _print_json(res)
+        return 0
+    names = res["element_names"]
+    print(f"{res['county']} — wave {res['wave']} (scale 1–{res['points']}, groups under {res['min_group']} hidden)")
+    for e in res["elements"]:
+        label = f"{e['element']}. {names.get(e['element'], '')}"
+        if e["suppressed"]:
+            print(f"  {label:50} not enough responses to show")
+        else:
+            print(f"  {label:50} {e['mean']:.2f}  (n={e['n']}, 95% CI {e['ci_low']:.2f}–{e['ci_high']:.2f}, "
+                  f"{100 * e['pct_agree']:.0f}% agree)")
+    if res["priorities"]:
+        print("Priorities:")
+        for p in res["priorities"][:3]:
+            print(f"  {p['rank']}. {p['element']} {names.get(p['element'], '')}: {'; '.join(p['reasons'])}")
+    return 0
+
+
+def cmd_plan(args) -> int:
+    from . import workbook
+    from .content import load_framework
+    from .planning import matrix_frame, prefill
+    from .results import county_results
+
+    store = _store(args)
+    county = store.county(args.county).name
+    res = county_results(store, county, args.wave)
+    fw = load_framework(res["framework"])
+    rows = workbook.load_all(store, county, "matrix_row")
+    if not rows:
+        rows = prefill(res["priorities"], res["element_names"])
+    labels = {c.id: c.label for c in fw.planning_columns}
+    names = {e: f"{e}. {n}" for e, n in res["element_names"].items()}
+    names.update({f"component:{c.id}": c.name for c in fw.components})
+    df = matrix_frame(rows, labels=labels, target_names=names)
+    if args.out:
+        from .exports import write_table
+
+        path = write_table(df, args.out, sheet="SO WHAT matrix")
+        print(f"Planning matrix for {county}: {path}")
+    else:
+        print(df.to_string(index=False) if len(df) else "The planning matrix is empty.")
+    return 0
+
+
+# ----------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--workspace", metavar="DIR", default=None,
+                        help="workspace folder (default: $ORB_WORKSPACE or ./workspace)")
+    p = argparse.ArgumentParser(prog="orb", description="ORB Workbook: organizational readiness building.",
+                                parents=[common])
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("init", parents=[common], help="create an empty workspace")
+    s.set_defaults(func=cmd_init)
+
+    s = sub.add_parser("demo", parents=[common], help="make a demo workspace of fictional counties")
+    s.add_argument("--counties", type=int, default=6, help="how many fictional counties (default 6)")
+    s.add_argument("--seed", type=int, default=2026, help="random seed (same seed, same data)")
+    s.add_argument("--force", action="store_true", help="replace an existing workspace")
+    s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("frameworks", parents=[common], help="list the content packs")
+    s.add_argument("--items", metavar="FRAMEWORK", help="list a framework's item bank")
+    s.add_argument("--language", default=None)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_frameworks)
+
+    s = sub.add_parser("counties", parents=[common], help="list the workspace's counties, one a line")
+    s.set_defaults(func=cmd_counties)
+
+    s = sub.add_parser("instrument", parents=[common], help="create, show or export a county's assessment")
+    s.add_argument("action", choices=["create", "show", "export"])
+    s.add_argument("--county", required=True)
+    s.add_argument("--framework", help="content pack id (create)")
+    s.add_argument("--elements", help="comma-separated element ids, e.g. A,C (default: all)")
+    s.add_argument("--items", help="comma-separated bank item ids (default: all suited to the role groups)")
+    s.add_argument("--roles", help="comma-separated role group ids (default: all)")
+    s.add_argument("--scale", type=int, default=5, choices=[4, 5], help="4 or 5 points (default 5)")
+    s.add_argument("--min-group", type=int, default=5, help="smallest group shown in results (default 5)")
+    s.add_argument("--language", default=None)
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--out", metavar="DIR", help="folder for export files (default: current folder)")
+    s.set_defaults(func=cmd_instrument)
+
+    s = sub.add_parser("import", parents=[common], help="import a survey export (CSV or xlsx)")
+    s.add_argument("file")
+    s.add_argument("--county", required=True)
+    s.add_argument("--wave", required=True, help="wave label, e.g. 2026-spring")
+    s.add_argument("--format", default="auto",
+                   choices=["auto", "surveymonkey", "google", "qualtrics", "msforms", "redcap", "csv", "xlsx"])
+    s.set_defaults(func=cmd_import)
+
+    s = sub.add_parser("score", parents=[common], help="score a county's assessment")
+    s.add_argument("--county", required=True)
+    s.add_argument("--wave", default=None, help="wave label (default: the latest)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_score)
+
+    s = sub.add_parser("plan", parents=[common], help="show or export the SO WHAT? planning matrix")
+    s.add_argument("--county", required=True)
+    s.add_argument("--wave", default=None)
+    s.add_argument("--out", metavar="FILE", help="save as .xlsx or .csv")
+    s.set_defaults(func=cmd_plan)
+
+    _add_later_commands(sub, common)
+    return p
+
+
+def _add_later_commands(sub, common) -> None:
+    """Packets and serving live in their own modules; import them lazily."""
+    try:
+        from . import packets
+    except ImportError:
+        packets = None
+    if packets is not None and hasattr(packets, "add_cli"):
+        packets.add_cli(sub, common)
+    try:
+        from . import serve
+    except ImportError:
+        serve = None
+    if serve is not None and hasattr(serve, "add_cli"):
+        serve.add_cli(sub, common)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except OrbError as exc:
+        print(f"orb: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("orb: stopped.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,245 @@
+"""Content packs: the frameworks a county tailors its assessment from.
+
+A pack is a folder under ``data/`` holding ``pack.yaml``. Every piece of text in
+it is language-tagged (``{en: "...", sv: "..."}``) so a pack can be translated
+while ids stay the same; :func:`load_framework` resolves one language and
+returns plain strings.
+
+>>> fw = load_framework("cpm-orb")
+>>> [e.id for e in fw.elements]
+['A', 'B', 'C', 'D', 'E', 'F']
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .exceptions import PackError
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+PACK_FILE = "pack.yaml"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Element(_Model):
+    id: str
+    name: str
+    description: str = ""
+    reflection_prompts: list[str] = Field(default_factory=list)
+
+
+class Component(_Model):
+    id: str
+    name: str
+    elements: list[str]
+    description: str = ""
+
+
+class RoleGroup(_Model):
+    id: str
+    label: str
+    level: Literal["leadership", "supervisor", "staff", "partner"] = "staff"
+
+
+class Item(_Model):
+    id: str
+    element: str
+    text: str
+    reverse: bool = False
+    roles: list[str]
+
+
+class Scale(_Model):
+    points: Literal[4, 5]
+    labels: list[str]
+    dont_know_label: str
+
+    @model_validator(mode="after")
+    def _labels_match_points(self):
+        if len(self.labels) != self.points:
+            raise ValueError(f"a {self.points}-point scale needs {self.points} labels, got {len(self.labels)}")
+        return self
+
+
+class Field_(_Model):
+    """A labelled field of a form: planning-matrix column, plan field, profile section."""
+
+    id: str
+    label: str
+    help: str = ""
+
+
+class CompetenceLevel(_Model):
+    id: str
+    label: str
+    description: str = ""
+    target_share: float = Field(ge=0, le=1)
+
+
+class Framework(_Model):
+    id: str
+    title: str
+    description: str = ""
+    language: str
+    languages: list[str]
+    practice: str
+    elements: list[Element]
+    components: list[Component] = Field(default_factory=list)
+    role_groups: list[RoleGroup]
+    role_question: str
+    items: list[Item]
+    scales: dict[int, Scale]
+    breakout_prompts: list[str] = Field(default_factory=list)
+    breakout_note: str = ""
+    key_message_questions: list[Field_] = Field(default_factory=list)
+    planning_columns: list[Field_] = Field(default_factory=list)
+    testing_profile: list[Field_] = Field(default_factory=list)
+    buddy_questions: list[Field_] = Field(default_factory=list)
+    plan_fields: list[Field_] = Field(default_factory=list)
+    competence_levels: list[CompetenceLevel] = Field(default_factory=list)
+    followup: list[Field_] = Field(default_factory=list)
+
+    @field_validator("scales")
+    @classmethod
+    def _both_scales(cls, v):
+        missing = {4, 5} - set(v)
+        if missing:
+            raise ValueError(f"needs both a 4- and a 5-point scale; missing {sorted(missing)}")
+        return v
+
+    @model_validator(mode="after")
+    def _references(self):
+        element_ids = [e.id for e in self.elements]
+        _unique("elements", element_ids)
+        _unique("items", [i.id for i in self.items])
+        _unique("role_groups", [r.id for r in self.role_groups])
+        roles = {r.id for r in self.role_groups}
+        for n, item in enumerate(self.items):
+            if item.element not in element_ids:
+                raise ValueError(f"items.{n} ({item.id}): element '{item.element}' is not one of {element_ids}")
+            bad = set(item.roles) - roles
+            if bad:
+                raise ValueError(f"items.{n} ({item.id}): unknown role group(s) {sorted(bad)}")
+        for n, comp in enumerate(self.components):
+            bad = set(comp.elements) - set(element_ids)
+            if bad:
+                raise ValueError(f"components.{n} ({comp.id}): unknown element(s) {sorted(bad)}")
+        return self
+
+    # Lookups used throughout the package.
+    def element(self, element_id: str) -> Element:
+        for e in self.elements:
+            if e.id == element_id:
+                return e
+        raise KeyError(element_id)
+
+    def item(self, item_id: str) -> Item:
+        for i in self.items:
+            if i.id == item_id:
+                return i
+        raise KeyError(item_id)
+
+    def items_for(self, element_id: str) -> list[Item]:
+        return [i for i in self.items if i.element == element_id]
+
+
+def _unique(what: str, ids: list[str]) -> None:
+    seen = set()
+    for i in ids:
+        if i in seen:
+            raise ValueError(f"{what}: id '{i}' appears twice; ids must be unique")
+        seen.add(i)
+
+
+# Keys whose values are language-tagged text, and keys holding lists of such text.
+_TEXT_KEYS = {"title", "description", "name", "label", "text", "help", "role_question",
+              "breakout_note", "dont_know_label"}
+_TEXT_LIST_KEYS = {"labels", "reflection_prompts", "breakout_prompts"}
+
+
+def _resolve(node, language: str, path: str, file: Path):
+    """Replace every language-tagged text (``{en: "...", sv: "..."}``) by its ``language`` text."""
+    if isinstance(node, list):
+        return [_resolve(v, language, f"{path}.{n}", file) for n, v in enumerate(node)]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        sub = f"{path}.{key}" if path else str(key)
+        if key in _TEXT_KEYS:
+            out[key] = _pick(value, language, sub, file)
+        elif key in _TEXT_LIST_KEYS and isinstance(value, list):
+            out[key] = [_pick(v, language, f"{sub}.{n}", file) for n, v in enumerate(value)]
+        else:
+            out[key] = _resolve(value, language, sub, file)
+    return out
+
+
+def _pick(value, language: str, path: str, file: Path) -> str:
+    if not isinstance(value, dict):
+        raise PackError(file, path, "text must be tagged with its language, e.g. {en: \"...\"}")
+    if language not in value:
+        raise PackError(file, path, f"no '{language}' text; add it or load another language")
+    return value[language]
+
+
+def pack_dirs() -> dict[str, Path]:
+    """The content packs shipped in ``data/``, by id (the folder name)."""
+    return {p.parent.name: p.parent for p in sorted(DATA_DIR.glob(f"*/{PACK_FILE}"))}
+
+
+def list_frameworks() -> list[dict]:
+    """Id, title and languages of every shipped pack, for ``orb frameworks``."""
+    out = []
+    for pack_id in pack_dirs():
+        fw = load_framework(pack_id)
+        out.append({"id": fw.id, "title": fw.title, "languages": fw.languages,
+                    "elements": len(fw.elements), "items": len(fw.items)})
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def load_framework(pack: str | Path, language: str | None = None) -> Framework:
+    """Load and validate a content pack, with its text in ``language``.
+
+    ``pack`` is a shipped pack id (``"cpm-orb"``) or a folder holding
+    ``pack.yaml``. ``language`` defaults to the pack's own default.
+    """
+    folder = Path(pack) if Path(pack).is_dir() else pack_dirs().get(str(pack))
+    if folder is None:
+        known = ", ".join(pack_dirs()) or "none"
+        raise PackError(pack, "", f"no such content pack (shipped packs: {known})")
+    file = folder / PACK_FILE
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PackError(file, "", "file not found; a pack folder needs a pack.yaml") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "?"
+        raise PackError(file, "", f"not valid YAML at {where}: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(raw, dict):
+        raise PackError(file, "", "must be a mapping of keys to values")
+    languages = raw.get("languages") or []
+    language = language or raw.get("language") or (languages[0] if languages else None)
+    if not language:
+        raise PackError(file, "language", "say which language the pack is written in")
+    if languages and language not in languages:
+        raise PackError(file, "languages", f"this pack has no '{language}' text (it has {', '.join(languages)})")
+    data = _resolve(raw, language, "", file)
+    data["language"] = language
+    data.setdefault("id", folder.name)
+    try:
+        return Framework.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        raise PackError(file, key, msg) from None

@@ -1,0 +1,255 @@
+"""Tailored instruments: a county's own version of a framework's assessment.
+
+An instrument is chosen elements and items (possibly reworded, keeping the
+bank item's id in ``based_on``), one scale, the role groups asked about and the
+minimum group size for reporting. Its id is a hash of its content, so the same
+choices always give the same id, and any change gives a new one: waves scored
+on different versions stay tellable apart.
+
+>>> inst = tailor("cpm-orb", county="Example County", elements=["A", "C"], points=4)
+>>> sorted({i.element for i in inst.items}), inst.scale.points
+(['A', 'C'], 4)
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from collections.abc import Iterable, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .content import Framework, RoleGroup, Scale, load_framework
+from .exceptions import InstrumentError
+
+FORMAT_VERSION = 1
+DEFAULT_MIN_GROUP = 5
+
+
+class InstrumentItem(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    element: str
+    text: str
+    reverse: bool = False
+    based_on: str | None = None
+
+
+class Instrument(BaseModel):
+    """A county's assessment, exactly as respondents see it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    format_version: int = FORMAT_VERSION
+    framework: str
+    language: str
+    county: str
+    title: str
+    elements: list[str]
+    element_names: dict[str, str]
+    items: list[InstrumentItem]
+    scale: Scale
+    role_question: str
+    roles: list[RoleGroup]
+    min_group: int = Field(DEFAULT_MIN_GROUP, ge=1)
+
+    @property
+    def id(self) -> str:
+        """Content hash: the first 12 hex digits of the SHA-256 of the canonical body."""
+        return content_hash(self.model_dump(mode="json"))
+
+    def item(self, item_id: str) -> InstrumentItem:
+        for i in self.items:
+            if i.id == item_id:
+                return i
+        raise KeyError(item_id)
+
+    def role(self, role: str) -> RoleGroup:
+        """Look a role group up by id or by its label (case-insensitive)."""
+        key = role.strip().casefold()
+        for r in self.roles:
+            if r.id.casefold() == key or r.label.casefold() == key:
+                return r
+        raise KeyError(role)
+
+    def to_json(self) -> dict:
+        """The public JSON contract of ``orb instrument show --json``."""
+        return {
+            "id": self.id,
+            "county": self.county,
+            "framework": self.framework,
+            "language": self.language,
+            "title": self.title,
+            "elements": [{"id": e, "name": self.element_names[e]} for e in self.elements],
+            "items": [{"id": i.id, "element": i.element, "text": i.text, "reverse": i.reverse,
+                       "based_on": i.based_on} for i in self.items],
+            "scale": {"points": self.scale.points, "labels": list(self.scale.labels),
+                      "dont_know_label": self.scale.dont_know_label},
+            "role_question": {"text": self.role_question, "options": [r.label for r in self.roles]},
+            "min_group": self.min_group,
+        }
+
+    def items_frame(self):
+        """Items as the DataFrame scoring expects (``item``, ``element``, ``reverse``)."""
+        import pandas as pd
+
+        return pd.DataFrame([{"item": i.id, "element": i.element, "reverse": i.reverse}
+                             for i in self.items], columns=["item", "element", "reverse"])
+
+
+def content_hash(body: Mapping) -> str:
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+
+def _split(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return [str(v).strip() for v in value]
+
+
+def tailor(framework: str | Framework, county: str, elements: Iterable[str] | str | None = None,
+           items: Iterable[str] | str | None = None, points: int = 5,
+           roles: Iterable[str] | str | None = None, min_group: int = DEFAULT_MIN_GROUP,
+           rewording: Mapping[str, str] | None = None, language: str | None = None,
+           title: str | None = None) -> Instrument:
+    """Make a county's instrument from a framework's item bank.
+
+    ``elements`` defaults to all; ``items`` (bank ids) defaults to every bank
+    item of the chosen elements that suits at least one chosen role group;
+    ``rewording`` maps a bank item id to the county's own wording (the id is
+    kept and ``based_on`` links back to the bank text).
+    """
+    fw = framework if isinstance(framework, Framework) else load_framework(framework, language)
+    if not county or not county.strip():
+        raise InstrumentError("a county name is needed (--county NAME)")
+    if points not in fw.scales:
+        raise InstrumentError(f"scale must be 4 or 5 points, not {points!r}")
+    if not isinstance(min_group, int) or min_group < 1:
+        raise InstrumentError(f"minimum group size must be a whole number of at least 1, not {min_group!r}")
+    element_ids = [e.id for e in fw.elements]
+    chosen = [e.upper() for e in _split(elements)] or element_ids
+    for e in chosen:
+        if e not in element_ids:
+            raise InstrumentError(f"element '{e}' is not in {fw.id} (it has {', '.join(element_ids)})")
+    role_ids = [r.id for r in fw.role_groups]
+    chosen_roles = _split(roles) or role_ids
+    for r in chosen_roles:
+        if r not in role_ids:
+            raise InstrumentError(f"role group '{r}' is not in {fw.id} (it has {', '.join(role_ids)})")
+    picked = _split(items)
+    if picked:
+        bank = {i.id: i for i in fw.items}
+        for item_id in picked:
+            if item_id not in bank:
+                raise InstrumentError(f"item '{item_id}' is not in the {fw.id} item bank; "
+                                      f"'orb frameworks --items' lists them")
+        if not _split(elements):
+            chosen = [e for e in element_ids if any(bank[i].element == e for i in picked)]
+        bank_items = [bank[i] for i in picked]
+        outside = [i.id for i in bank_items if i.element not in chosen]
+        if outside:
+            raise InstrumentError(f"item(s) {', '.join(outside)} belong to elements not chosen "
+                                  f"({', '.join(chosen)}); add the element or drop the item")
+    else:
+        bank_items = [i for i in fw.items if i.element in chosen and set(i.roles) & set(chosen_roles)]
+    for e in chosen:
+        if not any(i.element == e for i in bank_items):
+            raise InstrumentError(f"element '{e}' has no items chosen; pick at least one or drop the element")
+    rewording = dict(rewording or {})
+    unknown = set(rewording) - {i.id for i in bank_items}
+    if unknown:
+        raise InstrumentError(f"cannot reword {', '.join(sorted(unknown))}: not among the chosen items")
+    out_items = []
+    for i in sorted(bank_items, key=lambda i: (chosen.index(i.element), i.id)):
+        text = rewording.get(i.id, "").strip()
+        out_items.append(InstrumentItem(id=i.id, element=i.element, text=text or i.text,
+                                        reverse=i.reverse, based_on=i.id if text else None))
+    return Instrument(
+        framework=fw.id, language=fw.language, county=county.strip(),
+        title=title or f"{fw.title}: {county.strip()}",
+        elements=chosen, element_names={e: fw.element(e).name for e in chosen},
+        items=out_items, scale=fw.scales[points], role_question=fw.role_question,
+        roles=[r for r in fw.role_groups if r.id in chosen_roles], min_group=min_group,
+    )
+
+
+def from_json(body: Mapping) -> Instrument:
+    """Rebuild a stored instrument, refusing formats this version cannot read."""
+    version = body.get("format_version")
+    if version is None or version < FORMAT_VERSION:
+        raise InstrumentError(f"instrument format {version} is too old for this version of ORB Workbook")
+    if version > FORMAT_VERSION:
+        raise InstrumentError(f"instrument format {version} is newer than this version of ORB Workbook "
+                              f"reads ({FORMAT_VERSION}); upgrade orb-workbook")
+    return Instrument.model_validate(dict(body))
+
+
+# ---------------------------------------------------------------- export
+
+def tagged(item: InstrumentItem) -> str:
+    """Question text with its ``[A1]`` id tag, so imports match columns exactly."""
+    return f"[{item.id}] {item.text}"
+
+
+TAG_RE = re.compile(r"\[([A-Za-z]{1,3}\d{1,3})\]")
+
+
+def export_text(inst: Instrument) -> str:
+    """Survey text to paste into SurveyMonkey, Google Forms, Qualtrics or Microsoft Forms.
+
+    Each question keeps its ``[id]`` tag: the import matches columns by it.
+    """
+    lines = [inst.title, "", "How to set this up in your survey tool:",
+             "- Make one multiple-choice question for the role group.",
+             "- Make each statement below a question (or a row of a grid/matrix) with these choices, in this order:",
+             "  " + " | ".join([*inst.scale.labels, inst.scale.dont_know_label]),
+             "- Keep the [A1]-style tag at the start of each question: the import uses it.",
+             "- Add one optional comment box per section.",
+             "- Do not collect names or email addresses: answers are anonymous.",
+             "", f"ROLE: {inst.role_question}"]
+    lines += [f"  ( ) {r.label}" for r in inst.roles]
+    for e in inst.elements:
+        lines += ["", f"SECTION {e}: {inst.element_names[e]}"]
+        lines += [tagged(i) for i in inst.items if i.element == e]
+        lines.append(f"[{e}-comments] Anything you want to add about {inst.element_names[e].lower()}? (optional)")
+    return "\n".join(lines) + "\n"
+
+
+def export_printable(inst: Instrument) -> str:
+    """A self-contained HTML page to print for people who answer on paper."""
+    esc = html.escape
+    heads = "".join(f"<th scope='col'>{esc(label)}</th>"
+                    for label in [*inst.scale.labels, inst.scale.dont_know_label])
+    n_choices = inst.scale.points + 1
+    parts = [f"<!doctype html><html lang='{esc(inst.language)}'><head><meta charset='utf-8'>",
+             f"<title>{esc(inst.title)}</title><style>{_PRINT_CSS}</style></head><body>",
+             f"<h1>{esc(inst.title)}</h1>",
+             "<p class='lead'>This survey is anonymous. Please do not write your name. "
+             "Tick one box for each statement.</p>",
+             f"<h2>{esc(inst.role_question)}</h2><ul class='roles'>",
+             *[f"<li>&#9744; {esc(r.label)}</li>" for r in inst.roles], "</ul>"]
+    for e in inst.elements:
+        parts.append(f"<h2>{esc(e)}. {esc(inst.element_names[e])}</h2>")
+        parts.append(f"<table><thead><tr><th scope='col'>Statement</th>{heads}</tr></thead><tbody>")
+        for i in (i for i in inst.items if i.element == e):
+            boxes = "<td class='box'>&#9744;</td>" * n_choices
+            parts.append(f"<tr><th scope='row'><span class='tag'>{esc(i.id)}</span> {esc(i.text)}</th>{boxes}</tr>")
+        parts.append("</tbody></table><p class='comment'>Comments (optional):</p><div class='lines'></div>")
+    parts.append(f"<footer>Survey version {esc(inst.id)}</footer></body></html>")
+    return "".join(parts)
+
+
+_PRINT_CSS = """
+body{font-family:"DejaVu Sans",Arial,sans-serif;font-size:11pt;color:#1d2733;margin:2em}
+h1{font-size:18pt;color:#17456b} h2{font-size:13pt;color:#17456b;margin-top:1.4em}
+table{border-collapse:collapse;width:100%;page-break-inside:auto} tr{page-break-inside:avoid}
+th,td{border:1px solid #9aa8b6;padding:4px 6px;font-size:9.5pt;vertical-align:top}
+thead th{background:#e8eef4;font-weight:600} th[scope=row]{text-align:left;font-weight:400;width:45%}
+td.box{text-align:center;font-size:14pt} .tag{color:#5a6b7b;font-size:8pt}
+.roles{list-style:none;padding:0;columns:2} .lines{border-bottom:1px solid #9aa8b6;height:3.2em}
+footer{margin-top:2em;font-size:8pt;color:#5a6b7b}
+@page{size:letter;margin:1.5cm}
+"""

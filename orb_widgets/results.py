@@ -1,0 +1,85 @@
+"""A county's results: the store's answers run through scoring.
+
+This is the one place that joins the two layers, so the command line, the
+dashboard and the packets all show the same numbers.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from . import scoring
+from .content import load_framework
+from .exceptions import OrbError
+from .instrument import Instrument
+
+
+def answers_on_scale(store, county: str, inst: Instrument) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The county's answers on the current instrument's scale, and the items frame.
+
+    Items are the union over every version the county used (ids are kept when
+    wording changes), so earlier waves keep their questions. Answers given on a
+    4-point version are put linearly on a 5-point one (or back) so waves compare.
+    """
+    answers = store.answers_frame(county)
+    items = inst.items_frame()
+    versions = {v["id"] for v in store.instrument_versions(county)} - {inst.id}
+    extra, points_of = [], {inst.id: inst.scale.points}
+    for vid in sorted(versions):
+        old = store.instrument(vid)
+        points_of[vid] = old.scale.points
+        extra += [{"item": i.id, "element": i.element, "reverse": i.reverse}
+                  for i in old.items if i.id not in set(items["item"])]
+    if extra:
+        items = pd.concat([items, pd.DataFrame(extra).drop_duplicates("item")], ignore_index=True)
+    points = inst.scale.points
+    if not answers.empty:
+        src = answers["instrument_id"].map(points_of).fillna(points)
+        differs = src != points
+        if differs.any():
+            answers.loc[differs, "value"] = 1 + (answers.loc[differs, "value"] - 1) * (points - 1) / (
+                src[differs] - 1)
+    return answers, items
+
+
+def county_results(store, county: str, wave: str | None = None) -> dict:
+    """Scores for one county and wave (default: the latest), JSON-ready.
+
+    The dict is the ``orb score --json`` contract plus ``county``,
+    ``instrument``, ``framework`` and ``waves``.
+    """
+    c = store.county(county)
+    inst = store.current_instrument(c.name)
+    waves = store.waves(c.name)
+    if wave is not None and str(wave) not in waves:
+        shown = ", ".join(waves) if waves else "none yet"
+        raise OrbError(f"county '{c.name}' has no wave '{wave}' (waves: {shown})")
+    answers, items = answers_on_scale(store, c.name, inst)
+    fw = load_framework(inst.framework, inst.language)
+    role_levels = {r.id: r.level for r in fw.role_groups}
+    components = [{"id": comp.id, "name": comp.name, "elements": [e for e in comp.elements if e in inst.elements]}
+                  for comp in fw.components]
+    components = [comp for comp in components if comp["elements"]]
+    out = scoring.score(answers, items, inst.scale.points, inst.min_group, role_levels, components,
+                        waves, wave=None if wave is None else str(wave))
+    out.update({
+        "county": c.name,
+        "instrument": inst.id,
+        "framework": inst.framework,
+        "waves": waves,
+        "min_group": inst.min_group,
+        "points": inst.scale.points,
+        "element_names": dict(inst.element_names),
+        "role_labels": {r.id: r.label for r in inst.roles},
+    })
+    return out
+
+
+def shareable_comments(store, county: str, results: dict) -> list[dict]:
+    """Comments to show for the scored wave, without role groups (they could identify).
+
+    Nothing is shown when the wave itself is below the minimum group size.
+    """
+    if results.get("suppressed") or not results.get("wave"):
+        return []
+    return [{"element": c["element"], "text": c["text"]}
+            for c in store.comments(county, results["wave"])]

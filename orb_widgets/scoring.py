@@ -1,0 +1,933 @@
+"""Scoring the readiness assessment: answers in, tables out.
+
+Everything here is pure pandas: no widgets, no files, no database. The store
+hands over one long table of answers and the instrument's items; the functions
+below turn them into the element, role-group, wave, gap, change, component and
+priority tables a county packet shows, and :func:`score` bundles them into one
+JSON-ready dict.
+
+Input shapes
+------------
+``answers``
+    One row per (respondent, item) shown: ``respondent``, ``wave``, ``role``
+    (a role-group id), ``item``, ``value`` (float, NaN when skipped or
+    don't-know) and ``dont_know`` (True when the person chose "Don't know / not
+    applicable"). A respondent is a (wave, respondent) pair. Rows for items
+    that are not in ``items`` are ignored.
+``items``
+    The instrument: ``item``, ``element``, ``reverse``.
+``points``
+    Scale points (4 or 5); answers are integers 1..points.
+
+Scoring rules
+-------------
+1. **Reverse-scored items** are flipped: ``points + 1 - x`` (5 → 1 on a
+   5-point scale, 4 → 1 on a 4-point scale).
+2. **Don't know is missing, never zero.** A don't-know row's value is ignored
+   even if an import filled one in.
+3. **A respondent's element score** is the mean of their answered items in
+   that element, but only when they answered at least half of the element's
+   items in the instrument (``answered * 2 >= items``: 2 of 4, 2 of 3, 3 of 5);
+   otherwise they have no score for that element.
+4. **Element score**: the mean of respondents' element scores, with ``n``
+   (respondents who have a score), ``sd`` (ddof=1) and a 95% interval
+   ``mean ± t(0.975, n-1) · sd / √n`` (no interval when n < 2).
+5. **pct_agree**: the share of answered item responses, after flipping, in the
+   top two scale points (4–5 on a 5-point scale, 3–4 on a 4-point scale).
+   Don't-know and skipped items are left out of the denominator.
+6. **pct_dont_know**: the share of the element's *shown* item rows that were
+   answered "don't know", where shown = answered or don't know. Plain skips
+   are left out: a skip says nothing about whether the person knows (it is
+   often a page never reached), while a don't-know is an answer that points to
+   a gap in information.
+7. **Cronbach's alpha** per element on complete cases (respondents who
+   answered every item of the element), ddof=1:
+   ``k/(k-1) · (1 - Σ item variances / variance of the total)``. Missing when
+   the element has fewer than 2 items or fewer than 3 complete cases; in the
+   element table also when there are fewer than ``min_group`` complete cases.
+8. **rwg(J)** (James, Demaree & Wolf, 1984) per element: s̄² is the mean of the
+   item variances (ddof=1, each item over the respondents who answered it, J =
+   items with at least two answers), σ²E = (A² − 1)/12 with A = points, and
+   ``rwg(J) = J(1 - s̄²/σ²E) / (J(1 - s̄²/σ²E) + s̄²/σ²E)``. When s̄² ≥ σ²E
+   (no more agreement than random answering) it is truncated to 0, so rwg(J)
+   is always in [0, 1]. Missing with fewer than 2 respondents.
+9. **Suppression** (privacy; holds in every table). A row computed from fewer
+   than ``min_group`` respondents is suppressed: ``suppressed`` is True and all
+   its numbers are hidden, ``n`` included, because a count of 2 is itself
+   identifying. In a breakdown of an element (by role group or by wave), when
+   exactly one group is suppressed the next smallest group is suppressed too
+   (complementary suppression), so the hidden group cannot be worked out by
+   subtracting the shown groups from the total; ties for next smallest are
+   broken by group order (role-group order, or chronological wave order), and
+   a breakdown of two groups with one small is hidden entirely. The counts of
+   complementary-suppressed groups are hidden as well, since the small group's
+   count would otherwise follow from the total. Groups with no scored
+   respondent are not listed at all.
+10. **Leadership–staff gap**: mean of respondents whose role group has level
+    "leadership" minus the mean of those with level "staff". Hidden when either
+    side has fewer than ``min_group`` respondents, or when a role group on
+    either side is hidden in the role breakdown (the gap plus the other side's
+    mean would give it back).
+11. **Change** since the previous wave (in the given chronological order) that
+    has data for the element; hidden when either wave's row is hidden in the
+    wave breakdown; missing when there is no earlier wave.
+12. **Components**: a respondent's component score is the mean of the element
+    scores they have among the component's elements; summarised and suppressed
+    like elements.
+13. **Priorities**: for each reportable element,
+    ``priority = ((points - mean) + |gap| + max(0, -change)) / (points - 1)``,
+    i.e. how far below the top of the scale, how wide the leadership–staff
+    gap, and how far it fell since the last wave, each in units of the scale
+    range so 4- and 5-point instruments rank alike. A hidden gap or change adds
+    nothing. Highest priority ranks first (ties: lower mean, then instrument
+    order). Suppressed elements are not ranked (``rank`` is None) and are
+    listed last with the reason "not enough responses to report". A gap or a
+    fall is named as a reason when it is at least 5% of the scale range (0.2
+    points on a 5-point scale).
+"""
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import InvalidValue
+
+__all__ = [
+    "flip",
+    "respondent_element_scores",
+    "element_summary",
+    "cronbach_alpha",
+    "rwg_j",
+    "breakdown",
+    "leadership_gap",
+    "change_since_previous",
+    "component_scores",
+    "priorities",
+    "score",
+]
+
+ANSWER_COLUMNS = ("respondent", "wave", "role", "item", "value", "dont_know")
+ITEM_COLUMNS = ("item", "element", "reverse")
+RESPONDENT = ["wave", "respondent"]
+# A gap or a fall is worth naming as a reason from this share of the scale range.
+NOTABLE = 0.05
+
+_STATS = ["mean", "sd", "ci_low", "ci_high"]
+_WORDS = dict(enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split()))
+_ORDINALS = {1: "lowest", 2: "second-lowest", 3: "third-lowest"}
+
+
+# --------------------------------------------------------------------------
+# Student t quantile (no scipy): exact finite series for integer df
+# (Abramowitz & Stegun 26.7.3–26.7.4), inverted by bisection.
+# --------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=4096)
+def _t_quantile(p: float, df: int) -> float:
+    """Quantile of Student's t with integer ``df`` degrees of freedom."""
+    if not 0.0 < p < 1.0 or df < 1:
+        raise ValueError(f"need 0 < p < 1 and df >= 1, got p={p}, df={df}")
+    if p < 0.5:
+        return -_t_quantile(1.0 - p, df)
+    if p == 0.5:
+        return 0.0
+    if df == 1:
+        return math.tan(math.pi * (p - 0.5))
+    if df == 2:
+        return (2 * p - 1) / math.sqrt(2 * p * (1 - p))
+    odd = df % 2 == 1
+    k = np.arange(1, (df - 1) // 2 if odd else df // 2)
+    ratio = 2 * k / (2 * k + 1) if odd else (2 * k - 1) / (2 * k)
+    coef = np.concatenate([[1.0], np.cumprod(ratio)])
+    target = 2 * p - 1  # A(t | df) = P(|T| < t)
+
+    def a(theta: float) -> float:
+        s, c = math.sin(theta), math.cos(theta)
+        series = np.polynomial.polynomial.polyval(c * c, coef)
+        if odd:
+            return 2 / math.pi * (theta + s * c * series)
+        return s * series
+
+    lo, hi = 0.0, math.pi / 2
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        if a(mid) < target:
+            lo = mid
+        else:
+            hi = mid
+    return math.sqrt(df) * math.tan((lo + hi) / 2)
+
+
+def _t975(n) -> float:
+    return _t_quantile(0.975, int(n) - 1) if n >= 2 else math.nan
+
+
+# --------------------------------------------------------------------------
+# Preparing answers
+# --------------------------------------------------------------------------
+
+def _instrument(items: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in ITEM_COLUMNS if c not in items.columns]
+    if missing:
+        raise InvalidValue(f"items table lacks column(s) {', '.join(missing)}: "
+                           f"it needs {', '.join(ITEM_COLUMNS)}.")
+    it = items.loc[:, list(ITEM_COLUMNS)].drop_duplicates("item")
+    return it.assign(reverse=it["reverse"].eq(True))
+
+
+def _element_order(items: pd.DataFrame) -> list:
+    return list(pd.unique(items["element"]))
+
+
+def _check_points(points) -> int:
+    if int(points) != points or points < 2:
+        raise InvalidValue(f"scale points must be a whole number of at least 2 (4 or 5), "
+                           f"got {points!r}.")
+    return int(points)
+
+
+def flip(answers: pd.DataFrame, items: pd.DataFrame, points: int) -> pd.DataFrame:
+    """Reverse-score the answers to reverse-scored items.
+
+    Parameters
+    ----------
+    answers : pandas.DataFrame
+        Long answers with at least ``item`` and ``value``.
+    items : pandas.DataFrame
+        The instrument: ``item``, ``element``, ``reverse``.
+    points : int
+        Scale points; a reverse item's value ``x`` becomes ``points + 1 - x``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``answers`` with ``value`` flipped where the item is
+        reverse-scored. Missing values stay missing; flipping twice gives the
+        original back.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> items = pd.DataFrame({"item": ["a1", "a2"], "element": ["A", "A"],
+    ...                       "reverse": [False, True]})
+    >>> answers = pd.DataFrame({"item": ["a1", "a2", "a2"], "value": [4.0, 4.0, 2.0]})
+    >>> flip(answers, items, 5)["value"].tolist()
+    [4.0, 2.0, 4.0]
+    >>> flip(answers, items, 4)["value"].tolist()
+    [4.0, 1.0, 3.0]
+    """
+    points = _check_points(points)
+    reverse = answers["item"].map(_instrument(items).set_index("item")["reverse"]).eq(True)
+    value = answers["value"].astype(float)
+    return answers.assign(value=value.where(~reverse, points + 1 - value))
+
+
+def _prepare(answers: pd.DataFrame, items: pd.DataFrame, points: int) -> pd.DataFrame:
+    """Check, keep the instrument's items, blank don't-knows, flip, add element."""
+    points = _check_points(points)
+    missing = [c for c in ANSWER_COLUMNS if c not in answers.columns]
+    if missing:
+        raise InvalidValue(f"answers table lacks column(s) {', '.join(missing)}: "
+                           f"it needs {', '.join(ANSWER_COLUMNS)}.")
+    it = _instrument(items).set_index("item")
+    a = answers.loc[answers["item"].isin(it.index), list(ANSWER_COLUMNS)]
+    dont_know = a["dont_know"].eq(True)
+    value = pd.to_numeric(a["value"]).astype(float).where(~dont_know)
+    bad = value.notna() & ~value.isin(np.arange(1, points + 1))
+    if bad.any():
+        row = a.loc[bad].iloc[0]
+        raise InvalidValue(
+            f"answer to item '{row['item']}' by respondent '{row['respondent']}' is "
+            f"{row['value']!r}, not a whole number from 1 to {points} on this {points}-point "
+            "scale: correct the response data or re-import it.",
+            item=row["item"], respondent=row["respondent"], value=row["value"])
+    dup = a.duplicated(["wave", "respondent", "item"])
+    if dup.any():
+        row = a.loc[dup].iloc[0]
+        raise InvalidValue(
+            f"respondent '{row['respondent']}' answered item '{row['item']}' more than once "
+            f"in wave '{row['wave']}': keep one answer per item.",
+            item=row["item"], respondent=row["respondent"], wave=row["wave"])
+    reverse = a["item"].map(it["reverse"]).eq(True)
+    return pd.DataFrame({
+        "wave": a["wave"],
+        "respondent": a["respondent"],
+        "role": a["role"],
+        "item": a["item"],
+        "element": a["item"].map(it["element"]),
+        "value": value.where(~reverse, points + 1 - value),
+        "dont_know": dont_know,
+    })
+
+
+# --------------------------------------------------------------------------
+# Respondent scores and summaries
+# --------------------------------------------------------------------------
+
+def _scores(prepared: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    n_items = _instrument(items).groupby("element")["item"].nunique()
+    out = (prepared.groupby(RESPONDENT + ["element"], sort=False)
+           .agg(role=("role", "first"), n_answered=("value", "count"), total=("value", "sum"))
+           .reset_index())
+    out["n_items"] = out["element"].map(n_items).astype(int)
+    enough = (out["n_answered"] * 2 >= out["n_items"]) & (out["n_answered"] > 0)
+    out["score"] = (out["total"] / out["n_answered"].where(enough)).astype(float)
+    return out.drop(columns="total")
+
+
+def respondent_element_scores(answers: pd.DataFrame, items: pd.DataFrame,
+                              points: int) -> pd.DataFrame:
+    """Each respondent's score on each element they were shown.
+
+    Reverse items are flipped and don't-knows are missing. The score is the
+    mean of the answered items, kept only when at least half of the element's
+    items in the instrument were answered (``answered * 2 >= n_items``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (wave, respondent, element) with ``role``,
+        ``n_answered``, ``n_items`` and ``score`` (NaN when too few answered).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> items = pd.DataFrame({"item": ["a1", "a2", "a3", "a4"], "element": "A",
+    ...                       "reverse": [False, False, False, True]})
+    >>> answers = pd.DataFrame({
+    ...     "respondent": ["r1"] * 4 + ["r2"] * 4, "wave": "W1", "role": "staff",
+    ...     "item": ["a1", "a2", "a3", "a4"] * 2,
+    ...     "value": [4, 5, np.nan, 1, 3, np.nan, np.nan, np.nan],
+    ...     "dont_know": [False, False, True, False, False, True, False, False]})
+    >>> respondent_element_scores(answers, items, 5)[["respondent", "score"]]
+      respondent     score
+    0         r1  4.666667
+    1         r2       NaN
+    """
+    return _scores(_prepare(answers, items, points), items)
+
+
+def _describe(scores: pd.DataFrame, keys: list) -> pd.DataFrame:
+    res = scores.groupby(keys, sort=False)["score"].agg(n="count", mean="mean", sd="std")
+    half = res["n"].map(_t975).astype(float) * res["sd"] / np.sqrt(res["n"])
+    return res.assign(ci_low=res["mean"] - half, ci_high=res["mean"] + half)
+
+
+def _shares(prepared: pd.DataFrame, keys: list, points: int) -> pd.DataFrame:
+    answered = prepared["value"].notna()
+    flags = pd.DataFrame({
+        "answered": answered,
+        "agree": prepared["value"].ge(points - 1),
+        "dont_know": prepared["dont_know"],
+        "shown": answered | prepared["dont_know"],
+    })
+    sums = flags.groupby([prepared[k] for k in keys + ["element"]], sort=False).sum()
+    return pd.DataFrame({
+        "pct_agree": sums["agree"] / sums["answered"].where(sums["answered"] > 0),
+        "pct_dont_know": sums["dont_know"] / sums["shown"].where(sums["shown"] > 0),
+    })
+
+
+def _hide(table: pd.DataFrame, suppressed: pd.Series, columns: list,
+          counts: tuple = ("n",)) -> pd.DataFrame:
+    out = table.copy()
+    for c in counts:
+        out[c] = out[c].astype("Int64").mask(suppressed)
+    for c in columns:
+        out[c] = out[c].astype(float).mask(suppressed)
+    out["suppressed"] = suppressed.astype(bool)
+    return out
+
+
+def cronbach_alpha(data) -> float:
+    """Cronbach's alpha of a respondents × items table, on complete cases.
+
+    ``alpha = k/(k-1) · (1 - Σ item variances / variance of the total)`` with
+    ddof=1, using only the rows with every item answered.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or array-like
+        One row per respondent, one column per item; NaN for missing.
+
+    Returns
+    -------
+    float
+        NaN with fewer than 2 items, fewer than 3 complete cases, or a total
+        score that does not vary.
+
+    Examples
+    --------
+    >>> round(cronbach_alpha([[1, 2, 2], [2, 3, 3], [4, 4, 5], [5, 5, 4]]), 4)
+    0.9444
+    >>> cronbach_alpha([[1, 2], [2, 3]])
+    nan
+    """
+    d = pd.DataFrame(data).astype(float).dropna()
+    n, k = d.shape
+    if k < 2 or n < 3:
+        return math.nan
+    total_var = d.sum(axis=1).var(ddof=1)
+    if not total_var > 0:
+        return math.nan
+    return float(k / (k - 1) * (1 - d.var(ddof=1).sum() / total_var))
+
+
+def rwg_j(data, points: int) -> float:
+    """Within-group agreement rwg(J) of a respondents × items table.
+
+    James, Demaree & Wolf (1984): with s̄² the mean item variance (ddof=1, each
+    item over those who answered it), σ²E = (points² − 1)/12 the variance of
+    uniform random answering and J the number of items with at least two
+    answers, ``rwg(J) = J(1 - s̄²/σ²E) / (J(1 - s̄²/σ²E) + s̄²/σ²E)``.
+    Truncated to 0 when s̄² ≥ σ²E, so the result is in [0, 1].
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or array-like
+        One row per respondent, one column per item; NaN for missing.
+    points : int
+        Scale points (A).
+
+    Returns
+    -------
+    float
+        NaN with fewer than 2 respondents who answered anything.
+
+    Examples
+    --------
+    >>> round(rwg_j([[4, 3], [4, 4], [5, 5]], points=5), 6)
+    0.8
+    >>> rwg_j([[1, 4], [4, 1]], points=4)
+    0.0
+    """
+    points = _check_points(points)
+    d = pd.DataFrame(data).astype(float).dropna(how="all")
+    if len(d) < 2:
+        return math.nan
+    variances = d.var(ddof=1).dropna()
+    if variances.empty:
+        return math.nan
+    j = len(variances)
+    ratio = variances.mean() / ((points ** 2 - 1) / 12)
+    if ratio >= 1:
+        return 0.0
+    return float(j * (1 - ratio) / (j * (1 - ratio) + ratio))
+
+
+def _element_summary(prepared, scores, items, points, min_group) -> pd.DataFrame:
+    order = _element_order(items)
+    table = (_describe(scores, ["element"])
+             .join(_shares(prepared, [], points))
+             .reindex(pd.Index(order, name="element")))
+    table["n"] = table["n"].fillna(0)
+    wide = prepared.pivot(index=RESPONDENT, columns="item", values="value")
+    members = _instrument(items).groupby("element", sort=False)["item"].agg(list)
+    alpha, rwg, complete = {}, {}, {}
+    for element, its in members.items():  # one pass per element, not per answer
+        block = wide.reindex(columns=its)
+        complete[element] = int(block.notna().all(axis=1).sum())
+        alpha[element] = cronbach_alpha(block)
+        rwg[element] = rwg_j(block, points)
+    table["alpha"] = pd.Series(alpha).where(pd.Series(complete) >= max(3, min_group))
+    table["rwg"] = pd.Series(rwg)
+    suppressed = table["n"] < min_group
+    table = _hide(table, suppressed,
+                  _STATS + ["pct_agree", "alpha", "pct_dont_know", "rwg"])
+    return table.reset_index()[["element", "n", "mean", "sd", "ci_low", "ci_high", "pct_agree",
+                                "alpha", "pct_dont_know", "rwg", "suppressed"]]
+
+
+def element_summary(answers: pd.DataFrame, items: pd.DataFrame, points: int,
+                    min_group: int = 5) -> pd.DataFrame:
+    """Summarise each element over all respondents in ``answers``.
+
+    Pass one wave's answers (several waves are pooled). Rows follow the
+    instrument's element order; an element with fewer than ``min_group``
+    scored respondents is suppressed (numbers and ``n`` hidden).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``element, n, mean, sd, ci_low, ci_high, pct_agree, alpha,
+        pct_dont_know, rwg, suppressed``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> items = pd.DataFrame({"item": ["a1", "a2"], "element": "A", "reverse": False})
+    >>> answers = pd.DataFrame({
+    ...     "respondent": [f"r{i}" for i in range(5) for _ in range(2)],
+    ...     "wave": "W1", "role": "staff", "item": ["a1", "a2"] * 5,
+    ...     "value": [4.0, 5.0, 3.0, 3.0, 5.0, 5.0, 2.0, 3.0, 4.0, 4.0],
+    ...     "dont_know": False})
+    >>> row = element_summary(answers, items, 5).iloc[0]
+    >>> int(row["n"]), float(row["mean"]), float(row["pct_agree"])
+    (5, 3.8, 0.6)
+    >>> bool(element_summary(answers, items, 5, min_group=6)["suppressed"].iloc[0])
+    True
+    """
+    prepared = _prepare(answers, items, points)
+    return _element_summary(prepared, _scores(prepared, items), items, points, min_group)
+
+
+# --------------------------------------------------------------------------
+# Breakdowns and suppression
+# --------------------------------------------------------------------------
+
+def _suppress_breakdown(table: pd.DataFrame, min_group: int) -> pd.Series:
+    """Primary plus complementary suppression flags for a breakdown table.
+
+    ``table`` has ``element``, ``n`` and ``_pos`` (group order, for ties).
+    """
+    primary = table["n"] < min_group
+    lonely = primary.groupby(table["element"]).transform("sum") == 1
+    candidates = table.loc[~primary & lonely]
+    partner = (candidates.sort_values(["n", "_pos"], kind="mergesort")
+               .groupby("element", sort=False).head(1).index)
+    return primary | table.index.isin(partner)
+
+
+def _breakdown(prepared, scores, by, items, points, min_group, order=None) -> pd.DataFrame:
+    table = _describe(scores, [by, "element"])
+    table = table[table["n"] > 0].join(_shares(prepared, [by], points)[["pct_agree"]])
+    table = table.reset_index()
+    groups = list(order or [])
+    groups += [g for g in pd.unique(scores[by]) if g not in set(groups)]
+    element_pos = {e: i for i, e in enumerate(_element_order(items))}
+    table["_pos"] = table[by].map({g: i for i, g in enumerate(groups)})
+    table = table.assign(_el=table["element"].map(element_pos)).sort_values(
+        ["_el", "_pos"], kind="mergesort").reset_index(drop=True)
+    suppressed = _suppress_breakdown(table, min_group)
+    table = _hide(table, suppressed, _STATS + ["pct_agree"])
+    return table[[by, "element", "n", "mean", "sd", "ci_low", "ci_high", "pct_agree",
+                  "suppressed"]]
+
+
+def breakdown(answers: pd.DataFrame, items: pd.DataFrame, points: int, by: str,
+              min_group: int = 5, order=None) -> pd.DataFrame:
+    """Element scores broken down by ``by`` (``"role"`` or ``"wave"``).
+
+    Groups with no scored respondent are left out. A group with fewer than
+    ``min_group`` respondents is suppressed; when it is the only suppressed
+    group of its element, the next smallest group is suppressed too, so the
+    shown groups and the element total cannot give it away.
+
+    Parameters
+    ----------
+    by : str
+        ``"role"`` or ``"wave"`` (any column of ``answers`` works).
+    order : list, optional
+        Group order for the rows and for breaking ties when choosing the
+        complementary group; pass the waves in chronological order. Groups not
+        in it follow in order of first appearance.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``<by>, element, n, mean, sd, ci_low, ci_high, pct_agree, suppressed``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> items = pd.DataFrame({"item": ["a1"], "element": "A", "reverse": False})
+    >>> roles = ["lead"] * 2 + ["sup"] * 6 + ["staff"] * 9
+    >>> answers = pd.DataFrame({"respondent": [f"r{i}" for i in range(17)], "wave": "W1",
+    ...                         "role": roles, "item": "a1", "value": 4.0, "dont_know": False})
+    >>> breakdown(answers, items, 5, "role")[["role", "n", "suppressed"]]
+        role     n  suppressed
+    0   lead  <NA>        True
+    1    sup  <NA>        True
+    2  staff     9       False
+    """
+    prepared = _prepare(answers, items, points)
+    return _breakdown(prepared, _scores(prepared, items), by, items, points, min_group, order)
+
+
+def _gap(scores, role_levels, min_group, by_role, items) -> pd.DataFrame:
+    level = scores["role"].map(dict(role_levels or {}))
+    s = scores.loc[level.isin(["leadership", "staff"]) & scores["score"].notna()]
+    stats = (s.groupby([s["element"], level.loc[s.index].rename("level")])["score"]
+             .agg(["count", "mean"]).unstack("level"))
+    index = pd.Index(_element_order(items), name="element")
+
+    def side(stat, lvl):
+        if stat in stats.columns.get_level_values(0) and (stat, lvl) in stats.columns:
+            return stats[(stat, lvl)].reindex(index)
+        return pd.Series(np.nan, index=index)
+
+    lead_n, staff_n = side("count", "leadership").fillna(0), side("count", "staff").fillna(0)
+    hidden = by_role.loc[by_role["suppressed"]]
+    hidden_levels = hidden.assign(level=hidden["role"].map(dict(role_levels or {})))
+    hidden_side = (hidden_levels.loc[hidden_levels["level"].isin(["leadership", "staff"]),
+                                     "element"].drop_duplicates())
+    suppressed = (lead_n < min_group) | (staff_n < min_group) | index.isin(hidden_side)
+    table = pd.DataFrame({
+        "leadership_n": lead_n,
+        "staff_n": staff_n,
+        "gap": side("mean", "leadership") - side("mean", "staff"),
+    }, index=index)
+    table = _hide(table, pd.Series(suppressed, index=index), ["gap"],
+                  counts=("leadership_n", "staff_n"))
+    return table.reset_index()
+
+
+def leadership_gap(answers: pd.DataFrame, items: pd.DataFrame, points: int, role_levels: dict,
+                   min_group: int = 5) -> pd.DataFrame:
+    """Leadership mean minus staff mean, per element.
+
+    Role groups are mapped to levels with ``role_levels``; supervisors,
+    partners and unmapped roles are on neither side. The gap is hidden when
+    either side has fewer than ``min_group`` respondents or contains a role
+    group hidden in the role breakdown.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``element, leadership_n, staff_n, gap, suppressed``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> items = pd.DataFrame({"item": ["a1"], "element": "A", "reverse": False})
+    >>> answers = pd.DataFrame({
+    ...     "respondent": [f"r{i}" for i in range(12)], "wave": "W1",
+    ...     "role": ["director"] * 5 + ["worker"] * 7, "item": "a1",
+    ...     "value": [5.0] * 5 + [3.0, 4.0] * 3 + [4.0], "dont_know": False})
+    >>> levels = {"director": "leadership", "worker": "staff"}
+    >>> round(float(leadership_gap(answers, items, 5, levels)["gap"].iloc[0]), 4)
+    1.4286
+    """
+    prepared = _prepare(answers, items, points)
+    scores = _scores(prepared, items)
+    by_role = _breakdown(prepared, scores, "role", items, points, min_group, list(role_levels))
+    return _gap(scores, role_levels, min_group, by_role, items)
+
+
+def change_since_previous(by_wave: pd.DataFrame, waves: list) -> pd.DataFrame:
+    """Change in each element's mean since the previous wave that has data.
+
+    Parameters
+    ----------
+    by_wave : pandas.DataFrame
+        The output of :func:`breakdown` with ``by="wave"`` (already
+        suppressed).
+    waves : list
+        Wave labels in chronological order; labels are never sorted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``wave, element, previous_wave, change, suppressed`` for each row of
+        ``by_wave``: ``change`` is NaN with no previous wave, and hidden
+        (``suppressed`` True) when either wave's row is suppressed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> by_wave = pd.DataFrame({"wave": ["Spring", "Fall"], "element": "A",
+    ...                         "mean": [3.0, 3.5], "suppressed": False})
+    >>> change_since_previous(by_wave, ["Spring", "Fall"])
+         wave element previous_wave  change  suppressed
+    0  Spring       A          None     NaN       False
+    1    Fall       A        Spring     0.5       False
+    """
+    position = {w: i for i, w in enumerate(waves)}
+    unknown = [w for w in pd.unique(by_wave["wave"]) if w not in position]
+    if unknown:
+        raise InvalidValue(f"wave '{unknown[0]}' is not in the list of waves "
+                           f"({', '.join(map(str, waves))}): add it in chronological order.")
+    t = by_wave[["wave", "element", "mean", "suppressed"]].assign(
+        _pos=by_wave["wave"].map(position))
+    t = t.sort_values("_pos", kind="mergesort")
+    g = t.groupby("element", sort=False)
+    previous = g["wave"].shift(1)
+    suppressed = t["suppressed"].astype(bool) | g["suppressed"].shift(1).eq(True)
+    out = pd.DataFrame({
+        "wave": t["wave"],
+        "element": t["element"],
+        "previous_wave": previous.astype(object).where(previous.notna(), None),
+        "change": (t["mean"] - g["mean"].shift(1)).astype(float).mask(suppressed),
+        "suppressed": suppressed,
+    })
+    return out.sort_index()
+
+
+def _components(scores, components, min_group) -> pd.DataFrame:
+    components = list(components or [])
+    links = pd.DataFrame([(c["id"], e) for c in components for e in c["elements"]],
+                         columns=["component", "element"])
+    per_respondent = (scores.loc[scores["score"].notna()].merge(links, on="element")
+                      .groupby(["component"] + RESPONDENT)["score"].mean().reset_index())
+    index = pd.Index([c["id"] for c in components], name="component")
+    table = _describe(per_respondent, ["component"]).reindex(index)
+    table["n"] = table["n"].fillna(0)
+    table = _hide(table, table["n"] < min_group, _STATS).reset_index()
+    table.insert(1, "name", [c.get("name", c["id"]) for c in components])
+    table.insert(2, "elements", [list(c["elements"]) for c in components])
+    return table[["component", "name", "elements", "n", "mean", "sd", "ci_low", "ci_high",
+                  "suppressed"]]
+
+
+def component_scores(answers: pd.DataFrame, items: pd.DataFrame, points: int,
+                     components: list, min_group: int = 5) -> pd.DataFrame:
+    """Summarise readiness components from the elements that inform them.
+
+    A respondent's component score is the mean of the element scores they
+    have among the component's elements; these are summarised like elements.
+
+    Parameters
+    ----------
+    components : list of dict
+        ``{"id", "name", "elements": [element ids]}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``component, name, elements, n, mean, sd, ci_low, ci_high,
+        suppressed``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> items = pd.DataFrame({"item": ["a1", "b1"], "element": ["A", "B"], "reverse": False})
+    >>> answers = pd.DataFrame({
+    ...     "respondent": ["r1", "r1", "r2"], "wave": "W1", "role": "staff",
+    ...     "item": ["a1", "b1", "a1"], "value": [2.0, 4.0, 5.0], "dont_know": False})
+    >>> comps = [{"id": "1", "name": "Engagement", "elements": ["A", "B"]}]
+    >>> component_scores(answers, items, 5, comps, min_group=1)[["component", "n", "mean"]]
+      component  n  mean
+    0         1  2   4.0
+    """
+    prepared = _prepare(answers, items, points)
+    return _components(_scores(prepared, items), components, min_group)
+
+
+# --------------------------------------------------------------------------
+# Priorities
+# --------------------------------------------------------------------------
+
+def _count(n: int) -> str:
+    return _WORDS.get(n, str(n))
+
+
+def priorities(elements: pd.DataFrame, gap: pd.DataFrame, change: pd.DataFrame,
+               points: int) -> pd.DataFrame:
+    """Rank elements to work on: low score, wide leadership–staff gap, falling trend.
+
+    ``priority = ((points - mean) + |gap| + max(0, -change)) / (points - 1)``;
+    a hidden or missing gap or change adds nothing. Highest priority ranks
+    first (ties: lower mean, then instrument order). Suppressed elements get
+    ``rank`` None and are listed last.
+
+    Parameters
+    ----------
+    elements : pandas.DataFrame
+        From :func:`element_summary`.
+    gap : pandas.DataFrame
+        From :func:`leadership_gap`.
+    change : pandas.DataFrame
+        ``element, change`` for the wave being scored (one row per element),
+        e.g. :func:`change_since_previous` filtered to that wave.
+    points : int
+        Scale points.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rank, element, mean, gap, change, priority, reasons`` (reasons is a
+        list of short plain-English strings).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> elements = pd.DataFrame({"element": ["A", "B", "C"], "mean": [3.9, 3.1, 3.8],
+    ...                          "suppressed": [False, False, False]})
+    >>> gap = pd.DataFrame({"element": ["A", "B", "C"], "gap": [0.1, 0.0, 0.8]})
+    >>> change = pd.DataFrame({"element": ["A", "B", "C"], "change": [-0.4, 0.0, 0.0]})
+    >>> p = priorities(elements, gap, change, 5)
+    >>> p[["rank", "element"]].values.tolist()
+    [[1, 'C'], [2, 'B'], [3, 'A']]
+    >>> p["reasons"].tolist()[0]
+    ['leaders rate this 0.8 higher than staff']
+    >>> p["reasons"].tolist()[2]
+    ['highest score of the three', 'fell 0.4 since last wave']
+    """
+    points = _check_points(points)
+    scale = points - 1
+    t = elements[["element", "mean", "suppressed"]].reset_index(drop=True)
+    t = t.merge(gap[["element", "gap"]], on="element", how="left")
+    t = t.merge(change[["element", "change"]], on="element", how="left")
+    t["_order"] = np.arange(len(t))
+    t["mean"] = t["mean"].astype(float)
+    ranked = ~t["suppressed"].astype(bool) & t["mean"].notna()
+    t.loc[~ranked, ["mean", "gap", "change"]] = np.nan
+    gap_width = t["gap"].astype(float).abs()
+    fall = (-t["change"].astype(float)).clip(lower=0)
+    t["priority"] = ((points - t["mean"]) + gap_width.fillna(0) + fall.fillna(0)) / scale
+
+    t = pd.concat([
+        t.loc[ranked].sort_values(["priority", "mean", "_order"],
+                                  ascending=[False, True, True], kind="mergesort"),
+        t.loc[~ranked],
+    ])
+    k = int(ranked.sum())
+    t["rank"] = pd.array(list(range(1, k + 1)) + [None] * (len(t) - k), dtype="Int64")
+    low_rank = t["mean"].rank(method="min")
+    high_rank = t["mean"].rank(method="min", ascending=False)
+    ties = t["mean"].map(t["mean"].value_counts())
+
+    reasons = []
+    for idx, row in t.iterrows():  # one row per element: a handful, not per answer
+        if not ranked[idx]:
+            reasons.append(["not enough responses to report"])
+            continue
+        why = []
+        if k > 1:
+            joint = "joint " if ties[idx] > 1 else ""
+            if low_rank[idx] in _ORDINALS and low_rank[idx] <= k / 2:
+                why.append(f"{joint}{_ORDINALS[int(low_rank[idx])]} score of the {_count(k)}")
+            elif high_rank[idx] == 1:
+                why.append(f"{joint}highest score of the {_count(k)}")
+        if gap_width[idx] >= NOTABLE * scale:
+            more, less = ("leaders", "staff") if row["gap"] > 0 else ("staff", "leaders")
+            why.append(f"{more} rate this {abs(row['gap']):.1f} higher than {less}")
+        if fall[idx] >= NOTABLE * scale:
+            why.append(f"fell {fall[idx]:.1f} since last wave")
+        reasons.append(why)
+    t["reasons"] = reasons
+    return t[["rank", "element", "mean", "gap", "change", "priority", "reasons"]].reset_index(
+        drop=True)
+
+
+# --------------------------------------------------------------------------
+# Everything for one wave, JSON-ready
+# --------------------------------------------------------------------------
+
+def _plain(value):
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in value]
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str):
+        return str(value)
+    return None if pd.isna(value) else value
+
+
+def _records(table: pd.DataFrame, columns: list) -> list[dict]:
+    return [{c: _plain(row[c]) for c in columns}
+            for row in table[columns].astype(object).to_dict("records")]
+
+
+def score(answers: pd.DataFrame, items: pd.DataFrame, points: int, min_group: int = 5,
+          role_levels: dict | None = None, components: list | None = None,
+          waves: list | None = None, wave=None) -> dict:
+    """Score one wave of a county's assessment; return a JSON-ready dict.
+
+    Parameters
+    ----------
+    answers, items, points
+        See the module docstring.
+    min_group : int
+        Smallest group whose results are shown (default 5).
+    role_levels : dict
+        Role-group id → "leadership", "supervisor", "staff" or "partner".
+    components : list of dict
+        ``{"id", "name", "elements"}`` readiness components.
+    waves : list
+        Every wave label in chronological order (never sorted here). May be
+        omitted only when ``answers`` holds a single wave.
+    wave : optional
+        The wave to score; default the last wave in ``waves`` with answers.
+        The wave breakdown covers the waves up to and including it.
+
+    Returns
+    -------
+    dict
+        Keys ``wave, n_respondents, suppressed, elements, by_role, by_wave,
+        gap, change, components, priorities``. Lists of plain dicts; NaN
+        becomes None. ``n_respondents`` is None and ``suppressed`` True when
+        fewer than ``min_group`` people answered the wave.
+
+    Examples
+    --------
+    >>> import json, pandas as pd
+    >>> items = pd.DataFrame({"item": ["a1", "b1"], "element": ["A", "B"], "reverse": False})
+    >>> answers = pd.DataFrame({
+    ...     "respondent": [f"r{i}" for i in range(6) for _ in range(2)], "wave": "W1",
+    ...     "role": "worker", "item": ["a1", "b1"] * 6,
+    ...     "value": [4.0, 2.0] * 6, "dont_know": False})
+    >>> result = score(answers, items, 5, 5, {"worker": "staff"}, [], ["W1"])
+    >>> result["n_respondents"], [p["element"] for p in result["priorities"]]
+    (6, ['B', 'A'])
+    >>> _ = json.dumps(result, allow_nan=False)
+    """
+    points = _check_points(points)
+    role_levels = dict(role_levels or {})
+    prepared_all = _prepare(answers, items, points)
+    present = list(pd.unique(answers["wave"]))
+    if waves is None:
+        if len(present) > 1:
+            raise InvalidValue("answers hold several waves: pass waves=[...] in "
+                               "chronological order.")
+        waves = present
+    waves = list(waves)
+    unknown = [w for w in present if w not in waves]
+    if unknown:
+        raise InvalidValue(f"answers include wave '{unknown[0]}', which is not in the list of "
+                           f"waves ({', '.join(map(str, waves))}): add it in chronological order.")
+    if wave is None:
+        with_data = [w for w in waves if w in set(present)]
+        wave = with_data[-1] if with_data else (waves[-1] if waves else None)
+    elif wave not in waves:
+        raise InvalidValue(f"wave '{wave}' is not one of {', '.join(map(str, waves))}.")
+    upto = waves[: waves.index(wave) + 1] if wave in waves else []
+
+    prepared = prepared_all.loc[prepared_all["wave"].isin(upto)]
+    scores = _scores(prepared, items)
+    now = prepared.loc[prepared["wave"] == wave]
+    scores_now = scores.loc[scores["wave"] == wave]
+
+    n_respondents = int(answers.loc[answers["wave"] == wave, "respondent"].nunique())
+    elements = _element_summary(now, scores_now, items, points, min_group)
+    by_role = _breakdown(now, scores_now, "role", items, points, min_group, list(role_levels))
+    by_wave = _breakdown(prepared, scores, "wave", items, points, min_group, upto)
+    gap = _gap(scores_now, role_levels, min_group, by_role, items)
+
+    changes = change_since_previous(by_wave, upto)
+    change = (changes.loc[changes["wave"] == wave].set_index("element")
+              .reindex(pd.Index(_element_order(items), name="element")).reset_index())
+    no_row = change["wave"].isna()  # no scored respondent this wave: shown as hidden
+    change["suppressed"] = change["suppressed"].astype(object).where(~no_row, True).astype(bool)
+    change["previous_wave"] = change["previous_wave"].astype(object).where(~no_row, None)
+
+    comps = _components(scores_now, components, min_group)
+    ranks = priorities(elements, gap, change, points)
+
+    too_few = n_respondents < min_group
+    return {
+        "wave": _plain(wave),
+        "n_respondents": None if too_few else n_respondents,
+        "suppressed": bool(too_few),
+        "elements": _records(elements, ["element", "n", "mean", "sd", "ci_low", "ci_high",
+                                        "pct_agree", "alpha", "pct_dont_know", "rwg",
+                                        "suppressed"]),
+        "by_role": _records(by_role, ["role", "element", "n", "mean", "sd", "suppressed"]),
+        "by_wave": _records(by_wave, ["wave", "element", "n", "mean", "ci_low", "ci_high",
+                                      "pct_agree", "suppressed"]),
+        "gap": _records(gap, ["element", "leadership_n", "staff_n", "gap", "suppressed"]),
+        "change": _records(change, ["element", "previous_wave", "change", "suppressed"]),
+        "components": _records(comps, ["component", "name", "elements", "n", "mean", "sd",
+                                       "ci_low", "ci_high", "suppressed"]),
+        "priorities": _records(ranks, ["rank", "element", "mean", "gap", "change", "reasons"]),
+    }

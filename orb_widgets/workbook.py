@@ -1,0 +1,204 @@
+"""The workbook's saved entries, as validated models.
+
+Widgets, the demo and the packets all read and write these shapes through
+:func:`save` and :func:`load`, which check every value on the server side:
+a crafted client that sets a widget value over the kernel connection still
+cannot store something off the form (an unknown element, a rating off the
+scale, a 50 MB note).
+
+Kinds and their keys:
+
+================  ===========================  ===============================
+kind              key                          model
+================  ===========================  ===============================
+breakout          a session id                 :class:`BreakoutSession`
+key_message       a message id                 :class:`KeyMessage`
+matrix_row        an element or component id   :class:`MatrixRow`
+testing_profile   ``"main"``                   :class:`TestingProfile`
+plan              ``"main"``                   :class:`ImplementationPlan`
+followup          a review date (ISO)          :class:`FollowUp`
+================  ===========================  ===============================
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+
+from .exceptions import InvalidValue
+
+Short = Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)]
+Text = Annotated[str, StringConstraints(max_length=10_000)]
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ------------------------------------------------------------------ breakouts
+class NextSteps(_Entry):
+    person: Short = ""
+    steps: list[Text] = Field(default_factory=list, max_length=2)
+
+
+class Room(_Entry):
+    name: Short
+    facilitator: Short = ""
+    reporter: Short = ""
+    notes: dict[int, Text] = Field(default_factory=dict)
+    next_steps: list[NextSteps] = Field(default_factory=list, max_length=60)
+    takeaway: Text = ""
+
+
+class BreakoutSession(_Entry):
+    title: Short
+    date: dt.date | None = None
+    minutes_per_prompt: int = Field(10, ge=1, le=120)
+    rooms: list[Room] = Field(default_factory=list, max_length=60)
+
+
+# ------------------------------------------------------------------ key messages
+class MessageVersion(_Entry):
+    version: int = Field(ge=1)
+    text: Text
+    created: dt.date | None = None
+
+
+class MessageTest(_Entry):
+    version: int = Field(ge=1)
+    audience: Short
+    event: Short = ""
+    date: dt.date | None = None
+    people: int = Field(0, ge=0, le=100_000)
+    # question id -> rating 1 (not at all) .. 5 (very much)
+    ratings: dict[Short, int] = Field(default_factory=dict)
+    feedback: Text = ""
+
+    @field_validator("ratings")
+    @classmethod
+    def _on_scale(cls, v):
+        for q, r in v.items():
+            if not 1 <= r <= 5:
+                raise ValueError(f"rating for '{q}' must be 1 to 5, not {r}")
+        return v
+
+
+class KeyMessage(_Entry):
+    title: Short
+    versions: list[MessageVersion] = Field(default_factory=list, max_length=50)
+    tests: list[MessageTest] = Field(default_factory=list, max_length=500)
+
+
+# ------------------------------------------------------------------ planning matrix
+STATUSES = ("not started", "under way", "done", "on hold")
+
+
+class StatusChange(_Entry):
+    status: str
+    on: dt.date
+    note: Text = ""
+
+
+class MatrixRow(_Entry):
+    target: Short  # an element id ("A") or a component ("component:3")
+    what_we_learned: Text = ""
+    why_it_matters: Text = ""
+    next_steps: list[Text] = Field(default_factory=list, max_length=3)
+    who: Short = ""
+    by_when: dt.date | None = None
+    support_needed: Text = ""
+    how_we_will_know: Text = ""
+    status: str = "not started"
+    status_history: list[StatusChange] = Field(default_factory=list)
+
+    @field_validator("status")
+    @classmethod
+    def _known_status(cls, v):
+        if v not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+        return v
+
+
+# ------------------------------------------------------------------ testing profile
+class TestingProfile(_Entry):
+    buddy_county: Short = ""
+    sections: dict[Short, Text] = Field(default_factory=dict)   # a..g
+    buddy: dict[Short, Text] = Field(default_factory=dict)      # i..iii
+
+
+# ------------------------------------------------------------------ plan and follow-up
+class Activity(_Entry):
+    what: Text
+    who: Short = ""
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+class CompetenceShare(_Entry):
+    now: float = Field(0, ge=0, le=1)
+    target: float = Field(0, ge=0, le=1)
+
+
+class ImplementationPlan(_Entry):
+    vision: Text = ""
+    goals: list[Text] = Field(default_factory=list, max_length=20)
+    effect_measures: list[Text] = Field(default_factory=list, max_length=20)
+    activities: list[Activity] = Field(default_factory=list, max_length=100)
+    competence: dict[Short, CompetenceShare] = Field(default_factory=dict)
+
+
+class FollowUp(_Entry):
+    date: dt.date
+    keep: list[Text] = Field(default_factory=list)
+    improve: list[Text] = Field(default_factory=list)
+    start: list[Text] = Field(default_factory=list)
+    stop: list[Text] = Field(default_factory=list)
+    carried: list[Text] = Field(default_factory=list)  # unfinished items brought forward
+
+
+MODELS: dict[str, type[_Entry]] = {
+    "breakout": BreakoutSession,
+    "key_message": KeyMessage,
+    "matrix_row": MatrixRow,
+    "testing_profile": TestingProfile,
+    "plan": ImplementationPlan,
+    "followup": FollowUp,
+}
+
+
+def validate(kind: str, body) -> _Entry:
+    """Check an entry; raise :class:`InvalidValue` naming the field and the fix."""
+    model = MODELS.get(kind)
+    if model is None:
+        raise InvalidValue(f"unknown workbook entry kind '{kind}' (known: {', '.join(MODELS)})")
+    if isinstance(body, model):
+        body = body.model_dump(mode="json")
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or kind
+        raise InvalidValue(f"{kind} '{where}': {err['msg'].removeprefix('Value error, ')}") from None
+
+
+def save(store, county: str, kind: str, key: str, body, user: str, expected_version: int | None = None):
+    """Validate then store an entry (history kept); returns the stored Document."""
+    entry = validate(kind, body)
+    if not key or len(key) > 200:
+        raise InvalidValue(f"{kind}: an entry needs a key of 1 to 200 characters")
+    return store.put_doc(county, kind, key, entry.model_dump(mode="json"), user, expected_version)
+
+
+def load(store, county: str, kind: str, key: str):
+    """The entry as its model, or ``None`` when nothing was saved yet."""
+    doc = store.get_doc(county, kind, key)
+    if doc is None or doc.body.get("_deleted"):
+        return None
+    return MODELS[kind].model_validate(doc.body)
+
+
+def load_all(store, county: str, kind: str) -> dict:
+    """Every live entry of a kind, by key, in the order they were created."""
+    return {d.key: MODELS[kind].model_validate(d.body) for d in store.list_docs(county, kind)
+            if not d.body.get("_deleted")}

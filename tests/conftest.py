@@ -1,0 +1,38 @@
+import os
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture
+def store():
+    """A fresh in-memory store."""
+    from orb_widgets.store import Store, _ENGINES
+
+    _ENGINES.pop("sqlite:///:memory:", None)
+    s = Store("sqlite:///:memory:")
+    yield s
+    _ENGINES.pop("sqlite:///:memory:", None)
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    """An empty workspace folder; ORB_* variables from the caller's shell are ignored."""
+    monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
+    monkeypatch.delenv("ORB_WORKSPACE", raising=False)
+    return tmp_path / "ws"
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory):
+    """A demo workspace of four fictional counties, made once per test session."""
+    from orb_widgets.demo import make_demo
+    from orb_widgets.store import Store
+
+    os.environ.pop("ORB_DATABASE_URL", None)
+    folder = tmp_path_factory.mktemp("demo")
+    s = Store.open(folder)
+    make_demo(s, counties=4, seed=7)
+    return s

@@ -1,0 +1,189 @@
+import json
+import multiprocessing as mp
+
+import pytest
+import sqlalchemy as sa
+
+from orb_widgets import workbook
+from orb_widgets.exceptions import InvalidValue, NoInstrument, StaleEdit, UnknownCounty, WorkspaceError
+from orb_widgets.instrument import tailor
+from orb_widgets.store import NewResponse, Store
+
+
+def _answers(inst, value=3):
+    return {i.id: value for i in inst.items}
+
+
+def test_unknown_county_lists_known_ones(store):
+    store.add_county("Bayside County")
+    with pytest.raises(UnknownCounty, match="Known counties: Bayside County"):
+        store.county("Baysid County")
+    assert store.county("bayside county").name == "Bayside County"
+
+
+def test_county_without_instrument_says_how_to_make_one(store):
+    store.add_county("Bayside County")
+    with pytest.raises(NoInstrument, match="orb instrument create"):
+        store.current_instrument("Bayside County")
+
+
+def test_instrument_is_replaced_until_someone_answers_then_versioned(store):
+    first = tailor("cpm-orb", county="Bayside County", elements="A")
+    assert store.save_instrument(first) == (first.id, 1)
+    assert store.save_instrument(first) == (first.id, 1)  # same content, same version
+    second = tailor("cpm-orb", county="Bayside County", elements="A,B")
+    assert store.save_instrument(second) == (second.id, 1)  # nobody answered: replaced
+    store.add_response("Bayside County", "w1", NewResponse(role="supervisors", answers=_answers(second)))
+    third = tailor("cpm-orb", county="Bayside County", elements="A,B,C")
+    assert store.save_instrument(third) == (third.id, 2)
+    assert store.current_instrument("Bayside County").id == third.id
+    # the first wave's answers still point at the questions they answered
+    assert store.instrument(second.id).elements == ["A", "B"]
+    assert set(store.answers_frame("Bayside County")["instrument_id"]) == {second.id}
+
+
+def test_answers_are_checked_on_the_server_and_a_bad_batch_stores_nothing(store):
+    inst = tailor("cpm-orb", county="X", elements="A")
+    store.save_instrument(inst)
+    good = NewResponse(role="supervisors", answers=_answers(inst))
+    cases = [
+        (NewResponse(role="supervisors", answers={"A1": 6}), "not on the 5-point scale"),
+        (NewResponse(role="supervisors", answers={"A1": 0}), "not on the 5-point scale"),
+        (NewResponse(role="supervisors", answers={"A1": "5"}), "not on the 5-point scale"),
+        (NewResponse(role="supervisors", answers={"A1": True}), "not on the 5-point scale"),
+        (NewResponse(role="kings", answers={"A1": 3}), "not one of this survey's role groups"),
+        (NewResponse(role="supervisors", answers={"Z1": 3}), "question 'Z1' is not in this survey"),
+        (NewResponse(role="supervisors", answers={"A1": 3}, comments={"F": "hi"}), "comment section 'F'"),
+    ]
+    for bad, words in cases:
+        with pytest.raises(InvalidValue, match=words):
+            store.add_responses("X", "w1", [good, good, bad])
+    assert store.response_count("X") == 0
+    assert store.waves("X") == []
+
+
+def test_role_can_be_given_by_label(store):
+    inst = tailor("cpm-orb", county="X", elements="A")
+    store.save_instrument(inst)
+    label = inst.roles[0].label
+    store.add_response("X", "w1", NewResponse(role=label.upper(), answers={"A1": 2, "A2": "dk"}))
+    df = store.answers_frame("X")
+    assert set(df["role"]) == {inst.roles[0].id}
+    dk = df.set_index("item").loc["A2"]
+    assert bool(dk["dont_know"]) and dk["value"] != dk["value"]  # NaN, never zero
+
+
+def test_another_countys_survey_is_refused(store):
+    a = tailor("cpm-orb", county="A County", elements="A")
+    b = tailor("cpm-orb", county="B County", elements="A")
+    store.save_instrument(a)
+    store.save_instrument(b)
+    with pytest.raises(InvalidValue, match="belongs to 'B County'"):
+        store.add_responses("A County", "w1", [NewResponse(role="supervisors", answers={"A1": 3})], instrument=b)
+
+
+def test_same_source_key_is_not_stored_twice(store):
+    inst = tailor("cpm-orb", county="X", elements="A")
+    store.save_instrument(inst)
+    batch = [NewResponse(role="supervisors", answers={"A1": k}, source_key=f"k{k}") for k in (1, 2, 3)]
+    assert store.add_responses("X", "w1", batch) == (3, 0)
+    assert store.add_responses("X", "w1", batch) == (0, 3)
+    assert store.response_count("X") == 3
+
+
+def test_waves_keep_the_order_they_were_first_used(store):
+    inst = tailor("cpm-orb", county="X", elements="A")
+    store.save_instrument(inst)
+    for wave in ["2026-spring", "2025-fall", "2026-spring"]:
+        store.add_response("X", wave, NewResponse(role="supervisors", answers={"A1": 3}))
+    assert store.waves("X") == ["2026-spring", "2025-fall"]
+
+
+def _submit(url, county, n):
+    s = Store(url)
+    inst = s.current_instrument(county)
+    for _ in range(n):
+        s.add_response(county, "w1", NewResponse(role="social_workers", answers={i.id: 4 for i in inst.items}))
+
+
+def test_many_people_submitting_at_once_all_land(workspace):
+    s = Store.open(workspace)
+    s.save_instrument(tailor("cpm-orb", county="X", elements="A,B"))
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_submit, args=(s.url, "X", 8)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0] * 4
+    assert s.response_count("X") == 32
+
+
+def test_a_newer_database_is_not_written(workspace):
+    s = Store.open(workspace)
+    with s.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE meta SET value='99' WHERE key='schema_version'"))
+    from orb_widgets.store import _ENGINES
+
+    _ENGINES.clear()
+    with pytest.raises(WorkspaceError, match="newer ORB Workbook"):
+        Store.open(workspace)
+
+
+def test_opening_a_folder_that_is_not_a_workspace(workspace):
+    with pytest.raises(WorkspaceError, match="orb init"):
+        Store.open(workspace, create=False)
+    assert not workspace.exists()
+
+
+def test_saved_instrument_is_also_a_file_in_the_workspace(workspace):
+    s = Store.open(workspace)
+    inst = tailor("cpm-orb", county="Bayside County", elements="A")
+    s.save_instrument(inst)
+    files = list((workspace / "instruments" / "bayside-county").glob("*.json"))
+    assert [f.name for f in files] == [f"v1-{inst.id}.json"]
+    assert json.loads(files[0].read_text())["county"] == "Bayside County"
+
+
+def test_workbook_entries_keep_every_version_and_who_saved_it(store):
+    store.add_county("X")
+    workbook.save(store, "X", "matrix_row", "C", {"target": "C", "who": "Team"}, user="Ana")
+    doc = workbook.save(store, "X", "matrix_row", "C", {"target": "C", "who": "Team B"}, user="Ben")
+    assert (doc.version, doc.updated_by) == (2, "Ben")
+    history = store.doc_history("X", "matrix_row", "C")
+    assert [(h.version, h.updated_by, h.body["who"]) for h in history] == [(1, "Ana", "Team"), (2, "Ben", "Team B")]
+    assert workbook.load(store, "X", "matrix_row", "C").who == "Team B"
+
+
+def test_a_teammates_save_in_between_is_not_overwritten(store):
+    store.add_county("X")
+    workbook.save(store, "X", "testing_profile", "main", {"sections": {"a": "first"}}, user="Ana")
+    workbook.save(store, "X", "testing_profile", "main", {"sections": {"a": "Ben's"}}, user="Ben", expected_version=1)
+    with pytest.raises(StaleEdit, match="changed by someone else"):
+        workbook.save(store, "X", "testing_profile", "main", {"sections": {"a": "Ana's"}}, user="Ana",
+                      expected_version=1)
+    assert workbook.load(store, "X", "testing_profile", "main").sections["a"] == "Ben's"
+
+
+@pytest.mark.parametrize("kind, body, words", [
+    ("matrix_row", {"target": "C", "status": "hacked"}, "status must be one of"),
+    ("matrix_row", {"target": "C", "next_steps": ["a", "b", "c", "d"]}, "next_steps"),
+    ("key_message", {"title": "m", "tests": [{"version": 1, "audience": "x", "ratings": {"clear": 9}}]},
+     "rating for 'clear' must be 1 to 5"),
+    ("plan", {"competence": {"user": {"now": 1.5}}}, "competence.user.now"),
+    ("secrets", {}, "unknown workbook entry kind"),
+])
+def test_workbook_values_are_checked_before_saving(store, kind, body, words):
+    store.add_county("X")
+    with pytest.raises(InvalidValue, match=words):
+        workbook.save(store, "X", kind, "k", body, user="Ana")
+    assert store.list_docs("X", kind) == []
+
+
+def test_deleting_an_entry_keeps_its_history(store):
+    store.add_county("X")
+    workbook.save(store, "X", "matrix_row", "C", {"target": "C", "who": "Team"}, user="Ana")
+    store.delete_doc("X", "matrix_row", "C", user="Ana")
+    assert workbook.load(store, "X", "matrix_row", "C") is None
+    assert workbook.load_all(store, "X", "matrix_row") == {}
+    assert store.doc_history("X", "matrix_row", "C")[0].body["who"] == "Team"
