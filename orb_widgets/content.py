@@ -12,6 +12,7 @@ returns plain strings.
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -112,6 +113,9 @@ class Framework(_Model):
         missing = {4, 5} - set(v)
         if missing:
             raise ValueError(f"needs both a 4- and a 5-point scale; missing {sorted(missing)}")
+        for key, scale in v.items():
+            if scale.points != key:
+                raise ValueError(f"the scale under key {key} has {scale.points} points; the key and points must match")
         return v
 
     @model_validator(mode="after")
@@ -120,6 +124,9 @@ class Framework(_Model):
         _unique("elements", element_ids)
         _unique("items", [i.id for i in self.items])
         _unique("role_groups", [r.id for r in self.role_groups])
+        for name in ("components", "competence_levels", "key_message_questions", "planning_columns",
+                     "testing_profile", "buddy_questions", "plan_fields", "followup"):
+            _unique(name, [x.id for x in getattr(self, name)])
         roles = {r.id for r in self.role_groups}
         for n, item in enumerate(self.items):
             if item.element not in element_ids:
@@ -160,7 +167,7 @@ def _unique(what: str, ids: list[str]) -> None:
 
 # Keys whose values are language-tagged text, and keys holding lists of such text.
 _TEXT_KEYS = {"title", "description", "name", "label", "text", "help", "role_question",
-              "breakout_note", "dont_know_label"}
+              "breakout_note", "dont_know_label", "practice"}
 _TEXT_LIST_KEYS = {"labels", "reflection_prompts", "breakout_prompts"}
 
 
@@ -190,6 +197,20 @@ def _pick(value, language: str, path: str, file: Path) -> str:
     return value[language]
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys; a pack author would lose data silently."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"key '{key}' appears twice",
+                                                        key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def pack_dirs() -> dict[str, Path]:
     """The content packs shipped in ``data/``, by id (the folder name)."""
     return {p.parent.name: p.parent for p in sorted(DATA_DIR.glob(f"*/{PACK_FILE}"))}
@@ -205,20 +226,25 @@ def list_frameworks() -> list[dict]:
     return out
 
 
-@functools.lru_cache(maxsize=16)
 def load_framework(pack: str | Path, language: str | None = None) -> Framework:
     """Load and validate a content pack, with its text in ``language``.
 
     ``pack`` is a shipped pack id (``"cpm-orb"``) or a folder holding
-    ``pack.yaml``. ``language`` defaults to the pack's own default.
+    ``pack.yaml``. ``language`` defaults to the pack's own default. Each
+    call returns its own copy, so a caller changing it cannot change another's.
     """
-    folder = Path(pack) if Path(pack).is_dir() else pack_dirs().get(str(pack))
+    return _load_framework(str(pack), language).model_copy(deep=True)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_framework(pack: str, language: str | None) -> Framework:
+    folder = pack_dirs().get(pack) or (Path(pack) if Path(pack).is_dir() else None)
     if folder is None:
         known = ", ".join(pack_dirs()) or "none"
         raise PackError(pack, "", f"no such content pack (shipped packs: {known})")
     file = folder / PACK_FILE
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+        raw = yaml.load(file.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
     except FileNotFoundError:
         raise PackError(file, "", "file not found; a pack folder needs a pack.yaml") from None
     except yaml.YAMLError as exc:
@@ -242,4 +268,9 @@ def load_framework(pack: str | Path, language: str | None = None) -> Framework:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
         msg = err["msg"].removeprefix("Value error, ")
+        if not key and (m := re.match(r"(\w+(?:\.\w+)*)(?: \([^)]*\))?: ", msg)):
+            key = m[1]  # model-level checks name the key at the start of their message
         raise PackError(file, key, msg) from None
+
+
+load_framework.cache_clear = _load_framework.cache_clear
