@@ -54,20 +54,25 @@ Scoring rules
 9. **Suppression** (privacy; holds in every table). A row computed from fewer
    than ``min_group`` respondents is suppressed: ``suppressed`` is True and all
    its numbers are hidden, ``n`` included, because a count of 2 is itself
-   identifying. In a breakdown of an element (by role group or by wave), when
+   identifying. In the role-group breakdown of an element, when
    exactly one group is suppressed the next smallest group is suppressed too
    (complementary suppression), so the hidden group cannot be worked out by
    subtracting the shown groups from the total; ties for next smallest are
-   broken by group order (role-group order, or chronological wave order), and
-   a breakdown of two groups with one small is hidden entirely. The counts of
+   broken by role-group order, and a breakdown of two groups with one small is
+   hidden entirely. Waves are never added into a shown total, so across waves
+   only the small wave itself is hidden. The counts of
    complementary-suppressed groups are hidden as well, since the small group's
    count would otherwise follow from the total. Groups with no scored
    respondent are not listed at all.
 10. **Leadership–staff gap**: mean of respondents whose role group has level
     "leadership" minus the mean of those with level "staff". Hidden when either
-    side has fewer than ``min_group`` respondents, or when a role group on
-    either side is hidden in the role breakdown (the gap plus the other side's
-    mean would give it back).
+    side has fewer than ``min_group`` respondents. Because the gap plus one
+    side's mean gives the other side's mean, it is also hidden when it would
+    expose role groups hidden in the role breakdown: the hidden groups on the
+    leadership side, on the staff side, and the rest, must each add up to at
+    least ``min_group`` people (so two small leadership groups of 3 can still
+    show a gap, but a small partner group hidden together with a leadership
+    group cannot).
 11. **Change** since the previous wave (in the given chronological order) that
     has data for the element; hidden when either wave's row is hidden in the
     wave breakdown; missing when there is no earlier wave.
@@ -84,11 +89,21 @@ Scoring rules
     listed last with the reason "not enough responses to report". A gap or a
     fall is named as a reason when it is at least 5% of the scale range (0.2
     points on a 5-point scale).
+
+One wave at a time
+------------------
+:func:`score` scores one wave (by default the last wave in ``waves`` that has
+answers). Its element, role, gap, component and priority tables cover that
+wave; the wave breakdown and the change cover the waves up to and including
+it, in the order given (wave labels are never sorted). The top-level
+``n_respondents`` is None and ``suppressed`` True when fewer than
+``min_group`` people answered the wave.
 """
 from __future__ import annotations
 
 import functools
 import math
+import statistics
 
 import numpy as np
 import pandas as pd
@@ -122,8 +137,10 @@ _ORDINALS = {1: "lowest", 2: "second-lowest", 3: "third-lowest"}
 
 
 # --------------------------------------------------------------------------
-# Student t quantile (no scipy): exact finite series for integer df
-# (Abramowitz & Stegun 26.7.3–26.7.4), inverted by bisection.
+# Student t quantile without scipy: the exact finite series for integer df
+# (Abramowitz & Stegun 26.7.3-4) inverted by Newton's method. P(|T| < t) is
+# concave in t > 0, so starting from the normal quantile (always below the t
+# quantile) the iterates rise monotonically to the root.
 # --------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=4096)
@@ -143,23 +160,25 @@ def _t_quantile(p: float, df: int) -> float:
     k = np.arange(1, (df - 1) // 2 if odd else df // 2)
     ratio = 2 * k / (2 * k + 1) if odd else (2 * k - 1) / (2 * k)
     coef = np.concatenate([[1.0], np.cumprod(ratio)])
-    target = 2 * p - 1  # A(t | df) = P(|T| < t)
+    log_norm = (math.lgamma((df + 1) / 2) - math.lgamma(df / 2)
+                - 0.5 * math.log(df * math.pi))
 
-    def a(theta: float) -> float:
+    def within(t: float) -> float:  # P(|T| < t)
+        theta = math.atan(t / math.sqrt(df))
         s, c = math.sin(theta), math.cos(theta)
         series = np.polynomial.polynomial.polyval(c * c, coef)
         if odd:
             return 2 / math.pi * (theta + s * c * series)
         return s * series
 
-    lo, hi = 0.0, math.pi / 2
-    for _ in range(100):
-        mid = (lo + hi) / 2
-        if a(mid) < target:
-            lo = mid
-        else:
-            hi = mid
-    return math.sqrt(df) * math.tan((lo + hi) / 2)
+    t = statistics.NormalDist().inv_cdf(p)
+    for _ in range(200):
+        density = math.exp(log_norm - (df + 1) / 2 * math.log1p(t * t / df))
+        step = (within(t) - (2 * p - 1)) / (2 * density)
+        t -= step
+        if abs(step) <= 1e-12 * t:
+            break
+    return float(t)
 
 
 def _t975(n) -> float:
@@ -343,6 +362,11 @@ def _hide(table: pd.DataFrame, suppressed: pd.Series, columns: list,
     return out
 
 
+def _matrix(data) -> np.ndarray:
+    x = np.asarray(data, dtype=float)
+    return x[:, None] if x.ndim == 1 else x
+
+
 def cronbach_alpha(data) -> float:
     """Cronbach's alpha of a respondents × items table, on complete cases.
 
@@ -367,14 +391,15 @@ def cronbach_alpha(data) -> float:
     >>> cronbach_alpha([[1, 2], [2, 3]])
     nan
     """
-    d = pd.DataFrame(data).astype(float).dropna()
-    n, k = d.shape
+    x = _matrix(data)
+    x = x[~np.isnan(x).any(axis=1)]
+    n, k = x.shape
     if k < 2 or n < 3:
         return math.nan
-    total_var = d.sum(axis=1).var(ddof=1)
+    total_var = x.sum(axis=1).var(ddof=1)
     if not total_var > 0:
         return math.nan
-    return float(k / (k - 1) * (1 - d.var(ddof=1).sum() / total_var))
+    return float(k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / total_var))
 
 
 def rwg_j(data, points: int) -> float:
@@ -406,14 +431,15 @@ def rwg_j(data, points: int) -> float:
     0.0
     """
     points = _check_points(points)
-    d = pd.DataFrame(data).astype(float).dropna(how="all")
-    if len(d) < 2:
+    x = _matrix(data)
+    answered = ~np.isnan(x)
+    if answered.any(axis=1).sum() < 2:
         return math.nan
-    variances = d.var(ddof=1).dropna()
-    if variances.empty:
+    usable = answered.sum(axis=0) >= 2  # an item's variance needs two answers
+    if not usable.any():
         return math.nan
-    j = len(variances)
-    ratio = variances.mean() / ((points ** 2 - 1) / 12)
+    j = int(usable.sum())
+    ratio = np.nanvar(x[:, usable], axis=0, ddof=1).mean() / ((points ** 2 - 1) / 12)
     if ratio >= 1:
         return 0.0
     return float(j * (1 - ratio) / (j * (1 - ratio) + ratio))
@@ -492,7 +518,8 @@ def _suppress_breakdown(table: pd.DataFrame, min_group: int) -> pd.Series:
     return primary | table.index.isin(partner)
 
 
-def _breakdown(prepared, scores, by, items, points, min_group, order=None) -> pd.DataFrame:
+def _breakdown(prepared, scores, by, items, points, min_group, order=None,
+               complementary=True) -> pd.DataFrame:
     table = _describe(scores, [by, "element"])
     table = table[table["n"] > 0].join(_shares(prepared, [by], points)[["pct_agree"]])
     table = table.reset_index()
@@ -502,7 +529,8 @@ def _breakdown(prepared, scores, by, items, points, min_group, order=None) -> pd
     table["_pos"] = table[by].map({g: i for i, g in enumerate(groups)})
     table = table.assign(_el=table["element"].map(element_pos)).sort_values(
         ["_el", "_pos"], kind="mergesort").reset_index(drop=True)
-    suppressed = _suppress_breakdown(table, min_group)
+    suppressed = (_suppress_breakdown(table, min_group) if complementary
+                  else table["n"] < min_group)
     table = _hide(table, suppressed, _STATS + ["pct_agree"])
     return table[[by, "element", "n", "mean", "sd", "ci_low", "ci_high", "pct_agree",
                   "suppressed"]]
@@ -549,30 +577,34 @@ def breakdown(answers: pd.DataFrame, items: pd.DataFrame, points: int, by: str,
 
 
 def _gap(scores, role_levels, min_group, by_role, items) -> pd.DataFrame:
-    level = scores["role"].map(dict(role_levels or {}))
-    s = scores.loc[level.isin(["leadership", "staff"]) & scores["score"].notna()]
-    stats = (s.groupby([s["element"], level.loc[s.index].rename("level")])["score"]
-             .agg(["count", "mean"]).unstack("level"))
+    levels = dict(role_levels or {})
+    sides = ["leadership", "staff"]
     index = pd.Index(_element_order(items), name="element")
-
-    def side(stat, lvl):
-        if stat in stats.columns.get_level_values(0) and (stat, lvl) in stats.columns:
-            return stats[(stat, lvl)].reindex(index)
-        return pd.Series(np.nan, index=index)
-
-    lead_n, staff_n = side("count", "leadership").fillna(0), side("count", "staff").fillna(0)
-    hidden = by_role.loc[by_role["suppressed"]]
-    hidden_levels = hidden.assign(level=hidden["role"].map(dict(role_levels or {})))
-    hidden_side = (hidden_levels.loc[hidden_levels["level"].isin(["leadership", "staff"]),
-                                     "element"].drop_duplicates())
-    suppressed = (lead_n < min_group) | (staff_n < min_group) | index.isin(hidden_side)
+    scored = scores.loc[scores["score"].notna()]
+    level = scored["role"].map(levels)
+    stats = (scored.loc[level.isin(sides)]
+             .groupby(["element", level.rename("level")])["score"].agg(["count", "mean"])
+             .unstack("level")
+             .reindex(index=index, columns=pd.MultiIndex.from_product([["count", "mean"], sides])))
+    count = stats["count"].fillna(0)
+    # Treat both side means as known (the gap plus one shown side gives the other).
+    # With the element total they split the role breakdown's hidden groups into a
+    # leadership, a staff and an "other" part: each part must hold min_group people.
+    role_n = scored.groupby(["element", "role"]).size().rename("count").reset_index()
+    hidden = by_role.loc[by_role["suppressed"], ["element", "role"]].merge(
+        role_n, on=["element", "role"], how="left")
+    part = hidden["role"].map(levels).where(lambda lvl: lvl.isin(sides), "other")
+    part_n = hidden.groupby(["element", part.rename("part")])["count"].sum()
+    exposing = part_n.index.get_level_values("element")[(part_n < min_group).to_numpy()]
+    suppressed = pd.Series(
+        (count["leadership"] < min_group) | (count["staff"] < min_group)
+        | index.isin(exposing), index=index)
     table = pd.DataFrame({
-        "leadership_n": lead_n,
-        "staff_n": staff_n,
-        "gap": side("mean", "leadership") - side("mean", "staff"),
+        "leadership_n": count["leadership"],
+        "staff_n": count["staff"],
+        "gap": stats[("mean", "leadership")] - stats[("mean", "staff")],
     }, index=index)
-    table = _hide(table, pd.Series(suppressed, index=index), ["gap"],
-                  counts=("leadership_n", "staff_n"))
+    table = _hide(table, suppressed, ["gap"], counts=("leadership_n", "staff_n"))
     return table.reset_index()
 
 
@@ -582,8 +614,9 @@ def leadership_gap(answers: pd.DataFrame, items: pd.DataFrame, points: int, role
 
     Role groups are mapped to levels with ``role_levels``; supervisors,
     partners and unmapped roles are on neither side. The gap is hidden when
-    either side has fewer than ``min_group`` respondents or contains a role
-    group hidden in the role breakdown.
+    either side has fewer than ``min_group`` respondents, or when it would
+    expose groups hidden in the role breakdown: the hidden groups on each side,
+    and the other hidden groups, must each total ``min_group`` people.
 
     Returns
     -------
@@ -901,7 +934,10 @@ def score(answers: pd.DataFrame, items: pd.DataFrame, points: int, min_group: in
     n_respondents = int(answers.loc[answers["wave"] == wave, "respondent"].nunique())
     elements = _element_summary(now, scores_now, items, points, min_group)
     by_role = _breakdown(now, scores_now, "role", items, points, min_group, list(role_levels))
-    by_wave = _breakdown(prepared, scores, "wave", items, points, min_group, upto)
+    # Waves are never added up into a shown total, so a hidden wave cannot be
+    # worked out from the others: only primary suppression applies across waves.
+    by_wave = _breakdown(prepared, scores, "wave", items, points, min_group, upto,
+                         complementary=False)
     gap = _gap(scores_now, role_levels, min_group, by_role, items)
 
     changes = change_since_previous(by_wave, upto)
@@ -929,5 +965,6 @@ def score(answers: pd.DataFrame, items: pd.DataFrame, points: int, min_group: in
         "change": _records(change, ["element", "previous_wave", "change", "suppressed"]),
         "components": _records(comps, ["component", "name", "elements", "n", "mean", "sd",
                                        "ci_low", "ci_high", "suppressed"]),
-        "priorities": _records(ranks, ["rank", "element", "mean", "gap", "change", "reasons"]),
+        "priorities": _records(ranks.assign(suppressed=ranks["rank"].isna()),
+                               ["rank", "element", "mean", "gap", "change", "reasons", "suppressed"]),
     }
