@@ -49,7 +49,7 @@ ROW_KEYS = {
     "change": {"element", "previous_wave", "change", "suppressed"},
     "components": {"component", "name", "elements", "n", "mean", "sd", "ci_low", "ci_high",
                    "suppressed"},
-    "priorities": {"rank", "element", "mean", "gap", "change", "reasons"},
+    "priorities": {"rank", "element", "mean", "gap", "change", "reasons", "suppressed"},
 }
 TOP_KEYS = {"wave", "n_respondents", "suppressed", "elements", "by_role", "by_wave", "gap",
             "change", "components", "priorities"}
