@@ -129,6 +129,9 @@ def cmd_import(args) -> int:
     dropped = "".join(f"; dropped {n} {why}" for why, n in result.dropped.items() if n)
     again = f"; {skipped} already imported before" if skipped else ""
     print(f"Imported {added} responses for {county}, wave {args.wave} ({result.format}){again}{dropped}.")
+    if getattr(result, "ignored_columns", None):
+        print("Columns not used (no [A1]-style tag or matching question): "
+              + ", ".join(result.ignored_columns), file=sys.stderr)
     return 0
 
 
