@@ -1,0 +1,246 @@
+"""Step 7: the SO WHAT? planning matrix, one saved row per element or component."""
+from __future__ import annotations
+
+import datetime as dt
+
+import ipywidgets as w
+
+from .. import planning, workbook
+from ..exceptions import OrbError, StaleEdit
+from ..exports import write_table
+from ..workbook import STATUSES
+from .base import (LABEL_STYLE, EntryEditor, WorkbookContext, button, download_link, esc, note,
+                   section_header, text_area, text_box)
+
+
+def targets(fw) -> dict[str, str]:
+    """Every element and component a matrix row can be about, id -> name shown to people."""
+    out = {e.id: f"{e.id}. {e.name}" for e in fw.elements}
+    out.update({f"component:{c.id}": f"Readiness component {c.id}: {c.name}" for c in fw.components})
+    return out
+
+
+class MatrixRowEditor(EntryEditor):
+    """One row of the matrix: what we learned, why it matters, next steps, who, by when …"""
+
+    kind = "matrix_row"
+
+    def __init__(self, ctx: WorkbookContext, target: str, today=dt.date.today, **kw):
+        fw = ctx.framework
+        cols = {c.id: c for c in fw.planning_columns}
+
+        def label(cid, fallback):
+            c = cols.get(cid)
+            return (c.label, c.help) if c else (fallback, "")
+
+        def area(cid, fallback, rows=3):
+            text, help_ = label(cid, fallback)
+            return text_area(text, help=help_, rows=rows)
+
+        self._today = today
+        self.learned = area("what_we_learned", "What we learned")
+        self.why = area("why_it_matters", "Why it matters")
+        steps_label, steps_help = label("next_steps", "Next steps (1 to 3)")
+        self.steps = [text_box(f"Step {n}", steps_help if n == 1 else "", width="100%") for n in (1, 2, 3)]
+        for s in self.steps:
+            s.layout.max_width = "900px"
+        who_label, who_help = label("who", "Who")
+        self.who = text_box(who_label, who_help, width="520px")
+        by_label, _ = label("by_when", "By when")
+        self.by_when = w.DatePicker(description=by_label, style=LABEL_STYLE, tooltip=by_label)
+        self.support = area("support_needed", "Support we need", 2)
+        self.know = area("how_we_will_know", "How we will know", 2)
+        self.status_choice = w.Dropdown(options=list(STATUSES), value="not started", description="Status",
+                                        tooltip="Where this row stands today", style=LABEL_STYLE)
+        self.history = w.HTML()
+        self._history: list[dict] = []
+        self._status_before = "not started"
+        body = [self.learned, self.why, w.HTML(f"<b>{esc(steps_label)}</b>"), *self.steps,
+                self.who, self.by_when, self.support, self.know, w.HBox([self.status_choice, self.history])]
+        super().__init__(ctx, target, body, **kw)
+        self.watch(self.learned, self.why, *self.steps, self.who, self.by_when, self.support, self.know,
+                   self.status_choice)
+        self.load()
+
+    def default(self) -> dict:
+        return workbook.MatrixRow(target=self.key).model_dump(mode="json")
+
+    def collect(self) -> dict:
+        history = [dict(h) for h in self._history]
+        status = self.status_choice.value
+        last = history[-1]["status"] if history else self._status_before
+        if status != last:
+            history.append({"status": status, "on": self._today().isoformat(), "note": ""})
+        return {"target": self.key, "what_we_learned": self.learned.value, "why_it_matters": self.why.value,
+                "next_steps": [s.value for s in self.steps if s.value.strip()], "who": self.who.value,
+                "by_when": self.by_when.value.isoformat() if self.by_when.value else None,
+                "support_needed": self.support.value, "how_we_will_know": self.know.value,
+                "status": status, "status_history": history}
+
+    def fill(self, body: dict) -> None:
+        self.learned.value = body.get("what_we_learned", "")
+        self.why.value = body.get("why_it_matters", "")
+        steps = list(body.get("next_steps", [])) + ["", "", ""]
+        for box, text in zip(self.steps, steps):
+            box.value = text
+        self.who.value = body.get("who", "")
+        self.support.value = body.get("support_needed", "")
+        self.know.value = body.get("how_we_will_know", "")
+        by = body.get("by_when")
+        self.by_when.value = dt.date.fromisoformat(by) if isinstance(by, str) and by else None
+        status = body.get("status", "not started")
+        self.status_choice.value = status if status in STATUSES else "not started"
+        self._status_before = self.status_choice.value
+        self._history = [dict(h) for h in body.get("status_history", [])]
+        self._show_history()
+
+    def after_save(self, doc) -> None:
+        self._history = [dict(h) for h in doc.body.get("status_history", [])]
+        self._status_before = doc.body.get("status", "not started")
+        self._show_history()
+
+    def _show_history(self) -> None:
+        if not self._history:
+            self.history.value = ""
+            return
+        steps = " → ".join(f"{esc(h['status'])} ({esc(h['on'])})" for h in self._history[-4:])
+        self.history.value = f"<span class='orb-note' style='margin-left:1em'>Status over time: {steps}</span>"
+
+
+class PlanningMatrix(w.VBox):
+    """The whole matrix: start from the priorities, add rows, edit them, export."""
+
+    def __init__(self, ctx: WorkbookContext, results: dict | None = None, **editor_kw):
+        self.ctx, self._editor_kw = ctx, editor_kw
+        fw = ctx.framework
+        self.names = targets(fw)
+        self._results = results
+        self.editors: dict[str, MatrixRowEditor] = {}
+        self.prefill_button = button("Start from our survey priorities",
+                                     "Add a row for each of the top priority elements in your results",
+                                     "primary", "magic")
+        self.prefill_button.on_click(lambda _: self.prefill())
+        self.add_choice = w.Dropdown(description="Add a row for", style=LABEL_STYLE, tooltip="Pick an element or "
+                                     "readiness component", layout=w.Layout(width="600px"))
+        self.add_button = button("Add row", "Add a row for the chosen element or component", icon="plus")
+        self.add_button.on_click(lambda _: self.add_row(self.add_choice.value))
+        self.message = w.HTML()
+        self.rows = w.Accordion()
+        self.summary = w.HTML()
+        self.export_xlsx = button("Export to Excel (.xlsx)", "Save the matrix as a spreadsheet", icon="download")
+        self.export_csv = button("Export to CSV", "Save the matrix as a CSV file", icon="download")
+        self.export_xlsx.on_click(lambda _: self.export("xlsx"))
+        self.export_csv.on_click(lambda _: self.export("csv"))
+        self.export_out = w.HTML()
+        super().__init__([
+            section_header("Our matrix",
+                           "One row for each part of readiness you chose to work on. Open a row to write in it; "
+                           "everything saves as you type, with your name."),
+            w.HBox([self.prefill_button]), w.HBox([self.add_choice, self.add_button]), self.message,
+            self.summary, self.rows,
+            section_header("Share the matrix", "Download it for a team meeting or to send to your coach."),
+            w.HBox([self.export_xlsx, self.export_csv]), self.export_out,
+        ])
+        for key in workbook.load_all(ctx.store, ctx.county, "matrix_row"):
+            if key in self.names:
+                self._add_editor(key)
+        self._refresh()
+
+    # -- actions
+    def prefill(self) -> list[str]:
+        """Add rows for the top priorities from the survey results; returns the keys added."""
+        try:
+            results = self._results or self._county_results()
+        except OrbError as exc:
+            self.message.value = f"<div class='orb-status warn'>No survey results to start from yet: {esc(exc)}</div>"
+            return []
+        names = results.get("element_names") or {e.id: e.name for e in self.ctx.framework.elements}
+        rows = planning.prefill(results.get("priorities", []), names)
+        added = []
+        for key, body in rows.items():
+            if key in self.editors or key not in self.names:
+                continue
+            self._create(key, body)
+            added.append(key)
+        if added:
+            self.message.value = ("<div class='orb-status'>Added rows for "
+                                  + esc(", ".join(self.names[k] for k in added))
+                                  + " from your survey priorities. “What we learned” is filled in from the "
+                                    "scores; the team writes the rest.</div>")
+        else:
+            self.message.value = ("<div class='orb-status idle'>Your top priorities already have rows "
+                                  "(or no element had enough answers to show).</div>")
+        self._refresh()
+        return added
+
+    def _county_results(self) -> dict:
+        from ..results import county_results
+
+        return county_results(self.ctx.store, self.ctx.county, self.ctx.wave)
+
+    def add_row(self, target: str | None) -> bool:
+        if target not in self.names:
+            self.message.value = (f"<div class='orb-status err' role='alert'>Not added: “{esc(target)}” is not an "
+                                  f"element or readiness component of this framework.</div>")
+            return False
+        if target not in self.editors:
+            self._create(target, workbook.MatrixRow(target=target).model_dump(mode="json"))
+        self._refresh()
+        self.rows.selected_index = list(self.editors).index(target)
+        self.message.value = f"<div class='orb-status'>Row for {esc(self.names[target])} is open below.</div>"
+        return True
+
+    def _create(self, key: str, body: dict) -> None:
+        try:
+            workbook.save(self.ctx.store, self.ctx.county, "matrix_row", key, body,
+                          self.ctx.user or "someone (no name given)", expected_version=0)
+        except StaleEdit:
+            pass  # a teammate started this row a moment ago: open theirs
+        self._add_editor(key)
+
+    def _add_editor(self, key: str) -> None:
+        ed = MatrixRowEditor(self.ctx, key, **self._editor_kw)
+        ed.status_choice.observe(lambda _: self._refresh(), "value")
+        self.editors[key] = ed
+
+    def flush(self) -> None:
+        for ed in self.editors.values():
+            ed.flush()
+
+    def frame(self):
+        """The matrix as a table with the framework's column headings."""
+        rows = {k: ed.collect() for k, ed in self.editors.items()}
+        labels = {c.id: c.label for c in self.ctx.framework.planning_columns}
+        labels.update({"target": "Element or component", "status": "Status"})
+        return planning.matrix_frame(rows, labels, self.names)
+
+    def export(self, fmt: str):
+        self.flush()
+        path = self.ctx.export_dir() / f"planning-matrix.{fmt}"
+        try:
+            write_table(self.frame(), path, sheet="Planning matrix")
+        except OrbError as exc:
+            self.export_out.value = f"<div class='orb-status err'>{esc(exc)}</div>"
+            return None
+        mime = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
+                else "text/csv")
+        self.export_out.value = (f"<div class='orb-status'>Saved to {esc(path)}. "
+                                 + download_link(path.name, path.read_bytes(), mime, f"Download {path.name}")
+                                 + "</div>")
+        return path
+
+    def _refresh(self) -> None:
+        keys = list(self.editors)
+        self.rows.children = [self.editors[k] for k in keys]
+        for n, k in enumerate(keys):
+            self.rows.set_title(n, f"{self.names[k]} · {self.editors[k].status_choice.value}")
+        free = [(name, key) for key, name in self.names.items() if key not in self.editors]
+        self.add_choice.options = free
+        self.add_choice.value = free[0][1] if free else None
+        self.add_button.disabled = not free
+        if keys:
+            counts = planning.status_counts({k: ed.collect() for k, ed in self.editors.items()})
+            parts = [f"{int(n)} {esc(s)}" for s, n in counts.items() if n]
+            self.summary.value = f"<div class='orb-note'><b>{len(keys)} rows</b>: {', '.join(parts)}</div>"
+        else:
+            self.summary.value = note("No rows yet. Start from your survey priorities, or add a row.").value

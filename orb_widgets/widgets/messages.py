@@ -1,0 +1,245 @@
+"""Step 3: key messages — draft, test with audiences, revise, compare."""
+from __future__ import annotations
+
+import datetime as dt
+
+import ipywidgets as w
+import pandas as pd
+
+from .. import workbook
+from ..exceptions import InvalidValue
+from ..paths import slugify
+from .base import (LABEL_STYLE, EntryEditor, WorkbookContext, button, chart, esc, note, section_header,
+                   text_area, text_box)
+
+RATINGS = [("not asked", 0), ("1 · not at all", 1), ("2", 2), ("3 · somewhat", 3), ("4", 4), ("5 · very much", 5)]
+
+
+def ratings_frame(message) -> pd.DataFrame:
+    """One row per test: version label, audience, the test's average rating (for the chart)."""
+    m = message if isinstance(message, workbook.KeyMessage) else workbook.KeyMessage.model_validate(message)
+    rows = [{"version": f"Version {t.version}", "audience": t.audience,
+             "rating": sum(t.ratings.values()) / len(t.ratings)} for t in m.tests if t.ratings]
+    return pd.DataFrame(rows, columns=["version", "audience", "rating"])
+
+
+class MessageEditor(EntryEditor):
+    """One key message: its wording (newest version), its tests and the comparison chart."""
+
+    kind = "key_message"
+
+    def __init__(self, ctx: WorkbookContext, key: str, today=dt.date.today, **kw):
+        fw = ctx.framework
+        self.questions = list(fw.key_message_questions) if fw else []
+        self._today = today
+        self._versions: list[dict] = []
+        self._tests: list[dict] = []
+        self.title = text_box("Message name", "a short name for this message", width="520px")
+        self.wording = text_area("Wording", "Write the message the way you would say it", rows=3)
+        self.version_note = w.HTML()
+        self.new_version_button = button("Start a new version", "Keep this version as it is and start a revised "
+                                         "copy to change", icon="copy")
+        self.new_version_button.on_click(lambda _: self.new_version())
+        self.earlier = w.HTML()
+        # recording a test
+        self.test_version = w.Dropdown(description="Version tested", style=LABEL_STYLE,
+                                       tooltip="Which version of the message you tried out")
+        self.audience = text_box("Audience", "e.g. line staff, community partners", width="420px")
+        self.event = text_box("Where", "e.g. unit meeting, partner forum", width="420px")
+        self.when = w.DatePicker(description="Date", style=LABEL_STYLE, tooltip="Date of the test")
+        self.people = w.BoundedIntText(value=0, min=0, max=100_000, description="How many people",
+                                       style=LABEL_STYLE, layout=w.Layout(width="220px"),
+                                       tooltip="How many people heard the message")
+        self.ratings = {q.id: w.Dropdown(options=RATINGS, value=0, description=q.label, style=LABEL_STYLE,
+                                         layout=w.Layout(width="520px"), tooltip=q.help or q.label)
+                        for q in self.questions}
+        self.feedback = text_area("What people said", "Their words, in short", rows=2)
+        self.record_button = button("Record this test", "Save this test with the message", "primary", "check")
+        self.record_button.on_click(lambda _: self.record_test())
+        self.test_message = w.HTML()
+        self.tests_table = w.HTML()
+        self.chart = w.HTML()
+        test_form = w.VBox([
+            w.HTML("<h4 style='margin-bottom:.2em'>Record a test</h4>"),
+            note("After you try the message with a group, note who heard it and how it landed. Rate each "
+                 "question from 1 (not at all) to 5 (very much)."),
+            w.HBox([self.test_version, self.when, self.people], layout=w.Layout(flex_flow="row wrap")),
+            w.HBox([self.audience, self.event], layout=w.Layout(flex_flow="row wrap")),
+            *self.ratings.values(), self.feedback, self.record_button, self.test_message])
+        super().__init__(ctx, key, [self.title, self.version_note, self.wording, self.new_version_button,
+                                    self.earlier, test_form,
+                                    w.HTML("<h4 style='margin-bottom:.2em'>Tests so far</h4>"), self.tests_table,
+                                    self.chart], **kw)
+        self.watch(self.title, self.wording)
+        self.load()
+
+    def default(self) -> dict:
+        return {"title": "New message", "versions": [{"version": 1, "text": "", "created": None}], "tests": []}
+
+    def collect(self) -> dict:
+        versions = [dict(v) for v in self._versions] or [{"version": 1, "text": "", "created": None}]
+        versions[-1]["text"] = self.wording.value
+        return {"title": self.title.value.strip() or "Key message", "versions": versions,
+                "tests": [dict(t) for t in self._tests]}
+
+    def fill(self, body: dict) -> None:
+        self.title.value = body.get("title", "")
+        self._versions = [dict(v) for v in body.get("versions", [])] or [{"version": 1, "text": "",
+                                                                          "created": None}]
+        self._tests = [dict(t) for t in body.get("tests", [])]
+        self.wording.value = self._versions[-1].get("text", "")
+        self._show()
+
+    def after_save(self, doc) -> None:
+        self._versions = [dict(v) for v in doc.body.get("versions", [])]
+        self._tests = [dict(t) for t in doc.body.get("tests", [])]
+        self._show()
+
+    def new_version(self) -> bool:
+        latest = self.collect()["versions"][-1]
+        n = latest["version"] + 1
+        self._versions = [*self.collect()["versions"],
+                          {"version": n, "text": latest["text"], "created": self._today().isoformat()}]
+        ok = self.save_body(self.collect())
+        if not ok:
+            self._versions.pop()
+        else:
+            self.test_message.value = ""
+        self._show()
+        return ok
+
+    def record_test(self, **values) -> bool:
+        """Add a test from the form (or from ``values``, for code); refused with a message if not valid."""
+        test = {"version": self.test_version.value or len(self._versions), "audience": self.audience.value,
+                "event": self.event.value, "date": self.when.value.isoformat() if self.when.value else None,
+                "people": self.people.value, "feedback": self.feedback.value,
+                "ratings": {q: c.value for q, c in self.ratings.items() if c.value}}
+        test.update(values)
+        known = {v["version"] for v in self._versions}
+        try:
+            if test["version"] not in known:
+                raise InvalidValue(f"version {test['version']!r} of this message does not exist")
+            unknown = set(test["ratings"]) - {q.id for q in self.questions}
+            if unknown:
+                raise InvalidValue(f"'{sorted(unknown)[0]}' is not one of the feedback questions")
+            if not str(test["audience"]).strip():
+                raise InvalidValue("say who the audience was")
+            workbook.MessageTest.model_validate(test)
+        except InvalidValue as exc:
+            self.test_message.value = f"<div class='orb-status err' role='alert'>Not recorded: {esc(exc)}</div>"
+            return False
+        except Exception as exc:
+            err = getattr(exc, "errors", lambda: [{"msg": str(exc)}])()[0]["msg"].removeprefix("Value error, ")
+            self.test_message.value = f"<div class='orb-status err' role='alert'>Not recorded: {esc(err)}</div>"
+            return False
+        self._tests.append(test)
+        if not self.save_body(self.collect()):
+            self._tests.pop()
+            self.test_message.value = "<div class='orb-status err' role='alert'>Not recorded; see above.</div>"
+            return False
+        self.test_message.value = (f"<div class='orb-status'>Test with {esc(test['audience'])} recorded.</div>")
+        self.audience.value = self.event.value = self.feedback.value = ""
+        self.people.value = 0
+        for c in self.ratings.values():
+            c.value = 0
+        return True
+
+    def _show(self) -> None:
+        versions = self._versions
+        latest = versions[-1]["version"] if versions else 1
+        tested = {t["version"] for t in self._tests}
+        self.version_note.value = (f"<div class='orb-note'>You are editing <b>version {latest}</b>."
+                                   + (" It has been tested already: to change the words, start a new version "
+                                      "so the test results still match what people heard." if latest in tested
+                                      else "") + "</div>")
+        older = [v for v in versions[:-1]]
+        self.earlier.value = ("" if not older else "<details><summary>Earlier versions</summary><ul>"
+                              + "".join(f"<li><b>Version {v['version']}</b>: {esc(v.get('text', ''))}</li>"
+                                        for v in older) + "</ul></details>")
+        opts = [(f"Version {v['version']}", v["version"]) for v in versions]
+        self.test_version.options = opts
+        if opts:
+            self.test_version.value = opts[-1][1]
+        qs = [q.id for q in self.questions]
+        labels = {q.id: q.label for q in self.questions}
+        if not self._tests:
+            self.tests_table.value = "<p class='orb-note'>No tests recorded yet.</p>"
+            self.chart.value = ""
+            return
+        head = "".join(f"<th scope='col'>{esc(labels[q])}</th>" for q in qs)
+        rows = []
+        for t in self._tests:
+            cells = "".join(f"<td>{esc(t.get('ratings', {}).get(q, '–'))}</td>" for q in qs)
+            rows.append(f"<tr><td>Version {esc(t['version'])}</td><td>{esc(t.get('date') or '')}</td>"
+                        f"<td>{esc(t['audience'])}</td><td>{esc(t.get('event', ''))}</td>"
+                        f"<td>{esc(t.get('people', 0))}</td>{cells}<td>{esc(t.get('feedback', ''))}</td></tr>")
+        self.tests_table.value = (
+            "<div style='overflow-x:auto'><table class='orb-table'><thead><tr><th scope='col'>Version</th>"
+            "<th scope='col'>Date</th><th scope='col'>Audience</th><th scope='col'>Where</th>"
+            f"<th scope='col'>People</th>{head}<th scope='col'>What people said</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table></div>")
+        frame = ratings_frame({"title": "x", "versions": versions, "tests": self._tests})
+        if not frame.empty:
+            from ..plots import key_message_ratings
+
+            ax = key_message_ratings(frame, title="Average rating by version and audience")
+            alt = "; ".join(f"{r.version}, {r.audience}: {r.rating:.1f}"
+                            for r in frame.groupby(["version", "audience"], as_index=False)["rating"].mean()
+                            .itertuples())
+            self.chart.value = chart(ax, "Average rating of the message by version and audience: " + alt)
+
+
+class KeyMessages(w.VBox):
+    """All the county's key messages: pick one or draft a new one."""
+
+    def __init__(self, ctx: WorkbookContext, **editor_kw):
+        self.ctx, self._editor_kw = ctx, editor_kw
+        self.choice = w.Dropdown(description="Message", style=LABEL_STYLE, layout=w.Layout(width="520px"),
+                                 tooltip="Open a saved key message")
+        self.new_title = text_box("New message name", "e.g. Why readiness matters", width="460px")
+        self.new_button = button("Draft a new message", "Start a new key message", "primary", "plus")
+        self.new_button.on_click(lambda _: self.new_message(self.new_title.value))
+        self.editor_box = w.VBox()
+        self.editor: MessageEditor | None = None
+        super().__init__([
+            section_header("Key messages",
+                           "A key message says in a sentence or two why this work matters. Draft it, try it "
+                           "with different groups, note how it landed, and revise."),
+            w.HBox([self.choice]), w.HBox([self.new_title, self.new_button]), self.editor_box])
+        self._load_choices()
+        self.choice.observe(lambda c: self.show_message(c["new"]), "value")
+        self.show_message(self.choice.value)
+
+    def _load_choices(self, select: str | None = None) -> None:
+        docs = workbook.load_all(self.ctx.store, self.ctx.county, "key_message")
+        opts = [(m.title, key) for key, m in docs.items()]
+        self.choice.options = opts
+        self.choice.value = select if select is not None else (opts[0][1] if opts else None)
+
+    def new_message(self, title: str) -> str:
+        title = (title or "").strip()[:200] or "Key message"
+        existing = {k for _, k in self.choice.options}
+        key, n = f"message-{slugify(title)[:50]}", 1
+        while key in existing:
+            n += 1
+            key = f"message-{slugify(title)[:50]}-{n}"
+        workbook.save(self.ctx.store, self.ctx.county, "key_message", key,
+                      {"title": title, "versions": [{"version": 1, "text": ""}], "tests": []},
+                      self.ctx.user or "someone (no name given)")
+        self.new_title.value = ""
+        self._load_choices(select=key)
+        return key
+
+    def show_message(self, key: str | None) -> None:
+        if self.editor is not None:
+            self.editor.flush()
+        if not key:
+            self.editor = None
+            self.editor_box.children = (note("No key messages yet: give one a name and draft it."),)
+            return
+        self.editor = MessageEditor(self.ctx, key, **self._editor_kw)
+        self.editor_box.children = (self.editor,)
+
+    def flush(self) -> None:
+        if self.editor is not None:
+            self.editor.flush()

@@ -1,0 +1,265 @@
+"""Step 9: the implementation plan and its follow-up reviews (Keep / Improve / Start / Stop)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import ipywidgets as w
+
+from .. import planning, workbook
+from ..exceptions import StaleEdit
+from .base import (LABEL_STYLE, EntryEditor, WorkbookContext, button, chart, esc, note, section_header,
+                   text_area, text_box)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _date(value):
+    return dt.date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+class ActivityRow(w.HBox):
+    def __init__(self, n: int):
+        self.what = text_box(f"Activity {n}", "what will happen", width="360px")
+        self.who = text_box("Who", "who leads it", width="220px")
+        self.start = w.DatePicker(description="From", style=LABEL_STYLE, tooltip=f"Start date of activity {n}")
+        self.end = w.DatePicker(description="To", style=LABEL_STYLE, tooltip=f"End date of activity {n}")
+        super().__init__([self.what, self.who, self.start, self.end], layout=w.Layout(flex_flow="row wrap"))
+
+    def body(self) -> dict | None:
+        if not self.what.value.strip():
+            return None
+        return {"what": self.what.value, "who": self.who.value,
+                "start": self.start.value.isoformat() if self.start.value else None,
+                "end": self.end.value.isoformat() if self.end.value else None}
+
+    def fill(self, body: dict) -> None:
+        self.what.value, self.who.value = body.get("what", ""), body.get("who", "")
+        self.start.value, self.end.value = _date(body.get("start")), _date(body.get("end"))
+
+
+class ImplementationPlan(EntryEditor):
+    """Vision, goals, effect measures, activities on a timeline, and competence now vs target."""
+
+    kind = "plan"
+
+    def __init__(self, ctx: WorkbookContext, **kw):
+        fw = ctx.framework
+        labels = {f.id: f.label for f in fw.plan_fields}
+        helps = {f.id: f.help for f in fw.plan_fields}
+        self.levels = list(fw.competence_levels)
+        self.vision = text_area(labels.get("vision", "Vision"),
+                                helps.get("vision") or "Where do we want to be? One or two sentences.", rows=2)
+        self.goals = text_area(labels.get("goals", "Goals"), "One goal per line", rows=4)
+        self.measures = text_area(labels.get("effect_measures", "How we will measure the effect"),
+                                  "One measure per line", rows=3)
+        self.activity_box = w.VBox()
+        self.activities: list[ActivityRow] = []
+        self.add_activity_button = button("Add an activity", icon="plus")
+        self.add_activity_button.on_click(lambda _: self.add_activity())
+        self.timeline = w.HTML()
+        self.competence = {lv.id: (w.IntSlider(value=0, min=0, max=100, step=5, description="Now (%)",
+                                               style=LABEL_STYLE, tooltip=f"{lv.label}: share of people now"),
+                                   w.IntSlider(value=int(round(lv.target_share * 100)), min=0, max=100, step=5,
+                                               description="Target (%)", style=LABEL_STYLE,
+                                               tooltip=f"{lv.label}: share of people we aim for"))
+                           for lv in self.levels}
+        self.competence_chart = w.HTML()
+        comp_rows = []
+        for lv in self.levels:
+            now, target = self.competence[lv.id]
+            comp_rows.append(w.VBox([w.HTML(f"<b>{esc(lv.label)}</b> <span class='orb-note'>"
+                                            f"{esc(lv.description)}</span>"), w.HBox([now, target])]))
+        competence = ([section_header("Competence levels",
+                                      "About what share of people are at each level now, and where do you "
+                                      "want to be?"), *comp_rows, self.competence_chart] if self.levels else [])
+        children = [
+            section_header("Our implementation plan",
+                           "Where you want to go, how you will get there and how you will see the effect."),
+            self.vision, self.goals, self.measures,
+            w.HTML(f"<h4 style='margin-bottom:.2em'>{esc(labels.get('activities', 'Activities'))} and "
+                   f"{esc(labels.get('timeline', 'timeline').lower())}</h4>"),
+            self.activity_box, self.add_activity_button, self.timeline, *competence,
+        ]
+        super().__init__(ctx, "main", children, **kw)
+        self.watch(self.vision, self.goals, self.measures, *[c for pair in self.competence.values() for c in pair])
+        self.load()
+
+    def add_activity(self, body: dict | None = None) -> ActivityRow | None:
+        if len(self.activities) >= 100:
+            return None
+        row = ActivityRow(len(self.activities) + 1)
+        if body:
+            row.fill(body)
+        self.watch(row.what, row.who, row.start, row.end)
+        self.activities.append(row)
+        self.activity_box.children = tuple(self.activities)
+        return row
+
+    def collect(self) -> dict:
+        return {"vision": self.vision.value, "goals": _lines(self.goals.value),
+                "effect_measures": _lines(self.measures.value),
+                "activities": [b for b in (a.body() for a in self.activities) if b],
+                "competence": {k: {"now": now.value / 100, "target": target.value / 100}
+                               for k, (now, target) in self.competence.items()}}
+
+    def fill(self, body: dict) -> None:
+        self.vision.value = body.get("vision", "")
+        self.goals.value = "\n".join(body.get("goals", []))
+        self.measures.value = "\n".join(body.get("effect_measures", []))
+        self.activities = []
+        for a in body.get("activities", []):
+            self.add_activity(a)
+        self.add_activity()  # always one empty row to type into
+        for k, (now, target) in self.competence.items():
+            share = body.get("competence", {}).get(k)
+            if share:
+                now.value = int(round(100 * share.get("now", 0)))
+                target.value = int(round(100 * share.get("target", 0)))
+        self._charts()
+
+    def after_save(self, doc) -> None:
+        if not self.activities or self.activities[-1].body():
+            self._filling = True
+            try:
+                self.add_activity()
+            finally:
+                self._filling = False
+        self._charts()
+
+    def _charts(self) -> None:
+        import matplotlib.pyplot as plt
+
+        acts = [a.body() for a in self.activities]
+        acts = [a for a in acts if a and a.get("start")]
+        if acts:
+            fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(acts) + 1.0), layout="constrained")
+            for y, a in enumerate(reversed(acts)):
+                start = dt.date.fromisoformat(a["start"])
+                end = dt.date.fromisoformat(a["end"]) if a.get("end") else start
+                width = max((end - start).days, 3)
+                ax.barh(y, width, left=start, color="#1f5f8b", height=0.5)
+                ax.text(start, y + 0.32, a["what"][:60] + (f" ({a['who']})" if a.get("who") else ""),
+                        fontsize=8, va="bottom", color="#1f2a37")
+            ax.set_yticks([])
+            ax.set_ylim(-0.6, len(acts))
+            for side in ("top", "right", "left"):
+                ax.spines[side].set_visible(False)
+            ax.set_title("Activities on a timeline", loc="left", fontsize=11, fontweight="bold")
+            fig.autofmt_xdate()
+            alt = "Timeline: " + "; ".join(f"{a['what'][:60]} from {a['start']} to {a.get('end') or a['start']}"
+                                            for a in acts)
+            self.timeline.value = chart(ax, alt)
+        else:
+            self.timeline.value = note("Give activities a start date to see them on a timeline.").value
+        if self.levels:
+            from ..plots import competence
+
+            frame = planning.competence_frame(self.collect()["competence"], self.levels)
+            ax = competence(frame)
+            alt = "; ".join(f"{r.label} {r.when}: {100 * r.share:.0f}%" for r in frame.itertuples())
+            self.competence_chart.value = chart(ax, "Competence now and target: " + alt)
+
+
+class ReviewEditor(EntryEditor):
+    """One follow-up review: Keep / Improve / Start / Stop, with what was carried forward."""
+
+    kind = "followup"
+
+    def __init__(self, ctx: WorkbookContext, key: str, **kw):
+        fw = ctx.framework
+        labels = {f.id: f.label for f in fw.followup} if fw else {}
+        helps = {"keep": "What works and should go on", "improve": "What to do better",
+                 "start": "What to begin", "stop": "What to drop"}
+        self.boxes = {k: text_area(labels.get(k, k.title()), f"{helps[k]}: one item per line", rows=5)
+                      for k in ("keep", "improve", "start", "stop")}
+        for box in self.boxes.values():
+            box.layout.width = "440px"
+        self.carried = text_area("Brought forward from the last review",
+                                 "Unfinished items: delete a line when it is done", rows=3)
+        super().__init__(ctx, key, [
+            self.carried,
+            w.HBox([self.boxes["keep"], self.boxes["improve"]], layout=w.Layout(flex_flow="row wrap")),
+            w.HBox([self.boxes["start"], self.boxes["stop"]], layout=w.Layout(flex_flow="row wrap"))], **kw)
+        self.watch(self.carried, *self.boxes.values())
+        self.load()
+
+    def default(self) -> dict:
+        return {"date": self.key, "keep": [], "improve": [], "start": [], "stop": [], "carried": []}
+
+    def collect(self) -> dict:
+        return {"date": self.key, "carried": _lines(self.carried.value),
+                **{k: _lines(b.value) for k, b in self.boxes.items()}}
+
+    def fill(self, body: dict) -> None:
+        self.carried.value = "\n".join(body.get("carried", []))
+        for k, b in self.boxes.items():
+            b.value = "\n".join(body.get(k, []))
+
+
+class FollowUpBoard(w.VBox):
+    """Every review of the plan, newest first; a new review carries unfinished items forward."""
+
+    def __init__(self, ctx: WorkbookContext, today=dt.date.today, **editor_kw):
+        self.ctx, self._editor_kw, self._today = ctx, editor_kw, today
+        self.choice = w.Dropdown(description="Review of", style=LABEL_STYLE, tooltip="Open a saved review")
+        self.new_date = w.DatePicker(description="New review on", style=LABEL_STYLE, value=today(),
+                                     tooltip="Date of the new review")
+        self.new_button = button("Start a new review", "Start a review; unfinished items come forward",
+                                 "primary", "plus")
+        self.new_button.on_click(lambda _: self.new_review(self.new_date.value))
+        self.message = w.HTML()
+        self.editor_box = w.VBox()
+        self.editor: ReviewEditor | None = None
+        super().__init__([
+            section_header("Follow-up: Keep, Improve, Start, Stop",
+                           "At each review, look at the plan together. What do we keep, improve, start and "
+                           "stop? Items to improve or start that are not done yet come forward to the next "
+                           "review."),
+            self.choice, w.HBox([self.new_date, self.new_button]), self.message, self.editor_box])
+        self._load_choices()
+        self.choice.observe(lambda c: self.show_review(c["new"]), "value")
+        self.show_review(self.choice.value)
+
+    def _load_choices(self, select: str | None = None) -> None:
+        keys = sorted(workbook.load_all(self.ctx.store, self.ctx.county, "followup"), reverse=True)
+        self.choice.options = [(k, k) for k in keys]
+        self.choice.value = select if select is not None else (keys[0] if keys else None)
+
+    def new_review(self, on: dt.date | None) -> str | None:
+        on = on or self._today()
+        key = on.isoformat()
+        reviews = workbook.load_all(self.ctx.store, self.ctx.county, "followup")
+        if key in reviews:
+            self.message.value = f"<div class='orb-status idle'>A review on {esc(key)} exists already; it is open below.</div>"
+            self._load_choices(select=key)
+            return key
+        earlier = [k for k in sorted(reviews) if k < key]
+        previous = reviews[earlier[-1]] if earlier else None
+        carried = planning.carry_forward(previous)
+        try:
+            workbook.save(self.ctx.store, self.ctx.county, "followup", key,
+                          workbook.FollowUp(date=on, carried=carried), self.ctx.user or "someone (no name given)",
+                          expected_version=0)
+        except StaleEdit:
+            pass  # a teammate started the same review a moment ago
+        self.message.value = (f"<div class='orb-status'>New review on {esc(key)}"
+                              + (f": {len(carried)} unfinished item(s) brought forward from {esc(earlier[-1])}."
+                                 if carried else ".") + "</div>")
+        self._load_choices(select=key)
+        return key
+
+    def show_review(self, key: str | None) -> None:
+        if self.editor is not None:
+            self.editor.flush()
+        if not key:
+            self.editor = None
+            self.editor_box.children = (note("No reviews yet: pick a date and start one."),)
+            return
+        self.editor = ReviewEditor(self.ctx, key, **self._editor_kw)
+        self.editor_box.children = (self.editor,)
+
+    def flush(self) -> None:
+        if self.editor is not None:
+            self.editor.flush()

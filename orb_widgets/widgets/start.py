@@ -1,0 +1,166 @@
+"""Step 1: start here — the workspace, its counties, and how far each county has got."""
+from __future__ import annotations
+
+import ipywidgets as w
+
+from .. import workbook
+from ..content import list_frameworks
+from ..exceptions import OrbError
+from ..store import Store
+from .base import CSS, LABEL_STYLE, button, esc, note, section_header, text_box
+
+#: The workbook's pages, in order: notebook file, title, what it is for.
+STEPS = [
+    ("01-start-here.ipynb", "Start here", "Choose your county and see where you are."),
+    ("02-breakout-session.ipynb", "Breakout session", "For coaches: rooms, prompts, timer, takeaways."),
+    ("03-key-messages.ipynb", "Key messages", "Draft, test and revise what you say about this work."),
+    ("04-tailor-assessment.ipynb", "Tailor the assessment", "Make the readiness survey your county's own."),
+    ("05-take-assessment.ipynb", "Take the assessment", "The survey form that staff and partners fill in."),
+    ("06-results.ipynb", "Results", "Scores, groups, change over time and priorities."),
+    ("07-planning-matrix.ipynb", "SO WHAT? planning matrix", "Turn results into next steps."),
+    ("08-testing-profile.ipynb", "Testing profile", "What you tried and learned; the buddy county."),
+    ("09-implementation-plan.ipynb", "Implementation plan", "Vision, goals, activities and follow-up."),
+]
+
+COUNTY_META = "workbook_county"
+
+
+def progress(store: Store, county: str) -> list[dict]:
+    """Which steps a county has done, from what is saved: step, page, done, detail.
+
+    >>> # progress(store, "Example County")[0] -> {"step": "Assessment tailored", "done": True, ...}
+    """
+    c = store.county(county)
+    out = []
+
+    def add(step, page, done, detail):
+        out.append({"step": step, "page": page, "done": bool(done), "detail": detail})
+
+    try:
+        inst = store.current_instrument(c.name)
+        versions = store.instrument_versions(c.name)
+        add("Assessment tailored", "04-tailor-assessment.ipynb", True,
+            f"version {versions[-1]['version']}: {len(inst.items)} statements, {inst.scale.points}-point scale")
+    except OrbError:
+        add("Assessment tailored", "04-tailor-assessment.ipynb", False, "no survey saved yet")
+    breakouts = workbook.load_all(store, c.name, "breakout")
+    add("Breakout session held", "02-breakout-session.ipynb", breakouts,
+        f"{len(breakouts)} session(s)" if breakouts else "no session notes yet")
+    messages = workbook.load_all(store, c.name, "key_message")
+    tests = sum(len(m.tests) for m in messages.values())
+    add("Key messages tested", "03-key-messages.ipynb", tests,
+        f"{len(messages)} message(s), {tests} test(s)" if messages else "no messages yet")
+    waves = store.waves(c.name)
+    counts = [(wv, store.response_count(c.name, wv)) for wv in waves]
+    add("Survey answers in", "06-results.ipynb", any(n for _, n in counts),
+        ", ".join(f"{n} in {wv}" for wv, n in counts) if counts else "no answers yet")
+    rows = workbook.load_all(store, c.name, "matrix_row")
+    done_rows = sum(1 for r in rows.values() if r.status == "done")
+    add("Planning matrix started", "07-planning-matrix.ipynb", rows,
+        f"{len(rows)} row(s), {done_rows} done" if rows else "no rows yet")
+    profile = workbook.load(store, c.name, "testing_profile", "main")
+    filled = sum(1 for t in (profile.sections.values() if profile else []) if t.strip())
+    add("Testing profile written", "08-testing-profile.ipynb", filled,
+        f"{filled} section(s) written" if profile else "not started")
+    plan = workbook.load(store, c.name, "plan", "main")
+    add("Implementation plan made", "09-implementation-plan.ipynb", plan and (plan.vision or plan.goals),
+        f"{len(plan.goals)} goal(s), {len(plan.activities)} activit(ies)" if plan else "not started")
+    reviews = workbook.load_all(store, c.name, "followup")
+    add("Plan reviewed", "09-implementation-plan.ipynb", reviews,
+        f"last review {max(reviews)}" if reviews else "no review yet")
+    return out
+
+
+class StartHere(w.VBox):
+    """Pick the county to work on (or add one) and see its progress through the workbook."""
+
+    def __init__(self, store: Store, county: str = "", fixed: bool = False):
+        self.store = store
+        self._fixed = fixed
+        names = [c.name for c in store.counties()]
+        chosen = county or store.get_meta(COUNTY_META) or (names[0] if names else None)
+        if chosen not in names:
+            chosen = names[0] if names else None
+        self.county = w.Dropdown(options=names, value=chosen, description="County", style=LABEL_STYLE,
+                                 layout=w.Layout(width="480px"), disabled=fixed,
+                                 tooltip="The county whose workbook you are filling in")
+        frameworks = list_frameworks()
+        self.new_name = text_box("New county", "its name", width="360px")
+        self.new_framework = w.Dropdown(options=[(f["title"], f["id"]) for f in frameworks],
+                                        description="Framework", style=LABEL_STYLE, layout=w.Layout(width="480px"),
+                                        tooltip="The practice model this county is getting ready for")
+        self.add_button = button("Add county", "Add a county to this workspace", icon="plus")
+        self.add_button.on_click(lambda _: self.add_county(self.new_name.value, self.new_framework.value))
+        self.message = w.HTML()
+        self.checklist = w.HTML()
+        self.links = w.HTML(self._links())
+        demo = store.get_meta("demo")
+        where = esc(store.folder) if store.folder else esc(store.url)
+        about = (f"<div class='orb-note'>Workspace: <code>{where}</code> "
+                 f"({len(names)} {'county' if len(names) == 1 else 'counties'}).</div>")
+        if demo:
+            about += f"<div class='orb-demo' role='note'>{esc(demo)}</div>"
+        add_box = [] if fixed else [
+            w.HTML("<h4 style='margin-bottom:.2em'>Add a county</h4>"),
+            w.HBox([self.new_name, self.new_framework, self.add_button], layout=w.Layout(flex_flow="row wrap"))]
+        super().__init__([
+            section_header("Start here",
+                           "Pick your county. The checklist shows what your team has done so far and what "
+                           "comes next. Every page saves as you type."),
+            w.HTML(CSS + about), self.county, self.message, *add_box,
+            section_header("Where we are", ""), self.checklist,
+            section_header("The workbook, step by step", ""), self.links])
+        self.county.observe(self._county_changed, "value")
+        self.refresh()
+
+    def _county_changed(self, change) -> None:
+        if change["new"] and not self._fixed:
+            self.store.set_meta(COUNTY_META, change["new"])
+            self.message.value = (f"<div class='orb-status'>The other pages now open on "
+                                  f"<b>{esc(change['new'])}</b>.</div>")
+        self.refresh()
+
+    def add_county(self, name: str, framework: str) -> bool:
+        name = (name or "").strip()
+        if not name or len(name) > 200:
+            self.message.value = "<div class='orb-status err' role='alert'>Give the county a name (up to 200 characters).</div>"
+            return False
+        if framework not in {f["id"] for f in list_frameworks()}:
+            self.message.value = "<div class='orb-status err' role='alert'>Pick one of the frameworks listed.</div>"
+            return False
+        c = self.store.add_county(name, framework)
+        self.county.options = [x.name for x in self.store.counties()]
+        self.county.value = c.name
+        self.new_name.value = ""
+        self.message.value = (f"<div class='orb-status'>Added {esc(c.name)}. Next: tailor its assessment "
+                              f"(step 4).</div>")
+        return True
+
+    def refresh(self) -> None:
+        if not self.county.value:
+            self.checklist.value = note("This workspace has no counties yet: add one above.").value
+            return
+        items, steps = [], progress(self.store, self.county.value)
+        for p in steps:
+            mark = ("<span class='orb-done' aria-label='done'>&#10003; done</span>" if p["done"]
+                    else "<span class='orb-todo' aria-label='to do'>&#9675; to do</span>")
+            items.append(f"<li>{mark} <b>{esc(p['step'])}</b> <span class='orb-note'>{esc(p['detail'])}</span>"
+                         f" · <a href='{esc(p['page'])}'>open</a></li>")
+        done = sum(1 for p in steps if p["done"])
+        self.checklist.value = (f"<p><b>{done} of {len(items)}</b> steps done for {esc(self.county.value)}.</p>"
+                                f"<ul class='orb-check'>{''.join(items)}</ul>")
+
+    @staticmethod
+    def _links() -> str:
+        rows = "".join(f"<li><a href='{esc(f)}'><b>{n}. {esc(title)}</b></a> <span class='orb-note'>{esc(what)}"
+                       f"</span></li>" for n, (f, title, what) in enumerate(STEPS, start=1))
+        return f"<ol class='orb-check'>{rows}</ol>"
+
+
+def start_here(workspace=None, county: str = "") -> StartHere:
+    """The Start page for a workspace folder (``None``: ``$ORB_WORKSPACE``)."""
+    import os
+
+    store = Store.open(workspace or None, create=False)
+    fixed = os.environ.get("ORB_COUNTY") or ""
+    return StartHere(store, county or fixed, fixed=bool(fixed))

@@ -1,0 +1,323 @@
+"""Step 4: tailor the county's assessment from the framework's item bank.
+
+Choices (elements, items, wording, scale, role groups) are kept as a draft in
+the workspace while the team works, so nothing typed is lost; "Save the
+survey" turns them into the county's instrument through
+:func:`orb_widgets.instrument.tailor` and ``Store.save_instrument``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import ipywidgets as w
+
+from ..content import list_frameworks, load_framework
+from ..exceptions import OrbError
+from ..exports import write_atomic
+from ..instrument import DEFAULT_MIN_GROUP, Instrument, export_printable, export_text, tailor
+from .base import (DELAY, LABEL_STYLE, Autosave, StatusLine, WorkbookContext, button, download_link, esc,
+                   note, section_header, when)
+
+MAX_WORDING = 500
+
+
+def draft_key(county: str) -> str:
+    return f"draft:tailor:{county}"
+
+
+class ItemRow(w.VBox):
+    def __init__(self, item):
+        self.item = item
+        self.use = w.Checkbox(value=True, description=f"{item.id}: {item.text}", indent=False,
+                              layout=w.Layout(width="100%"), tooltip="Ask this statement in our survey")
+        self.wording = w.Text(description="Our wording", placeholder="leave empty to keep the wording above",
+                              style=LABEL_STYLE, layout=w.Layout(width="100%", max_width="900px"),
+                              tooltip=f"Your county's own wording for {item.id}")
+        super().__init__([self.use, self.wording], layout=w.Layout(margin="0 0 .5em 1.5em"))
+
+
+class TailorAssessment(w.VBox):
+    """Pick elements and statements, reword, choose the scale and role groups, preview, save, export."""
+
+    def __init__(self, ctx: WorkbookContext, delay: float = DELAY, scheduler=None, clock=None):
+        self.ctx = ctx
+        self.instrument: Instrument | None = None
+        self._answered = 0
+        try:
+            self.instrument = ctx.store.current_instrument(ctx.county)
+            versions = ctx.store.instrument_versions(ctx.county)
+            self._version = versions[-1]["version"] if versions else None
+            self._answered = ctx.store.response_count(ctx.county) if self.instrument else 0
+        except OrbError:
+            self._version = None
+        fw_ids = [f["id"] for f in list_frameworks()]
+        fw_titles = {f["id"]: f["title"] for f in list_frameworks()}
+        current_fw = (self.instrument.framework if self.instrument else
+                      (ctx.framework.id if ctx.framework else fw_ids[0]))
+        self.framework = w.Dropdown(options=[(fw_titles[i], i) for i in fw_ids], value=current_fw,
+                                    description="Framework", style=LABEL_STYLE, layout=w.Layout(width="600px"),
+                                    tooltip="The practice model and item bank this survey is built from",
+                                    disabled=self.instrument is not None)
+        self.title = w.Text(description="Survey title", style=LABEL_STYLE, layout=w.Layout(width="600px"),
+                            tooltip="The title respondents see at the top")
+        self.points = w.ToggleButtons(options=[("5 points, with a middle answer", 5),
+                                               ("4 points, no middle answer", 4)], value=5,
+                                      description="Answer scale", style=LABEL_STYLE,
+                                      tooltips=["Strongly disagree … strongly agree, with 'neither' in the middle",
+                                                "Strongly disagree … strongly agree, no middle answer"])
+        self.min_group = w.BoundedIntText(value=DEFAULT_MIN_GROUP, min=3, max=100,
+                                          description="Smallest group to show", style=LABEL_STYLE,
+                                          layout=w.Layout(width="260px"),
+                                          tooltip="Results for any group smaller than this are hidden")
+        self.roles_box = w.VBox()
+        self.bank_box = w.VBox()
+        self.role_checks: dict[str, w.Checkbox] = {}
+        self.element_checks: dict[str, w.Checkbox] = {}
+        self.items: dict[str, ItemRow] = {}
+        self.status = StatusLine()
+        self.version_note = w.HTML()
+        self.preview_button = button("Preview the survey", "See the survey exactly as respondents will", icon="eye")
+        self.save_button = button("Save the survey", "Make this the county's survey", "primary", "save")
+        self.export_text_button = button("Text for an online survey tool", "For SurveyMonkey, Google Forms, "
+                                         "Qualtrics or Microsoft Forms", icon="download")
+        self.export_print_button = button("Printable page", "A page to print for people who answer on paper",
+                                          icon="print")
+        self.preview_button.on_click(lambda _: self.preview())
+        self.save_button.on_click(lambda _: self.save())
+        self.export_text_button.on_click(lambda _: self.export("text"))
+        self.export_print_button.on_click(lambda _: self.export("print"))
+        self.preview_box = w.VBox()
+        self.export_out = w.HTML()
+        kw = {"clock": clock} if clock else {}
+        self.autosave = Autosave(self._save_draft, delay, scheduler, **kw)
+        self._filling = False
+        super().__init__([
+            section_header("Tailor the assessment",
+                           "Choose what your county's survey asks: the parts of readiness, the statements "
+                           "(reworded in your own words if you like), the answer scale and who you will ask."),
+            self.version_note, self.framework, self.title,
+            section_header("Who answers", "Tick the groups you will ask. Each person picks one when they "
+                                          "answer; nobody gives their name."),
+            self.roles_box, self.min_group,
+            section_header("What it asks", "Untick any part or statement you do not want. Rewording keeps the "
+                                           "link to the original statement, so results still compare."),
+            self.points, self.bank_box,
+            section_header("Check and save", ""),
+            w.HBox([self.preview_button, self.save_button]), self.status, self.preview_box,
+            section_header("Hand it out", "Use the text in your own survey tool, or print it."),
+            w.HBox([self.export_text_button, self.export_print_button]), self.export_out,
+        ])
+        self.framework.observe(self._framework_changed, "value")
+        self._build(current_fw)
+        self._load()
+
+    # -- building
+    def _build(self, framework_id: str) -> None:
+        fw = load_framework(framework_id)
+        self.fw = fw
+        self.role_checks = {r.id: w.Checkbox(value=True, description=r.label, indent=False,
+                                             tooltip=f"Ask people who are: {r.label}") for r in fw.role_groups}
+        self.roles_box.children = tuple(self.role_checks.values())
+        self.element_checks, self.items, sections = {}, {}, []
+        for e in fw.elements:
+            check = w.Checkbox(value=True, description=f"{e.id}. {e.name}", indent=False,
+                               layout=w.Layout(width="100%"), tooltip=f"Include {e.name} in the survey")
+            check.add_class("orb-element")
+            rows = [ItemRow(i) for i in fw.items_for(e.id)]
+            self.element_checks[e.id] = check
+            self.items.update({r.item.id: r for r in rows})
+            block = w.VBox(rows)
+            check.observe(lambda c, block=block: setattr(block.layout, "display", "flex" if c["new"] else "none"),
+                          "value")
+            sections.append(w.VBox([w.HTML(f"<h4 style='margin:.8em 0 .1em'>{esc(e.id)}. {esc(e.name)}</h4>"
+                                           f"<div class='orb-note'>{esc(e.description)}</div>"), check, block]))
+        self.bank_box.children = tuple(sections)
+        for c in (self.title, self.points, self.min_group, *self.role_checks.values(),
+                  *self.element_checks.values(), *[x for r in self.items.values() for x in (r.use, r.wording)]):
+            c.observe(self._edited, "value")
+
+    def _framework_changed(self, change) -> None:
+        if self.instrument is not None:  # fixed once a survey exists; the control is disabled anyway
+            self.framework.value = self.instrument.framework
+            return
+        self._build(change["new"])
+        self._edited()
+
+    # -- state
+    def choices(self) -> dict:
+        """What is on screen, as plain data (the draft)."""
+        return {"framework": self.framework.value, "title": self.title.value.strip(),
+                "elements": [e for e, c in self.element_checks.items() if c.value],
+                "items": [i for i, r in self.items.items() if r.use.value and self.element_checks[r.item.element].value],
+                "rewording": {i: r.wording.value for i, r in self.items.items() if r.wording.value.strip()},
+                "points": self.points.value, "roles": [r for r, c in self.role_checks.items() if c.value],
+                "min_group": self.min_group.value}
+
+    def _apply(self, ch: dict) -> None:
+        self._filling = True
+        try:
+            if ch.get("framework") and ch["framework"] != self.fw.id and ch["framework"] in dict(
+                    (v, v) for _, v in self.framework.options):
+                self.framework.value = ch["framework"]
+                self._build(ch["framework"])
+            self.title.value = ch.get("title", "")
+            self.points.value = ch.get("points", 5) if ch.get("points") in (4, 5) else 5
+            self.min_group.value = max(3, min(100, int(ch.get("min_group", DEFAULT_MIN_GROUP))))
+            for r, c in self.role_checks.items():
+                c.value = r in ch.get("roles", self.role_checks)
+            for e, c in self.element_checks.items():
+                c.value = e in ch.get("elements", self.element_checks)
+            chosen = set(ch.get("items", self.items))
+            for i, row in self.items.items():
+                row.use.value = i in chosen
+                row.wording.value = ch.get("rewording", {}).get(i, "")
+        finally:
+            self._filling = False
+
+    def _from_instrument(self, inst: Instrument) -> dict:
+        return {"framework": inst.framework, "title": inst.title, "elements": list(inst.elements),
+                "items": [i.based_on or i.id for i in inst.items],
+                "rewording": {(i.based_on or i.id): i.text for i in inst.items if i.based_on},
+                "points": inst.scale.points, "roles": [r.id for r in inst.roles], "min_group": inst.min_group}
+
+    def _load(self) -> None:
+        saved = self._from_instrument(self.instrument) if self.instrument else None
+        if saved:
+            self._apply(saved)
+        else:
+            self.title.value = f"{self.fw.title}: {self.ctx.county}"
+        raw = self.ctx.store.get_meta(draft_key(self.ctx.county))
+        draft = json.loads(raw) if raw else None
+        if draft and draft.get("choices") and not same_choices(draft["choices"], saved):
+            self._apply(draft["choices"])
+            self.status.show(f"Your unsaved changes are back (by {esc(draft.get('by', 'someone'))} at "
+                             f"{esc(when(_parse(draft.get('at'))))}). Press “Save the survey” to use them.",
+                             "idle")
+        elif saved:
+            self.status.show(f"This is the county's current survey (version {self._version}).", "idle")
+        else:
+            self.status.show("No survey saved yet: choose below, preview, then save.", "idle")
+        self._version_note()
+
+    def _version_note(self) -> None:
+        if self.instrument is None:
+            text = "The county has no survey yet."
+        elif self._answered:
+            text = (f"The survey in use is <b>version {self._version}</b> and {self._answered} people have "
+                    f"answered it. Saving changes makes <b>version {self._version + 1}</b>; answers already "
+                    f"given stay with version {self._version}, so rounds stay comparable.")
+        else:
+            text = (f"The survey in use is <b>version {self._version}</b>. Nobody has answered it yet, so saving "
+                    f"changes replaces it.")
+        self.version_note.value = f"<div class='orb-note' style='font-size:1em'>{text}</div>"
+
+    def _edited(self, _=None) -> None:
+        if self._filling:
+            return
+        self.status.show("Changes not saved as the survey yet (your choices are kept as a draft).", "idle")
+        self.autosave.touch()
+
+    def _save_draft(self) -> None:
+        body = {"choices": self.choices(), "by": self.ctx.user or "someone (no name given)",
+                "at": dt.datetime.now(dt.timezone.utc).isoformat()}
+        self.ctx.store.set_meta(draft_key(self.ctx.county), json.dumps(body, ensure_ascii=False))
+
+    def flush(self) -> None:
+        self.autosave.flush()
+
+    # -- actions
+    def build(self) -> Instrument:
+        """The instrument on screen; raises an OrbError saying what to fix."""
+        ch = self.choices()
+        if self.framework.value != self.fw.id:
+            raise OrbError("the framework changed while building; try again")
+        too_long = [i for i, t in ch["rewording"].items() if len(t) > MAX_WORDING]
+        if too_long:
+            raise OrbError(f"the wording of {too_long[0]} is longer than {MAX_WORDING} characters; shorten it")
+        if not ch["roles"]:
+            raise OrbError("tick at least one group of people who answer")
+        if not ch["elements"]:
+            raise OrbError("tick at least one part of readiness to ask about")
+        bank = {i.id for i in self.fw.items}
+        unknown = [i for i in ch["items"] if i not in bank]
+        if unknown:
+            raise OrbError(f"statement {unknown[0]} is not in the item bank")
+        rewording = {i: t for i, t in ch["rewording"].items() if i in ch["items"]}
+        return tailor(self.fw, county=self.ctx.county, elements=ch["elements"], items=ch["items"],
+                      points=ch["points"], roles=ch["roles"], min_group=ch["min_group"], rewording=rewording,
+                      title=ch["title"] or None)
+
+    def preview(self) -> bool:
+        try:
+            inst = self.build()
+        except OrbError as exc:
+            self.status.show(f"Cannot preview yet: {esc(exc)}", "err")
+            return False
+        from .form import AssessmentForm
+
+        form = AssessmentForm(self.ctx.store, self.ctx.county, instrument=inst)
+        form.submit.disabled = True
+        form.submit.tooltip = "This is a preview: answers here are not sent"
+        form.send = lambda: False  # a preview never stores answers, whatever the page sends
+        self.preview_box.children = (
+            w.HTML("<div class='orb-status warn' role='note'>Preview: this is what respondents will see. "
+                   "Answers you click here are not saved.</div>"), form,
+            button("Close the preview", icon="times"))
+        self.preview_box.children[-1].on_click(lambda _: setattr(self.preview_box, "children", ()))
+        self.status.show(f"Preview below: {len(inst.items)} statements in {len(inst.elements)} parts.", "idle")
+        return True
+
+    def save(self) -> Instrument | None:
+        try:
+            inst = self.build()
+            inst_id, version = self.ctx.store.save_instrument(inst)
+        except OrbError as exc:
+            self.status.show(f"Not saved: {esc(exc)}. Your choices are kept as a draft.", "err")
+            return None
+        was = self._version
+        self.instrument, self._version = inst, version
+        self._answered = self.ctx.store.response_count(self.ctx.county)
+        self.autosave.pending = False
+        self.ctx.store.set_meta(draft_key(self.ctx.county), "")
+        self.framework.disabled = True
+        what = (f"saved as a new version {version} (answers already given stay with version {was})"
+                if was is not None and version != was else f"saved as version {version}")
+        self.status.show(f"Survey {what} · by {esc(self.ctx.user or 'someone')} at "
+                         f"{esc(when(dt.datetime.now(dt.timezone.utc)))}. {len(inst.items)} statements.")
+        self._version_note()
+        return inst
+
+    def export(self, kind: str):
+        inst = self.instrument
+        if inst is None or not same_choices(self.choices(), self._from_instrument(inst)):
+            self.export_out.value = ("<div class='orb-status warn'>Save the survey first, so what you hand out "
+                                     "is the saved version.</div>")
+            return None
+        folder = self.ctx.export_dir()
+        if kind == "text":
+            path = write_atomic(folder / f"survey-v{self._version}.txt", export_text(inst))
+            mime = "text/plain"
+        else:
+            path = write_atomic(folder / f"survey-v{self._version}-printable.html", export_printable(inst))
+            mime = "text/html"
+        self.export_out.value = (f"<div class='orb-status'>Saved to {esc(path)}. "
+                                 + download_link(path.name, path.read_bytes(), mime, f"Download {path.name}")
+                                 + "</div>")
+        return path
+
+
+def same_choices(a: dict | None, b: dict | None) -> bool:
+    """Whether two sets of choices make the same survey (order of ticks does not matter)."""
+    if a is None or b is None:
+        return a is b
+    norm = lambda c: {**c, "elements": sorted(c.get("elements", [])), "items": sorted(c.get("items", [])),  # noqa: E731
+                      "roles": sorted(c.get("roles", [])), "title": (c.get("title") or "").strip()}
+    return norm(a) == norm(b)
+
+
+def _parse(stamp):
+    try:
+        return dt.datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return None

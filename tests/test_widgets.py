@@ -1,0 +1,511 @@
+"""The workbook pages, driven from code as a person would use them (no browser).
+
+Each test sets values, clicks buttons and flushes the autosave against a demo
+workspace in a temporary folder, then checks what the person would notice:
+what is in the store, under whose name, and what the page says.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+
+import ipywidgets as w
+import pytest
+from traitlets import TraitError
+
+from orb_widgets import workbook
+from orb_widgets.demo import make_demo
+from orb_widgets.exceptions import UnknownCounty
+from orb_widgets.instrument import tailor
+from orb_widgets.store import NewResponse, Store
+from orb_widgets.widgets import (Breakout, FollowUpBoard, ImplementationPlan, KeyMessages, PlanningMatrix,
+                                 ResultsDashboard, StartHere, TailorAssessment, TestingProfile, WorkbookContext,
+                                 compile_takeaways, progress, takeaways_frame, takeaways_html, takeaways_markdown)
+from orb_widgets.widgets.base import Autosave, merge3
+
+CPM = "Alder Creek County"      # demo: CPM pack, matrix + profile saved
+CPM_EMPTY = "Bayside County"    # demo: CPM pack, no matrix rows, no profile
+CPS = "Driftwood County"        # demo: CPS pack, 4-point scale, competence levels
+
+
+def never(delay, callback):
+    """A scheduler that never fires: saving happens only on flush()."""
+    return None
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory):
+    """A demo workspace made once; each test works on its own copy."""
+    os.environ.pop("ORB_DATABASE_URL", None)
+    folder = tmp_path_factory.mktemp("widgets-demo") / "ws"
+    store = Store.open(folder)
+    make_demo(store, counties=4, seed=7)
+    store.engine.dispose()  # checkpoints the WAL so the copy below is complete
+    return folder
+
+
+@pytest.fixture
+def ws(demo_folder, tmp_path, monkeypatch):
+    monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
+    monkeypatch.delenv("ORB_COUNTY", raising=False)
+    monkeypatch.setenv("ORB_NAME_FILE", str(tmp_path / "name"))
+    shutil.copytree(demo_folder, tmp_path / "ws")
+    return Store.open(tmp_path / "ws", create=False)
+
+
+def ctx_for(store, county, user="Ana Example"):
+    return WorkbookContext(store, county, user=user, remember=False)
+
+
+def doc(store, county, kind, key):
+    return store.get_doc(county, kind, key)
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+# ------------------------------------------------------------------ shared pieces
+def test_autosave_waits_for_quiet_then_saves_once():
+    now, scheduled, saved = [0.0], [], []
+    auto = Autosave(lambda: saved.append(now[0]), delay=1.0,
+                    scheduler=lambda d, cb: scheduled.append((d, cb)) or object(), clock=lambda: now[0])
+    auto.touch()
+    now[0] = 0.5
+    auto.touch()                     # typed again: the save waits for a full quiet second
+    assert len(scheduled) == 1 and saved == []
+    now[0] = 1.0
+    scheduled.pop()[1]()             # the first wake-up comes too early: reschedules
+    assert saved == [] and scheduled and scheduled[-1][0] == pytest.approx(0.5)
+    now[0] = 1.6
+    scheduled.pop()[1]()
+    assert saved == [1.6]
+    auto.flush()                     # nothing pending: no second save
+    assert saved == [1.6]
+
+
+def test_autosave_outside_an_event_loop_saves_at_once():
+    saved = []
+    Autosave(lambda: saved.append(1)).touch()
+    assert saved == [1]
+
+
+def test_merge3_keeps_both_teammates_changes_and_reports_real_conflicts():
+    base = {"a": "x", "b": "y", "list": [1]}
+    merged, conflicts = merge3(base, {"a": "mine", "b": "y", "list": [1, 2]}, {"a": "x", "b": "theirs", "list": [1, 3]})
+    assert merged == {"a": "mine", "b": "theirs", "list": [1, 3, 2]} and conflicts == []
+    merged, conflicts = merge3(base, {**base, "a": "mine"}, {**base, "a": "theirs"})
+    assert merged["a"] == "mine" and conflicts == ["a"]
+
+
+def test_context_county_is_fixed_and_not_a_browser_trait(ws):
+    ctx = ctx_for(ws, CPM)
+    assert "county" not in ctx.keys and "workspace" not in ctx.keys
+    with pytest.raises(AttributeError):
+        ctx.county = CPS
+    page = TestingProfile(ctx, scheduler=never)
+    assert "county" not in page.keys
+    page.set_state({"county": CPS})  # a crafted message naming another county changes nothing
+    page.sections["a"].value = "Ours"
+    page.flush()
+    assert doc(ws, CPM, "testing_profile", "main").body["sections"]["a"] == "Ours"
+    assert doc(ws, CPS, "testing_profile", "main") is None
+    with pytest.raises(UnknownCounty):
+        ctx_for(ws, "No Such County")
+
+
+def test_open_county_uses_the_county_chosen_on_the_start_page(ws, monkeypatch):
+    from orb_widgets.widgets import open_county
+
+    start = StartHere(ws)
+    start.county.value = CPS
+    ctx = open_county(ws.folder, "", "", user="Ana")
+    assert ctx.county == CPS
+
+
+# ------------------------------------------------------------------ saving, reopening, teammates
+@pytest.mark.parametrize("county", [CPM, CPS])
+def test_every_saved_field_comes_back_on_reopen(ws, county):
+    """Opening a page and saving without changes must give back exactly what was stored."""
+    ctx = ctx_for(ws, county)
+    editors = [TestingProfile(ctx, scheduler=never), ImplementationPlan(ctx, scheduler=never),
+               Breakout(ctx, scheduler=never).editor, KeyMessages(ctx, scheduler=never).editor,
+               FollowUpBoard(ctx, scheduler=never).editor, *PlanningMatrix(ctx, scheduler=never).editors.values()]
+    for ed in editors:
+        stored = ws.get_doc(county, ed.kind, ed.key)
+        if stored is None:
+            continue
+        shown = workbook.validate(ed.kind, ed.collect()).model_dump(mode="json")
+        assert shown == workbook.validate(ed.kind, stored.body).model_dump(mode="json"), ed.kind
+
+
+
+def test_profile_edit_is_saved_with_the_name_and_shown_on_reopen(ws):
+    page = TestingProfile(ctx_for(ws, CPM_EMPTY, "Ana Example"), scheduler=never)
+    assert "Nothing saved yet" in page.status.text
+    page.sections["b"].value = "We tried two short messages at unit meetings."
+    assert "Not saved yet" in page.status.text
+    page.flush()
+    saved = doc(ws, CPM_EMPTY, "testing_profile", "main")
+    assert saved.updated_by == "Ana Example"
+    assert saved.body["sections"]["b"].startswith("We tried")
+    assert re.search(r"Saved · by Ana Example at \d\d:\d\d", page.status.text)
+    again = TestingProfile(ctx_for(ws, CPM_EMPTY, "Ben Example"), scheduler=never)
+    assert again.sections["b"].value.startswith("We tried")
+    assert "by Ana Example" in again.status.text
+
+
+def test_teammates_editing_different_fields_are_merged(ws):
+    ana = TestingProfile(ctx_for(ws, CPM_EMPTY, "Ana"), scheduler=never)
+    ben = TestingProfile(ctx_for(ws, CPM_EMPTY, "Ben"), scheduler=never)
+    ana.sections["a"].value = "Ana's part"
+    ana.flush()
+    ben.sections["c"].value = "Ben's part"
+    ben.flush()
+    body = doc(ws, CPM_EMPTY, "testing_profile", "main").body
+    assert body["sections"]["a"] == "Ana's part" and body["sections"]["c"] == "Ben's part"
+    assert ben.sections["a"].value == "Ana's part"  # Ben now sees Ana's text too
+    assert "merged with Ana" in ben.status.text
+
+
+def test_stale_edit_keeps_the_persons_text_and_says_so(ws):
+    ana = TestingProfile(ctx_for(ws, CPM_EMPTY, "Ana"), scheduler=never)
+    ben = TestingProfile(ctx_for(ws, CPM_EMPTY, "Ben"), scheduler=never)
+    ana.sections["a"].value = "Ana wrote this"
+    ana.flush()
+    ben.sections["a"].value = "Ben wrote this"
+    ben.flush()
+    assert ben.sections["a"].value == "Ben wrote this"          # never dropped
+    assert ben.status.kind == "warn" and "Ana changed the same part" in ben.status.text
+    assert "Your text is still here" in ben.status.text
+    assert ben.conflict_box.layout.display == "flex"
+    assert doc(ws, CPM_EMPTY, "testing_profile", "main").body["sections"]["a"] == "Ana wrote this"
+    ben.keep_mine.click()
+    assert doc(ws, CPM_EMPTY, "testing_profile", "main").body["sections"]["a"] == "Ben wrote this"
+    history = ws.doc_history(CPM_EMPTY, "testing_profile", "main")
+    assert [h.updated_by for h in history] == ["Ana", "Ben"]
+
+
+def test_taking_the_teammates_version_keeps_mine_in_the_history(ws):
+    ana = TestingProfile(ctx_for(ws, CPM_EMPTY, "Ana"), scheduler=never)
+    ben = TestingProfile(ctx_for(ws, CPM_EMPTY, "Ben"), scheduler=never)
+    ana.sections["a"].value = "Ana wrote this"
+    ana.flush()
+    ben.sections["a"].value = "Ben wrote this"
+    ben.flush()
+    ben.use_theirs.click()
+    assert ben.sections["a"].value == "Ana wrote this"
+    bodies = [h.body["sections"]["a"] for h in ws.doc_history(CPM_EMPTY, "testing_profile", "main")]
+    assert "Ben wrote this" in bodies and bodies[-1] == "Ana wrote this"
+
+
+# ------------------------------------------------------------------ breakout
+def test_breakout_compile_lists_every_rooms_takeaway_and_next_steps(ws):
+    page = Breakout(ctx_for(ws, CPM_EMPTY, "Coach Kim"), scheduler=never)
+    key = page.new_session("March webinar")
+    ed = page.editor
+    assert len(ed.rooms) == 3 and ed.tabs.titles[-1] == "SO WHAT? Takeaways"
+    for n, room in enumerate(ed.rooms, start=1):
+        room.facilitator.value = f"Facilitator {n}"
+        room.takeaway.value = f"Takeaway of room {n}"
+        room.people[0].person.value = f"Person {n}"
+        room.people[0].step1.value = f"Step {n}a"
+        room.people[0].step2.value = f"Step {n}b"
+    ed.rooms[0].notes[0].value = "<script>alert(1)</script>"
+    ed.flush()
+    saved = workbook.load(ws, CPM_EMPTY, "breakout", key)
+    compiled = compile_takeaways(saved)
+    assert [r["takeaway"] for r in compiled] == [f"Takeaway of room {n}" for n in (1, 2, 3)]
+    assert compiled[1]["next_steps"] == [("Person 2", "Step 2a"), ("Person 2", "Step 2b")]
+    md = takeaways_markdown(saved)
+    assert "## Room 3" in md and "- Person 3: Step 3b" in md
+    ed.tabs.selected_index = 3
+    assert "Takeaway of room 2" in ed.compiled.value and "Person 1: Step 1a" in text_of(ed.compiled.value)
+    frame = takeaways_frame(saved)
+    assert len(frame) == 3 + 6 and set(frame["kind"]) == {"takeaway", "next step"}
+    assert ws.get_doc(CPM_EMPTY, "breakout", key).updated_by == "Coach Kim"
+
+
+def test_breakout_text_is_escaped_and_exports_are_written(ws):
+    page = Breakout(ctx_for(ws, CPM_EMPTY), scheduler=never)
+    page.new_session("Escaping")
+    room = page.editor.rooms[0]
+    room.takeaway.value = "<img src=x onerror=alert(1)>"
+    page.flush()
+    assert "<img src=x" not in takeaways_html(page.editor.session())
+    assert "&lt;img src=x" in page.editor.compiled.value
+    for fmt in ("md", "html", "csv"):
+        path = page.editor.export(fmt)
+        assert path.exists() and path.stat().st_size > 50
+    assert "Download" in page.editor.export_out.value
+
+
+def test_prompt_timer_counts_down_without_waiting(ws):
+    page = Breakout(ctx_for(ws, CPM), scheduler=never)
+    room = page.editor.rooms[0]
+    page.editor.minutes.value = 5
+    assert "5:00 left" in room.timer.left.value
+    room.timer.play.value = 150
+    assert "2:30 left" in room.timer.left.value
+    room.timer.play.value = 300
+    assert "Time is up" in room.timer.left.value
+    room.next_button.click()           # next prompt: timer starts over, notes box changes
+    assert room.current == 1 and room.timer.play.value == 0
+    assert "Prompt 2 of 4" in room.prompt_head.value
+    assert room.notes[1].layout.display == "flex" and room.notes[0].layout.display == "none"
+
+
+# ------------------------------------------------------------------ key messages
+def test_key_message_test_is_recorded_and_versions_compare(ws):
+    page = KeyMessages(ctx_for(ws, CPM_EMPTY, "Ana"), scheduler=never)
+    key = page.new_message("Why now")
+    ed = page.editor
+    ed.wording.value = "This is how we already work, named."
+    ed.flush()
+    ed.audience.value = "Supervisors"
+    ed.event.value = "Huddle"
+    ed.people.value = 12
+    ed.when.value = dt.date(2026, 3, 1)
+    for c in ed.ratings.values():
+        c.value = 4
+    ed.feedback.value = "Liked it"
+    ed.record_button.click()
+    assert "recorded" in ed.test_message.value
+    assert ed.new_version()
+    ed.wording.value = "Revised wording"
+    ed.flush()
+    body = doc(ws, CPM_EMPTY, "key_message", key).body
+    assert [v["version"] for v in body["versions"]] == [1, 2]
+    assert body["versions"][0]["text"] == "This is how we already work, named."
+    assert body["versions"][1]["text"] == "Revised wording"
+    assert body["tests"][0]["ratings"]["clear"] == 4 and body["tests"][0]["people"] == 12
+    assert "<img" in ed.chart.value and "Supervisors" in ed.tests_table.value
+
+
+def test_crafted_rating_and_question_are_refused_and_nothing_saved(ws):
+    page = KeyMessages(ctx_for(ws, CPM), scheduler=never)
+    ed = page.editor
+    before = doc(ws, CPM, "key_message", page.choice.value).version
+    with pytest.raises(TraitError):
+        ed.ratings["clear"].value = 9        # the control itself only holds 0..5
+    assert not ed.record_test(audience="Staff", ratings={"clear": 9})
+    assert "must be 1 to 5" in text_of(ed.test_message.value)
+    assert not ed.record_test(audience="Staff", ratings={"hacked": 3})
+    assert "not one of the feedback questions" in text_of(ed.test_message.value)
+    assert not ed.record_test(audience="Staff", version=99)
+    assert doc(ws, CPM, "key_message", page.choice.value).version == before
+
+
+# ------------------------------------------------------------------ tailoring
+def test_tailor_saves_the_chosen_elements_scale_and_wording(ws):
+    ws.add_county("New Example County", "cpm-orb")
+    page = TailorAssessment(ctx_for(ws, "New Example County", "Ana"), scheduler=never)
+    assert "no survey" in page.version_note.value.lower()
+    for e, check in page.element_checks.items():
+        check.value = e in ("A", "C")
+    page.items["C2"].use.value = False
+    page.items["A1"].wording.value = "I know why our county uses the practice model."
+    page.points.value = 4
+    page.role_checks["partners"].value = False
+    assert page.preview()
+    form = page.preview_box.children[1]
+    assert form.submit.disabled and form.send() is False
+    inst = page.save()
+    assert inst is not None
+    saved = ws.current_instrument("New Example County")
+    assert saved.id == inst.id and saved.elements == ["A", "C"] and saved.scale.points == 4
+    assert "C2" not in {i.id for i in saved.items}
+    a1 = saved.item("A1")
+    assert a1.text.startswith("I know why our county") and a1.based_on == "A1"
+    assert "partners" not in {r.id for r in saved.roles}
+    assert "version 1" in page.status.text
+    assert "[A1] I know why our county" in page.export("text").read_text("utf-8")
+    assert page.export("print").suffix == ".html"
+
+
+def test_tailor_says_a_new_version_is_made_once_answers_exist(ws):
+    page = TailorAssessment(ctx_for(ws, CPM), scheduler=never)
+    assert "makes <b>version 2</b>" in page.version_note.value
+    page.items["A1"].wording.value = "Reworded"
+    page.save()
+    assert "new version 2" in page.status.text
+    assert [v["version"] for v in ws.instrument_versions(CPM)] == [1, 2]
+
+
+def test_tailor_draft_survives_a_restart(ws):
+    page = TailorAssessment(ctx_for(ws, CPM, "Ana"), scheduler=never)
+    page.items["B1"].wording.value = "Our own words"
+    page.flush()
+    again = TailorAssessment(ctx_for(ws, CPM, "Ben"), scheduler=never)
+    assert again.items["B1"].wording.value == "Our own words"
+    assert "unsaved changes are back (by Ana" in again.status.text
+
+
+def test_tailor_refuses_an_empty_survey(ws):
+    page = TailorAssessment(ctx_for(ws, CPM), scheduler=never)
+    for check in page.role_checks.values():
+        check.value = False
+    assert page.save() is None and "at least one group" in page.status.text
+    assert [v["version"] for v in ws.instrument_versions(CPM)] == [1]
+
+
+# ------------------------------------------------------------------ results
+def test_results_show_hidden_for_suppressed_cells_and_no_number(ws):
+    page = ResultsDashboard(ctx_for(ws, CPM))
+    r = page.results
+    hidden_roles = [x for x in r["by_role"] if x["suppressed"]]
+    assert hidden_roles, "the demo has small role groups"
+    role_label = r["role_labels"][hidden_roles[0]["role"]]
+    assert role_label in page.roles.value and ">hidden</td>" in page.roles.value
+    assert "<img" in page.overview.value and "alt=" in page.overview.value
+    assert "Priorities" in page.tabs.titles
+
+
+def test_results_of_a_tiny_wave_show_no_numbers(ws):
+    inst = tailor("cpm-orb", county="Tiny Example County", elements=["A", "B"], points=5)
+    ws.save_instrument(inst)
+    ws.add_responses("Tiny Example County", "2026-spring",
+                     [NewResponse(role="social_workers", answers={i.id: 4 for i in inst.items}) for _ in range(3)],
+                     instrument=inst)
+    page = ResultsDashboard(ctx_for(ws, "Tiny Example County"))
+    assert "Fewer than 5 people answered" in text_of(page.headline.value)
+    for part in (page.overview, page.roles, page.over_time):
+        assert not re.search(r"\d\.\d", text_of(part.value)), part.value[:300]
+    assert "hidden" in page.overview.value
+
+
+# ------------------------------------------------------------------ planning matrix
+def test_matrix_prefill_comes_from_the_priorities(ws):
+    from orb_widgets.results import county_results
+
+    page = PlanningMatrix(ctx_for(ws, CPM_EMPTY, "Ana"), scheduler=never)
+    assert page.editors == {}
+    added = page.prefill()
+    priorities = [p["element"] for p in county_results(ws, CPM_EMPTY)["priorities"] if not p.get("suppressed")]
+    assert added == priorities[:3]
+    row = doc(ws, CPM_EMPTY, "matrix_row", added[0])
+    assert row.updated_by == "Ana" and "average" in row.body["what_we_learned"]
+    assert page.editors[added[0]].learned.value == row.body["what_we_learned"]
+    assert page.prefill() == []              # a second press adds nothing twice
+
+
+def test_matrix_row_edit_status_history_and_reopen(ws):
+    page = PlanningMatrix(ctx_for(ws, CPM_EMPTY, "Ana"), scheduler=never)
+    assert page.add_row("component:4")
+    ed = page.editors["component:4"]
+    ed.steps[0].value = "Name a lead for each team"
+    ed.who.value = "Deputy director"
+    ed.by_when.value = dt.date(2026, 6, 30)
+    ed.status_choice.value = "under way"
+    page.flush()
+    body = doc(ws, CPM_EMPTY, "matrix_row", "component:4").body
+    assert body["next_steps"] == ["Name a lead for each team"] and body["by_when"] == "2026-06-30"
+    assert [h["status"] for h in body["status_history"]] == ["under way"]
+    assert "under way" in page.rows.titles[0]
+    again = PlanningMatrix(ctx_for(ws, CPM_EMPTY, "Ben"), scheduler=never)
+    assert again.editors["component:4"].who.value == "Deputy director"
+    assert "Status over time: under way" in again.editors["component:4"].history.value
+
+
+def test_matrix_export_writes_an_xlsx(ws):
+    import openpyxl
+
+    page = PlanningMatrix(ctx_for(ws, CPM), scheduler=never)
+    path = page.export("xlsx")
+    assert path.suffix == ".xlsx" and path.exists()
+    sheet = openpyxl.load_workbook(path).active
+    header = [c.value for c in sheet[1]]
+    assert header[0] == "Element or component" and "What we learned" in header
+    assert sheet.max_row == 1 + len(page.editors)
+    assert page.export("csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_crafted_status_and_element_are_refused_and_nothing_saved(ws):
+    page = PlanningMatrix(ctx_for(ws, CPM), scheduler=never)
+    key = next(iter(page.editors))
+    ed = page.editors[key]
+    before = doc(ws, CPM, "matrix_row", key).version
+    with pytest.raises(TraitError):
+        ed.status_choice.value = "hacked"
+    assert not ed.save_body({**ed.collect(), "status": "hacked"})
+    assert ed.status.kind == "err" and "status must be one of" in ed.status.text
+    assert doc(ws, CPM, "matrix_row", key).version == before
+    assert not page.add_row("Z")
+    assert "not an element" in text_of(page.message.value)
+    assert doc(ws, CPM, "matrix_row", "Z") is None
+    with pytest.raises(TraitError):
+        page.add_choice.value = "Z"
+
+
+# ------------------------------------------------------------------ plan and follow-up
+def test_plan_competence_chart_and_activities(ws):
+    page = ImplementationPlan(ctx_for(ws, CPS, "Ana"), scheduler=never)
+    assert set(page.competence) == {"basic", "user", "independent"}
+    assert "<img" in page.competence_chart.value and "<img" in page.timeline.value
+    page.competence["user"][0].value = 35
+    page.activities[-1].what.value = "Plan B practice in pairs"
+    page.activities[-1].start.value = dt.date(2026, 9, 1)
+    page.flush()
+    body = doc(ws, CPS, "plan", "main").body
+    assert body["competence"]["user"]["now"] == pytest.approx(0.35)
+    assert body["activities"][-1]["what"] == "Plan B practice in pairs"
+    assert "Plan B practice" in page.timeline.value  # in the chart's alternative text
+
+
+def test_followup_carries_unfinished_items_forward(ws):
+    board = FollowUpBoard(ctx_for(ws, CPM, "Ana"), scheduler=never)
+    assert board.choice.value == "2026-02-15"
+    board.editor.boxes["improve"].value += "\nShorter agendas"
+    board.flush()
+    key = board.new_review(dt.date(2026, 5, 1))
+    assert board.choice.value == key == "2026-05-01"
+    carried = board.editor.carried.value.splitlines()
+    assert "Shorter agendas" in carried and "Reminders before focus groups" in carried
+    assert "Monthly check-in at unit meetings" not in carried   # Keep items stay behind
+
+
+# ------------------------------------------------------------------ start page
+def test_start_progress_reflects_the_store(ws):
+    steps = {p["step"]: p for p in progress(ws, CPM_EMPTY)}
+    assert steps["Assessment tailored"]["done"] and steps["Survey answers in"]["done"]
+    assert not steps["Planning matrix started"]["done"]
+    page = StartHere(ws, CPM_EMPTY)
+    assert "to do" in page.checklist.value
+    workbook.save(ws, CPM_EMPTY, "matrix_row", "A", {"target": "A"}, "Ana")
+    page.refresh()
+    assert {p["step"]: p for p in progress(ws, CPM_EMPTY)}["Planning matrix started"]["done"]
+    assert page.add_county("<b>Example</b> County", "cps")
+    assert "&lt;b&gt;Example" in page.message.value
+    assert not page.add_county("", "cps") and not page.add_county("X", "hacked")
+
+
+# ------------------------------------------------------------------ every control is labelled
+def _controls(widget):
+    seen, stack = [], [widget]
+    while stack:
+        x = stack.pop()
+        seen.append(x)
+        stack.extend(getattr(x, "children", ()))
+    return seen
+
+
+@pytest.mark.parametrize("make", [
+    lambda s: StartHere(s),
+    lambda s: Breakout(ctx_for(s, CPM), scheduler=never),
+    lambda s: KeyMessages(ctx_for(s, CPM), scheduler=never),
+    lambda s: TailorAssessment(ctx_for(s, CPM), scheduler=never),
+    lambda s: PlanningMatrix(ctx_for(s, CPM), scheduler=never),
+    lambda s: TestingProfile(ctx_for(s, CPM), scheduler=never),
+    lambda s: ImplementationPlan(ctx_for(s, CPS), scheduler=never),
+    lambda s: FollowUpBoard(ctx_for(s, CPS), scheduler=never),
+    lambda s: ctx_for(s, CPM),
+], ids=["start", "breakout", "messages", "tailor", "matrix", "profile", "plan", "followup", "context"])
+def test_every_control_has_a_visible_label(ws, make):
+    page = make(ws)
+    inputs = [c for c in _controls(page) if isinstance(c, (w.ValueWidget, w.Button)) and not isinstance(
+        c, (w.HTML, w.Label, w.HTMLMath))]
+    assert inputs
+    unlabeled = [type(c).__name__ for c in inputs if not (c.description or "").strip()]
+    assert unlabeled == []
