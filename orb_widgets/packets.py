@@ -1,0 +1,1139 @@
+"""Per-county packets: one self-contained HTML page (and PDF) per county, plus a statewide index.
+
+Two halves live here, because this is the only module that calls papermill:
+
+* the **sections** a packet shows (:class:`Packet`), called from the thin
+  template ``notebooks/packet.ipynb`` — each returns HTML and PNG charts, and a
+  section with nothing saved yet says so in a sentence;
+* the **runner** (:func:`run_packets`, ``orb packets``): for each county a fresh
+  process runs the template through papermill and exports it with nbconvert
+  (and WeasyPrint for PDF), in parallel, incrementally, locally or on a Dask
+  cluster.
+
+Speed without sharing state: the parent imports the heavy libraries once and
+then *forks* one fresh child per county. The child runs the notebook with an
+in-process papermill engine (a new IPython namespace), exports, and exits, so
+nothing of one county can reach another's packet, while none of the kernel and
+import start-up is paid again.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import html
+import json
+import os
+import resource
+import sys
+import time
+import traceback
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .exceptions import NoInstrument, OrbError, PacketError
+from .paths import unique_slug
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = ROOT / "notebooks" / "packet.ipynb"
+TEMPLATES = ROOT / "templates"
+PACKET_TEMPLATE = "packet"
+INDEX_TEMPLATE = TEMPLATES / "index"
+MANIFEST = "manifest.json"
+MANIFEST_VERSION = 1
+ENGINE = "orb-inprocess"
+PREVIEW_URL = "sqlite://"
+REMOVED_TAGS = {"remove_cell", "parameters", "injected-parameters"}
+KINDS = ("breakout", "key_message", "matrix_row", "testing_profile", "plan", "followup")
+
+SECTIONS = {
+    "cover": "Cover",
+    "glance": "Readiness at a glance",
+    "scores": "Scores by element and component",
+    "roles": "Scores by role group",
+    "change": "Change since the previous wave",
+    "breakouts": "Breakout takeaways",
+    "messages": "Key messages",
+    "matrix": "Planning matrix: SO WHAT?",
+    "profile": "Testing profile",
+    "plan": "Implementation plan",
+    "followup": "Latest follow-up: Keep, Improve, Start, Stop",
+}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A rendered chart: PNG bytes and the words a screen reader says for it."""
+
+    png: bytes
+    alt: str
+
+
+def demo_text(notice: str) -> str:
+    """The workspace's demo notice without a leading "Demo data:" (the banner already says it)."""
+    text = str(notice or "").strip()
+    return text[len("demo data:"):].strip() if text.lower().startswith("demo data:") else text
+
+
+def _e(text) -> str:
+    """HTML-escape anything that came from the store or a person."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def _fmt(x, digits: int = 1) -> str:
+    return "" if x is None else f"{x:.{digits}f}"
+
+
+def _pct(x) -> str:
+    return "" if x is None else f"{100 * x:.0f}%"
+
+
+# =================================================================== sections
+class Packet:
+    """Everything one county's packet shows, loaded once; sections render from it.
+
+    >>> packet = Packet.load()            # no county: a fictional demo county, for a preview
+    >>> "demo" in packet.section_html("cover").lower()
+    True
+    """
+
+    def __init__(self, store, county: str, wave: str | None = None):
+        from . import workbook
+        from .content import load_framework
+        from .results import county_results, shareable_comments
+
+        self.store = store
+        self.county = store.county(county).name
+        self.demo_notice = store.get_meta("demo")
+        self.instrument = None
+        self.results = None
+        self.comments = []
+        try:
+            self.instrument = store.current_instrument(self.county)
+        except NoInstrument:
+            pass
+        if self.instrument is not None:
+            self.framework = load_framework(self.instrument.framework, self.instrument.language)
+            if store.waves(self.county):
+                self.results = county_results(store, self.county, wave)
+                self.comments = shareable_comments(store, self.county, self.results)
+        else:
+            fw_id = store.county(county).framework
+            self.framework = load_framework(fw_id) if fw_id else None
+        self.entries = {kind: workbook.load_all(store, self.county, kind) for kind in KINDS}
+        self.prepared = dt.date.today()
+
+    @classmethod
+    def load(cls, county: str | None = None, wave: str | None = None, workspace: str | None = None) -> "Packet":
+        """The packet of ``county`` in ``workspace``; with no county, a fictional demo county (a preview)."""
+        from .store import Store
+
+        if county is None:
+            from . import store as store_module
+            from .demo import make_demo
+
+            store_module._ENGINES.pop(PREVIEW_URL, None)  # a fresh private database for every preview
+            store = Store(PREVIEW_URL)
+            names = make_demo(store, counties=1, seed=2026)
+            return cls(store, names[0], wave)
+        return cls(Store.open(workspace, create=False), county, wave)
+
+    # ----------------------------------------------------------- helpers
+    @property
+    def names(self) -> dict:
+        if self.results:
+            return self.results["element_names"]
+        return dict(self.instrument.element_names) if self.instrument else {}
+
+    @property
+    def min_group(self) -> int:
+        return self.instrument.min_group if self.instrument else 5
+
+    @property
+    def points(self) -> int:
+        return self.instrument.scale.points if self.instrument else 5
+
+    def _hidden_text(self) -> str:
+        return f"hidden: fewer than {self.min_group} answers"
+
+    def _el(self, element: str) -> str:
+        name = self.names.get(element)
+        return f"{element}. {name}" if name else str(element)
+
+    def _no_results(self) -> str | None:
+        if self.instrument is None:
+            return "This county has not set up its readiness assessment yet, so there are no scores to show."
+        if self.results is None:
+            return "No survey answers have been collected yet, so there are no scores to show."
+        if self.results.get("suppressed"):
+            return (f"Fewer than {self.min_group} people answered in wave {_e(self.results['wave'])}, so scores "
+                    f"are hidden to protect their anonymity.")
+        return None
+
+    # ----------------------------------------------------------- public API
+    def section(self, name: str) -> list:
+        """The displayable parts of a section: ``IPython.display.HTML`` and ``Image`` objects."""
+        from IPython.display import HTML, Image
+
+        if name not in SECTIONS:
+            raise PacketError(f"no packet section '{name}' (sections: {', '.join(SECTIONS)})")
+        parts = getattr(self, f"_{name}")()
+        out, html_buf = [], []
+        for p in parts:
+            if isinstance(p, Chart):
+                if html_buf:
+                    out.append(HTML("".join(html_buf)))
+                    html_buf = []
+                out.append(Image(data=p.png, format="png", metadata={"alt": p.alt}))
+            else:
+                html_buf.append(p)
+        if html_buf:
+            out.append(HTML("".join(html_buf)))
+        return out
+
+    def section_html(self, name: str) -> str:
+        """A section as one HTML string, charts embedded as data URIs (for dashboards and tests)."""
+        parts = getattr(self, f"_{name}")()
+        return "".join(p if isinstance(p, str) else
+                       f'<img alt="{_e(p.alt)}" src="data:image/png;base64,{base64.b64encode(p.png).decode()}">'
+                       for p in parts)
+
+    def show(self, name: str) -> None:
+        """Display a section in the notebook (HTML blocks and charts as separate outputs)."""
+        from IPython.display import display
+
+        display(*self.section(name))
+
+    def index_row(self) -> dict:
+        """The statewide index's view of this county: element means, suppression respected."""
+        r = self.results or {}
+        elements = {e["element"]: (None if e["suppressed"] else e["mean"]) for e in r.get("elements", [])}
+        return {"county": self.county, "wave": r.get("wave"), "framework": self.framework.id if self.framework else None,
+                "framework_title": self.framework.title if self.framework else "",
+                "n_respondents": None if r.get("suppressed") else r.get("n_respondents"),
+                "suppressed": bool(r.get("suppressed")), "points": self.points, "min_group": self.min_group,
+                "element_names": self.names, "elements": elements}
+
+    # ----------------------------------------------------------- sections
+    @staticmethod
+    def _fig(ax, alt: str | None = None) -> Chart:
+        from . import plots
+
+        title = ax.get_title(loc="left") or ax.get_title()
+        return Chart(plots.to_png(ax), alt or (f"Chart: {title}" if title else "Chart"))
+
+    def _head(self, name: str) -> str:
+        return f'<h2 class="orb-h2" id="{name}">{_e(SECTIONS[name])}</h2>'
+
+    @staticmethod
+    def _empty(text: str) -> str:
+        return f'<p class="orb-empty">{text}</p>'
+
+    def _cover(self) -> list:
+        r = self.results or {}
+        parts = ['<section class="orb-cover">']
+        if self.demo_notice:
+            parts.append(f'<div class="orb-demo" role="note"><strong>Demo data: synthetic, fictional.</strong> '
+                         f'{_e(demo_text(self.demo_notice))}</div>')
+        title = self.framework.title if self.framework else "Organizational readiness"
+        parts.append('<p class="orb-kicker">Organizational readiness packet</p>'
+                     f'<h1 class="orb-title">{_e(self.county)}</h1>'
+                     f'<p class="orb-subtitle">{_e(title)}</p>')
+        facts = []
+        if r.get("wave"):
+            facts.append(("Survey wave", _e(r["wave"])))
+            n = r.get("n_respondents")
+            facts.append(("People who answered", f"{n}" if n is not None and not r.get("suppressed")
+                          else f"fewer than {self.min_group}"))
+            facts.append(("Waves so far", _e(", ".join(r.get("waves", [])))))
+        else:
+            facts.append(("Survey wave", "no answers yet"))
+        facts.append(("Smallest group shown", f"{self.min_group} people"))
+        facts.append(("Prepared", self.prepared.strftime("%B %-d, %Y")))
+        parts.append('<dl class="orb-facts">' + "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in facts)
+                     + "</dl>")
+        parts.append('<div class="orb-toc"><p class="orb-toc-title">In this packet</p><ol>'
+                     + "".join(f"<li>{_e(t)}</li>" for k, t in SECTIONS.items() if k != "cover") + "</ol></div>")
+        parts.append(f'<p class="orb-howto">Scores run from 1 (lowest) to {self.points} (highest). A line around a '
+                     f'score shows its 95% interval: the narrower it is, the surer the number. To protect '
+                     f'anonymity, results for any group of fewer than {self.min_group} people are never shown.</p>')
+        parts.append("</section>")
+        return ["".join(parts)]
+
+    def _glance(self) -> list:
+        head = self._head("glance")
+        missing = self._no_results()
+        if missing:
+            return [head + self._empty(missing)]
+        r = self.results
+        shown = [e for e in r["elements"] if not e["suppressed"] and e["mean"] is not None]
+        cards = [("People who answered", str(r["n_respondents"]), f"wave {_e(r['wave'])}")]
+        if shown:
+            top = max(shown, key=lambda e: e["mean"])
+            low = min(shown, key=lambda e: e["mean"])
+            cards.append(("Strongest element", _fmt(top["mean"]), _e(self._el(top["element"]))))
+            cards.append(("Most room to grow", _fmt(low["mean"]), _e(self._el(low["element"]))))
+        changes = [c for c in r.get("change", []) if not c.get("suppressed") and c.get("change") is not None]
+        if changes:
+            up = sum(c["change"] > 0.1 for c in changes)
+            down = sum(c["change"] < -0.1 for c in changes)
+            cards.append(("Since last wave", f"{up} up, {down} down", f"of {len(changes)} elements (±0.1 or more)"))
+        html_cards = "".join(f'<div class="orb-card"><div class="orb-card-label">{a}</div>'
+                             f'<div class="orb-card-value">{b}</div><div class="orb-card-note">{c}</div></div>'
+                             for a, b, c in cards)
+        prios = [p for p in r.get("priorities", []) if not p.get("suppressed") and p.get("mean") is not None][:3]
+        focus = ""
+        if prios:
+            focus = ('<h3 class="orb-h3">Where to focus first</h3><ol class="orb-focus">'
+                     + "".join(f"<li><strong>{_e(self._el(p['element']))}</strong> — average {_fmt(p['mean'])}"
+                               + (f": {_e('; '.join(p.get('reasons') or []))}" if p.get("reasons") else "")
+                               + "</li>" for p in prios) + "</ol>")
+        return [head + f'<div class="orb-cards">{html_cards}</div>' + focus]
+
+    def _scores(self) -> list:
+        from . import plots
+
+        head = self._head("scores")
+        missing = self._no_results()
+        if missing:
+            return [head + self._empty(missing)]
+        r = self.results
+        rows = []
+        for e in r["elements"]:
+            label = _e(self._el(e["element"]))
+            if e["suppressed"] or e["mean"] is None:
+                rows.append(f'<tr class="orb-hidden"><th scope="row">{label}</th>'
+                            f'<td colspan="5">{self._hidden_text()}</td></tr>')
+            else:
+                rows.append(f'<tr><th scope="row">{label}</th><td class="num">{_fmt(e["mean"], 2)}</td>'
+                            f'<td class="num">{_fmt(e["ci_low"], 2)}–{_fmt(e["ci_high"], 2)}</td>'
+                            f'<td class="num">{_pct(e.get("pct_agree"))}</td>'
+                            f'<td class="num">{_pct(e.get("pct_dont_know"))}</td>'
+                            f'<td class="num">{e["n"] if e.get("n") is not None else ""}</td></tr>')
+        table = ('<table class="orb-table"><thead><tr><th scope="col">Element</th><th scope="col">Average</th>'
+                 '<th scope="col">95% interval</th><th scope="col">Agree</th><th scope="col">Don\'t know</th>'
+                 '<th scope="col">People</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
+        fig = self._fig(plots.element_scores(r["elements"], self.names, self.points, min_group=self.min_group))
+        out = [head + '<h3 class="orb-h3">Elements</h3>', fig, table]
+        comps = r.get("components") or []
+        if comps:
+            crow = []
+            for c in comps:
+                label = _e(c.get("name") or c.get("component"))
+                inform = _e(", ".join(c.get("elements", [])))
+                if c["suppressed"] or c["mean"] is None:
+                    crow.append(f'<tr class="orb-hidden"><th scope="row">{label}</th><td>{inform}</td>'
+                                f'<td colspan="2">{self._hidden_text()}</td></tr>')
+                else:
+                    crow.append(f'<tr><th scope="row">{label}</th><td>{inform}</td>'
+                                f'<td class="num">{_fmt(c["mean"], 2)}</td>'
+                                f'<td class="num">{_fmt(c["ci_low"], 2)}–{_fmt(c["ci_high"], 2)}</td></tr>')
+            out += ['<h3 class="orb-h3">Readiness components</h3>',
+                    self._fig(plots.component_scores(comps, self.points, min_group=self.min_group)),
+                    '<table class="orb-table"><thead><tr><th scope="col">Component</th>'
+                    '<th scope="col">Informed by</th><th scope="col">Average</th><th scope="col">95% interval</th>'
+                    '</tr></thead><tbody>' + "".join(crow) + "</tbody></table>"]
+        if self.comments:
+            items = "".join(f"<li><span class=\"orb-tag\">{_e(self._el(c['element']))}</span> {_e(c['text'])}</li>"
+                            for c in self.comments[:15])
+            more = (f'<p class="orb-note">{len(self.comments) - 15} more comments are in the workbook.</p>'
+                    if len(self.comments) > 15 else "")
+            out.append('<h3 class="orb-h3">What people wrote</h3><ul class="orb-comments">' + items + "</ul>" + more)
+        return out
+
+    def _roles(self) -> list:
+        from . import plots
+
+        head = self._head("roles")
+        missing = self._no_results()
+        if missing:
+            return [head + self._empty(missing)]
+        r = self.results
+        by_role = r.get("by_role") or []
+        if not by_role:
+            return [head + self._empty("No answers by role group yet.")]
+        shown = any(not b["suppressed"] for b in by_role)
+        note = (f'<p class="orb-note">A cell marked “hidden” had fewer than {self.min_group} answers from that '
+                f'role group (or would let someone work one out), so it is not shown.</p>')
+        if not shown:
+            return [head + self._empty(f"Every role group had fewer than {self.min_group} answers, so no role "
+                                       f"group scores can be shown.")]
+        out = [head, self._fig(plots.role_chart(by_role, self.names, r.get("role_labels"), points=self.points)),
+               note]
+        gaps = [g for g in r.get("gap") or [] if not g.get("suppressed") and g.get("gap") is not None]
+        if gaps:
+            rows = "".join(f'<tr><th scope="row">{_e(self._el(g["element"]))}</th>'
+                           f'<td class="num">{g["gap"]:+.2f}</td></tr>' for g in gaps)
+            out.append('<h3 class="orb-h3">Leaders compared with staff</h3><p class="orb-note">Leaders’ average '
+                       'minus staff’s average. A large positive gap means leaders see more readiness than '
+                       'staff do.</p><table class="orb-table orb-narrow"><thead><tr><th scope="col">Element</th>'
+                       f'<th scope="col">Gap</th></tr></thead><tbody>{rows}</tbody></table>')
+        return out
+
+    def _change(self) -> list:
+        from . import plots
+
+        head = self._head("change")
+        missing = self._no_results()
+        if missing:
+            return [head + self._empty(missing)]
+        r = self.results
+        if len(r.get("waves") or []) < 2 or r["wave"] == (r.get("waves") or [None])[0]:
+            return [head + self._empty("This is the county’s first survey wave, so there is no change to show "
+                                       "yet. Change will show here after the next wave.")]
+        rows = []
+        for c in r.get("change") or []:
+            label = _e(self._el(c["element"]))
+            if c.get("suppressed") or c.get("change") is None:
+                rows.append(f'<tr class="orb-hidden"><th scope="row">{label}</th><td colspan="2">'
+                            f'hidden: a wave had fewer than {self.min_group} answers</td></tr>')
+            else:
+                d = c["change"]
+                word = "up" if d > 0.05 else "down" if d < -0.05 else "about the same"
+                rows.append(f'<tr><th scope="row">{label}</th><td class="num">{d:+.2f}</td><td>{word}</td></tr>')
+        prev = next((c.get("previous_wave") for c in r.get("change") or [] if c.get("previous_wave")), "")
+        return [head, self._fig(plots.wave_change(r.get("by_wave") or [], self.names, self.points)),
+                f'<p class="orb-note">Change in the average from wave {_e(prev)} to wave {_e(r["wave"])}.</p>'
+                '<table class="orb-table orb-narrow"><thead><tr><th scope="col">Element</th>'
+                '<th scope="col">Change</th><th scope="col"></th></tr></thead><tbody>' + "".join(rows)
+                + "</tbody></table>"]
+
+    def _breakouts(self) -> list:
+        head = self._head("breakouts")
+        sessions = self.entries["breakout"]
+        if not sessions:
+            return [head + self._empty("No breakout sessions have been recorded yet.")]
+        out = [head]
+        for s in sessions.values():
+            when = f" — {s.date.strftime('%B %-d, %Y')}" if s.date else ""
+            rows = "".join(f'<tr><th scope="row">{_e(room.name)}</th><td>{_e(room.takeaway) or "—"}</td></tr>'
+                           for room in s.rooms)
+            steps = [step for room in s.rooms for ns in room.next_steps for step in ns.steps if step.strip()]
+            uniq = list(dict.fromkeys(steps))
+            out.append(f'<h3 class="orb-h3">{_e(s.title)}{when}</h3>'
+                       + ('<table class="orb-table"><thead><tr><th scope="col">Room</th>'
+                          '<th scope="col">SO WHAT? quick takeaway</th></tr></thead><tbody>' + rows
+                          + "</tbody></table>" if rows else self._empty("No rooms were recorded."))
+                       + (f'<p class="orb-h4">Next steps people named ({len(steps)} in all)</p><ul>'
+                          + "".join(f"<li>{_e(t)}</li>" for t in uniq[:10]) + "</ul>" if uniq else ""))
+        return out
+
+    def _messages(self) -> list:
+        from . import plots
+
+        head = self._head("messages")
+        messages = self.entries["key_message"]
+        if not messages:
+            return [head + self._empty("No key messages have been drafted yet.")]
+        out = [head]
+        for m in messages.values():
+            latest = max(m.versions, key=lambda v: v.version) if m.versions else None
+            block = f'<h3 class="orb-h3">{_e(m.title)}</h3>'
+            if latest:
+                block += (f'<blockquote class="orb-quote">{_e(latest.text)}</blockquote>'
+                          f'<p class="orb-note">Version {latest.version} of {len(m.versions)}.</p>')
+            out.append(block)
+            if not m.tests:
+                out.append(self._empty("This message has not been tested with an audience yet."))
+                continue
+            records = [{"version": f"version {t.version}", "audience": t.audience,
+                        "rating": sum(t.ratings.values()) / len(t.ratings)} for t in m.tests if t.ratings]
+            if records:
+                out.append(self._fig(plots.key_message_ratings(
+                    records, title=f"{m.title}: average rating by version and audience")))
+            rows = "".join(f'<tr><td>{t.version}</td><td>{_e(t.audience)}</td><td>{_e(t.event)}</td>'
+                           f'<td class="num">{t.people}</td><td>{_e(t.feedback)}</td></tr>' for t in m.tests)
+            out.append('<table class="orb-table"><thead><tr><th scope="col">Version</th><th scope="col">Audience'
+                       '</th><th scope="col">Where</th><th scope="col">People</th><th scope="col">What we heard'
+                       '</th></tr></thead><tbody>' + rows + "</tbody></table>")
+        return out
+
+    def _matrix(self) -> list:
+        from .planning import MATRIX_FIELDS, matrix_frame, prefill
+
+        head = self._head("matrix")
+        rows = self.entries["matrix_row"]
+        labels = {c.id: c.label for c in self.framework.planning_columns} if self.framework else {}
+        names = {e: self._el(e) for e in self.names}
+        if self.framework:
+            names.update({f"component:{c.id}": c.name for c in self.framework.components})
+        if not rows:
+            text = "The planning matrix has not been started yet."
+            if self.results and not self.results.get("suppressed"):
+                starters = prefill(self.results.get("priorities") or [], self.names)
+                if starters:
+                    text += " From the scores, good places to start are: " + "; ".join(
+                        _e(names.get(k, k)) for k in starters) + "."
+            return [head + self._empty(text)]
+        df = matrix_frame(rows, labels=None, target_names=names)
+        cols = ["target", *MATRIX_FIELDS]
+        heads = {"target": "Element", **labels}
+        body = "".join("<tr>" + "".join(
+            f'<td>{_e(row[c]).replace(chr(10), "<br>")}</td>' if c != "target" else f'<th scope="row">{_e(row[c])}</th>'
+            for c in cols) + "</tr>" for _, row in df.iterrows())
+        return [head + '<table class="orb-table orb-matrix"><thead><tr>'
+                + "".join(f'<th scope="col">{_e(heads.get(c, c.replace("_", " ")))}</th>' for c in cols)
+                + f"</tr></thead><tbody>{body}</tbody></table>"]
+
+    def _profile(self) -> list:
+        from . import workbook
+
+        head = self._head("profile")
+        prof = workbook.load(self.store, self.county, "testing_profile", "main")
+        if prof is None or not (prof.sections or prof.buddy or prof.buddy_county):
+            return [head + self._empty("The testing profile has not been filled in yet.")]
+        fw = self.framework
+        sec_labels = {s.id: s.label for s in fw.testing_profile} if fw else {}
+        q_labels = {q.id: q.label for q in fw.buddy_questions} if fw else {}
+        out = head
+        if prof.buddy_county:
+            out += f'<p><strong>Buddy county:</strong> {_e(prof.buddy_county)}</p>'
+        order = [s for s in sec_labels if s in prof.sections] + [s for s in prof.sections if s not in sec_labels]
+        out += '<dl class="orb-dl">' + "".join(
+            f"<dt>{_e(sec_labels.get(s, s))}</dt><dd>{_e(prof.sections[s]) or '—'}</dd>" for s in order) + "</dl>"
+        if prof.buddy:
+            out += '<h3 class="orb-h3">Buddy county questions</h3><dl class="orb-dl">' + "".join(
+                f"<dt>{_e(q_labels.get(q, q))}</dt><dd>{_e(t) or '—'}</dd>" for q, t in prof.buddy.items()) + "</dl>"
+        return [out]
+
+    def _plan(self) -> list:
+        from . import plots, workbook
+        from .planning import competence_frame
+
+        head = self._head("plan")
+        plan = workbook.load(self.store, self.county, "plan", "main")
+        if plan is None:
+            return [head + self._empty("The implementation plan has not been written yet.")]
+        out = head
+        if plan.vision:
+            out += f'<p class="orb-h4">Vision</p><blockquote class="orb-quote">{_e(plan.vision)}</blockquote>'
+        for title, items in (("Goals", plan.goals), ("How we will see the effect", plan.effect_measures)):
+            if items:
+                out += f'<p class="orb-h4">{title}</p><ul>' + "".join(f"<li>{_e(t)}</li>" for t in items) + "</ul>"
+        if plan.activities:
+            out += ('<p class="orb-h4">Activities</p><table class="orb-table"><thead><tr><th scope="col">What</th>'
+                    '<th scope="col">Who</th><th scope="col">From</th><th scope="col">To</th></tr></thead><tbody>'
+                    + "".join(f"<tr><td>{_e(a.what)}</td><td>{_e(a.who)}</td><td>{a.start or ''}</td>"
+                              f"<td>{a.end or ''}</td></tr>" for a in plan.activities) + "</tbody></table>")
+        parts = [out]
+        levels = self.framework.competence_levels if self.framework else []
+        if levels and plan.competence:
+            parts.append(self._fig(plots.competence(competence_frame(plan.competence, levels))))
+        if len(parts) == 1 and out == head:
+            return [head + self._empty("The implementation plan has been started but is still empty.")]
+        return parts
+
+    def _followup(self) -> list:
+        head = self._head("followup")
+        boards = self.entries["followup"]
+        if not boards:
+            return [head + self._empty("No follow-up review has been held yet.")]
+        latest = max(boards.values(), key=lambda b: b.date)
+        cols = [("Keep", latest.keep), ("Improve", latest.improve), ("Start", latest.start), ("Stop", latest.stop)]
+        boxes = "".join(f'<div class="orb-board-col"><p class="orb-board-title">{t}</p>'
+                        + ("<ul>" + "".join(f"<li>{_e(x)}</li>" for x in items) + "</ul>" if items
+                           else '<p class="orb-note">Nothing noted.</p>') + "</div>" for t, items in cols)
+        carried = ""
+        if latest.carried:
+            carried = ('<p class="orb-h4">Brought forward from earlier reviews</p><ul>'
+                       + "".join(f"<li>{_e(x)}</li>" for x in latest.carried) + "</ul>")
+        return [head + f'<p class="orb-note">Review of {latest.date.strftime("%B %-d, %Y")}.</p>'
+                f'<div class="orb-board">{boxes}</div>' + carried]
+
+
+# =================================================================== in-process papermill engine
+def _engine_class():
+    from papermill.engines import Engine
+
+    class InProcessEngine(Engine):
+        """Runs a notebook's cells in this (fresh, forked) process with a new IPython namespace.
+
+        It produces real notebook outputs (display_data with text/html and
+        image/png, streams, errors) and reports each cell to papermill, so
+        papermill still injects parameters and records errors per cell.
+        """
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            import nbformat
+            from IPython.core.interactiveshell import InteractiveShell
+            from IPython.utils.capture import capture_output
+            from traitlets.config import Config
+
+            if InteractiveShell.initialized():  # a fresh namespace for every notebook, even in one process
+                InteractiveShell.clear_instance()
+            config = Config()
+            config.HistoryManager.enabled = False
+            config.InteractiveShell.colors = "nocolor"
+            shell = InteractiveShell.instance(config=config)
+            # A cell's value becomes an execute_result output below, never "Out[n]:" text on stdout.
+            shell.displayhook.write_output_prompt = lambda: None
+            shell.displayhook.write_format_data = lambda *args, **kwargs: None
+            count = 0
+            for index, cell in enumerate(nb_man.nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                nb_man.cell_start(cell, index)
+                count += 1
+                cell.execution_count = count
+                with capture_output() as cap:
+                    res = shell.run_cell(cell.source, store_history=False)
+                outputs = []
+                if cap.stdout:
+                    outputs.append(nbformat.v4.new_output("stream", name="stdout", text=cap.stdout))
+                if cap.stderr:
+                    outputs.append(nbformat.v4.new_output("stream", name="stderr", text=cap.stderr))
+                for o in cap.outputs:
+                    outputs.append(nbformat.v4.new_output("display_data", data=o.data, metadata=o.metadata or {}))
+                if res.result is not None:
+                    data, meta = shell.display_formatter.format(res.result)
+                    outputs.append(nbformat.v4.new_output("execute_result", data=data, metadata=meta,
+                                                          execution_count=count))
+                exc = res.error_in_exec or res.error_before_exec
+                if exc is not None:
+                    outputs.append(nbformat.v4.new_output(
+                        "error", ename=type(exc).__name__, evalue=str(exc),
+                        traceback=traceback.format_exception(type(exc), exc, exc.__traceback__)))
+                cell.outputs = outputs
+                if exc is not None:
+                    nb_man.cell_exception(cell, index)
+                    nb_man.cell_complete(cell, index)
+                    break
+                nb_man.cell_complete(cell, index)
+            InProcessEngine.last_namespace = shell.user_ns
+
+    InProcessEngine.last_namespace = None
+    return InProcessEngine
+
+
+_ENGINE_CLS = None
+
+
+def register_engine():
+    """Register the in-process engine with papermill (idempotent); returns its class."""
+    global _ENGINE_CLS
+    from papermill.engines import papermill_engines
+
+    if _ENGINE_CLS is None:
+        _ENGINE_CLS = _engine_class()
+    papermill_engines.register(ENGINE, _ENGINE_CLS)
+    return _ENGINE_CLS
+
+
+# =================================================================== one county (runs in a child process)
+_EXPORTER = None
+
+
+def _exporter():
+    global _EXPORTER
+    if _EXPORTER is None:
+        from nbconvert import HTMLExporter
+        from nbconvert.preprocessors import TagRemovePreprocessor
+        from traitlets.config import Config
+
+        c = Config()
+        c.TagRemovePreprocessor.remove_cell_tags = set(REMOVED_TAGS)
+        c.TagRemovePreprocessor.enabled = True
+        exp = HTMLExporter(config=c, extra_template_basedirs=[str(TEMPLATES)], template_name=PACKET_TEMPLATE)
+        exp.exclude_input = True
+        exp.exclude_input_prompt = True
+        exp.exclude_output_prompt = True
+        exp.embed_images = True
+        exp.register_preprocessor(TagRemovePreprocessor(config=c), enabled=True)
+        _EXPORTER = exp
+    return _EXPORTER
+
+
+def export_html(nb, county: str) -> str:
+    """The executed notebook as one self-contained page: no code, no prompts, no outside resources."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if not (c.cell_type == "code" and not c.get("outputs"))]
+    nb.metadata["title"] = f"{county} — readiness packet"
+    body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": f"{county} readiness packet"}})
+    check_self_contained(body)
+    return body
+
+
+def check_self_contained(page: str) -> None:
+    """Refuse a page that would load anything from outside (scripts, styles, fonts, images)."""
+    import re
+
+    bad = re.search(r"<script[^>]*\ssrc=|<link[^>]*\shref=[\"']?(?:https?:)?//|\ssrc=[\"']?(?:https?:)?//"
+                    r"|@import|url\([\"']?(?:https?:)?//", page, re.I)
+    if bad:
+        raise PacketError(f"the packet page would load an outside resource ({page[bad.start():bad.start() + 60]!r})")
+
+
+def html_to_pdf(page: str) -> bytes:
+    """PDF of a packet page with WeasyPrint (needs Pango; no browser, no LaTeX)."""
+    import weasyprint
+
+    return weasyprint.HTML(string=page, base_url=str(TEMPLATES)).write_pdf()
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build_packet(task: dict) -> dict:
+    """Run the template for one county and export it; never raises (failures come back as a result)."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    t0 = time.perf_counter()
+    out = {"county": task["county"] or "preview", "slug": task["slug"], "fingerprint": task["fingerprint"], "status": "failed",
+           "error": None, "cell": None, "html": None, "pdf": None, "index_row": None, "pid": os.getpid()}
+    try:
+        if task.get("database_url"):
+            os.environ["ORB_DATABASE_URL"] = task["database_url"]
+        engine = register_engine()
+        params = {"county": task["county"], "wave": task.get("wave"), "workspace": task["workspace"]}
+        try:
+            nb = papermill.execute_notebook(task.get("notebook") or str(NOTEBOOK), None, parameters=params,
+                                            engine_name=ENGINE, kernel_name="python3", language="python",
+                                            progress_bar=False, log_output=False)
+        except PapermillExecutionError as exc:
+            first = next((ln for ln in str(exc.source).splitlines() if ln.strip() and not ln.startswith("#")), "")
+            out.update(error=f"{exc.ename}: {exc.evalue}".strip(), cell=f"cell {exc.exec_count} ({first.strip()})")
+            return out
+        t1 = time.perf_counter()
+        packet = (engine.last_namespace or {}).get("packet")
+        if isinstance(packet, Packet):
+            out["index_row"] = packet.index_row()
+        engine.last_namespace = None
+        page = export_html(nb, task["county"] or "Preview")
+        t2 = time.perf_counter()
+        out["html"] = page.encode("utf-8")
+        if task.get("pdf"):
+            out["pdf"] = html_to_pdf(page)
+        t3 = time.perf_counter()
+        out.update(status="ok", run_seconds=t1 - t0, html_seconds=t2 - t1, pdf_seconds=t3 - t2 if task.get("pdf")
+                   else None)
+    except Exception as exc:  # one county's failure is reported, never raised into the runner
+        out.update(error=f"{type(exc).__name__}: {exc}", cell=out["cell"] or "export")
+    finally:
+        out["seconds"] = time.perf_counter() - t0
+        out["peak_mb"] = _peak_mb()
+    return out
+
+
+def _forked_child(task: dict, conn) -> None:
+    """Entry of a forked child: build one packet, send the result, exit."""
+    try:
+        result = build_packet(task)
+        result["peak_mb"] = _peak_mb()
+    except BaseException as exc:  # noqa: BLE001 - report anything rather than die silently
+        result = {"county": task["county"], "slug": task["slug"], "status": "failed",
+                  "error": f"{type(exc).__name__}: {exc}", "cell": None}
+    conn.send(result)
+    conn.close()
+
+
+def _subprocess_main(argv: list[str]) -> int:
+    """``python -m orb_widgets.packets --child FD``: read a task as JSON on stdin, write a pickled result to FD."""
+    import pickle
+
+    fd = int(argv[argv.index("--child") + 1])
+    task = json.loads(sys.stdin.read())
+    result = build_packet(task)
+    with os.fdopen(fd, "wb") as fh:
+        pickle.dump(result, fh)
+    return 0
+
+
+def run_in_subprocess(task: dict) -> dict:
+    """Build one packet in a brand-new Python process (the Dask route: workers may not fork)."""
+    import pickle
+    import subprocess
+
+    r, w = os.pipe()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "orb_widgets.packets", "--child", str(w)],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                pass_fds=(w,), cwd=str(ROOT))
+    finally:
+        os.close(w)
+    proc.stdin.write(json.dumps(task).encode())
+    proc.stdin.close()
+    with os.fdopen(r, "rb") as fh:
+        data = fh.read()
+    code = proc.wait()
+    if not data:
+        return {"county": task["county"], "slug": task["slug"], "status": "failed", "cell": None,
+                "error": f"the packet process ended unexpectedly (exit code {code})"}
+    return pickle.loads(data)
+
+
+# =================================================================== the runner
+@dataclass
+class RunReport:
+    """What a run did: per county ``ok`` / ``skipped`` / ``failed`` (with cell and error)."""
+
+    out: Path
+    results: list[dict] = field(default_factory=list)
+    started: str = ""
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[dict]:
+        return [r for r in self.results if r["status"] == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        built = sum(r["status"] == "ok" for r in self.results)
+        skipped = sum(r["status"] == "skipped" for r in self.results)
+        lines = [f"{built} packet{'s' * (built != 1)} built, {skipped} unchanged (skipped), "
+                 f"{len(self.failed)} failed, in {self.seconds:.1f} s. Index: {self.out / 'index.html'}"]
+        for r in self.failed:
+            where = f" at {r['cell']}" if r.get("cell") else ""
+            lines.append(f"FAILED {r['county']}{where}: {r.get('error') or 'unknown error'}")
+        return "\n".join(lines)
+
+
+def _code_fingerprint(notebook: Path) -> str:
+    h = hashlib.sha256()
+    files = [notebook, *sorted(TEMPLATES.glob(f"{PACKET_TEMPLATE}/**/*")), *sorted(INDEX_TEMPLATE.glob("**/*")),
+             *sorted(Path(__file__).parent.glob("*.py")), *sorted((ROOT / "data").glob("*/pack.yaml"))]
+    for f in files:
+        if f.is_file():
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def county_fingerprint(store, county: str, wave: str | None, code: str) -> str:
+    """Hash of everything a county's packet is made from: its answers, instruments, workbook, code."""
+    h = hashlib.sha256()
+    h.update(json.dumps([county, wave, code, store.get_meta("demo")]).encode())
+    answers = store.answers_frame(county)
+    if not answers.empty:
+        answers = answers.sort_values(["wave", "respondent", "item"]).reset_index(drop=True)
+    h.update(answers.to_csv(index=False).encode())
+    h.update(json.dumps(store.comments(county), sort_keys=True, default=str).encode())
+    for v in store.instrument_versions(county):
+        h.update(json.dumps(store.instrument(v["id"]).model_dump(mode="json"), sort_keys=True).encode())
+    for kind in KINDS:
+        for d in store.list_docs(county, kind):
+            h.update(json.dumps([kind, d.key, d.version, d.body], sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def _out_dir(out) -> Path:
+    path = Path(out or "packets").expanduser().resolve()
+    if path.exists() and not path.is_dir():
+        raise PacketError(f"{path} is a file; give --out a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PacketError(f"cannot create the output folder {path}: {exc.strerror}") from None
+    return path
+
+
+def _inside(out: Path, name: str) -> Path:
+    """``out / name``, refusing anything that would land outside ``out``."""
+    target = (out / name).resolve()
+    if target.parent != out or target.name != name:
+        raise PacketError(f"refusing to write {target}: it is not inside {out}")
+    return target
+
+
+def _load_manifest(out: Path) -> dict:
+    try:
+        data = json.loads((out / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {"version": MANIFEST_VERSION, "packets": {}}
+    if data.get("version") != MANIFEST_VERSION or not isinstance(data.get("packets"), dict):
+        return {"version": MANIFEST_VERSION, "packets": {}}
+    return data
+
+
+def warm_up(pdf: bool = True) -> bool:
+    """Import and exercise everything once before children are forked, on a synthetic preview county.
+
+    No real county's data is touched here: the warm-up builds the packet of a
+    fictional demo county in a private in-memory database (``county=None``),
+    so every first-use cost (imports, fonts, IPython, templates, WeasyPrint)
+    is paid once in the parent instead of once per child.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from . import store as store_module
+
+    result = build_packet({"county": None, "slug": "warm-up", "wave": None, "workspace": None, "pdf": pdf,
+                           "fingerprint": None})
+    store_module._ENGINES.pop(PREVIEW_URL, None)  # the preview database is not needed any more
+    # A failing preview is not fatal: each county still runs and reports its own error.
+    return result["status"] == "ok"
+
+
+def _run_local(tasks: list[dict], workers: int, on_result) -> None:
+    """One forked child per county, at most ``workers`` at a time."""
+    import multiprocessing as mp
+    from multiprocessing.connection import wait
+
+    ctx = mp.get_context("fork")
+    pending, running = deque(tasks), {}
+    while pending or running:
+        while pending and len(running) < workers:
+            task = pending.popleft()
+            reader, writer = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_forked_child, args=(task, writer), name=f"orb-packet-{task['slug']}")
+            proc.start()
+            writer.close()
+            running[reader] = (proc, task)
+        for reader in wait(list(running)):
+            proc, task = running.pop(reader)
+            try:
+                result = reader.recv()
+            except (EOFError, OSError):
+                proc.join()
+                result = {"county": task["county"], "slug": task["slug"], "status": "failed", "cell": None,
+                          "error": f"the packet process ended unexpectedly (exit code {proc.exitcode})"}
+            reader.close()
+            proc.join()
+            on_result(task, result)
+
+
+def _run_dask(tasks: list[dict], scheduler, on_result) -> None:
+    """Hand the same per-county tasks to a Dask cluster; each runs in a new process on a worker."""
+    from distributed import Client, as_completed
+
+    client = scheduler if isinstance(scheduler, Client) else None
+    own = client is None
+    if own:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise PacketError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    try:
+        by_key, futures = {}, []
+        for task in tasks:
+            fut = client.submit(run_in_subprocess, task, pure=False, key=f"orb-packet-{task['slug']}-{time.time_ns()}")
+            by_key[fut.key] = task
+            futures.append(fut)
+        for fut in as_completed(futures):
+            task = by_key[fut.key]
+            try:
+                result = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a worker died; report, go on
+                result = {"county": task["county"], "slug": task["slug"], "status": "failed", "cell": None,
+                          "error": f"{type(exc).__name__}: {exc}"}
+            on_result(task, result)
+    finally:
+        if own:
+            client.close()
+
+
+def run_packets(workspace=None, counties: list[str] | None = None, wave: str | None = None, out="packets",
+                workers: int | None = None, pdf: bool = True, force: bool = False, scheduler=None,
+                progress: bool = True, notebook: str | os.PathLike | None = None) -> RunReport:
+    """Build the packets of ``counties`` (default: all) and the statewide index in ``out``.
+
+    Unchanged counties (same data, template, notebook and code as in the
+    manifest) are skipped unless ``force``. Raises :class:`OrbError` for a
+    user's mistake; a county's failure is reported in the returned
+    :class:`RunReport` and never stops the others.
+    """
+    from .exports import write_atomic
+    from .store import Store
+
+    t0 = time.perf_counter()
+    started = dt.datetime.now().astimezone()
+    notebook = Path(notebook or NOTEBOOK).resolve()
+    if not notebook.is_file():
+        raise PacketError(f"{notebook}: the packet template notebook is missing")
+    store = Store.open(workspace, create=False)
+    known = [c.name for c in store.counties()]
+    if counties:
+        names = list(dict.fromkeys(store.county(n).name for n in counties))
+    else:
+        names = known
+    if not names:
+        raise PacketError("this workspace has no counties yet: add one with 'orb instrument create' or try 'orb demo'")
+    if wave is not None and not any(str(wave) in store.waves(n) for n in names):
+        raise PacketError(f"no county here has a survey wave '{wave}'; leave out --wave for each county's latest")
+    out = _out_dir(out)
+    manifest = _load_manifest(out)
+    code = _code_fingerprint(notebook)
+    report = RunReport(out=out, started=started.isoformat(timespec="seconds"))
+    slugs, tasks = {}, []
+    for name in names:
+        slug = unique_slug(name)
+        while slug in slugs.values():
+            slug = f"{slug}-x"
+        slugs[name] = slug
+        _inside(out, f"{slug}.html")
+        if wave is not None and str(wave) not in store.waves(name):
+            report.results.append({"county": name, "slug": slug, "status": "failed", "cell": None,
+                                   "error": f"no survey wave '{wave}' (waves: {', '.join(store.waves(name)) or 'none'})"})
+            continue
+        fp = county_fingerprint(store, name, wave, code)
+        prev = manifest["packets"].get(name, {})
+        have = (out / f"{slug}.html").is_file() and (not pdf or (out / f"{slug}.pdf").is_file())
+        if not force and prev.get("fingerprint") == fp and prev.get("status") == "ok" and have:
+            report.results.append({**prev, "county": name, "status": "skipped"})
+            continue
+        tasks.append({"county": name, "slug": slug, "wave": wave, "workspace": str(store.folder or ""),
+                      "database_url": os.environ.get("ORB_DATABASE_URL"), "pdf": bool(pdf), "fingerprint": fp,
+                      "notebook": str(notebook)})
+    store.engine.dispose()  # children open their own connections
+
+    bar = None
+    if tasks and progress:
+        from tqdm import tqdm
+
+        tqdm.monitor_interval = 0  # no monitor thread in a process that forks
+        bar = tqdm(total=len(tasks), unit="county", desc="Packets", file=sys.stderr)
+
+    def on_result(task, result):
+        entry = {"county": task["county"], "slug": task["slug"], "status": result.get("status", "failed"),
+                 "fingerprint": task["fingerprint"], "error": result.get("error"), "cell": result.get("cell"),
+                 "wave": wave, "seconds": round(result.get("seconds") or 0, 3),
+                 "run_seconds": result.get("run_seconds"), "html_seconds": result.get("html_seconds"),
+                 "pdf_seconds": result.get("pdf_seconds"), "peak_mb": round(result.get("peak_mb") or 0, 1),
+                 "built": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+        if entry["status"] == "ok":
+            try:
+                write_atomic(_inside(out, f"{task['slug']}.html"), result["html"])
+                entry["html"] = f"{task['slug']}.html"
+                if result.get("pdf"):
+                    write_atomic(_inside(out, f"{task['slug']}.pdf"), result["pdf"])
+                    entry["pdf"] = f"{task['slug']}.pdf"
+                entry["index_row"] = result.get("index_row")
+            except OrbError as exc:
+                entry.update(status="failed", error=str(exc), cell="writing the files")
+        report.results.append(entry)
+        if entry["status"] == "ok":
+            manifest["packets"][task["county"]] = {k: v for k, v in entry.items() if k != "status"} | {"status": "ok"}
+        else:
+            manifest["packets"].setdefault(task["county"], {}).update(status="failed", fingerprint=None,
+                                                                      error=entry["error"], cell=entry["cell"])
+        write_atomic(out / MANIFEST, json.dumps(manifest, indent=1, default=str))
+        if bar is not None:
+            bar.update(1)
+            if entry["status"] != "ok":
+                bar.write(f"failed: {task['county']}")
+
+    try:
+        if tasks:
+            if scheduler:
+                _run_dask(tasks, scheduler, on_result)
+            else:
+                warm_up(pdf=pdf)
+                _run_local(tasks, max(1, int(workers or os.cpu_count() or 1)), on_result)
+    finally:
+        if bar is not None:
+            bar.close()
+    report.seconds = time.perf_counter() - t0
+    manifest["last_run"] = {"started": report.started, "seconds": round(report.seconds, 2),
+                            "ok": sum(r["status"] == "ok" for r in report.results),
+                            "skipped": sum(r["status"] == "skipped" for r in report.results),
+                            "failed": [{"county": r["county"], "cell": r.get("cell"), "error": r.get("error")}
+                                       for r in report.failed]}
+    write_atomic(out / MANIFEST, json.dumps(manifest, indent=1, default=str))
+    write_atomic(_inside(out, "index.html"), render_index(manifest, known, store.get_meta("demo")))
+    return report
+
+
+# =================================================================== the statewide index
+def render_index(manifest: dict, counties: list[str], demo_notice: str | None = None) -> str:
+    """The statewide overview page: status and links per county, a counties × elements table and heatmap."""
+    import jinja2
+
+    from . import plots
+
+    run = manifest.get("last_run", {})
+    failed = {f["county"]: f for f in run.get("failed", [])}
+    rows, frames = [], {}
+    for name in counties:
+        entry = manifest["packets"].get(name)
+        if entry is None and name not in failed:
+            continue
+        entry = entry or {}
+        ir = entry.get("index_row") or {}
+        status = "failed" if name in failed else entry.get("status", "")
+        rows.append({"county": name, "status": status, "html": entry.get("html") if status == "ok" else None,
+                     "pdf": entry.get("pdf") if status == "ok" else None, "wave": ir.get("wave") or "",
+                     "n": ir.get("n_respondents"), "framework": ir.get("framework_title") or "",
+                     "error": failed.get(name, {}).get("error") or entry.get("error"),
+                     "built": (entry.get("built") or "")[:16].replace("T", " ")})
+        if ir.get("framework") and ir.get("elements"):
+            f = frames.setdefault(ir["framework"], {"title": ir.get("framework_title") or ir["framework"],
+                                                    "points": ir.get("points", 5), "names": {}, "rows": {},
+                                                    "min_group": ir.get("min_group", 5)})
+            f["names"].update(ir.get("element_names") or {})
+            f["rows"][name] = ir["elements"]
+    tables = []
+    for fid, f in frames.items():
+        import pandas as pd
+
+        elements = sorted(f["names"])
+        grid = pd.DataFrame.from_dict(f["rows"], orient="index").reindex(columns=elements).astype(float)
+        png = plots.to_png(plots.counties_heatmap(grid, f["names"], f["points"], title=None), dpi=130)
+        cells = []
+        for c in grid.index:
+            values = []
+            for e in elements:
+                if e not in f["rows"][c]:
+                    values.append(("not asked", None))
+                elif f["rows"][c][e] is None:
+                    values.append(("hidden", None))
+                else:
+                    values.append((None, f"{f['rows'][c][e]:.1f}"))
+            cells.append({"county": c, "values": values})
+        tables.append({"title": f["title"], "elements": [(e, f["names"][e]) for e in elements], "rows": cells,
+                       "png": base64.b64encode(png).decode(), "min_group": f["min_group"]})
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(INDEX_TEMPLATE)), autoescape=True)
+    css = (INDEX_TEMPLATE / "index.css").read_text("utf-8")
+    page = env.get_template("index.html.j2").render(
+        rows=rows, tables=tables, css=css, demo_notice=(demo_text(demo_notice) or "Not real results.") if demo_notice else None,
+        run=run,
+        started=(run.get("started") or "")[:16].replace("T", " "),
+        n_ok=sum(1 for r in rows if r["html"]), n_failed=len(failed))
+    check_self_contained(page)
+    return page
+
+
+# =================================================================== command line
+def add_cli(sub, common) -> None:
+    """``orb packets``: plugged into :mod:`orb_widgets.cli`."""
+    s = sub.add_parser("packets", parents=[common], help="build a packet (HTML and PDF) per county and an index",
+                       description="Build one self-contained packet per county (HTML, and PDF unless --no-pdf) "
+                                   "and a statewide index.html in --out. Unchanged counties are skipped.")
+    s.add_argument("--all", action="store_true", help="every county in the workspace")
+    s.add_argument("--county", action="append", metavar="NAME", help="a county (repeat for several)")
+    s.add_argument("--wave", default=None, help="survey wave (default: each county's latest)")
+    s.add_argument("--out", metavar="DIR", default="packets", help="output folder (default ./packets)")
+    s.add_argument("--workers", type=int, default=None, metavar="N",
+                   help=f"counties built at once (default: the machine's cores, {os.cpu_count()})")
+    s.add_argument("--pdf", action=__import__("argparse").BooleanOptionalAction, default=True,
+                   help="also write a PDF per county (default: yes)")
+    s.add_argument("--force", action="store_true", help="rebuild every packet, changed or not")
+    s.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_packets)
+
+
+def cmd_packets(args) -> int:
+    if not args.all and not args.county:
+        raise PacketError("say which counties: --all, or --county NAME (repeatable); 'orb counties' lists them")
+    if args.all and args.county:
+        raise PacketError("use either --all or --county, not both")
+    if args.workers is not None and args.workers < 1:
+        raise PacketError("--workers must be 1 or more")
+    report = run_packets(workspace=args.workspace, counties=None if args.all else args.county, wave=args.wave,
+                         out=args.out, workers=args.workers, pdf=args.pdf, force=args.force,
+                         scheduler=args.scheduler, progress=not args.quiet)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__" and "--child" in sys.argv:
+    sys.exit(_subprocess_main(sys.argv))

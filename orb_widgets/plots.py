@@ -1,0 +1,296 @@
+"""Static charts of a county's results, for packets and dashboards.
+
+Every function takes the plain records that :func:`orb_widgets.results.county_results`
+returns (lists of dicts) or a small DataFrame, draws on ``ax`` (a new figure
+when ``ax`` is None) and returns ``ax``. Suppressed cells never show a number:
+they are drawn as a labelled gap or a hatched, greyed cell.
+
+>>> import matplotlib; matplotlib.use("Agg")
+>>> ax = element_scores([{"element": "A", "mean": 3.2, "ci_low": 2.9, "ci_high": 3.5, "suppressed": False},
+...                      {"element": "B", "mean": None, "ci_low": None, "ci_high": None, "suppressed": True}],
+...                     {"A": "Fit", "B": "Climate"}, points=5)
+>>> [t.get_text() for t in ax.get_yticklabels()]
+['A. Fit', 'B. Climate']
+"""
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+HIDDEN = "hidden"
+INK = "#1f2a37"
+MUTED = "#6b7280"
+ACCENT = "#1f5f8b"
+SECOND = "#d9822b"
+GRID = "#e5e7eb"
+GAP = "#f3f4f6"
+FONT = 9
+
+
+CHAR_IN = 0.068   # about one character's width at the tick-label size, in inches
+LINE_IN = 0.16    # about one line's height
+
+
+def _ax(ax, width: float = 7.0, height: float = 3.0, left: float = 0.7, right: float = 0.25,
+        top: float = 0.45, bottom: float = 0.5):
+    """A new figure with margins given in inches when ``ax`` is None (fixed margins are much
+    cheaper to draw than a layout engine, and the labels' sizes are known here)."""
+    if ax is None:
+        fig = plt.figure(figsize=(width, height))
+        fig.subplots_adjust(left=min(left / width, 0.6), right=max(1 - right / width, 0.4),
+                            top=max(1 - top / height, 0.3), bottom=min(bottom / height, 0.5))
+        ax = fig.add_subplot()
+    return ax
+
+
+def _extent(labels) -> tuple[int, int]:
+    """Longest line (characters) and most lines among ``labels``."""
+    lines = [str(t).split("\n") for t in labels] or [[""]]
+    return max(len(x) for ls in lines for x in ls), max(len(ls) for ls in lines)
+
+
+def plain(text) -> str:
+    """Text shown as typed: a ``$`` in a county's words must not start matplotlib's math mode."""
+    return str(text).replace("$", r"\$")
+
+
+def _style(ax, title: str | None) -> None:
+    if title:
+        ax.set_title(plain(title), loc="left", fontsize=FONT + 2, color=INK, fontweight="bold")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color(GRID)
+    ax.tick_params(colors=INK, labelsize=FONT)
+
+
+def _wrap(text: str, width: int = 34) -> str:
+    return plain("\n".join(textwrap.wrap(str(text), width, break_long_words=False)) or str(text))
+
+
+def _label(element: str, names: dict | None, width: int = 34) -> str:
+    name = (names or {}).get(element)
+    return _wrap(f"{element}. {name}" if name else str(element), width)
+
+
+def _hidden(rec: dict) -> bool:
+    return bool(rec.get("suppressed")) or rec.get("mean") is None or _nan(rec.get("mean"))
+
+
+def _nan(x) -> bool:
+    return isinstance(x, float) and math.isnan(x)
+
+
+def element_scores(elements: list[dict], element_names: dict | None = None, points: int = 5, ax=None,
+                   title: str | None = "Average score by element, with 95% interval", min_group: int | None = None,
+                   label_key: str = "element"):
+    """Dot per element at its mean, a line for its 95% interval; suppressed rows are a labelled gap.
+
+    ``elements`` are records with ``element`` (or ``label_key``), ``mean``,
+    ``ci_low``, ``ci_high`` and ``suppressed``.
+    """
+    labels = [_label(r[label_key], element_names) for r in elements]
+    chars, _ = _extent(labels)
+    ax = _ax(ax, 7.0, 0.55 * max(len(elements), 2) + 1.0, left=0.3 + CHAR_IN * chars,
+             top=0.5 if title else 0.15, bottom=0.55)
+    y = np.arange(len(elements))[::-1]
+    hidden_text = f"hidden: fewer than {min_group} answers" if min_group else "hidden: too few answers"
+    for yi, rec in zip(y, elements):
+        if _hidden(rec):
+            ax.axhspan(yi - 0.35, yi + 0.35, color=GAP, zorder=0)
+            ax.text((1 + points) / 2, yi, hidden_text, ha="center", va="center", fontsize=FONT, color=MUTED,
+                    style="italic")
+            continue
+        lo, hi = rec.get("ci_low"), rec.get("ci_high")
+        if lo is not None and hi is not None and not (_nan(lo) or _nan(hi)):
+            ax.plot([lo, hi], [yi, yi], color=ACCENT, lw=2.2, alpha=0.55, solid_capstyle="round")
+        ax.plot(rec["mean"], yi, "o", color=ACCENT, ms=8, zorder=3)
+        ax.text(rec["mean"], yi + 0.3, f"{rec['mean']:.1f}", ha="center", va="bottom", fontsize=FONT - 1,
+                color=INK)
+    ax.set_yticks(y, labels)
+    ax.set_xlim(1 - 0.1, points + 0.1)
+    ax.set_ylim(-0.7, len(elements) - 0.3)
+    ax.set_xticks(range(1, points + 1))
+    ax.set_xlabel(f"1 = lowest, {points} = highest", fontsize=FONT, color=MUTED)
+    ax.axvline((1 + points) / 2, color=GRID, lw=1, zorder=0)
+    ax.grid(axis="x", color=GRID, lw=0.6)
+    ax.set_axisbelow(True)
+    _style(ax, title)
+    return ax
+
+
+def component_scores(components: list[dict], points: int = 5, ax=None,
+                     title: str | None = "Readiness components, with 95% interval", min_group: int | None = None):
+    """Like :func:`element_scores`, one row per readiness component (named by ``name``)."""
+    recs = [{**c, "label": c.get("name") or c.get("component")} for c in components]
+    return element_scores(recs, None, points, ax=ax, title=title, min_group=min_group, label_key="label")
+
+
+def role_chart(by_role: list[dict], element_names: dict | None = None, role_labels: dict | None = None, ax=None,
+               points: int = 5, title: str | None = "Average score by role group", min_group: int | None = None):
+    """Heat chart of elements (rows) × role groups (columns); suppressed cells are hatched, with no number."""
+    df = pd.DataFrame(by_role, columns=["role", "element", "mean", "suppressed"])
+    elements = list(dict.fromkeys(df["element"]))
+    roles = list(dict.fromkeys(df["role"]))
+    row_labels = [_label(e, element_names, 28) for e in elements]
+    col_labels = [_wrap((role_labels or {}).get(r, r), 16) for r in roles]
+    chars, _ = _extent(row_labels)
+    _, lines = _extent(col_labels)
+    top = (0.5 if title else 0.1) + 0.15 + LINE_IN * lines
+    bottom = 0.4 if min_group else 0.15
+    ax = _ax(ax, 7.0, 0.5 * max(len(elements), 2) + top + bottom, left=0.3 + CHAR_IN * chars, top=top,
+             bottom=bottom, right=0.2)
+    if df.empty:
+        ax.set_axis_off()
+        return ax
+    df["mean"] = pd.to_numeric(df["mean"], errors="coerce")
+    df.loc[df["suppressed"].fillna(False).astype(bool), "mean"] = np.nan
+    grid = df.pivot_table(index="element", columns="role", values="mean", aggfunc="first", dropna=False)
+    grid = grid.reindex(index=elements, columns=roles)
+    mask = grid.isna()
+    sns.heatmap(grid.astype(float), ax=ax, mask=mask, vmin=1, vmax=points, cmap="Blues", annot=True, fmt=".1f",
+                annot_kws={"fontsize": FONT}, linewidths=1.5, linecolor="white", cbar=False)
+    for (i, j), hide in np.ndenumerate(mask.to_numpy()):
+        if hide:
+            ax.add_patch(matplotlib.patches.Rectangle((j, i), 1, 1, facecolor=GAP, edgecolor="white", lw=1.5,
+                                                      hatch="///", zorder=0.5))
+            ax.text(j + 0.5, i + 0.5, HIDDEN, ha="center", va="center", fontsize=FONT - 1, color=MUTED,
+                    style="italic")
+    ax.set_yticks(np.arange(len(elements)) + 0.5, row_labels, rotation=0)
+    ax.set_xticks(np.arange(len(roles)) + 0.5, col_labels, rotation=0)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.xaxis.tick_top()
+    _style(ax, title)
+    if min_group:
+        ax.text(0, -0.02, f"“{HIDDEN}”: fewer than {min_group} people in that group answered, so the score is "
+                f"not shown.", transform=ax.transAxes, va="top", fontsize=FONT - 1, color=MUTED)
+    return ax
+
+
+def wave_change(by_wave: list[dict], element_names: dict | None = None, points: int = 5, ax=None,
+                title: str | None = "Scores by survey wave"):
+    """One line per element across waves; suppressed waves are left out of the line."""
+    df = pd.DataFrame(by_wave, columns=["wave", "element", "mean", "suppressed"])
+    chars, _ = _extent([_label(e, element_names, 30) for e in df["element"].unique()])
+    ax = _ax(ax, 7.0, 3.2, left=0.75, right=0.7 + CHAR_IN * 0.9 * chars, top=0.5 if title else 0.15,
+             bottom=0.45)
+    waves = list(dict.fromkeys(df["wave"]))
+    df["mean"] = pd.to_numeric(df["mean"], errors="coerce")
+    df.loc[df["suppressed"].fillna(False).astype(bool), "mean"] = np.nan
+    palette = sns.color_palette("colorblind", n_colors=max(df["element"].nunique(), 1))
+    x = {w: k for k, w in enumerate(waves)}
+    for color, (element, part) in zip(palette, df.groupby("element", sort=False)):
+        part = part.dropna(subset=["mean"])
+        if part.empty:
+            continue
+        xs = [x[w] for w in part["wave"]]
+        ax.plot(xs, part["mean"], "-o", color=color, lw=2, ms=6, label=_label(element, element_names, 30))
+    ax.set_xticks(range(len(waves)), waves)
+    ax.set_xlim(-0.3, max(len(waves) - 1, 1) + 0.3)
+    ax.set_ylim(1, points)
+    ax.set_ylabel(f"average (1–{points})", fontsize=FONT, color=MUTED)
+    ax.grid(axis="y", color=GRID, lw=0.6)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=FONT - 1, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    _style(ax, title)
+    return ax
+
+
+def key_message_ratings(tests: pd.DataFrame | list[dict], ax=None,
+                        title: str | None = "Key-message ratings by version and audience"):
+    """Average rating (1–5) per message version, one bar per audience.
+
+    ``tests`` has columns ``version`` (label), ``audience`` and ``rating``
+    (the mean of one test's ratings); several tests of one pair are averaged.
+    """
+    df = pd.DataFrame(tests, columns=["version", "audience", "rating"])
+    chars, _ = _extent(df["audience"].astype(str).unique())
+    ax = _ax(ax, 7.0, 3.0, left=0.75, right=0.7 + CHAR_IN * 0.9 * min(chars, 40), top=0.5 if title else 0.15,
+             bottom=0.45)
+    if df.empty:
+        ax.set_axis_off()
+        return ax
+    df["version"] = df["version"].astype(str).map(plain)
+    df["audience"] = df["audience"].astype(str).map(plain)
+    sns.barplot(df, x="version", y="rating", hue="audience", ax=ax, errorbar=None, palette="Blues_d")
+    for bars in ax.containers:
+        ax.bar_label(bars, fmt="%.1f", fontsize=FONT - 1, padding=2)
+    ax.set_ylim(0, 5.4)
+    ax.set_yticks(range(0, 6))
+    ax.set_xlabel("")
+    ax.set_ylabel("average rating (1–5)", fontsize=FONT, color=MUTED)
+    ax.legend(title="", fontsize=FONT - 1, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _style(ax, title)
+    return ax
+
+
+def competence(frame: pd.DataFrame, ax=None, title: str | None = "Competence now and target"):
+    """Share of people at each competence level, now vs target (from ``planning.competence_frame``)."""
+    df = pd.DataFrame(frame, columns=["level", "label", "when", "share"])
+    _, lines = _extent([_wrap(x, 18) for x in df["label"].astype(str)])
+    ax = _ax(ax, 7.0, 2.8, left=0.75, top=0.5 if title else 0.15, bottom=0.25 + LINE_IN * lines)
+    if df.empty:
+        ax.set_axis_off()
+        return ax
+    df["pct"] = 100 * pd.to_numeric(df["share"], errors="coerce").fillna(0)
+    df["label"] = df["label"].map(lambda s: _wrap(s, 18))
+    sns.barplot(df, x="label", y="pct", hue="when", ax=ax, errorbar=None, palette=[ACCENT, "#9ca3af"])
+    for bars in ax.containers:
+        ax.bar_label(bars, fmt="%.0f%%", fontsize=FONT - 1, padding=2)
+    ax.set_ylim(0, 110)
+    ax.set_xlabel("")
+    ax.set_ylabel("% of people", fontsize=FONT, color=MUTED)
+    ax.legend(title="", fontsize=FONT - 1, frameon=False)
+    _style(ax, title)
+    return ax
+
+
+def counties_heatmap(frame: pd.DataFrame, element_names: dict | None = None, points: int = 5, ax=None,
+                     title: str | None = "Average score by county and element"):
+    """Counties (rows) × elements (columns); NaN cells (suppressed or not asked) are hatched, no number."""
+    grid = pd.DataFrame(frame).astype(float)
+    chars, _ = _extent([plain(c) for c in grid.index])
+    _, lines = _extent([_label(e, element_names, 12) for e in grid.columns])
+    top = (0.5 if title else 0.1) + 0.15 + 0.14 * lines
+    ax = _ax(ax, 7.5, 0.38 * max(len(grid), 2) + top + 0.2, left=0.3 + CHAR_IN * chars, top=top, bottom=0.2,
+             right=0.1)
+    if grid.empty:
+        ax.set_axis_off()
+        return ax
+    mask = grid.isna()
+    sns.heatmap(grid, ax=ax, mask=mask, vmin=1, vmax=points, cmap="Blues", annot=True, fmt=".1f",
+                annot_kws={"fontsize": FONT}, linewidths=1.2, linecolor="white",
+                cbar_kws={"label": f"average (1–{points})", "shrink": 0.6})
+    for (i, j), hide in np.ndenumerate(mask.to_numpy()):
+        if hide:
+            ax.add_patch(matplotlib.patches.Rectangle((j, i), 1, 1, facecolor=GAP, edgecolor="white", lw=1.2,
+                                                      hatch="///", zorder=0.5))
+    ax.set_xticks(np.arange(grid.shape[1]) + 0.5, [_label(e, element_names, 12) for e in grid.columns],
+                  rotation=0)
+    ax.set_yticks(np.arange(grid.shape[0]) + 0.5, [plain(c) for c in grid.index], rotation=0)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.xaxis.tick_top()
+    _style(ax, title)
+    ax.tick_params(axis="x", labelsize=FONT - 2)
+    return ax
+
+
+def to_png(ax_or_fig, dpi: int = 150) -> bytes:
+    """PNG bytes of a chart; closes its figure so charts never pile up in memory."""
+    fig = ax_or_fig.figure if hasattr(ax_or_fig, "figure") and not isinstance(ax_or_fig, plt.Figure) \
+        else ax_or_fig
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    plt.close(fig)
+    return buf.getvalue()

@@ -1,0 +1,297 @@
+"""Packets: one fresh process per county, self-contained HTML + PDF, incremental, isolated."""
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from orb_widgets import packets, workbook
+from orb_widgets.cli import main
+from orb_widgets.demo import make_demo
+from orb_widgets.instrument import tailor
+from orb_widgets.paths import unique_slug
+from orb_widgets.store import NewResponse, Store
+
+EVIL = '../Evil "County"/..'
+TINY = "Tiny County"
+
+
+def _add_county(store, name, people):
+    inst = tailor("cpm-orb", county=name, elements=["A", "B"], points=5, min_group=5)
+    store.save_instrument(inst)
+    roles = [r.id for r in inst.roles]
+    batch = [NewResponse(role=roles[k % len(roles)], answers={i.id: 2 + (k % 3) for i in inst.items},
+                         comments={"A": "<script>alert('x')</script> & more"} if k == 0 else None)
+             for k in range(people)]
+    store.add_responses(name, "2026-spring", batch, instrument=inst, source="test")
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    os.environ.pop("ORB_DATABASE_URL", None)
+    folder = tmp_path_factory.mktemp("packets-ws")
+    store = Store.open(folder)
+    names = make_demo(store, counties=3, seed=11)
+    _add_county(store, EVIL, 12)      # a hostile name; enough answers to score
+    _add_county(store, TINY, 3)       # fewer than the minimum group: everything suppressed
+    return {"folder": folder, "store": store, "demo": names, "all": [*names, EVIL, TINY]}
+
+
+@pytest.fixture(scope="module")
+def run(ws, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out") / "packets"
+    report = packets.run_packets(ws["folder"], out=out, pdf=True, progress=False)
+    return {"out": out, "report": report}
+
+
+def page(out, county):
+    return (out / f"{unique_slug(county)}.html").read_text("utf-8")
+
+
+def text_of(html):
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r'src="data:[^"]+"', "", html)))
+
+
+def test_one_packet_per_county_named_by_slug(ws, run):
+    out, report = run["out"], run["report"]
+    assert report.ok, report.summary()
+    assert sorted(r["county"] for r in report.results) == sorted(ws["all"])
+    for name in ws["all"]:
+        assert (out / f"{unique_slug(name)}.html").is_file()
+        assert (out / f"{unique_slug(name)}.pdf").is_file()
+    assert (out / "index.html").is_file() and (out / "manifest.json").is_file()
+
+
+def test_packet_holds_only_its_own_county(ws, run):
+    store = ws["store"]
+    for name in ws["demo"]:
+        html = page(run["out"], name)
+        body = text_of(html)
+        assert name in body
+        profile = workbook.load(store, name, "testing_profile", "main")
+        buddy = profile.buddy_county if profile else None   # the county's own note of its buddy county
+        for other in ws["demo"]:
+            if other not in (name, buddy):
+                assert other not in html
+        # the headline numbers are this county's, not another's
+        from orb_widgets.results import county_results
+
+        mine = county_results(store, name)
+        assert f"{mine['elements'][0]['mean']:.2f}" in body
+
+
+def test_packet_has_every_section_and_no_code(ws, run):
+    html = page(run["out"], ws["demo"][0])
+    for title in packets.SECTIONS.values():
+        if title != "Cover":
+            assert html.count(title.replace("'", "&#x27;").replace("&", "&amp;")) >= 1, title
+    assert "Demo data: synthetic, fictional" in html
+    assert "packet.show" not in html and "Packet.load" not in html and "import" not in text_of(html)
+    assert "class=\"jp-InputArea" not in html and "In&nbsp;[" not in html and "Out[" not in html
+    assert 'class="jp-InputPrompt' not in html and 'class="jp-OutputPrompt' not in html
+    assert "No description has been provided" not in html and 'alt="Chart: ' in html
+
+
+def test_packet_is_self_contained(ws, run):
+    for name in ws["all"]:
+        html = page(run["out"], name)
+        assert not re.search(r"<script[^>]*src", html, re.I)
+        assert not re.search(r"(src|href)=[\"']?(https?:)?//", html, re.I)
+        assert "require.js" not in html and "mathjax" not in html.lower()
+        assert "@media print" in html and "@page" in html
+        if name in ws["demo"]:
+            assert 'src="data:image/png;base64,' in html
+
+
+def test_free_text_is_escaped(ws, run):
+    html = page(run["out"], EVIL)
+    assert "<script>alert" not in html
+    assert re.search(r"&lt;script&gt;alert\((&#x27;|')x(&#x27;|')\)&lt;/script&gt; &amp; more", html)
+    assert re.search(r"Evil (&quot;|\")County(&quot;|\")", html)
+
+
+def test_sections_without_data_say_so(ws, run):
+    html = page(run["out"], EVIL)   # no workbook entries at all
+    for sentence in ["No breakout sessions have been recorded yet", "No key messages have been drafted yet",
+                     "The testing profile has not been filled in yet", "The implementation plan has not been",
+                     "No follow-up review has been held yet", "first survey wave"]:
+        assert sentence in html
+    assert "Demo data" in html  # the whole workspace is a demo
+
+
+def test_suppressed_county_shows_no_numbers(ws, run):
+    html = page(run["out"], TINY)
+    body = text_of(html)
+    assert "Fewer than 5 people answered" in body
+    assert "<table" not in html.split('id="scores"')[1].split('id="roles"')[0]
+    index = (run["out"] / "index.html").read_text("utf-8")
+    row = re.search(r"<tr><th scope=\"row\">Tiny County</th>(.*?)</tr>", index, re.S).group(1)
+    assert "hidden" in row and not re.search(r"\d", row)
+    packets_row = re.search(r"<th scope=\"row\">Tiny County</th>(.*?)</tr>", index, re.S).group(1)
+    assert "too few to show" in packets_row
+
+
+def test_suppressed_role_groups_are_hidden(ws, run):
+    store = ws["store"]
+    from orb_widgets.results import county_results
+
+    for name in ws["demo"]:
+        res = county_results(store, name)
+        if any(b["suppressed"] for b in res["by_role"]):
+            pk = packets.Packet(store, name)
+            section = pk.section_html("roles")
+            assert "hidden" in section
+            break
+    else:
+        pytest.fail("the demo should have at least one suppressed role group")
+
+
+def test_pdf_opens_and_names_the_county(ws, run):
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    name = ws["demo"][1]
+    pdf = run["out"] / f"{unique_slug(name)}.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert name in text and "Readiness at a glance" in text
+    assert ws["demo"][0] not in text
+
+
+def test_hostile_name_gives_safe_file_inside_out(ws, run):
+    out = run["out"].resolve()
+    files = {p.name for p in out.iterdir()}
+    slug = unique_slug(EVIL)
+    assert f"{slug}.html" in files and "/" not in slug and ".." not in slug and '"' not in slug
+    assert all(p.resolve().parent == out for p in out.iterdir())
+    assert not (out.parent / "Evil").exists()
+
+
+def test_index_lists_and_links_every_packet(ws, run):
+    index = (run["out"] / "index.html").read_text("utf-8")
+    for name in ws["all"]:
+        assert f'href="{unique_slug(name)}.html"' in index
+        assert f'href="{unique_slug(name)}.pdf"' in index
+    assert "Last run" in index and "packets ready" in index
+    assert 'src="data:image/png;base64,' in index
+    assert not re.search(r"<script", index, re.I)
+    assert "Evil &#34;County&#34;" in index or "Evil &quot;County&quot;" in index
+
+
+def test_second_run_skips_and_a_change_reruns_only_that_county(ws, run):
+    out = run["out"]
+    again = packets.run_packets(ws["folder"], out=out, pdf=True, progress=False)
+    assert {r["status"] for r in again.results} == {"skipped"}
+    changed = ws["demo"][2]
+    workbook.save(ws["store"], changed, "followup", "2026-03-30", workbook.FollowUp(
+        date="2026-03-30", keep=["Weekly huddles"], improve=[], start=[], stop=[]), "tester")
+    third = packets.run_packets(ws["folder"], out=out, pdf=True, progress=False)
+    built = [r["county"] for r in third.results if r["status"] == "ok"]
+    assert built == [changed]
+    assert "Weekly huddles" in page(out, changed)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["packets"][changed]["status"] == "ok"
+
+
+def test_failing_county_is_isolated_and_named(ws, tmp_path, monkeypatch):
+    victim = ws["demo"][0]
+    original = packets.Packet._roles
+
+    def broken(self):
+        if self.county == victim:
+            raise RuntimeError("chart data went missing")
+        return original(self)
+
+    monkeypatch.setattr(packets.Packet, "_roles", broken)  # forked children inherit it
+    report = packets.run_packets(ws["folder"], counties=ws["demo"][:2], out=tmp_path, pdf=False,
+                                 progress=False)
+    assert not report.ok
+    (failed,) = report.failed
+    assert failed["county"] == victim
+    assert "chart data went missing" in failed["error"]
+    assert 'packet.show("roles")' in failed["cell"]
+    summary = report.summary()
+    assert f"FAILED {victim}" in summary and "roles" in summary
+    assert (tmp_path / f"{unique_slug(ws['demo'][1])}.html").is_file()
+    assert not (tmp_path / f"{unique_slug(victim)}.html").exists()
+    index = (tmp_path / "index.html").read_text("utf-8")
+    assert "failed" in index and "chart data went missing" in index
+
+
+def test_cli_exit_codes(ws, run, tmp_path, monkeypatch, capsys):
+    folder = str(ws["folder"])
+    assert main(["packets", "--workspace", folder]) == 2                       # neither --all nor --county
+    assert main(["packets", "--workspace", folder, "--county", "Nowhere County"]) == 2
+    assert main(["packets", "--workspace", str(tmp_path / "none"), "--all"]) == 2
+    assert main(["packets", "--workspace", folder, "--all", "--wave", "1999-fall", "--out", str(tmp_path)]) == 2
+    assert main(["packets", "--workspace", folder, "--county", ws["demo"][1], "--out", str(run["out"]),
+                 "--quiet"]) == 0                                                 # unchanged: skipped, ok
+    original = packets.Packet._glance
+    monkeypatch.setattr(packets.Packet, "_glance",
+                        lambda self: 1 / 0 if self.county == ws["demo"][1] else original(self))
+    assert main(["packets", "--workspace", folder, "--county", ws["demo"][1], "--out", str(tmp_path / "o"),
+                 "--no-pdf", "--quiet"]) == 1
+    err = capsys.readouterr()
+    assert "FAILED" in err.out and "ZeroDivisionError" in err.out
+
+
+def test_out_must_be_a_folder(ws, tmp_path):
+    f = tmp_path / "file.txt"
+    f.write_text("x")
+    with pytest.raises(packets.PacketError):
+        packets.run_packets(ws["folder"], out=f, progress=False)
+
+
+def test_dask_route_gives_the_same_packets(ws, run, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    counties = ws["demo"][:2]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        report = packets.run_packets(ws["folder"], counties=counties, out=tmp_path, pdf=False, progress=False,
+                                     scheduler=cluster.scheduler_address)
+    assert report.ok, report.summary()
+    for name in counties:
+        assert page(tmp_path, name) == page(run["out"], name)
+
+
+def test_notebook_is_thin_and_stored_without_outputs():
+    import nbformat
+
+    nb = nbformat.read(packets.NOTEBOOK, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    for c in code:
+        assert not c.get("outputs") and c.get("execution_count") is None
+        assert not re.search(r"^\s*(def|class|lambda)\b", c.source, re.M)
+
+
+def test_preview_packet_without_county():
+    pk = packets.Packet.load()
+    assert "Demo data: synthetic, fictional" in pk.section_html("cover")
+    assert pk.results is not None
+
+
+def test_inprocess_engine_injects_parameters_and_records_outputs():
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    packets.register_engine()
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("from IPython.display import HTML, display\ndisplay(HTML('<b>hi</b>'))\nx + 41")])
+    out = papermill.execute_notebook(nb, None, parameters={"x": 2}, engine_name=packets.ENGINE,
+                                     kernel_name="python3", language="python", progress_bar=False)
+    outputs = out.cells[-1].outputs
+    assert outputs[0]["output_type"] == "display_data" and outputs[0]["data"]["text/html"] == "<b>hi</b>"
+    assert outputs[1]["output_type"] == "execute_result" and outputs[1]["data"]["text/plain"] == "43"
+    assert "injected-parameters" in out.cells[1].metadata.tags
+    # a fresh namespace per notebook: x from the run before is gone
+    bad = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("y = 1"), nbformat.v4.new_code_cell("x"),
+                                          nbformat.v4.new_code_cell("never = True")])
+    with pytest.raises(PapermillExecutionError) as err:
+        papermill.execute_notebook(bad, None, engine_name=packets.ENGINE, kernel_name="python3",
+                                   language="python", progress_bar=False)
+    assert err.value.ename == "NameError" and err.value.exec_count == 2

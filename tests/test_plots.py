@@ -1,0 +1,129 @@
+import re
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from orb_widgets import plots
+
+matplotlib.use("Agg")
+
+NAMES = {"A": "Fit & priority", "B": "Climate", "C": "Team structures"}
+ELEMENTS = [
+    {"element": "A", "n": 40, "mean": 3.4, "ci_low": 3.1, "ci_high": 3.7, "suppressed": False},
+    {"element": "B", "n": None, "mean": None, "ci_low": None, "ci_high": None, "suppressed": True},
+    {"element": "C", "n": 38, "mean": 2.25, "ci_low": 2.0, "ci_high": 2.5, "suppressed": False},
+]
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def texts(ax):
+    return [t.get_text() for t in ax.texts]
+
+
+def numbers(strings):
+    return [s for s in strings if re.fullmatch(r"-?\d+(\.\d+)?%?", s.strip())]
+
+
+def test_element_scores_draws_gap_for_suppressed():
+    ax = plots.element_scores(ELEMENTS, NAMES, points=5, min_group=5)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["A. Fit & priority", "B. Climate", "C. Team structures"]
+    # one number per shown element, a labelled gap for the hidden one
+    assert sorted(numbers(texts(ax))) == ["2.2", "3.4"]
+    assert any("hidden" in t and "5" in t for t in texts(ax))
+    assert ax.get_title(loc="left")
+
+
+def test_element_scores_uses_given_axes():
+    fig, ax = plt.subplots()
+    assert plots.element_scores(ELEMENTS, NAMES, ax=ax) is ax
+
+
+def test_component_scores_labels_by_name():
+    comps = [{"component": "1", "name": "Communication for engagement", "mean": 3.0, "ci_low": 2.8,
+              "ci_high": 3.2, "suppressed": False}]
+    ax = plots.component_scores(comps, points=4)
+    assert "Communication for engagement" in ax.get_yticklabels()[0].get_text().replace("\n", " ")
+    assert ax.get_xlim()[1] == pytest.approx(4.1)
+
+
+def test_role_chart_marks_suppressed_cells_without_numbers():
+    by_role = [
+        {"role": "staff", "element": "A", "n": 20, "mean": 3.1, "sd": 0.5, "suppressed": False},
+        {"role": "leaders", "element": "A", "n": None, "mean": None, "sd": None, "suppressed": True},
+        {"role": "staff", "element": "B", "n": 20, "mean": 2.6, "sd": 0.5, "suppressed": False},
+        # a suppressed cell must stay hidden even if a number slipped through
+        {"role": "leaders", "element": "B", "n": 3, "mean": 4.9, "sd": 0.1, "suppressed": True},
+    ]
+    ax = plots.role_chart(by_role, NAMES, {"staff": "Line staff", "leaders": "Leaders"}, min_group=5)
+    shown = texts(ax)
+    assert shown.count("hidden") == 2
+    assert "4.9" not in shown and sorted(numbers(shown)) == ["2.6", "3.1"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Line staff", "Leaders"]
+
+
+def test_wave_change_skips_suppressed_points():
+    by_wave = [
+        {"wave": "2025-fall", "element": "A", "mean": 3.0, "suppressed": False},
+        {"wave": "2026-spring", "element": "A", "mean": 3.3, "suppressed": False},
+        {"wave": "2025-fall", "element": "B", "mean": None, "suppressed": True},
+        {"wave": "2026-spring", "element": "B", "mean": 2.0, "suppressed": False},
+    ]
+    ax = plots.wave_change(by_wave, NAMES, points=5)
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert list(lines["A. Fit & priority"].get_xdata()) == [0, 1]
+    assert list(lines["B. Climate"].get_xdata()) == [1]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2025-fall", "2026-spring"]
+
+
+def test_key_message_ratings_bars_per_audience():
+    tests = [{"version": "version 1", "audience": "Staff", "rating": 3.0},
+             {"version": "version 1", "audience": "Partners", "rating": 4.0},
+             {"version": "version 2", "audience": "Staff", "rating": 4.5}]
+    ax = plots.key_message_ratings(tests)
+    heights = sorted(round(p.get_height(), 2) for p in ax.patches if p.get_height() > 0)
+    assert heights == [3.0, 4.0, 4.5]
+
+
+def test_competence_now_vs_target():
+    frame = pd.DataFrame([{"level": "basic", "label": "Basic skills", "when": "now", "share": 0.1},
+                          {"level": "basic", "label": "Basic skills", "when": "target", "share": 0.2}])
+    ax = plots.competence(frame)
+    assert sorted(round(p.get_height()) for p in ax.patches if p.get_height() > 0) == [10, 20]
+
+
+def test_counties_heatmap_masks_missing_cells():
+    grid = pd.DataFrame({"A": [3.2, np.nan], "B": [2.5, 4.0]}, index=["North County", "South County"])
+    ax = plots.counties_heatmap(grid, NAMES, points=5)
+    shown = numbers(texts(ax))
+    assert sorted(shown) == ["2.5", "3.2", "4.0"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["North County", "South County"]
+
+
+def test_empty_inputs_do_not_fail():
+    for fn, arg in [(plots.role_chart, []), (plots.key_message_ratings, []), (plots.competence, []),
+                    (plots.counties_heatmap, pd.DataFrame())]:
+        assert fn(arg) is not None
+
+
+def test_to_png_returns_png_and_closes_figure():
+    ax = plots.element_scores(ELEMENTS, NAMES)
+    before = len(plt.get_fignums())
+    data = plots.to_png(ax)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(plt.get_fignums()) == before - 1
+
+
+def test_dollar_signs_in_user_text_are_shown_as_typed():
+    tests = [{"version": "v1", "audience": "Staff $ team", "rating": 3.0}]
+    ax = plots.key_message_ratings(tests, title="Save $5 and $10")
+    plots.to_png(ax)  # would raise in matplotlib's math parser if not escaped
+    grid = pd.DataFrame({"A": [3.0]}, index=["$ County"])
+    plots.to_png(plots.counties_heatmap(grid, {"A": "Cost $ and $ time"}))
