@@ -15,7 +15,8 @@ from .content import load_framework
 from .instrument import tailor
 from .store import NewResponse, Store
 
-DEMO_NOTICE = "Demo data: fictional counties and synthetic answers made by a seeded script. Not real results."
+DEMO_NOTICE = ("Demo data: the counties are invented and every answer was made up by a seeded script. "
+               "These are not real results.")
 
 COUNTY_NAMES = [
     "Alder Creek County", "Bayside County", "Cedar Valley County", "Driftwood County",

@@ -73,7 +73,9 @@ class Chart:
 def demo_text(notice: str) -> str:
     """The workspace's demo notice without a leading "Demo data:" (the banner already says it)."""
     text = str(notice or "").strip()
-    return text[len("demo data:"):].strip() if text.lower().startswith("demo data:") else text
+    if text.lower().startswith("demo data:"):
+        text = text[len("demo data:"):].strip()
+    return text[:1].upper() + text[1:]
 
 
 def _e(text) -> str:
