@@ -1,0 +1,146 @@
+"""Browser tests: real voila servers on 127.0.0.1, driven by Debian's headless Chromium.
+
+Every test here is marked ``browser``. They never skip: if Chromium or
+Playwright is missing they fail with a message saying how to install it
+(CI installs ``chromium`` with apt; no browser is ever downloaded).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from kernel_client import KernelChannel  # noqa: F401  (re-exported for the tests)
+
+CHROMIUM = os.environ.get("ORB_CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+LAPTOP = {"width": 1366, "height": 768}
+FORM_COUNTY = "Alder Creek County"
+SHOTS = Path(os.environ.get("ORB_SCREENSHOTS", "")) if os.environ.get("ORB_SCREENSHOTS") else None
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def _chromium_path() -> str:
+    path = CHROMIUM if os.path.isabs(CHROMIUM) else shutil.which(CHROMIUM)
+    if not path or not os.path.exists(path):
+        pytest.fail(f"Chromium not found at {CHROMIUM!r}: install it (Debian/Ubuntu: apt-get install chromium) "
+                    f"or point ORB_CHROMIUM at it. Browser tests never download a browser.", pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("Playwright for Python is missing: pip install -e '.[test]'", pytrace=False)
+    path = _chromium_path()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport=LAPTOP)
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory):
+    """A demo workspace of fictional counties, shared by the browser tests."""
+    from orb_widgets.demo import make_demo
+    from orb_widgets.store import Store
+
+    os.environ.pop("ORB_DATABASE_URL", None)
+    folder = tmp_path_factory.mktemp("browser-ws")
+    make_demo(Store.open(folder), counties=4, seed=11, responses=(12, 20))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def form_server(demo_workspace):
+    from orb_widgets.serve import launch
+
+    served = launch(demo_workspace, form=True, county=FORM_COUNTY, pool_size=2)
+    wait_for_pool(served)
+    yield served
+    served.stop()
+
+
+@pytest.fixture(scope="session")
+def workbook_server(demo_workspace):
+    from orb_widgets.serve import launch
+
+    served = launch(demo_workspace, county=FORM_COUNTY)
+    yield served
+    served.stop()
+
+
+def wait_for_pool(served, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if "is filled with" in served.log():
+            return
+        time.sleep(0.2)
+
+
+def wait_for_notebook(name: str, timeout: float = 0) -> Path:
+    """The other engineer's notebook, polled for (fails clearly if it never appears)."""
+    from orb_widgets.serve import notebooks_dir
+
+    path = notebooks_dir() / name
+    deadline = time.monotonic() + timeout
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(5)
+    if not path.exists():
+        pytest.fail(f"notebooks/{name} does not exist yet", pytrace=False)
+    return path
+
+
+def check_accessibility(page, name: str) -> None:
+    """axe-core on the page as served: no serious or critical violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+    report = "\n".join(f"{v['id']} ({v['impact']}): {v['help']} — e.g. {v['nodes'][0]['target']} "
+                       f"{v['nodes'][0]['html'][:160]}" for v in bad)
+    assert not bad, f"accessibility problems on {name}:\n{report}"
+
+
+def check_reads_like_a_product(page, name: str) -> None:
+    """No code, prompts or tracebacks on a served page; a proper title."""
+    text = page.inner_text("body")
+    for bad in ("Traceback", "Out[", "In [", "import ", "def ", "Error executing", "KeyError",
+                "There was an error when executing"):
+        assert bad not in text, f"{name} shows {bad!r}"
+    assert page.locator(".jp-CodeCell .jp-InputArea:visible, .jp-InputArea-editor:visible").count() == 0
+    assert not re.search(r"\.ipynb|^\d\d-", page.title()), f"{name} has a file name as title: {page.title()}"
+    if SHOTS:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def kernel_id(page) -> str:
+    config = json.loads(page.locator("#jupyter-config-data").first.text_content())
+    return config["kernelId"]
+
+

@@ -1,0 +1,114 @@
+"""Team pages served by ``orb serve``: the planning matrix and a breakout round, in a browser."""
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+from conftest import (FORM_COUNTY, check_accessibility, check_reads_like_a_product, wait_for_notebook)
+
+
+ROW_TITLE = re.compile(r"^[A-F]\. .+ · ")
+
+
+def _open(page, served, notebook: str):
+    page.goto(served.page_url(notebook))
+    page.get_by_label("Your name").wait_for(timeout=90_000)
+    page.get_by_label("Your name").fill("Browser Test")
+    return page
+
+
+def _visible(locator):
+    return locator.filter(visible=True).first
+
+
+def test_home_page_lists_named_steps(page, workbook_server):
+    page.goto(workbook_server.page_url())
+    page.get_by_role("heading", name="ORB Workbook").wait_for()
+    assert page.get_by_role("link", name="7. SO WHAT? planning matrix").count() == 1
+    assert "packet" not in page.inner_text("body")
+    check_reads_like_a_product(page, "home")
+    check_accessibility(page, "home")
+
+
+def test_team_member_edits_the_matrix_and_sees_it_after_reload(page, workbook_server, demo_workspace):
+    wait_for_notebook("07-planning-matrix.ipynb")
+    _open(page, workbook_server, "07-planning-matrix.ipynb")
+    check_reads_like_a_product(page, "planning-matrix")
+    check_accessibility(page, "planning-matrix")
+    row = page.get_by_text(ROW_TITLE).first
+    if row.count() == 0:
+        page.get_by_role("button", name="Start from our survey priorities").click()
+        row.wait_for()
+    key = row.inner_text().strip()[0]
+    row.click()
+    learned = _visible(page.get_by_label("What we learned"))
+    text = f"Staff want shadowing before trying it ({uuid.uuid4().hex[:6]})"
+    learned.fill(text)
+    learned.press("Tab")  # leave the box: the edit is saved as you go
+
+    from orb_widgets import workbook
+    from orb_widgets.store import Store
+
+    store = Store.open(demo_workspace, create=False)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        body = workbook.load(store, FORM_COUNTY, "matrix_row", key)
+        saved = body.get("what_we_learned") if isinstance(body, dict) else getattr(body, "what_we_learned", "")
+        if saved == text:
+            break
+        time.sleep(0.5)
+    assert saved == text, "the edit never reached the store"
+
+    page.reload()
+    page.get_by_label("Your name").wait_for(timeout=90_000)
+    page.get_by_text(ROW_TITLE).first.click()
+    assert _visible(page.get_by_label("What we learned")).input_value() == text
+
+
+def test_coach_runs_a_breakout_round_and_gets_the_takeaways(page, workbook_server):
+    wait_for_notebook("02-breakout-session.ipynb")
+    _open(page, workbook_server, "02-breakout-session.ipynb")
+    check_reads_like_a_product(page, "breakout")
+    check_accessibility(page, "breakout")
+    title = f"Browser test webinar {uuid.uuid4().hex[:4]}"
+    page.get_by_label("New session title").fill(title)
+    page.get_by_role("button", name="Set up a new session").click()
+    page.get_by_label("Session title").filter(visible=True).first.wait_for()
+    time.sleep(1)
+    rooms = [("Room 1", "Ana", "Ben", "Families want to hear it from their workers first"),
+             ("Room 2", "Cy", "Dee", "Supervisors need coaching time protected")]
+    for tab, facilitator, reporter, takeaway in rooms:
+        page.get_by_role("tab", name=tab).click()
+        _visible(page.get_by_label("Facilitator")).fill(facilitator)
+        _visible(page.get_by_label("Reporter")).fill(reporter)
+        _visible(page.get_by_label("Notes for prompt 1")).fill(f"{tab} talked about readiness")
+        _visible(page.get_by_label("Person 1")).fill(f"{facilitator} (person)")
+        _visible(page.get_by_label("Next step 1")).fill(f"{facilitator} shadows a visit")
+        _visible(page.get_by_label("SO WHAT? Our takeaway")).fill(takeaway)
+        _visible(page.get_by_label("SO WHAT? Our takeaway")).press("Tab")
+        time.sleep(1)
+    page.get_by_role("tab", name="SO WHAT? Takeaways").click()
+    for _, facilitator, _, takeaway in rooms:
+        page.get_by_text(takeaway).filter(visible=True).first.wait_for(timeout=20_000)
+        page.get_by_text(f"{facilitator} shadows a visit").filter(visible=True).first.wait_for()
+    check_accessibility(page, "breakout-takeaways")
+    check_reads_like_a_product(page, "breakout-takeaways")
+
+
+import pytest  # noqa: E402
+
+OTHER_PAGES = ["01-start-here.ipynb", "03-key-messages.ipynb", "04-tailor-assessment.ipynb",
+               "05-take-assessment.ipynb", "06-results.ipynb", "08-testing-profile.ipynb",
+               "09-implementation-plan.ipynb"]
+
+
+@pytest.mark.parametrize("notebook", OTHER_PAGES)
+def test_every_other_served_page_is_accessible_and_reads_like_a_product(page, workbook_server, notebook):
+    wait_for_notebook(notebook)
+    page.goto(workbook_server.page_url(notebook))
+    page.locator(".jupyter-widgets").first.wait_for(timeout=90_000)
+    page.wait_for_load_state("networkidle")
+    time.sleep(1)
+    check_reads_like_a_product(page, notebook.removesuffix(".ipynb"))
+    check_accessibility(page, notebook.removesuffix(".ipynb"))
