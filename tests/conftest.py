@@ -6,6 +6,14 @@ import pytest
 matplotlib.use("Agg")
 
 
+def pytest_configure(config):
+    # Never remember a typed name in the home folder of whoever runs the tests,
+    # including in the kernels that served pages start.
+    import tempfile
+
+    os.environ["ORB_NAME_FILE"] = os.path.join(tempfile.mkdtemp(prefix="orb-name-"), "name")
+
+
 @pytest.fixture
 def store():
     """A fresh in-memory store."""

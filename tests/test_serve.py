@@ -131,3 +131,17 @@ def test_websocket_filter_drops_code(monkeypatch):
                           ("shell", "history_request"), ("shell", "comm_msg")]:
         conn.handle_incoming_message(json.dumps({"channel": channel, "header": {"msg_type": kind}}))
     assert len(forwarded) == 1 and "comm_msg" in forwarded[0] and "shell" in forwarded[0]
+
+
+def test_a_served_page_never_shows_the_last_visitors_name(tmp_path, monkeypatch):
+    from orb_widgets.widgets.base import remember_name, remembered_name
+
+    monkeypatch.setenv("ORB_NAME_FILE", str(tmp_path / "name"))
+    monkeypatch.delenv("ORB_USER", raising=False)
+    remember_name("Ana")
+    assert remembered_name() == "Ana"
+    monkeypatch.setenv("ORB_REMEMBER_NAME", "0")  # what `orb serve` sets for its kernels
+    assert remembered_name() == ""
+    remember_name("Ben")
+    monkeypatch.delenv("ORB_REMEMBER_NAME")
+    assert remembered_name() == "Ana"

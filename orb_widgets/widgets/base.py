@@ -138,6 +138,8 @@ def remembered_name() -> str:
     """The name typed last time on this computer account (``$ORB_USER`` wins)."""
     if os.environ.get("ORB_USER"):
         return os.environ["ORB_USER"][:NAME_MAX]
+    if os.environ.get("ORB_REMEMBER_NAME", "1") == "0":
+        return ""  # a shared server: never show the last visitor's name to the next one
     try:
         return _name_file().read_text("utf-8").strip()[:NAME_MAX]
     except OSError:
