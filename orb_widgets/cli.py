@@ -6,7 +6,6 @@ Every subcommand takes ``--workspace DIR`` (or ``$ORB_WORKSPACE``). Exit codes:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys

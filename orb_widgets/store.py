@@ -20,7 +20,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .exceptions import (InvalidValue, NoInstrument, OrbError, StaleEdit, UnknownCounty,
                          WorkspaceError)

@@ -13,8 +13,8 @@ import pandas as pd
 
 from .. import workbook
 from ..paths import slugify
-from .base import (LABEL_STYLE, EntryEditor, WorkbookContext, button, download_link, esc, note,
-                   section_header, text_area, text_box)
+from .base import (LABEL_STYLE, EntryChooser, EntryEditor, WorkbookContext, button, download_link, esc, note,
+                   text_area, text_box)
 
 MAX_PEOPLE = 60
 
@@ -351,60 +351,29 @@ class SessionEditor(EntryEditor):
         return path
 
 
-class Breakout(w.VBox):
+class Breakout(EntryChooser):
     """Pick or set up a breakout session, then run it room by room."""
 
-    def __init__(self, ctx: WorkbookContext, **editor_kw):
-        self.ctx, self._editor_kw = ctx, editor_kw
-        self.choice = w.Dropdown(description="Session", style=LABEL_STYLE, layout=w.Layout(width="520px"),
-                                 tooltip="Open a saved breakout session")
-        self.new_title = text_box("New session title", "e.g. Readiness webinar, March", width="460px")
-        self.new_button = button("Set up a new session", "Create a session with three rooms", "primary", "plus")
-        self.new_button.on_click(lambda _: self.new_session(self.new_title.value))
-        self.editor_box = w.VBox()
-        self.editor: SessionEditor | None = None
-        super().__init__([
-            section_header("Breakout session",
-                           "Set up the rooms, name a facilitator and a reporter for each, and go through the "
-                           "prompts one at a time with the timer. Notes save as you type."),
-            w.HBox([self.choice]), w.HBox([self.new_title, self.new_button]), self.editor_box])
-        self._load_choices()
-        self.choice.observe(lambda c: self.show_session(c["new"]), "value")
-        self.show_session(self.choice.value)
+    kind = "breakout"
+    choose_label, choose_tooltip = "Session", "Open a saved breakout session"
+    new_label, new_placeholder = "New session title", "e.g. Readiness webinar, March"
+    new_button_label, new_button_tooltip = "Set up a new session", "Create a session with three rooms"
+    header_title = "Breakout session"
+    header_text = ("Set up the rooms, name a facilitator and a reporter for each, and go through the "
+                   "prompts one at a time with the timer. Notes save as you type.")
+    empty_text = "No sessions yet: give one a title and set it up."
+    default_title = "Breakout session"
+    newest_first = True
 
-    def _load_choices(self, select: str | None = None) -> None:
-        docs = workbook.load_all(self.ctx.store, self.ctx.county, "breakout")
-        opts = [(f"{s.title}" + (f" ({s.date.isoformat()})" if s.date else ""), key) for key, s in docs.items()]
-        self.choice.options = opts
-        if select is None and opts:
-            select = opts[-1][1]  # the newest session
-        self.choice.value = select
+    def option_label(self, session) -> str:
+        return session.title + (f" ({session.date.isoformat()})" if session.date else "")
 
-    def new_session(self, title: str) -> str:
-        title = (title or "").strip() or "Breakout session"
-        existing = {k for _, k in self.choice.options}
-        key, n = slugify(title)[:60], 1
-        while key in existing:
-            n += 1
-            key = f"{slugify(title)[:60]}-{n}"
-        body = {"title": title[:200], "date": dt.date.today().isoformat(), "minutes_per_prompt": 10,
+    def new_body(self, title: str) -> dict:
+        return {"title": title, "date": dt.date.today().isoformat(), "minutes_per_prompt": 10,
                 "rooms": [{"name": f"Room {n}"} for n in (1, 2, 3)]}
-        workbook.save(self.ctx.store, self.ctx.county, "breakout", key, body,
-                      self.ctx.user or "someone (no name given)")
-        self.new_title.value = ""
-        self._load_choices(select=key)
-        return key
 
-    def show_session(self, key: str | None) -> None:
-        if self.editor is not None:
-            self.editor.flush()
-        if not key:
-            self.editor, self.editor_box.children = None, (note("No sessions yet: give one a title and "
-                                                                 "set it up."),)
-            return
-        self.editor = SessionEditor(self.ctx, key, **self._editor_kw)
-        self.editor_box.children = (self.editor,)
+    def make_editor(self, key: str):
+        return SessionEditor(self.ctx, key, **self._editor_kw)
 
-    def flush(self) -> None:
-        if self.editor is not None:
-            self.editor.flush()
+    new_session = EntryChooser.new_entry
+    show_session = EntryChooser.show_entry

@@ -8,8 +8,7 @@ import pandas as pd
 
 from .. import workbook
 from ..exceptions import InvalidValue
-from ..paths import slugify
-from .base import (LABEL_STYLE, EntryEditor, WorkbookContext, button, chart, esc, note, section_header,
+from .base import (LABEL_STYLE, EntryChooser, EntryEditor, WorkbookContext, button, chart, esc, note,
                    text_area, text_box)
 
 RATINGS = [("not asked", 0), ("1 · not at all", 1), ("2", 2), ("3 · somewhat", 3), ("4", 4), ("5 · very much", 5)]
@@ -189,57 +188,25 @@ class MessageEditor(EntryEditor):
             self.chart.value = chart(ax, "Average rating of the message by version and audience: " + alt)
 
 
-class KeyMessages(w.VBox):
+class KeyMessages(EntryChooser):
     """All the county's key messages: pick one or draft a new one."""
 
-    def __init__(self, ctx: WorkbookContext, **editor_kw):
-        self.ctx, self._editor_kw = ctx, editor_kw
-        self.choice = w.Dropdown(description="Message", style=LABEL_STYLE, layout=w.Layout(width="520px"),
-                                 tooltip="Open a saved key message")
-        self.new_title = text_box("New message name", "e.g. Why readiness matters", width="460px")
-        self.new_button = button("Draft a new message", "Start a new key message", "primary", "plus")
-        self.new_button.on_click(lambda _: self.new_message(self.new_title.value))
-        self.editor_box = w.VBox()
-        self.editor: MessageEditor | None = None
-        super().__init__([
-            section_header("Key messages",
-                           "A key message says in a sentence or two why this work matters. Draft it, try it "
-                           "with different groups, note how it landed, and revise."),
-            w.HBox([self.choice]), w.HBox([self.new_title, self.new_button]), self.editor_box])
-        self._load_choices()
-        self.choice.observe(lambda c: self.show_message(c["new"]), "value")
-        self.show_message(self.choice.value)
+    kind = "key_message"
+    choose_label, choose_tooltip = "Message", "Open a saved key message"
+    new_label, new_placeholder = "New message name", "e.g. Why readiness matters"
+    new_button_label, new_button_tooltip = "Draft a new message", "Start a new key message"
+    header_title = "Key messages"
+    header_text = ("A key message says in a sentence or two why this work matters. Draft it, try it "
+                   "with different groups, note how it landed, and revise.")
+    empty_text = "No key messages yet: give one a name and draft it."
+    default_title = "Key message"
+    key_prefix = "message-"
 
-    def _load_choices(self, select: str | None = None) -> None:
-        docs = workbook.load_all(self.ctx.store, self.ctx.county, "key_message")
-        opts = [(m.title, key) for key, m in docs.items()]
-        self.choice.options = opts
-        self.choice.value = select if select is not None else (opts[0][1] if opts else None)
+    def new_body(self, title: str) -> dict:
+        return {"title": title, "versions": [{"version": 1, "text": ""}], "tests": []}
 
-    def new_message(self, title: str) -> str:
-        title = (title or "").strip()[:200] or "Key message"
-        existing = {k for _, k in self.choice.options}
-        key, n = f"message-{slugify(title)[:50]}", 1
-        while key in existing:
-            n += 1
-            key = f"message-{slugify(title)[:50]}-{n}"
-        workbook.save(self.ctx.store, self.ctx.county, "key_message", key,
-                      {"title": title, "versions": [{"version": 1, "text": ""}], "tests": []},
-                      self.ctx.user or "someone (no name given)")
-        self.new_title.value = ""
-        self._load_choices(select=key)
-        return key
+    def make_editor(self, key: str):
+        return MessageEditor(self.ctx, key, **self._editor_kw)
 
-    def show_message(self, key: str | None) -> None:
-        if self.editor is not None:
-            self.editor.flush()
-        if not key:
-            self.editor = None
-            self.editor_box.children = (note("No key messages yet: give one a name and draft it."),)
-            return
-        self.editor = MessageEditor(self.ctx, key, **self._editor_kw)
-        self.editor_box.children = (self.editor,)
-
-    def flush(self) -> None:
-        if self.editor is not None:
-            self.editor.flush()
+    new_message = EntryChooser.new_entry
+    show_message = EntryChooser.show_entry

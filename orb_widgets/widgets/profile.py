@@ -1,8 +1,6 @@
 """Step 8: the testing profile (sections a–g) and the buddy-county questions."""
 from __future__ import annotations
 
-import ipywidgets as w
-
 from .base import EntryEditor, WorkbookContext, section_header, text_area, text_box
 
 

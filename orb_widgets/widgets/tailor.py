@@ -17,7 +17,7 @@ from ..exceptions import OrbError
 from ..exports import write_atomic
 from ..instrument import DEFAULT_MIN_GROUP, Instrument, export_printable, export_text, tailor
 from .base import (DELAY, LABEL_STYLE, Autosave, StatusLine, WorkbookContext, button, download_link, esc,
-                   note, section_header, when)
+                   section_header, when)
 
 MAX_WORDING = 500
 
