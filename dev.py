@@ -51,9 +51,13 @@ def setup(extras: str) -> None:
 
 
 def ensure_system_packages() -> None:
-    """Browser tests need Debian's Chromium; PDF checks need poppler's pdftotext."""
+    """Browser tests need Debian's Chromium; PDF checks need poppler's pdftotext; WeasyPrint needs pango."""
+    import ctypes.util
+
     missing = [pkg for exe, pkg in [("chromium", "chromium"), ("pdftotext", "poppler-utils")]
                if shutil.which(exe) is None]
+    if ctypes.util.find_library("pangoft2-1.0") is None:
+        missing += ["libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core"]
     if not missing:
         return
     apt = shutil.which("apt-get")
