@@ -50,12 +50,12 @@ def setup(extras: str) -> None:
     stamp.write_text(want)
 
 
-def ensure_system_packages() -> None:
-    """Browser tests need Debian's Chromium; PDF checks need poppler's pdftotext; WeasyPrint needs pango."""
+def ensure_system_packages(for_tests: bool = True) -> None:
+    """WeasyPrint (PDF packets) needs pango; the tests also need Debian's Chromium and pdftotext."""
     import ctypes.util
 
-    missing = [pkg for exe, pkg in [("chromium", "chromium"), ("pdftotext", "poppler-utils")]
-               if shutil.which(exe) is None]
+    tools = [("chromium", "chromium"), ("pdftotext", "poppler-utils")] if for_tests else []
+    missing = [pkg for exe, pkg in tools if shutil.which(exe) is None]
     if ctypes.util.find_library("pangoft2-1.0") is None:
         missing += ["libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core"]
     if not missing:
@@ -72,6 +72,7 @@ def ensure_system_packages() -> None:
 
 def demo(args: list[str]) -> None:
     setup("")
+    ensure_system_packages(for_tests=False)
     orb = BIN / "orb"
     workspace = ROOT / "workspace"
     if not (workspace / "orb.sqlite").exists():
