@@ -9,6 +9,7 @@ pyproject.toml changes. Everything after set-up is the `orb` command.
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import shutil
@@ -51,11 +52,13 @@ def setup(extras: str) -> None:
 
 
 def ensure_system_packages(for_tests: bool = True) -> None:
-    """WeasyPrint (PDF packets) needs pango; the tests also need Debian's Chromium and pdftotext."""
+    """WeasyPrint (PDF packets) needs pango; the tests also need Debian's Chromium, pdftotext and PostgreSQL."""
     import ctypes.util
 
     tools = [("chromium", "chromium"), ("pdftotext", "poppler-utils")] if for_tests else []
     missing = [pkg for exe, pkg in tools if shutil.which(exe) is None]
+    if for_tests and not glob.glob("/usr/lib/postgresql/*/bin/initdb") and shutil.which("initdb") is None:
+        missing.append("postgresql")  # the store is tested on a live PostgreSQL too
     if ctypes.util.find_library("pangoft2-1.0") is None:
         missing += ["libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core"]
     if not missing:

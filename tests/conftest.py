@@ -14,6 +14,20 @@ def pytest_configure(config):
     os.environ["ORB_NAME_FILE"] = os.path.join(tempfile.mkdtemp(prefix="orb-name-"), "name")
 
 
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """Debian's PostgreSQL in a temporary cluster on 127.0.0.1, for this test session."""
+    from pg import PgCluster
+
+    cluster = PgCluster()
+    yield cluster
+    from orb_widgets.store import _ENGINES
+
+    for url in [u for u in _ENGINES if u.startswith("postgresql")]:
+        _ENGINES.pop(url).dispose()
+    cluster.stop()
+
+
 @pytest.fixture
 def store():
     """A fresh in-memory store."""
@@ -23,6 +37,22 @@ def store():
     s = Store("sqlite:///:memory:")
     yield s
     _ENGINES.pop("sqlite:///:memory:", None)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """An empty database on each backend: a SQLite file, and a live PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'orb.sqlite'}"
+    return request.getfixturevalue("pg_cluster").new_url()
+
+
+@pytest.fixture
+def any_store(db_url):
+    """A fresh store on each backend (SQLite file and live PostgreSQL)."""
+    from orb_widgets.store import Store
+
+    return Store(db_url)
 
 
 @pytest.fixture

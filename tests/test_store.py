@@ -14,37 +14,37 @@ def _answers(inst, value=3):
     return {i.id: value for i in inst.items}
 
 
-def test_unknown_county_lists_known_ones(store):
-    store.add_county("Bayside County")
+def test_unknown_county_lists_known_ones(any_store):
+    any_store.add_county("Bayside County")
     with pytest.raises(UnknownCounty, match="Known counties: Bayside County"):
-        store.county("Baysid County")
-    assert store.county("bayside county").name == "Bayside County"
+        any_store.county("Baysid County")
+    assert any_store.county("bayside county").name == "Bayside County"
 
 
-def test_county_without_instrument_says_how_to_make_one(store):
-    store.add_county("Bayside County")
+def test_county_without_instrument_says_how_to_make_one(any_store):
+    any_store.add_county("Bayside County")
     with pytest.raises(NoInstrument, match="orb instrument create"):
-        store.current_instrument("Bayside County")
+        any_store.current_instrument("Bayside County")
 
 
-def test_instrument_is_replaced_until_someone_answers_then_versioned(store):
+def test_instrument_is_replaced_until_someone_answers_then_versioned(any_store):
     first = tailor("cpm-orb", county="Bayside County", elements="A")
-    assert store.save_instrument(first) == (first.id, 1)
-    assert store.save_instrument(first) == (first.id, 1)  # same content, same version
+    assert any_store.save_instrument(first) == (first.id, 1)
+    assert any_store.save_instrument(first) == (first.id, 1)  # same content, same version
     second = tailor("cpm-orb", county="Bayside County", elements="A,B")
-    assert store.save_instrument(second) == (second.id, 1)  # nobody answered: replaced
-    store.add_response("Bayside County", "w1", NewResponse(role="supervisors", answers=_answers(second)))
+    assert any_store.save_instrument(second) == (second.id, 1)  # nobody answered: replaced
+    any_store.add_response("Bayside County", "w1", NewResponse(role="supervisors", answers=_answers(second)))
     third = tailor("cpm-orb", county="Bayside County", elements="A,B,C")
-    assert store.save_instrument(third) == (third.id, 2)
-    assert store.current_instrument("Bayside County").id == third.id
+    assert any_store.save_instrument(third) == (third.id, 2)
+    assert any_store.current_instrument("Bayside County").id == third.id
     # the first wave's answers still point at the questions they answered
-    assert store.instrument(second.id).elements == ["A", "B"]
-    assert set(store.answers_frame("Bayside County")["instrument_id"]) == {second.id}
+    assert any_store.instrument(second.id).elements == ["A", "B"]
+    assert set(any_store.answers_frame("Bayside County")["instrument_id"]) == {second.id}
 
 
-def test_answers_are_checked_on_the_server_and_a_bad_batch_stores_nothing(store):
+def test_answers_are_checked_on_the_server_and_a_bad_batch_stores_nothing(any_store):
     inst = tailor("cpm-orb", county="X", elements="A")
-    store.save_instrument(inst)
+    any_store.save_instrument(inst)
     good = NewResponse(role="supervisors", answers=_answers(inst))
     cases = [
         (NewResponse(role="supervisors", answers={"A1": 6}), "not on the 5-point scale"),
@@ -57,46 +57,46 @@ def test_answers_are_checked_on_the_server_and_a_bad_batch_stores_nothing(store)
     ]
     for bad, words in cases:
         with pytest.raises(InvalidValue, match=words):
-            store.add_responses("X", "w1", [good, good, bad])
-    assert store.response_count("X") == 0
-    assert store.waves("X") == []
+            any_store.add_responses("X", "w1", [good, good, bad])
+    assert any_store.response_count("X") == 0
+    assert any_store.waves("X") == []
 
 
-def test_role_can_be_given_by_label(store):
+def test_role_can_be_given_by_label(any_store):
     inst = tailor("cpm-orb", county="X", elements="A")
-    store.save_instrument(inst)
+    any_store.save_instrument(inst)
     label = inst.roles[0].label
-    store.add_response("X", "w1", NewResponse(role=label.upper(), answers={"A1": 2, "A2": "dk"}))
-    df = store.answers_frame("X")
+    any_store.add_response("X", "w1", NewResponse(role=label.upper(), answers={"A1": 2, "A2": "dk"}))
+    df = any_store.answers_frame("X")
     assert set(df["role"]) == {inst.roles[0].id}
     dk = df.set_index("item").loc["A2"]
     assert bool(dk["dont_know"]) and dk["value"] != dk["value"]  # NaN, never zero
 
 
-def test_another_countys_survey_is_refused(store):
+def test_another_countys_survey_is_refused(any_store):
     a = tailor("cpm-orb", county="A County", elements="A")
     b = tailor("cpm-orb", county="B County", elements="A")
-    store.save_instrument(a)
-    store.save_instrument(b)
+    any_store.save_instrument(a)
+    any_store.save_instrument(b)
     with pytest.raises(InvalidValue, match="belongs to 'B County'"):
-        store.add_responses("A County", "w1", [NewResponse(role="supervisors", answers={"A1": 3})], instrument=b)
+        any_store.add_responses("A County", "w1", [NewResponse(role="supervisors", answers={"A1": 3})], instrument=b)
 
 
-def test_same_source_key_is_not_stored_twice(store):
+def test_same_source_key_is_not_stored_twice(any_store):
     inst = tailor("cpm-orb", county="X", elements="A")
-    store.save_instrument(inst)
+    any_store.save_instrument(inst)
     batch = [NewResponse(role="supervisors", answers={"A1": k}, source_key=f"k{k}") for k in (1, 2, 3)]
-    assert store.add_responses("X", "w1", batch) == (3, 0)
-    assert store.add_responses("X", "w1", batch) == (0, 3)
-    assert store.response_count("X") == 3
+    assert any_store.add_responses("X", "w1", batch) == (3, 0)
+    assert any_store.add_responses("X", "w1", batch) == (0, 3)
+    assert any_store.response_count("X") == 3
 
 
-def test_waves_keep_the_order_they_were_first_used(store):
+def test_waves_keep_the_order_they_were_first_used(any_store):
     inst = tailor("cpm-orb", county="X", elements="A")
-    store.save_instrument(inst)
+    any_store.save_instrument(inst)
     for wave in ["2026-spring", "2025-fall", "2026-spring"]:
-        store.add_response("X", wave, NewResponse(role="supervisors", answers={"A1": 3}))
-    assert store.waves("X") == ["2026-spring", "2025-fall"]
+        any_store.add_response("X", wave, NewResponse(role="supervisors", answers={"A1": 3}))
+    assert any_store.waves("X") == ["2026-spring", "2025-fall"]
 
 
 def _submit(url, county, n):
@@ -145,24 +145,24 @@ def test_saved_instrument_is_also_a_file_in_the_workspace(workspace):
     assert json.loads(files[0].read_text())["county"] == "Bayside County"
 
 
-def test_workbook_entries_keep_every_version_and_who_saved_it(store):
-    store.add_county("X")
-    workbook.save(store, "X", "matrix_row", "C", {"target": "C", "who": "Team"}, user="Ana")
-    doc = workbook.save(store, "X", "matrix_row", "C", {"target": "C", "who": "Team B"}, user="Ben")
+def test_workbook_entries_keep_every_version_and_who_saved_it(any_store):
+    any_store.add_county("X")
+    workbook.save(any_store, "X", "matrix_row", "C", {"target": "C", "who": "Team"}, user="Ana")
+    doc = workbook.save(any_store, "X", "matrix_row", "C", {"target": "C", "who": "Team B"}, user="Ben")
     assert (doc.version, doc.updated_by) == (2, "Ben")
-    history = store.doc_history("X", "matrix_row", "C")
+    history = any_store.doc_history("X", "matrix_row", "C")
     assert [(h.version, h.updated_by, h.body["who"]) for h in history] == [(1, "Ana", "Team"), (2, "Ben", "Team B")]
-    assert workbook.load(store, "X", "matrix_row", "C").who == "Team B"
+    assert workbook.load(any_store, "X", "matrix_row", "C").who == "Team B"
 
 
-def test_a_teammates_save_in_between_is_not_overwritten(store):
-    store.add_county("X")
-    workbook.save(store, "X", "testing_profile", "main", {"sections": {"a": "first"}}, user="Ana")
-    workbook.save(store, "X", "testing_profile", "main", {"sections": {"a": "Ben's"}}, user="Ben", expected_version=1)
+def test_a_teammates_save_in_between_is_not_overwritten(any_store):
+    any_store.add_county("X")
+    workbook.save(any_store, "X", "testing_profile", "main", {"sections": {"a": "first"}}, user="Ana")
+    workbook.save(any_store, "X", "testing_profile", "main", {"sections": {"a": "Ben's"}}, user="Ben", expected_version=1)
     with pytest.raises(StaleEdit, match="changed by someone else"):
-        workbook.save(store, "X", "testing_profile", "main", {"sections": {"a": "Ana's"}}, user="Ana",
+        workbook.save(any_store, "X", "testing_profile", "main", {"sections": {"a": "Ana's"}}, user="Ana",
                       expected_version=1)
-    assert workbook.load(store, "X", "testing_profile", "main").sections["a"] == "Ben's"
+    assert workbook.load(any_store, "X", "testing_profile", "main").sections["a"] == "Ben's"
 
 
 @pytest.mark.parametrize("kind, body, words", [
@@ -173,17 +173,17 @@ def test_a_teammates_save_in_between_is_not_overwritten(store):
     ("plan", {"competence": {"user": {"now": 1.5}}}, "competence.user.now"),
     ("secrets", {}, "unknown workbook entry kind"),
 ])
-def test_workbook_values_are_checked_before_saving(store, kind, body, words):
-    store.add_county("X")
+def test_workbook_values_are_checked_before_saving(any_store, kind, body, words):
+    any_store.add_county("X")
     with pytest.raises(InvalidValue, match=words):
-        workbook.save(store, "X", kind, "k", body, user="Ana")
-    assert store.list_docs("X", kind) == []
+        workbook.save(any_store, "X", kind, "k", body, user="Ana")
+    assert any_store.list_docs("X", kind) == []
 
 
-def test_deleting_an_entry_keeps_its_history(store):
-    store.add_county("X")
-    workbook.save(store, "X", "matrix_row", "C", {"target": "C", "who": "Team"}, user="Ana")
-    store.delete_doc("X", "matrix_row", "C", user="Ana")
-    assert workbook.load(store, "X", "matrix_row", "C") is None
-    assert workbook.load_all(store, "X", "matrix_row") == {}
-    assert store.doc_history("X", "matrix_row", "C")[0].body["who"] == "Team"
+def test_deleting_an_entry_keeps_its_history(any_store):
+    any_store.add_county("X")
+    workbook.save(any_store, "X", "matrix_row", "C", {"target": "C", "who": "Team"}, user="Ana")
+    any_store.delete_doc("X", "matrix_row", "C", user="Ana")
+    assert workbook.load(any_store, "X", "matrix_row", "C") is None
+    assert workbook.load_all(any_store, "X", "matrix_row") == {}
+    assert any_store.doc_history("X", "matrix_row", "C")[0].body["who"] == "Team"

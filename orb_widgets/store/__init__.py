@@ -1,0 +1,698 @@
+"""The workspace's database: the only code that speaks SQL.
+
+SQLite in the workspace folder by default; ``ORB_DATABASE_URL`` can name
+PostgreSQL when many counties share one server. The package has three parts:
+:mod:`.models` (the tables), :mod:`.schema` (engines, version check,
+upgrades) and this facade, :class:`Store`, which raises :class:`OrbError`
+subclasses only: a database error never reaches a person as a traceback.
+
+Invariants live in the statement that writes: a wave or county created by
+two people at once is ``INSERT … ON CONFLICT DO NOTHING`` then read back; a
+workbook save is ``UPDATE … WHERE version = :expected``; SQLite write
+transactions begin ``IMMEDIATE``.
+
+>>> store = Store("sqlite:///:memory:")
+>>> store.add_county("Example County").name
+'Example County'
+>>> store.add_county("EXAMPLE COUNTY").name  # one county, whatever the capitals
+'Example County'
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+import socket
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..exceptions import InvalidValue, NoInstrument, OrbError, StaleEdit, UnknownCounty, WorkspaceError
+from ..instrument import Instrument, from_json
+from ..paths import DB_FILE, database_url, unique_slug, workspace_dir
+from . import checks, schema
+from .models import (answers, counties, document_history, documents, imports, instruments, meta, responses,
+                     waves)
+from .schema import _ENGINES, SCHEMA_VERSION  # noqa: F401  (tests and packets reset engines)
+
+__all__ = ["Store", "NewResponse", "County", "Document", "SCHEMA_VERSION"]
+
+#: Responses written per transaction by :meth:`Store.import_responses`; form
+#: submissions arriving during a large import wait at most one batch.
+IMPORT_BATCH = 1000
+#: A running import whose process is gone, or older than this, is removed.
+STALE_IMPORT = dt.timedelta(hours=6)
+COMMENT_MAX = 5000
+
+#: Tests set this to a function called at the moment two writers would race
+#: (``"wave"``: a new wave not found yet; ``"doc"``: an entry read, not yet
+#: written), to make that moment happen every run.
+race_hook = None
+
+
+def _race_point(name: str) -> None:
+    if race_hook is not None:
+        race_hook(name)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class County:
+    id: int
+    name: str
+    slug: str
+    framework: str | None
+
+
+@dataclass(frozen=True)
+class Document:
+    """One saved workbook entry (a planning-matrix row, a breakout room's notes, …)."""
+
+    kind: str
+    key: str
+    body: dict
+    version: int
+    updated_by: str
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class NewResponse:
+    """One person's answers, before it is stored.
+
+    ``answers`` maps item id to a scale point (int), ``"dk"`` for don't know,
+    or ``None`` for skipped.
+    """
+
+    role: str
+    answers: Mapping[str, int | str | None]
+    comments: Mapping[str, str] | None = None
+    submitted_at: dt.datetime | None = None
+    source_key: str | None = None
+
+
+class _Retry(Exception):
+    """A concurrent writer changed the row between our read and our write."""
+
+
+def _db_error(exc: sa.exc.SQLAlchemyError, where: str) -> OrbError:
+    """One line for a database failure, saying what happened and what to do."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    low = text.lower()
+    if "full" in low and ("disk" in low or "database" in low) or "no space left" in low:
+        return WorkspaceError(f"the disk holding {where} is full: nothing was saved; free some space and try again")
+    if "readonly" in low or "read-only" in low or "read only" in low:
+        return WorkspaceError(f"{where} is read-only here: nothing was saved; work on a writable copy")
+    if "locked" in low or "busy" in low:
+        return WorkspaceError(f"{where} stayed busy for a minute: nothing was saved; try again")
+    if isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError)):
+        return WorkspaceError(f"cannot use {where}: {text}")
+    return WorkspaceError(f"{where} refused this change ({text}); nothing was saved")
+
+
+def _insert(conn, table):
+    """``INSERT`` for this connection's dialect, able to say ``ON CONFLICT DO NOTHING``."""
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+_visible = sa.not_(responses.c.pending)
+
+
+class Store:
+    """Facade over the workspace database. Raises :class:`OrbError` subclasses only."""
+
+    folder: Path | None = None
+
+    def __init__(self, url: str, create: bool = True):
+        self.url = url
+        self.where = schema._where(url)
+        self.read_only = schema.is_read_only(url)
+        try:
+            self.engine = schema.engine(url)
+            schema.ensure(self.engine, url, create)
+        except sa.exc.SQLAlchemyError as exc:
+            raise _db_error(exc, self.where) from None
+        except (ImportError, sa.exc.ArgumentError) as exc:
+            raise WorkspaceError(f"cannot use the database URL {self.where}: {exc}") from None
+
+    @classmethod
+    def open(cls, workspace=None, create: bool = True) -> "Store":
+        """Open (and, with ``create``, make) the store of a workspace folder."""
+        folder = workspace_dir(workspace)
+        url = database_url(workspace)
+        if url.startswith("sqlite:///") and url.endswith(DB_FILE):
+            path = folder / DB_FILE
+            if not create and not path.exists():
+                raise WorkspaceError(f"{folder} is not an ORB workspace yet: run 'orb init --workspace {folder}' "
+                                     f"or 'orb demo --workspace {folder}'")
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise WorkspaceError(f"cannot create workspace folder {folder}: {exc.strerror}") from None
+            url = schema.sqlite_url(path)
+            if schema.is_read_only(url) and not path.exists():
+                raise WorkspaceError(f"{folder} is read-only, so no workspace can be made there")
+        store = cls(url, create=create)
+        store.folder = folder
+        return store
+
+    def upgrade(self) -> tuple[int, int]:
+        """Bring an older workspace to this program's schema (``orb init --upgrade``)."""
+        return self._guard(schema.upgrade, self.engine)
+
+    # ------------------------------------------------------------ transactions
+    @contextmanager
+    def _write(self):
+        if self.read_only:
+            raise WorkspaceError(f"{self.where} is read-only here: nothing was saved; work on a writable copy")
+        try:
+            with self.engine.connect().execution_options(orb_write=True) as conn, conn.begin():
+                yield conn
+        except sa.exc.SQLAlchemyError as exc:
+            raise _db_error(exc, self.where) from None
+
+    @contextmanager
+    def _read(self):
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except sa.exc.SQLAlchemyError as exc:
+            raise _db_error(exc, self.where) from None
+
+    def _guard(self, fn, *args):
+        try:
+            return fn(*args)
+        except sa.exc.SQLAlchemyError as exc:
+            raise _db_error(exc, self.where) from None
+
+    # ------------------------------------------------------------ workspace settings
+    def set_meta(self, key: str, value: str) -> None:
+        key = checks.label(key, "setting name")
+        with self._write() as conn:
+            conn.execute(_insert(conn, meta).values(key=key, value=checks.text(value))
+                         .on_conflict_do_update(index_elements=[meta.c.key], set_={"value": checks.text(value)}))
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        with self._read() as conn:
+            row = conn.execute(sa.select(meta.c.value).where(meta.c.key == key)).first()
+        return row[0] if row else default
+
+    # ------------------------------------------------------------ counties
+    def add_county(self, name: str, framework: str | None = None) -> County:
+        """The county of that name (any capitals), created when new; safe to call at once."""
+        with self._write() as conn:
+            return self._county_row(conn, name, framework)
+
+    def _county_row(self, conn, name: str, framework: str | None) -> County:
+        name = checks.name(name, "county name")
+        key = checks.name_key(name)
+        conn.execute(_insert(conn, counties).values(name=name, name_key=key, slug=unique_slug(name),
+                                                    framework=framework, created_at=now())
+                     .on_conflict_do_nothing())
+        row = conn.execute(sa.select(counties).where(counties.c.name_key == key)).one()
+        return County(row.id, row.name, row.slug, row.framework)
+
+    def counties(self) -> list[County]:
+        with self._read() as conn:
+            rows = conn.execute(sa.select(counties).order_by(counties.c.name)).all()
+        return [County(r.id, r.name, r.slug, r.framework) for r in rows]
+
+    def county(self, name: str) -> County:
+        """A county by name, whatever the capitals (never whatever the spelling)."""
+        try:
+            key = checks.name_key(checks.name(name, "county name"))
+        except InvalidValue:
+            raise UnknownCounty(str(name)[:80], [c.name for c in self.counties()]) from None
+        with self._read() as conn:
+            row = conn.execute(sa.select(counties).where(counties.c.name_key == key)).first()
+        if row is None:
+            raise UnknownCounty(name, [c.name for c in self.counties()])
+        return County(row.id, row.name, row.slug, row.framework)
+
+    # ------------------------------------------------------------ instruments
+    def save_instrument(self, inst: Instrument) -> tuple[str, int]:
+        """Store a county's instrument; returns ``(id, version)``.
+
+        The same content is the same version. A changed instrument replaces the
+        current version only while nobody has answered it; once responses
+        exist it becomes a new version, so earlier waves keep their questions.
+        The county, the instrument and its file appear together or not at all.
+        """
+        body = json.dumps(inst.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        staged = self._stage_instrument_file(inst)
+        try:
+            with self._write() as conn:
+                county = self._county_row(conn, inst.county, inst.framework)
+                same = conn.execute(sa.select(instruments.c.version).where(instruments.c.id == inst.id)).first()
+                if same:
+                    version = same.version
+                else:
+                    current = conn.execute(sa.select(instruments.c.id, instruments.c.version)
+                                           .where(instruments.c.county_id == county.id)
+                                           .order_by(instruments.c.version.desc())).first()
+                    version = 1
+                    if current:
+                        answered = conn.execute(sa.select(sa.func.count()).select_from(responses)
+                                                .where(responses.c.instrument_id == current.id)).scalar()
+                        version = current.version + 1 if answered else current.version
+                        if not answered:
+                            conn.execute(instruments.delete().where(instruments.c.id == current.id))
+                    conn.execute(instruments.insert().values(id=inst.id, county_id=county.id, version=version,
+                                                             body=body, created_at=now()))
+                    conn.execute(counties.update().where(counties.c.id == county.id)
+                                 .values(framework=inst.framework))
+        except BaseException:
+            if staged:
+                staged.unlink(missing_ok=True)
+            raise
+        if staged:
+            self._place_instrument_file(staged, county, inst, version)
+        return inst.id, version
+
+    def _stage_instrument_file(self, inst: Instrument) -> Path | None:
+        """Write the instrument's readable copy first, so a full disk stops the save before the database."""
+        if self.folder is None or self.read_only:
+            return None
+        folder = self.folder / "instruments"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / f".{inst.id}.{os.getpid()}.tmp"
+            tmp.write_text(json.dumps(inst.model_dump(mode="json"), indent=2, ensure_ascii=False), "utf-8")
+        except OSError as exc:
+            raise WorkspaceError(f"cannot write in {folder}: {exc.strerror}; nothing was saved") from None
+        return tmp
+
+    @staticmethod
+    def _place_instrument_file(staged: Path, county: County, inst: Instrument, version: int) -> None:
+        target = staged.parent / county.slug / f"v{version}-{inst.id}.json"
+        try:
+            target.parent.mkdir(exist_ok=True)
+            staged.replace(target)
+        except OSError:  # the database has it; the readable copy is a convenience
+            staged.unlink(missing_ok=True)
+
+    def instrument(self, instrument_id: str) -> Instrument:
+        with self._read() as conn:
+            row = conn.execute(sa.select(instruments.c.body).where(instruments.c.id == instrument_id)).first()
+        if row is None:
+            raise OrbError(f"no instrument with id '{instrument_id}' in this workspace")
+        return from_json(json.loads(row.body))
+
+    def current_instrument(self, county: str) -> Instrument:
+        c = self.county(county)
+        with self._read() as conn:
+            row = conn.execute(sa.select(instruments.c.body).where(instruments.c.county_id == c.id)
+                               .order_by(instruments.c.version.desc())).first()
+        if row is None:
+            raise NoInstrument(c.name)
+        return from_json(json.loads(row.body))
+
+    def instrument_versions(self, county: str) -> list[dict]:
+        c = self.county(county)
+        with self._read() as conn:
+            rows = conn.execute(sa.select(instruments.c.id, instruments.c.version, instruments.c.created_at)
+                                .where(instruments.c.county_id == c.id)
+                                .order_by(instruments.c.version)).all()
+        return [dict(id=r.id, version=r.version, created_at=r.created_at) for r in rows]
+
+    # ------------------------------------------------------------ waves
+    @staticmethod
+    def _wave_id(conn, county_id: int, label: str) -> int:
+        """The wave's id, created if new; two people starting the same new wave get the same one."""
+        label = checks.label(label, "wave label")
+        found = sa.select(waves.c.id).where(waves.c.county_id == county_id, waves.c.label == label)
+        row = conn.execute(found).first()
+        if row:
+            return row.id
+        _race_point("wave")
+        seq = sa.select(sa.func.coalesce(sa.func.max(waves.c.seq), 0) + 1) \
+            .where(waves.c.county_id == county_id).scalar_subquery()
+        conn.execute(_insert(conn, waves).values(county_id=county_id, label=label, seq=seq)
+                     .on_conflict_do_nothing(index_elements=[waves.c.county_id, waves.c.label]))
+        return conn.execute(found).scalar_one()
+
+    def waves(self, county: str) -> list[str]:
+        """The county's wave labels that hold answers, oldest first (the order they were first used)."""
+        c = self.county(county)
+        answered = sa.exists().where(responses.c.wave_id == waves.c.id, _visible)
+        with self._read() as conn:
+            return list(conn.execute(sa.select(waves.c.label).where(waves.c.county_id == c.id, answered)
+                                     .order_by(waves.c.seq, waves.c.id)).scalars())
+
+    # ------------------------------------------------------------ responses
+    def add_responses(self, county: str, wave: str, items: Iterable[NewResponse],
+                      instrument: Instrument | None = None, source: str = "form") -> tuple[int, int]:
+        """Store responses in one transaction, all or nothing.
+
+        Every answer is checked against the instrument (known item, on the
+        scale, known role group) here, on the server side, whatever the client
+        sent. A response whose ``source_key`` was stored before is skipped, so
+        importing the same file twice does not double anyone. Returns
+        ``(added, skipped)``.
+        """
+        c, inst = self._target(county, instrument)
+        rows = [self._checked(inst, r) for r in items]
+        with self._write() as conn:
+            self._require_instrument(conn, c, inst)
+            wave_id = self._wave_id(conn, c.id, wave)
+            return self._insert_responses(conn, c, wave_id, inst, rows, source, set(), None)
+
+    def add_response(self, county: str, wave: str, response: NewResponse,
+                     instrument: Instrument | None = None) -> None:
+        self.add_responses(county, wave, [response], instrument=instrument, source="form")
+
+    def import_responses(self, county: str, wave: str, items: Iterable[NewResponse], *,
+                         file_name: str, sha256: str, instrument: Instrument | None = None,
+                         source: str | None = None, batch: int = IMPORT_BATCH,
+                         on_batch=None) -> tuple[int, int]:
+        """Store a survey export's responses, all or nothing, in batches.
+
+        ``items`` may be a lazy iterator that raises part-way (a bad row found
+        late in a file): then nothing of this import is kept. Batches are
+        written in short transactions, invisible until the last one makes
+        them visible together with the import's record, so survey
+        submissions keep landing during a large import. An import cut off
+        (the process killed) leaves only invisible rows, removed by the next
+        import. ``on_batch(added, skipped)`` is called after each batch.
+        Returns ``(added, skipped)``.
+        """
+        c, inst = self._target(county, instrument)
+        source = source or f"import:{file_name}"
+        self._remove_stale_imports(c.id)
+        with self._write() as conn:
+            self._require_instrument(conn, c, inst)
+            wave_id = self._wave_id(conn, c.id, wave)
+            import_id = conn.execute(imports.insert().values(
+                county_id=c.id, wave_id=wave_id, file_name=checks.text(file_name)[:400], file_sha256=sha256,
+                added=0, skipped=0, at=now(), status="running", owner=_owner())).inserted_primary_key[0]
+        added = skipped = 0
+        seen: set[str] = set()
+        try:
+            for chunk in _chunks(items, batch):
+                rows = [self._checked(inst, r) for r in chunk]
+                with self._write() as conn:
+                    a, s = self._insert_responses(conn, c, wave_id, inst, rows, source, seen, import_id)
+                added, skipped = added + a, skipped + s
+                if on_batch:
+                    on_batch(added, skipped)
+            with self._write() as conn:
+                conn.execute(responses.update().where(responses.c.import_id == import_id).values(pending=False))
+                conn.execute(imports.update().where(imports.c.id == import_id)
+                             .values(status="done", added=added, skipped=skipped, at=now()))
+        except BaseException:
+            self._drop_import(import_id, c.id, wave_id)
+            raise
+        return added, skipped
+
+    def record_import(self, county: str, wave: str, file_name: str, sha256: str, added: int,
+                      skipped: int) -> None:
+        """Record a file's import made with :meth:`add_responses` (prefer :meth:`import_responses`)."""
+        c = self.county(county)
+        with self._write() as conn:
+            wave_id = self._wave_id(conn, c.id, wave)
+            conn.execute(imports.insert().values(county_id=c.id, wave_id=wave_id,
+                                                 file_name=checks.text(file_name)[:400], file_sha256=sha256,
+                                                 added=added, skipped=skipped, at=now()))
+
+    def _target(self, county: str, instrument: Instrument | None) -> tuple[County, Instrument]:
+        c = self.county(county)
+        inst = instrument or self.current_instrument(c.name)
+        if checks.name_key(inst.county) != checks.name_key(c.name):
+            raise InvalidValue(f"this survey belongs to {inst.county!r}, not {c.name!r}")
+        return c, inst
+
+    @staticmethod
+    def _require_instrument(conn, c: County, inst: Instrument) -> None:
+        if not conn.execute(sa.select(instruments.c.id).where(instruments.c.id == inst.id)).first():
+            raise InvalidValue(f"survey version {inst.id} is not saved for {c.name}")
+
+    @staticmethod
+    def _insert_responses(conn, c: County, wave_id: int, inst: Instrument, rows: list[NewResponse],
+                          source: str, seen: set[str], import_id: int | None) -> tuple[int, int]:
+        keys = [r.source_key for r in rows if r.source_key]
+        for start in range(0, len(keys), 500):
+            seen |= set(conn.execute(sa.select(responses.c.source_key).where(
+                responses.c.county_id == c.id, responses.c.source_key.in_(keys[start:start + 500]))).scalars())
+        fresh, skipped = [], 0
+        for r in rows:
+            if r.source_key and r.source_key in seen:
+                skipped += 1
+                continue
+            if r.source_key:
+                seen.add(r.source_key)
+            fresh.append(r)
+        if not fresh:
+            return 0, skipped
+        stamp = now()
+        values = [dict(respondent=secrets.token_hex(8), county_id=c.id, wave_id=wave_id, instrument_id=inst.id,
+                       role=r.role, submitted_at=r.submitted_at or stamp, source=checks.text(source)[:200],
+                       source_key=r.source_key, comments=json.dumps(dict(r.comments or {}), ensure_ascii=False),
+                       import_id=import_id, pending=import_id is not None) for r in fresh]
+        ids = conn.execute(responses.insert().returning(responses.c.id, sort_by_parameter_order=True),
+                           values).scalars().all()
+        answer_rows = [{"response_id": rid, "item": item, "value": None if value == "dk" else int(value),
+                        "dont_know": value == "dk"}
+                       for rid, r in zip(ids, fresh) for item, value in r.answers.items() if value is not None]
+        if answer_rows:
+            conn.execute(answers.insert(), answer_rows)
+        return len(fresh), skipped
+
+    def _drop_import(self, import_id: int, county_id: int, wave_id: int) -> None:
+        """Remove every trace of an import that did not finish (its wave too, if it is empty)."""
+        with self._write() as conn:
+            ids = sa.select(responses.c.id).where(responses.c.import_id == import_id)
+            conn.execute(answers.delete().where(answers.c.response_id.in_(ids)))
+            conn.execute(responses.delete().where(responses.c.import_id == import_id))
+            conn.execute(imports.delete().where(imports.c.id == import_id))
+            used = [sa.exists().where(t.c.wave_id == wave_id) for t in (responses, imports)]
+            conn.execute(waves.delete().where(waves.c.id == wave_id, waves.c.county_id == county_id,
+                                              ~used[0], ~used[1]))
+
+    def _remove_stale_imports(self, county_id: int) -> None:
+        with self._read() as conn:
+            running = conn.execute(sa.select(imports.c.id, imports.c.wave_id, imports.c.owner, imports.c.at)
+                                   .where(imports.c.county_id == county_id, imports.c.status == "running")).all()
+        for row in running:
+            at = row.at if row.at.tzinfo else row.at.replace(tzinfo=dt.timezone.utc)
+            if not _owner_alive(row.owner) or now() - at > STALE_IMPORT:
+                self._drop_import(row.id, county_id, row.wave_id)
+
+    @staticmethod
+    def _checked(inst: Instrument, r: NewResponse) -> NewResponse:
+        try:
+            role = inst.role(str(r.role)).id
+        except KeyError:
+            raise InvalidValue(f"'{r.role}' is not one of this survey's role groups "
+                               f"({', '.join(x.label for x in inst.roles)})") from None
+        known = {i.id for i in inst.items}
+        clean = {}
+        for item, value in dict(r.answers).items():
+            if item not in known:
+                raise InvalidValue(f"question '{item}' is not in this survey")
+            if value is None or value == "dk":
+                clean[item] = value
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= inst.scale.points:
+                raise InvalidValue(f"answer {value!r} to {item} is not on the {inst.scale.points}-point scale")
+            clean[item] = value
+        comments = {}
+        for key, text in dict(r.comments or {}).items():
+            if key not in inst.elements:
+                raise InvalidValue(f"comment section '{key}' is not in this survey")
+            if not isinstance(text, str):
+                raise InvalidValue(f"comment for section {key} must be text")
+            if text.strip():
+                comments[key] = checks.text(text)[:COMMENT_MAX]
+        key = r.source_key
+        if key is not None and (not isinstance(key, str) or not 0 < len(key) <= 64):
+            raise InvalidValue(f"a response key must be 1 to 64 characters, not {key!r}")
+        return NewResponse(role=role, answers=clean, comments=comments,
+                           submitted_at=r.submitted_at, source_key=key)
+
+    def response_count(self, county: str, wave: str | None = None) -> int:
+        c = self.county(county)
+        q = sa.select(sa.func.count()).select_from(responses).where(responses.c.county_id == c.id, _visible)
+        if wave is not None:
+            q = q.join(waves, waves.c.id == responses.c.wave_id).where(waves.c.label == str(wave))
+        with self._read() as conn:
+            return conn.execute(q).scalar()
+
+    def answers_frame(self, county: str):
+        """All of a county's answers, long: one row per respondent and item.
+
+        Columns: ``respondent``, ``wave``, ``role``, ``instrument_id``, ``item``,
+        ``value`` (float, NaN for don't know), ``dont_know`` (bool). Respondents
+        are random ids; nothing here identifies a person.
+        """
+        import pandas as pd
+
+        c = self.county(county)
+        q = (sa.select(responses.c.respondent, waves.c.label.label("wave"), responses.c.role,
+                       responses.c.instrument_id, answers.c.item, answers.c.value, answers.c.dont_know)
+             .select_from(answers.join(responses, responses.c.id == answers.c.response_id)
+                          .join(waves, waves.c.id == responses.c.wave_id))
+             .where(responses.c.county_id == c.id, _visible)
+             .order_by(responses.c.id, answers.c.item))
+        columns = ["respondent", "wave", "role", "instrument_id", "item", "value", "dont_know"]
+        with self._read() as conn:
+            df = pd.DataFrame.from_records(conn.execute(q).tuples().all(), columns=columns)
+        df["value"] = pd.to_numeric(df["value"], errors="coerce").astype(float)
+        df["dont_know"] = df["dont_know"].astype(bool)
+        for col in ("respondent", "wave", "role", "instrument_id", "item"):
+            df[col] = df[col].astype(str)
+        return df
+
+    def comments(self, county: str, wave: str | None = None) -> list[dict]:
+        """Free-text comments with their element and role group (never who wrote them)."""
+        c = self.county(county)
+        q = (sa.select(waves.c.label, responses.c.role, responses.c.comments)
+             .select_from(responses.join(waves, waves.c.id == responses.c.wave_id))
+             .where(responses.c.county_id == c.id, _visible)
+             .order_by(responses.c.id))
+        if wave is not None:
+            q = q.where(waves.c.label == str(wave))
+        out = []
+        with self._read() as conn:
+            for label, role, body in conn.execute(q):
+                for element, text in json.loads(body or "{}").items():
+                    out.append({"wave": label, "role": role, "element": element, "text": text})
+        return out
+
+    # ------------------------------------------------------------ workbook documents
+    def get_doc(self, county: str, kind: str, key: str) -> Document | None:
+        c = self.county(county)
+        with self._read() as conn:
+            row = conn.execute(sa.select(documents).where(documents.c.county_id == c.id,
+                                                          documents.c.kind == kind,
+                                                          documents.c.key == key)).first()
+        return _doc(row) if row else None
+
+    def list_docs(self, county: str, kind: str) -> list[Document]:
+        c = self.county(county)
+        with self._read() as conn:
+            rows = conn.execute(sa.select(documents).where(documents.c.county_id == c.id,
+                                                           documents.c.kind == kind)
+                                .order_by(documents.c.id)).all()
+        return [_doc(r) for r in rows]
+
+    def put_doc(self, county: str, kind: str, key: str, body: Mapping, user: str,
+                expected_version: int | None = None) -> Document:
+        """Save a workbook entry; every version is kept in the history.
+
+        With ``expected_version`` (0 for a new entry), the save succeeds only
+        if that is still the current version, checked in the ``UPDATE`` itself:
+        when a teammate saved in between, :class:`StaleEdit` says so and the
+        caller offers a merge. Without it, the save goes on top of whatever is
+        current (retrying when a teammate's save lands at the same moment).
+        """
+        c = self.county(county)
+        kind = checks.label(kind, "entry kind")
+        key = checks.name(key, "entry key")
+        text = checks.body(body)
+        user = checks.text(str(user or "")).strip()[:200] or "someone"
+        for _attempt in range(20):
+            stamp = now()
+            try:
+                with self._write() as conn:
+                    row = conn.execute(sa.select(documents.c.id, documents.c.version, documents.c.body)
+                                       .where(documents.c.county_id == c.id, documents.c.kind == kind,
+                                              documents.c.key == key)).first()
+                    current = row.version if row else 0
+                    if expected_version is not None and expected_version != current:
+                        raise StaleEdit(f"{kind} '{key}' was changed by someone else since you opened it "
+                                        f"(version {current}, yours {expected_version}); reload to see it",
+                                        current=current)
+                    if row and row.body == text:
+                        break
+                    _race_point("doc")
+                    version = current + 1
+                    if row:
+                        doc_id = row.id
+                        done = conn.execute(documents.update().where(documents.c.id == doc_id,
+                                                                     documents.c.version == current)
+                                            .values(body=text, version=version, updated_by=user,
+                                                    updated_at=stamp)).rowcount
+                    else:
+                        doc_id = conn.execute(_insert(conn, documents).values(
+                            county_id=c.id, kind=kind, key=key, body=text, version=version,
+                            updated_by=user, updated_at=stamp).on_conflict_do_nothing()
+                            .returning(documents.c.id)).scalar()
+                        done = 0 if doc_id is None else 1
+                    if done != 1:
+                        raise _Retry
+                    conn.execute(document_history.insert().values(
+                        document_id=doc_id, version=version, body=text, updated_by=user, updated_at=stamp))
+                return Document(kind, key, json.loads(text), version, user, stamp)
+            except _Retry:
+                continue
+        else:
+            raise StaleEdit(f"{kind} '{key}' is being saved by several people right now; try again")
+        return self.get_doc(c.name, kind, key)
+
+    def doc_history(self, county: str, kind: str, key: str) -> list[Document]:
+        c = self.county(county)
+        q = (sa.select(document_history).select_from(
+            document_history.join(documents, documents.c.id == document_history.c.document_id))
+             .where(documents.c.county_id == c.id, documents.c.kind == kind, documents.c.key == key)
+             .order_by(document_history.c.version))
+        with self._read() as conn:
+            return [Document(kind, key, json.loads(r.body), r.version, r.updated_by, r.updated_at)
+                    for r in conn.execute(q)]
+
+    def delete_doc(self, county: str, kind: str, key: str, user: str) -> None:
+        """Mark an entry deleted: its history stays, so nothing typed is lost."""
+        doc = self.get_doc(county, kind, key)
+        if doc is not None:
+            self.put_doc(county, kind, key, {**doc.body, "_deleted": True}, user)
+
+    # ------------------------------------------------------------ demo workspaces
+    def is_empty(self) -> bool:
+        """True when the database holds no county yet."""
+        with self._read() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(counties)).scalar() == 0
+
+    def clear(self) -> None:
+        """Remove every county and everything of theirs (a demo being made afresh)."""
+        with self._write() as conn:
+            for table in (answers, responses, imports, document_history, documents, waves, instruments,
+                          counties):
+                conn.execute(table.delete())
+            conn.execute(meta.delete().where(meta.c.key != "schema_version"))
+
+
+def _doc(row) -> Document:
+    return Document(row.kind, row.key, json.loads(row.body), row.version, row.updated_by, row.updated_at)
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_alive(owner: str | None) -> bool:
+    """Whether the process that started an import may still be writing it."""
+    host, _, pid = (owner or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine's import: only its age can tell
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
