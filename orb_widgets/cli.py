@@ -26,26 +26,41 @@ def _print_json(obj) -> None:
 
 # ----------------------------------------------------------------- commands
 def cmd_init(args) -> int:
-    store = _store(args, create=True)
-    print(f"Workspace ready: {store.folder or store.url}")
+    from .store import Store
+
+    store = Store.open(args.workspace, create=True, upgrade=args.upgrade)
+    if store.upgraded and store.upgraded[0] != store.upgraded[1]:
+        print(f"Workspace brought from layout {store.upgraded[0]} to {store.upgraded[1]}; nothing was lost: "
+              f"{store.folder or store.where}")
+    else:
+        print(f"Workspace ready: {store.folder or store.where}")
     return 0
 
 
 def cmd_demo(args) -> int:
     from .demo import make_demo
     from .paths import DB_FILE, workspace_dir
+    from .store import Store
 
     folder = workspace_dir(args.workspace)
-    if (folder / DB_FILE).exists() and not os.environ.get("ORB_DATABASE_URL"):
+    # The demo makes its own SQLite workspace: it never writes into a shared database
+    # (ORB_DATABASE_URL) unless told to with --database-url, and then only into its own demo.
+    url = args.database_url or f"sqlite:///{folder / DB_FILE}"
+    store = Store.open(folder, create=True, url=url)
+    if not store.is_empty():
+        if not store.get_meta("demo"):
+            raise WorkspaceError(f"{store.where} holds real counties; a demo is never made there. "
+                                 f"Choose another folder with --workspace")
         if not args.force:
-            raise WorkspaceError(f"{folder} already holds a workspace; use --force to replace it with a fresh demo "
+            raise WorkspaceError(f"{store.where} already holds a demo; use --force to make it afresh "
                                  f"or --workspace to choose another folder")
-        (folder / DB_FILE).unlink()
-        for extra in ("-wal", "-shm"):
-            Path(str(folder / DB_FILE) + extra).unlink(missing_ok=True)
-    store = _store(args, create=True)
+        store.clear()
     names = make_demo(store, counties=args.counties, seed=args.seed)
-    print(f"Demo workspace with {len(names)} fictional counties (synthetic answers, seed {args.seed}): {folder}")
+    print(f"Demo workspace with {len(names)} fictional counties (synthetic answers, seed {args.seed}): "
+          f"{folder if not args.database_url else store.where}")
+    if os.environ.get("ORB_DATABASE_URL") and not args.database_url:
+        print("Note: ORB_DATABASE_URL is set in this shell, so other orb commands open that database; "
+              "unset it to work with this demo.", file=sys.stderr)
     return 0
 
 
@@ -122,9 +137,9 @@ def cmd_import(args) -> int:
     county = store.county(args.county).name
     inst = store.current_instrument(county)
     result = read_export(path, inst, format=args.format)
-    added, skipped = store.add_responses(county, args.wave, result.responses, instrument=inst,
-                                         source=f"import:{path.name}")
-    store.record_import(county, args.wave, path.name, result.sha256, added, skipped)
+    added, skipped = store.import_responses(county, args.wave, result.responses, instrument=inst,
+                                            file_name=path.name, sha256=result.sha256,
+                                            source=f"import:{path.name}")
     dropped = "".join(f"; dropped {n} {why}" for why, n in result.dropped.items() if n)
     again = f"; {skipped} already imported before" if skipped else ""
     print(f"Imported {added} responses for {county}, wave {args.wave} ({result.format}){again}{dropped}.")
@@ -195,12 +210,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("init", parents=[common], help="create an empty workspace")
+    s.add_argument("--upgrade", action="store_true",
+                   help="bring a workspace made by an older ORB Workbook to this version's layout")
     s.set_defaults(func=cmd_init)
 
     s = sub.add_parser("demo", parents=[common], help="make a demo workspace of fictional counties")
     s.add_argument("--counties", type=int, default=6, help="how many fictional counties (default 6)")
     s.add_argument("--seed", type=int, default=2026, help="random seed (same seed, same data)")
-    s.add_argument("--force", action="store_true", help="replace an existing workspace")
+    s.add_argument("--force", action="store_true", help="make an existing demo afresh (never real data)")
+    s.add_argument("--database-url", metavar="URL",
+                   help="put the demo in this (empty or demo-only) database instead of the folder's SQLite file")
     s.set_defaults(func=cmd_demo)
 
     s = sub.add_parser("frameworks", parents=[common], help="list the content packs")
@@ -220,7 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--items", help="comma-separated bank item ids (default: all suited to the role groups)")
     s.add_argument("--roles", help="comma-separated role group ids (default: all)")
     s.add_argument("--scale", type=int, default=5, choices=[4, 5], help="4 or 5 points (default 5)")
-    s.add_argument("--min-group", type=int, default=5, help="smallest group shown in results (default 5)")
+    s.add_argument("--min-group", type=int, default=5,
+                   help="smallest group shown in results (default 5, at least 3)")
     s.add_argument("--language", default=None)
     s.add_argument("--json", action="store_true")
     s.add_argument("--out", metavar="DIR", help="folder for export files (default: current folder)")
@@ -251,19 +271,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_later_commands(sub, common) -> None:
-    """Packets and serving live in their own modules; import them lazily."""
-    try:
-        from . import packets
-    except ImportError:
-        packets = None
-    if packets is not None and hasattr(packets, "add_cli"):
-        packets.add_cli(sub, common)
-    try:
-        from . import serve
-    except ImportError:
-        serve = None
-    if serve is not None and hasattr(serve, "add_cli"):
-        serve.add_cli(sub, common)
+    """Packets and serving live in their own modules."""
+    from . import packets, serve
+
+    packets.add_cli(sub, common)
+    serve.add_cli(sub, common)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,6 +21,17 @@ class OrbError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self):
+        # Subclasses take other arguments than the message; rebuild from the finished
+        # message and fields so an error survives pickling (a packet worker's, say).
+        return _rebuild, (type(self), self.message, self.fields)
+
+
+def _rebuild(cls, message: str, fields: dict) -> "OrbError":
+    err = cls.__new__(cls)
+    OrbError.__init__(err, message, **fields)
+    return err
+
 
 class PackError(OrbError):
     """A content pack file is missing, malformed or inconsistent."""

@@ -18,13 +18,16 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from .content import Framework, RoleGroup, Scale, load_framework
 from .exceptions import InstrumentError
 
 FORMAT_VERSION = 1
 DEFAULT_MIN_GROUP = 5
+#: No group smaller than this is ever shown, whatever a county chooses:
+#: with one or two people, a score is a person's answers.
+MIN_GROUP_FLOOR = 3
 
 
 class InstrumentItem(BaseModel):
@@ -51,12 +54,14 @@ class Instrument(BaseModel):
     scale: Scale
     role_question: str
     roles: list[RoleGroup]
-    min_group: int = Field(DEFAULT_MIN_GROUP, ge=1)
+    min_group: int = Field(DEFAULT_MIN_GROUP, ge=MIN_GROUP_FLOOR)
+    #: the id it was stored under, when reading raised its minimum group to the floor
+    _stored_id: str | None = PrivateAttr(None)
 
     @property
     def id(self) -> str:
         """Content hash: the first 12 hex digits of the SHA-256 of the canonical body."""
-        return content_hash(self.model_dump(mode="json"))
+        return self._stored_id or content_hash(self.model_dump(mode="json"))
 
     def item(self, item_id: str) -> InstrumentItem:
         for i in self.items:
@@ -127,8 +132,9 @@ def tailor(framework: str | Framework, county: str, elements: Iterable[str] | st
         raise InstrumentError("a county name is needed (--county NAME)")
     if points not in fw.scales:
         raise InstrumentError(f"scale must be 4 or 5 points, not {points!r}")
-    if not isinstance(min_group, int) or min_group < 1:
-        raise InstrumentError(f"minimum group size must be a whole number of at least 1, not {min_group!r}")
+    if isinstance(min_group, bool) or not isinstance(min_group, int) or min_group < MIN_GROUP_FLOOR:
+        raise InstrumentError(f"the smallest group shown must be a whole number of at least {MIN_GROUP_FLOOR} "
+                              f"(so no one's answers can be singled out), not {min_group!r}")
     element_ids = [e.id for e in fw.elements]
     chosen = [e.upper() for e in _split(elements)] or element_ids
     for e in chosen:
@@ -184,7 +190,14 @@ def from_json(body: Mapping) -> Instrument:
     if version > FORMAT_VERSION:
         raise InstrumentError(f"instrument format {version} is newer than this version of ORB Workbook "
                               f"reads ({FORMAT_VERSION}); upgrade orb-workbook")
-    return Instrument.model_validate(dict(body))
+    body = dict(body)
+    if int(body.get("min_group", DEFAULT_MIN_GROUP)) < MIN_GROUP_FLOOR:
+        # Saved before the floor existed: keep its id (answers point at it), report with the floor.
+        stored_id = content_hash(body)
+        inst = Instrument.model_validate({**body, "min_group": MIN_GROUP_FLOOR})
+        inst._stored_id = stored_id
+        return inst
+    return Instrument.model_validate(body)
 
 
 # ---------------------------------------------------------------- export

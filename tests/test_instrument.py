@@ -56,7 +56,8 @@ def test_role_groups_narrow_the_items():
     ({"items": "A1,Q9"}, "item 'Q9'"),
     ({"roles": "aliens"}, "role group 'aliens'"),
     ({"points": 7}, "4 or 5"),
-    ({"min_group": 0}, "at least 1"),
+    ({"min_group": 0}, "at least 3"),
+    ({"min_group": 2}, "at least 3"),
     ({"elements": "A", "items": "C1"}, "C1"),
     ({"rewording": {"F1": "x"}, "elements": "A"}, "cannot reword F1"),
 ])

@@ -104,7 +104,7 @@ class _Retry(Exception):
     """A concurrent writer changed the row between our read and our write."""
 
 
-def _db_error(exc: sa.exc.SQLAlchemyError, where: str) -> OrbError:
+def _db_error(exc: sa.exc.SQLAlchemyError, where: str, writing: bool = False) -> OrbError:
     """One line for a database failure, saying what happened and what to do."""
     orig = getattr(exc, "orig", None) or exc
     text = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
@@ -116,7 +116,7 @@ def _db_error(exc: sa.exc.SQLAlchemyError, where: str) -> OrbError:
     if "locked" in low or "busy" in low:
         return WorkspaceError(f"{where} stayed busy for a minute: nothing was saved; try again")
     if isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError)):
-        return WorkspaceError(f"cannot use {where}: {text}")
+        return WorkspaceError(f"cannot use {where}: {text}" + ("; nothing was saved" if writing else ""))
     return WorkspaceError(f"{where} refused this change ({text}); nothing was saved")
 
 
@@ -139,12 +139,16 @@ class Store:
 
     folder: Path | None = None
 
-    def __init__(self, url: str, create: bool = True):
+    def __init__(self, url: str, create: bool = True, upgrade: bool = False):
         self.url = url
         self.where = schema._where(url)
         self.read_only = schema.is_read_only(url)
+        #: ``(from, to)`` schema versions when ``upgrade`` brought an older workspace forward
+        self.upgraded: tuple[int, int] | None = None
         try:
             self.engine = schema.engine(url)
+            if upgrade and not self.read_only:
+                self.upgraded = schema.upgrade(self.engine)
             schema.ensure(self.engine, url, create)
         except sa.exc.SQLAlchemyError as exc:
             raise _db_error(exc, self.where) from None
@@ -152,10 +156,15 @@ class Store:
             raise WorkspaceError(f"cannot use the database URL {self.where}: {exc}") from None
 
     @classmethod
-    def open(cls, workspace=None, create: bool = True) -> "Store":
-        """Open (and, with ``create``, make) the store of a workspace folder."""
+    def open(cls, workspace=None, create: bool = True, upgrade: bool = False, url: str | None = None) -> "Store":
+        """Open (and, with ``create``, make) the store of a workspace folder.
+
+        ``url`` names the database instead of the workspace's own (SQLite in
+        the folder, or ``$ORB_DATABASE_URL``); ``upgrade`` brings an older
+        schema forward first (``orb init --upgrade``).
+        """
         folder = workspace_dir(workspace)
-        url = database_url(workspace)
+        url = url or database_url(workspace)
         if url.startswith("sqlite:///") and url.endswith(DB_FILE):
             path = folder / DB_FILE
             if not create and not path.exists():
@@ -168,13 +177,9 @@ class Store:
             url = schema.sqlite_url(path)
             if schema.is_read_only(url) and not path.exists():
                 raise WorkspaceError(f"{folder} is read-only, so no workspace can be made there")
-        store = cls(url, create=create)
+        store = cls(url, create=create, upgrade=upgrade)
         store.folder = folder
         return store
-
-    def upgrade(self) -> tuple[int, int]:
-        """Bring an older workspace to this program's schema (``orb init --upgrade``)."""
-        return self._guard(schema.upgrade, self.engine)
 
     # ------------------------------------------------------------ transactions
     @contextmanager
@@ -185,19 +190,13 @@ class Store:
             with self.engine.connect().execution_options(orb_write=True) as conn, conn.begin():
                 yield conn
         except sa.exc.SQLAlchemyError as exc:
-            raise _db_error(exc, self.where) from None
+            raise _db_error(exc, self.where, writing=True) from None
 
     @contextmanager
     def _read(self):
         try:
             with self.engine.connect() as conn:
                 yield conn
-        except sa.exc.SQLAlchemyError as exc:
-            raise _db_error(exc, self.where) from None
-
-    def _guard(self, fn, *args):
-        try:
-            return fn(*args)
         except sa.exc.SQLAlchemyError as exc:
             raise _db_error(exc, self.where) from None
 

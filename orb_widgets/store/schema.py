@@ -73,6 +73,10 @@ def sqlite_url(path: Path) -> str:
     writable = os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
     if writable:
         return f"sqlite:///{path}"
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size:
+        # answers not yet folded into the main file: read them through the WAL (read-only)
+        return f"sqlite:///file:{path}?mode=ro&uri=true"
     return f"sqlite:///file:{path}?mode=ro&immutable=1&uri=true"
 
 

@@ -15,7 +15,7 @@ import ipywidgets as w
 from ..content import list_frameworks, load_framework
 from ..exceptions import OrbError
 from ..exports import write_atomic
-from ..instrument import DEFAULT_MIN_GROUP, Instrument, export_printable, export_text, tailor
+from ..instrument import DEFAULT_MIN_GROUP, MIN_GROUP_FLOOR, Instrument, export_printable, export_text, tailor
 from .base import (DELAY, LABEL_STYLE, Autosave, StatusLine, WorkbookContext, button, download_link, esc,
                    section_header, when)
 
@@ -66,7 +66,7 @@ class TailorAssessment(w.VBox):
                                       description="Answer scale", style=LABEL_STYLE,
                                       tooltips=["Strongly disagree … strongly agree, with 'neither' in the middle",
                                                 "Strongly disagree … strongly agree, no middle answer"])
-        self.min_group = w.BoundedIntText(value=DEFAULT_MIN_GROUP, min=3, max=100,
+        self.min_group = w.BoundedIntText(value=DEFAULT_MIN_GROUP, min=MIN_GROUP_FLOOR, max=100,
                                           description="Smallest group to show", style=LABEL_STYLE,
                                           layout=w.Layout(width="260px"),
                                           tooltip="Results for any group smaller than this are hidden")
