@@ -187,3 +187,24 @@ def test_deleting_an_entry_keeps_its_history(any_store):
     assert workbook.load(any_store, "X", "matrix_row", "C") is None
     assert workbook.load_all(any_store, "X", "matrix_row") == {}
     assert any_store.doc_history("X", "matrix_row", "C")[0].body["who"] == "Team"
+
+
+def test_survey_links_open_close_and_list(any_store):
+    inst = tailor("cpm-orb", county="Bayside County", elements="A")
+    any_store.save_instrument(inst)
+    link = any_store.open_link("bayside county", "2026-spring", user="Coordinator")
+    other = any_store.open_link("Bayside County", "2026-spring")
+    assert link.token != other.token and len(link.token) >= 24  # unguessable
+    assert (link.county, link.wave, link.is_open) == ("Bayside County", "2026-spring", True)
+    assert any_store.close_link(link.token).is_open is False
+    assert {(x.token, x.is_open) for x in any_store.links("Bayside County")} == {(link.token, False),
+                                                                                 (other.token, True)}
+    assert any_store.link("not-a-token") is None
+    with pytest.raises(InvalidValue, match="orb survey list"):
+        any_store.close_link("not-a-token")
+
+
+def test_a_county_without_a_survey_gets_no_link(any_store):
+    any_store.add_county("Bayside County")
+    with pytest.raises(NoInstrument):
+        any_store.open_link("Bayside County", "2026-spring")

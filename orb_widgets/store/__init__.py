@@ -38,10 +38,10 @@ from ..instrument import Instrument, from_json
 from ..paths import DB_FILE, database_url, unique_slug, workspace_dir
 from . import checks, schema
 from .models import (answers, counties, document_history, documents, imports, instruments, meta, responses,
-                     waves)
+                     survey_links, waves)
 from .schema import _ENGINES, SCHEMA_VERSION  # noqa: F401  (tests and packets reset engines)
 
-__all__ = ["Store", "NewResponse", "County", "Document", "SCHEMA_VERSION"]
+__all__ = ["Store", "NewResponse", "County", "Document", "SurveyLink", "SCHEMA_VERSION"]
 
 #: Responses written per transaction by :meth:`Store.import_responses`; form
 #: submissions arriving during a large import wait at most one batch.
@@ -83,6 +83,22 @@ class Document:
     version: int
     updated_by: str
     updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class SurveyLink:
+    """An open (or closed) survey link: anyone with ``token`` may answer ``county``'s survey for ``wave``."""
+
+    token: str
+    county: str
+    wave: str
+    opened_at: dt.datetime
+    opened_by: str
+    closed_at: dt.datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
 
 
 @dataclass(frozen=True)
@@ -660,6 +676,50 @@ class Store:
         if doc is not None:
             self.put_doc(county, kind, key, {**doc.body, "_deleted": True}, user)
 
+    # ------------------------------------------------------------ survey links
+    def open_link(self, county: str, wave: str, user: str = "coordinator") -> SurveyLink:
+        """A new unguessable link to ``county``'s current survey, storing answers under ``wave``."""
+        c = self.county(county)
+        self.current_instrument(c.name)  # refuse now, not in front of a respondent
+        wave = checks.label(wave, "wave label")
+        token = secrets.token_urlsafe(18)
+        stamp = now()
+        by = checks.text(str(user or "")).strip()[:200] or "coordinator"
+        with self._write() as conn:
+            conn.execute(survey_links.insert().values(token=token, county_id=c.id, wave=wave, opened_at=stamp,
+                                                      opened_by=by))
+        return SurveyLink(token, c.name, wave, stamp, by, None)
+
+    def close_link(self, token: str) -> SurveyLink:
+        """Close a link: it then tells whoever opens it, kindly, that the survey has closed."""
+        with self._write() as conn:
+            conn.execute(survey_links.update().where(survey_links.c.token == token,
+                                                     survey_links.c.closed_at.is_(None)).values(closed_at=now()))
+        found = self.link(token)
+        if found is None:
+            raise InvalidValue(f"no survey link '{token}' in this workspace; 'orb survey list' shows them")
+        return found
+
+    def link(self, token: str) -> SurveyLink | None:
+        """The link with this token, open or closed, or ``None``."""
+        if not isinstance(token, str) or not 0 < len(token) <= 64:
+            return None
+        links = self._links(survey_links.c.token == token)
+        return links[0] if links else None
+
+    def links(self, county: str | None = None) -> list[SurveyLink]:
+        """Every survey link, newest first (one county's with ``county``)."""
+        where = sa.true() if county is None else survey_links.c.county_id == self.county(county).id
+        return self._links(where)
+
+    def _links(self, where) -> list[SurveyLink]:
+        q = (sa.select(survey_links, counties.c.name)
+             .select_from(survey_links.join(counties, counties.c.id == survey_links.c.county_id))
+             .where(where).order_by(survey_links.c.opened_at.desc()))
+        with self._read() as conn:
+            return [SurveyLink(r.token, r.name, r.wave, r.opened_at, r.opened_by, r.closed_at)
+                    for r in conn.execute(q)]
+
     # ------------------------------------------------------------ demo workspaces
     def is_empty(self) -> bool:
         """True when the database holds no county yet."""
@@ -669,8 +729,8 @@ class Store:
     def clear(self) -> None:
         """Remove every county and everything of theirs (a demo being made afresh)."""
         with self._write() as conn:
-            for table in (answers, responses, imports, document_history, documents, waves, instruments,
-                          counties):
+            for table in (answers, responses, imports, document_history, documents, survey_links, waves,
+                          instruments, counties):
                 conn.execute(table.delete())
             conn.execute(meta.delete().where(meta.c.key != "schema_version"))
 

@@ -99,3 +99,12 @@ document_history = sa.Table("document_history", metadata,
                             sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
                             # two saves can never both become "version 2"
                             sa.UniqueConstraint("document_id", "version"))
+
+survey_links = sa.Table("survey_links", metadata,
+                        # the unguessable part of the link a respondent opens
+                        sa.Column("token", sa.String(64), primary_key=True),
+                        sa.Column("county_id", sa.ForeignKey("counties.id"), nullable=False, index=True),
+                        sa.Column("wave", sa.String(LABEL_MAX), nullable=False),
+                        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+                        sa.Column("opened_by", sa.String(NAME_MAX), nullable=False),
+                        sa.Column("closed_at", sa.DateTime(timezone=True)))

@@ -143,7 +143,7 @@ def upgrade(eng: sa.Engine) -> tuple[int, int]:
 
 def _v1_to_v2(conn) -> None:
     """Version 2: case-insensitive county names, imports written in batches,
-    one history row per entry version."""
+    one history row per entry version, survey links."""
     from . import checks
 
     conn.execute(sa.text("ALTER TABLE counties ADD COLUMN name_key VARCHAR(200)"))
@@ -175,6 +175,7 @@ def _v1_to_v2(conn) -> None:
                      {"v": top + 1, "d": doc})
     conn.execute(sa.text("CREATE UNIQUE INDEX uq_document_history_version "
                          "ON document_history (document_id, version)"))
+    m.survey_links.create(conn)
 
 
 _STEPS = {1: _v1_to_v2}
