@@ -181,8 +181,8 @@ class Store:
         """
         folder = workspace_dir(workspace)
         url = url or database_url(workspace)
-        if url.startswith("sqlite:///") and url.endswith(DB_FILE):
-            path = folder / DB_FILE
+        path = folder / DB_FILE
+        if url == f"sqlite:///{path}":  # the folder's own database, not one named elsewhere
             if not create and not path.exists():
                 raise WorkspaceError(f"{folder} is not an ORB workspace yet: run 'orb init --workspace {folder}' "
                                      f"or 'orb demo --workspace {folder}'")
