@@ -113,8 +113,9 @@ def table_bytes(df: pd.DataFrame, fmt: str, sheet: str = "Sheet1") -> bytes:
     """A table as the bytes of a ``csv`` or ``xlsx`` file, formulas made inert."""
     safe = _safe_frame(df)
     if fmt == "csv":
-        # utf-8-sig so Excel opens accents and curly quotes correctly
-        return safe.to_csv(index=False).encode("utf-8-sig")
+        # utf-8-sig so Excel opens accents and curly quotes correctly; CRLF rows (RFC 4180) so a carriage
+        # return inside a note is quoted and cannot start a new row that begins with a formula
+        return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
     if fmt == "xlsx":
         buf = io.BytesIO()
         with pd.ExcelWriter(buf, engine="openpyxl") as xl:

@@ -32,6 +32,7 @@ import time
 import traceback
 from collections import deque
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 
 from .exceptions import NoInstrument, OrbError, PacketError
@@ -661,14 +662,50 @@ def export_html(nb, county: str) -> str:
     return body
 
 
+class _ActiveContent(HTMLParser):
+    """Finds what a browser would run in a page: script and frame elements, ``on…=`` handlers, ``javascript:`` links."""
+
+    TAGS = {"script", "iframe", "object", "embed", "frame", "frameset", "applet", "base"}
+    URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.TAGS:
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"<{tag} {name}=…>")
+            elif name in self.URL_ATTRS and "".join((value or "").split()).lower().startswith(
+                    ("javascript:", "vbscript:", "data:text/html")):
+                self.found.append(f"<{tag} {name}={value[:30]!r}>")
+        if tag == "meta" and any(n == "http-equiv" and (v or "").lower() == "refresh" for n, v in attrs):
+            self.found.append("<meta http-equiv=refresh>")
+
+    handle_startendtag = handle_starttag
+
+
 def check_self_contained(page: str) -> None:
-    """Refuse a page that would load anything from outside (scripts, styles, fonts, images)."""
+    """Refuse a page that would load anything from outside (scripts, styles, fonts, images) or run code.
+
+    The page is parsed as a browser would read it, so text that broke out of
+    an attribute or element (``"><script>``, ``onerror=``) is caught here even
+    if a section forgot to escape it.
+    """
     import re
 
     bad = re.search(r"<script[^>]*\ssrc=|<link[^>]*\shref=[\"']?(?:https?:)?//|\ssrc=[\"']?(?:https?:)?//"
                     r"|@import|url\([\"']?(?:https?:)?//", page, re.I)
     if bad:
         raise PacketError(f"the packet page would load an outside resource ({page[bad.start():bad.start() + 60]!r})")
+    parser = _ActiveContent()
+    parser.feed(page)
+    parser.close()
+    if parser.found:
+        raise PacketError(f"the packet page would run code ({', '.join(parser.found[:3])}); "
+                          f"some text was not escaped, please report this")
 
 
 def html_to_pdf(page: str) -> bytes:
