@@ -25,11 +25,14 @@ import html
 import json
 import os
 import resource
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections import deque
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 
 from .exceptions import NoInstrument, OrbError, PacketError
@@ -659,14 +662,50 @@ def export_html(nb, county: str) -> str:
     return body
 
 
+class _ActiveContent(HTMLParser):
+    """Finds what a browser would run in a page: script and frame elements, ``on…=`` handlers, ``javascript:`` links."""
+
+    TAGS = {"script", "iframe", "object", "embed", "frame", "frameset", "applet", "base"}
+    URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.TAGS:
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"<{tag} {name}=…>")
+            elif name in self.URL_ATTRS and "".join((value or "").split()).lower().startswith(
+                    ("javascript:", "vbscript:", "data:text/html")):
+                self.found.append(f"<{tag} {name}={value[:30]!r}>")
+        if tag == "meta" and any(n == "http-equiv" and (v or "").lower() == "refresh" for n, v in attrs):
+            self.found.append("<meta http-equiv=refresh>")
+
+    handle_startendtag = handle_starttag
+
+
 def check_self_contained(page: str) -> None:
-    """Refuse a page that would load anything from outside (scripts, styles, fonts, images)."""
+    """Refuse a page that would load anything from outside (scripts, styles, fonts, images) or run code.
+
+    The page is parsed as a browser would read it, so text that broke out of
+    an attribute or element (``"><script>``, ``onerror=``) is caught here even
+    if a section forgot to escape it.
+    """
     import re
 
     bad = re.search(r"<script[^>]*\ssrc=|<link[^>]*\shref=[\"']?(?:https?:)?//|\ssrc=[\"']?(?:https?:)?//"
                     r"|@import|url\([\"']?(?:https?:)?//", page, re.I)
     if bad:
         raise PacketError(f"the packet page would load an outside resource ({page[bad.start():bad.start() + 60]!r})")
+    parser = _ActiveContent()
+    parser.feed(page)
+    parser.close()
+    if parser.found:
+        raise PacketError(f"the packet page would run code ({', '.join(parser.found[:3])}); "
+                          f"some text was not escaped, please report this")
 
 
 def html_to_pdf(page: str) -> bytes:
@@ -722,16 +761,89 @@ def build_packet(task: dict) -> dict:
     return out
 
 
-def _forked_child(task: dict, conn) -> None:
-    """Entry of a forked child: build one packet, send the result, exit."""
+class Stopped(KeyboardInterrupt):
+    """``orb packets`` was told to stop (SIGINT or SIGTERM); carries the exit code (128 + signal)."""
+
+    def __init__(self, signum: int = signal.SIGINT):
+        super().__init__(f"stopped by signal {signum}")
+        self.exit_code = 128 + int(signum)
+
+
+def hold(hold_dir: str | None, name: str) -> None:
+    """A test hook: wait here while ``<hold_dir>/<name>.hold`` exists (after saying so in ``<name>.waiting``).
+
+    Lets tests signal a run at a known point (a child with its result ready, the
+    parent half-way through writing a county's files) without timing anything.
+    """
+    if not hold_dir:
+        return
+    gate = Path(hold_dir) / f"{name}.hold"
+    if gate.exists():
+        (Path(hold_dir) / f"{name}.waiting").write_text(str(os.getpid()))
+        while gate.exists():
+            time.sleep(0.02)
+
+
+def _die_with_parent(parent_pid: int, lifeline: int | None = None) -> None:
+    """Make this child end as soon as the runner that started it ends, however it ends.
+
+    Three guards, so no child ever outlives the runner or waits on it: Ctrl-C
+    and SIGTERM end the child at once (no clean-up that could block on a pipe);
+    on Linux the kernel kills the child when its parent dies (even by SIGKILL);
+    and a watchdog thread ends the child when the parent's end of the
+    ``lifeline`` pipe closes (or, without one, when the parent pid changes).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the guard was in place
+        os._exit(1)
+
+    def watch():
+        if lifeline is not None:
+            try:
+                while os.read(lifeline, 1):
+                    pass
+            except OSError:
+                pass
+        else:
+            while os.getppid() == parent_pid:
+                time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="orb-parent-watchdog", daemon=True).start()
+
+
+def _forked_child(task: dict, conn, inherited: list, parent_pid: int, lifeline: tuple[int, int]) -> None:
+    """Entry of a forked child: build one packet, send the result, exit.
+
+    ``inherited`` are the read ends of this child's own and its siblings' result
+    pipes, copied by fork; they are closed first, so that if the parent dies the
+    child's write fails at once instead of filling a pipe nobody reads.
+    """
+    for other in inherited:
+        other.close()
+    os.close(lifeline[1])
+    _die_with_parent(parent_pid, lifeline[0])
     try:
         result = build_packet(task)
         result["peak_mb"] = _peak_mb()
-    except BaseException as exc:  # noqa: BLE001 - report anything rather than die silently
+    except Exception as exc:  # noqa: BLE001 - report anything rather than die silently
         result = {"county": task["county"], "slug": task["slug"], "status": "failed",
                   "error": f"{type(exc).__name__}: {exc}", "cell": None}
-    conn.send(result)
-    conn.close()
+    hold(task.get("hold"), f"{task['slug']}.child")
+    try:
+        conn.send(result)
+        conn.close()
+    except OSError:  # the parent is gone; nobody needs the result
+        os._exit(1)
 
 
 def _subprocess_main(argv: list[str]) -> int:
@@ -739,6 +851,7 @@ def _subprocess_main(argv: list[str]) -> int:
     import pickle
 
     fd = int(argv[argv.index("--child") + 1])
+    _die_with_parent(os.getppid())
     task = json.loads(sys.stdin.read())
     result = build_packet(task)
     with os.fdopen(fd, "wb") as fh:
@@ -876,31 +989,59 @@ def warm_up(pdf: bool = True) -> bool:
 
 
 def _run_local(tasks: list[dict], workers: int, on_result) -> None:
-    """One forked child per county, at most ``workers`` at a time."""
+    """One forked child per county, at most ``workers`` at a time.
+
+    If the run is interrupted (Ctrl-C, SIGTERM, an error), every running child
+    is killed and reaped before the exception goes on: nothing is left behind.
+    """
     import multiprocessing as mp
     from multiprocessing.connection import wait
 
     ctx = mp.get_context("fork")
     pending, running = deque(tasks), {}
-    while pending or running:
-        while pending and len(running) < workers:
-            task = pending.popleft()
-            reader, writer = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_forked_child, args=(task, writer), name=f"orb-packet-{task['slug']}")
-            proc.start()
-            writer.close()
-            running[reader] = (proc, task)
-        for reader in wait(list(running)):
-            proc, task = running.pop(reader)
-            try:
-                result = reader.recv()
-            except (EOFError, OSError):
+    lifeline = os.pipe()  # children watch the read end; it reads EOF when this process is gone
+    try:
+        while pending or running:
+            while pending and len(running) < workers:
+                task = pending.popleft()
+                reader, writer = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_forked_child, name=f"orb-packet-{task['slug']}", daemon=True,
+                                   args=(task, writer, [reader, *running], os.getpid(), lifeline))
+                proc.start()
+                running[reader] = (proc, task)
+                writer.close()
+            for reader in wait(list(running)):
+                proc, task = running.pop(reader)
+                try:
+                    result = reader.recv()
+                except (EOFError, OSError):
+                    proc.join()
+                    result = {"county": task["county"], "slug": task["slug"], "status": "failed", "cell": None,
+                              "error": f"the packet process ended unexpectedly (exit code {proc.exitcode})"}
+                reader.close()
                 proc.join()
-                result = {"county": task["county"], "slug": task["slug"], "status": "failed", "cell": None,
-                          "error": f"the packet process ended unexpectedly (exit code {proc.exitcode})"}
-            reader.close()
+                on_result(task, result)
+    finally:
+        _stop_children(running)
+        for fd in lifeline:
+            os.close(fd)
+
+
+def _stop_children(running: dict) -> None:
+    """Kill and reap the children still running (a second Ctrl-C cannot cut this short)."""
+    if not running:
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        for proc, _ in running.values():
+            if proc.is_alive():
+                proc.kill()
+        for reader, (proc, _) in list(running.items()):
             proc.join()
-            on_result(task, result)
+            reader.close()
+        running.clear()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _run_dask(tasks: list[dict], scheduler, on_result) -> None:
@@ -935,13 +1076,19 @@ def _run_dask(tasks: list[dict], scheduler, on_result) -> None:
 
 def run_packets(workspace=None, counties: list[str] | None = None, wave: str | None = None, out="packets",
                 workers: int | None = None, pdf: bool = True, force: bool = False, scheduler=None,
-                progress: bool = True, notebook: str | os.PathLike | None = None) -> RunReport:
+                progress: bool = True, notebook: str | os.PathLike | None = None,
+                hold_dir: str | None = None) -> RunReport:
     """Build the packets of ``counties`` (default: all) and the statewide index in ``out``.
 
     Unchanged counties (same data, template, notebook and code as in the
     manifest) are skipped unless ``force``. Raises :class:`OrbError` for a
     user's mistake; a county's failure is reported in the returned
     :class:`RunReport` and never stops the others.
+
+    A county counts as built (in the manifest) only once its files are all in
+    place, each written whole; a run cut off by Ctrl-C, SIGTERM or SIGKILL
+    leaves the counties it had not finished to the next run. ``hold_dir`` is a
+    test hook (see :func:`hold`).
     """
     from .exports import write_atomic
     from .store import Store
@@ -962,6 +1109,8 @@ def run_packets(workspace=None, counties: list[str] | None = None, wave: str | N
     if wave is not None and not any(str(wave) in store.waves(n) for n in names):
         raise PacketError(f"no county here has a survey wave '{wave}'; leave out --wave for each county's latest")
     out = _out_dir(out)
+    for stale in out.glob(".*.tmp"):  # pieces of a file a killed run was writing
+        stale.unlink(missing_ok=True)
     manifest = _load_manifest(out)
     code = _code_fingerprint(notebook)
     report = RunReport(out=out, started=started.isoformat(timespec="seconds"))
@@ -984,7 +1133,7 @@ def run_packets(workspace=None, counties: list[str] | None = None, wave: str | N
             continue
         tasks.append({"county": name, "slug": slug, "wave": wave, "workspace": str(store.folder or ""),
                       "database_url": os.environ.get("ORB_DATABASE_URL"), "pdf": bool(pdf), "fingerprint": fp,
-                      "notebook": str(notebook)})
+                      "notebook": str(notebook), "hold": hold_dir})
     store.engine.dispose()  # children open their own connections
 
     bar = None
@@ -1002,9 +1151,13 @@ def run_packets(workspace=None, counties: list[str] | None = None, wave: str | N
                  "pdf_seconds": result.get("pdf_seconds"), "peak_mb": round(result.get("peak_mb") or 0, 1),
                  "built": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
         if entry["status"] == "ok":
+            # Not "ok" in the manifest until both files are in place: a run killed in between rebuilds it.
+            manifest["packets"].setdefault(task["county"], {}).update(status="writing", fingerprint=None)
+            write_atomic(out / MANIFEST, json.dumps(manifest, indent=1, default=str))
             try:
                 write_atomic(_inside(out, f"{task['slug']}.html"), result["html"])
                 entry["html"] = f"{task['slug']}.html"
+                hold(hold_dir, f"{task['slug']}.writing")
                 if result.get("pdf"):
                     write_atomic(_inside(out, f"{task['slug']}.pdf"), result["pdf"])
                     entry["pdf"] = f"{task['slug']}.pdf"
@@ -1130,9 +1283,21 @@ def cmd_packets(args) -> int:
         raise PacketError("use either --all or --county, not both")
     if args.workers is not None and args.workers < 1:
         raise PacketError("--workers must be 1 or more")
-    report = run_packets(workspace=args.workspace, counties=None if args.all else args.county, wave=args.wave,
-                         out=args.out, workers=args.workers, pdf=args.pdf, force=args.force,
-                         scheduler=args.scheduler, progress=not args.quiet)
+    def stop(signum, frame):
+        raise Stopped(signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        report = run_packets(workspace=args.workspace, counties=None if args.all else args.county, wave=args.wave,
+                             out=args.out, workers=args.workers, pdf=args.pdf, force=args.force,
+                             scheduler=args.scheduler, progress=not args.quiet,
+                             hold_dir=os.environ.get("ORB_PACKETS_TEST_HOLD"))
+    except KeyboardInterrupt as exc:
+        print("orb: stopped. Packets finished before the stop are kept; run the same command again to build "
+              "the rest.", file=sys.stderr)
+        return getattr(exc, "exit_code", 130)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print(report.summary())
     return 0 if report.ok else 1
 

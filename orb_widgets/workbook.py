@@ -24,12 +24,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError,
+                      field_validator)
 
 from .exceptions import InvalidValue
+from .exports import clean_text
 
-Short = Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)]
-Text = Annotated[str, StringConstraints(max_length=10_000)]
+
+def _encodable(value):
+    # A lone surrogate (a broken emoji from a browser) is stored as U+FFFD rather than refused or crashing.
+    return clean_text(value) if isinstance(value, str) else value
+
+
+Short = Annotated[str, BeforeValidator(_encodable), StringConstraints(max_length=200, strip_whitespace=True)]
+Text = Annotated[str, BeforeValidator(_encodable), StringConstraints(max_length=10_000)]
 
 
 class _Entry(BaseModel):

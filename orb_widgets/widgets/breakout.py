@@ -12,6 +12,7 @@ import ipywidgets as w
 import pandas as pd
 
 from .. import workbook
+from ..exports import table_bytes
 from ..paths import slugify
 from .base import (LABEL_STYLE, EntryChooser, EntryEditor, WorkbookContext, button, download_link, esc, note,
                    text_area, text_box)
@@ -341,7 +342,7 @@ class SessionEditor(EntryEditor):
         elif fmt == "html":
             data, mime = takeaways_html(s, full_page=True), "text/html"
         else:
-            data, mime = takeaways_frame(s).to_csv(index=False).encode("utf-8-sig"), "text/csv"
+            data, mime = table_bytes(takeaways_frame(s), "csv"), "text/csv"
         from ..exports import write_atomic
 
         path = write_atomic(self.ctx.export_dir() / f"{base}.{fmt}", data)
