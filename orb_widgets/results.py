@@ -71,6 +71,10 @@ def county_results(store, county: str, wave: str | None = None) -> dict:
         "element_names": dict(inst.element_names),
         "role_labels": {r.id: r.label for r in inst.roles},
     })
+    # by_role carries the label beside the id, so a script can join it with
+    # `orb instrument show --json` (role_question.options: {id, label}).
+    labels = {r.id: r.label for r in fw.role_groups} | out["role_labels"]
+    out["by_role"] = [{**row, "label": labels.get(row["role"], row["role"])} for row in out["by_role"]]
     return out
 
 

@@ -344,6 +344,10 @@ def test_any_answers_round_trip(rows, vendor):
     answers, roles, comments = ([x[k] for x in rows] for k in range(3))
     with tempfile.TemporaryDirectory() as folder:
         path = getattr(vendors, vendor)(Path(folder) / "x.csv", inst, answers, roles, comments)
+        if not kept:  # a file in which nobody answered anything is refused, not an empty wave
+            with pytest.raises(ImportFileError, match="holds no responses"):
+                read_export(path, inst)
+            return
         res = read_export(path, inst)
         again = read_export(path, inst)
     assert res.format == vendor
