@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from .reading import Rows, open_rows
 from .values import Values, minute, when
 
 INCOMPLETE = "incomplete (no answers)"
+_INTEGER = re.compile(r"^-?[0-9]+$")
 
 
 class Export:
@@ -118,7 +120,7 @@ class Export:
             comments = {}
             for element, j in comment_cols:
                 text = cell(j)
-                if text and not (vendor.skipped_codes and text.lstrip("-").isdigit()
+                if text and not (vendor.skipped_codes and _INTEGER.match(text)
                                  and int(text) in vendor.skipped_codes):
                     comments[element] = text
             if not comments and all(v is None for v in answers.values()):

@@ -160,26 +160,22 @@ def _settle_encoding(path: Path, encoding: str | None) -> tuple[str, str]:
         utf8 = codecs.getincrementaldecoder("utf-8")()
         cp = codecs.getincrementaldecoder("cp1252")(errors="replace")
         utf8_ok, multibyte, runs, non_ascii, undefined = True, False, 0, 0, 0
-        prev_high = False
         for chunk in iter(lambda: fh.read(_CHUNK), b""):
             h.update(chunk)
             if enc:
                 continue
             if utf8_ok:
                 try:
-                    text = utf8.decode(chunk)
-                    multibyte = multibyte or any(b > 0x7F for b in chunk)
+                    utf8.decode(chunk)
                 except UnicodeDecodeError:
                     utf8_ok = False
-            if not utf8_ok and not multibyte:
+            multibyte = multibyte or bool(_UTF8_MULTIBYTE.search(chunk))
+            if not utf8_ok:
                 text = cp.decode(chunk)
                 undefined += text.count("\ufffd")
-                for ch in text:
-                    high = ord(ch) > 0x7F
-                    if high:
-                        non_ascii += 1
-                        runs += prev_high
-                    prev_high = high
+                for run in _NON_ASCII.finditer(text):
+                    non_ascii += len(run.group())
+                    runs += len(run.group()) - 1
         if enc:
             return h.hexdigest(), enc
         if utf8_ok or multibyte:
@@ -191,6 +187,10 @@ def _settle_encoding(path: Path, encoding: str | None) -> tuple[str, str]:
                                         "safely; save it as 'CSV UTF-8', or say its encoding with "
                                         "--encoding (for example --encoding shift_jis)")
         return h.hexdigest(), "cp1252"
+
+
+_NON_ASCII = re.compile("[^\x00-\x7f]+")
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
 def _sniff(text: str, complete: bool) -> str:

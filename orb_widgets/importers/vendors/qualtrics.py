@@ -12,6 +12,7 @@ know; ``-99`` is "seen but unanswered", so skipped. A response is its ResponseId
 from __future__ import annotations
 
 import ast
+import re
 import json
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -104,4 +105,4 @@ class Qualtrics(Vendor):
     def numeric(cls, data_rows, cols) -> bool:
         j = cols.role.index
         found = [r[j].strip() for r in data_rows if j < len(r) and r[j].strip()]
-        return bool(found) and all(v.lstrip("-").isdigit() for v in found)
+        return bool(found) and all(re.fullmatch(r"-?[0-9]+", v) for v in found)
