@@ -20,6 +20,12 @@ def _store(args, create=False):
     return Store.open(args.workspace, create=create)
 
 
+def _import_formats() -> tuple[str, ...]:
+    from .importers import formats
+
+    return formats()
+
+
 def _print_json(obj) -> None:
     print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
 
@@ -128,7 +134,7 @@ def cmd_instrument(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from .importers import read_export
+    from .importers import open_export
 
     path = Path(args.file)
     if not path.is_file():
@@ -136,17 +142,49 @@ def cmd_import(args) -> int:
     store = _store(args)
     county = store.county(args.county).name
     inst = store.current_instrument(county)
-    result = read_export(path, inst, format=args.format)
-    added, skipped = store.import_responses(county, args.wave, result.responses, instrument=inst,
-                                            file_name=path.name, sha256=result.sha256,
-                                            source=f"import:{path.name}")
-    dropped = "".join(f"; dropped {n} {why}" for why, n in result.dropped.items() if n)
+    export = open_export(path, inst, format=args.format, encoding=args.encoding)
+    missing = export.missing_questions
+    if missing and args.require_all_questions:
+        from .exceptions import ImportFileError
+
+        unused = " | ".join(export.ignored_columns) or "none"
+        raise ImportFileError(path, f"no column holds question(s) {', '.join(missing)}; columns not used: "
+                                    f"{unused}. Put the [A1]-style tag back in the question's header, or "
+                                    f"import without --require-all-questions to score without them",
+                              row=export.table.header_row)
+    with _progress(path, "Importing") as bar:
+        # Written in batches that stay invisible until the last one lands: survey answers keep
+        # arriving meanwhile, and a mistake on the file's last row (or a stop) stores nothing.
+        added, skipped = store.import_responses(county, args.wave, _counted(export, bar), instrument=inst,
+                                                file_name=path.name, sha256=export.sha256,
+                                                source=f"import:{path.name}")
+    dropped = "".join(f"; dropped {n} {why}" for why, n in export.dropped.items() if n)
     again = f"; {skipped} already imported before" if skipped else ""
-    print(f"Imported {added} responses for {county}, wave {args.wave} ({result.format}){again}{dropped}.")
-    if getattr(result, "ignored_columns", None):
+    unasked = f"; not in the file, so not scored: {', '.join(missing)}" if missing else ""
+    print(f"Imported {added} responses for {county}, wave {args.wave} ({export.format}){again}{dropped}{unasked}.")
+    if export.ignored_columns:
         print("Columns not used (no [A1]-style tag or matching question): "
-              + ", ".join(result.ignored_columns), file=sys.stderr)
+              + " | ".join(export.ignored_columns), file=sys.stderr)
     return 0
+
+
+def _counted(export, bar):
+    """The export's responses, counted on the progress bar; a file with none is refused at its end."""
+    n = 0
+    for n, item in enumerate(export, start=1):
+        if n % 2000 == 0:
+            bar.update(2000)
+        yield item
+    if n == 0:
+        export.check()
+
+
+def _progress(path: Path, what: str, total: int | None = None):
+    """A progress bar on stderr, shown only on a terminal and only when the work takes over 3 s."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=f"{what} {path.name}", unit=" responses", file=sys.stderr, delay=3,
+                disable=not sys.stderr.isatty(), leave=False)
 
 
 def cmd_score(args) -> int:
@@ -250,8 +288,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("file")
     s.add_argument("--county", required=True)
     s.add_argument("--wave", required=True, help="wave label, e.g. 2026-spring")
-    s.add_argument("--format", default="auto",
-                   choices=["auto", "surveymonkey", "google", "qualtrics", "msforms", "redcap", "csv", "xlsx"])
+    s.add_argument("--format", default="auto", choices=_import_formats(),
+                   help="the survey tool that made the file (default: recognised from the file)")
+    s.add_argument("--encoding", default=None,
+                   help="the file's text encoding when it is not UTF-8 or Windows-1252 (e.g. shift_jis)")
+    s.add_argument("--require-all-questions", action="store_true",
+                   help="refuse the file when a question of the survey has no column in it (by default it "
+                        "is imported and the summary names the questions not asked)")
     s.set_defaults(func=cmd_import)
 
     s = sub.add_parser("score", parents=[common], help="score a county's assessment")

@@ -77,6 +77,10 @@ class Instrument(BaseModel):
                 return r
         raise KeyError(role)
 
+    def comment_prompt(self, element: str) -> str:
+        """The question above a section's optional comment box, as the survey shows it."""
+        return f"Anything you want to add about {self.element_names[element].lower()}? (optional)"
+
     def to_json(self) -> dict:
         """The public JSON contract of ``orb instrument show --json``."""
         return {
@@ -90,7 +94,8 @@ class Instrument(BaseModel):
                        "based_on": i.based_on} for i in self.items],
             "scale": {"points": self.scale.points, "labels": list(self.scale.labels),
                       "dont_know_label": self.scale.dont_know_label},
-            "role_question": {"text": self.role_question, "options": [r.label for r in self.roles]},
+            "role_question": {"text": self.role_question, "options": [{"id": r.id, "label": r.label}
+                                                                     for r in self.roles]},
             "min_group": self.min_group,
         }
 
@@ -227,7 +232,7 @@ def export_text(inst: Instrument) -> str:
     for e in inst.elements:
         lines += ["", f"SECTION {e}: {inst.element_names[e]}"]
         lines += [tagged(i) for i in inst.items if i.element == e]
-        lines.append(f"[{e}-comments] Anything you want to add about {inst.element_names[e].lower()}? (optional)")
+        lines.append(f"[{e}-comments] {inst.comment_prompt(e)}")
     return "\n".join(lines) + "\n"
 
 

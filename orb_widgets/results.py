@@ -71,7 +71,23 @@ def county_results(store, county: str, wave: str | None = None) -> dict:
         "element_names": dict(inst.element_names),
         "role_labels": {r.id: r.label for r in inst.roles},
     })
-    return out
+    # by_role carries the label beside the id, so a script can join it with
+    # `orb instrument show --json` (role_question.options: {id, label}).
+    labels = {r.id: r.label for r in fw.role_groups} | out["role_labels"]
+    out["by_role"] = [{**row, "label": labels.get(row["role"], row["role"])} for row in out["by_role"]]
+    return _settled(out)
+
+
+def _settled(value):
+    """Floats to 12 decimals: a sum taken in another row order differs in the 16th digit, and that
+    must never flip a shown digit (2.865 shown as 2.87 on one database and 2.86 on another)."""
+    if isinstance(value, float):
+        return round(value, 12)
+    if isinstance(value, dict):
+        return {k: _settled(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_settled(v) for v in value]
+    return value
 
 
 def shareable_comments(store, county: str, results: dict) -> list[dict]:

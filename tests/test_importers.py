@@ -1,5 +1,6 @@
 """orb_widgets.importers: survey exports from each vendor back into responses."""
 import datetime as dt
+import re
 import tempfile
 from pathlib import Path
 
@@ -344,6 +345,10 @@ def test_any_answers_round_trip(rows, vendor):
     answers, roles, comments = ([x[k] for x in rows] for k in range(3))
     with tempfile.TemporaryDirectory() as folder:
         path = getattr(vendors, vendor)(Path(folder) / "x.csv", inst, answers, roles, comments)
+        if not kept:  # a file in which nobody answered anything is refused, not an empty wave
+            with pytest.raises(ImportFileError, match="holds no responses"):
+                read_export(path, inst)
+            return
         res = read_export(path, inst)
         again = read_export(path, inst)
     assert res.format == vendor
@@ -506,3 +511,175 @@ def test_sha256_is_of_the_file_bytes(inst, crowd, tmp_path):
 
     path = vendors.google(tmp_path / "g.csv", inst, *crowd)
     assert read_export(path, inst).sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# ---------------------------------------------------------------- `orb import`: all or nothing, one line
+
+from orb_widgets.cli import main  # noqa: E402
+
+ROLE_Q = "Which group best fits your role?"
+
+
+def orb(capsys, *args):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def ws(workspace, inst, capsys):
+    s = Store.open(workspace, create=True)
+    s.add_county(inst.county)
+    s.save_instrument(inst)
+    return workspace
+
+
+def google_rows(n, comment=lambda k: ""):
+    """A Google Forms CSV body of ``n`` people (one header row)."""
+    head = ["Timestamp", ROLE_Q, "Fit and priority [[A1] Our leaders explain why this change matters.]",
+            "[A2] The practice model fits how we want to work with families.", "[A3] x", "[B1] x", "[B2] x",
+            "[B3] x", "[B-comments] Anything else?"]
+    rows = [head]
+    for k in range(n):
+        rows.append([f"6/5/2024 {10 + k // 60}:{k % 60:02d}:15", "Supervisor", "Agree", "Disagree", "Agree",
+                     "Strongly agree", "", "Agree", comment(k)])
+    return rows
+
+
+def write_csv(path, rows, encoding="utf-8"):
+    import csv as _csv
+    import io as _io
+
+    buf = _io.StringIO()
+    _csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    path.write_bytes(buf.getvalue().encode(encoding))
+    return path
+
+
+def refused(capsys, ws, inst, path, *words, extra=()):
+    before = Store.open(ws).response_count(inst.county)
+    code, out, err = orb(capsys, "import", "--workspace", ws, "--county", inst.county, "--wave", "w1", path, *extra)
+    lines = [x for x in err.splitlines() if x.strip()]
+    assert code == 2, (out, err)
+    assert len(lines) == 1 and lines[0].startswith("orb: ") and "Traceback" not in err, err
+    for w in (str(path), *words):
+        assert w in lines[0], lines[0]
+    assert Store.open(ws).response_count(inst.county) == before
+    assert "w1" not in Store.open(ws).waves(inst.county)
+    return lines[0]
+
+
+def test_an_unterminated_quote_is_refused_at_its_row(ws, inst, capsys, tmp_path):
+    path = tmp_path / "typed.csv"
+    text = write_csv(tmp_path / "ok.csv", google_rows(100)).read_text("utf-8").splitlines(keepends=True)
+    # row 3: a comment opened with a quote that is never closed, swallowing the rows below it
+    text[2] = text[2].rstrip("\r\n") + '"She said ""we need time\r\n'
+    text[2] = text[2].replace(',"She', ',"She', 1)
+    path.write_text("".join(text), "utf-8")
+    refused(capsys, ws, inst, path, "row 3", "never closed")
+
+
+def test_a_row_with_more_cells_than_the_header_is_refused(ws, inst, capsys, tmp_path):
+    rows = google_rows(10)
+    rows[6] = rows[6] + ["stray"]
+    refused(capsys, ws, inst, write_csv(tmp_path / "wide.csv", rows), "row 7", "10 cells", "has 9")
+
+
+def test_a_utf8_file_with_one_latin1_row_is_refused_at_that_row(ws, inst, capsys, tmp_path):
+    rows = google_rows(20, comment=lambda k: "café au lait" if k == 2 else "")
+    path = write_csv(tmp_path / "mixed.csv", rows)
+    data = path.read_bytes().replace("café au lait".encode("utf-8"), "café au lait".encode("latin-1"), 1)
+    data = data.replace(b"Anything else?", "Anything else? – ok".encode("utf-8"))  # UTF-8 elsewhere
+    path.write_bytes(data)
+    refused(capsys, ws, inst, path, "row 4", "not UTF-8", "--encoding")
+
+
+def test_shift_jis_is_refused_unless_the_encoding_is_given(ws, inst, capsys, tmp_path):
+    rows = google_rows(6, comment=lambda k: "研修の時間がもっと必要です。チームで話し合いたい。")
+    path = write_csv(tmp_path / "sjis.csv", rows, encoding="shift_jis")
+    refused(capsys, ws, inst, path, "--encoding")
+    code, out, err = orb(capsys, "import", "--workspace", ws, "--county", inst.county, "--wave", "w1", path,
+                         "--encoding", "shift_jis")
+    assert code == 0, err
+    comments = Store.open(ws).comments(inst.county, "w1")
+    assert {c["text"] for c in comments} == {"研修の時間がもっと必要です。チームで話し合いたい。"}
+
+
+def test_a_file_without_responses_is_refused(ws, inst, capsys, tmp_path):
+    refused(capsys, ws, inst, write_csv(tmp_path / "header-only.csv", google_rows(0)), "holds no responses")
+
+
+def test_a_question_without_a_column_is_named_and_can_be_required(ws, inst, capsys, tmp_path):
+    rows = google_rows(8)
+    rows[0][3] = "[A2 reworded] The model suits us"      # the tag was broken in the survey tool
+    path = write_csv(tmp_path / "edited.csv", rows)
+    refused(capsys, ws, inst, path, "A2", "The model suits us", extra=["--require-all-questions"])
+    code, out, err = orb(capsys, "import", "--workspace", ws, "--county", inst.county, "--wave", "w1", path)
+    assert code == 0, err
+    assert "not in the file, so not scored: A2" in out
+    assert "Columns not used" in err and "[A2 reworded] The model suits us" in err
+    # the corrected file (tag put back) adds nobody: a response's key does not depend on its answers
+    rows[0][3] = "[A2] The practice model fits how we want to work with families."
+    code, out, err = orb(capsys, "import", "--workspace", ws, "--county", inst.county, "--wave", "w1",
+                         write_csv(tmp_path / "fixed.csv", rows))
+    assert code == 0 and "Imported 0 responses" in out and "8 already imported" in out, out
+
+
+def test_two_people_with_the_same_answers_in_the_same_minute_both_count(ws, inst, capsys, tmp_path):
+    rows = google_rows(3)
+    rows.append(list(rows[1]))                               # same minute, role and answers
+    path = write_csv(tmp_path / "twins.csv", rows)
+    code, out, _ = orb(capsys, "import", "--workspace", ws, "--county", inst.county, "--wave", "w1", path)
+    assert code == 0 and "Imported 4 responses" in out
+    # the same sheet downloaded as .xlsx, times kept to the millisecond: nobody new
+    vendors._write_xlsx(tmp_path / "twins.xlsx", [[cell if j or not k else
+                                                  dt.datetime(2024, 6, 5, 10, (k - 1) % 3 if k < 4 else 0, 14, 700000)
+                                                  for j, cell in enumerate(r)] for k, r in enumerate(rows)])
+    code, out, _ = orb(capsys, "import", "--workspace", ws, "--county", inst.county, "--wave", "w1",
+                       tmp_path / "twins.xlsx")
+    assert code == 0 and "Imported 0 responses" in out and "4 already imported" in out, out
+
+
+def test_a_sheet_claiming_a_million_rows_and_columns_is_read_quickly(ws, inst, capsys, tmp_path):
+    import zipfile
+
+    small = vendors._write_xlsx(tmp_path / "small.xlsx", google_rows(3))
+    claimed = tmp_path / "claimed.xlsx"
+    with zipfile.ZipFile(small) as zin, zipfile.ZipFile(claimed, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', data)
+            zout.writestr(info, data)
+    code, out, err = orb(capsys, "import", "--workspace", ws, "--county", inst.county, "--wave", "w1", claimed)
+    assert code == 0 and "Imported 3 responses" in out, err
+
+
+def test_a_compressed_bomb_is_refused_before_it_is_expanded(ws, inst, capsys, tmp_path):
+    import zipfile
+
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"<row>" + b" " * 60_000_000 + b"</row>")
+    refused(capsys, ws, inst, bomb, "compressed", "times")
+
+
+def test_old_xls_is_refused_naming_xls(ws, inst, capsys, tmp_path):
+    path = tmp_path / "export.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    refused(capsys, ws, inst, path, ".xls")
+
+
+def test_format_choices_come_from_the_registry():
+    from orb_widgets.importers import registry
+
+    @registry.register
+    class Made(registry.Vendor):
+        name, title, order = "made-up-tool", "Made-up tool", 999
+
+    try:
+        assert "made-up-tool" in registry.formats()
+        assert registry.formats()[0] == "auto" and {"qualtrics", "google", "csv"} <= set(registry.formats())
+    finally:
+        registry._VENDORS.pop("made-up-tool")

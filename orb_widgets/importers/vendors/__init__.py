@@ -1,0 +1,1 @@
+"""One module per survey tool; each registers a :class:`~orb_widgets.importers.registry.Vendor`."""
