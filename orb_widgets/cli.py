@@ -324,6 +324,11 @@ def _add_later_commands(sub, common) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if os.environ.get("ORB_CHECK_TINY_GROUPS") == "1":
+        # Checking imports against an independent computation on tiny test files only.
+        from .instrument import check_tiny_groups
+
+        check_tiny_groups()
     try:
         return args.func(args) or 0
     except OrbError as exc:

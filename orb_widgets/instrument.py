@@ -18,7 +18,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
 
 from .content import Framework, RoleGroup, Scale, load_framework
 from .exceptions import InstrumentError
@@ -28,6 +28,19 @@ DEFAULT_MIN_GROUP = 5
 #: No group smaller than this is ever shown, whatever a county chooses:
 #: with one or two people, a score is a person's answers.
 MIN_GROUP_FLOOR = 3
+_floor = [MIN_GROUP_FLOOR]
+
+
+def check_tiny_groups() -> None:
+    """Let this process show groups of any size: only for checking the import and the
+    scoring against an independent computation on small test files, never for real data
+    (``ORB_CHECK_TINY_GROUPS=1``, read by the ``orb`` command at start)."""
+    _floor[0] = 1
+
+
+def min_group_floor() -> int:
+    """The smallest "smallest group shown" this process accepts (3 unless checking)."""
+    return _floor[0]
 
 
 class InstrumentItem(BaseModel):
@@ -54,14 +67,23 @@ class Instrument(BaseModel):
     scale: Scale
     role_question: str
     roles: list[RoleGroup]
-    min_group: int = Field(DEFAULT_MIN_GROUP, ge=MIN_GROUP_FLOOR)
-    #: the id it was stored under, when reading raised its minimum group to the floor
+    min_group: int = DEFAULT_MIN_GROUP
+    #: the id it was stored under (when reading raised its minimum group to the floor), or once computed
     _stored_id: str | None = PrivateAttr(None)
+
+    @field_validator("min_group")
+    @classmethod
+    def _at_least_the_floor(cls, v: int) -> int:
+        if v < min_group_floor():
+            raise ValueError(f"the smallest group shown must be at least {min_group_floor()}")
+        return v
 
     @property
     def id(self) -> str:
         """Content hash: the first 12 hex digits of the SHA-256 of the canonical body."""
-        return self._stored_id or content_hash(self.model_dump(mode="json"))
+        if self._stored_id is None:  # frozen: the content, so the hash, never changes
+            self._stored_id = content_hash(self.model_dump(mode="json"))
+        return self._stored_id
 
     def item(self, item_id: str) -> InstrumentItem:
         for i in self.items:
@@ -137,8 +159,8 @@ def tailor(framework: str | Framework, county: str, elements: Iterable[str] | st
         raise InstrumentError("a county name is needed (--county NAME)")
     if points not in fw.scales:
         raise InstrumentError(f"scale must be 4 or 5 points, not {points!r}")
-    if isinstance(min_group, bool) or not isinstance(min_group, int) or min_group < MIN_GROUP_FLOOR:
-        raise InstrumentError(f"the smallest group shown must be a whole number of at least {MIN_GROUP_FLOOR} "
+    if isinstance(min_group, bool) or not isinstance(min_group, int) or min_group < min_group_floor():
+        raise InstrumentError(f"the smallest group shown must be a whole number of at least {min_group_floor()} "
                               f"(so no one's answers can be singled out), not {min_group!r}")
     element_ids = [e.id for e in fw.elements]
     chosen = [e.upper() for e in _split(elements)] or element_ids
@@ -196,10 +218,10 @@ def from_json(body: Mapping) -> Instrument:
         raise InstrumentError(f"instrument format {version} is newer than this version of ORB Workbook "
                               f"reads ({FORMAT_VERSION}); upgrade orb-workbook")
     body = dict(body)
-    if int(body.get("min_group", DEFAULT_MIN_GROUP)) < MIN_GROUP_FLOOR:
+    if int(body.get("min_group", DEFAULT_MIN_GROUP)) < min_group_floor():
         # Saved before the floor existed: keep its id (answers point at it), report with the floor.
         stored_id = content_hash(body)
-        inst = Instrument.model_validate({**body, "min_group": MIN_GROUP_FLOOR})
+        inst = Instrument.model_validate({**body, "min_group": min_group_floor()})
         inst._stored_id = stored_id
         return inst
     return Instrument.model_validate(body)

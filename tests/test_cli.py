@@ -125,3 +125,11 @@ def test_installed_command_exits_2_without_traceback(workspace):
                            "--workspace", str(workspace)], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and proc.stderr.startswith("orb: ")
+
+
+def test_no_group_under_three_is_ever_shown(ws, capsys, monkeypatch):
+    monkeypatch.delenv("ORB_CHECK_TINY_GROUPS", raising=False)
+    for small in ("1", "2"):
+        code, _, err = orb(capsys, "instrument", "create", "--county", "Bayside County", "--framework", "cpm-orb",
+                           "--min-group", small, "--workspace", ws)
+        assert code == 2 and "at least 3" in err and err.count("\n") == 1

@@ -93,6 +93,9 @@ _TIME_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S
                  "%m/%d/%Y", "%Y/%m/%d")
 
 
+_last_fit = [_TIME_FORMATS[0]]
+
+
 def when(raw: str, zone: dt.tzinfo | None = None) -> dt.datetime | None:
     """A vendor's date and time as an aware UTC datetime, or None when it is not one."""
     text = raw.strip()
@@ -110,9 +113,11 @@ def when(raw: str, zone: dt.tzinfo | None = None) -> dt.datetime | None:
         value = dt.datetime.fromisoformat(text)
     except ValueError:
         value = None
-        for pattern in _TIME_FORMATS:
+        # One file writes every time the same way: try the pattern that fit last time first.
+        for pattern in sorted(_TIME_FORMATS, key=lambda p: p != _last_fit[0]):
             try:
                 value = dt.datetime.strptime(text, pattern)
+                _last_fit[0] = pattern
                 break
             except ValueError:
                 continue

@@ -474,18 +474,20 @@ class Store:
             fresh.append(r)
         if not fresh:
             return 0, skipped
-        stamp = now()
-        values = [dict(respondent=secrets.token_hex(8), county_id=c.id, wave_id=wave_id, instrument_id=inst.id,
+        stamp, inst_id = now(), inst.id
+        values = [dict(respondent=secrets.token_hex(8), county_id=c.id, wave_id=wave_id, instrument_id=inst_id,
                        role=r.role, submitted_at=r.submitted_at or stamp, source=checks.text(source)[:200],
                        source_key=r.source_key, comments=json.dumps(dict(r.comments or {}), ensure_ascii=False),
                        import_id=import_id, pending=import_id is not None) for r in fresh]
         ids = conn.execute(responses.insert().returning(responses.c.id, sort_by_parameter_order=True),
                            values).scalars().all()
-        answer_rows = [{"response_id": rid, "item": item, "value": None if value == "dk" else int(value),
-                        "dont_know": value == "dk"}
+        answer_rows = [(rid, item, None if value == "dk" else value, value == "dk")
                        for rid, r in zip(ids, fresh) for item, value in r.answers.items() if value is not None]
         if answer_rows:
-            conn.execute(answers.insert(), answer_rows)
+            # The driver's own executemany: thousands of plain rows need no statement compiling each.
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            conn.exec_driver_sql(f"INSERT INTO answers (response_id, item, value, dont_know) "
+                                 f"VALUES ({mark}, {mark}, {mark}, {mark})", answer_rows)
         return len(fresh), skipped
 
     def _drop_import(self, import_id: int, county_id: int, wave_id: int) -> None:

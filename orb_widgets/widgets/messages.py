@@ -5,6 +5,7 @@ import datetime as dt
 
 import ipywidgets as w
 import pandas as pd
+from pydantic import ValidationError
 
 from .. import workbook
 from ..exceptions import InvalidValue
@@ -127,8 +128,9 @@ class MessageEditor(EntryEditor):
         except InvalidValue as exc:
             self.test_message.value = f"<div class='orb-status err' role='alert'>Not recorded: {esc(exc)}</div>"
             return False
-        except Exception as exc:
-            err = getattr(exc, "errors", lambda: [{"msg": str(exc)}])()[0]["msg"].removeprefix("Value error, ")
+        except (ValidationError, ValueError, TypeError, KeyError) as exc:
+            err = (exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)) \
+                .removeprefix("Value error, ")
             self.test_message.value = f"<div class='orb-status err' role='alert'>Not recorded: {esc(err)}</div>"
             return False
         self._tests.append(test)

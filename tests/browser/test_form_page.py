@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 
 from conftest import (FORM_COUNTY, KernelChannel, check_accessibility, check_reads_like_a_product,
                       kernel_id)
