@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -35,8 +34,10 @@ def cmd_demo(args) -> int:
     from .demo import make_demo
     from .paths import DB_FILE, workspace_dir
 
+    from .settings import Settings
+
     folder = workspace_dir(args.workspace)
-    if (folder / DB_FILE).exists() and not os.environ.get("ORB_DATABASE_URL"):
+    if (folder / DB_FILE).exists() and not Settings.from_env().database_url:
         if not args.force:
             raise WorkspaceError(f"{folder} already holds a workspace; use --force to replace it with a fresh demo "
                                  f"or --workspace to choose another folder")

@@ -20,7 +20,7 @@ def test_form_config_preheats_culls_and_hides_code():
     assert vc["file_allowlist"] == [] and vc["http_header_envs"] == []
     assert km["cull_idle_timeout"] == serve.CULL_IDLE_TIMEOUT > 0
     assert km["cull_interval"] == serve.CULL_INTERVAL > 0
-    assert km["cull_connected"] is True
+    assert km["cull_connected"] is False  # an open page keeps its kernel
     assert v["kernel_websocket_connection_class"] == "orb_widgets.kernel.RestrictedWebsocketConnection"
     assert "frame-ancestors" in v["tornado_settings"]["headers"]["Content-Security-Policy"]
 
