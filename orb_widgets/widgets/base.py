@@ -263,7 +263,7 @@ def open_county(workspace=None, county: str = "", wave: str = "", user: str | No
             raise
         from IPython.display import HTML, display
 
-        display(HTML(CSS + f"<div class='orb-page'><div class='orb-status err' role='alert'>"
+        display(HTML(CSS + f"<div class='orb-page orb-refused'><div class='orb-status err' role='alert'>"
                      f"This page cannot open: {esc(exc)}</div></div>"))
         raise PageRefused(str(exc)) from None
 
