@@ -3,11 +3,11 @@
 ``orb serve`` runs voila on 127.0.0.1 over the workbook notebooks, with their
 code hidden and ORB's own page template. ``orb serve --form --county NAME``
 serves only the respondent form (``notebooks/05-take-assessment.ipynb``) for
-one county, fixed on the server: the kernel reads it from the environment
+one county, fixed on the server: the kernel reads it from the settings
 this module sets, and the page's address cannot change it. ``orb lab`` opens
 JupyterLab on the same notebooks and workspace for the people who edit them.
 
-Security model, in short (docs/serving.md has the long form):
+Security model, in short (README.md "Serving the workbook and the survey" has the long form):
 
 * kernels run the notebook and then take widget messages only: code sent
   from a page is dropped (:mod:`orb_widgets.kernel`), and every widget value
