@@ -313,21 +313,31 @@ def _wait_listening(served: Served, timeout: float = 60) -> None:
 
 
 # ---------------------------------------------------------------- commands
-def _stop_on_signals():
-    """Turn SIGTERM (and SIGHUP) into the same clean stop as Ctrl+C."""
+_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _stop_on_signals() -> dict:
+    """Turn SIGTERM (and SIGHUP) into the same clean stop as Ctrl+C; returns the previous handlers."""
     def stop(signum, frame):
         raise KeyboardInterrupt
 
+    previous = {sig: signal.getsignal(sig) for sig in _SIGNALS}
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, stop)
+    return previous
 
 
 def cmd_serve(args) -> int:
     settings = Settings.from_env(workspace=args.workspace)
-    _stop_on_signals()
-    served = launch(form=args.form, county=args.county, wave=args.wave, port=args.port,
-                    pool_size=args.pool_size, token="" if args.no_token else None,
-                    log_path=args.log, lock=args.lock, settings=settings)
+    previous = _stop_on_signals()
+    try:
+        served = launch(form=args.form, county=args.county, wave=args.wave, port=args.port,
+                        pool_size=args.pool_size, token="" if args.no_token else None,
+                        log_path=args.log, lock=args.lock, settings=settings)
+    except BaseException:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        raise
     try:
         url = served.page_url()
         what = (f"the survey for {args.county}" if args.form else
@@ -343,9 +353,13 @@ def cmd_serve(args) -> int:
         print("Stopping…", flush=True)
         return 0
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        for sig in _SIGNALS:
             signal.signal(sig, signal.SIG_IGN)  # a second Ctrl+C must not leave kernels behind
-        served.stop()
+        try:
+            served.stop()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def cmd_lab(args) -> int:

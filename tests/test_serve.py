@@ -79,6 +79,17 @@ def test_form_refuses_unknown_county_or_missing_survey(workspace):
         serve.launch(folder, form=True)
 
 
+def test_lock_without_a_county_is_one_clear_line(served_workspace, capsys):
+    from orb_widgets.cli import main
+
+    assert main(["serve", "--workspace", str(served_workspace), "--lock"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ['orb: --lock needs the county to serve: orb serve --county "NAME" --lock']
+    assert main(["serve", "--workspace", str(served_workspace), "--lock", "--county", "Nowhere County"]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("orb: ") and "Nowhere County" in err[0]
+
+
 def test_serve_refuses_a_folder_that_is_not_a_workspace(tmp_path, monkeypatch):
     monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
     with pytest.raises(OrbError, match="not an ORB workspace"):
