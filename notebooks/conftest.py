@@ -16,7 +16,8 @@ _MADE: list[Path] = []
 
 
 def pytest_configure(config):
-    for var in ("ORB_DATABASE_URL", "ORB_COUNTY", "ORB_FORM_COUNTY", "ORB_FORM_WAVE", "ORB_WAVE"):
+    for var in ("ORB_DATABASE_URL", "ORB_COUNTY", "ORB_FORM_COUNTY", "ORB_FORM_WAVE", "ORB_WAVE", "ORB_LOCKED",
+                "ORB_SERVED"):
         os.environ.pop(var, None)
     os.environ.setdefault("MPLBACKEND", "Agg")
     folder = Path(tempfile.mkdtemp(prefix="orb-notebooks-"))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -46,6 +45,7 @@ def cmd_init(args) -> int:
 def cmd_demo(args) -> int:
     from .demo import make_demo
     from .paths import DB_FILE, workspace_dir
+    from .settings import Settings
     from .store import Store
 
     folder = workspace_dir(args.workspace)
@@ -64,7 +64,7 @@ def cmd_demo(args) -> int:
     names = make_demo(store, counties=args.counties, seed=args.seed)
     print(f"Demo workspace with {len(names)} fictional counties (synthetic answers, seed {args.seed}): "
           f"{folder if not args.database_url else store.where}")
-    if os.environ.get("ORB_DATABASE_URL") and not args.database_url:
+    if Settings.from_env().database_url and not args.database_url:
         print("Note: ORB_DATABASE_URL is set in this shell, so other orb commands open that database; "
               "unset it to work with this demo.", file=sys.stderr)
     return 0
@@ -324,7 +324,9 @@ def _add_later_commands(sub, common) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if os.environ.get("ORB_CHECK_TINY_GROUPS") == "1":
+    from .settings import Settings
+
+    if Settings.from_env().check_tiny_groups:
         # Checking imports against an independent computation on tiny test files only.
         from .instrument import check_tiny_groups
 

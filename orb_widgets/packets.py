@@ -37,6 +37,7 @@ from pathlib import Path
 
 from .exceptions import NoInstrument, OrbError, PacketError
 from .paths import unique_slug
+from .settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "packet.ipynb"
@@ -1132,7 +1133,7 @@ def run_packets(workspace=None, counties: list[str] | None = None, wave: str | N
             report.results.append({**prev, "county": name, "status": "skipped"})
             continue
         tasks.append({"county": name, "slug": slug, "wave": wave, "workspace": str(store.folder or ""),
-                      "database_url": os.environ.get("ORB_DATABASE_URL"), "pdf": bool(pdf), "fingerprint": fp,
+                      "database_url": Settings.from_env().database_url, "pdf": bool(pdf), "fingerprint": fp,
                       "notebook": str(notebook), "hold": hold_dir})
     store.engine.dispose()  # children open their own connections
 

@@ -13,22 +13,20 @@ import re
 import unicodedata
 from pathlib import Path
 
-DEFAULT_WORKSPACE = "workspace"
-DB_FILE = "orb.sqlite"
+from .settings import DB_FILE, DEFAULT_WORKSPACE, Settings  # noqa: F401  (re-exported)
 
 
-def workspace_dir(workspace: str | os.PathLike | None = None) -> Path:
-    """The workspace folder: the argument, else ``$ORB_WORKSPACE``, else ``./workspace``."""
-    chosen = workspace or os.environ.get("ORB_WORKSPACE") or DEFAULT_WORKSPACE
-    return Path(chosen).expanduser().resolve()
+def workspace_dir(workspace: str | os.PathLike | None = None, settings: Settings | None = None) -> Path:
+    """The workspace folder: the argument, else the settings' (``$ORB_WORKSPACE``), else ``./workspace``."""
+    if workspace:
+        return Path(workspace).expanduser().resolve()
+    return (settings or Settings.from_env()).workspace
 
 
-def database_url(workspace: str | os.PathLike | None = None) -> str:
-    """``$ORB_DATABASE_URL`` when set (e.g. PostgreSQL), else the workspace's SQLite file."""
-    url = os.environ.get("ORB_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{workspace_dir(workspace) / DB_FILE}"
+def database_url(workspace: str | os.PathLike | None = None, settings: Settings | None = None) -> str:
+    """The settings' database URL (``$ORB_DATABASE_URL``, e.g. PostgreSQL), else the workspace's SQLite file."""
+    settings = settings or Settings.from_env()
+    return settings.database_url or f"sqlite:///{workspace_dir(workspace, settings) / DB_FILE}"
 
 
 def slugify(name: str, max_length: int = 60) -> str:

@@ -3,20 +3,27 @@
 ``orb serve`` runs voila on 127.0.0.1 over the workbook notebooks, with their
 code hidden and ORB's own page template. ``orb serve --form --county NAME``
 serves only the respondent form (``notebooks/05-take-assessment.ipynb``) for
-one county, fixed on the server: the kernel reads it from the environment
+one county, fixed on the server: the kernel reads it from the settings
 this module sets, and the page's address cannot change it. ``orb lab`` opens
 JupyterLab on the same notebooks and workspace for the people who edit them.
 
-Security model, in short (docs/serving.md has the long form):
+Security model, in short (README.md "Serving the workbook and the survey" has the long form):
 
 * kernels run the notebook and then take widget messages only: code sent
   from a page is dropped (:mod:`orb_widgets.kernel`), and every widget value
   is checked in the kernel before it is stored;
-* county, wave and workspace come from the server's environment, never from
-  the query string (voila passes the query string to kernels only as
-  ``QUERY_STRING``, which no ORB notebook reads);
-* idle kernels are culled; respondent kernels are preheated so the form is
-  ready in about a second.
+* workspace and database come from the server's settings, never from a page;
+  the county a person works on belongs to their page (``?county=NAME`` in its
+  address, carried by the Start page's links and checked against the store),
+  never to the workspace, so two people work on two counties at once;
+  ``--county NAME --lock`` serves one county and every page, address, widget
+  message and file request naming another is refused;
+* a kernel whose page was closed (no websocket left) is shut down after
+  :data:`CULL_IDLE_TIMEOUT` seconds; a connected kernel never is; its pending
+  autosaves are written as it exits; respondent kernels are preheated so the
+  form is ready in about a second;
+* voila runs in its own session, dies with ``orb serve`` (even a ``kill -9``
+  of it), and stopping ``orb serve`` stops voila and every kernel it started.
 
 This module stays import-light: ``orb`` imports it for every command.
 """
@@ -26,6 +33,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -37,15 +45,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .exceptions import OrbError, WorkspaceError
+from .settings import Settings
 
 FORM_NOTEBOOK = "05-take-assessment.ipynb"
 TEMPLATE = "voila-orb"
 HOST = "127.0.0.1"
 
-#: A kernel nobody has used for this long is shut down (seconds). A respondent
-#: clicking answers keeps theirs alive; an abandoned tab's goes away.
-CULL_IDLE_TIMEOUT = 1800
-CULL_INTERVAL = 60
+#: A kernel with no page connected to it and idle this long is shut down
+#: (seconds). A connected page's kernel is never culled, however quiet.
+CULL_IDLE_TIMEOUT = 120
+CULL_INTERVAL = 30
+#: JupyterLab (``orb lab``) keeps the notebook server's idea of idle.
+LAB_CULL_IDLE_TIMEOUT = 1800
 #: Preheated respondent kernels kept ready per form.
 POOL_SIZE = 2
 
@@ -62,8 +73,8 @@ def project_dir() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
-def notebooks_dir() -> Path:
-    folder = Path(os.environ.get("ORB_NOTEBOOKS") or project_dir() / "notebooks")
+def notebooks_dir(settings: Settings | None = None) -> Path:
+    folder = (settings or Settings.from_env()).notebooks or project_dir() / "notebooks"
     if not folder.is_dir():
         raise OrbError(f"cannot find the workbook notebooks in {folder}; set ORB_NOTEBOOKS to their folder")
     return folder.resolve()
@@ -115,7 +126,8 @@ def voila_config(form: bool, port: int, pool_size: int = POOL_SIZE, token: str =
         "MappingKernelManager": {
             "cull_idle_timeout": cull_idle_timeout,
             "cull_interval": cull_interval,
-            "cull_connected": True,
+            # Closed pages' kernels go; a page still open keeps its kernel.
+            "cull_connected": False,
             "cull_busy": False,
         },
     }
@@ -140,14 +152,43 @@ class Served:
     def log(self) -> str:
         return self.log_path.read_text("utf-8", "replace") if self.log_path.exists() else ""
 
-    def stop(self, timeout: float = 10) -> None:
+    def processes(self) -> list:
+        """voila and every process it started (its kernels), as ``psutil.Process`` objects."""
+        import psutil
+
+        try:
+            root = psutil.Process(self.process.pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
+    def stop(self, timeout: float = 15) -> None:
+        """Stop voila and every kernel it started; the port is free afterwards.
+
+        voila is asked first (SIGTERM: it shuts its kernels down, so they save
+        pending edits); whatever is still running after ``timeout`` is killed.
+        """
+        import psutil
+
+        family = self.processes()  # before voila goes: its kernels are re-parented after
         if self.process.poll() is None:
-            self.process.terminate()
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+            except (ProcessLookupError, PermissionError):
+                self.process.terminate()
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+                pass
+        _, alive = psutil.wait_procs(family, timeout=5 if self.process.poll() is not None else 0)
+        for proc in alive:
+            try:
+                proc.kill()
+            except psutil.NoSuchProcess:
+                pass
+        psutil.wait_procs(alive, timeout=5)
+        if self.process.poll() is None:
+            self.process.wait(5)
         if self._log is not None:
             self._log.close()
         shutil.rmtree(self.runtime, ignore_errors=True)
@@ -172,12 +213,12 @@ def _runtime(config: dict) -> Path:
     return runtime
 
 
-def _check_form_target(workspace: Path, county: str | None, wave: str | None) -> str:
+def _check_form_target(settings: Settings, county: str | None, wave: str | None) -> str:
     from .store import Store
 
     if not county:
         raise OrbError("say which county's survey to serve: orb serve --form --county \"NAME\"")
-    store = Store.open(workspace, create=False)
+    store = Store.open(settings.workspace, create=False)
     name = store.county(county).name
     store.current_instrument(name)  # refuse now, not in front of a respondent
     if wave is not None and not str(wave).strip():
@@ -185,67 +226,74 @@ def _check_form_target(workspace: Path, county: str | None, wave: str | None) ->
     return name
 
 
-def launch(workspace, form: bool = False, county: str | None = None, wave: str | None = None,
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Ask Linux to send voila SIGTERM if ``orb serve`` dies, even by ``kill -9``."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def launch(workspace=None, form: bool = False, county: str | None = None, wave: str | None = None,
            port: int | None = None, pool_size: int = POOL_SIZE, token: str | None = None,
            cull_idle_timeout: int = CULL_IDLE_TIMEOUT, cull_interval: int = CULL_INTERVAL,
-           log_path: Path | None = None) -> Served:
+           log_path: Path | None = None, lock: bool = False, settings: Settings | None = None) -> Served:
     """Start voila in the background and return once it is listening.
 
     ``token=None`` means: a fresh random token for the workbook, none for the
     form (a survey link is meant to be opened by anyone who has it).
+    ``lock=True`` (with ``county``) serves that one county's workbook only.
     """
-    from .paths import workspace_dir
+    from .store import Store
 
-    folder = workspace_dir(workspace)
-    if not os.environ.get("ORB_DATABASE_URL") and not (folder / "orb.sqlite").exists():
+    settings = (settings or Settings.from_env()).with_(workspace=workspace or None)
+    folder = settings.workspace
+    if not settings.database_url and not (folder / "orb.sqlite").exists():
         raise WorkspaceError(f"{folder} is not an ORB workspace yet: run 'orb init' or 'orb demo' first")
+    if lock and (form or not county):
+        raise OrbError("--lock needs the county to serve: orb serve --county \"NAME\" --lock")
     if form:
-        county = _check_form_target(folder, county, wave)
+        county = _check_form_target(settings, county, wave)
     elif county:
-        from .store import Store
-
         county = Store.open(folder, create=False).county(county).name
+    if wave is not None and not str(wave).strip():
+        raise OrbError("--wave needs a label, e.g. --wave 2026-spring")
+    wave = str(wave).strip() if wave else ""
     if token is None:
         token = "" if form else secrets.token_urlsafe(24)
     port = port or free_port()
     config = voila_config(form, port, pool_size, token, cull_idle_timeout, cull_interval)
-    runtime = _runtime(config)
-    nb_dir = notebooks_dir()
+    nb_dir = notebooks_dir(settings)
     target = nb_dir / FORM_NOTEBOOK if form else nb_dir
     if form and not target.is_file():
         raise OrbError(f"cannot find the form notebook {target}")
+    runtime = _runtime(config)
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORB_FORM_")}
-    env.pop("ORB_COUNTY", None)
-    env.pop("ORB_WAVE", None)
-    env["ORB_WORKSPACE"] = str(folder)
-    env["ORB_SERVED"] = "1"
-    # One server account serves many people: never pre-fill the last visitor's name.
-    env["ORB_REMEMBER_NAME"] = "0"
+    # What the kernels are told. One server account serves many people: never
+    # pre-fill the last visitor's name.
+    served = settings.with_(county="", wave="", form_county="", form_wave="", locked=False).with_(
+        served=True, remember_name=False,
+        **({"form_county": county, "form_wave": wave} if form else {"county": county or "", "wave": wave,
+                                                                     "locked": bool(lock)}))
+    env = {k: v for k, v in os.environ.items() if k not in Settings.OWN_VARIABLES and k != "QUERY_STRING"}
+    env.update(served.to_env())
     env["MPLBACKEND"] = "Agg"
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(runtime / "share"), os.environ.get("JUPYTER_PATH")]))
-    if form:
-        env["ORB_FORM_COUNTY"] = county
-        if wave:
-            env["ORB_FORM_WAVE"] = str(wave).strip()
-    else:
-        if county:
-            env["ORB_COUNTY"] = county
-        if wave:
-            env["ORB_WAVE"] = str(wave).strip()
     argv = [sys.executable, "-m", "voila", str(target), f"--Voila.config_file_paths={runtime}",
             f"--Voila.root_dir={nb_dir}"]
     log_path = Path(log_path) if log_path else runtime / "voila.log"
     log = open(log_path, "ab")
+    # Its own session, so stopping it reaches all of it; and it dies with us.
     process = subprocess.Popen(argv, env=env, cwd=str(nb_dir), stdout=log, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL)
-    served = Served(process, f"http://{HOST}:{port}/", token, runtime, log_path, log)
+                               stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
+    result = Served(process, f"http://{HOST}:{port}/", token, runtime, log_path, log)
     try:
-        _wait_listening(served)
+        _wait_listening(result)
     except BaseException:
-        served.stop()
+        result.stop()
         raise
-    return served
+    return result
 
 
 def _wait_listening(served: Served, timeout: float = 60) -> None:
@@ -265,44 +313,68 @@ def _wait_listening(served: Served, timeout: float = 60) -> None:
 
 
 # ---------------------------------------------------------------- commands
-def cmd_serve(args) -> int:
-    served = launch(args.workspace, form=args.form, county=args.county, wave=args.wave, port=args.port,
-                    pool_size=args.pool_size, token="" if args.no_token else None,
-                    log_path=args.log)
-    url = served.page_url()
-    what = f"the survey for {args.county}" if args.form else "the workbook"
-    print(f"Serving {what} at {url}")
-    print("Only this computer can open it (127.0.0.1). Press Ctrl+C to stop.")
-    if args.open:
-        import webbrowser
+_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
-        webbrowser.open(url)
+
+def _stop_on_signals() -> dict:
+    """Turn SIGTERM (and SIGHUP) into the same clean stop as Ctrl+C; returns the previous handlers."""
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.getsignal(sig) for sig in _SIGNALS}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop)
+    return previous
+
+
+def cmd_serve(args) -> int:
+    settings = Settings.from_env(workspace=args.workspace)
+    previous = _stop_on_signals()
     try:
+        served = launch(form=args.form, county=args.county, wave=args.wave, port=args.port,
+                        pool_size=args.pool_size, token="" if args.no_token else None,
+                        log_path=args.log, lock=args.lock, settings=settings)
+    except BaseException:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        raise
+    try:
+        url = served.page_url()
+        what = (f"the survey for {args.county}" if args.form else
+                f"{args.county}'s workbook (no other county can be opened)" if args.lock else "the workbook")
+        print(f"Serving {what} at {url}", flush=True)
+        print("Only this computer can open it (127.0.0.1). Press Ctrl+C to stop.", flush=True)
+        if args.open:
+            import webbrowser
+
+            webbrowser.open(url)
         return served.process.wait()
     except KeyboardInterrupt:
-        print("Stopping…")
+        print("Stopping…", flush=True)
         return 0
     finally:
-        served.stop()
+        for sig in _SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)  # a second Ctrl+C must not leave kernels behind
+        try:
+            served.stop()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def cmd_lab(args) -> int:
-    from .paths import workspace_dir
-
-    folder = workspace_dir(args.workspace)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORB_FORM_")}
-    env["ORB_WORKSPACE"] = str(folder)
-    if args.county:
-        env["ORB_COUNTY"] = args.county
+    settings = Settings.from_env(workspace=args.workspace).with_(county=args.county)
+    env = {k: v for k, v in os.environ.items() if k not in Settings.OWN_VARIABLES}
+    env.update(settings.with_(form_county="", form_wave="", locked=False, served=False).to_env())
     argv = [sys.executable, "-m", "jupyterlab", f"--ServerApp.ip={HOST}",
-            f"--ServerApp.root_dir={notebooks_dir()}",
-            f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
+            f"--ServerApp.root_dir={notebooks_dir(settings)}",
+            f"--MappingKernelManager.cull_idle_timeout={LAB_CULL_IDLE_TIMEOUT}",
             f"--MappingKernelManager.cull_interval={CULL_INTERVAL}"]
     if args.port:
         argv.append(f"--ServerApp.port={args.port}")
     if args.no_browser:
         argv.append("--no-browser")
-    print(f"Opening JupyterLab on {notebooks_dir()} with the workspace {folder}")
+    print(f"Opening JupyterLab on {notebooks_dir(settings)} with the workspace {settings.workspace}")
     try:
         return subprocess.call(argv, env=env)
     except KeyboardInterrupt:
@@ -314,7 +386,9 @@ def add_cli(sub, common) -> None:
                        help="serve the workbook (or only the survey form) in a browser, code hidden")
     s.add_argument("--form", action="store_true",
                    help="serve only the respondent survey form for one county (needs --county)")
-    s.add_argument("--county", help="the county (fixed on the server for --form)")
+    s.add_argument("--county", help="the county pages open on (fixed on the server for --form and --lock)")
+    s.add_argument("--lock", action="store_true",
+                   help="serve only --county's workbook: no page can open another county")
     s.add_argument("--wave", help="wave the form stores answers under (default: the open or latest wave); "
                                   "for the workbook, the wave its pages open on")
     s.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default 8866)")

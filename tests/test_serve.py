@@ -20,7 +20,7 @@ def test_form_config_preheats_culls_and_hides_code():
     assert vc["file_allowlist"] == [] and vc["http_header_envs"] == []
     assert km["cull_idle_timeout"] == serve.CULL_IDLE_TIMEOUT > 0
     assert km["cull_interval"] == serve.CULL_INTERVAL > 0
-    assert km["cull_connected"] is True
+    assert km["cull_connected"] is False  # an open page keeps its kernel
     assert v["kernel_websocket_connection_class"] == "orb_widgets.kernel.RestrictedWebsocketConnection"
     assert "frame-ancestors" in v["tornado_settings"]["headers"]["Content-Security-Policy"]
 
@@ -77,6 +77,17 @@ def test_form_refuses_unknown_county_or_missing_survey(workspace):
         serve.launch(folder, form=True, county="Empty County")
     with pytest.raises(OrbError, match="which county"):
         serve.launch(folder, form=True)
+
+
+def test_lock_without_a_county_is_one_clear_line(served_workspace, capsys):
+    from orb_widgets.cli import main
+
+    assert main(["serve", "--workspace", str(served_workspace), "--lock"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ['orb: --lock needs the county to serve: orb serve --county "NAME" --lock']
+    assert main(["serve", "--workspace", str(served_workspace), "--lock", "--county", "Nowhere County"]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("orb: ") and "Nowhere County" in err[0]
 
 
 def test_serve_refuses_a_folder_that_is_not_a_workspace(tmp_path, monkeypatch):
@@ -145,3 +156,241 @@ def test_a_served_page_never_shows_the_last_visitors_name(tmp_path, monkeypatch)
     remember_name("Ben")
     monkeypatch.delenv("ORB_REMEMBER_NAME")
     assert remembered_name() == "Ana"
+
+
+# ------------------------------------------------------------------ real servers (voila subprocesses)
+import os  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import urllib.error  # noqa: E402
+import urllib.parse  # noqa: E402
+import urllib.request  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent / "browser"))
+from kernel_client import KernelChannel, open_page, page_kernel_id  # noqa: E402
+
+A, B = "Alder Creek County", "Driftwood County"
+
+
+@pytest.fixture(scope="module")
+def served_workspace(tmp_path_factory):
+    from orb_widgets.demo import make_demo
+    from orb_widgets.store import Store
+
+    os.environ.pop("ORB_DATABASE_URL", None)
+    folder = tmp_path_factory.mktemp("serve-ws")
+    store = Store.open(folder)
+    make_demo(store, counties=4, seed=7)
+    store.engine.dispose()
+    return folder
+
+
+def _page(served, notebook: str, **query) -> tuple[str, str]:
+    """Render a page as a browser would ask for it; returns (html, kernel id)."""
+    q = dict(query, **({"token": served.token} if served.token else {}))
+    html = open_page(f"{served.url}voila/render/{notebook}?{urllib.parse.urlencode(q)}")
+    return html, page_kernel_id(html)
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _kernel_alive(served, kid: str) -> bool:
+    return _status(f"{served.url}api/kernels/{kid}?token={served.token}") == 200
+
+
+def _until(check, seconds: float = 60, every: float = 0.25):
+    """Poll ``check`` until it returns something truthy (bounded); returns its last value."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(every)
+
+
+def _widget(states: dict, model: str, description: str) -> str:
+    found = [cid for cid, st in states.items()
+             if st.get("_model_name") == model and str(st.get("description", "")).startswith(description)]
+    assert found, f"no {model} labelled {description!r} on the page"
+    return found[0]
+
+
+def _shown(channel) -> str:
+    """All text the page's HTML widgets show (what the person reads)."""
+    return "\n".join(str(st.get("value", "")) for st in channel.widget_states().values()
+                     if st.get("_model_name") == "HTMLModel")
+
+
+def test_two_people_work_on_two_counties_at_once(served_workspace):
+    from orb_widgets.store import Store
+
+    store = Store.open(served_workspace, create=False)
+    with serve.launch(served_workspace) as served:
+        # Ana picks Driftwood on her Start page: the page's own links change, nothing else.
+        start_html, start_kid = _page(served, "01-start-here.ipynb")
+        ana_start = KernelChannel(served, start_kid)
+        states = ana_start.widget_states()
+        picker = _widget(states, "DropdownModel", "County")
+        ana_start.update(picker, {"index": states[picker]["_options_labels"].index(B)})
+        assert _until(lambda: any("county=Driftwood+County" in str(s.get("value", ""))
+                                  for s in ana_start.widget_states().values()), 20)
+        # Ana follows her link, Ben opens the same step with his own county, both at once.
+        ana = KernelChannel(served, _page(served, "08-testing-profile.ipynb", county=B)[1])
+        ben = KernelChannel(served, _page(served, "08-testing-profile.ipynb", county=A)[1])
+        ana_sees, ben_sees = _shown(ana), _shown(ben)
+        assert f"<b>{B}</b>" in ana_sees and f"<b>{A}</b>" not in ana_sees
+        assert f"<b>{A}</b>" in ben_sees and f"<b>{B}</b>" not in ben_sees
+        # a third person opening the step without a county is not moved by Ana's choice
+        other = KernelChannel(served, _page(served, "08-testing-profile.ipynb")[1])
+        assert f"<b>{A}</b>" in _shown(other)
+        other.close()
+        assert store.get_meta("workbook_county") is None
+
+        for who, channel, text in [("Ana", ana, "Driftwood tried it in two units"),
+                                   ("Ben", ben, "Alder Creek tried it with one team")]:
+            st = channel.widget_states()
+            channel.update(_widget(st, "TextareaModel", "a)"), {"value": text})
+        saved = lambda county: (store.get_doc(county, "testing_profile", "main") or None)  # noqa: E731
+        assert _until(lambda: saved(B) and saved(B).body["sections"].get("a") == "Driftwood tried it in two units")
+        assert _until(lambda: saved(A) and saved(A).body["sections"].get("a") == "Alder Creek tried it with one team")
+        for channel in (ana_start, ana, ben):
+            channel.close()
+
+
+def test_a_locked_server_refuses_other_counties_by_every_route(served_workspace):
+    from orb_widgets.store import Store
+
+    store = Store.open(served_workspace, create=False)
+    counties_before = [c.name for c in store.counties()]
+    with serve.launch(served_workspace, county=A, lock=True) as served:
+        token = f"token={served.token}"
+        # its own pages open
+        own = KernelChannel(served, _page(served, "06-results.ipynb")[1])
+        assert f"<b>{A}</b>" in _shown(own)
+        own.close()
+        # page address and query string naming another county: one plain line, none of its content
+        for query in [{"county": B}, {"county": B, "wave": "2026-spring"}]:
+            for notebook in ("06-results.ipynb", "01-start-here.ipynb", "05-take-assessment.ipynb"):
+                html, kid = _page(served, notebook, **query)
+                chan = KernelChannel(served, kid)
+                shown = html + _shown(chan)
+                chan.close()
+                assert f"open for {A} only" in shown, notebook
+                assert f"<b>{B}</b>" not in shown and "Part of this page could not be shown" not in html
+        # the files handler serves nothing: notebooks, the database, paths outside
+        for path in ["voila/files/06-results.ipynb", "voila/files/../" + str(served_workspace / "orb.sqlite"),
+                     "voila/files/" + urllib.parse.quote(str(served_workspace / "orb.sqlite")),
+                     "files/06-results.ipynb", "api/contents", "voila/tree/../"]:
+            assert _status(f"{served.url}{path}?{token}") in (403, 404, 405), path
+        # the kernel websocket: crafted widget messages on the Start page
+        _, kid = _page(served, "01-start-here.ipynb")
+        chan = KernelChannel(served, kid)
+        states = chan.widget_states()
+        picker = _widget(states, "DropdownModel", "County")
+        assert states[picker]["_options_labels"] == [A]
+        chan.update(picker, {"_options_labels": [B, A], "index": 1})
+        chan.update(_widget(states, "TextModel", "New county"), {"value": "Sneaky County"})
+        chan.click(_widget(states, "ButtonModel", "Add county"))
+        chan.send("execute_request", {"code": "import orb_widgets; 1/0", "silent": False})
+        after = _until(lambda: [s for s in chan.widget_states().values() if "open for" in str(s.get("value", ""))],
+                       20)
+        assert after, "the page never answered the crafted click"
+        assert [c.name for c in Store.open(served_workspace, create=False).counties()] == counties_before
+        checklist = [s["value"] for s in chan.widget_states().values()
+                     if "steps done for" in str(s.get("value", ""))]
+        assert checklist and all(A in v and B not in v for v in checklist)
+        chan.close()
+
+
+def test_a_closed_pages_kernel_goes_and_an_open_ones_stays(served_workspace):
+    with serve.launch(served_workspace, cull_idle_timeout=2, cull_interval=1) as served:
+        _, open_kid = _page(served, "08-testing-profile.ipynb", county=A)
+        kept = KernelChannel(served, open_kid)
+        assert kept.widget_states()  # connected and talking
+        _, closed_kid = _page(served, "08-testing-profile.ipynb", county=B)  # rendered, then the tab closed
+        assert _until(lambda: not _kernel_alive(served, closed_kid), 60), "a closed page's kernel was never shut down"
+        # the connected page was idle longer than the culled one, and still has its kernel
+        assert _kernel_alive(served, open_kid)
+        kept.close()
+        assert _until(lambda: not _kernel_alive(served, open_kid), 60), "closing the page did not free its kernel"
+
+
+def test_pending_autosave_is_written_when_the_kernel_shuts_down(served_workspace, tmp_path):
+    """A kernel shut down (as the server does for a closed page) saves the edit still waiting."""
+    import shutil
+
+    from jupyter_client.manager import start_new_kernel
+
+    from orb_widgets.store import Store
+
+    folder = tmp_path / "ws"
+    shutil.copytree(served_workspace, folder)
+    km, kc = start_new_kernel(kernel_name="python3", env={**os.environ, "ORB_WORKSPACE": str(folder),
+                                                              "PYTHONPATH": str(Path(__file__).parents[1])})
+    try:
+        code = ("from orb_widgets.widgets import open_county, TestingProfile\n"
+                f"page = TestingProfile(open_county(None, {B!r}, user='Ana'), delay=3600)\n"
+                "page.sections['b'].value = 'typed a moment before the tab closed'\n"
+                "assert page.autosave.pending")
+        reply = kc.execute_interactive(code, timeout=120)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        before = Store.open(folder, create=False).get_doc(B, "testing_profile", "main")
+        assert before is None or before.body["sections"].get("b") != "typed a moment before the tab closed"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
+    doc = Store.open(folder, create=False).get_doc(B, "testing_profile", "main")
+    assert doc.body["sections"]["b"] == "typed a moment before the tab closed" and doc.updated_by == "Ana"
+
+
+def _port_free(port: int) -> bool:
+    """Nobody answers on the port and a new server could listen on it (as voila would, SO_REUSEADDR)."""
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", port)) == 0:
+            return False
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+            s.listen()
+            return True
+        except OSError:
+            return False
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGINT", "SIGKILL"])
+def test_stopping_orb_serve_stops_voila_and_every_kernel(served_workspace, how):
+    import psutil
+
+    port = serve.free_port()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    orb = subprocess.Popen([sys.executable, "-m", "orb_widgets.cli", "serve", "--workspace", str(served_workspace),
+                            "--port", str(port), "--no-token"], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+    try:
+        first = orb.stdout.readline()
+        assert first.startswith("Serving the workbook"), first + orb.stdout.read()
+        served = serve.Served(orb, f"http://127.0.0.1:{port}/", "", Path("/nonexistent"), Path("/nonexistent"))
+        kids = [_page(served, "08-testing-profile.ipynb", county=c)[1] for c in (A, B)]
+        family = psutil.Process(orb.pid).children(recursive=True)
+        assert len(family) >= 3, family  # voila and a kernel per page
+        assert all(_kernel_alive(served, k) for k in kids)
+        os.kill(orb.pid, getattr(signal, how))
+        gone, alive = psutil.wait_procs(family, timeout=60)
+        assert not alive, f"still running after {how}: {[p.cmdline() for p in alive]}"
+        assert orb.wait(30) is not None
+        assert _until(lambda: _port_free(port), 10), f"port {port} still taken after {how}"
+    finally:
+        if orb.poll() is None:
+            orb.kill()
+            orb.wait(10)

@@ -116,13 +116,81 @@ def test_context_county_is_fixed_and_not_a_browser_trait(ws):
         ctx_for(ws, "No Such County")
 
 
-def test_open_county_uses_the_county_chosen_on_the_start_page(ws, monkeypatch):
+def test_the_county_picked_on_start_belongs_to_that_page_not_the_workspace(ws):
+    from orb_widgets.settings import Settings
     from orb_widgets.widgets import open_county
 
-    start = StartHere(ws)
+    served = Settings(workspace=ws.folder, served=True, remember_name=False)
+    start = StartHere(ws, settings=served)
     start.county.value = CPS
-    ctx = open_county(ws.folder, "", "", user="Ana")
-    assert ctx.county == CPS
+    # Ana's step links now carry her county ...
+    assert "07-planning-matrix.ipynb?county=Driftwood+County" in start.links.value
+    assert "county=Driftwood+County" in start.checklist.value
+    # ... while Ben's pages, opened without it, still open on the first county,
+    assert open_county(ws.folder, user="Ben", settings=served).county == CPM
+    assert ws.get_meta("workbook_county") is None
+    # and a page opened from Ana's link works on hers.
+    ana = open_county(ws.folder, user="Ana", settings=served.with_(page_query="county=Driftwood+County"))
+    assert ana.county == CPS
+    assert "01-start-here.ipynb?county=Driftwood+County" in ana.children[0].value
+
+
+def test_a_page_address_naming_an_unknown_county_shows_one_plain_line(ws):
+    from orb_widgets.exceptions import OrbError
+    from orb_widgets.settings import Settings
+    from orb_widgets.widgets import open_county, start_here
+
+    served = Settings(workspace=ws.folder, served=True, page_query="county=%3Cb%3ENowhere")
+    with pytest.raises(OrbError) as err:
+        open_county(ws.folder, settings=served)
+    assert err.value._render_traceback_() == [f"orb: {err.value}"]
+    page = start_here(ws.folder, settings=served)
+    assert "cannot open" in page.value and "<b>Nowhere" not in page.value and "&lt;b&gt;Nowhere" in page.value
+
+
+def test_a_locked_workbook_offers_and_opens_its_county_only(ws):
+    from orb_widgets.settings import CountyLocked, Settings
+    from orb_widgets.widgets import open_county, start_here
+    from orb_widgets.widgets.base import PageRefused
+
+    locked = Settings(workspace=ws.folder, served=True, county=CPM, locked=True)
+    start = start_here(ws.folder, settings=locked)
+    assert list(start.county.options) == [CPM] and start.county.disabled
+    assert "Driftwood" not in start.links.value + start.checklist.value
+    # a crafted widget message picking another county is refused by the control itself
+    with pytest.raises(TraitError):
+        start.county.set_state({"index": 1})
+    start.county.set_state({"_options_labels": [CPS]})  # relabelling the list changes nothing stored
+    assert start.county.value == CPM
+    # a crafted click on the (hidden) "Add county" button adds nothing
+    n = len(ws.counties())
+    assert start.add_county("Sneaky County", "cpm-orb") is False and len(ws.counties()) == n
+    # the page address and the notebook parameters cannot name another county
+    assert isinstance(start_here(ws.folder, settings=locked.with_(page_query="county=Driftwood+County")), w.HTML)
+    with pytest.raises(PageRefused, match=f"open for {CPM} only"):
+        open_county(ws.folder, settings=locked.with_(page_query="county=Driftwood+County"))
+    with pytest.raises(CountyLocked):
+        open_county(ws.folder, CPS, settings=locked.with_(served=False))
+    assert open_county(ws.folder, settings=locked.with_(page_query=f"county={CPM}")).county == CPM
+    assert open_county(ws.folder, settings=locked).county == CPM
+
+
+def test_pending_edits_are_saved_when_the_editor_closes_or_the_kernel_exits(ws):
+    from orb_widgets.widgets.base import flush_all
+
+    ctx = ctx_for(ws, CPM_EMPTY)
+    page = TestingProfile(ctx, scheduler=lambda d, cb: object())  # a timer that has not fired yet
+    page.sections["a"].value = "Typed just before closing the tab"
+    assert doc(ws, CPM_EMPTY, "testing_profile", "main") is None
+    page.close()
+    assert doc(ws, CPM_EMPTY, "testing_profile", "main").body["sections"]["a"].startswith("Typed just")
+
+    plan = ImplementationPlan(ctx, scheduler=lambda d, cb: object())
+    before = doc(ws, CPM_EMPTY, "plan", "main")
+    plan.vision.value = "Every family hears it first from their worker"
+    assert doc(ws, CPM_EMPTY, "plan", "main") == before
+    assert flush_all() >= 1  # what runs at interpreter exit
+    assert doc(ws, CPM_EMPTY, "plan", "main").body["vision"].startswith("Every family")
 
 
 # ------------------------------------------------------------------ saving, reopening, teammates

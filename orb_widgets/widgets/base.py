@@ -15,12 +15,13 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import base64
 import copy
 import datetime as dt
 import html
-import os
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from .. import workbook
 from ..content import Framework, load_framework
 from ..exceptions import InvalidValue, OrbError, StaleEdit
 from ..paths import slugify
+from ..settings import Settings
 from ..store import Store
 
 DELAY = 1.0          # seconds of quiet before an edit is saved
@@ -126,35 +128,36 @@ def button(label: str, tooltip: str = "", style: str = "", icon: str = "") -> w.
 
 
 # ------------------------------------------------------------------ who and where
-def _name_file() -> Path:
-    explicit = os.environ.get("ORB_NAME_FILE")
-    if explicit:
-        return Path(explicit)
-    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return base / "orb-workbook" / "name"
-
-
-def remembered_name() -> str:
+def remembered_name(settings: Settings | None = None) -> str:
     """The name typed last time on this computer account (``$ORB_USER`` wins)."""
-    if os.environ.get("ORB_USER"):
-        return os.environ["ORB_USER"][:NAME_MAX]
-    if os.environ.get("ORB_REMEMBER_NAME", "1") == "0":
+    settings = settings or Settings.from_env()
+    if settings.user:
+        return settings.user[:NAME_MAX]
+    if not settings.remember_name:
         return ""  # a shared server: never show the last visitor's name to the next one
     try:
-        return _name_file().read_text("utf-8").strip()[:NAME_MAX]
+        return settings.name_file.read_text("utf-8").strip()[:NAME_MAX]
     except OSError:
         return ""
 
 
-def remember_name(name: str) -> None:
-    if os.environ.get("ORB_REMEMBER_NAME", "1") == "0":
+def remember_name(name: str, settings: Settings | None = None) -> None:
+    settings = settings or Settings.from_env()
+    if not settings.remember_name:
         return
     try:
-        path = _name_file()
+        path = settings.name_file
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(name.strip()[:NAME_MAX], "utf-8")
     except OSError:
         pass  # remembering is a convenience; never stop anyone working over it
+
+
+class PageRefused(OrbError):
+    """A served page asked for something it may not open; the page shows why instead of its content."""
+
+    def _render_traceback_(self):  # IPython shows this one line instead of a traceback
+        return [f"orb: {self}"]
 
 
 class WorkbookContext(w.VBox):
@@ -162,51 +165,61 @@ class WorkbookContext(w.VBox):
 
     ``store``, ``county``, ``framework`` and ``wave`` are plain read-only
     attributes, not traits: nothing the browser sends can move a page to
-    another county or workspace.
+    another county or workspace. The county belongs to this page (its
+    parameters cell or its address), never to the workspace.
     """
 
     def __init__(self, store: Store, county: str, wave: str | None = None, user: str | None = None,
-                 remember: bool = True):
+                 remember: bool = True, settings: Settings | None = None):
         c = store.county(county)  # UnknownCounty names the ones that exist
+        self._settings = settings or Settings.from_env()
         self._store, self._county = store, c.name
         self._framework_id = c.framework
         self._wave = wave or None
         self._remember = remember
-        self.name_box = w.Text(value=(user if user is not None else remembered_name())[:NAME_MAX],
+        name = user if user is not None else remembered_name(self._settings)
+        self.name_box = w.Text(value=name[:NAME_MAX],
                                description="Your name", placeholder="so teammates see who changed what",
                                tooltip="Your name is saved with every change you make",
                                layout=w.Layout(width="420px"), style=LABEL_STYLE)
         self.name_box.observe(self._name_changed, "value")
         demo = store.get_meta("demo")
         fw = self.framework
+        start = self._settings.page_link("01-start-here.ipynb", self._county, self._wave or "")
+        change = ("" if self._settings.locked else
+                  f" · <a href='{esc(start)}'>another county or step</a>")
         top = (f"<div class='orb-page'><div style='font-size:1.05em'><b>{esc(self._county)}</b>"
                f" · {esc(fw.title) if fw else 'no assessment chosen yet'}"
-               + (f" · survey round {esc(self._wave)}" if self._wave else "") + "</div>")
+               + (f" · survey round {esc(self._wave)}" if self._wave else "")
+               + (change if self._settings.served else "") + "</div>")
         if demo:
             top += f"<div class='orb-demo' role='note'>{esc(demo)}</div>"
         super().__init__([w.HTML(CSS + top + "</div>"), self.name_box])
 
     @classmethod
     def from_workspace(cls, workspace=None, county: str = "", wave: str = "", user: str | None = None,
-                       **kw) -> "WorkbookContext":
-        """Open a workspace (folder or ``None`` for ``$ORB_WORKSPACE``) on a county.
+                       settings: Settings | None = None, **kw) -> "WorkbookContext":
+        """Open a workspace (folder, or ``None`` for the settings' one) on a county.
 
-        An empty ``county`` means the first county in the workspace, so a page
-        opened without parameters still shows something.
+        The county is the argument, else the page address's ``county`` (served
+        pages), else the server's; an empty one means the workspace's first
+        county, so a page opened without parameters still shows something.
         """
-        store = Store.open(workspace or None, create=False)
+        settings = (settings or Settings.from_env()).with_(workspace=workspace or None)
+        county, wave = settings.page_target(county or "", wave or "")
+        store = Store.open(settings.workspace, create=False)
         if not county:
             names = [c.name for c in store.counties()]
             if not names:
                 raise OrbError("this workspace has no counties yet: open '01 Start here' and add one")
-            remembered = store.get_meta("workbook_county")  # chosen on the Start page
-            county = remembered if remembered in names else names[0]
-        return cls(store, county, wave or None, user, **kw)
+            county = names[0]
+        return cls(store, county, wave or None, user, settings=settings, **kw)
 
     # Plain properties without setters: the browser has no way to change them.
     store = property(lambda self: self._store)
     county = property(lambda self: self._county)
     wave = property(lambda self: self._wave)
+    settings = property(lambda self: self._settings)
 
     @property
     def framework(self) -> Framework | None:
@@ -224,7 +237,7 @@ class WorkbookContext(w.VBox):
 
     def _name_changed(self, change) -> None:
         if self._remember and change["new"].strip():
-            remember_name(change["new"])
+            remember_name(change["new"], self._settings)
 
     def export_dir(self) -> Path:
         """Where exports are written: ``<workspace>/exports/<county>/``."""
@@ -236,8 +249,23 @@ class WorkbookContext(w.VBox):
 
 def open_county(workspace=None, county: str = "", wave: str = "", user: str | None = None,
                 **kw) -> WorkbookContext:
-    """The context a notebook's parameters cell asks for; see :meth:`WorkbookContext.from_workspace`."""
-    return WorkbookContext.from_workspace(workspace, county, wave, user, **kw)
+    """The context a notebook's parameters cell asks for; see :meth:`WorkbookContext.from_workspace`.
+
+    This is where a served page starts, so the settings are read here, once.
+    A county the page may not open (unknown, or not the one a locked server
+    serves) shows one plain line on the page, then stops it.
+    """
+    settings = kw.pop("settings", None) or Settings.from_env()
+    try:
+        return WorkbookContext.from_workspace(workspace, county, wave, user, settings=settings, **kw)
+    except OrbError as exc:
+        if not settings.served:
+            raise
+        from IPython.display import HTML, display
+
+        display(HTML(CSS + f"<div class='orb-page orb-refused'><div class='orb-status err' role='alert'>"
+                     f"This page cannot open: {esc(exc)}</div></div>"))
+        raise PageRefused(str(exc)) from None
 
 
 # ------------------------------------------------------------------ debounced saving
@@ -254,12 +282,38 @@ def _loop_scheduler(delay: float, callback: Callable[[], None]):
     return loop.call_later(delay, callback)
 
 
+#: Every autosave in this process with edits that may still be waiting (see :func:`flush_all`).
+_LIVE: "weakref.WeakSet[Autosave]" = weakref.WeakSet()
+
+
+def flush_all() -> int:
+    """Save every pending edit in this process now; returns how many were saved.
+
+    Runs when the interpreter exits, which is how a served page's kernel ends
+    when its page is closed (the server shuts idle kernels down), so an edit
+    typed just before closing the tab is not lost to the debounce delay.
+    """
+    saved = 0
+    for autosave in list(_LIVE):
+        if autosave.pending:
+            try:
+                autosave.flush()
+                saved += 1
+            except Exception:  # one failing save must not stop the others at exit
+                pass
+    return saved
+
+
+atexit.register(flush_all)
+
+
 class Autosave:
     """Call ``save`` once edits have been quiet for ``delay`` seconds.
 
     ``touch()`` after each edit; ``flush()`` saves now if anything is pending.
     ``scheduler(delay, callback)`` returns a handle with ``cancel()``; tests
-    pass one that just records the callback, and a fake ``clock``.
+    pass one that just records the callback, and a fake ``clock``. Pending
+    edits are also saved when the editor closes and when the kernel exits.
     """
 
     def __init__(self, save: Callable[[], None], delay: float = DELAY,
@@ -270,6 +324,7 @@ class Autosave:
         self._handle = None
         self._due: float | None = None
         self.pending = False
+        _LIVE.add(self)
 
     def touch(self) -> None:
         self.pending = True
@@ -466,6 +521,11 @@ class EntryEditor(w.VBox):
         """Save pending edits now (tests, and before leaving a page)."""
         self.autosave.flush()
 
+    def close(self) -> None:
+        """Save what is still waiting, then close the controls."""
+        self.autosave.flush()
+        super().close()
+
     def save_now(self) -> bool:
         """Save what is on screen; returns whether it was stored."""
         try:
@@ -637,3 +697,7 @@ class EntryChooser(w.VBox):
     def flush(self) -> None:
         if self.editor is not None:
             self.editor.flush()
+
+    def close(self) -> None:
+        self.flush()
+        super().close()

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import os
 from pathlib import Path
 
 import ipywidgets as W
@@ -29,14 +28,8 @@ from traitlets import TraitError, Unicode, validate
 from ..exceptions import InvalidValue, OrbError
 from ..instrument import Instrument
 from ..paths import workspace_dir
+from ..settings import Settings
 from ..store import NewResponse, Store
-
-#: Set by ``orb serve --form``: the one county this server's form collects for.
-FORM_COUNTY_ENV = "ORB_FORM_COUNTY"
-#: Set by ``orb serve --form --wave W``: the wave answers are stored under.
-FORM_WAVE_ENV = "ORB_FORM_WAVE"
-#: The county the whole workbook opens on (``orb serve --county NAME``), when not locked.
-COUNTY_ENV = "ORB_COUNTY"
 
 MAX_COMMENT = 2000
 DK = "dk"
@@ -59,26 +52,26 @@ def default_wave(store: Store, county: str, today: dt.date | None = None) -> str
 
 
 def form_settings(county: str | None = None, wave: str | None = None, workspace=None,
-                  environ=None) -> tuple[str | None, str | None, Path]:
+                  environ=None, settings: Settings | None = None) -> tuple[str | None, str | None, Path]:
     """Resolve county, wave and workspace; the server's fixed values always win.
 
-    When the server fixed a county (``$ORB_FORM_COUNTY``), a notebook parameter,
+    When the server fixed a county (``orb serve --form``), a notebook parameter,
     query string or crafted request naming another county, wave or workspace is
-    refused, never followed.
+    refused, never followed. ``settings`` defaults to :meth:`Settings.from_env`
+    of ``environ`` (the process environment when ``None``).
     """
-    env = os.environ if environ is None else environ
-    fixed_county = env.get(FORM_COUNTY_ENV)
-    fixed_wave = env.get(FORM_WAVE_ENV) or None
-    if fixed_county:
-        if county and county.strip() != fixed_county:
-            raise InvalidValue(f"this survey link is for {fixed_county}; it cannot collect answers for {county}")
-        if wave and fixed_wave and wave != fixed_wave:
-            raise InvalidValue(f"this survey link collects wave {fixed_wave}, not {wave}")
-        fixed_ws = workspace_dir(env.get("ORB_WORKSPACE"))
-        if workspace is not None and workspace_dir(workspace) != fixed_ws:
+    s = settings or Settings.from_env(environ)
+    if s.form_county:
+        if county and county.strip() != s.form_county:
+            raise InvalidValue(f"this survey link is for {s.form_county}; it cannot collect answers for {county}")
+        if wave and s.form_wave and wave != s.form_wave:
+            raise InvalidValue(f"this survey link collects wave {s.form_wave}, not {wave}")
+        if workspace is not None and workspace_dir(workspace) != s.workspace:
             raise InvalidValue("this survey link stores answers in its own workspace; another one cannot be chosen")
-        return fixed_county, fixed_wave or wave, fixed_ws
-    return (county or env.get(COUNTY_ENV) or None), wave, workspace_dir(workspace or env.get("ORB_WORKSPACE"))
+        return s.form_county, s.form_wave or wave, s.workspace
+    # A workbook page previewing the form: this person's county (page address), or the server's.
+    county, wave = s.page_target(county or "", wave or "")
+    return (county or None), (wave or None), workspace_dir(workspace, s)
 
 
 def build_response(instrument: Instrument, role, answers: dict, comments: dict | None = None) -> NewResponse:
@@ -312,14 +305,15 @@ def _notice(title: str, text: str) -> W.HTML:
 
 def take_assessment(county: str | None = None, wave: str | None = None, workspace=None):
     """The form for a notebook or a served link; a person sees a plain message, never a traceback."""
+    settings = Settings.from_env()
     try:
-        county, wave, folder = form_settings(county, wave, workspace)
+        county, wave, folder = form_settings(county, wave, workspace, settings=settings)
         if not county:
             return _notice("Readiness survey", "No county is chosen for this survey yet. "
                            "In the first cell, set county = \"Your County\" (or serve it with "
                            "'orb serve --form --county NAME').")
         store = Store.open(folder, create=False)
         # Only the form server (orb serve --form) stores answers; elsewhere it is a preview.
-        return AssessmentForm(store, county, wave, preview=not os.environ.get(FORM_COUNTY_ENV))
+        return AssessmentForm(store, county, wave, preview=not settings.form_county)
     except OrbError as exc:
         return _notice("This survey is not available", str(exc))

@@ -6,6 +6,7 @@ import ipywidgets as w
 from .. import workbook
 from ..content import list_frameworks
 from ..exceptions import OrbError
+from ..settings import Settings
 from ..store import Store
 from .base import CSS, LABEL_STYLE, button, esc, note, section_header, text_box
 
@@ -21,8 +22,6 @@ STEPS = [
     ("08-testing-profile.ipynb", "Testing profile", "What you tried and learned; the buddy county."),
     ("09-implementation-plan.ipynb", "Implementation plan", "Vision, goals, activities and follow-up."),
 ]
-
-COUNTY_META = "workbook_county"
 
 
 def progress(store: Store, county: str) -> list[dict]:
@@ -72,13 +71,25 @@ def progress(store: Store, county: str) -> list[dict]:
 
 
 class StartHere(w.VBox):
-    """Pick the county to work on (or add one) and see its progress through the workbook."""
+    """Pick the county to work on (or add one) and see its progress through the workbook.
 
-    def __init__(self, store: Store, county: str = "", fixed: bool = False):
+    The choice belongs to this page: on a served workbook the step links
+    below carry it in their address (``?county=NAME``), so each person's
+    pages open on their own county and nobody else's change. With
+    ``fixed=True`` (a locked server) only ``county`` is offered and no county
+    can be added.
+    """
+
+    def __init__(self, store: Store, county: str = "", fixed: bool = False, settings: Settings | None = None,
+                 wave: str = ""):
         self.store = store
         self._fixed = fixed
+        self._settings = settings or Settings()
+        self._wave = wave
         names = [c.name for c in store.counties()]
-        chosen = county or store.get_meta(COUNTY_META) or (names[0] if names else None)
+        if fixed:
+            names = [store.county(county).name]  # UnknownCounty if the server's county is gone
+        chosen = county or (names[0] if names else None)
         if chosen not in names:
             chosen = names[0] if names else None
         self.county = w.Dropdown(options=names, value=chosen, description="County", style=LABEL_STYLE,
@@ -93,7 +104,7 @@ class StartHere(w.VBox):
         self.add_button.on_click(lambda _: self.add_county(self.new_name.value, self.new_framework.value))
         self.message = w.HTML()
         self.checklist = w.HTML()
-        self.links = w.HTML(self._links())
+        self.links = w.HTML()
         demo = store.get_meta("demo")
         where = esc(store.folder) if store.folder else esc(store.url)
         about = (f"<div class='orb-note'>Workspace: <code>{where}</code> "
@@ -115,12 +126,16 @@ class StartHere(w.VBox):
 
     def _county_changed(self, change) -> None:
         if change["new"] and not self._fixed:
-            self.store.set_meta(COUNTY_META, change["new"])
-            self.message.value = (f"<div class='orb-status'>The other pages now open on "
-                                  f"<b>{esc(change['new'])}</b>.</div>")
+            where = "The step links below" if self._settings.served else "In JupyterLab, set COUNTY in each page's first cell; the checklist below"
+            self.message.value = (f"<div class='orb-status'>{where} now open on "
+                                  f"<b>{esc(change['new'])}</b> for you; other people's pages are not changed.</div>")
         self.refresh()
 
     def add_county(self, name: str, framework: str) -> bool:
+        if self._fixed:  # a crafted click on the hidden button of a locked page
+            self.message.value = ("<div class='orb-status err' role='alert'>This workbook is open for "
+                                  f"{esc(self.county.value)} only; counties are added elsewhere.</div>")
+            return False
         name = (name or "").strip()
         if not name or len(name) > 200:
             self.message.value = "<div class='orb-status err' role='alert'>Give the county a name (up to 200 characters).</div>"
@@ -136,7 +151,14 @@ class StartHere(w.VBox):
                               f"(step 4).</div>")
         return True
 
+    def link(self, notebook: str) -> str:
+        """The address of a step for the county chosen on this page."""
+        if not self.county.value:
+            return notebook
+        return self._settings.page_link(notebook, self.county.value, self._wave)
+
     def refresh(self) -> None:
+        self.links.value = self._links()
         if not self.county.value:
             self.checklist.value = note("This workspace has no counties yet: add one above.").value
             return
@@ -145,22 +167,32 @@ class StartHere(w.VBox):
             mark = ("<span class='orb-done' aria-label='done'>&#10003; done</span>" if p["done"]
                     else "<span class='orb-todo' aria-label='to do'>&#9675; to do</span>")
             items.append(f"<li>{mark} <b>{esc(p['step'])}</b> <span class='orb-note'>{esc(p['detail'])}</span>"
-                         f" · <a href='{esc(p['page'])}'>open</a></li>")
+                         f" · <a href='{esc(self.link(p['page']))}'>open</a></li>")
         done = sum(1 for p in steps if p["done"])
         self.checklist.value = (f"<p><b>{done} of {len(items)}</b> steps done for {esc(self.county.value)}.</p>"
                                 f"<ul class='orb-check'>{''.join(items)}</ul>")
 
-    @staticmethod
-    def _links() -> str:
-        rows = "".join(f"<li><a href='{esc(f)}'><b>{n}. {esc(title)}</b></a> <span class='orb-note'>{esc(what)}"
+    def _links(self) -> str:
+        rows = "".join(f"<li><a href='{esc(self.link(f))}'><b>{n}. {esc(title)}</b></a> <span class='orb-note'>{esc(what)}"
                        f"</span></li>" for n, (f, title, what) in enumerate(STEPS, start=1))
         return f"<ol class='orb-check'>{rows}</ol>"
 
 
-def start_here(workspace=None, county: str = "") -> StartHere:
-    """The Start page for a workspace folder (``None``: ``$ORB_WORKSPACE``)."""
-    import os
+def start_here(workspace=None, county: str = "", settings: Settings | None = None) -> StartHere:
+    """The Start page for a workspace folder (``None``: the settings' workspace).
 
-    store = Store.open(workspace or None, create=False)
-    fixed = os.environ.get("ORB_COUNTY") or ""
-    return StartHere(store, county or fixed, fixed=bool(fixed))
+    The page opens on ``county``, else the county in its address, else the
+    server's; a locked server offers its county only.
+    """
+    settings = (settings or Settings.from_env()).with_(workspace=workspace or None)
+    try:
+        county, wave = settings.page_target(county or "")
+        store = Store.open(settings.workspace, create=False)
+        if county:
+            county = store.county(county).name  # an address naming an unknown county says so
+        return StartHere(store, county, fixed=settings.locked, settings=settings, wave=wave)
+    except OrbError as exc:
+        if not settings.served:
+            raise
+        return w.HTML(CSS + f"<div class='orb-page'><div class='orb-status err' role='alert'>"
+                      f"This page cannot open: {esc(exc)}</div></div>")

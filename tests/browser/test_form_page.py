@@ -180,5 +180,9 @@ def test_address_cannot_switch_county_or_workspace(page, form_server, tmp_path):
 
 
 def test_idle_kernels_are_culled(form_server):
+    from orb_widgets.serve import CULL_IDLE_TIMEOUT, CULL_INTERVAL
+
     log = form_server.log()
-    assert "Culling kernels with idle durations > 1800 seconds at 60 second intervals" in log
+    assert (f"Culling kernels with idle durations > {CULL_IDLE_TIMEOUT} seconds at {CULL_INTERVAL} second "
+            f"intervals") in log
+    assert "even with connected clients" not in log  # an open page keeps its kernel
