@@ -1,11 +1,11 @@
 """``orb serve`` and ``orb lab``: the workbook in a browser.
 
 ``orb serve`` runs voila on 127.0.0.1 over the workbook notebooks, with their
-code hidden and ORB's own page template. ``orb serve --form --county NAME``
-serves only the respondent form (``notebooks/05-take-assessment.ipynb``) for
-one county, fixed on the server: the kernel reads it from the environment
-this module sets, and the page's address cannot change it. ``orb lab`` opens
-JupyterLab on the same notebooks and workspace for the people who edit them.
+code hidden and ORB's own page template, and the open survey links beside it
+on the same port. ``orb serve --form`` serves only the survey links, as plain
+server-rendered pages with no kernel per respondent (:mod:`orb_widgets.survey`).
+``orb lab`` opens JupyterLab on the same notebooks and workspace for the
+people who edit them, with the survey links too.
 
 Security model, in short (docs/serving.md has the long form):
 
@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .exceptions import OrbError, WorkspaceError
+from .survey.config import survey_config
 
 FORM_NOTEBOOK = "05-take-assessment.ipynb"
 TEMPLATE = "voila-orb"
@@ -172,19 +173,6 @@ def _runtime(config: dict) -> Path:
     return runtime
 
 
-def _check_form_target(workspace: Path, county: str | None, wave: str | None) -> str:
-    from .store import Store
-
-    if not county:
-        raise OrbError("say which county's survey to serve: orb serve --form --county \"NAME\"")
-    store = Store.open(workspace, create=False)
-    name = store.county(county).name
-    store.current_instrument(name)  # refuse now, not in front of a respondent
-    if wave is not None and not str(wave).strip():
-        raise OrbError("--wave needs a label, e.g. --wave 2026-spring")
-    return name
-
-
 def launch(workspace, form: bool = False, county: str | None = None, wave: str | None = None,
            port: int | None = None, pool_size: int = POOL_SIZE, token: str | None = None,
            cull_idle_timeout: int = CULL_IDLE_TIMEOUT, cull_interval: int = CULL_INTERVAL,
@@ -199,9 +187,11 @@ def launch(workspace, form: bool = False, county: str | None = None, wave: str |
     folder = workspace_dir(workspace)
     if not os.environ.get("ORB_DATABASE_URL") and not (folder / "orb.sqlite").exists():
         raise WorkspaceError(f"{folder} is not an ORB workspace yet: run 'orb init' or 'orb demo' first")
-    if form:
-        county = _check_form_target(folder, county, wave)
-    elif county:
+    if form:  # survey links only: no voila, no workbook, no kernels (orb_widgets.survey)
+        from .survey.app import launch_form
+
+        return launch_form(folder, county, wave, port=port or free_port(), log_path=log_path)
+    if county:
         from .store import Store
 
         county = Store.open(folder, create=False).county(county).name
@@ -209,6 +199,7 @@ def launch(workspace, form: bool = False, county: str | None = None, wave: str |
         token = "" if form else secrets.token_urlsafe(24)
     port = port or free_port()
     config = voila_config(form, port, pool_size, token, cull_idle_timeout, cull_interval)
+    config.update(survey_config(folder))  # open survey links are served beside the workbook
     runtime = _runtime(config)
     nb_dir = notebooks_dir()
     target = nb_dir / FORM_NOTEBOOK if form else nb_dir
@@ -233,7 +224,7 @@ def launch(workspace, form: bool = False, county: str | None = None, wave: str |
             env["ORB_COUNTY"] = county
         if wave:
             env["ORB_WAVE"] = str(wave).strip()
-    argv = [sys.executable, "-m", "voila", str(target), f"--Voila.config_file_paths={runtime}",
+    argv = [sys.executable, "-m", "orb_widgets.survey.app", "voila", str(target), f"--Voila.config_file_paths={runtime}",
             f"--Voila.root_dir={nb_dir}"]
     log_path = Path(log_path) if log_path else runtime / "voila.log"
     log = open(log_path, "ab")
@@ -270,8 +261,12 @@ def cmd_serve(args) -> int:
                     pool_size=args.pool_size, token="" if args.no_token else None,
                     log_path=args.log)
     url = served.page_url()
-    what = f"the survey for {args.county}" if args.form else "the workbook"
-    print(f"Serving {what} at {url}")
+    if args.form:
+        from .survey.app import print_open_links
+
+        print_open_links(args.workspace, served.url)
+    else:
+        print(f"Serving the workbook at {url}")
     print("Only this computer can open it (127.0.0.1). Press Ctrl+C to stop.")
     if args.open:
         import webbrowser
@@ -297,7 +292,9 @@ def cmd_lab(args) -> int:
     argv = [sys.executable, "-m", "jupyterlab", f"--ServerApp.ip={HOST}",
             f"--ServerApp.root_dir={notebooks_dir()}",
             f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
-            f"--MappingKernelManager.cull_interval={CULL_INTERVAL}"]
+            f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
+            "--ServerApp.jpserver_extensions={'orb_widgets.survey': True}",
+            f"--SurveyConfig.workspace={folder}"]
     if args.port:
         argv.append(f"--ServerApp.port={args.port}")
     if args.no_browser:
@@ -313,7 +310,7 @@ def add_cli(sub, common) -> None:
     s = sub.add_parser("serve", parents=[common],
                        help="serve the workbook (or only the survey form) in a browser, code hidden")
     s.add_argument("--form", action="store_true",
-                   help="serve only the respondent survey form for one county (needs --county)")
+                   help="serve only the survey links (every open link of every county; see 'orb survey')")
     s.add_argument("--county", help="the county (fixed on the server for --form)")
     s.add_argument("--wave", help="wave the form stores answers under (default: the open or latest wave); "
                                   "for the workbook, the wave its pages open on")

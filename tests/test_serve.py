@@ -75,8 +75,11 @@ def test_form_refuses_unknown_county_or_missing_survey(workspace):
     store.add_county("Empty County")
     with pytest.raises(NoInstrument):
         serve.launch(folder, form=True, county="Empty County")
-    with pytest.raises(OrbError, match="which county"):
-        serve.launch(folder, form=True)
+    from orb_widgets.instrument import tailor
+
+    store.save_instrument(tailor("cpm-orb", county="Empty County"))
+    with pytest.raises(OrbError, match="no open survey link"):
+        serve.launch(folder, form=True, county="Empty County")
 
 
 def test_serve_refuses_a_folder_that_is_not_a_workspace(tmp_path, monkeypatch):

@@ -100,3 +100,53 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# ---------------------------------------------------------------- orb serve --form
+def launch_form(folder, county: str | None = None, wave: str | None = None, port: int = 8866,
+                log_path=None):
+    """Start the survey-only server in the background; return a :class:`~orb_widgets.serve.Served`."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from ..exceptions import OrbError
+    from ..serve import HOST, Served, _wait_listening
+    from ..store import Store
+
+    store = Store.open(folder, create=False)
+    if county:  # say now, not in front of a respondent, that this county's survey cannot be answered
+        name = store.county(county).name
+        store.current_instrument(name)
+        if not any(link.is_open for link in store.links(name)):
+            raise OrbError(f"{name} has no open survey link; open one with: orb survey open --county \"{name}\""
+                           + (f" --wave {wave}" if wave else ""))
+    runtime = Path(tempfile.mkdtemp(prefix="orb-form-"))
+    log_path = Path(log_path) if log_path else runtime / "survey.log"
+    log = open(log_path, "ab")
+    argv = [sys.executable, "-m", "orb_widgets.survey.app", "--workspace", str(folder), "--host", HOST,
+            "--port", str(port)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORB_FORM_")}
+    process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    served = Served(process, f"http://{HOST}:{port}/", "", runtime, log_path, log)
+    try:
+        _wait_listening(served)
+    except BaseException:
+        served.stop()
+        shutil.rmtree(runtime, ignore_errors=True)
+        raise
+    return served
+
+
+def print_open_links(workspace, base_url: str) -> None:
+    from ..store import Store
+    from .flyer import link_url
+
+    links = [link for link in Store.open(workspace, create=False).links() if link.is_open]
+    print(f"Serving survey links only (no workbook) at {base_url}")
+    for link in links:
+        print(f"  {link.county}, wave {link.wave}: {link_url(base_url, link.token)}")
+    if not links:
+        print("  No link is open yet: open one with  orb survey open --county \"NAME\"  (it is served at once).")

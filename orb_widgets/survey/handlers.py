@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import concurrent.futures
+import functools
 import hashlib
 import hmac
 import logging
@@ -169,17 +170,15 @@ class Writer:
 class Survey:
     """What every survey handler shares: the store, page templates, the writer, limits."""
 
-    def __init__(self, store, config: SurveyConfig | None = None, base_url: str = "/", preview: bool = False):
+    def __init__(self, store, config: SurveyConfig | None = None, base_url: str = "/"):
         config = config or SurveyConfig()
         self.store, self.config = store, config
         self.base_url = "/" + base_url.strip("/") + "/" if base_url.strip("/") else "/"
         self.static_url = f"{self.base_url}survey/static"
-        self.static_version = _static_version()
         self.writer = Writer(store)
         self.limits = RateLimit(config.burst, config.per_minute)
         self._secret = self._form_secret()
         self._instruments: dict[str, tuple[float, Instrument]] = {}
-        self._envs: dict[str, jinja2.Environment] = {}
 
     @classmethod
     def from_config(cls, config: SurveyConfig, base_url: str = "/") -> "Survey":
@@ -223,24 +222,42 @@ class Survey:
         return inst
 
     def render(self, template: str, language: str, **context) -> str:
-        env = self._envs.get(language)
-        if env is None:
-            env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-                                     autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
-                                     undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"])
-            env.install_gettext_translations(translations(language), newstyle=True)
-            self._envs[language] = env
         context.setdefault("static_url", self.static_url)
-        context.setdefault("static_version", self.static_version)
-        context.setdefault("with_script", True)
-        context.setdefault("county", "")
-        context.setdefault("languages", [])
-        return env.get_template(template).render(language=language, **context)
+        return render(template, language, **context)
 
     def link_url(self, token: str, suffix: str = "") -> str:
         return f"{self.base_url}survey/{token}{suffix}"
 
 
+@functools.lru_cache(maxsize=None)
+def _env(language: str) -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+                             autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
+                             undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(translations(language), newstyle=True)
+    return env
+
+
+def render(template: str, language: str, **context) -> str:
+    """A survey page (``templates/survey/<template>``) in ``language``, autoescaped."""
+    context.setdefault("static_url", "/survey/static")
+    context.setdefault("static_version", _static_version())
+    context.setdefault("with_script", True)
+    context.setdefault("county", "")
+    context.setdefault("languages", [])
+    return _env(language).get_template(template).render(language=language, **context)
+
+
+def preview_page(inst: Instrument, language: str | None = None, static_url: str = "/survey/static") -> str:
+    """The form exactly as respondents see it, with sending turned off (the tailoring step's preview)."""
+    view = form_view(inst, language)
+    return render("form.html.j2", view.language, view=view, county=view.county, title=view.title,
+                  static_url=static_url, action="#", once="", xsrf_form_html="", chosen=_Chosen(), answered=0,
+                  problem=None, problem_field=None, minutes=max(2, round(view.total / 5)),
+                  max_comment=MAX_COMMENT, draft_key="", preview=True, with_script=False)
+
+
+@functools.lru_cache(maxsize=None)
 def _static_version() -> str:
     h = hashlib.sha256()
     for f in sorted(STATIC.glob("*")):
@@ -338,7 +355,8 @@ class FormHandler(_Base):
             xsrf_form_html=jinja2.utils.markupsafe.Markup(self.xsrf_form_html()),
             chosen=chosen, answered=answered, problem=_(problem) if problem else None,
             problem_field=problem_field, minutes=max(2, round(view.total / 5)), max_comment=MAX_COMMENT,
-            draft_key=f"orb-draft:{token}", preview=False))
+            draft_key=f"orb-draft:{token}",
+            preview=self.request.method == "GET" and self.get_query_argument("preview", "") == "1"))
 
     async def post(self, token: str):
         link = self.open_link(token)
