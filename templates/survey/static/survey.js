@@ -47,6 +47,10 @@
     });
   }
   restore();
+  // Back from the thank-you page: a page kept in the browser's memory must not show the sent answers.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted && store && !store.getItem(key)) { form.reset(); showProgress(); }
+  });
   if (progress) { progress.hidden = false; }
   showProgress();
   form.addEventListener("change", function () { showProgress(); save(); });
