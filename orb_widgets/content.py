@@ -90,6 +90,9 @@ class Framework(_Model):
     description: str = ""
     language: str
     languages: list[str]
+    #: Languages only the respondent's text (title, role question and options, section
+    #: names, items, scale labels) is written in, beyond ``languages``: see :func:`survey_text`.
+    survey_languages: list[str] = Field(default_factory=list)
     practice: str
     elements: list[Element]
     components: list[Component] = Field(default_factory=list)
@@ -238,6 +241,90 @@ def load_framework(pack: str | Path, language: str | None = None) -> Framework:
 
 @functools.lru_cache(maxsize=16)
 def _load_framework(pack: str, language: str | None) -> Framework:
+    file, raw = _raw_pack(pack)
+    languages = raw.get("languages") or []
+    language = language or raw.get("language") or (languages[0] if languages else None)
+    if not language:
+        raise PackError(file, "language", "say which language the pack is written in")
+    if languages and language not in languages:
+        raise PackError(file, "languages", f"this pack has no '{language}' text (it has {', '.join(languages)})")
+    data = _resolve(raw, language, "", file)
+    data["language"] = language
+    data.setdefault("id", file.parent.name)
+    try:
+        return Framework.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        if not key and (m := re.match(r"(\w+(?:\.\w+)*)(?: \([^)]*\))?: ", msg)):
+            key = m[1]  # model-level checks name the key at the start of their message
+        raise PackError(file, key, msg) from None
+
+
+class SurveyText(_Model):
+    """What a respondent reads, in one language: ids map to text (see :func:`survey_text`)."""
+
+    language: str
+    title: str
+    role_question: str
+    roles: dict[str, str]
+    elements: dict[str, str]
+    items: dict[str, str]
+    scales: dict[int, Scale]
+
+
+def survey_text(pack: str | Path, language: str) -> SurveyText:
+    """The respondent's text of a pack in ``language``, which may be a survey-only language.
+
+    A pack lists such languages under ``survey_languages``: there only the title,
+    role question and options, section names, items and scale labels need a
+    translation, not the coaching text a team reads.
+
+    >>> survey_text("cpm-orb", "es").scales[5].labels[0]
+    'Muy en desacuerdo'
+    """
+    return _survey_text(str(pack), language).model_copy(deep=True)
+
+
+def survey_languages(pack: str | Path) -> list[str]:
+    """Every language a pack's survey can be answered in: its full languages, then survey-only ones."""
+    _, raw = _raw_pack(str(pack))
+    out: list[str] = []
+    for lang in [*(raw.get("languages") or []), *(raw.get("survey_languages") or [])]:
+        if lang not in out:
+            out.append(lang)
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def _survey_text(pack: str, language: str) -> SurveyText:
+    file, raw = _raw_pack(pack)
+    known = [*(raw.get("languages") or []), *(raw.get("survey_languages") or [])]
+    if language not in known:
+        raise PackError(file, "survey_languages", f"this pack has no '{language}' survey text "
+                                                  f"(it has {', '.join(known)})")
+
+    def pick(value, key):
+        return _pick(value, language, key, file)
+
+    scales = {}
+    for points, scale in (raw.get("scales") or {}).items():
+        scales[int(points)] = Scale(points=scale["points"], dont_know_label=pick(scale["dont_know_label"],
+                                                                                 f"scales.{points}.dont_know_label"),
+                                    labels=[pick(v, f"scales.{points}.labels.{n}")
+                                            for n, v in enumerate(scale["labels"])])
+    return SurveyText(
+        language=language, title=pick(raw["title"], "title"),
+        role_question=pick(raw["role_question"], "role_question"),
+        roles={r["id"]: pick(r["label"], f"role_groups.{n}.label") for n, r in enumerate(raw["role_groups"])},
+        elements={e["id"]: pick(e["name"], f"elements.{n}.name") for n, e in enumerate(raw["elements"])},
+        items={i["id"]: pick(i["text"], f"items.{n}.text") for n, i in enumerate(raw["items"])},
+        scales=scales)
+
+
+@functools.lru_cache(maxsize=16)
+def _raw_pack(pack: str) -> tuple[Path, dict]:
     folder = pack_dirs().get(pack) or (Path(pack) if Path(pack).is_dir() else None)
     if folder is None:
         known = ", ".join(pack_dirs()) or "none"
@@ -253,24 +340,12 @@ def _load_framework(pack: str, language: str | None) -> Framework:
         raise PackError(file, "", f"not valid YAML at {where}: {getattr(exc, 'problem', exc)}") from None
     if not isinstance(raw, dict):
         raise PackError(file, "", "must be a mapping of keys to values")
-    languages = raw.get("languages") or []
-    language = language or raw.get("language") or (languages[0] if languages else None)
-    if not language:
-        raise PackError(file, "language", "say which language the pack is written in")
-    if languages and language not in languages:
-        raise PackError(file, "languages", f"this pack has no '{language}' text (it has {', '.join(languages)})")
-    data = _resolve(raw, language, "", file)
-    data["language"] = language
-    data.setdefault("id", folder.name)
-    try:
-        return Framework.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        if not key and (m := re.match(r"(\w+(?:\.\w+)*)(?: \([^)]*\))?: ", msg)):
-            key = m[1]  # model-level checks name the key at the start of their message
-        raise PackError(file, key, msg) from None
+    return file, raw
 
 
-load_framework.cache_clear = _load_framework.cache_clear
+def _clear_caches() -> None:
+    for cached in (_load_framework, _survey_text, _raw_pack):
+        cached.cache_clear()
+
+
+load_framework.cache_clear = _clear_caches

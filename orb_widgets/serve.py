@@ -1,11 +1,11 @@
 """``orb serve`` and ``orb lab``: the workbook in a browser.
 
 ``orb serve`` runs voila on 127.0.0.1 over the workbook notebooks, with their
-code hidden and ORB's own page template. ``orb serve --form --county NAME``
-serves only the respondent form (``notebooks/05-take-assessment.ipynb``) for
-one county, fixed on the server: the kernel reads it from the settings
-this module sets, and the page's address cannot change it. ``orb lab`` opens
-JupyterLab on the same notebooks and workspace for the people who edit them.
+code hidden and ORB's own page template, and the open survey links beside it
+on the same port. ``orb serve --form`` serves only the survey links, as plain
+server-rendered pages with no kernel per respondent (:mod:`orb_widgets.survey`).
+``orb lab`` opens JupyterLab on the same notebooks and workspace for the
+people who edit them, with the survey links too.
 
 Security model, in short (README.md "Serving the workbook and the survey" has the long form):
 
@@ -20,8 +20,7 @@ Security model, in short (README.md "Serving the workbook and the survey" has th
   message and file request naming another is refused;
 * a kernel whose page was closed (no websocket left) is shut down after
   :data:`CULL_IDLE_TIMEOUT` seconds; a connected kernel never is; its pending
-  autosaves are written as it exits; respondent kernels are preheated so the
-  form is ready in about a second;
+  autosaves are written as it exits;
 * voila runs in its own session, dies with ``orb serve`` (even a ``kill -9``
   of it), and stopping ``orb serve`` stops voila and every kernel it started.
 
@@ -46,8 +45,8 @@ from pathlib import Path
 
 from .exceptions import OrbError, WorkspaceError
 from .settings import Settings
+from .survey.config import survey_config
 
-FORM_NOTEBOOK = "05-take-assessment.ipynb"
 TEMPLATE = "voila-orb"
 HOST = "127.0.0.1"
 
@@ -57,8 +56,6 @@ CULL_IDLE_TIMEOUT = 120
 CULL_INTERVAL = 30
 #: JupyterLab (``orb lab``) keeps the notebook server's idea of idle.
 LAB_CULL_IDLE_TIMEOUT = 1800
-#: Preheated respondent kernels kept ready per form.
-POOL_SIZE = 2
 
 #: Headers on every served page: no framing by other sites, no referrer leaks.
 SECURITY_HEADERS = {
@@ -93,8 +90,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def voila_config(form: bool, port: int, pool_size: int = POOL_SIZE, token: str = "",
-                 cull_idle_timeout: int = CULL_IDLE_TIMEOUT, cull_interval: int = CULL_INTERVAL) -> dict:
+def voila_config(port: int, token: str = "", cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
+                 cull_interval: int = CULL_INTERVAL) -> dict:
     """The voila configuration ``orb serve`` writes (as ``voila.json``) and starts with."""
     return {
         "Voila": {
@@ -120,8 +117,6 @@ def voila_config(form: bool, port: int, pool_size: int = POOL_SIZE, token: str =
             "extension_denylist": ["jupyterlab_pygments"],
             # The workbook's home page lists named steps (templates/voila-orb/tree.html).
             "classic_tree": True,
-            "preheat_kernel": bool(form and pool_size > 0),
-            "default_pool_size": max(pool_size, 0) if form else 0,
         },
         "MappingKernelManager": {
             "cull_idle_timeout": cull_idle_timeout,
@@ -213,19 +208,6 @@ def _runtime(config: dict) -> Path:
     return runtime
 
 
-def _check_form_target(settings: Settings, county: str | None, wave: str | None) -> str:
-    from .store import Store
-
-    if not county:
-        raise OrbError("say which county's survey to serve: orb serve --form --county \"NAME\"")
-    store = Store.open(settings.workspace, create=False)
-    name = store.county(county).name
-    store.current_instrument(name)  # refuse now, not in front of a respondent
-    if wave is not None and not str(wave).strip():
-        raise OrbError("--wave needs a label, e.g. --wave 2026-spring")
-    return name
-
-
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     """Ask Linux to send voila SIGTERM if ``orb serve`` dies, even by ``kill -9``."""
     if sys.platform.startswith("linux"):
@@ -236,7 +218,7 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 
 
 def launch(workspace=None, form: bool = False, county: str | None = None, wave: str | None = None,
-           port: int | None = None, pool_size: int = POOL_SIZE, token: str | None = None,
+           port: int | None = None, token: str | None = None,
            cull_idle_timeout: int = CULL_IDLE_TIMEOUT, cull_interval: int = CULL_INTERVAL,
            log_path: Path | None = None, lock: bool = False, settings: Settings | None = None) -> Served:
     """Start voila in the background and return once it is listening.
@@ -253,34 +235,33 @@ def launch(workspace=None, form: bool = False, county: str | None = None, wave: 
         raise WorkspaceError(f"{folder} is not an ORB workspace yet: run 'orb init' or 'orb demo' first")
     if lock and (form or not county):
         raise OrbError("--lock needs the county to serve: orb serve --county \"NAME\" --lock")
-    if form:
-        county = _check_form_target(settings, county, wave)
-    elif county:
+    if form:  # survey links only: no voila, no workbook, no kernels (orb_widgets.survey)
+        from .survey.app import launch_form
+
+        return launch_form(folder, county, wave, port=port or free_port(), log_path=log_path)
+    if county:
         county = Store.open(folder, create=False).county(county).name
     if wave is not None and not str(wave).strip():
         raise OrbError("--wave needs a label, e.g. --wave 2026-spring")
     wave = str(wave).strip() if wave else ""
     if token is None:
-        token = "" if form else secrets.token_urlsafe(24)
+        token = secrets.token_urlsafe(24)
     port = port or free_port()
-    config = voila_config(form, port, pool_size, token, cull_idle_timeout, cull_interval)
+    config = voila_config(port, token, cull_idle_timeout, cull_interval)
+    config.update(survey_config(folder))  # open survey links are served beside the workbook
     nb_dir = notebooks_dir(settings)
-    target = nb_dir / FORM_NOTEBOOK if form else nb_dir
-    if form and not target.is_file():
-        raise OrbError(f"cannot find the form notebook {target}")
     runtime = _runtime(config)
 
     # What the kernels are told. One server account serves many people: never
     # pre-fill the last visitor's name.
     served = settings.with_(county="", wave="", form_county="", form_wave="", locked=False).with_(
-        served=True, remember_name=False,
-        **({"form_county": county, "form_wave": wave} if form else {"county": county or "", "wave": wave,
-                                                                     "locked": bool(lock)}))
+        served=True, remember_name=False, county=county or "", wave=wave, locked=bool(lock))
     env = {k: v for k, v in os.environ.items() if k not in Settings.OWN_VARIABLES and k != "QUERY_STRING"}
     env.update(served.to_env())
     env["MPLBACKEND"] = "Agg"
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(runtime / "share"), os.environ.get("JUPYTER_PATH")]))
-    argv = [sys.executable, "-m", "voila", str(target), f"--Voila.config_file_paths={runtime}",
+    argv = [sys.executable, "-m", "orb_widgets.survey.app", "voila", str(nb_dir),
+            f"--Voila.config_file_paths={runtime}",
             f"--Voila.root_dir={nb_dir}"]
     log_path = Path(log_path) if log_path else runtime / "voila.log"
     log = open(log_path, "ab")
@@ -332,7 +313,7 @@ def cmd_serve(args) -> int:
     previous = _stop_on_signals()
     try:
         served = launch(form=args.form, county=args.county, wave=args.wave, port=args.port,
-                        pool_size=args.pool_size, token="" if args.no_token else None,
+                        token="" if args.no_token else None,
                         log_path=args.log, lock=args.lock, settings=settings)
     except BaseException:
         for sig, handler in previous.items():
@@ -340,9 +321,13 @@ def cmd_serve(args) -> int:
         raise
     try:
         url = served.page_url()
-        what = (f"the survey for {args.county}" if args.form else
-                f"{args.county}'s workbook (no other county can be opened)" if args.lock else "the workbook")
-        print(f"Serving {what} at {url}", flush=True)
+        if args.form:
+            from .survey.app import print_open_links
+
+            print_open_links(settings.workspace, served.url)
+        else:
+            what = f"{args.county}'s workbook (no other county can be opened)" if args.lock else "the workbook"
+            print(f"Serving {what} at {url}", flush=True)
         print("Only this computer can open it (127.0.0.1). Press Ctrl+C to stop.", flush=True)
         if args.open:
             import webbrowser
@@ -369,7 +354,9 @@ def cmd_lab(args) -> int:
     argv = [sys.executable, "-m", "jupyterlab", f"--ServerApp.ip={HOST}",
             f"--ServerApp.root_dir={notebooks_dir(settings)}",
             f"--MappingKernelManager.cull_idle_timeout={LAB_CULL_IDLE_TIMEOUT}",
-            f"--MappingKernelManager.cull_interval={CULL_INTERVAL}"]
+            f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
+            "--ServerApp.jpserver_extensions={'orb_widgets.survey': True}",
+            f"--SurveyConfig.workspace={settings.workspace}"]
     if args.port:
         argv.append(f"--ServerApp.port={args.port}")
     if args.no_browser:
@@ -385,15 +372,13 @@ def add_cli(sub, common) -> None:
     s = sub.add_parser("serve", parents=[common],
                        help="serve the workbook (or only the survey form) in a browser, code hidden")
     s.add_argument("--form", action="store_true",
-                   help="serve only the respondent survey form for one county (needs --county)")
-    s.add_argument("--county", help="the county pages open on (fixed on the server for --form and --lock)")
+                   help="serve only the survey links (every open link of every county; see 'orb survey')")
+    s.add_argument("--county", help="the county pages open on (fixed on the server for --lock)")
     s.add_argument("--lock", action="store_true",
                    help="serve only --county's workbook: no page can open another county")
     s.add_argument("--wave", help="wave the form stores answers under (default: the open or latest wave); "
                                   "for the workbook, the wave its pages open on")
     s.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default 8866)")
-    s.add_argument("--pool-size", type=int, default=POOL_SIZE,
-                   help=f"respondent kernels kept ready for --form (default {POOL_SIZE})")
     s.add_argument("--no-token", action="store_true",
                    help="serve the workbook without an access token (the form never needs one)")
     s.add_argument("--open", action="store_true", help="open the page in a web browser")

@@ -13,7 +13,8 @@ import nbformat
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-STEPS = ["01-start-here", "02-breakout-session", "03-key-messages", "04-tailor-assessment", "06-results",
+STEPS = ["01-start-here", "02-breakout-session", "03-key-messages", "04-tailor-assessment", "05-take-assessment",
+         "06-results",
          "07-planning-matrix", "08-testing-profile", "09-implementation-plan"]
 
 

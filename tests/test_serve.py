@@ -9,11 +9,10 @@ from orb_widgets import serve
 from orb_widgets.exceptions import NoInstrument, OrbError, UnknownCounty
 
 
-def test_form_config_preheats_culls_and_hides_code():
-    cfg = serve.voila_config(form=True, port=9999, pool_size=3)
+def test_workbook_config_culls_and_hides_code():
+    cfg = serve.voila_config(port=9999)
     v, vc, km = cfg["Voila"], cfg["VoilaConfiguration"], cfg["MappingKernelManager"]
     assert v["ip"] == "127.0.0.1" and v["port"] == 9999
-    assert vc["preheat_kernel"] is True and vc["default_pool_size"] == 3
     assert vc["strip_sources"] is True and vc["show_tracebacks"] is False
     assert vc["template"] == "voila-orb"
     assert vc["allow_template_override"] == "NO" and vc["allow_theme_override"] == "NO"
@@ -25,15 +24,14 @@ def test_form_config_preheats_culls_and_hides_code():
     assert "frame-ancestors" in v["tornado_settings"]["headers"]["Content-Security-Policy"]
 
 
-def test_workbook_config_has_a_token_slot_and_no_pool():
-    cfg = serve.voila_config(form=False, port=1, token="abc")
+def test_workbook_config_has_a_token_slot():
+    cfg = serve.voila_config(port=1, token="abc")
     assert cfg["Voila"]["token"] == "abc"
-    assert cfg["VoilaConfiguration"]["preheat_kernel"] is False
     assert cfg["MappingKernelManager"]["cull_idle_timeout"] > 0
 
 
 def test_runtime_folder_holds_config_and_template():
-    cfg = serve.voila_config(form=True, port=1)
+    cfg = serve.voila_config(port=1)
     runtime = serve._runtime(cfg)
     try:
         assert json.loads((runtime / "voila.json").read_text()) == cfg
@@ -75,8 +73,11 @@ def test_form_refuses_unknown_county_or_missing_survey(workspace):
     store.add_county("Empty County")
     with pytest.raises(NoInstrument):
         serve.launch(folder, form=True, county="Empty County")
-    with pytest.raises(OrbError, match="which county"):
-        serve.launch(folder, form=True)
+    from orb_widgets.instrument import tailor
+
+    store.save_instrument(tailor("cpm-orb", county="Empty County"))
+    with pytest.raises(OrbError, match="no open survey link"):
+        serve.launch(folder, form=True, county="Empty County")
 
 
 def test_lock_without_a_county_is_one_clear_line(served_workspace, capsys):

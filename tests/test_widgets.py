@@ -378,8 +378,9 @@ def test_tailor_saves_the_chosen_elements_scale_and_wording(ws):
     page.points.value = 4
     page.role_checks["partners"].value = False
     assert page.preview()
-    form = page.preview_box.children[1]
-    assert form.submit.disabled and form.send() is False
+    frame = page.preview_box.children[1].value  # the survey page itself, in a sandboxed frame
+    assert "sandbox" in frame and "I know why our county uses the practice model." in frame
+    assert "Part 2 of 2" in frame and "disabled" in frame and "action=&quot;#&quot;" in frame
     inst = page.save()
     assert inst is not None
     saved = ws.current_instrument("New Example County")
@@ -577,3 +578,25 @@ def test_every_control_has_a_visible_label(ws, make):
     assert inputs
     unlabeled = [type(c).__name__ for c in inputs if not (c.description or "").strip()]
     assert unlabeled == []
+
+
+# ------------------------------------------------------------------ the survey link (step 5)
+def test_survey_links_open_count_and_close(ws):
+    from orb_widgets.widgets.form import SurveyLinks
+
+    page = SurveyLinks(ctx_for(ws, CPM, "Ana"), survey_url="https://survey.example.gov")
+    assert "No link is open" in page.links_html.value and page.page_html.value == ""
+    page.open_link()
+    link = [x for x in ws.links(CPM) if x.is_open][0]
+    assert f"https://survey.example.gov/survey/{link.token}" in page.links_html.value
+    assert f"/survey/{link.token}?preview=1" in page.page_html.value
+    assert link.wave == page.wave and link.opened_by == "Ana"
+    total = ws.response_count(CPM, page.wave)
+    assert f"<b>{total}</b>" in page.count_html.value
+    inst = ws.current_instrument(CPM)
+    shown = [int(n) for n in re.findall(r": (\d+)</li>", page.count_html.value)]
+    assert all(n >= inst.min_group for n in shown)
+    page.flyer()
+    assert "download=" in page.flyer_out.value
+    page.close_link()
+    assert not any(x.is_open for x in ws.links(CPM)) and "No link is open" in page.links_html.value

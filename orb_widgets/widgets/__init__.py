@@ -6,8 +6,7 @@ Open a county once per page, then show the step's widget::
     ctx = open_county(WORKSPACE, COUNTY, WAVE)
     PlanningMatrix(ctx)
 
-Names load on first use, so importing the respondent form
-(:mod:`orb_widgets.widgets.form`) does not pull in pandas or the other pages.
+Names load on first use, so a page imports only what it shows.
 """
 from __future__ import annotations
 
@@ -20,6 +19,7 @@ _LAZY = {
     "takeaways_html": "breakout", "takeaways_frame": "breakout",
     "KeyMessages": "messages",
     "TailorAssessment": "tailor",
+    "SurveyLinks": "form", "survey_links": "form",
     "ResultsDashboard": "results",
     "PlanningMatrix": "matrix",
     "TestingProfile": "profile",

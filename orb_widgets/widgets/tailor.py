@@ -8,6 +8,7 @@ survey" turns them into the county's instrument through
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 
 import ipywidgets as w
@@ -254,15 +255,16 @@ class TailorAssessment(w.VBox):
         except OrbError as exc:
             self.status.show(f"Cannot preview yet: {esc(exc)}", "err")
             return False
-        from .form import AssessmentForm
+        from ..survey.handlers import preview_page
 
-        form = AssessmentForm(self.ctx.store, self.ctx.county, instrument=inst)
-        form.submit.disabled = True
-        form.submit.tooltip = "This is a preview: answers here are not sent"
-        form.send = lambda: False  # a preview never stores answers, whatever the page sends
+        # The survey page itself, rendered from the same template as the link; it has no way to send.
+        page = html.escape(preview_page(inst), quote=True)
+        frame = w.HTML(f"<iframe srcdoc=\"{page}\" sandbox title='Preview of the survey page' "
+                       "style='width:100%;max-width:480px;height:640px;border:1px solid #c9d3dd;"
+                       "border-radius:8px'></iframe>")
         self.preview_box.children = (
             w.HTML("<div class='orb-status warn' role='note'>Preview: this is what respondents will see. "
-                   "Answers you click here are not saved.</div>"), form,
+                   "Answers you click here are not saved.</div>"), frame,
             button("Close the preview", icon="times"))
         self.preview_box.children[-1].on_click(lambda _: setattr(self.preview_box, "children", ()))
         self.status.show(f"Preview below: {len(inst.items)} statements in {len(inst.elements)} parts.", "idle")

@@ -77,30 +77,12 @@ def demo_workspace(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def form_server(demo_workspace):
-    from orb_widgets.serve import launch
-
-    served = launch(demo_workspace, form=True, county=FORM_COUNTY, pool_size=2)
-    wait_for_pool(served)
-    yield served
-    served.stop()
-
-
-@pytest.fixture(scope="session")
 def workbook_server(demo_workspace):
     from orb_widgets.serve import launch
 
     served = launch(demo_workspace, county=FORM_COUNTY)
     yield served
     served.stop()
-
-
-def wait_for_pool(served, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if "is filled with" in served.log():
-            return
-        time.sleep(0.2)
 
 
 def wait_for_notebook(name: str, timeout: float = 0) -> Path:

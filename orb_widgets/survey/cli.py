@@ -1,0 +1,108 @@
+"""``orb survey open|close|list|flyer``: survey links for staff and partners.
+
+A link is unguessable and belongs to one county and wave; answers sent on it
+are stored under that wave. ``orb serve`` (beside the workbook) and
+``orb serve --form`` (survey links only) serve every open link.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from ..exceptions import OrbError
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8866"
+
+
+def default_wave(store, county: str, today: dt.date | None = None) -> str:
+    """The wave new answers go to: the county's open wave, else its latest, else this season."""
+    configured = store.get_meta(f"open_wave:{county}")
+    if configured:
+        return configured
+    known = store.waves(county)
+    if known:
+        return known[-1]
+    today = today or dt.date.today()
+    return f"{today.year}-{'spring' if today.month <= 6 else 'fall'}"
+
+
+def _base_url(args) -> str:
+    url = args.base_url or os.environ.get("ORB_SURVEY_URL") or DEFAULT_BASE_URL
+    if not url.startswith(("http://", "https://")):
+        raise OrbError(f"--base-url must start with http:// or https://, not {url!r}")
+    return url
+
+
+def _when(stamp) -> str:
+    return stamp.astimezone().strftime("%Y-%m-%d %H:%M") if stamp else ""
+
+
+def _write_flyer(store, link, base_url: str, out: str, language: str | None) -> Path:
+    from ..exports import write_atomic
+    from .flyer import flyer_html
+    from .handlers import Survey
+
+    return write_atomic(Path(out), flyer_html(Survey(store), link, base_url, language))
+
+
+def cmd_survey(args) -> int:
+    from ..store import Store
+    from .flyer import link_url
+
+    store = Store.open(args.workspace, create=False)
+    if args.action == "open":
+        if not args.county:
+            raise OrbError('say which county the link is for: orb survey open --county "NAME"')
+        county = store.county(args.county).name
+        wave = args.wave.strip() if args.wave else default_wave(store, county)
+        if not wave:
+            raise OrbError("--wave needs a label, e.g. --wave 2026-spring")
+        link = store.open_link(county, wave, user=os.environ.get("USER", "coordinator"))
+        url = link_url(_base_url(args), link.token)
+        print(f"Survey link for {county}, wave {wave}:")
+        print(f"  {url}")
+        print("Anyone with this link can answer, once per page. Close it with: "
+              f"orb survey close {link.token}")
+        if args.flyer:
+            print(f"Printable flyer with a QR code: {_write_flyer(store, link, _base_url(args), args.flyer, args.language)}")
+        return 0
+    if args.action == "close":
+        if not args.token:
+            raise OrbError("say which link to close: orb survey close TOKEN ('orb survey list' shows them)")
+        link = store.close_link(args.token)
+        print(f"Closed the survey link for {link.county}, wave {link.wave}; "
+              f"{store.response_count(link.county, link.wave)} responses in that wave. "
+              "People who open it now read that the survey has closed.")
+        return 0
+    if args.action == "flyer":
+        link = store.link(args.token or "")
+        if link is None:
+            raise OrbError("say which link the flyer is for: orb survey flyer TOKEN ('orb survey list' shows them)")
+        out = args.out or f"survey-flyer-{link.token[:6]}.html"
+        print(f"Printable flyer with a QR code: {_write_flyer(store, link, _base_url(args), out, args.language)}")
+        return 0
+    links = store.links(store.county(args.county).name if args.county else None)
+    if not links:
+        print("No survey links yet. Open one with: orb survey open --county \"NAME\"")
+        return 0
+    base = _base_url(args)
+    for link in links:
+        state = "open" if link.is_open else f"closed {_when(link.closed_at)}"
+        print(f"{link.county} | wave {link.wave} | {state} | opened {_when(link.opened_at)} by {link.opened_by} | "
+              f"{store.response_count(link.county, link.wave)} responses | {link_url(base, link.token)}")
+    return 0
+
+
+def add_cli(sub, common) -> None:
+    s = sub.add_parser("survey", parents=[common], help="open, close and list survey links for staff and partners")
+    s.add_argument("action", choices=["open", "close", "list", "flyer"])
+    s.add_argument("token", nargs="?", help="the link's token (close, flyer)")
+    s.add_argument("--county", help="the county (open; list filters by it)")
+    s.add_argument("--wave", help="the wave answers are stored under (open; default: the open or latest wave)")
+    s.add_argument("--base-url", metavar="URL",
+                   help=f"the address people reach the server at (default: $ORB_SURVEY_URL or {DEFAULT_BASE_URL})")
+    s.add_argument("--flyer", metavar="FILE", help="open: also write a printable flyer with a QR code")
+    s.add_argument("--out", metavar="FILE", help="flyer: where to write it")
+    s.add_argument("--language", help="flyer: its language (default: the survey's own)")
+    s.set_defaults(func=cmd_survey)
