@@ -63,6 +63,11 @@ class Settings:
     notebooks
         The workbook notebooks' folder (``$ORB_NOTEBOOKS``), or ``None`` for
         the ones shipped with the package.
+    survey_url
+        The address people reach the survey server at (``$ORB_SURVEY_URL``,
+        e.g. ``https://survey.example.gov``); empty means this server.
+    login_name
+        Who is at the keyboard (``$USER``), named on links a coordinator opens.
     check_tiny_groups
         ``$ORB_CHECK_TINY_GROUPS=1``: groups of any size may be shown, only for
         checking imports against an independent computation on tiny test files.
@@ -81,6 +86,8 @@ class Settings:
     form_wave: str = ""
     page_query: str = ""
     notebooks: Path | None = None
+    survey_url: str = ""
+    login_name: str = ""
     check_tiny_groups: bool = False
 
     @classmethod
@@ -108,6 +115,8 @@ class Settings:
             # Only a page served by `orb serve` takes its county from the address.
             page_query=(env.get("QUERY_STRING") or "") if served else "",
             notebooks=Path(env["ORB_NOTEBOOKS"]) if env.get("ORB_NOTEBOOKS") else None,
+            survey_url=(env.get("ORB_SURVEY_URL") or "").strip(),
+            login_name=env.get("USER") or "",
             check_tiny_groups=env.get("ORB_CHECK_TINY_GROUPS") == "1",
         )
         settings = cls(**values)
@@ -160,7 +169,8 @@ class Settings:
         for key, value in [("ORB_DATABASE_URL", self.database_url), ("ORB_COUNTY", self.county),
                            ("ORB_WAVE", self.wave), ("ORB_USER", self.user),
                            ("ORB_FORM_COUNTY", self.form_county), ("ORB_FORM_WAVE", self.form_wave),
-                           ("ORB_NOTEBOOKS", str(self.notebooks) if self.notebooks else "")]:
+                           ("ORB_NOTEBOOKS", str(self.notebooks) if self.notebooks else ""),
+                           ("ORB_SURVEY_URL", self.survey_url)]:
             if value:
                 env[key] = value
         if self.locked:
@@ -172,4 +182,4 @@ class Settings:
     #: Variables :meth:`to_env` may write; a child gets none of them from elsewhere.
     OWN_VARIABLES = ("ORB_WORKSPACE", "ORB_DATABASE_URL", "ORB_COUNTY", "ORB_WAVE", "ORB_LOCKED", "ORB_SERVED",
                      "ORB_REMEMBER_NAME", "ORB_NAME_FILE", "ORB_USER", "ORB_FORM_COUNTY", "ORB_FORM_WAVE",
-                     "ORB_NOTEBOOKS")
+                     "ORB_NOTEBOOKS", "ORB_SURVEY_URL")

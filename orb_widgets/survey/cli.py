@@ -7,10 +7,10 @@ are stored under that wave. ``orb serve`` (beside the workbook) and
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 from ..exceptions import OrbError
+from ..settings import Settings
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8866"
 
@@ -28,7 +28,7 @@ def default_wave(store, county: str, today: dt.date | None = None) -> str:
 
 
 def _base_url(args) -> str:
-    url = args.base_url or os.environ.get("ORB_SURVEY_URL") or DEFAULT_BASE_URL
+    url = args.base_url or Settings.from_env().survey_url or DEFAULT_BASE_URL
     if not url.startswith(("http://", "https://")):
         raise OrbError(f"--base-url must start with http:// or https://, not {url!r}")
     return url
@@ -58,7 +58,7 @@ def cmd_survey(args) -> int:
         wave = args.wave.strip() if args.wave else default_wave(store, county)
         if not wave:
             raise OrbError("--wave needs a label, e.g. --wave 2026-spring")
-        link = store.open_link(county, wave, user=os.environ.get("USER", "coordinator"))
+        link = store.open_link(county, wave, user=Settings.from_env().login_name or "coordinator")
         url = link_url(_base_url(args), link.token)
         print(f"Survey link for {county}, wave {wave}:")
         print(f"  {url}")

@@ -1,10 +1,11 @@
 """The survey's part of a server's configuration (import-light: ``orb`` reads it for every command)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from ..settings import Settings
 
 
 def survey_config(workspace: Path) -> dict:
     """The ``SurveyConfig`` section ``orb serve`` adds to voila's (or jupyter_server's) configuration."""
-    return {"SurveyConfig": {"workspace": str(workspace), "database_url": os.environ.get("ORB_DATABASE_URL", "")}}
+    return {"SurveyConfig": {"workspace": str(workspace), "database_url": Settings.from_env().database_url or ""}}

@@ -42,7 +42,7 @@ class SurveyLinks(w.VBox):
 
     def __init__(self, ctx: WorkbookContext, survey_url: str = ""):
         self.ctx = ctx
-        self.survey_url = survey_url.rstrip("/")
+        self.survey_url = (survey_url or ctx.settings.survey_url).rstrip("/")
         self.instrument = ctx.store.current_instrument(ctx.county)
         self.wave = ctx.wave or default_wave(ctx.store, ctx.county)
         self.links_html = w.HTML()
