@@ -208,3 +208,11 @@ def test_a_county_without_a_survey_gets_no_link(any_store):
     any_store.add_county("Bayside County")
     with pytest.raises(NoInstrument):
         any_store.open_link("Bayside County", "2026-spring")
+
+
+def test_an_internal_owner_keeps_entries_but_is_no_county(any_store):
+    any_store.add_county("Bayside County")
+    any_store.add_county("Coach series", internal=True)
+    any_store.put_doc("Coach series", "webinar_room", "e1-r1", {"takeaway": "Start small"}, user="Coach")
+    assert [c.name for c in any_store.counties()] == ["Bayside County"]
+    assert any_store.get_doc("Coach series", "webinar_room", "e1-r1").body == {"takeaway": "Start small"}

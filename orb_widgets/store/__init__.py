@@ -229,23 +229,30 @@ class Store:
         return row[0] if row else default
 
     # ------------------------------------------------------------ counties
-    def add_county(self, name: str, framework: str | None = None) -> County:
-        """The county of that name (any capitals), created when new; safe to call at once."""
-        with self._write() as conn:
-            return self._county_row(conn, name, framework)
+    def add_county(self, name: str, framework: str | None = None, internal: bool = False) -> County:
+        """The county of that name (any capitals), created when new; safe to call at once.
 
-    def _county_row(self, conn, name: str, framework: str | None) -> County:
+        ``internal`` makes an owner of workbook entries that is not a county (the
+        coach's webinar series): it has entries but never a survey, and
+        :meth:`counties` does not list it.
+        """
+        with self._write() as conn:
+            return self._county_row(conn, name, framework, internal)
+
+    def _county_row(self, conn, name: str, framework: str | None, internal: bool = False) -> County:
         name = checks.name(name, "county name")
         key = checks.name_key(name)
         conn.execute(_insert(conn, counties).values(name=name, name_key=key, slug=unique_slug(name),
-                                                    framework=framework, created_at=now())
+                                                    framework=framework, created_at=now(), internal=internal)
                      .on_conflict_do_nothing())
         row = conn.execute(sa.select(counties).where(counties.c.name_key == key)).one()
         return County(row.id, row.name, row.slug, row.framework)
 
     def counties(self) -> list[County]:
+        """The workspace's counties by name (internal owners such as the coach's series left out)."""
         with self._read() as conn:
-            rows = conn.execute(sa.select(counties).order_by(counties.c.name)).all()
+            rows = conn.execute(sa.select(counties).where(sa.not_(counties.c.internal))
+                                .order_by(counties.c.name)).all()
         return [County(r.id, r.name, r.slug, r.framework) for r in rows]
 
     def county(self, name: str) -> County:

@@ -25,7 +25,9 @@ counties = sa.Table("counties", metadata,
                     sa.Column("name_key", sa.String(NAME_MAX), nullable=False, unique=True),
                     sa.Column("slug", sa.String(80), nullable=False, unique=True),
                     sa.Column("framework", sa.String(64)),
-                    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False))
+                    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+                    # an owner of workbook entries that is not a county (the coach's webinar series)
+                    sa.Column("internal", sa.Boolean, nullable=False, server_default=sa.false()))
 
 instruments = sa.Table("instruments", metadata,
                        sa.Column("id", sa.String(12), primary_key=True),

@@ -156,11 +156,12 @@ def _v1_to_v2(conn) -> None:
         seen[key] = name
         conn.execute(sa.text("UPDATE counties SET name_key = :k WHERE id = :i"), {"k": key, "i": cid})
     conn.execute(sa.text("CREATE UNIQUE INDEX uq_counties_name_key ON counties (name_key)"))
+    false = "false" if conn.dialect.name == "postgresql" else "0"
+    conn.execute(sa.text(f"ALTER TABLE counties ADD COLUMN internal BOOLEAN NOT NULL DEFAULT {false}"))
     conn.execute(sa.text("ALTER TABLE imports ADD COLUMN status VARCHAR(16) NOT NULL DEFAULT 'done'"))
     conn.execute(sa.text("ALTER TABLE imports ADD COLUMN owner VARCHAR(200)"))
     conn.execute(sa.text("ALTER TABLE responses ADD COLUMN import_id INTEGER REFERENCES imports(id) "
                          "ON DELETE CASCADE"))
-    false = "false" if conn.dialect.name == "postgresql" else "0"
     conn.execute(sa.text(f"ALTER TABLE responses ADD COLUMN pending BOOLEAN NOT NULL DEFAULT {false}"))
     conn.execute(sa.text("CREATE INDEX ix_responses_import_id ON responses (import_id)"))
     # An old race could store two "version 2" rows: number the later ones on, keeping both.
