@@ -150,7 +150,8 @@ def followup(series: Series, event_id: str, county: str) -> FollowUpView:
     nxt = ""
     if after is not None:
         nxt = after.event.title + (f" on {after.event.date:%B %-d, %Y}" if after.event.date else "")
-    return FollowUpView(county=county_name(series, county), event_id=event_id, title=rec.event.title,
+    shown = next(c for c in present if county_key(c) == county_key(county))
+    return FollowUpView(county=shown, event_id=event_id, title=rec.event.title,
                         date=rec.event.date, people=people, rooms_heard=rooms,
                         questions=list(rec.event.questions), next_event=nxt,
                         reportback=rec.reportbacks.get(county_key(county)))
