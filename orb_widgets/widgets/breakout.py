@@ -400,7 +400,9 @@ class WebinarSeries(w.VBox):
             self.report_box.children = ()
         self.refresh_compiled(series)
         self.series_html.value = views.render("webinar_series.html.j2", rows=views.series_view(series))
-        self.follow_county.options = views.counties_in(rec, series)
+        present = views.counties_in(rec, series)
+        self.follow_county.options = present
+        self.follow_county.value = present[0] if present else None
         self.show_followup(series)
 
     def show_reportback(self, county: str | None) -> None:
