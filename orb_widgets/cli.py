@@ -92,8 +92,11 @@ def cmd_frameworks(args) -> int:
 
 
 def cmd_counties(args) -> int:
+    from .webinar import is_internal
+
     for c in _store(args).counties():
-        print(c.name)
+        if not is_internal(c.name):  # the coach's series, kept under an internal owner
+            print(c.name)
     return 0
 
 
@@ -317,10 +320,12 @@ def _add_later_commands(sub, common) -> None:
     """Packets and serving live in their own modules."""
     from . import packets, serve
     from .survey import cli as survey
+    from .webinar import cli as webinar
 
     packets.add_cli(sub, common)
     serve.add_cli(sub, common)
     survey.add_cli(sub, common)
+    webinar.add_cli(sub, common)
 
 
 def main(argv: list[str] | None = None) -> int:

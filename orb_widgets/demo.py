@@ -14,6 +14,7 @@ from . import workbook
 from .content import load_framework
 from .instrument import tailor
 from .store import NewResponse, Store
+from .webinar import demo_series
 
 DEMO_NOTICE = ("Demo data: the counties are invented and every answer was made up by a seeded script. "
                "These are not real results.")
@@ -59,6 +60,7 @@ def make_demo(store: Store, counties: int = 6, seed: int = 2026, responses: tupl
         store.save_instrument(inst)
         _responses(store, inst, fw, rng, responses)
         _workbook(store, name, fw, rng, k)
+    demo_series(store, names, seed)
     return names
 
 

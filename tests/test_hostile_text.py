@@ -20,7 +20,6 @@ from orb_widgets.exports import spreadsheet_safe, table_bytes
 from orb_widgets.instrument import tailor
 from orb_widgets.paths import unique_slug
 from orb_widgets.store import NewResponse, Store
-from orb_widgets.widgets.breakout import takeaways_frame
 
 SCRIPT = "<script>alert(1)</script>"
 BREAKER = '"><img src=x onerror=alert(1)>'
@@ -174,10 +173,7 @@ def test_exports_hold_no_live_formula(ws, tmp_path, capsys):
         cells = read(path.read_bytes())
         assert formula_cells(cells) == []
         assert any(str(c).startswith(("'=", "'@", "'+")) for c in cells)   # kept as typed, made inert
-    session = workbook.load(ws["store"], COUNTY, "breakout", "s1")
-    for fmt, read in (("csv", csv_cells), ("xlsx", xlsx_cells)):
-        cells = read(table_bytes(takeaways_frame(session), fmt))
-        assert formula_cells(cells) == [] and len(cells) > 40
+    # the coach's webinar exports are checked in test_webinar.py
 
 
 def test_negative_numbers_stay_numbers():

@@ -20,9 +20,8 @@ from orb_widgets.demo import make_demo
 from orb_widgets.exceptions import UnknownCounty
 from orb_widgets.instrument import tailor
 from orb_widgets.store import NewResponse, Store
-from orb_widgets.widgets import (Breakout, FollowUpBoard, ImplementationPlan, KeyMessages, PlanningMatrix,
-                                 ResultsDashboard, StartHere, TailorAssessment, TestingProfile, WorkbookContext,
-                                 compile_takeaways, progress, takeaways_frame, takeaways_html, takeaways_markdown)
+from orb_widgets.widgets import (FollowUpBoard, ImplementationPlan, KeyMessages, PlanningMatrix,
+                                 ResultsDashboard, StartHere, TailorAssessment, TestingProfile, WorkbookContext, progress)
 from orb_widgets.widgets.base import Autosave, merge3
 
 CPM = "Alder Creek County"      # demo: CPM pack, matrix + profile saved
@@ -199,7 +198,7 @@ def test_every_saved_field_comes_back_on_reopen(ws, county):
     """Opening a page and saving without changes must give back exactly what was stored."""
     ctx = ctx_for(ws, county)
     editors = [TestingProfile(ctx, scheduler=never), ImplementationPlan(ctx, scheduler=never),
-               Breakout(ctx, scheduler=never).editor, KeyMessages(ctx, scheduler=never).editor,
+               KeyMessages(ctx, scheduler=never).editor,
                FollowUpBoard(ctx, scheduler=never).editor, *PlanningMatrix(ctx, scheduler=never).editors.values()]
     for ed in editors:
         stored = ws.get_doc(county, ed.kind, ed.key)
@@ -269,51 +268,14 @@ def test_taking_the_teammates_version_keeps_mine_in_the_history(ws):
     assert "Ben wrote this" in bodies and bodies[-1] == "Ana wrote this"
 
 
-# ------------------------------------------------------------------ breakout
-def test_breakout_compile_lists_every_rooms_takeaway_and_next_steps(ws):
-    page = Breakout(ctx_for(ws, CPM_EMPTY, "Coach Kim"), scheduler=never)
-    key = page.new_session("March webinar")
-    ed = page.editor
-    assert len(ed.rooms) == 3 and ed.tabs.titles[-1] == "SO WHAT? Takeaways"
-    for n, room in enumerate(ed.rooms, start=1):
-        room.facilitator.value = f"Facilitator {n}"
-        room.takeaway.value = f"Takeaway of room {n}"
-        room.people[0].person.value = f"Person {n}"
-        room.people[0].step1.value = f"Step {n}a"
-        room.people[0].step2.value = f"Step {n}b"
-    ed.rooms[0].notes[0].value = "<script>alert(1)</script>"
-    ed.flush()
-    saved = workbook.load(ws, CPM_EMPTY, "breakout", key)
-    compiled = compile_takeaways(saved)
-    assert [r["takeaway"] for r in compiled] == [f"Takeaway of room {n}" for n in (1, 2, 3)]
-    assert compiled[1]["next_steps"] == [("Person 2", "Step 2a"), ("Person 2", "Step 2b")]
-    md = takeaways_markdown(saved)
-    assert "## Room 3" in md and "- Person 3: Step 3b" in md
-    ed.tabs.selected_index = 3
-    assert "Takeaway of room 2" in ed.compiled.value and "Person 1: Step 1a" in text_of(ed.compiled.value)
-    frame = takeaways_frame(saved)
-    assert len(frame) == 3 + 6 and set(frame["kind"]) == {"takeaway", "next step"}
-    assert ws.get_doc(CPM_EMPTY, "breakout", key).updated_by == "Coach Kim"
-
-
-def test_breakout_text_is_escaped_and_exports_are_written(ws):
-    page = Breakout(ctx_for(ws, CPM_EMPTY), scheduler=never)
-    page.new_session("Escaping")
-    room = page.editor.rooms[0]
-    room.takeaway.value = "<img src=x onerror=alert(1)>"
-    page.flush()
-    assert "<img src=x" not in takeaways_html(page.editor.session())
-    assert "&lt;img src=x" in page.editor.compiled.value
-    for fmt in ("md", "html", "csv"):
-        path = page.editor.export(fmt)
-        assert path.exists() and path.stat().st_size > 50
-    assert "Download" in page.editor.export_out.value
-
-
+# ------------------------------------------------------------------ breakout (the coach's series: test_webinar.py)
 def test_prompt_timer_counts_down_without_waiting(ws):
-    page = Breakout(ctx_for(ws, CPM), scheduler=never)
-    room = page.editor.rooms[0]
-    page.editor.minutes.value = 5
+    from orb_widgets.widgets.breakout import CoachContext, WebinarSeries
+
+    page = WebinarSeries(CoachContext(ws, user="Coach"), scheduler=never)
+    page.new_minutes.value = 5
+    page.new_event("Timer test")
+    room = page.editor
     assert "5:00 left" in room.timer.left.value
     room.timer.play.value = 150
     assert "2:30 left" in room.timer.left.value
@@ -562,7 +524,7 @@ def _controls(widget):
 
 @pytest.mark.parametrize("make", [
     lambda s: StartHere(s),
-    lambda s: Breakout(ctx_for(s, CPM), scheduler=never),
+    lambda s: __import__("orb_widgets.widgets.breakout", fromlist=["x"]).webinar_page(s.folder, scheduler=never),
     lambda s: KeyMessages(ctx_for(s, CPM), scheduler=never),
     lambda s: TailorAssessment(ctx_for(s, CPM), scheduler=never),
     lambda s: PlanningMatrix(ctx_for(s, CPM), scheduler=never),

@@ -15,8 +15,8 @@ import importlib
 _LAZY = {
     "WorkbookContext": "base", "open_county": "base",
     "StartHere": "start", "start_here": "start", "progress": "start",
-    "Breakout": "breakout", "compile_takeaways": "breakout", "takeaways_markdown": "breakout",
-    "takeaways_html": "breakout", "takeaways_frame": "breakout",
+    "WebinarSeries": "breakout", "webinar_page": "breakout", "CoachContext": "breakout",
+    "CountyWebinarView": "breakout",
     "KeyMessages": "messages",
     "TailorAssessment": "tailor",
     "SurveyLinks": "form", "survey_links": "form",

@@ -1,101 +1,72 @@
-"""Step 2: a coach's breakout session — rooms, prompts with a timer, notes, next steps.
+"""Step 2, for coaches: the webinar series — rooms that mix counties, the check-in, follow-ups.
 
-The "SO WHAT? quick takeaways" are compiled by pure functions
-(:func:`compile_takeaways` and the three renderers), so the same text can be
-read out in the webinar, exported, or put in a packet.
+A thin view over :mod:`orb_widgets.webinar`. The series belongs to the
+coach, not to the county a page is opened on: every room is its own saved
+entry (autosaved with a version check, so reporters typing in different
+rooms at once lose nothing and two in the same room are merged), the
+compiled SO WHAT? view re-reads the rooms while they write, and each
+person's next steps go to *their* county. On a server locked to one
+county, the page shows that county's own follow-ups only.
 """
 from __future__ import annotations
 
 import datetime as dt
 
 import ipywidgets as w
-import pandas as pd
 
-from .. import workbook
-from ..exports import table_bytes
-from ..paths import slugify
-from .base import (LABEL_STYLE, EntryChooser, EntryEditor, WorkbookContext, button, download_link, esc, note,
-                   text_area, text_box)
+from .. import webinar
+from ..content import load_framework
+from ..exceptions import OrbError
+from ..settings import Settings
+from ..store import Store
+from ..webinar import storage, views
+from .base import (CSS, LABEL_STYLE, NAME_MAX, EntryEditor, button, download_link, esc, note, remembered_name,
+                   section_header, text_area, text_box)
 
 MAX_PEOPLE = 60
+#: Seconds between re-reads of the rooms for the coach's compiled view while a webinar runs.
+REFRESH_SECONDS = 5
+
+LIVE_CSS = """<style>
+.orb-live .widget-text input,.orb-live textarea,.orb-live .widget-label,.orb-live select{font-size:17px}
+.orb-live .orb-prompt{font-size:1.6em;line-height:1.3;padding:.5em .8em}
+.orb-live .orb-timer{font-size:2.2em}
+.orb-big{font-size:1.25em;line-height:1.4}
+.orb-compiled li{font-size:1.2em;margin:.35em 0}
+.orb-county{color:#17456b;margin:.8em 0 .2em}
+</style>"""
 
 
-# ------------------------------------------------------------------ pure: compile the takeaways
-def compile_takeaways(session) -> list[dict]:
-    """One record per room: its name, facilitator, reporter, takeaway and everyone's next steps.
+class CoachContext(w.VBox):
+    """The coach's side of the workspace: the series' store and who is typing (no county of its own)."""
 
-    >>> s = {"title": "Webinar", "rooms": [{"name": "Room 1", "takeaway": "Start small",
-    ...       "next_steps": [{"person": "Ana", "steps": ["Talk to my unit"]}]}]}
-    >>> compile_takeaways(s)[0]["next_steps"]
-    [('Ana', 'Talk to my unit')]
-    """
-    s = session if isinstance(session, workbook.BreakoutSession) else workbook.BreakoutSession.model_validate(session)
-    out = []
-    for room in s.rooms:
-        steps = [(ns.person.strip(), step.strip()) for ns in room.next_steps for step in ns.steps if step.strip()]
-        out.append({"room": room.name, "facilitator": room.facilitator, "reporter": room.reporter,
-                    "takeaway": room.takeaway.strip(), "next_steps": steps})
-    return out
+    def __init__(self, store: Store, user: str | None = None, settings: Settings | None = None):
+        self._settings = settings or Settings.from_env()
+        self._store = store
+        name = user if user is not None else remembered_name(self._settings)
+        self.name_box = w.Text(value=name[:NAME_MAX], description="Your name",
+                               placeholder="so the other coaches see who changed what",
+                               tooltip="Your name is saved with every change you make",
+                               layout=w.Layout(width="420px"), style=LABEL_STYLE)
+        demo = store.get_meta("demo")
+        top = "<div class='orb-page'><b>Coach's webinar series</b> · every county's people, in mixed rooms"
+        if demo:
+            top += f"<div class='orb-demo' role='note'>{esc(demo)}</div>"
+        super().__init__([w.HTML(CSS + LIVE_CSS + top + "</div>"), self.name_box])
 
+    store = property(lambda self: self._store)
+    settings = property(lambda self: self._settings)
+    county = property(lambda self: storage.OWNER)   # where the series' entries are kept
 
-def takeaways_markdown(session) -> str:
-    """The compiled takeaways as Markdown, ready to paste into minutes or an e-mail."""
-    s = workbook.BreakoutSession.model_validate(session) if isinstance(session, dict) else session
-    lines = [f"# SO WHAT? Quick takeaways: {s.title}", ""]
-    if s.date:
-        lines += [f"_{s.date.isoformat()}_", ""]
-    for r in compile_takeaways(s):
-        lines.append(f"## {r['room']}")
-        who = ", ".join(x for x in [r["facilitator"] and f"facilitator {r['facilitator']}",
-                                    r["reporter"] and f"reporter {r['reporter']}"] if x)
-        if who:
-            lines.append(f"_{who}_")
-        lines += ["", f"**Takeaway:** {r['takeaway'] or '(not written yet)'}", ""]
-        if r["next_steps"]:
-            lines.append("**Next steps people are taking home:**")
-            lines += [f"- {p + ': ' if p else ''}{step}" for p, step in r["next_steps"]]
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    @property
+    def user(self) -> str:
+        return self.name_box.value.strip()[:NAME_MAX]
+
+    def counties(self) -> list[str]:
+        return [c.name for c in self._store.counties() if not storage.is_internal(c.name)]
 
 
-def takeaways_html(session, full_page: bool = False) -> str:
-    """The compiled takeaways as HTML; every piece of typed text is escaped."""
-    s = workbook.BreakoutSession.model_validate(session) if isinstance(session, dict) else session
-    parts = [f"<h3>SO WHAT? Quick takeaways: {esc(s.title)}</h3>"]
-    if s.date:
-        parts.append(f"<p class='orb-note'>{esc(s.date.isoformat())}</p>")
-    rooms = compile_takeaways(s)
-    if not rooms:
-        parts.append("<p class='orb-note'>No rooms yet.</p>")
-    for r in rooms:
-        parts.append(f"<h4>{esc(r['room'])}</h4>")
-        who = [f"facilitator {esc(r['facilitator'])}" if r["facilitator"] else "",
-               f"reporter {esc(r['reporter'])}" if r["reporter"] else ""]
-        if any(who):
-            parts.append(f"<p class='orb-note'>{', '.join(x for x in who if x)}</p>")
-        parts.append(f"<p><b>Takeaway:</b> {esc(r['takeaway']) or '<i>not written yet</i>'}</p>")
-        if r["next_steps"]:
-            items = "".join(f"<li>{esc(p) + ': ' if p else ''}{esc(step)}</li>" for p, step in r["next_steps"])
-            parts.append(f"<p><b>Next steps people are taking home:</b></p><ul>{items}</ul>")
-    body = "".join(parts)
-    if full_page:
-        return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{esc(s.title)}</title>"
-                "<style>body{font-family:Arial,sans-serif;max-width:50em;margin:2em auto;color:#1d2733}"
-                "h3{color:#17456b}.orb-note{color:#5a6b7b}</style></head><body>" + body + "</body></html>")
-    return body
-
-
-def takeaways_frame(session) -> pd.DataFrame:
-    """One row per takeaway or next step: room, kind, person, text (for CSV/Excel)."""
-    records = []
-    for r in compile_takeaways(session):
-        records.append({"room": r["room"], "kind": "takeaway", "person": r["reporter"], "text": r["takeaway"]})
-        records += [{"room": r["room"], "kind": "next step", "person": p, "text": step}
-                    for p, step in r["next_steps"]]
-    return pd.DataFrame(records, columns=["room", "kind", "person", "text"])
-
-
-# ------------------------------------------------------------------ widgets
+# ------------------------------------------------------------------ the timer
 class PromptTimer(w.VBox):
     """A countdown for one prompt, driven by the browser's Play control (no kernel thread).
 
@@ -133,26 +104,41 @@ class PromptTimer(w.VBox):
             self.left.value = f"<span class='orb-timer' role='timer'>{left // 60}:{left % 60:02d} left</span>"
 
 
-class PersonSteps(w.HBox):
-    def __init__(self, n: int):
-        self.person = text_box(f"Person {n}", "name", width="260px")
-        self.step1 = text_box("Next step 1", "", width="340px")
-        self.step2 = text_box("Next step 2", "(optional)", width="340px")
-        super().__init__([self.person, self.step1, self.step2], layout=w.Layout(flex_flow="row wrap"))
+# ------------------------------------------------------------------ one room
+class PersonRow(w.HBox):
+    def __init__(self, n: int, counties: list[str]):
+        self.person = text_box(f"Person {n}", "name", width="210px")
+        self.county = w.Combobox(options=counties, description="County", placeholder="pick or type",
+                                 tooltip="The county this person takes their next steps back to",
+                                 ensure_option=False, layout=w.Layout(width="250px"), style=LABEL_STYLE)
+        self.role = text_box("Role", "e.g. supervisor", width="190px")
+        self.step1 = text_box("Next step 1", "", width="330px")
+        self.step2 = text_box("Next step 2", "(optional)", width="330px")
+        super().__init__([self.person, self.county, self.role, self.step1, self.step2],
+                         layout=w.Layout(flex_flow="row wrap", border_bottom="1px solid #e3e8ee",
+                                         padding="2px 0"))
+
+    def controls(self):
+        return (self.person, self.county, self.role, self.step1, self.step2)
 
     def body(self) -> dict | None:
         steps = [s.value for s in (self.step1, self.step2) if s.value.strip()]
         if not self.person.value.strip() and not steps:
             return None
-        return {"person": self.person.value, "steps": steps}
+        return {"name": self.person.value.strip() or "(no name)", "county": self.county.value.strip() or "(no county)",
+                "role": self.role.value, "steps": steps}
 
 
-class RoomPanel(w.VBox):
-    """One breakout room: who runs it, the prompts one at a time, notes, next steps, takeaway."""
+class RoomEditor(EntryEditor):
+    """One breakout room, one screen: who runs it, the prompts with the timer, notes, people, takeaway."""
 
-    def __init__(self, prompts: list[str], minutes: int, on_edit, breakout_note: str = ""):
-        self.prompts, self._on_edit = prompts, on_edit
-        self.name = text_box("Room name", "e.g. Room 1", width="320px")
+    kind = "webinar_room"
+
+    def __init__(self, ctx: CoachContext, event_id: str, n: int, ev: webinar.Event, **kw):
+        self.event_id, self.n, self.ev = event_id, n, ev
+        self.prompts = list(ev.prompts)
+        self._counties = ctx.counties()
+        self.name = text_box("Room name", "e.g. Room 1", width="300px")
         self.facilitator = text_box("Facilitator", "who leads the talk", width="320px")
         self.reporter = text_box("Reporter", "who reports back", width="320px")
         self.current = 0
@@ -161,63 +147,62 @@ class RoomPanel(w.VBox):
         self.next_button = button("Next prompt", icon="arrow-right")
         self.prev_button.on_click(lambda _: self.show_prompt(self.current - 1))
         self.next_button.on_click(lambda _: self.show_prompt(self.current + 1))
-        self.timer = PromptTimer(minutes)
-        self.notes = [text_area(f"Notes for prompt {n + 1}", "What the room said, in a few words", rows=5)
-                      for n in range(len(prompts))]
+        self.timer = PromptTimer(ev.minutes_per_prompt)
+        self.notes = [text_area(f"Notes for prompt {k + 1}", "What the room said, in a few words", rows=4)
+                      for k in range(len(self.prompts))]
         self.people_box = w.VBox()
-        self.people: list[PersonSteps] = []
-        self.add_person_button = button("Add a person", "Add a row for one more person's next steps", icon="plus")
+        self.people: list[PersonRow] = []
+        self.add_person_button = button("Add a person", "Add a row for one more person", icon="plus")
         self.add_person_button.on_click(lambda _: self.add_person())
-        self.takeaway = text_area("SO WHAT? Our takeaway", "The one thing this room wants everyone to hear",
-                                  rows=3)
-        for c in (self.name, self.facilitator, self.reporter, *self.notes, self.takeaway):
-            c.observe(self._changed, "value")
-        super().__init__([
+        self.takeaway = text_area("SO WHAT? Our takeaway", "The one thing this room wants everyone to hear", rows=3)
+        super().__init__(ctx, storage.room_key(event_id, n), [
             w.HBox([self.name, self.facilitator, self.reporter], layout=w.Layout(flex_flow="row wrap")),
             self.prompt_head, w.HBox([self.prev_button, self.next_button]), self.timer, *self.notes,
-            w.HTML("<h4 style='margin-bottom:.2em'>Next steps to take home</h4>"),
-            note(breakout_note or "Each person names one or two next steps they will take back with them."),
-            self.people_box, self.add_person_button, self.takeaway,
-        ])
+            w.HTML("<h4 style='margin-bottom:.2em'>People and the next steps they take back to their county</h4>"),
+            note("Pick each person's county from the list, or type it if it is not in the workspace yet."),
+            self.people_box, self.add_person_button, self.takeaway], **kw)
+        self.watch(self.name, self.facilitator, self.reporter, *self.notes, self.takeaway)
         self.show_prompt(0)
+        self.load()
 
-    def _changed(self, _=None) -> None:
-        self._on_edit()
+    def default(self) -> dict:
+        name = self.ev.rooms[self.n] if self.n < len(self.ev.rooms) else f"Room {self.n + 1}"
+        return {"event": self.event_id, "name": name}
 
-    def show_prompt(self, n: int) -> None:
+    def show_prompt(self, k: int) -> None:
         if not self.prompts:
             self.prompt_head.value = ""
             return
-        n = max(0, min(len(self.prompts) - 1, int(n)))
-        if n != self.current:
+        k = max(0, min(len(self.prompts) - 1, int(k)))
+        if k != self.current:
             self.timer.reset()
-        self.current = n
-        for k, box in enumerate(self.notes):
-            box.layout.display = "flex" if k == n else "none"
-        self.prev_button.disabled = n == 0
-        self.next_button.disabled = n == len(self.prompts) - 1
-        self.prompt_head.value = (f"<div class='orb-note'>Prompt {n + 1} of {len(self.prompts)}</div>"
-                                  f"<div class='orb-prompt'>{esc(self.prompts[n])}</div>")
+        self.current = k
+        for j, box in enumerate(self.notes):
+            box.layout.display = "flex" if j == k else "none"
+        self.prev_button.disabled = k == 0
+        self.next_button.disabled = k == len(self.prompts) - 1
+        self.prompt_head.value = (f"<div class='orb-note'>Prompt {k + 1} of {len(self.prompts)}</div>"
+                                  f"<div class='orb-prompt'>{esc(self.prompts[k])}</div>")
 
-    def add_person(self, body: dict | None = None) -> PersonSteps | None:
+    def add_person(self, body: dict | None = None) -> PersonRow | None:
         if len(self.people) >= MAX_PEOPLE:
             return None
-        row = PersonSteps(len(self.people) + 1)
+        row = PersonRow(len(self.people) + 1, self._counties)
         if body:
-            row.person.value = body.get("person", "")
+            row.person.value, row.county.value = body.get("name", ""), body.get("county", "")
+            row.role.value = body.get("role", "")
             steps = list(body.get("steps", [])) + ["", ""]
             row.step1.value, row.step2.value = steps[0], steps[1]
-        for c in (row.person, row.step1, row.step2):
-            c.observe(self._changed, "value")
+        self.watch(*row.controls())
         self.people.append(row)
         self.people_box.children = tuple(self.people)
         return row
 
-    def body(self) -> dict:
-        return {"name": self.name.value.strip() or "Room", "facilitator": self.facilitator.value,
-                "reporter": self.reporter.value,
+    def collect(self) -> dict:
+        return {"event": self.event_id, "name": self.name.value.strip() or f"Room {self.n + 1}",
+                "facilitator": self.facilitator.value, "reporter": self.reporter.value,
                 "notes": {str(k): box.value for k, box in enumerate(self.notes) if box.value.strip()},
-                "next_steps": [b for b in (p.body() for p in self.people) if b], "takeaway": self.takeaway.value}
+                "people": [b for b in (p.body() for p in self.people) if b], "takeaway": self.takeaway.value}
 
     def fill(self, body: dict) -> None:
         self.name.value = body.get("name", "")
@@ -227,154 +212,277 @@ class RoomPanel(w.VBox):
         for k, box in enumerate(self.notes):
             box.value = notes.get(str(k), "")
         self.people = []
-        for ns in body.get("next_steps", []):
-            self.add_person(ns)
-        if not self.people:
+        for p in body.get("people", []):
+            self.add_person(p)
+        while len(self.people) < 2:
             self.add_person()
         self.people_box.children = tuple(self.people)
         self.takeaway.value = body.get("takeaway", "")
 
 
-class SessionEditor(EntryEditor):
-    """A saved breakout session: its rooms and the compiled takeaways."""
+class ReportBackEditor(EntryEditor):
+    """One county's report-back at the start of an event: what it did, learned, and its next step."""
 
-    kind = "breakout"
+    kind = "webinar_reportback"
 
-    def __init__(self, ctx: WorkbookContext, key: str, **kw):
-        fw = ctx.framework
-        self.prompts = list(fw.breakout_prompts) if fw else []
-        self.breakout_note = fw.breakout_note if fw else ""
-        self.title = text_box("Session title", "e.g. Readiness webinar, March", width="520px")
-        self.date = w.DatePicker(description="Date", style=LABEL_STYLE, tooltip="Date of the session")
-        self.minutes = w.BoundedIntText(value=10, min=1, max=120, description="Minutes per prompt",
-                                        style=LABEL_STYLE, layout=w.Layout(width="220px"),
-                                        tooltip="How long each room talks about one prompt")
-        self.add_room_button = button("Add a room", "Add one more breakout room", icon="plus")
-        self.add_room_button.on_click(lambda _: self.add_room())
-        self.rooms: list[RoomPanel] = []
-        self.tabs = w.Tab()
-        self.compiled = w.HTML()
-        self.export_md = button("Markdown", "Download the takeaways as Markdown", icon="download")
-        self.export_html = button("Web page (HTML)", "Download the takeaways as a web page", icon="download")
-        self.export_csv = button("Spreadsheet (CSV)", "Download the takeaways as a CSV table", icon="download")
-        self.export_md.on_click(lambda _: self.export("md"))
-        self.export_html.on_click(lambda _: self.export("html"))
-        self.export_csv.on_click(lambda _: self.export("csv"))
-        self.export_out = w.HTML()
-        self.compiled_panel = w.VBox([
-            note("Everything the rooms wrote, ready to read out when everyone is back together."),
-            self.compiled, w.HBox([w.Label("Export:"), self.export_md, self.export_html, self.export_csv]),
-            self.export_out])
-        self.minutes.observe(self._minutes_changed, "value")
-        self.tabs.observe(self._tab_changed, "selected_index")
-        super().__init__(ctx, key, [w.HBox([self.title, self.date, self.minutes],
-                                           layout=w.Layout(flex_flow="row wrap")),
-                                    self.add_room_button, self.tabs], **kw)
-        self.watch(self.title, self.date, self.minutes)
+    def __init__(self, ctx: CoachContext, event_id: str, county: str, commitments: list[str],
+                 questions: list[str], **kw):
+        self.event_id, self.county = event_id, county
+        q = list(questions) + webinar.REPORT_BACK_QUESTIONS[len(questions):]
+        self.done = w.SelectMultiple(options=list(dict.fromkeys(commitments)), description="Done",
+                                     tooltip="The commitments this county says it has done", style=LABEL_STYLE,
+                                     rows=min(6, max(2, len(commitments))), layout=w.Layout(width="900px"))
+        self.activities = text_area(q[0], rows=2)
+        self.learned = text_area(q[1], rows=2)
+        self.next_step = text_area("Our next step", rows=2)
+        self.why = text_area("Why", rows=1)
+        self.reported_by = text_box("Reported by", "who spoke for the county", width="420px")
+        super().__init__(ctx, storage.reportback_key(event_id, county),
+                         [w.HTML(f"<h4 class='orb-county'>{esc(county)} reports back</h4>"), self.done,
+                          self.activities, self.learned, self.next_step, self.why, self.reported_by], **kw)
+        self.watch(self.done, self.activities, self.learned, self.next_step, self.why, self.reported_by)
         self.load()
 
     def default(self) -> dict:
-        return {"title": "Breakout session", "date": None, "minutes_per_prompt": 10,
-                "rooms": [{"name": f"Room {n}"} for n in (1, 2, 3)]}
-
-    def add_room(self, body: dict | None = None) -> RoomPanel | None:
-        if len(self.rooms) >= 60:
-            return None
-        panel = RoomPanel(self.prompts, self.minutes.value, self._edited, self.breakout_note)
-        panel.fill(body or {"name": f"Room {len(self.rooms) + 1}"})
-        self.rooms.append(panel)
-        self._layout_tabs()
-        if body is None:
-            self._edited()
-        return panel
-
-    def _layout_tabs(self) -> None:
-        self.tabs.children = (*self.rooms, self.compiled_panel)
-        self.tabs.titles = (*[r.name.value or f"Room {n + 1}" for n, r in enumerate(self.rooms)],
-                            "SO WHAT? Takeaways")
-
-    def _minutes_changed(self, change) -> None:
-        for r in self.rooms:
-            r.timer.set_minutes(change["new"])
-
-    def _tab_changed(self, change) -> None:
-        if change["new"] == len(self.rooms):
-            self.refresh_compiled()
+        return {"event": self.event_id, "county": self.county}
 
     def collect(self) -> dict:
-        return {"title": self.title.value.strip() or "Breakout session",
-                "date": self.date.value.isoformat() if self.date.value else None,
-                "minutes_per_prompt": self.minutes.value, "rooms": [r.body() for r in self.rooms]}
+        return {"event": self.event_id, "county": self.county, "activities": self.activities.value,
+                "done": list(self.done.value), "learned": self.learned.value, "next_step": self.next_step.value,
+                "why": self.why.value, "reported_by": self.reported_by.value}
 
     def fill(self, body: dict) -> None:
-        self.title.value = body.get("title", "")
-        d = body.get("date")
-        self.date.value = dt.date.fromisoformat(d) if isinstance(d, str) and d else None
-        self.minutes.value = int(body.get("minutes_per_prompt", 10))
-        self.rooms = []
-        for room in body.get("rooms", []):
-            panel = RoomPanel(self.prompts, self.minutes.value, self._edited, self.breakout_note)
-            panel.fill(room)
-            self.rooms.append(panel)
-        self._layout_tabs()
-        self.refresh_compiled()
+        done = [d for d in body.get("done", [])]
+        self.done.options = list(dict.fromkeys([*self.done.options, *done]))
+        self.done.value = tuple(done)
+        self.activities.value = body.get("activities", "")
+        self.learned.value = body.get("learned", "")
+        self.next_step.value = body.get("next_step", "")
+        self.why.value = body.get("why", "")
+        self.reported_by.value = body.get("reported_by", "")
 
-    def after_save(self, doc) -> None:
-        self.tabs.titles = (*[r.name.value or f"Room {n + 1}" for n, r in enumerate(self.rooms)],
-                            "SO WHAT? Takeaways")
-        self.refresh_compiled()
 
-    def session(self) -> workbook.BreakoutSession:
-        return workbook.BreakoutSession.model_validate(self.collect())
+# ------------------------------------------------------------------ the whole page
+class WebinarSeries(w.VBox):
+    """Pick or set up an event; run its rooms one per screen; check in, compile, follow up."""
 
-    def refresh_compiled(self) -> None:
+    def __init__(self, ctx: CoachContext, **editor_kw):
+        self.ctx, self._editor_kw = ctx, editor_kw
+        self.choice = w.Dropdown(description="Event", style=LABEL_STYLE, layout=w.Layout(width="640px"),
+                                 tooltip="Open an event of the series")
+        self.new_title = text_box("New event title", "e.g. Readiness webinar, March", width="420px")
+        self.new_date = w.DatePicker(description="Date", style=LABEL_STYLE, value=dt.date.today(),
+                                     tooltip="Date of the new event")
+        self.new_minutes = w.BoundedIntText(value=10, min=1, max=120, description="Minutes per prompt",
+                                            style=LABEL_STYLE, layout=w.Layout(width="200px"),
+                                            tooltip="How long each room talks about one prompt")
+        self.new_rooms = w.BoundedIntText(value=3, min=1, max=60, description="Rooms", style=LABEL_STYLE,
+                                          layout=w.Layout(width="130px"), tooltip="How many breakout rooms")
+        self.new_button = button("Set up the event", "Save a new event with its rooms", "primary", "plus")
+        self.new_button.on_click(lambda _: self.new_event(self.new_title.value))
+        self.message = w.HTML()
+        self.room_choice = w.ToggleButtons(description="Room", style={"description_width": "initial"},
+                                           tooltip="Show one room on the screen")
+        self.room_choice.observe(lambda c: self.show_room(c["new"]), "value")
+        self.add_room_button = button("Add a room", "Add one more breakout room to this event", icon="plus")
+        self.add_room_button.on_click(lambda _: self.add_room())
+        self.room_box = w.VBox()
+        self.opening_html = w.HTML()
+        self.report_county = w.Dropdown(description="County reporting back", style=LABEL_STYLE,
+                                        layout=w.Layout(width="560px"), tooltip="Record this county's answers")
+        self.report_county.observe(lambda c: self.show_reportback(c["new"]), "value")
+        self.report_box = w.VBox()
+        self.compiled = w.HTML()
+        self.refresh_button = button("Refresh now", "Read every room again", icon="refresh")
+        self.refresh_button.on_click(lambda _: self.refresh_compiled())
+        self.live = w.Play(value=0, min=0, max=10**6, step=1, interval=REFRESH_SECONDS * 1000, show_repeat=False,
+                           description="Live", tooltip="Keep this view up to date while rooms write")
+        self.live.observe(lambda _: self.refresh_compiled(), "value")
+        self.series_html = w.HTML()
+        self.follow_county = w.Dropdown(description="Follow-up for", style=LABEL_STYLE,
+                                        layout=w.Layout(width="560px"), tooltip="The county to write to")
+        self.follow_county.observe(lambda _: self.show_followup(), "value")
+        self.follow_links = w.HTML()
+        self.follow_html = w.HTML()
+        self.tabs = w.Tab(children=[
+            w.VBox([note("One room per screen: pick the room, share this screen with the room in Zoom."),
+                    w.HBox([self.room_choice, self.add_room_button], layout=w.Layout(flex_flow="row wrap")),
+                    self.room_box]),
+            w.VBox([self.opening_html, self.report_county, self.report_box]),
+            w.VBox([w.HBox([self.refresh_button, w.Label("Keep up to date:"), self.live]), self.compiled]),
+            w.VBox([note("Per county, event by event: what people committed to, what the county reported "
+                         "done, what it learned and its next step."), self.series_html]),
+            w.VBox([note("An e-mail for each county: its own people, their next steps, the room takeaways "
+                         "they heard and the questions for the next webinar. Nothing of another county."),
+                    self.follow_county, self.follow_links, self.follow_html]),
+        ])
+        self.tabs.titles = ("Rooms", "Check-in: report-backs", "SO WHAT? compiled", "Series by county",
+                            "Follow-ups")
+        self.tabs.add_class("orb-live")
+        self.editor: RoomEditor | None = None
+        self.report_editor: ReportBackEditor | None = None
+        self.event_id: str | None = None
+        super().__init__([
+            section_header("Webinar series",
+                           "Breakout rooms mix people from many counties. Each room names a facilitator and a "
+                           "reporter, works through the prompts with the timer, and each person names one or two "
+                           "next steps for their own county. Everything saves as the reporter types."),
+            self.choice, w.HBox([self.new_title, self.new_date, self.new_minutes, self.new_rooms, self.new_button],
+                                layout=w.Layout(flex_flow="row wrap")), self.message, self.tabs])
+        self._load_choices()
+        self.choice.observe(lambda c: self.show_event(c["new"]), "value")
+        self.show_event(self.choice.value)
+
+    # -- events
+    def _load_choices(self, select: str | None = None) -> None:
+        evs = storage.events(self.ctx.store)
+        opts = [(f"{e.title}" + (f" ({e.date.isoformat()})" if e.date else ""), k) for k, e in evs.items()]
+        self.choice.options = opts
+        self.choice.value = select if select is not None else (opts[-1][1] if opts else None)
+
+    def new_event(self, title: str) -> str:
         try:
-            self.compiled.value = takeaways_html(self.session())
-        except Exception as exc:  # an invalid value is reported by the status line already
-            self.compiled.value = f"<p class='orb-note'>{esc(exc)}</p>"
+            prompts = load_framework("cpm-orb").breakout_prompts
+            key = storage.new_event(self.ctx.store, title, self.new_date.value, self.ctx.user or "a coach",
+                                    prompts=prompts, minutes=self.new_minutes.value, rooms=self.new_rooms.value)
+        except OrbError as exc:
+            self.message.value = f"<div class='orb-status err' role='alert'>Not set up: {esc(exc)}</div>"
+            return ""
+        self.new_title.value = ""
+        self.message.value = "<div class='orb-status'>Event set up. Open a room below and share the screen.</div>"
+        self._load_choices(select=key)
+        return key
 
-    def export(self, fmt: str):
+    def show_event(self, event_id: str | None) -> None:
         self.flush()
-        s = self.session()
-        base = f"takeaways-{slugify(self.key)}"
-        if fmt == "md":
-            data, mime = takeaways_markdown(s), "text/markdown"
-        elif fmt == "html":
-            data, mime = takeaways_html(s, full_page=True), "text/html"
-        else:
-            data, mime = table_bytes(takeaways_frame(s), "csv"), "text/csv"
-        from ..exports import write_atomic
+        self.event_id = event_id
+        if not event_id:
+            self.room_choice.options = ()
+            self.room_box.children = (note("No events yet: give one a title and set it up."),)
+            self.editor = None
+            self.refresh_compiled()
+            return
+        ev = storage.event(self.ctx.store, event_id)
+        self.room_choice.options = [(name, n) for n, name in enumerate(ev.rooms)]
+        self.room_choice.value = 0 if ev.rooms else None
+        self.show_room(self.room_choice.value)
+        self._fill_views()
 
-        path = write_atomic(self.ctx.export_dir() / f"{base}.{fmt}", data)
-        self.export_out.value = (f"<div class='orb-status'>Saved to {esc(path)}. "
-                                 + download_link(path.name, path.read_bytes(), mime, f"Download {path.name}")
-                                 + "</div>")
-        return path
+    def add_room(self) -> int | None:
+        if not self.event_id:
+            return None
+        n = storage.add_room(self.ctx.store, self.event_id, self.ctx.user or "a coach")
+        ev = storage.event(self.ctx.store, self.event_id)
+        self.room_choice.options = [(name, k) for k, name in enumerate(ev.rooms)]
+        self.room_choice.value = n
+        return n
+
+    def show_room(self, n: int | None) -> None:
+        if self.editor is not None:
+            self.editor.flush()
+        if n is None or not self.event_id:
+            return
+        ev = storage.event(self.ctx.store, self.event_id)
+        self.editor = RoomEditor(self.ctx, self.event_id, n, ev, **self._editor_kw)
+        self.room_box.children = (self.editor,)
+
+    # -- the views that read every room
+    def _series(self):
+        return storage.load_series(self.ctx.store)
+
+    def _fill_views(self) -> None:
+        series = self._series()
+        rec = series.get(self.event_id)
+        opening = views.opening(series, self.event_id)
+        self.opening_html.value = views.render("webinar_opening.html.j2", view=opening)
+        self.report_county.options = [c.county for c in opening.counties] if opening else []
+        if not self.report_county.options:
+            self.report_box.children = ()
+        self.refresh_compiled(series)
+        self.series_html.value = views.render("webinar_series.html.j2", rows=views.series_view(series))
+        present = views.counties_in(rec, series)
+        self.follow_county.options = present
+        self.follow_county.value = present[0] if present else None
+        self.show_followup(series)
+
+    def show_reportback(self, county: str | None) -> None:
+        if self.report_editor is not None:
+            self.report_editor.flush()
+        if not county or not self.event_id:
+            return
+        series = self._series()
+        prev = series.previous(self.event_id)
+        commitments = [s for p in views._people(prev, county) for s in p.steps] if prev else []
+        self.report_editor = ReportBackEditor(self.ctx, self.event_id, county, commitments,
+                                              prev.event.questions if prev else [], **self._editor_kw)
+        self.report_box.children = (self.report_editor,)
+
+    def refresh_compiled(self, series=None) -> None:
+        """Read every room again (other reporters' saves included) and recompile the takeaways."""
+        if not self.event_id:
+            self.compiled.value = note("No event open.").value
+            return
+        series = series or self._series()
+        rec = series.get(self.event_id)
+        self.compiled.value = views.render("webinar_compiled.html.j2", title=rec.event.title,
+                                           takeaways=views.quick_takeaways(rec), themes=views.themes(rec))
+
+    def show_followup(self, series=None) -> None:
+        county = self.follow_county.value
+        if not county or not self.event_id:
+            self.follow_html.value, self.follow_links.value = "", ""
+            return
+        series = series or self._series()
+        f = views.followup(series, self.event_id, county)
+        page = views.followup_html(f)
+        base = f"follow-up-{self.event_id}-{county}".replace(" ", "-").lower()
+        self.follow_links.value = "<div class='orb-status'>" + "".join([
+            download_link(f"{base}.md", views.followup_markdown(f), "text/markdown", "Markdown e-mail"),
+            download_link(f"{base}.txt", views.followup_text(f), "text/plain", "Plain-text e-mail"),
+            download_link(f"{base}.html", page, "text/html", "Web page")]) + "</div>"
+        body = page.split("<body>", 1)[1].rsplit("</body>", 1)[0]
+        self.follow_html.value = ("<div style='border:1px solid #c9d3dd;padding:.2em 1.2em;max-width:46em;"
+                                  "background:#fff'>" + body + "</div>")
+
+    def flush(self) -> None:
+        for ed in (getattr(self, "editor", None), getattr(self, "report_editor", None)):
+            if ed is not None:
+                ed.flush()
+
+    def close(self) -> None:
+        self.flush()
+        super().close()
 
 
-class Breakout(EntryChooser):
-    """Pick or set up a breakout session, then run it room by room."""
+class CountyWebinarView(w.VBox):
+    """What a county team sees of the series: its own people's part, nothing of any other county."""
 
-    kind = "breakout"
-    choose_label, choose_tooltip = "Session", "Open a saved breakout session"
-    new_label, new_placeholder = "New session title", "e.g. Readiness webinar, March"
-    new_button_label, new_button_tooltip = "Set up a new session", "Create a session with three rooms"
-    header_title = "Breakout session"
-    header_text = ("Set up the rooms, name a facilitator and a reporter for each, and go through the "
-                   "prompts one at a time with the timer. Notes save as you type.")
-    empty_text = "No sessions yet: give one a title and set it up."
-    default_title = "Breakout session"
-    newest_first = True
+    def __init__(self, store: Store, county: str):
+        series = storage.load_series(store)
+        view = views.packet_view(series, county)
+        rows = views.series_view(series, county)
+        super().__init__([section_header("Our part in the coach's webinars",
+                                         "The next steps your people named at the webinars, and what your "
+                                         "county reported back. Other counties' notes are not shown here."),
+                          w.HTML(CSS + LIVE_CSS + views.takeaways_html(view)),
+                          w.HTML(views.render("webinar_series.html.j2", rows=rows))])
 
-    def option_label(self, session) -> str:
-        return session.title + (f" ({session.date.isoformat()})" if session.date else "")
 
-    def new_body(self, title: str) -> dict:
-        return {"title": title, "date": dt.date.today().isoformat(), "minutes_per_prompt": 10,
-                "rooms": [{"name": f"Room {n}"} for n in (1, 2, 3)]}
+def webinar_page(workspace=None, county: str = "", user: str | None = None, settings: Settings | None = None,
+                 **kw):
+    """The page of ``02-breakout-session``: the coach's series, or on a locked server that county's part."""
+    from .base import CSS as _css
 
-    def make_editor(self, key: str):
-        return SessionEditor(self.ctx, key, **self._editor_kw)
-
-    new_session = EntryChooser.new_entry
-    show_session = EntryChooser.show_entry
+    settings = (settings or Settings.from_env()).with_(workspace=workspace or None)
+    try:
+        store = Store.open(settings.workspace, create=False)
+        if settings.locked:
+            target, _ = settings.page_target(county or "", "")
+            return CountyWebinarView(store, store.county(target).name)
+        ctx = CoachContext(store, user, settings)
+    except OrbError as exc:
+        if not settings.served:
+            raise
+        return w.HTML(_css + f"<div class='orb-page'><div class='orb-status err' role='alert'>"
+                      f"This page cannot open: {esc(exc)}</div></div>")
+    return w.VBox([ctx, WebinarSeries(ctx, **kw)])

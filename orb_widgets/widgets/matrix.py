@@ -124,6 +124,15 @@ class PlanningMatrix(w.VBox):
                                      "readiness component", layout=w.Layout(width="600px"))
         self.add_button = button("Add row", "Add a row for the chosen element or component", icon="plus")
         self.add_button.on_click(lambda _: self.add_row(self.add_choice.value))
+        self.suggest_choice = w.Dropdown(description="Next step from a webinar", style=LABEL_STYLE,
+                                         layout=w.Layout(width="900px"),
+                                         tooltip="A next step your people named at the coach's webinars")
+        self.suggest_target = w.Dropdown(options=[(n, k) for k, n in self.names.items()], description="into the row for",
+                                         style=LABEL_STYLE, layout=w.Layout(width="600px"),
+                                         tooltip="The element or component this step works on")
+        self.accept_button = button("Accept into the matrix", "Add this next step to the chosen row", icon="check")
+        self.accept_button.on_click(lambda _: self.accept(self.suggest_choice.value, self.suggest_target.value))
+        self.suggest_box = w.VBox([w.HBox([self.suggest_choice]), w.HBox([self.suggest_target, self.accept_button])])
         self.message = w.HTML()
         self.rows = w.Accordion()
         self.summary = w.HTML()
@@ -136,7 +145,8 @@ class PlanningMatrix(w.VBox):
             section_header("Our matrix",
                            "One row for each part of readiness you chose to work on. Open a row to write in it; "
                            "everything saves as you type, with your name."),
-            w.HBox([self.prefill_button]), w.HBox([self.add_choice, self.add_button]), self.message,
+            w.HBox([self.prefill_button]), w.HBox([self.add_choice, self.add_button]), self.suggest_box,
+            self.message,
             self.summary, self.rows,
             section_header("Share the matrix", "Download it for a team meeting or to send to your coach."),
             w.HBox([self.export_xlsx, self.export_csv]), self.export_out,
@@ -172,6 +182,34 @@ class PlanningMatrix(w.VBox):
                                   "(or no element had enough answers to show).</div>")
         self._refresh()
         return added
+
+    def suggestions(self) -> list:
+        """Next steps the county's people named at the coach's webinars, not yet in a row."""
+        from .start import webinar_steps
+
+        taken = {s.strip() for ed in self.editors.values() for s in ed.collect()["next_steps"]}
+        return [s for s in webinar_steps(self.ctx.store, self.ctx.county) if s.step.strip() not in taken]
+
+    def accept(self, step: str | None, target: str | None) -> bool:
+        """Put a webinar next step into the row for ``target`` (made if new); the team edits it there."""
+        if not step or target not in self.names:
+            self.message.value = "<div class='orb-status err' role='alert'>Pick a next step and a row first.</div>"
+            return False
+        if target not in self.editors:
+            self._create(target, workbook.MatrixRow(target=target).model_dump(mode="json"))
+        ed = self.editors[target]
+        free = [box for box in ed.steps if not box.value.strip()]
+        if not free:
+            self.message.value = (f"<div class='orb-status warn' role='alert'>The row for {esc(self.names[target])} "
+                                  f"already has three next steps; finish or clear one, or pick another row.</div>")
+            return False
+        free[0].value = step
+        ed.flush()
+        self._refresh()
+        self.rows.selected_index = list(self.editors).index(target)
+        self.message.value = (f"<div class='orb-status'>Added “{esc(step)}” to the row for "
+                              f"{esc(self.names[target])}; it is open below.</div>")
+        return True
 
     def _county_results(self) -> dict:
         from ..results import county_results
@@ -234,6 +272,12 @@ class PlanningMatrix(w.VBox):
         self.rows.children = [self.editors[k] for k in keys]
         for n, k in enumerate(keys):
             self.rows.set_title(n, f"{self.names[k]} · {self.editors[k].status_choice.value}")
+        offered = self.suggestions()
+        once = {}
+        for x in offered:  # two people may name the same step: offer it once
+            once.setdefault(x.step, x)
+        self.suggest_choice.options = [(f"{x.step} ({x.person}, {x.title})", step) for step, x in once.items()]
+        self.suggest_box.layout.display = "flex" if offered else "none"
         free = [(name, key) for key, name in self.names.items() if key not in self.editors]
         self.add_choice.options = free
         self.add_choice.value = free[0][1] if free else None

@@ -13,7 +13,7 @@ from .base import CSS, LABEL_STYLE, button, esc, note, section_header, text_box
 #: The workbook's pages, in order: notebook file, title, what it is for.
 STEPS = [
     ("01-start-here.ipynb", "Start here", "Choose your county and see where you are."),
-    ("02-breakout-session.ipynb", "Breakout session", "For coaches: rooms, prompts, timer, takeaways."),
+    ("02-breakout-session.ipynb", "Webinar series", "For coaches: mixed-county rooms, check-ins, follow-ups."),
     ("03-key-messages.ipynb", "Key messages", "Draft, test and revise what you say about this work."),
     ("04-tailor-assessment.ipynb", "Tailor the assessment", "Make the readiness survey your county's own."),
     ("05-take-assessment.ipynb", "Take the assessment", "The survey form that staff and partners fill in."),
@@ -42,9 +42,11 @@ def progress(store: Store, county: str) -> list[dict]:
             f"version {versions[-1]['version']}: {len(inst.items)} statements, {inst.scale.points}-point scale")
     except OrbError:
         add("Assessment tailored", "04-tailor-assessment.ipynb", False, "no survey saved yet")
-    breakouts = workbook.load_all(store, c.name, "breakout")
-    add("Breakout session held", "02-breakout-session.ipynb", breakouts,
-        f"{len(breakouts)} session(s)" if breakouts else "no session notes yet")
+    steps = webinar_steps(store, c.name)
+    taken = matrix_steps(store, c.name)
+    add("Next steps from the coach's webinars", "07-planning-matrix.ipynb", steps,
+        f"{len(steps)} named by your people, {sum(s.step in taken for s in steps)} in the planning matrix"
+        if steps else "nobody from this county has taken part yet")
     messages = workbook.load_all(store, c.name, "key_message")
     tests = sum(len(m.tests) for m in messages.values())
     add("Key messages tested", "03-key-messages.ipynb", tests,
@@ -70,6 +72,18 @@ def progress(store: Store, county: str) -> list[dict]:
     return out
 
 
+def webinar_steps(store: Store, county: str) -> list:
+    """The next steps this county's people named at the coach's webinars (theirs only)."""
+    from ..webinar import load_series, suggestions
+
+    return suggestions(load_series(store), county)
+
+
+def matrix_steps(store: Store, county: str) -> set[str]:
+    """Every next step already written in the county's planning matrix."""
+    return {s.strip() for row in workbook.load_all(store, county, "matrix_row").values() for s in row.next_steps}
+
+
 class StartHere(w.VBox):
     """Pick the county to work on (or add one) and see its progress through the workbook.
 
@@ -86,7 +100,9 @@ class StartHere(w.VBox):
         self._fixed = fixed
         self._settings = settings or Settings()
         self._wave = wave
-        names = [c.name for c in store.counties()]
+        from ..webinar import is_internal
+
+        names = [c.name for c in store.counties() if not is_internal(c.name)]
         if fixed:
             names = [store.county(county).name]  # UnknownCounty if the server's county is gone
         chosen = county or (names[0] if names else None)
@@ -104,6 +120,7 @@ class StartHere(w.VBox):
         self.add_button.on_click(lambda _: self.add_county(self.new_name.value, self.new_framework.value))
         self.message = w.HTML()
         self.checklist = w.HTML()
+        self.webinar_steps = w.HTML()
         self.links = w.HTML()
         demo = store.get_meta("demo")
         where = esc(store.folder) if store.folder else esc(store.url)
@@ -120,6 +137,9 @@ class StartHere(w.VBox):
                            "comes next. Every page saves as you type."),
             w.HTML(CSS + about), self.county, self.message, *add_box,
             section_header("Where we are", ""), self.checklist,
+            section_header("Next steps from the coach's webinars",
+                           "What your people said they would take back to the county. Accept one into a row "
+                           "of the planning matrix (step 7)."), self.webinar_steps,
             section_header("The workbook, step by step", ""), self.links])
         self.county.observe(self._county_changed, "value")
         self.refresh()
@@ -144,7 +164,7 @@ class StartHere(w.VBox):
             self.message.value = "<div class='orb-status err' role='alert'>Pick one of the frameworks listed.</div>"
             return False
         c = self.store.add_county(name, framework)
-        self.county.options = [x.name for x in self.store.counties()]
+        self.county.options = [x.name for x in self.store.counties() if not storage_internal(x.name)]
         self.county.value = c.name
         self.new_name.value = ""
         self.message.value = (f"<div class='orb-status'>Added {esc(c.name)}. Next: tailor its assessment "
@@ -162,6 +182,11 @@ class StartHere(w.VBox):
         if not self.county.value:
             self.checklist.value = note("This workspace has no counties yet: add one above.").value
             return
+        from ..webinar import render
+
+        self.webinar_steps.value = render("webinar_suggestions.html.j2",
+                                          items=webinar_steps(self.store, self.county.value),
+                                          taken=matrix_steps(self.store, self.county.value))
         items, steps = [], progress(self.store, self.county.value)
         for p in steps:
             mark = ("<span class='orb-done' aria-label='done'>&#10003; done</span>" if p["done"]
@@ -176,6 +201,12 @@ class StartHere(w.VBox):
         rows = "".join(f"<li><a href='{esc(self.link(f))}'><b>{n}. {esc(title)}</b></a> <span class='orb-note'>{esc(what)}"
                        f"</span></li>" for n, (f, title, what) in enumerate(STEPS, start=1))
         return f"<ol class='orb-check'>{rows}</ol>"
+
+
+def storage_internal(name: str) -> bool:
+    from ..webinar import is_internal
+
+    return is_internal(name)
 
 
 def start_here(workspace=None, county: str = "", settings: Settings | None = None) -> StartHere:

@@ -1,0 +1,396 @@
+"""What the series shows: follow-ups per county, the series across events, takeaways and themes.
+
+Pure functions of a :class:`~.storage.Series` (no widgets, no I/O), returning
+view models; autoescaping Jinja partials in ``templates/partials/`` render
+them as HTML, and :func:`followup_markdown` / :func:`followup_text` as an
+e-mail. Every per-county view selects by the county of each *person*, so
+nothing of one county reaches another county's follow-up, packet or workbook.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+from pydantic import BaseModel
+
+from ..exceptions import InvalidValue
+from .models import ReportBack, county_key
+from .storage import EventRecord, Series
+
+TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+
+
+# ------------------------------------------------------------------ view models
+class PersonLine(BaseModel):
+    name: str
+    role: str
+    room: str
+    steps: list[str]
+
+
+class RoomLine(BaseModel):
+    room: str
+    reporter: str
+    takeaway: str
+
+
+class FollowUpView(BaseModel):
+    """One county's follow-up after an event: its people, their steps, what they heard, what comes next."""
+
+    county: str
+    event_id: str
+    title: str
+    date: dt.date | None
+    people: list[PersonLine]
+    rooms_heard: list[RoomLine]
+    questions: list[str]
+    next_event: str = ""
+    reportback: ReportBack | None = None
+
+
+class Commitments(BaseModel):
+    county: str
+    steps: list[PersonLine]
+    reportback: ReportBack | None = None
+
+
+class OpeningView(BaseModel):
+    """How an event opens: each county's commitments from the event before, and the questions."""
+
+    previous_title: str
+    previous_date: dt.date | None
+    counties: list[Commitments]
+    questions: list[str]
+
+
+class SeriesRow(BaseModel):
+    county: str
+    event_id: str
+    title: str
+    date: dt.date | None
+    committed: list[str]
+    reported_done: list[str]
+    activities: str = ""
+    learned: str = ""
+    next_step: str = ""
+
+
+class Theme(BaseModel):
+    word: str
+    rooms: list[str]
+    quotes: list[RoomLine]
+
+
+class Suggestion(BaseModel):
+    """A next step someone from the county named at a webinar, offered to the county's matrix."""
+
+    event_id: str
+    title: str
+    date: dt.date | None
+    person: str
+    role: str
+    step: str
+
+
+class EventPart(BaseModel):
+    title: str
+    date: dt.date | None
+    people: list[PersonLine]
+    reportback: ReportBack | None = None
+
+
+class TakeawaysView(BaseModel):
+    """The packet's "Breakout takeaways" for one county: its own people's next steps and report-backs only."""
+
+    county: str
+    events: list[EventPart]
+
+
+# ------------------------------------------------------------------ counties
+def county_name(series: Series, typed: str) -> str:
+    """The workspace's spelling of a county typed in a room, or the typed name tidied."""
+    key = county_key(typed)
+    for name in series.counties:
+        if county_key(name) == key:
+            return name
+    return " ".join(str(typed).split())
+
+
+def counties_in(rec: EventRecord, series: Series) -> list[str]:
+    """Every county with a person in a room of the event, or a report-back at it, sorted."""
+    found = {county_key(p.county): county_name(series, p.county) for r in rec.rooms for p in r.people}
+    found.update({k: county_name(series, rb.county) for k, rb in rec.reportbacks.items()})
+    return sorted(found.values(), key=str.casefold)
+
+
+def _people(rec: EventRecord, county: str) -> list[PersonLine]:
+    key = county_key(county)
+    return [PersonLine(name=p.name, role=p.role, room=r.name, steps=[s for s in p.steps if s.strip()])
+            for r in rec.rooms for p in r.people if county_key(p.county) == key]
+
+
+# ------------------------------------------------------------------ follow-up
+def followup(series: Series, event_id: str, county: str) -> FollowUpView:
+    """The follow-up the coach sends ``county`` after event ``event_id``."""
+    rec = series.get(event_id)
+    present = counties_in(rec, series)
+    if county_key(county) not in {county_key(c) for c in present}:
+        raise InvalidValue(f"nobody from '{county}' took part in '{rec.event.title}' ({event_id}); "
+                           f"counties there: {', '.join(present) or 'none yet'}")
+    people = _people(rec, county)
+    heard = {p.room for p in people}
+    rooms = [RoomLine(room=r.name, reporter=r.reporter, takeaway=r.takeaway.strip())
+             for r in rec.rooms if r.name in heard and r.takeaway.strip()]
+    ids = [r.id for r in series.events]
+    after = series.events[ids.index(event_id) + 1] if ids.index(event_id) + 1 < len(ids) else None
+    nxt = ""
+    if after is not None:
+        nxt = after.event.title + (f" on {after.event.date:%B %-d, %Y}" if after.event.date else "")
+    shown = next(c for c in present if county_key(c) == county_key(county))
+    return FollowUpView(county=shown, event_id=event_id, title=rec.event.title,
+                        date=rec.event.date, people=people, rooms_heard=rooms,
+                        questions=list(rec.event.questions), next_event=nxt,
+                        reportback=rec.reportbacks.get(county_key(county)))
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+
+
+def md(text: str) -> str:
+    """Typed text as one inert Markdown line: markup characters escaped, line breaks joined.
+
+    >>> md("<b>*hi*</b>\\n# x")
+    '\\\\<b\\\\>\\\\*hi\\\\*\\\\</b\\\\> # x'
+    """
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def _plain(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _date(d: dt.date | None) -> str:
+    return f"{d:%B %-d, %Y}" if d else ""
+
+
+def followup_markdown(f: FollowUpView) -> str:
+    """The follow-up as Markdown, ready to paste into an e-mail."""
+    lines = [f"# {md(f.county)}: after {md(f.title)}", ""]
+    if f.date:
+        lines += [f"_{_date(f.date)}_", ""]
+    lines += ["Thank you for taking part. Here is what your county's people took home, to guide your "
+              "next steps together.", "", "## Your people and their next steps", ""]
+    for p in f.people:
+        who = md(p.name) + (f" ({md(p.role)})" if p.role else "") + f", {md(p.room)}"
+        lines.append(f"- **{who}**")
+        lines += [f"  - {md(s)}" for s in p.steps] or ["  - (no next step written down)"]
+    if f.reportback:
+        lines += ["", "## What your county reported today", ""]
+        lines += _reportback_lines(f.reportback, md, "- ")
+    lines += ["", "## What the rooms you were in took away", ""]
+    lines += [f"- **{md(r.room)}:** {md(r.takeaway)}" for r in f.rooms_heard] or ["- (no takeaway recorded)"]
+    lines += ["", "## Questions for the next webinar", ""]
+    if f.next_event:
+        lines += [f"Please come ready to answer these at {md(f.next_event)}:", ""]
+    lines += [f"{n}. {md(q)}" for n, q in enumerate(f.questions, 1)]
+    return "\n".join(lines) + "\n"
+
+
+def followup_text(f: FollowUpView) -> str:
+    """The follow-up as plain text for an e-mail client that shows no formatting."""
+    title = f"{_plain(f.county)}: after {_plain(f.title)}"
+    lines = [title, "=" * len(title)]
+    if f.date:
+        lines.append(_date(f.date))
+    lines += ["", "Thank you for taking part. Here is what your county's people took home, to guide your "
+              "next steps together.", "", "YOUR PEOPLE AND THEIR NEXT STEPS"]
+    for p in f.people:
+        lines.append(f"* {_plain(p.name)}" + (f" ({_plain(p.role)})" if p.role else "") + f", {_plain(p.room)}")
+        lines += [f"    - {_plain(s)}" for s in p.steps] or ["    - (no next step written down)"]
+    if f.reportback:
+        lines += ["", "WHAT YOUR COUNTY REPORTED TODAY"]
+        lines += _reportback_lines(f.reportback, _plain, "* ")
+    lines += ["", "WHAT THE ROOMS YOU WERE IN TOOK AWAY"]
+    lines += [f"* {_plain(r.room)}: {_plain(r.takeaway)}" for r in f.rooms_heard] or ["* (no takeaway recorded)"]
+    lines += ["", "QUESTIONS FOR THE NEXT WEBINAR"]
+    if f.next_event:
+        lines.append(f"Please come ready to answer these at {_plain(f.next_event)}:")
+    lines += [f"{n}. {_plain(q)}" for n, q in enumerate(f.questions, 1)]
+    return "\n".join(lines) + "\n"
+
+
+def _reportback_lines(rb: ReportBack, fmt, bullet: str) -> list[str]:
+    out = []
+    for label, value in [("What we did", rb.activities), ("Done", "; ".join(rb.done)),
+                         ("What we learned", rb.learned), ("Our next step", rb.next_step), ("Why", rb.why)]:
+        if value.strip():
+            out.append(f"{bullet}{label}: {fmt(value)}")
+    return out
+
+
+def followup_html(f: FollowUpView) -> str:
+    """The follow-up as a web page (what the county's inbox shows), every typed text escaped."""
+    return render("webinar_followup.html.j2", f=f, date=_date)
+
+
+def export_frame(series: Series, event_id: str, county: str | None = None) -> pd.DataFrame:
+    """One row per next step, takeaway heard, question and report-back answer (for CSV/Excel).
+
+    With ``county``, that county's rows only.
+    """
+    rec = series.get(event_id)
+    names = [county_name(series, county)] if county else counties_in(rec, series)
+    records = []
+    for name in names:
+        f = followup(series, event_id, name)
+        for p in f.people:
+            for s in p.steps or [""]:
+                records.append({"county": f.county, "person": p.name, "role": p.role, "room": p.room,
+                                "kind": "next step", "text": s})
+        for r in f.rooms_heard:
+            records.append({"county": f.county, "person": r.reporter, "role": "reporter", "room": r.room,
+                            "kind": "room takeaway", "text": r.takeaway})
+        if f.reportback:
+            for label, value in [("activities", f.reportback.activities), ("learned", f.reportback.learned),
+                                 ("next step reported", f.reportback.next_step), ("why", f.reportback.why)]:
+                if value.strip():
+                    records.append({"county": f.county, "person": f.reportback.reported_by, "role": "",
+                                    "room": "", "kind": f"report-back: {label}", "text": value})
+        records += [{"county": f.county, "person": "", "role": "", "room": "", "kind": "question for next webinar",
+                     "text": q} for q in f.questions]
+    return pd.DataFrame(records, columns=["county", "person", "role", "room", "kind", "text"])
+
+
+# ------------------------------------------------------------------ the check-in and the series
+def opening(series: Series, event_id: str) -> OpeningView | None:
+    """What an event opens with: the event before's commitments per county, and its questions."""
+    prev = series.previous(event_id)
+    if prev is None:
+        return None
+    now = series.get(event_id)
+    counties = [Commitments(county=c, steps=_people(prev, c), reportback=now.reportbacks.get(county_key(c)))
+                for c in counties_in(prev, series)]
+    return OpeningView(previous_title=prev.event.title, previous_date=prev.event.date, counties=counties,
+                       questions=list(prev.event.questions))
+
+
+def series_view(series: Series, county: str | None = None) -> dict[str, list[SeriesRow]]:
+    """Per county, event by event: committed, reported done, learned, and the next step."""
+    out: dict[str, list[SeriesRow]] = defaultdict(list)
+    names = sorted({c for rec in series.events for c in counties_in(rec, series)}, key=str.casefold)
+    if county is not None:
+        names = [n for n in names if county_key(n) == county_key(county)]
+    for name in names:
+        for rec in series.events:
+            people = _people(rec, name)
+            rb = rec.reportbacks.get(county_key(name))
+            if not people and rb is None:
+                continue
+            out[name].append(SeriesRow(
+                county=name, event_id=rec.id, title=rec.event.title, date=rec.event.date,
+                committed=[s for p in people for s in p.steps], reported_done=list(rb.done) if rb else [],
+                activities=rb.activities if rb else "", learned=rb.learned if rb else "",
+                next_step=" ".join(x for x in [rb.next_step, f"(why: {rb.why})" if rb.why.strip() else ""] if x)
+                if rb else ""))
+    return dict(out)
+
+
+def quick_takeaways(rec: EventRecord) -> list[RoomLine]:
+    """The SO WHAT? quick takeaways, one per room that wrote one, to read out at the end."""
+    return [RoomLine(room=r.name, reporter=r.reporter, takeaway=r.takeaway.strip())
+            for r in rec.rooms if r.takeaway.strip()]
+
+
+STOP_WORDS = frozenset("""
+a about above after again all also am an and any are as at be because been before being below between both but
+by can could did do does doing down during each few for from further get got had has have having he her here
+hers him his how i if in into is it its just like make may me might more most much must my need needs no nor
+not now of off on once one only or other our ours out over own really same she should so some such than that
+the their theirs them then there these they thing things think this those through to too try under until up us
+use very want wants was way we well were what when where which while who whom why will with would yes yet you
+your yours get going lot lots maybe many every start room rooms people
+""".split())
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
+
+
+def key_words(text: str) -> set[str]:
+    """The words of ``text`` that carry an idea: lower case, no stop-words, plural 's' dropped.
+
+    >>> sorted(key_words("Ask supervisors first, then staff and partners"))
+    ['ask', 'first', 'partner', 'staff', 'supervisor']
+    """
+    out = set()
+    for w in _WORD.findall(str(text).casefold()):
+        if len(w) < 3 or w in STOP_WORDS:
+            continue
+        if len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
+            w = w[:-1]
+        out.add(w)
+    return out
+
+
+def themes(rec: EventRecord, min_rooms: int = 2) -> list[Theme]:
+    """Ideas that came up in several rooms: key words shared by ``min_rooms`` or more rooms.
+
+    A room's words come from its takeaway and its notes; a theme lists the
+    rooms it came up in and their takeaways, most rooms first.
+    """
+    by_word: dict[str, list] = defaultdict(list)
+    for r in rec.rooms:
+        words = key_words(" ".join([r.takeaway, *r.notes.values()]))
+        for w in words:
+            by_word[w].append(r)
+    found = [Theme(word=w, rooms=[r.name for r in rs],
+                   quotes=[RoomLine(room=r.name, reporter=r.reporter, takeaway=r.takeaway.strip()) for r in rs
+                           if r.takeaway.strip()])
+             for w, rs in by_word.items() if len(rs) >= min_rooms]
+    return sorted(found, key=lambda t: (-len(t.rooms), t.word))
+
+
+# ------------------------------------------------------------------ the county's own workbook and packet
+def suggestions(series: Series, county: str) -> list[Suggestion]:
+    """Every next step the county's people named at the series' events, newest event first."""
+    out = []
+    for rec in reversed(series.events):
+        for p in _people(rec, county):
+            out += [Suggestion(event_id=rec.id, title=rec.event.title, date=rec.event.date, person=p.name,
+                               role=p.role, step=s) for s in p.steps]
+    return out
+
+
+def packet_view(series: Series, county: str) -> TakeawaysView:
+    """The county's part of the series for its packet: its people's next steps and report-backs only."""
+    parts = []
+    for rec in series.events:
+        people = _people(rec, county)
+        rb = rec.reportbacks.get(county_key(county))
+        if people or rb:
+            parts.append(EventPart(title=rec.event.title, date=rec.event.date, people=people, reportback=rb))
+    return TakeawaysView(county=county_name(series, county), events=parts)
+
+
+# ------------------------------------------------------------------ rendering
+@lru_cache(maxsize=1)
+def _env():
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+                             autoescape=jinja2.select_autoescape(["html", "j2"], default=True,
+                                                                 default_for_string=True),
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["longdate"] = _date
+    return env
+
+
+def render(partial: str, **context) -> str:
+    """Render ``templates/partials/<partial>`` (autoescaped: typed text is always text)."""
+    return _env().get_template(f"partials/{partial}").render(**context)
+
+
+def takeaways_html(view: TakeawaysView) -> str:
+    """The packet's "Breakout takeaways" section for one county (the lead wires it into the packet)."""
+    return render("webinar_takeaways.html.j2", view=view)
