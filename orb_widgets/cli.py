@@ -92,11 +92,8 @@ def cmd_frameworks(args) -> int:
 
 
 def cmd_counties(args) -> int:
-    from .webinar import is_internal
-
     for c in _store(args).counties():
-        if not is_internal(c.name):  # the coach's series, kept under an internal owner
-            print(c.name)
+        print(c.name)
     return 0
 
 

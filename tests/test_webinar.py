@@ -16,7 +16,7 @@ from orb_widgets.exceptions import StaleEdit
 from orb_widgets.exports import table_bytes
 from orb_widgets.instrument import tailor
 from orb_widgets.store import Store
-from orb_widgets.webinar import Person, ReportBack, Room, views
+from orb_widgets.webinar import Person, ReportBack, Room
 
 X, Y = "Bayside County", "Cedar Valley County"
 TYPED = "wren   valley county"     # typed in a room; not in the workspace

@@ -17,7 +17,7 @@ from ..exceptions import InvalidValue, UnknownCounty
 from ..paths import slugify
 from .models import Event, ReportBack, Room, county_key
 
-#: The internal owner of the coach's series (not a county: pages that list counties leave it out).
+#: The internal owner of the coach's series: not a county, so ``Store.counties()`` leaves it out.
 OWNER = "Coach webinar series (internal)"
 
 
@@ -27,7 +27,7 @@ def is_internal(county_name: str) -> bool:
 
 def _owner(store, create: bool) -> str | None:
     if create:
-        return store.add_county(OWNER).name
+        return store.add_county(OWNER, internal=True).name
     try:
         return store.county(OWNER).name
     except UnknownCounty:
@@ -166,4 +166,4 @@ class Series:
 def load_series(store) -> Series:
     known = events(store)
     recs = [EventRecord(eid, ev, rooms(store, eid, ev), reportbacks(store, eid)) for eid, ev in known.items()]
-    return Series(recs, [c.name for c in store.counties() if not is_internal(c.name)])
+    return Series(recs, [c.name for c in store.counties()])

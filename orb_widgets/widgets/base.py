@@ -209,9 +209,7 @@ class WorkbookContext(w.VBox):
         county, wave = settings.page_target(county or "", wave or "")
         store = Store.open(settings.workspace, create=False)
         if not county:
-            from ..webinar import is_internal
-
-            names = [c.name for c in store.counties() if not is_internal(c.name)]
+            names = [c.name for c in store.counties()]
             if not names:
                 raise OrbError("this workspace has no counties yet: open '01 Start here' and add one")
             county = names[0]

@@ -63,7 +63,7 @@ class CoachContext(w.VBox):
         return self.name_box.value.strip()[:NAME_MAX]
 
     def counties(self) -> list[str]:
-        return [c.name for c in self._store.counties() if not storage.is_internal(c.name)]
+        return [c.name for c in self._store.counties()]
 
 
 # ------------------------------------------------------------------ the timer

@@ -100,9 +100,7 @@ class StartHere(w.VBox):
         self._fixed = fixed
         self._settings = settings or Settings()
         self._wave = wave
-        from ..webinar import is_internal
-
-        names = [c.name for c in store.counties() if not is_internal(c.name)]
+        names = [c.name for c in store.counties()]
         if fixed:
             names = [store.county(county).name]  # UnknownCounty if the server's county is gone
         chosen = county or (names[0] if names else None)
@@ -164,7 +162,7 @@ class StartHere(w.VBox):
             self.message.value = "<div class='orb-status err' role='alert'>Pick one of the frameworks listed.</div>"
             return False
         c = self.store.add_county(name, framework)
-        self.county.options = [x.name for x in self.store.counties() if not storage_internal(x.name)]
+        self.county.options = [x.name for x in self.store.counties()]
         self.county.value = c.name
         self.new_name.value = ""
         self.message.value = (f"<div class='orb-status'>Added {esc(c.name)}. Next: tailor its assessment "
@@ -201,12 +199,6 @@ class StartHere(w.VBox):
         rows = "".join(f"<li><a href='{esc(self.link(f))}'><b>{n}. {esc(title)}</b></a> <span class='orb-note'>{esc(what)}"
                        f"</span></li>" for n, (f, title, what) in enumerate(STEPS, start=1))
         return f"<ol class='orb-check'>{rows}</ol>"
-
-
-def storage_internal(name: str) -> bool:
-    from ..webinar import is_internal
-
-    return is_internal(name)
 
 
 def start_here(workspace=None, county: str = "", settings: Settings | None = None) -> StartHere:
