@@ -425,7 +425,8 @@ class WebinarSeries(w.VBox):
         series = series or self._series()
         rec = series.get(self.event_id)
         self.compiled.value = views.render("webinar_compiled.html.j2", title=rec.event.title,
-                                           takeaways=views.quick_takeaways(rec), themes=views.themes(rec))
+                                           takeaways=views.quick_takeaways(rec), themes=views.themes(rec),
+                                           steps=views.next_steps(rec, series))
 
     def show_followup(self, series=None) -> None:
         county = self.follow_county.value
