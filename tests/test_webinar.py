@@ -176,6 +176,9 @@ def test_the_coach_page_runs_rooms_and_its_compiled_view_follows_other_reporters
     key = page.new_event("March webinar")
     assert page.event_id == key and len(page.room_choice.options) == 3
     room = page.editor
+    assert page.room_box.children == (room,)
+    page.show_room(0)                   # the room already on screen is kept, not built a second time
+    assert page.editor is room
     room.reporter.value = "Rae"
     room.people[0].person.value, room.people[0].county.value = "Eve", "bayside county"
     room.people[0].step1.value = "X: from the page"

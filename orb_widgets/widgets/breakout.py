@@ -382,6 +382,8 @@ class WebinarSeries(w.VBox):
             self.editor.flush()
         if n is None or not self.event_id:
             return
+        if self.editor is not None and (self.editor.event_id, self.editor.n) == (self.event_id, n):
+            return  # already on screen: a second editor would race the first for what the reporter types
         ev = storage.event(self.ctx.store, self.event_id)
         self.editor = RoomEditor(self.ctx, self.event_id, n, ev, **self._editor_kw)
         self.room_box.children = (self.editor,)
