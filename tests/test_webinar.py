@@ -176,6 +176,9 @@ def test_the_coach_page_runs_rooms_and_its_compiled_view_follows_other_reporters
     key = page.new_event("March webinar")
     assert page.event_id == key and len(page.room_choice.options) == 3
     room = page.editor
+    assert page.room_box.children == (room,)
+    page.show_room(0)                   # the room already on screen is kept, not built a second time
+    assert page.editor is room
     room.reporter.value = "Rae"
     room.people[0].person.value, room.people[0].county.value = "Eve", "bayside county"
     room.people[0].step1.value = "X: from the page"
@@ -189,6 +192,7 @@ def test_the_coach_page_runs_rooms_and_its_compiled_view_follows_other_reporters
     assert "Typed elsewhere" not in page.compiled.value
     page.live.value += 1                  # the browser's timer ticks: the view reads every room again
     assert "Typed elsewhere" in page.compiled.value and "Room one&#39;s takeaway" in page.compiled.value
+    assert "X: from the page" in page.compiled.value and "Next steps people take back" in page.compiled.value
     s = webinar.load_series(store)
     assert "X: from the page" in [g.step for g in webinar.suggestions(s, X)]
     assert page.add_room() == 3 and len(webinar.event(store, key).rooms) == 4
@@ -242,7 +246,8 @@ def test_hostile_text_is_inert_in_every_export(store):
     assert SCRIPT in mistune.html(webinar.followup_markdown(f)).replace("&lt;", "<").replace("&gt;", ">")
     rec = s.get(ev)
     for partial, kw in [("webinar_compiled.html.j2", dict(title=rec.event.title, takeaways=webinar.quick_takeaways(rec),
-                                                          themes=webinar.themes(rec, 1))),
+                                                          themes=webinar.themes(rec, 1),
+                                                          steps=webinar.views.next_steps(rec, s))),
                         ("webinar_series.html.j2", dict(rows=webinar.series_view(s))),
                         ("webinar_suggestions.html.j2", dict(items=webinar.suggestions(s, X), taken=set()))]:
         assert _live(webinar.render(partial, **kw)) == [], partial

@@ -305,6 +305,12 @@ def quick_takeaways(rec: EventRecord) -> list[RoomLine]:
             for r in rec.rooms if r.takeaway.strip()]
 
 
+def next_steps(rec: EventRecord, series: Series) -> dict[str, list[PersonLine]]:
+    """The next steps people named in the event's rooms, by their county (counties sorted)."""
+    out = {county: [p for p in _people(rec, county) if p.steps] for county in counties_in(rec, series)}
+    return {county: people for county, people in out.items() if people}
+
+
 STOP_WORDS = frozenset("""
 a about above after again all also am an and any are as at be because been before being below between both but
 by can could did do does doing down during each few for from further get got had has have having he her here

@@ -79,7 +79,8 @@ class PromptTimer(w.VBox):
                            description="Timer", tooltip="Start, pause or stop the timer for this prompt")
         self.left = w.HTML()
         self.play.observe(self._tick, "value")
-        super().__init__([w.HBox([w.Label("Prompt timer:"), self.play, self.left])])
+        super().__init__([w.HBox([w.Label("Prompt timer:"), self.play, self.left],
+                                 layout=w.Layout(align_items="center"))])
         self._tick()
 
     def set_minutes(self, minutes: int) -> None:
@@ -112,8 +113,9 @@ class PersonRow(w.HBox):
                                  tooltip="The county this person takes their next steps back to",
                                  ensure_option=False, layout=w.Layout(width="250px"), style=LABEL_STYLE)
         self.role = text_box("Role", "e.g. supervisor", width="190px")
-        self.step1 = text_box("Next step 1", "", width="330px")
-        self.step2 = text_box("Next step 2", "(optional)", width="330px")
+        # wide enough that both next steps share the row's second line on a laptop, under the person
+        self.step1 = text_box("Next step 1", "what they will do back home", width="460px")
+        self.step2 = text_box("Next step 2", "(optional)", width="460px")
         super().__init__([self.person, self.county, self.role, self.step1, self.step2],
                          layout=w.Layout(flex_flow="row wrap", border_bottom="1px solid #e3e8ee",
                                          padding="2px 0"))
@@ -309,7 +311,8 @@ class WebinarSeries(w.VBox):
                     w.HBox([self.room_choice, self.add_room_button], layout=w.Layout(flex_flow="row wrap")),
                     self.room_box]),
             w.VBox([self.opening_html, self.report_county, self.report_box]),
-            w.VBox([w.HBox([self.refresh_button, w.Label("Keep up to date:"), self.live]), self.compiled]),
+            w.VBox([w.HBox([self.refresh_button, w.Label("Update by itself while rooms write:"), self.live],
+                           layout=w.Layout(align_items="center")), self.compiled]),
             w.VBox([note("Per county, event by event: what people committed to, what the county reported "
                          "done, what it learned and its next step."), self.series_html]),
             w.VBox([note("An e-mail for each county: its own people, their next steps, the room takeaways "
@@ -382,6 +385,8 @@ class WebinarSeries(w.VBox):
             self.editor.flush()
         if n is None or not self.event_id:
             return
+        if self.editor is not None and (self.editor.event_id, self.editor.n) == (self.event_id, n):
+            return  # already on screen: a second editor would race the first for what the reporter types
         ev = storage.event(self.ctx.store, self.event_id)
         self.editor = RoomEditor(self.ctx, self.event_id, n, ev, **self._editor_kw)
         self.room_box.children = (self.editor,)
@@ -425,7 +430,8 @@ class WebinarSeries(w.VBox):
         series = series or self._series()
         rec = series.get(self.event_id)
         self.compiled.value = views.render("webinar_compiled.html.j2", title=rec.event.title,
-                                           takeaways=views.quick_takeaways(rec), themes=views.themes(rec))
+                                           takeaways=views.quick_takeaways(rec), themes=views.themes(rec),
+                                           steps=views.next_steps(rec, series))
 
     def show_followup(self, series=None) -> None:
         county = self.follow_county.value

@@ -23,32 +23,57 @@ def open_page(url: str, timeout: float = 120) -> str:
         return r.read().decode("utf-8")
 
 
-class KernelChannel:
-    """A crafted client: the page's kernel, spoken to directly over its websocket."""
+#: The binary websocket protocol JupyterLab and voila pages speak (the default here is plain JSON).
+V1 = "v1.kernel.websocket.jupyter.org"
 
-    def __init__(self, served, kid: str):
+
+class KernelChannel:
+    """A crafted client: the page's kernel, spoken to directly over its websocket.
+
+    ``v1=True`` speaks the binary protocol a browser page uses instead of JSON.
+    """
+
+    def __init__(self, served, kid: str, v1: bool = False):
         import websocket
 
         self.session = uuid.uuid4().hex
         url = served.url.replace("http://", "ws://") + f"api/kernels/{kid}/channels?session_id={self.session}"
         if served.token:
             url += f"&token={served.token}"
-        self.ws = websocket.create_connection(url, timeout=10)
+        self.ws = websocket.create_connection(url, timeout=10, subprotocols=[V1] if v1 else None)
+        self.v1 = v1
 
     def send(self, msg_type: str, content: dict, channel: str = "shell") -> str:
         msg_id = uuid.uuid4().hex
-        self.ws.send(json.dumps({
-            "header": {"msg_id": msg_id, "msg_type": msg_type, "username": "x", "session": self.session,
-                       "version": "5.3", "date": ""},
-            "parent_header": {}, "metadata": {}, "content": content, "channel": channel, "buffers": []}))
+        msg = {"header": {"msg_id": msg_id, "msg_type": msg_type, "username": "x", "session": self.session,
+                          "version": "5.3", "date": ""},
+               "parent_header": {}, "metadata": {}, "content": content, "channel": channel, "buffers": []}
+        if self.v1:
+            from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_v1
+
+            self.ws.send_binary(serialize_msg_to_ws_v1(msg, channel, pack=lambda part: json.dumps(part).encode()))
+        else:
+            self.ws.send(json.dumps(msg))
         return msg_id
+
+    def recv(self) -> dict:
+        """The next message from the kernel, as a dict, whichever protocol is spoken."""
+        raw = self.ws.recv()
+        if not self.v1:
+            return json.loads(raw)
+        from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
+
+        channel, parts = deserialize_msg_from_ws_v1(raw)
+        header, parent, metadata, content = (json.loads(part) for part in parts[:4])
+        return {"channel": channel, "header": header, "parent_header": parent, "metadata": metadata,
+                "content": content}
 
     def replies(self, parent: str, seconds: float = 3.0, until: str | None = None) -> list[dict]:
         out, deadline = [], time.monotonic() + seconds
         while time.monotonic() < deadline:
             self.ws.settimeout(max(0.05, deadline - time.monotonic()))
             try:
-                msg = json.loads(self.ws.recv())
+                msg = self.recv()
             except Exception:
                 break
             if msg.get("parent_header", {}).get("msg_id") == parent:
@@ -67,7 +92,7 @@ class KernelChannel:
         while len(states) < len(asked) and time.monotonic() < deadline:
             self.ws.settimeout(max(0.05, deadline - time.monotonic()))
             try:
-                msg = json.loads(self.ws.recv())
+                msg = self.recv()
             except Exception:
                 break
             cid = asked.get(msg.get("parent_header", {}).get("msg_id"))
