@@ -299,3 +299,52 @@ def matrix_view(rows: dict, labels: dict | None = None, names: dict | None = Non
         steps = tuple(s.strip() for s in r.next_steps if s.strip())
         cards.append(MatrixCard((names or {}).get(r.target, r.target), tuple(fields), steps, r.status))
     return MatrixView(tuple(cards), suggested, labels.get("next_steps", "Next steps"))
+
+
+# ------------------------------------------------------------------ breakouts and follow-up
+@dataclass(frozen=True)
+class SessionTakeaways:
+    title: str
+    when: str
+    rooms: tuple           # (room name, takeaway or "") pairs
+    steps: tuple           # each next step named, once, in the order named
+
+
+@dataclass(frozen=True)
+class TakeawaysView:
+    """The "Breakout takeaways" section: the county's own sessions, each with its rooms and next steps.
+
+    ``webinar`` is left for the statewide webinar series' takeaways (a view
+    model of their own, rendered by ``partials/webinar_takeaways.html.j2``
+    once it exists); it is None until then.
+    """
+
+    sessions: tuple
+    webinar: object = None
+    limit: int = 10
+
+
+def takeaways_view(sessions, limit: int = 10) -> TakeawaysView:
+    """Breakout sessions as shown: the count of next steps is the count of the steps listed."""
+    out = []
+    for s in sessions:
+        steps = [step.strip() for room in s.rooms for ns in room.next_steps for step in ns.steps if step.strip()]
+        out.append(SessionTakeaways(s.title, date(s.date) if s.date else "",
+                                    tuple((room.name, room.takeaway.strip()) for room in s.rooms),
+                                    tuple(dict.fromkeys(steps))))
+    return TakeawaysView(tuple(out), None, limit)
+
+
+@dataclass(frozen=True)
+class BoardView:
+    """The latest follow-up review: Keep / Improve / Start / Stop, and what was brought forward."""
+
+    when: str
+    columns: tuple         # (heading, items) pairs in board order
+    carried: tuple
+
+
+def board_view(board) -> BoardView:
+    return BoardView(date(board.date), (("Keep", tuple(board.keep)), ("Improve", tuple(board.improve)),
+                                        ("Start", tuple(board.start)), ("Stop", tuple(board.stop))),
+                     tuple(board.carried))

@@ -79,7 +79,7 @@ def test_packet_holds_only_its_own_county(ws, run):
         from orb_widgets.results import county_results
 
         mine = county_results(store, name)
-        assert f"{mine['elements'][0]['mean']:.2f}" in body
+        assert f"{mine.elements[0].mean:.2f}" in body
 
 
 def test_packet_has_every_section_and_no_code(ws, run):
@@ -139,7 +139,7 @@ def test_suppressed_role_groups_are_hidden(ws, run):
 
     for name in ws["demo"]:
         res = county_results(store, name)
-        if any(b["suppressed"] for b in res["by_role"]):
+        if any(b.suppressed for b in res.by_role):
             pk = packets.Packet(store, name)
             section = pk.section_html("roles")
             assert "hidden" in section
