@@ -5,8 +5,8 @@ Pure functions: priorities and saved rows in, tables out. No widgets, no I/O.
 >>> from orb_widgets.report import PriorityRow
 >>> rows = prefill([PriorityRow(rank=1, element="C", mean=2.4, gap=0.9, change=None,
 ...                             reasons=("lowest score",), suppressed=False)], {"C": "Team structures"})
->>> rows["C"]["target"], rows["C"]["what_we_learned"][:13]
-('C', 'Team structure')
+>>> rows["C"]["target"], rows["C"]["what_we_learned"]
+('C', 'Team structures: average 2.4 (lowest score).')
 """
 from __future__ import annotations
 

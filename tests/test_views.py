@@ -149,3 +149,13 @@ def test_terminal_escapes_never_reach_the_command_line():
     out = render("matrix.txt.j2", county="X\x1b[0m", matrix=matrix)
     assert "\x1b" not in out and "\x07" not in out
     assert "ok[2J]0;x done" in out and "1. [31mred" in out
+
+
+def test_readme_states_the_rules_the_views_apply():
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parent.parent.joinpath("README.md").read_text(encoding="utf-8")
+    text = " ".join(readme.split())
+    assert f"at least {NOTABLE:.0%} of the scale range" in text
+    assert f'"{views.NO_NOTABLE_REASON}"' in text
+    assert f'"{views.interval(3.1, 3.37)}"' in text and f'"{views.date("2026-03-05")}"' in text
