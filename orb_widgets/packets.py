@@ -88,12 +88,11 @@ def _e(text) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
-def _fmt(x, digits: int = 1) -> str:
-    return "" if x is None else f"{x:.{digits}f}"
+def _render(name: str, **context) -> str:
+    """A shared partial as a plain string, to join with this module's section markup."""
+    from .render import render
 
-
-def _pct(x) -> str:
-    return "" if x is None else f"{100 * x:.0f}%"
+    return str(render(name, **context))
 
 
 # =================================================================== sections
@@ -283,10 +282,9 @@ class Packet:
         missing = self._no_results()
         if missing:
             return [head + self._empty(missing)]
-        from .render import render
 
         v = self.view
-        return [head + render("cards.html.j2", cards=v.cards) + render("priorities.html.j2", priorities=v.priorities)]
+        return [head + _render("cards.html.j2", cards=v.cards) + _render("priorities.html.j2", priorities=v.priorities)]
 
     def _scores(self) -> list:
         from . import plots
@@ -295,19 +293,18 @@ class Packet:
         missing = self._no_results()
         if missing:
             return [head + self._empty(missing)]
-        from .render import render
 
         r, v = self.results, self.view
         fig = self._fig(plots.element_scores(r.records("elements"), self.names, self.points,
                                              min_group=self.min_group), v.alt["elements"])
-        out = [head + '<h3 class="orb-h3">Elements</h3>', fig, render("table.html.j2", table=v.elements, cls="")]
+        out = [head + '<h3 class="orb-h3">Elements</h3>', fig, _render("table.html.j2", table=v.elements, cls="")]
         if v.components:
             out += ['<h3 class="orb-h3">Readiness components</h3>',
                     self._fig(plots.component_scores(r.records("components"), self.points, min_group=self.min_group),
                               v.alt["components"]),
-                    render("table.html.j2", table=v.components, cls="")]
+                    _render("table.html.j2", table=v.components, cls="")]
         comments = [{"label": self._el(c["element"]), "text": c["text"]} for c in self.comments]
-        out.append(render("comments.html.j2", comments=comments, limit=15))
+        out.append(_render("comments.html.j2", comments=comments, limit=15))
         return out
 
     def _roles(self) -> list:
@@ -317,7 +314,6 @@ class Packet:
         missing = self._no_results()
         if missing:
             return [head + self._empty(missing)]
-        from .render import render
 
         r, v = self.results, self.view
         if not r.by_role:
@@ -327,10 +323,10 @@ class Packet:
                                        f"group scores can be shown.")]
         out = [head, self._fig(plots.role_chart(r.records("by_role"), self.names, r.role_labels, points=self.points),
                                v.alt["roles"]),
-               render("table.html.j2", table=v.roles, cls="")]
+               _render("table.html.j2", table=v.roles, cls="")]
         if v.gap and any(line.shown for line in v.gap.lines):
             out.append('<h3 class="orb-h3">Leaders compared with staff</h3>'
-                       + render("table.html.j2", table=v.gap, cls="orb-narrow"))
+                       + _render("table.html.j2", table=v.gap, cls="orb-narrow"))
         return out
 
     def _change(self) -> list:
@@ -340,24 +336,22 @@ class Packet:
         missing = self._no_results()
         if missing:
             return [head + self._empty(missing)]
-        from .render import render
 
         r, v = self.results, self.view
         if v.change is None:
             return [head + self._empty("This is the county’s first survey wave, so there is no change to show "
                                        "yet. Change will show here after the next wave.")]
         return [head, self._fig(plots.wave_change(r.records("by_wave"), self.names, self.points), v.alt["change"]),
-                render("table.html.j2", table=v.change, cls="orb-narrow")]
+                _render("table.html.j2", table=v.change, cls="orb-narrow")]
 
     def _breakouts(self) -> list:
         head = self._head("breakouts")
         sessions = self.entries["breakout"]
         if not sessions:
             return [head + self._empty("No breakout sessions have been recorded yet.")]
-        from .render import render
         from .views import takeaways_view
 
-        return [head + render("takeaways.html.j2", view=takeaways_view(sessions.values()))]
+        return [head + _render("takeaways.html.j2", view=takeaways_view(sessions.values()))]
 
     def _messages(self) -> list:
         from . import plots
@@ -398,7 +392,6 @@ class Packet:
         names = {e: self._el(e) for e in self.names}
         if self.framework:
             names.update({f"component:{c.id}": c.name for c in self.framework.components})
-        from .render import render
         from .views import matrix_view
 
         if not rows:
@@ -409,7 +402,7 @@ class Packet:
                     text += " From the scores, good places to start are: " + "; ".join(
                         _e(names.get(k, k)) for k in starters) + "."
             return [head + self._empty(text)]
-        return [head + render("matrix.html.j2", matrix=matrix_view(rows, labels, names))]
+        return [head + _render("matrix.html.j2", matrix=matrix_view(rows, labels, names))]
 
     def _profile(self) -> list:
         from . import workbook
@@ -464,11 +457,10 @@ class Packet:
         boards = self.entries["followup"]
         if not boards:
             return [head + self._empty("No follow-up review has been held yet.")]
-        from .render import render
         from .views import board_view
 
         latest = max(boards.values(), key=lambda b: b.date)
-        return [head + render("board.html.j2", board=board_view(latest))]
+        return [head + _render("board.html.j2", board=board_view(latest))]
 
 
 # =================================================================== in-process papermill engine

@@ -159,3 +159,12 @@ def test_readme_states_the_rules_the_views_apply():
     assert f"at least {NOTABLE:.0%} of the scale range" in text
     assert f'"{views.NO_NOTABLE_REASON}"' in text
     assert f'"{views.interval(3.1, 3.37)}"' in text and f'"{views.date("2026-03-05")}"' in text
+
+
+def test_no_section_shows_its_own_markup_as_text(demo_store, counties):
+    """Joining escaped partials with a section's markup must not escape the markup a second time."""
+    for name in counties[:2]:
+        pk = packets.Packet(demo_store, name)
+        for section in packets.SECTIONS:
+            html = pk.section_html(section)
+            assert not re.search(r"&lt;/?(h\d|p|table|div|ul|ol|li|section)\b", html), (name, section)
