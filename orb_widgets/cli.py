@@ -188,26 +188,16 @@ def _progress(path: Path, what: str, total: int | None = None):
 
 
 def cmd_score(args) -> int:
+    from .render import render
     from .results import county_results
+    from .views import results_view
 
     store = _store(args)
     res = county_results(store, store.county(args.county).name, args.wave)
     if args.json:
-        _print_json(res)
+        print(res.to_json())
         return 0
-    names = res["element_names"]
-    print(f"{res['county']} — wave {res['wave']} (scale 1–{res['points']}, groups under {res['min_group']} hidden)")
-    for e in res["elements"]:
-        label = f"{e['element']}. {names.get(e['element'], '')}"
-        if e["suppressed"]:
-            print(f"  {label:50} not enough responses to show")
-        else:
-            print(f"  {label:50} {e['mean']:.2f}  (n={e['n']}, 95% CI {e['ci_low']:.2f}–{e['ci_high']:.2f}, "
-                  f"{100 * e['pct_agree']:.0f}% agree)")
-    if res["priorities"]:
-        print("Priorities:")
-        for p in res["priorities"][:3]:
-            print(f"  {p['rank']}. {p['element']} {names.get(p['element'], '')}: {'; '.join(p['reasons'])}")
+    print(render("results.txt.j2", view=results_view(res)))
     return 0
 
 
@@ -215,26 +205,29 @@ def cmd_plan(args) -> int:
     from . import workbook
     from .content import load_framework
     from .planning import matrix_frame, prefill
+    from .render import render
     from .results import county_results
+    from .views import matrix_view
 
     store = _store(args)
     county = store.county(args.county).name
     res = county_results(store, county, args.wave)
-    fw = load_framework(res["framework"])
+    fw = load_framework(res.framework)
     rows = workbook.load_all(store, county, "matrix_row")
-    if not rows:
-        rows = prefill(res["priorities"], res["element_names"])
+    suggested = not rows
+    if suggested:
+        rows = prefill(res.priorities, res.element_names)
     labels = {c.id: c.label for c in fw.planning_columns}
-    names = {e: f"{e}. {n}" for e, n in res["element_names"].items()}
+    names = {e: res.name(e) for e in res.element_names}
     names.update({f"component:{c.id}": c.name for c in fw.components})
-    df = matrix_frame(rows, labels=labels, target_names=names)
     if args.out:
         from .exports import write_table
 
-        path = write_table(df, args.out, sheet="SO WHAT matrix")
-        print(f"Planning matrix for {county}: {path}")
+        path = write_table(matrix_frame(rows, labels=labels, target_names=names), args.out, sheet="SO WHAT matrix")
+        print(f"Planning matrix for {county}: {path}" + (" (suggested rows from the scores: the team's matrix "
+                                                          "is empty)" if suggested and rows else ""))
     else:
-        print(df.to_string(index=False) if len(df) else "The planning matrix is empty.")
+        print(render("matrix.txt.j2", county=county, matrix=matrix_view(rows, labels, names, suggested)))
     return 0
 
 

@@ -19,6 +19,7 @@ import start-up is paid again.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import html
@@ -35,6 +36,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from . import views
 from .exceptions import NoInstrument, OrbError, PacketError
 from .paths import unique_slug
 from .settings import Settings
@@ -87,12 +89,11 @@ def _e(text) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
-def _fmt(x, digits: int = 1) -> str:
-    return "" if x is None else f"{x:.{digits}f}"
+def _render(name: str, **context) -> str:
+    """A shared partial as a plain string, to join with this module's section markup."""
+    from .render import render
 
-
-def _pct(x) -> str:
-    return "" if x is None else f"{100 * x:.0f}%"
+    return str(render(name, **context))
 
 
 # =================================================================== sections
@@ -129,6 +130,7 @@ class Packet:
             self.framework = load_framework(fw_id) if fw_id else None
         self.entries = {kind: workbook.load_all(store, self.county, kind) for kind in KINDS}
         self.prepared = dt.date.today()
+        self._view = None
 
     @classmethod
     def load(cls, county: str | None = None, wave: str | None = None, workspace: str | None = None) -> "Packet":
@@ -149,7 +151,7 @@ class Packet:
     @property
     def names(self) -> dict:
         if self.results:
-            return self.results["element_names"]
+            return self.results.element_names
         return dict(self.instrument.element_names) if self.instrument else {}
 
     @property
@@ -172,10 +174,18 @@ class Packet:
             return "This county has not set up its readiness assessment yet, so there are no scores to show."
         if self.results is None:
             return "No survey answers have been collected yet, so there are no scores to show."
-        if self.results.get("suppressed"):
-            return (f"Fewer than {self.min_group} people answered in wave {_e(self.results['wave'])}, so scores "
-                    f"are hidden to protect their anonymity.")
+        if self.results.suppressed:
+            return self.view.missing
         return None
+
+    @property
+    def view(self):
+        """The results as every view shows them (:func:`orb_widgets.views.results_view`)."""
+        from .views import results_view
+
+        if self._view is None and self.results is not None:
+            self._view = results_view(self.results)
+        return self._view
 
     # ----------------------------------------------------------- public API
     def section(self, name: str) -> list:
@@ -213,12 +223,13 @@ class Packet:
 
     def index_row(self) -> dict:
         """The statewide index's view of this county: element means, suppression respected."""
-        r = self.results or {}
-        elements = {e["element"]: (None if e["suppressed"] else e["mean"]) for e in r.get("elements", [])}
-        return {"county": self.county, "wave": r.get("wave"), "framework": self.framework.id if self.framework else None,
+        r = self.results
+        elements = {e.element: e.mean if e.shown else None for e in r.elements} if r else {}
+        return {"county": self.county, "wave": r.wave if r else None,
+                "framework": self.framework.id if self.framework else None,
                 "framework_title": self.framework.title if self.framework else "",
-                "n_respondents": None if r.get("suppressed") else r.get("n_respondents"),
-                "suppressed": bool(r.get("suppressed")), "points": self.points, "min_group": self.min_group,
+                "n_respondents": r.n_respondents if r and not r.suppressed else None,
+                "suppressed": bool(r and r.suppressed), "points": self.points, "min_group": self.min_group,
                 "element_names": self.names, "elements": elements}
 
     # ----------------------------------------------------------- sections
@@ -237,7 +248,7 @@ class Packet:
         return f'<p class="orb-empty">{text}</p>'
 
     def _cover(self) -> list:
-        r = self.results or {}
+        r = self.results
         parts = ['<section class="orb-cover">']
         if self.demo_notice:
             parts.append(f'<div class="orb-demo" role="note"><strong>Demo data: synthetic, fictional.</strong> '
@@ -247,16 +258,16 @@ class Packet:
                      f'<h1 class="orb-title">{_e(self.county)}</h1>'
                      f'<p class="orb-subtitle">{_e(title)}</p>')
         facts = []
-        if r.get("wave"):
-            facts.append(("Survey wave", _e(r["wave"])))
-            n = r.get("n_respondents")
-            facts.append(("People who answered", f"{n}" if n is not None and not r.get("suppressed")
+        if r is not None and r.wave:
+            facts.append(("Survey wave", _e(r.wave)))
+            n = r.n_respondents
+            facts.append(("People who answered", f"{n}" if n is not None and not r.suppressed
                           else f"fewer than {self.min_group}"))
-            facts.append(("Waves so far", _e(", ".join(r.get("waves", [])))))
+            facts.append(("Waves so far", _e(", ".join(r.waves))))
         else:
             facts.append(("Survey wave", "no answers yet"))
         facts.append(("Smallest group shown", f"{self.min_group} people"))
-        facts.append(("Prepared", self.prepared.strftime("%B %-d, %Y")))
+        facts.append(("Prepared", views.date(self.prepared)))
         parts.append('<dl class="orb-facts">' + "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in facts)
                      + "</dl>")
         parts.append('<div class="orb-toc"><p class="orb-toc-title">In this packet</p><ol>'
@@ -272,30 +283,9 @@ class Packet:
         missing = self._no_results()
         if missing:
             return [head + self._empty(missing)]
-        r = self.results
-        shown = [e for e in r["elements"] if not e["suppressed"] and e["mean"] is not None]
-        cards = [("People who answered", str(r["n_respondents"]), f"wave {_e(r['wave'])}")]
-        if shown:
-            top = max(shown, key=lambda e: e["mean"])
-            low = min(shown, key=lambda e: e["mean"])
-            cards.append(("Strongest element", _fmt(top["mean"]), _e(self._el(top["element"]))))
-            cards.append(("Most room to grow", _fmt(low["mean"]), _e(self._el(low["element"]))))
-        changes = [c for c in r.get("change", []) if not c.get("suppressed") and c.get("change") is not None]
-        if changes:
-            up = sum(c["change"] > 0.1 for c in changes)
-            down = sum(c["change"] < -0.1 for c in changes)
-            cards.append(("Since last wave", f"{up} up, {down} down", f"of {len(changes)} elements (±0.1 or more)"))
-        html_cards = "".join(f'<div class="orb-card"><div class="orb-card-label">{a}</div>'
-                             f'<div class="orb-card-value">{b}</div><div class="orb-card-note">{c}</div></div>'
-                             for a, b, c in cards)
-        prios = [p for p in r.get("priorities", []) if not p.get("suppressed") and p.get("mean") is not None][:3]
-        focus = ""
-        if prios:
-            focus = ('<h3 class="orb-h3">Where to focus first</h3><ol class="orb-focus">'
-                     + "".join(f"<li><strong>{_e(self._el(p['element']))}</strong> — average {_fmt(p['mean'])}"
-                               + (f": {_e('; '.join(p.get('reasons') or []))}" if p.get("reasons") else "")
-                               + "</li>" for p in prios) + "</ol>")
-        return [head + f'<div class="orb-cards">{html_cards}</div>' + focus]
+
+        v = self.view
+        return [head + _render("cards.html.j2", cards=v.cards) + _render("priorities.html.j2", priorities=v.priorities)]
 
     def _scores(self) -> list:
         from . import plots
@@ -304,48 +294,18 @@ class Packet:
         missing = self._no_results()
         if missing:
             return [head + self._empty(missing)]
-        r = self.results
-        rows = []
-        for e in r["elements"]:
-            label = _e(self._el(e["element"]))
-            if e["suppressed"] or e["mean"] is None:
-                rows.append(f'<tr class="orb-hidden"><th scope="row">{label}</th>'
-                            f'<td colspan="5">{self._hidden_text()}</td></tr>')
-            else:
-                rows.append(f'<tr><th scope="row">{label}</th><td class="num">{_fmt(e["mean"], 2)}</td>'
-                            f'<td class="num">{_fmt(e["ci_low"], 2)}–{_fmt(e["ci_high"], 2)}</td>'
-                            f'<td class="num">{_pct(e.get("pct_agree"))}</td>'
-                            f'<td class="num">{_pct(e.get("pct_dont_know"))}</td>'
-                            f'<td class="num">{e["n"] if e.get("n") is not None else ""}</td></tr>')
-        table = ('<table class="orb-table"><thead><tr><th scope="col">Element</th><th scope="col">Average</th>'
-                 '<th scope="col">95% interval</th><th scope="col">Agree</th><th scope="col">Don\'t know</th>'
-                 '<th scope="col">People</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
-        fig = self._fig(plots.element_scores(r["elements"], self.names, self.points, min_group=self.min_group))
-        out = [head + '<h3 class="orb-h3">Elements</h3>', fig, table]
-        comps = r.get("components") or []
-        if comps:
-            crow = []
-            for c in comps:
-                label = _e(c.get("name") or c.get("component"))
-                inform = _e(", ".join(c.get("elements", [])))
-                if c["suppressed"] or c["mean"] is None:
-                    crow.append(f'<tr class="orb-hidden"><th scope="row">{label}</th><td>{inform}</td>'
-                                f'<td colspan="2">{self._hidden_text()}</td></tr>')
-                else:
-                    crow.append(f'<tr><th scope="row">{label}</th><td>{inform}</td>'
-                                f'<td class="num">{_fmt(c["mean"], 2)}</td>'
-                                f'<td class="num">{_fmt(c["ci_low"], 2)}–{_fmt(c["ci_high"], 2)}</td></tr>')
+
+        r, v = self.results, self.view
+        fig = self._fig(plots.element_scores(r.records("elements"), self.names, self.points,
+                                             min_group=self.min_group), v.alt["elements"])
+        out = [head + '<h3 class="orb-h3">Elements</h3>', fig, _render("table.html.j2", table=v.elements, cls="")]
+        if v.components:
             out += ['<h3 class="orb-h3">Readiness components</h3>',
-                    self._fig(plots.component_scores(comps, self.points, min_group=self.min_group)),
-                    '<table class="orb-table"><thead><tr><th scope="col">Component</th>'
-                    '<th scope="col">Informed by</th><th scope="col">Average</th><th scope="col">95% interval</th>'
-                    '</tr></thead><tbody>' + "".join(crow) + "</tbody></table>"]
-        if self.comments:
-            items = "".join(f"<li><span class=\"orb-tag\">{_e(self._el(c['element']))}</span> {_e(c['text'])}</li>"
-                            for c in self.comments[:15])
-            more = (f'<p class="orb-note">{len(self.comments) - 15} more comments are in the workbook.</p>'
-                    if len(self.comments) > 15 else "")
-            out.append('<h3 class="orb-h3">What people wrote</h3><ul class="orb-comments">' + items + "</ul>" + more)
+                    self._fig(plots.component_scores(r.records("components"), self.points, min_group=self.min_group),
+                              v.alt["components"]),
+                    _render("table.html.j2", table=v.components, cls="")]
+        comments = [{"label": self._el(c["element"]), "text": c["text"]} for c in self.comments]
+        out.append(_render("comments.html.j2", comments=comments, limit=15))
         return out
 
     def _roles(self) -> list:
@@ -355,26 +315,19 @@ class Packet:
         missing = self._no_results()
         if missing:
             return [head + self._empty(missing)]
-        r = self.results
-        by_role = r.get("by_role") or []
-        if not by_role:
+
+        r, v = self.results, self.view
+        if not r.by_role:
             return [head + self._empty("No answers by role group yet.")]
-        shown = any(not b["suppressed"] for b in by_role)
-        note = (f'<p class="orb-note">A cell marked “hidden” had fewer than {self.min_group} answers from that '
-                f'role group (or would let someone work one out), so it is not shown.</p>')
-        if not shown:
+        if not any(b.shown for b in r.by_role):
             return [head + self._empty(f"Every role group had fewer than {self.min_group} answers, so no role "
                                        f"group scores can be shown.")]
-        out = [head, self._fig(plots.role_chart(by_role, self.names, r.get("role_labels"), points=self.points)),
-               note]
-        gaps = [g for g in r.get("gap") or [] if not g.get("suppressed") and g.get("gap") is not None]
-        if gaps:
-            rows = "".join(f'<tr><th scope="row">{_e(self._el(g["element"]))}</th>'
-                           f'<td class="num">{g["gap"]:+.2f}</td></tr>' for g in gaps)
-            out.append('<h3 class="orb-h3">Leaders compared with staff</h3><p class="orb-note">Leaders’ average '
-                       'minus staff’s average. A large positive gap means leaders see more readiness than '
-                       'staff do.</p><table class="orb-table orb-narrow"><thead><tr><th scope="col">Element</th>'
-                       f'<th scope="col">Gap</th></tr></thead><tbody>{rows}</tbody></table>')
+        out = [head, self._fig(plots.role_chart(r.records("by_role"), self.names, r.role_labels, points=self.points),
+                               v.alt["roles"]),
+               _render("table.html.j2", table=v.roles, cls="")]
+        if v.gap and any(line.shown for line in v.gap.lines):
+            out.append('<h3 class="orb-h3">Leaders compared with staff</h3>'
+                       + _render("table.html.j2", table=v.gap, cls="orb-narrow"))
         return out
 
     def _change(self) -> list:
@@ -384,46 +337,28 @@ class Packet:
         missing = self._no_results()
         if missing:
             return [head + self._empty(missing)]
-        r = self.results
-        if len(r.get("waves") or []) < 2 or r["wave"] == (r.get("waves") or [None])[0]:
+
+        r, v = self.results, self.view
+        if v.change is None:
             return [head + self._empty("This is the county’s first survey wave, so there is no change to show "
                                        "yet. Change will show here after the next wave.")]
-        rows = []
-        for c in r.get("change") or []:
-            label = _e(self._el(c["element"]))
-            if c.get("suppressed") or c.get("change") is None:
-                rows.append(f'<tr class="orb-hidden"><th scope="row">{label}</th><td colspan="2">'
-                            f'hidden: a wave had fewer than {self.min_group} answers</td></tr>')
-            else:
-                d = c["change"]
-                word = "up" if d > 0.05 else "down" if d < -0.05 else "about the same"
-                rows.append(f'<tr><th scope="row">{label}</th><td class="num">{d:+.2f}</td><td>{word}</td></tr>')
-        prev = next((c.get("previous_wave") for c in r.get("change") or [] if c.get("previous_wave")), "")
-        return [head, self._fig(plots.wave_change(r.get("by_wave") or [], self.names, self.points)),
-                f'<p class="orb-note">Change in the average from wave {_e(prev)} to wave {_e(r["wave"])}.</p>'
-                '<table class="orb-table orb-narrow"><thead><tr><th scope="col">Element</th>'
-                '<th scope="col">Change</th><th scope="col"></th></tr></thead><tbody>' + "".join(rows)
-                + "</tbody></table>"]
+        return [head, self._fig(plots.wave_change(r.records("by_wave"), self.names, self.points), v.alt["change"]),
+                _render("table.html.j2", table=v.change, cls="orb-narrow")]
 
     def _breakouts(self) -> list:
+        """The county's own people's part of the coach's webinars (never another county's), and any
+        breakout sessions the county recorded itself."""
+        from . import webinar
+        from .views import takeaways_view
+
         head = self._head("breakouts")
+        series = webinar.packet_view(webinar.load_series(self.store), self.county)
         sessions = self.entries["breakout"]
-        if not sessions:
-            return [head + self._empty("No breakout sessions have been recorded yet.")]
-        out = [head]
-        for s in sessions.values():
-            when = f" — {s.date.strftime('%B %-d, %Y')}" if s.date else ""
-            rows = "".join(f'<tr><th scope="row">{_e(room.name)}</th><td>{_e(room.takeaway) or "—"}</td></tr>'
-                           for room in s.rooms)
-            steps = [step for room in s.rooms for ns in room.next_steps for step in ns.steps if step.strip()]
-            uniq = list(dict.fromkeys(steps))
-            out.append(f'<h3 class="orb-h3">{_e(s.title)}{when}</h3>'
-                       + ('<table class="orb-table"><thead><tr><th scope="col">Room</th>'
-                          '<th scope="col">SO WHAT? quick takeaway</th></tr></thead><tbody>' + rows
-                          + "</tbody></table>" if rows else self._empty("No rooms were recorded."))
-                       + (f'<p class="orb-h4">Next steps people named ({len(steps)} in all)</p><ul>'
-                          + "".join(f"<li>{_e(t)}</li>" for t in uniq[:10]) + "</ul>" if uniq else ""))
-        return out
+        if not series.events and not sessions:
+            return [head + self._empty(f"Nobody from {_e(self.county)} has taken part in a breakout yet.")]
+        view = takeaways_view(sessions.values())
+        view = dataclasses.replace(view, webinar=series if series.events else None)
+        return [head + _render("takeaways.html.j2", view=view)]
 
     def _messages(self) -> list:
         from . import plots
@@ -456,7 +391,7 @@ class Packet:
         return out
 
     def _matrix(self) -> list:
-        from .planning import MATRIX_FIELDS, matrix_frame, prefill
+        from .planning import prefill
 
         head = self._head("matrix")
         rows = self.entries["matrix_row"]
@@ -464,23 +399,17 @@ class Packet:
         names = {e: self._el(e) for e in self.names}
         if self.framework:
             names.update({f"component:{c.id}": c.name for c in self.framework.components})
+        from .views import matrix_view
+
         if not rows:
             text = "The planning matrix has not been started yet."
-            if self.results and not self.results.get("suppressed"):
-                starters = prefill(self.results.get("priorities") or [], self.names)
+            if self.results and not self.results.suppressed:
+                starters = prefill(self.results.priorities, self.names)
                 if starters:
                     text += " From the scores, good places to start are: " + "; ".join(
                         _e(names.get(k, k)) for k in starters) + "."
             return [head + self._empty(text)]
-        df = matrix_frame(rows, labels=None, target_names=names)
-        cols = ["target", *MATRIX_FIELDS]
-        heads = {"target": "Element", **labels}
-        body = "".join("<tr>" + "".join(
-            f'<td>{_e(row[c]).replace(chr(10), "<br>")}</td>' if c != "target" else f'<th scope="row">{_e(row[c])}</th>'
-            for c in cols) + "</tr>" for _, row in df.iterrows())
-        return [head + '<table class="orb-table orb-matrix"><thead><tr>'
-                + "".join(f'<th scope="col">{_e(heads.get(c, c.replace("_", " ")))}</th>' for c in cols)
-                + f"</tr></thead><tbody>{body}</tbody></table>"]
+        return [head + _render("matrix.html.j2", matrix=matrix_view(rows, labels, names))]
 
     def _profile(self) -> list:
         from . import workbook
@@ -535,17 +464,10 @@ class Packet:
         boards = self.entries["followup"]
         if not boards:
             return [head + self._empty("No follow-up review has been held yet.")]
+        from .views import board_view
+
         latest = max(boards.values(), key=lambda b: b.date)
-        cols = [("Keep", latest.keep), ("Improve", latest.improve), ("Start", latest.start), ("Stop", latest.stop)]
-        boxes = "".join(f'<div class="orb-board-col"><p class="orb-board-title">{t}</p>'
-                        + ("<ul>" + "".join(f"<li>{_e(x)}</li>" for x in items) + "</ul>" if items
-                           else '<p class="orb-note">Nothing noted.</p>') + "</div>" for t, items in cols)
-        carried = ""
-        if latest.carried:
-            carried = ('<p class="orb-h4">Brought forward from earlier reviews</p><ul>'
-                       + "".join(f"<li>{_e(x)}</li>" for x in latest.carried) + "</ul>")
-        return [head + f'<p class="orb-note">Review of {latest.date.strftime("%B %-d, %Y")}.</p>'
-                f'<div class="orb-board">{boxes}</div>' + carried]
+        return [head + _render("board.html.j2", board=board_view(latest))]
 
 
 # =================================================================== in-process papermill engine
@@ -937,6 +859,10 @@ def county_fingerprint(store, county: str, wave: str | None, code: str) -> str:
     for kind in KINDS:
         for d in store.list_docs(county, kind):
             h.update(json.dumps([kind, d.key, d.version, d.body], sort_keys=True, default=str).encode())
+    from . import webinar
+
+    # only this county's part of the webinars: another county's room notes never rebuild this packet
+    h.update(webinar.packet_view(webinar.load_series(store), county).model_dump_json().encode())
     return h.hexdigest()
 
 

@@ -2,10 +2,11 @@
 
 Pure functions: priorities and saved rows in, tables out. No widgets, no I/O.
 
->>> rows = prefill([{"rank": 1, "element": "C", "mean": 2.4, "gap": 0.9, "change": None,
-...                  "reasons": ["lowest score"], "suppressed": False}], {"C": "Team structures"})
->>> rows["C"]["target"], rows["C"]["what_we_learned"][:13]
-('C', 'Team structure')
+>>> from orb_widgets.report import PriorityRow
+>>> rows = prefill([PriorityRow(rank=1, element="C", mean=2.4, gap=0.9, change=None,
+...                             reasons=("lowest score",), suppressed=False)], {"C": "Team structures"})
+>>> rows["C"]["target"], rows["C"]["what_we_learned"]
+('C', 'Team structures: average 2.4 (lowest score).')
 """
 from __future__ import annotations
 
@@ -17,23 +18,25 @@ MATRIX_FIELDS = ["what_we_learned", "why_it_matters", "next_steps", "who", "by_w
                  "support_needed", "how_we_will_know", "status"]
 
 
-def prefill(priorities: list[dict], element_names: dict[str, str], top: int = 3) -> dict[str, dict]:
+def prefill(priorities, element_names: dict[str, str], top: int = 3) -> dict[str, dict]:
     """Starter matrix rows for the top ``top`` priority elements.
 
-    Only the "what we learned" column is filled, from the scores; the team
-    writes the rest. Elements whose results are suppressed are not prefilled.
+    ``priorities`` are the report's :class:`~orb_widgets.report.PriorityRow`
+    rows. Only the "what we learned" column is filled, from the scores; the
+    team writes the rest. Elements whose results are suppressed are not
+    prefilled.
     """
     rows = {}
     for p in priorities:
         if len(rows) >= top:
             break
-        if p.get("suppressed") or p.get("mean") is None:
+        if not p.shown:
             continue
-        name = element_names.get(p["element"], p["element"])
-        learned = f"{name}: average {p['mean']:.1f}"
-        if p.get("reasons"):
-            learned += " (" + "; ".join(p["reasons"]) + ")"
-        rows[p["element"]] = MatrixRow(target=p["element"], what_we_learned=learned + ".").model_dump(mode="json")
+        name = element_names.get(p.element, p.element)
+        learned = f"{name}: average {p.mean:.1f}"
+        if p.reasons:
+            learned += " (" + "; ".join(p.reasons) + ")"
+        rows[p.element] = MatrixRow(target=p.element, what_we_learned=learned + ".").model_dump(mode="json")
     return rows
 
 

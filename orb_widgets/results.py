@@ -11,6 +11,7 @@ from . import scoring
 from .content import load_framework
 from .exceptions import OrbError
 from .instrument import Instrument
+from .report import ScoreReport
 
 
 def answers_on_scale(store, county: str, inst: Instrument) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -41,11 +42,11 @@ def answers_on_scale(store, county: str, inst: Instrument) -> tuple[pd.DataFrame
     return answers, items
 
 
-def county_results(store, county: str, wave: str | None = None) -> dict:
-    """Scores for one county and wave (default: the latest), JSON-ready.
+def county_results(store, county: str, wave: str | None = None) -> ScoreReport:
+    """Scores for one county and wave (default: the latest), as the typed report.
 
-    The dict is the ``orb score --json`` contract plus ``county``,
-    ``instrument``, ``framework`` and ``waves``.
+    Its ``model_dump`` is the ``orb score --json`` contract: the scoring tables
+    plus ``county``, ``instrument``, ``framework``, ``waves`` and the names.
     """
     c = store.county(county)
     inst = store.current_instrument(c.name)
@@ -75,7 +76,7 @@ def county_results(store, county: str, wave: str | None = None) -> dict:
     # `orb instrument show --json` (role_question.options: {id, label}).
     labels = {r.id: r.label for r in fw.role_groups} | out["role_labels"]
     out["by_role"] = [{**row, "label": labels.get(row["role"], row["role"])} for row in out["by_role"]]
-    return _settled(out)
+    return ScoreReport.model_validate(_settled(out))
 
 
 def _settled(value):
@@ -90,12 +91,12 @@ def _settled(value):
     return value
 
 
-def shareable_comments(store, county: str, results: dict) -> list[dict]:
+def shareable_comments(store, county: str, results: ScoreReport) -> list[dict]:
     """Comments to show for the scored wave, without role groups (they could identify).
 
     Nothing is shown when the wave itself is below the minimum group size.
     """
-    if results.get("suppressed") or not results.get("wave"):
+    if results.suppressed or not results.wave:
         return []
     return [{"element": c["element"], "text": c["text"]}
-            for c in store.comments(county, results["wave"])]
+            for c in store.comments(county, results.wave)]

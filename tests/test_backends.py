@@ -38,7 +38,7 @@ def test_the_same_seed_scores_the_same_on_both_backends(twins):
     lite, pg = twins["sqlite"][1], twins["postgresql"][1]
     for name in twins["names"]:
         assert lite.waves(name) == pg.waves(name)
-        assert _comparable(county_results(lite, name)) == _comparable(county_results(pg, name))
+        assert _comparable(county_results(lite, name).model_dump()) == _comparable(county_results(pg, name).model_dump())
         assert sorted(c["text"] for c in lite.comments(name)) == sorted(c["text"] for c in pg.comments(name))
 
 

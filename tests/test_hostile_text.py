@@ -184,3 +184,30 @@ def test_negative_numbers_stay_numbers():
     values = xlsx_cells(table_bytes(df, "xlsx"))
     assert values[3] == -0.25 and isinstance(values[3], float) and values[2] == "-3"
     assert spreadsheet_safe("\r=1") == "'\r=1" and spreadsheet_safe(None) is None
+
+
+def test_command_line_text_is_inert(ws, capsys):
+    """`orb score` and `orb plan` print the county's words as typed, in plain lines, nothing a terminal runs."""
+    import re
+
+    for cmd in ("score", "plan"):
+        assert main([cmd, "--workspace", str(ws["folder"]), "--county", COUNTY]) == 0
+        out = capsys.readouterr().out
+        assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f]", out), cmd
+        assert max(len(line) for line in out.splitlines()) <= 100, cmd
+        assert "&lt;" not in out and "&#" not in out        # plain text, not escaped HTML
+        assert COUNTY.split()[0] in out
+    assert "<script>alert(1)</script>" in out.replace("\n", "")  # the matrix's words, as typed
+
+
+def test_served_dashboard_is_inert(ws):
+    from orb_widgets.widgets.base import WorkbookContext
+    from orb_widgets.widgets.results import ResultsDashboard
+
+    page = ResultsDashboard(WorkbookContext(ws["store"], COUNTY, user=BREAKER, remember=False))
+    page.wave.value = "2026-spring"   # the wave with the hostile comments (a later test may add another)
+    assert page.results is not None and page.results.county == COUNTY and not page.results.suppressed
+    for part in (page.headline, page.overview, page.priorities, page.roles, page.over_time, page.detail):
+        parsed = Page(part.value)
+        assert parsed.live == [], parsed.live
+    assert SCRIPT in "".join(Page(page.detail.value).text)   # a comment, shown as words

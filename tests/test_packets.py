@@ -79,7 +79,7 @@ def test_packet_holds_only_its_own_county(ws, run):
         from orb_widgets.results import county_results
 
         mine = county_results(store, name)
-        assert f"{mine['elements'][0]['mean']:.2f}" in body
+        assert f"{mine.elements[0].mean:.2f}" in body
 
 
 def test_packet_has_every_section_and_no_code(ws, run):
@@ -114,7 +114,7 @@ def test_free_text_is_escaped(ws, run):
 
 def test_sections_without_data_say_so(ws, run):
     html = page(run["out"], EVIL)   # no workbook entries at all
-    for sentence in ["No breakout sessions have been recorded yet", "No key messages have been drafted yet",
+    for sentence in ["has taken part in a breakout yet", "No key messages have been drafted yet",
                      "The testing profile has not been filled in yet", "The implementation plan has not been",
                      "No follow-up review has been held yet", "first survey wave"]:
         assert sentence in html
@@ -139,7 +139,7 @@ def test_suppressed_role_groups_are_hidden(ws, run):
 
     for name in ws["demo"]:
         res = county_results(store, name)
-        if any(b["suppressed"] for b in res["by_role"]):
+        if any(b.suppressed for b in res.by_role):
             pk = packets.Packet(store, name)
             section = pk.section_html("roles")
             assert "hidden" in section

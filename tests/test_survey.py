@@ -258,7 +258,7 @@ def test_spanish_page_and_scores_that_do_not_depend_on_the_language(tmp_path, mo
                 b.post(server.link(), answers)
                 assert b.url.endswith(f"thanks?lang={lang}")
             res = county_results(server.store, COUNTY, WAVE)
-            results[lang] = [(e["element"], e["n"], e["mean"]) for e in res["elements"]]
+            results[lang] = [(e.element, e.n, e.mean) for e in res.elements]
         finally:
             server.stop()
     assert results["en"] == results["es"] and results["en"][0][1] == 6

@@ -308,3 +308,25 @@ def test_the_demo_has_a_two_event_series_with_report_backs(demo_store):
     others = {p.name for rec in s.events for r in rec.rooms for p in r.people
               if webinar.county_key(p.county) != webinar.county_key(county)}
     assert names and not names & others
+
+
+def test_each_countys_packet_shows_its_own_webinar_steps_and_no_other_countys(tmp_path, monkeypatch):
+    """Through the real packet build: X's packet has X's steps and report-back, never Y's."""
+    from orb_widgets import packets
+
+    monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
+    folder = tmp_path / "ws"
+    s = Store.open(folder)
+    two_events(s)
+    report = packets.run_packets(folder, out=tmp_path / "out", pdf=False, progress=False, workers=1)
+    assert report.ok, report.summary()
+    pages = {c: (tmp_path / "out" / f"{s.county(c).slug}.html").read_text("utf-8") for c in (X, Y)}
+    assert "X: survey our supervisors" in pages[X] and "X learned a lot" in pages[X]
+    assert "Y: ask partners" in pages[Y] and "Y learned" in pages[Y]
+    for leak in ("Y: ask partners", "Y learned", "W: visit"):
+        assert leak not in pages[X]
+    for leak in ("X: survey our supervisors", "X learned a lot", "W: visit"):
+        assert leak not in pages[Y]
+    # the coach's series is no county of its own: no packet for it
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.html")) == sorted(
+        [f"{s.county(X).slug}.html", f"{s.county(Y).slug}.html", "index.html"])

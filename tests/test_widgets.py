@@ -386,9 +386,9 @@ def test_tailor_refuses_an_empty_survey(ws):
 def test_results_show_hidden_for_suppressed_cells_and_no_number(ws):
     page = ResultsDashboard(ctx_for(ws, CPM))
     r = page.results
-    hidden_roles = [x for x in r["by_role"] if x["suppressed"]]
+    hidden_roles = [x for x in r.by_role if x.suppressed]
     assert hidden_roles, "the demo has small role groups"
-    role_label = r["role_labels"][hidden_roles[0]["role"]]
+    role_label = r.role_labels[hidden_roles[0].role]
     assert role_label in page.roles.value and ">hidden</td>" in page.roles.value
     assert "<img" in page.overview.value and "alt=" in page.overview.value
     assert "Priorities" in page.tabs.titles
@@ -414,7 +414,7 @@ def test_matrix_prefill_comes_from_the_priorities(ws):
     page = PlanningMatrix(ctx_for(ws, CPM_EMPTY, "Ana"), scheduler=never)
     assert page.editors == {}
     added = page.prefill()
-    priorities = [p["element"] for p in county_results(ws, CPM_EMPTY)["priorities"] if not p.get("suppressed")]
+    priorities = [p.element for p in county_results(ws, CPM_EMPTY).priorities if not p.suppressed]
     assert added == priorities[:3]
     row = doc(ws, CPM_EMPTY, "matrix_row", added[0])
     assert row.updated_by == "Ana" and "average" in row.body["what_we_learned"]

@@ -21,7 +21,6 @@ from ..exceptions import InvalidValue
 from .models import ReportBack, county_key
 from .storage import EventRecord, Series
 
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 
 
 # ------------------------------------------------------------------ view models
@@ -174,7 +173,9 @@ def _plain(text: str) -> str:
 
 
 def _date(d: dt.date | None) -> str:
-    return f"{d:%B %-d, %Y}" if d else ""
+    from ..views import date
+
+    return date(d)
 
 
 def followup_markdown(f: FollowUpView) -> str:
@@ -234,7 +235,7 @@ def _reportback_lines(rb: ReportBack, fmt, bullet: str) -> list[str]:
 
 def followup_html(f: FollowUpView) -> str:
     """The follow-up as a web page (what the county's inbox shows), every typed text escaped."""
-    return render("webinar_followup.html.j2", f=f, date=_date)
+    return render("webinar_followup.html.j2", f=f)
 
 
 def export_frame(series: Series, event_id: str, county: str | None = None) -> pd.DataFrame:
@@ -380,21 +381,11 @@ def packet_view(series: Series, county: str) -> TakeawaysView:
 
 
 # ------------------------------------------------------------------ rendering
-@lru_cache(maxsize=1)
-def _env():
-    import jinja2
-
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-                             autoescape=jinja2.select_autoescape(["html", "j2"], default=True,
-                                                                 default_for_string=True),
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["longdate"] = _date
-    return env
-
-
 def render(partial: str, **context) -> str:
-    """Render ``templates/partials/<partial>`` (autoescaped: typed text is always text)."""
-    return _env().get_template(f"partials/{partial}").render(**context)
+    """Render ``templates/partials/<partial>`` in the one autoescaping environment (:mod:`orb_widgets.render`)."""
+    from ..render import render as render_partial
+
+    return str(render_partial(partial, **context))
 
 
 def takeaways_html(view: TakeawaysView) -> str:

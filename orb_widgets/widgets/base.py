@@ -613,9 +613,11 @@ def chart(ax, alt: str, width: int = 760) -> str:
     """A figure as an ``<img>`` with alternative text (screen readers read ``alt``)."""
     from ..plots import to_png
 
+    from markupsafe import Markup
+
     b64 = base64.b64encode(to_png(ax)).decode("ascii")
-    return (f"<img src='data:image/png;base64,{b64}' alt='{esc(alt)}' "
-            f"style='max-width:100%;width:{width}px;height:auto'>")
+    return Markup("<img src='data:image/png;base64,{}' alt='{}' style='max-width:100%;width:{}px;height:auto'>"
+                  ).format(b64, alt, int(width))
 
 
 # ------------------------------------------------------------------ pick an entry or start one

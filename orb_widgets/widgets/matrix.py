@@ -110,7 +110,7 @@ class MatrixRowEditor(EntryEditor):
 class PlanningMatrix(w.VBox):
     """The whole matrix: start from the priorities, add rows, edit them, export."""
 
-    def __init__(self, ctx: WorkbookContext, results: dict | None = None, **editor_kw):
+    def __init__(self, ctx: WorkbookContext, results=None, **editor_kw):
         self.ctx, self._editor_kw = ctx, editor_kw
         fw = ctx.framework
         self.names = targets(fw)
@@ -164,8 +164,8 @@ class PlanningMatrix(w.VBox):
         except OrbError as exc:
             self.message.value = f"<div class='orb-status warn'>No survey results to start from yet: {esc(exc)}</div>"
             return []
-        names = results.get("element_names") or {e.id: e.name for e in self.ctx.framework.elements}
-        rows = planning.prefill(results.get("priorities", []), names)
+        names = results.element_names or {e.id: e.name for e in self.ctx.framework.elements}
+        rows = planning.prefill(results.priorities, names)
         added = []
         for key, body in rows.items():
             if key in self.editors or key not in self.names:
@@ -211,7 +211,7 @@ class PlanningMatrix(w.VBox):
                               f"{esc(self.names[target])}; it is open below.</div>")
         return True
 
-    def _county_results(self) -> dict:
+    def _county_results(self):
         from ..results import county_results
 
         return county_results(self.ctx.store, self.ctx.county, self.ctx.wave)

@@ -1,0 +1,350 @@
+"""View models: the score report as a reader sees it, formatted once.
+
+Every rule that decides what a reader sees lives here and nowhere else: how a
+number, an interval, a share and a date are written, what a hidden cell says,
+what counts as "up" or "down", the reason shown beside every priority, and the
+words a screen reader says for a chart. The packet, the served dashboard and
+the command line render these objects through the partials in
+``templates/partials/`` (see :mod:`orb_widgets.render`); none of them formats
+a number of the report itself.
+
+>>> score(3.2349), interval(3.0991, 3.3659), pct(0.3827), signed(0.0528)
+('3.23', '3.10 to 3.37', '38%', '+0.05')
+>>> plural(1, "session"), plural(2, "activity", "activities")
+('1 session', '2 activities')
+>>> direction(0.25, 5), direction(0.15, 5), direction(-0.2, 5)
+('up', 'about the same', 'down')
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .report import ScoreReport
+from .scoring import NOTABLE
+
+HIDDEN = "hidden"
+DASH = "–"
+
+
+# ------------------------------------------------------------------ formats
+def score(x, digits: int = 2) -> str:
+    """A score as shown in tables (two decimals); a missing one is a dash."""
+    return DASH if x is None else f"{x:.{digits}f}"
+
+
+def short(x) -> str:
+    """A score as shown in sentences and on charts (one decimal)."""
+    return score(x, 1)
+
+
+def interval(low, high) -> str:
+    """A 95% interval, one format everywhere: ``3.10 to 3.37``."""
+    return DASH if low is None or high is None else f"{low:.2f} to {high:.2f}"
+
+
+def pct(x) -> str:
+    return DASH if x is None else f"{100 * x:.0f}%"
+
+
+def signed(x) -> str:
+    return DASH if x is None else f"{x:+.2f}"
+
+
+def date(day) -> str:
+    """A date, one format everywhere: ``March 5, 2026``."""
+    if day is None:
+        return ""
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day[:10])
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def hidden_text(min_group: int) -> str:
+    return f"{HIDDEN}: fewer than {min_group} answers"
+
+
+# ------------------------------------------------------------------ reader-facing rules
+def notable(points: int) -> float:
+    """The smallest change or gap worth naming: 5% of the scale's range (0.2 on a 5-point scale)."""
+    return NOTABLE * (points - 1)
+
+
+def direction(change: float | None, points: int) -> str:
+    """"up", "down" or "about the same": up or down only by at least :func:`notable`.
+
+    The same threshold decides when a fall is named as a priority's reason, so
+    a table that says "down" and a priority that says "fell" always agree.
+    """
+    if change is None:
+        return ""
+    step = notable(points) - 1e-9
+    return "up" if change >= step else "down" if change <= -step else "about the same"
+
+
+NO_NOTABLE_REASON = "ranked on its score: no notable gap or fall"
+
+
+def reasons(row) -> str:
+    """The reason shown beside a ranked priority; never empty."""
+    return "; ".join(row.reasons) if row.reasons else NO_NOTABLE_REASON
+
+
+# ------------------------------------------------------------------ view models
+@dataclass(frozen=True)
+class Line:
+    """One row of a table: a label and its cells, or hidden."""
+
+    label: str
+    cells: tuple = ()
+    shown: bool = True
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Card:
+    label: str
+    value: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Priority:
+    rank: int
+    element: str
+    label: str
+    mean: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Table:
+    caption: str
+    heads: tuple
+    lines: tuple
+    hidden: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ResultsView:
+    """Everything the results views show for one county and wave."""
+
+    county: str
+    wave: str
+    points: int
+    min_group: int
+    headline: str
+    missing: str
+    elements: Table
+    components: Table | None
+    roles: Table | None
+    gap: Table | None
+    change: Table | None
+    cards: tuple
+    priorities: tuple
+    up: int
+    down: int
+    alt: dict = field(default_factory=dict)
+
+
+def results_view(r: ScoreReport, focus: int = 3) -> ResultsView:
+    """Format a report once for every view.
+
+    ``priorities`` holds the top ``focus`` ranked elements, each with a reason.
+    """
+    m, hide = r.min_group, hidden_text(r.min_group)
+    missing = ""
+    if r.suppressed:
+        missing = (f"Fewer than {m} people answered in wave {r.wave}, so scores are hidden to protect "
+                   f"their anonymity.")
+    headline = (missing or f"{plural(r.n_respondents or 0, 'person', 'people')} answered in wave {r.wave}. "
+                f"Scores run from 1 (lowest) to {r.points} (highest); any group of fewer than {m} people "
+                f"is shown as “{HIDDEN}”.")
+
+    elements = Table(
+        "Average score by element, with the range the true value most likely falls in (95% interval)",
+        ("Element", "Average", "95% interval", "Agree", "Don't know", "People"),
+        tuple(Line(r.name(e.element), (score(e.mean), interval(e.ci_low, e.ci_high), pct(e.pct_agree),
+                                       pct(e.pct_dont_know), str(e.n)))
+              if e.shown else Line(r.name(e.element), shown=False) for e in r.elements),
+        hide)
+
+    components = None
+    if r.components:
+        components = Table(
+            "Readiness components, each scored from the elements that inform it",
+            ("Component", "Informed by", "Average", "95% interval"),
+            tuple(Line(f"{c.component}. {c.name}", (", ".join(c.elements), score(c.mean),
+                                                     interval(c.ci_low, c.ci_high)))
+                  if c.shown else Line(f"{c.component}. {c.name}", (", ".join(c.elements),), shown=False)
+                  for c in r.components),
+            hide)
+
+    roles = None
+    role_ids = list(dict.fromkeys(x.role for x in r.by_role))
+    if role_ids:
+        label = {x.role: x.label for x in r.by_role}
+        cell = {(x.role, x.element): x for x in r.by_role}
+        lines = []
+        for e in r.elements:
+            cells = []
+            for role in role_ids:
+                x = cell.get((role, e.element))
+                cells.append(score(x.mean) if x is not None and x.shown else HIDDEN)
+            lines.append(Line(r.name(e.element), tuple(cells)))
+        roles = Table("Average score by role group", ("Element", *(label[x] for x in role_ids)), tuple(lines),
+                      hide, note=f"A cell marked “{HIDDEN}” had fewer than {m} answers from that role group "
+                                 f"(or would let someone work one out), so it is not shown.")
+
+    gap = None
+    if r.gap:
+        gap = Table("Leaders compared with staff", ("Element", "Gap"),
+                    tuple(Line(r.name(g.element), (signed(g.gap),)) if g.shown
+                          else Line(r.name(g.element), shown=False) for g in r.gap),
+                    f"{HIDDEN}: leaders or staff had fewer than {m} answers",
+                    note="Leaders’ average minus staff’s average. A large positive gap means leaders see "
+                         "more readiness than staff do.")
+
+    change, up, down = None, 0, 0
+    previous = next((c.previous_wave for c in r.change if c.previous_wave), None)
+    if previous and not r.suppressed:
+        lines = []
+        for c in r.change:
+            if c.shown:
+                word = direction(c.change, r.points)
+                up, down = up + (word == "up"), down + (word == "down")
+                lines.append(Line(r.name(c.element), (signed(c.change), word)))
+            else:
+                lines.append(Line(r.name(c.element), shown=False))
+        change = Table(f"Change in the average from wave {previous} to wave {r.wave}",
+                       ("Element", "Change", "Direction"), tuple(lines),
+                       f"{HIDDEN}: a wave had fewer than {m} answers",
+                       note=f"“Up” and “down” mean a change of at least {notable(r.points):.1f} on the "
+                            f"1–{r.points} scale; anything smaller is about the same.")
+
+    shown = [e for e in r.elements if e.shown]
+    cards = []
+    prios = []
+    if not r.suppressed:
+        cards.append(Card("People who answered", str(r.n_respondents), f"wave {r.wave}"))
+        if shown:
+            top = max(shown, key=lambda e: e.mean)
+            low = min(shown, key=lambda e: e.mean)
+            cards.append(Card("Strongest element", short(top.mean), r.name(top.element)))
+            cards.append(Card("Most room to grow", short(low.mean), r.name(low.element)))
+        if change is not None:
+            counted = sum(line.shown for line in change.lines)
+            cards.append(Card("Since last wave", f"{up} up, {down} down",
+                              f"of {plural(counted, 'element')} (change of {notable(r.points):.1f} or more)"))
+        prios = [Priority(p.rank, p.element, r.name(p.element), short(p.mean), reasons(p))
+                 for p in r.priorities if p.shown][:focus]
+
+    alt = {
+        "elements": "Average score by element: " + "; ".join(
+            f"{e.element}: {short(e.mean) if e.shown else HIDDEN}" for e in r.elements),
+        "components": "Readiness components: " + "; ".join(
+            f"{c.name}: {short(c.mean) if c.shown else HIDDEN}" for c in r.components),
+        "roles": "Average score by role group and element; hidden cells have too few answers",
+        "change": "Average score by element in each wave",
+    }
+    return ResultsView(r.county, r.wave or "", r.points, m, headline, missing, elements, components, roles, gap,
+                       change, tuple(cards), tuple(prios), up, down, alt)
+
+
+# ------------------------------------------------------------------ planning matrix
+@dataclass(frozen=True)
+class MatrixCard:
+    """One matrix row as a card: what it is about, its filled-in columns, its status."""
+
+    target: str
+    fields: tuple          # (column heading, text) pairs, in matrix order, empty ones left out
+    steps: tuple
+    status: str
+
+
+@dataclass(frozen=True)
+class MatrixView:
+    cards: tuple
+    suggested: bool        # True when the rows are starters from the scores, not the team's own
+    steps_label: str = "Next steps"
+
+
+def matrix_view(rows: dict, labels: dict | None = None, names: dict | None = None,
+                suggested: bool = False) -> MatrixView:
+    """The planning matrix as cards, one per element or component.
+
+    ``rows`` maps key to :class:`~orb_widgets.workbook.MatrixRow` (or its dict);
+    ``labels`` are the framework's column headings, ``names`` the targets' names.
+    """
+    from .planning import MATRIX_FIELDS
+    from .workbook import MatrixRow
+
+    labels = labels or {}
+    cards = []
+    for row in rows.values():
+        r = row if isinstance(row, MatrixRow) else MatrixRow.model_validate(row)
+        fields = []
+        for f in MATRIX_FIELDS:
+            if f in ("next_steps", "status"):
+                continue
+            value = getattr(r, f)
+            text = date(value) if f == "by_when" else str(value or "").strip()
+            if text:
+                fields.append((labels.get(f, f.replace("_", " ").capitalize()), text))
+        steps = tuple(s.strip() for s in r.next_steps if s.strip())
+        cards.append(MatrixCard((names or {}).get(r.target, r.target), tuple(fields), steps, r.status))
+    return MatrixView(tuple(cards), suggested, labels.get("next_steps", "Next steps"))
+
+
+# ------------------------------------------------------------------ breakouts and follow-up
+@dataclass(frozen=True)
+class SessionTakeaways:
+    title: str
+    when: str
+    rooms: tuple           # (room name, takeaway or "") pairs
+    steps: tuple           # each next step named, once, in the order named
+
+
+@dataclass(frozen=True)
+class TakeawaysView:
+    """The "Breakout takeaways" section: the county's own sessions, each with its rooms and next steps.
+
+    ``webinar`` is the county's own people's part of the coach's webinar series
+    (:func:`orb_widgets.webinar.packet_view`, rendered by
+    ``partials/webinar_takeaways.html.j2``), or None when they took part in none.
+    """
+
+    sessions: tuple
+    webinar: object = None
+    limit: int = 10
+
+
+def takeaways_view(sessions, limit: int = 10) -> TakeawaysView:
+    """Breakout sessions as shown: the count of next steps is the count of the steps listed."""
+    out = []
+    for s in sessions:
+        steps = [step.strip() for room in s.rooms for ns in room.next_steps for step in ns.steps if step.strip()]
+        out.append(SessionTakeaways(s.title, date(s.date) if s.date else "",
+                                    tuple((room.name, room.takeaway.strip()) for room in s.rooms),
+                                    tuple(dict.fromkeys(steps))))
+    return TakeawaysView(tuple(out), None, limit)
+
+
+@dataclass(frozen=True)
+class BoardView:
+    """The latest follow-up review: Keep / Improve / Start / Stop, and what was brought forward."""
+
+    when: str
+    columns: tuple         # (heading, items) pairs in board order
+    carried: tuple
+
+
+def board_view(board) -> BoardView:
+    return BoardView(date(board.date), (("Keep", tuple(board.keep)), ("Improve", tuple(board.improve)),
+                                        ("Start", tuple(board.start)), ("Stop", tuple(board.stop))),
+                     tuple(board.carried))

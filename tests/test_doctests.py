@@ -1,0 +1,15 @@
+"""The examples in the docstrings run, and give what they say (pingouin's way: docs that are tested)."""
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["scoring", "report", "views", "render", "planning", "plots", "exports", "paths"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(f"orb_widgets.{name}")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0
+    assert result.attempted > 0 or name in ("exports", "paths")
