@@ -52,11 +52,13 @@ def setup(extras: str) -> None:
 
 
 def ensure_system_packages(for_tests: bool = True) -> None:
-    """WeasyPrint (PDF packets) needs pango; the tests also need Debian's Chromium, pdftotext and PostgreSQL."""
+    """WeasyPrint (PDF packets) needs pango; the tests also need Debian's Chromium, pdftotext, PostgreSQL and npm."""
     import ctypes.util
 
     tools = [("chromium", "chromium"), ("pdftotext", "poppler-utils")] if for_tests else []
     missing = [pkg for exe, pkg in tools if shutil.which(exe) is None]
+    if shutil.which("npm") is None:
+        missing += ["nodejs", "npm"]  # JupyterHub's proxy is a Node.js program (README: many county teams)
     if for_tests and not glob.glob("/usr/lib/postgresql/*/bin/initdb") and shutil.which("initdb") is None:
         missing.append("postgresql")  # the store is tested on a live PostgreSQL too
     if ctypes.util.find_library("pangoft2-1.0") is None:
@@ -73,9 +75,20 @@ def ensure_system_packages(for_tests: bool = True) -> None:
     run(apt, "install", "-y", "-qq", "--no-install-recommends", *missing, env=env)
 
 
+def ensure_proxy() -> None:
+    """JupyterHub's proxy, configurable-http-proxy, from npm into .venv/chp (where `orb hub-config` looks)."""
+    if shutil.which("configurable-http-proxy") or (VENV / "chp" / "node_modules" / ".bin" /
+                                                    "configurable-http-proxy").exists():
+        return
+    say("Installing JupyterHub's proxy (configurable-http-proxy) from npm into .venv/chp")
+    run(shutil.which("npm") or "npm", "install", "--silent", "--no-fund", "--no-audit",
+        "--prefix", VENV / "chp", "configurable-http-proxy@5")
+
+
 def demo(args: list[str]) -> None:
     setup("")
     ensure_system_packages(for_tests=False)
+    ensure_proxy()
     orb = BIN / "orb"
     workspace = ROOT / "workspace"
     if not (workspace / "orb.sqlite").exists():
@@ -91,6 +104,7 @@ def demo(args: list[str]) -> None:
 def test(args: list[str]) -> None:
     setup("test")
     ensure_system_packages()
+    ensure_proxy()
     env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
     run(PY, "-m", "pytest", "--nbval-lax", "tests", "notebooks", *args, env=env)
 

@@ -309,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_later_commands(sub, common) -> None:
     """Packets and serving live in their own modules."""
     from . import packets, serve
+    from .hub import config as hub
     from .survey import cli as survey
     from .webinar import cli as webinar
 
@@ -316,6 +317,7 @@ def _add_later_commands(sub, common) -> None:
     serve.add_cli(sub, common)
     survey.add_cli(sub, common)
     webinar.add_cli(sub, common)
+    hub.add_cli(sub, common)
 
 
 def main(argv: list[str] | None = None) -> int:

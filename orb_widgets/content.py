@@ -20,8 +20,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .exceptions import PackError
+from .resources import shipped
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = shipped("data")
 PACK_FILE = "pack.yaml"
 
 

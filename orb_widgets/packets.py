@@ -39,11 +39,12 @@ from pathlib import Path
 from . import views
 from .exceptions import NoInstrument, OrbError, PacketError
 from .paths import unique_slug
+from .resources import import_root, shipped
 from .settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK = ROOT / "notebooks" / "packet.ipynb"
-TEMPLATES = ROOT / "templates"
+ROOT = import_root()  # where the packet worker process imports orb_widgets from
+NOTEBOOK = shipped("notebooks") / "packet.ipynb"
+TEMPLATES = shipped("templates")
 PACKET_TEMPLATE = "packet"
 INDEX_TEMPLATE = TEMPLATES / "index"
 MANIFEST = "manifest.json"
@@ -837,7 +838,7 @@ class RunReport:
 def _code_fingerprint(notebook: Path) -> str:
     h = hashlib.sha256()
     files = [notebook, *sorted(TEMPLATES.glob(f"{PACKET_TEMPLATE}/**/*")), *sorted(INDEX_TEMPLATE.glob("**/*")),
-             *sorted(Path(__file__).parent.glob("*.py")), *sorted((ROOT / "data").glob("*/pack.yaml"))]
+             *sorted(Path(__file__).parent.glob("*.py")), *sorted(shipped("data").glob("*/pack.yaml"))]
     for f in files:
         if f.is_file():
             h.update(f.name.encode())

@@ -16,12 +16,10 @@ from __future__ import annotations
 import functools
 import re
 import textwrap
-from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-PARTIALS = Path(__file__).resolve().parent.parent / "templates" / "partials"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 WIDTH = 100
 
@@ -44,7 +42,9 @@ def wrap(value, width: int = WIDTH, indent: str = "", first: str | None = None) 
 
 @functools.lru_cache(maxsize=1)
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(PARTIALS)),
+    from .resources import shipped
+
+    env = Environment(loader=FileSystemLoader(str(shipped("templates") / "partials")),
                       autoescape=select_autoescape(enabled_extensions=("html.j2", "html"),
                                                    default_for_string=True, default=False),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,

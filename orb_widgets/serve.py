@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .exceptions import OrbError, WorkspaceError
+from .resources import shipped
 from .settings import Settings
 from .survey.config import survey_config
 
@@ -65,20 +66,16 @@ SECURITY_HEADERS = {
 }
 
 
-def project_dir() -> Path:
-    """The folder holding ``notebooks/`` and ``templates/`` (the source checkout)."""
-    return Path(__file__).resolve().parent.parent
-
-
 def notebooks_dir(settings: Settings | None = None) -> Path:
-    folder = (settings or Settings.from_env()).notebooks or project_dir() / "notebooks"
+    """The notebooks to serve: ``$ORB_NOTEBOOKS`` when set, else the ones shipped with the package."""
+    folder = (settings or Settings.from_env()).notebooks or shipped("notebooks")
     if not folder.is_dir():
         raise OrbError(f"cannot find the workbook notebooks in {folder}; set ORB_NOTEBOOKS to their folder")
     return folder.resolve()
 
 
 def template_dir() -> Path:
-    folder = project_dir() / "templates" / TEMPLATE
+    folder = shipped("templates") / TEMPLATE
     if not (folder / "index.html.j2").is_file():
         raise OrbError(f"cannot find the page template in {folder}")
     return folder
@@ -347,12 +344,37 @@ def cmd_serve(args) -> int:
                 signal.signal(sig, handler)
 
 
+def team_notebooks(settings: Settings) -> Path:
+    """The notebooks a team opens in JupyterLab: ``$ORB_NOTEBOOKS``, else the workspace's own copies.
+
+    The first time, the workspace gets copies of the shipped step notebooks
+    (the installed ones are not the team's to edit, and an upgrade of ORB
+    never overwrites the team's edits); the message says where they are.
+    """
+    if settings.notebooks:
+        return notebooks_dir(settings)
+    own = settings.workspace / "notebooks"
+    if not own.is_dir():
+        source = shipped("notebooks")
+        steps = sorted(p for p in source.glob("*.ipynb") if p.name != "packet.ipynb")
+        staging = settings.workspace / ".notebooks-copying"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        for nb in steps:
+            shutil.copy2(nb, staging / nb.name)
+        staging.rename(own)  # all of them or none: a stopped copy is started afresh next time
+        print(f"Copied the {len(steps)} workbook notebooks into {own}: your team's edits are kept there "
+              f"(a new version of ORB never overwrites them).", flush=True)
+    return own
+
+
 def cmd_lab(args) -> int:
     settings = Settings.from_env(workspace=args.workspace).with_(county=args.county)
+    nb_dir = team_notebooks(settings)
     env = {k: v for k, v in os.environ.items() if k not in Settings.OWN_VARIABLES}
     env.update(settings.with_(form_county="", form_wave="", locked=False, served=False).to_env())
     argv = [sys.executable, "-m", "jupyterlab", f"--ServerApp.ip={HOST}",
-            f"--ServerApp.root_dir={notebooks_dir(settings)}",
+            f"--ServerApp.root_dir={nb_dir}",
             f"--MappingKernelManager.cull_idle_timeout={LAB_CULL_IDLE_TIMEOUT}",
             f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
             "--ServerApp.jpserver_extensions={'orb_widgets.survey': True}",
@@ -361,7 +383,7 @@ def cmd_lab(args) -> int:
         argv.append(f"--ServerApp.port={args.port}")
     if args.no_browser:
         argv.append("--no-browser")
-    print(f"Opening JupyterLab on {notebooks_dir(settings)} with the workspace {settings.workspace}")
+    print(f"Opening JupyterLab on {nb_dir} with the workspace {settings.workspace}")
     try:
         return subprocess.call(argv, env=env)
     except KeyboardInterrupt:

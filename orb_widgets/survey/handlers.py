@@ -33,7 +33,6 @@ import secrets
 import threading
 import time
 from collections import defaultdict
-from pathlib import Path
 
 import jinja2
 import tornado.web
@@ -42,12 +41,13 @@ from traitlets.config import Configurable
 
 from ..exceptions import InvalidValue, OrbError
 from ..instrument import Instrument
+from ..resources import shipped
 from .form import LANGUAGE_NAMES, MAX_COMMENT, build_response, form_languages, form_view, pick_language, read_answers
 from .i18n import N_, translations
 
 log = logging.getLogger("orb.survey")
 
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "survey"
+TEMPLATES = shipped("templates") / "survey"
 STATIC = TEMPLATES / "static"
 
 #: Sent with every survey page. Scripts and styles come from this server only.

@@ -15,9 +15,10 @@ from __future__ import annotations
 import functools
 import gettext
 import io
-from pathlib import Path
 
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+from ..resources import package_dir
+
+LOCALE_DIR = package_dir("orb_widgets.survey") / "locale"
 DOMAIN = "messages"
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
 from pydantic import BaseModel

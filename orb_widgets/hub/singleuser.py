@@ -1,0 +1,95 @@
+"""One person's server on the hub: the workbook, code hidden, locked to their county.
+
+The hub starts ``python -m orb_widgets.hub.singleuser`` with the person's
+settings in the environment (:func:`orb_widgets.hub.config.spawn_settings`).
+It is JupyterHub's own single-user server (``jupyterhub-singleuser``: the
+hub's log-in, its proxy, its activity reports) with voila as the only page
+extension and the same configuration ``orb serve`` uses: ORB's template,
+sources stripped, idle kernels culled, and the kernel websocket taking widget
+messages only. On top of that:
+
+* every request needs the hub's log-in (``allow_unauthenticated_access``
+  off), and only the page owner (or a hub admin) gets in;
+* :class:`WorkbookAuthorizer` allows the workbook's kernels and nothing else
+  of the Jupyter server: no files, contents, terminals, new kernels or lab;
+* a member's server is locked to their county (``ORB_LOCKED``): a page, an
+  address or a widget message naming another county is refused in the kernel,
+  as on ``orb serve --county NAME --lock``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from jupyterhub.singleuser.extension import JupyterHubAuthorizer
+
+from ..serve import SECURITY_HEADERS, TEMPLATE, notebooks_dir, template_dir, voila_config
+from ..settings import Settings
+
+#: What a logged-in person may do on the Jupyter server behind their pages:
+#: talk to the page's kernel (widget messages only, see orb_widgets.kernel) and read kernel specs.
+ALLOWED = frozenset({("kernels", "read"), ("kernels", "execute"), ("kernelspecs", "read")})
+
+#: Server extensions installed beside ORB that a team member's server must not load.
+DISABLED_EXTENSIONS = ("jupyterlab", "jupyter_lsp", "jupyter_server_terminals", "notebook", "nbclassic",
+                       "orb_widgets.survey")
+
+
+class WorkbookAuthorizer(JupyterHubAuthorizer):
+    """The hub's scope check, narrowed to the workbook's own kernels."""
+
+    def is_authorized(self, handler, user, action, resource) -> bool:
+        if (resource, action) not in ALLOWED:
+            self.log.warning("Refused %s on %s for %s", action, resource, getattr(user, "username", user))
+            return False
+        return super().is_authorized(handler, user, action, resource)
+
+
+def server_config(settings: Settings) -> dict:
+    """The jupyter_server configuration of one person's server."""
+    served = voila_config(port=0)
+    nb_dir = notebooks_dir(settings)
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"voila.server_extension": True, **{name: False for name in DISABLED_EXTENSIONS}},
+            "root_dir": str(nb_dir),
+            "allow_unauthenticated_access": False,
+            # The server runs as the hub's account; a hub run as root (a container, CI) is allowed.
+            "allow_root": hasattr(os, "geteuid") and os.geteuid() == 0,
+            "terminals_enabled": False,
+            "authorizer_class": "orb_widgets.hub.singleuser.WorkbookAuthorizer",
+            "kernel_websocket_connection_class": served["Voila"]["kernel_websocket_connection_class"],
+            "tornado_settings": {"headers": dict(SECURITY_HEADERS)},
+        },
+        "VoilaConfiguration": served["VoilaConfiguration"],
+        "MappingKernelManager": served["MappingKernelManager"],
+    }
+
+
+def main() -> None:
+    """Write this server's configuration to a private folder, then run JupyterHub's single-user server."""
+    settings = Settings.from_env()
+    # Outside $HOME: the hub turns off configuration found in the person's home folder.
+    runtime = Path(tempfile.mkdtemp(prefix="orb-hub-"))
+    try:
+        templates = runtime / "share" / "voila" / "templates"
+        templates.mkdir(parents=True)
+        (templates / TEMPLATE).symlink_to(template_dir(), target_is_directory=True)
+        etc = runtime / "etc"
+        etc.mkdir()
+        (etc / "jupyter_server_config.json").write_text(json.dumps(server_config(settings), indent=2), "utf-8")
+        for variable, folder in (("JUPYTER_CONFIG_PATH", etc), ("JUPYTER_PATH", runtime / "share")):
+            os.environ[variable] = os.pathsep.join(filter(None, [str(folder), os.environ.get(variable)]))
+        os.environ["MPLBACKEND"] = "Agg"
+        os.chdir(notebooks_dir(settings))
+        from jupyterhub.singleuser import main as run
+
+        run()
+    finally:
+        shutil.rmtree(runtime, ignore_errors=True)
+
+if __name__ == "__main__":
+    main()
