@@ -142,6 +142,7 @@ class HubChannel(KernelChannel):
         url = person.server.replace("http://", "ws://") + f"api/kernels/{kid}/channels?session_id={self.session}"
         cookie = "; ".join(f"{c.name}={c.value}" for c in person.http.cookies)
         self.ws = websocket.create_connection(url, timeout=10, cookie=cookie)
+        self.v1 = False  # plain JSON messages
 
 
 def _shown(channel) -> str:
