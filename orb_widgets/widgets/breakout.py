@@ -19,6 +19,7 @@ from ..content import load_framework
 from ..exceptions import OrbError
 from ..settings import Settings
 from ..store import Store
+from ..views import date
 from ..webinar import storage, views
 from .base import (CSS, LABEL_STYLE, NAME_MAX, EntryEditor, button, download_link, esc, note, remembered_name,
                    section_header, text_area, text_box)
@@ -326,7 +327,7 @@ class WebinarSeries(w.VBox):
         self.report_editor: ReportBackEditor | None = None
         self.event_id: str | None = None
         super().__init__([
-            section_header("Webinar series",
+            section_header("Events and rooms",
                            "Breakout rooms mix people from many counties. Each room names a facilitator and a "
                            "reporter, works through the prompts with the timer, and each person names one or two "
                            "next steps for their own county. Everything saves as the reporter types."),
@@ -339,7 +340,7 @@ class WebinarSeries(w.VBox):
     # -- events
     def _load_choices(self, select: str | None = None) -> None:
         evs = storage.events(self.ctx.store)
-        opts = [(f"{e.title}" + (f" ({e.date.isoformat()})" if e.date else ""), k) for k, e in evs.items()]
+        opts = [(f"{e.title}" + (f" ({date(e.date)})" if e.date else ""), k) for k, e in evs.items()]
         self.choice.options = opts
         self.choice.value = select if select is not None else (opts[-1][1] if opts else None)
 
