@@ -328,16 +328,23 @@ class _Base(tornado.web.RequestHandler):
 class FormHandler(_Base):
     """The form page (GET) and sending it (POST)."""
 
-    def get(self, token: str):
+    def survey_of(self, token: str):
+        """The open link and its survey, or ``(None, None)`` once a notice page has been sent."""
         link = self.open_link(token)
         if link is None:
-            return
+            return None, None
         try:
-            inst = self.survey.instrument(link.county)
+            return link, self.survey.instrument(link.county)
         except OrbError:
             log.exception("survey %s… cannot be shown", token[:4])
-            return self.notice(503, "en", N_("This survey is not ready yet"),
-                               N_("Please try again later, or ask the person who sent you the link."))
+            self.notice(503, "en", N_("This survey is not ready yet"),
+                        N_("Please try again later, or ask the person who sent you the link."))
+            return None, None
+
+    def get(self, token: str):
+        link, inst = self.survey_of(token)
+        if inst is None:
+            return
         language, offered = self.language(inst)
         self.page(token, inst, language, offered, _Chosen())
 
@@ -359,15 +366,9 @@ class FormHandler(_Base):
             preview=self.request.method == "GET" and self.get_query_argument("preview", "") == "1"))
 
     async def post(self, token: str):
-        link = self.open_link(token)
-        if link is None:
+        link, inst = self.survey_of(token)
+        if inst is None:
             return
-        try:
-            inst = self.survey.instrument(link.county)
-        except OrbError:
-            log.exception("survey %s… cannot be shown", token[:4])
-            return self.notice(503, "en", N_("This survey is not ready yet"),
-                               N_("Please try again later, or ask the person who sent you the link."))
         offered = form_languages(inst)
         language = pick_language(offered, self.get_body_argument("lang", None))
         fields = {k: self.get_body_argument(k, "") for k in self.request.body_arguments
