@@ -719,6 +719,7 @@ def _die_with_parent(parent_pid: int, lifeline: int | None = None) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})  # blocked by the fork
     if sys.platform.startswith("linux"):
         try:
             import ctypes
@@ -935,8 +936,14 @@ def _run_local(tasks: list[dict], workers: int, on_result) -> None:
                 reader, writer = ctx.Pipe(duplex=False)
                 proc = ctx.Process(target=_forked_child, name=f"orb-packet-{task['slug']}", daemon=True,
                                    args=(task, writer, [reader, *running], os.getpid(), lifeline))
-                proc.start()
-                running[reader] = (proc, task)
+                # A stop signal arriving during the fork would otherwise run our handler in the child
+                # too, or leave a started child that _stop_children does not know about.
+                old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+                try:
+                    proc.start()
+                    running[reader] = (proc, task)
+                finally:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, old)
                 writer.close()
             for reader in wait(list(running)):
                 proc, task = running.pop(reader)

@@ -73,7 +73,7 @@ def test_stopped_run_leaves_no_process_and_no_partial_packet(ws, tmp_path, signu
     if point == "child":
         assert children, "the packet children should be running"
     os.kill(proc.pid, signum)
-    _, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=180)
     assert proc.returncode == code
     if signum != signal.SIGKILL:
         lines = err.strip().splitlines()
