@@ -71,10 +71,15 @@ SECTIONS = {
 
 @dataclass(frozen=True)
 class Chart:
-    """A rendered chart: PNG bytes and the words a screen reader says for it."""
+    """A rendered chart: SVG bytes (vector, sharp in print) and the words a screen reader says for it."""
 
-    png: bytes
+    svg: bytes
     alt: str
+
+    def html(self) -> str:
+        """The chart as an ``<img>`` with a ``data:image/svg+xml`` source and its alt text (autoescaped)."""
+        src = "data:image/svg+xml;base64," + base64.b64encode(self.svg).decode("ascii")
+        return _render("chart.html.j2", alt=self.alt, src=src)
 
 
 def demo_text(notice: str) -> str:
@@ -191,30 +196,17 @@ class Packet:
     # ----------------------------------------------------------- public API
     def section(self, name: str) -> list:
         """The displayable parts of a section: ``IPython.display.HTML`` and ``Image`` objects."""
-        from IPython.display import HTML, Image
+        from IPython.display import HTML
 
         if name not in SECTIONS:
             raise PacketError(f"no packet section '{name}' (sections: {', '.join(SECTIONS)})")
-        parts = getattr(self, f"_{name}")()
-        out, html_buf = [], []
-        for p in parts:
-            if isinstance(p, Chart):
-                if html_buf:
-                    out.append(HTML("".join(html_buf)))
-                    html_buf = []
-                out.append(Image(data=p.png, format="png", metadata={"alt": p.alt}))
-            else:
-                html_buf.append(p)
-        if html_buf:
-            out.append(HTML("".join(html_buf)))
-        return out
+        # Charts go inline as SVG images with their alt text: one HTML output per section, vector in the PDF.
+        return [HTML(self.section_html(name))]
 
     def section_html(self, name: str) -> str:
-        """A section as one HTML string, charts embedded as data URIs (for dashboards and tests)."""
+        """A section as one HTML string, charts embedded as SVG data URIs (for the packet, dashboards and tests)."""
         parts = getattr(self, f"_{name}")()
-        return "".join(p if isinstance(p, str) else
-                       f'<img alt="{_e(p.alt)}" src="data:image/png;base64,{base64.b64encode(p.png).decode()}">'
-                       for p in parts)
+        return "".join(p.html() if isinstance(p, Chart) else p for p in parts)
 
     def show(self, name: str) -> None:
         """Display a section in the notebook (HTML blocks and charts as separate outputs)."""
@@ -239,7 +231,7 @@ class Packet:
         from . import plots
 
         title = ax.get_title(loc="left") or ax.get_title()
-        return Chart(plots.to_png(ax), alt or (f"Chart: {title}" if title else "Chart"))
+        return Chart(plots.to_svg(ax), alt or (f"Chart: {title}" if title else "Chart"))
 
     def _head(self, name: str) -> str:
         return f'<h2 class="orb-h2" id="{name}">{_e(SECTIONS[name])}</h2>'
@@ -272,7 +264,8 @@ class Packet:
         parts.append('<dl class="orb-facts">' + "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in facts)
                      + "</dl>")
         parts.append('<div class="orb-toc"><p class="orb-toc-title">In this packet</p><ol>'
-                     + "".join(f"<li>{_e(t)}</li>" for k, t in SECTIONS.items() if k != "cover") + "</ol></div>")
+                     + "".join(f'<li><a href="#{k}">{_e(t)}</a></li>' for k, t in SECTIONS.items() if k != "cover")
+                     + "</ol></div>")
         parts.append(f'<p class="orb-howto">Scores run from 1 (lowest) to {self.points} (highest). A line around a '
                      f'score shows its 95% interval: the narrower it is, the surer the number. To protect '
                      f'anonymity, results for any group of fewer than {self.min_group} people are never shown.</p>')

@@ -102,7 +102,7 @@ def test_packet_is_self_contained(ws, run):
         assert "require.js" not in html and "mathjax" not in html.lower()
         assert "@media print" in html and "@page" in html
         if name in ws["demo"]:
-            assert 'src="data:image/png;base64,' in html
+            assert 'src="data:image/svg+xml;base64,' in html
 
 
 def test_free_text_is_escaped(ws, run):
@@ -157,6 +157,51 @@ def test_pdf_opens_and_names_the_county(ws, run):
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert name in text and "Readiness at a glance" in text
     assert ws["demo"][0] not in text
+
+
+def _pdf_pages(pdf) -> list[list[str]]:
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return [[line.strip() for line in pg.splitlines()] for pg in text.split("\f")]
+
+
+def test_html_contents_links_go_to_each_section(ws, run):
+    html = page(run["out"], ws["demo"][0])
+    toc = re.search(r'<div class="orb-toc">(.*?)</div>', html, re.S).group(1)
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', toc)
+    assert [t for _, t in links] == [t.replace("&", "&amp;") for k, t in packets.SECTIONS.items() if k != "cover"]
+    for target, _ in links:
+        assert len(re.findall(rf'\sid="{re.escape(target)}"', html)) == 1, target
+
+
+def test_pdf_contents_give_the_page_each_section_starts_on(ws, run):
+    for name in ws["demo"]:
+        pages = _pdf_pages(run["out"] / f"{unique_slug(name)}.pdf")
+        entries = [m.groups() for line in pages[0]
+                   if (m := re.match(r"^\d+\.\s+(.+?)\s*\.{3,}\s*(\d+)$", line))]
+        assert [t for t, _ in entries] == [t for k, t in packets.SECTIONS.items() if k != "cover"], name
+        for title, number in entries:
+            starts = [i + 1 for i, lines in enumerate(pages) if i > 0 and title in lines]
+            assert starts and starts[0] == int(number), f"{name}: {title} listed on page {number}, starts {starts}"
+
+
+def test_charts_are_vector_with_their_alt_text(ws, run):
+    import base64
+
+    name = ws["demo"][0]
+    html = page(run["out"], name)
+    assert "data:image/png" not in html
+    imgs = re.findall(r'<img alt="([^"]*)" src="data:image/svg\+xml;base64,([^"]+)"', html)
+    assert len(imgs) >= 4  # elements, components, roles, change (and key messages)
+    for alt, data in imgs:
+        assert alt.strip() and alt != "Chart"
+        svg = base64.b64decode(data).decode("utf-8")
+        assert "<svg" in svg and "<script" not in svg.lower() and not re.search(r"\son\w+=", svg)
+    packets.check_self_contained(html)
+    # in the PDF they are drawings, not pictures: no raster image is left in the packet
+    listing = subprocess.run(["pdfimages", "-list", str(run["out"] / f"{unique_slug(name)}.pdf")],
+                             capture_output=True, text=True, check=True).stdout
+    assert len(listing.strip().splitlines()) == 2, listing  # the two header lines, no image rows
 
 
 def test_hostile_name_gives_safe_file_inside_out(ws, run):
