@@ -3,6 +3,7 @@
 
     python3 dev.py demo   # set up, make a demo workspace, build packets, serve the workbook
     python3 dev.py test   # set up (with test tools and Chromium) and run every test
+    python3 dev.py readme # write the scoring rules stated in the code into README.md
 
 The set-up is a virtual environment in .venv, made once and refreshed when
 pyproject.toml changes. Everything after set-up is the `orb` command.
@@ -109,8 +110,17 @@ def test(args: list[str]) -> None:
     run(PY, "-m", "pytest", "--nbval-lax", "tests", "notebooks", *args, env=env)
 
 
+def readme(args: list[str]) -> None:
+    """Write the scoring rules stated in the code into README.md."""
+    setup("")
+    code = ("from pathlib import Path; from orb_widgets import rules; p = Path('README.md'); "
+            "p.write_text(rules.update_readme(p.read_text(encoding='utf-8')), encoding='utf-8')")
+    run(PY, "-c", code, cwd=ROOT)
+    say("README.md: scoring rules regenerated from orb_widgets/scoring.py and views.py")
+
+
 if __name__ == "__main__":
-    commands = {"demo": demo, "test": test}
+    commands = {"demo": demo, "test": test, "readme": readme}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]](sys.argv[2:])

@@ -8,6 +8,19 @@ the command line render these objects through the partials in
 ``templates/partials/`` (see :mod:`orb_widgets.render`); none of them formats
 a number of the report itself.
 
+What a reader sees
+------------------
+14. **What a reader sees** (``orb_widgets/views.py``, the one place these are
+    decided, for the packet, the dashboard and ``orb score`` alike): a change
+    is "up" or "down" when it is at least 5% of the scale range (the same
+    threshold that names a fall as a priority's reason), otherwise "about the
+    same"; the card "Since last wave" counts exactly the rows marked so in the
+    change table. Every ranked priority shows its reasons, or "ranked on its
+    score: no notable gap or fall" when none applies. A hidden row shows the
+    word "hidden" and why, never a number. Scores are shown to two decimals in
+    tables and one in sentences; intervals as "3.10 to 3.37"; dates as "March
+    5, 2026".
+
 >>> score(3.2349), interval(3.0991, 3.3659), pct(0.3827), signed(0.0528)
 ('3.23', '3.10 to 3.37', '38%', '+0.05')
 >>> plural(1, "session"), plural(2, "activity", "activities")

@@ -4,7 +4,7 @@ import importlib
 
 import pytest
 
-MODULES = ["scoring", "report", "views", "render", "planning", "plots", "exports", "paths"]
+MODULES = ["scoring", "report", "views", "render", "planning", "plots", "exports", "paths", "rules"]
 
 
 @pytest.mark.parametrize("name", MODULES)

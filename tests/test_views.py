@@ -161,6 +161,19 @@ def test_readme_states_the_rules_the_views_apply():
     assert f'"{views.interval(3.1, 3.37)}"' in text and f'"{views.date("2026-03-05")}"' in text
 
 
+def test_readme_scoring_rules_are_the_rules_the_code_states():
+    """The README's rules are generated from the docstrings of scoring.py and views.py, never edited apart."""
+    from pathlib import Path
+
+    from orb_widgets import rules
+
+    readme = Path(__file__).resolve().parent.parent.joinpath("README.md").read_text(encoding="utf-8")
+    assert rules.readme_block() in readme, "README.md's scoring rules differ from the code's: run python3 dev.py readme"
+    assert rules.markdown().count("\n1. **") == 0 and rules.markdown().startswith("1. **Reverse-scored")
+    numbers = [int(n) for n in re.findall(r"(?m)^(\d+)\. \*\*", rules.markdown())]
+    assert numbers == list(range(1, 15))
+
+
 def test_no_section_shows_its_own_markup_as_text(demo_store, counties):
     """Joining escaped partials with a section's markup must not escape the markup a second time."""
     for name in counties[:2]:
