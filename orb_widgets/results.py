@@ -33,7 +33,7 @@ def answers_on_scale(store, county: str, inst: Instrument) -> tuple[pd.DataFrame
     if extra:
         items = pd.concat([items, pd.DataFrame(extra).drop_duplicates("item")], ignore_index=True)
     points = inst.scale.points
-    if not answers.empty:
+    if not answers.empty and set(points_of.values()) != {points}:
         src = answers["instrument_id"].map(points_of).fillna(points)
         differs = src != points
         if differs.any():
