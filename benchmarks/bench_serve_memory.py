@@ -31,7 +31,7 @@ from kernel_client import KernelChannel, open_page, page_kernel_id  # noqa: E402
 from orb_widgets.demo import make_demo  # noqa: E402
 from orb_widgets.serve import launch  # noqa: E402
 from orb_widgets.store import Store  # noqa: E402
-from orb_widgets.widgets.start import STEPS  # noqa: E402
+from orb_widgets.progress import STEPS  # noqa: E402
 
 MB = 1024 * 1024
 

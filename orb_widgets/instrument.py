@@ -13,7 +13,6 @@ on different versions stay tellable apart.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -260,36 +259,6 @@ def export_text(inst: Instrument) -> str:
 
 def export_printable(inst: Instrument) -> str:
     """A self-contained HTML page to print for people who answer on paper."""
-    esc = html.escape
-    heads = "".join(f"<th scope='col'>{esc(label)}</th>"
-                    for label in [*inst.scale.labels, inst.scale.dont_know_label])
-    n_choices = inst.scale.points + 1
-    parts = [f"<!doctype html><html lang='{esc(inst.language)}'><head><meta charset='utf-8'>",
-             f"<title>{esc(inst.title)}</title><style>{_PRINT_CSS}</style></head><body>",
-             f"<h1>{esc(inst.title)}</h1>",
-             "<p class='lead'>This survey is anonymous. Please do not write your name. "
-             "Tick one box for each statement.</p>",
-             f"<h2>{esc(inst.role_question)}</h2><ul class='roles'>",
-             *[f"<li>&#9744; {esc(r.label)}</li>" for r in inst.roles], "</ul>"]
-    for e in inst.elements:
-        parts.append(f"<h2>{esc(e)}. {esc(inst.element_names[e])}</h2>")
-        parts.append(f"<table><thead><tr><th scope='col'>Statement</th>{heads}</tr></thead><tbody>")
-        for i in (i for i in inst.items if i.element == e):
-            boxes = "<td class='box'>&#9744;</td>" * n_choices
-            parts.append(f"<tr><th scope='row'><span class='tag'>{esc(i.id)}</span> {esc(i.text)}</th>{boxes}</tr>")
-        parts.append("</tbody></table><p class='comment'>Comments (optional):</p><div class='lines'></div>")
-    parts.append(f"<footer>Survey version {esc(inst.id)}</footer></body></html>")
-    return "".join(parts)
+    from .render import render
 
-
-_PRINT_CSS = """
-body{font-family:"DejaVu Sans",Arial,sans-serif;font-size:11pt;color:#1d2733;margin:2em}
-h1{font-size:18pt;color:#17456b} h2{font-size:13pt;color:#17456b;margin-top:1.4em}
-table{border-collapse:collapse;width:100%;page-break-inside:auto} tr{page-break-inside:avoid}
-th,td{border:1px solid #9aa8b6;padding:4px 6px;font-size:9.5pt;vertical-align:top}
-thead th{background:#e8eef4;font-weight:600} th[scope=row]{text-align:left;font-weight:400;width:45%}
-td.box{text-align:center;font-size:14pt} .tag{color:#5a6b7b;font-size:8pt}
-.roles{list-style:none;padding:0;columns:2} .lines{border-bottom:1px solid #9aa8b6;height:3.2em}
-footer{margin-top:2em;font-size:8pt;color:#5a6b7b}
-@page{size:letter;margin:1.5cm}
-"""
+    return str(render("printable_survey.html.j2", inst=inst))

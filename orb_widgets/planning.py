@@ -101,3 +101,46 @@ def competence_frame(competence: dict, levels) -> pd.DataFrame:
         records.append({"level": level.id, "label": level.label, "when": "target",
                         "share": level.target_share if target is None else target})
     return pd.DataFrame(records, columns=["level", "label", "when", "share"])
+
+
+def competence_alt(frame: pd.DataFrame) -> str:
+    """The competence chart in words, with what the shares leave out, for a screen reader.
+
+    >>> f = pd.DataFrame([{"level": "basic", "label": "Basic skills", "when": "now", "share": 0.5},
+    ...                   {"level": "basic", "label": "Basic skills", "when": "target", "share": 0.8}])
+    >>> competence_alt(f)
+    'Competence now and target: Basic skills now: 50%; Basic skills target: 80%. Now, 50% are at no level yet; target, 20% are at no level yet.'
+    """
+    parts = "; ".join(f"{r.label} {r.when}: {100 * r.share:.0f}%" for r in frame.itertuples())
+    rest = [f"{when}, {pct:.0f}% are at no level yet" for when, pct in competence_rest(frame).items() if pct > 0.5]
+    return f"Competence now and target: {parts}." + (f" {'; '.join(rest).capitalize()}." if rest else "")
+
+
+def competence_rest(frame: pd.DataFrame) -> dict[str, float]:
+    """Per ``now`` and ``target``: the percentage of people the levels leave out (never below 0)."""
+    totals = frame.groupby("when", sort=False)["share"].sum() if len(frame) else pd.Series(dtype=float)
+    return {when: max(0.0, 100 * (1 - float(totals.get(when, 0.0)))) for when in ("now", "target")}
+
+
+def targets(fw) -> dict[str, str]:
+    """Every element and readiness component a matrix row can be about: key -> the name people see."""
+    out = {e.id: f"{e.id}. {e.name}" for e in fw.elements}
+    out.update({f"component:{c.id}": f"Readiness component {c.id}: {c.name}" for c in fw.components})
+    return out
+
+
+def lines(text: str) -> list[str]:
+    """Text typed one item per line, as a list without the empty lines.
+
+    >>> lines(" Keep the huddle \\n\\n  Ask partners ")
+    ['Keep the huddle', 'Ask partners']
+    """
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def timeline_alt(activities: list[dict]) -> str:
+    """The timeline chart in words: each activity with its dates."""
+    from .views import date
+
+    return "Timeline: " + "; ".join(
+        f"{a['what']} from {date(a['start'])} to {date(a.get('end') or a['start'])}" for a in activities)

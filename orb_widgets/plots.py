@@ -286,6 +286,76 @@ def counties_heatmap(frame: pd.DataFrame, element_names: dict | None = None, poi
     return ax
 
 
+def answer_distribution(frame: pd.DataFrame, labels: list[str], element_names: dict | None = None, ax=None,
+                        title: str | None = "How people answered, by element"):
+    r"""Stacked bars: the share of answers at each point of the scale, one bar per element.
+
+    ``frame`` has ``element``, ``point`` (1 … len(labels)) and ``share`` (from
+    :func:`orb_widgets.results.distribution`). Element names and the scale's
+    labels wrap onto more lines rather than being cut.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> f = pd.DataFrame({"element": ["A", "A"], "point": [1, 2], "share": [0.25, 0.75]})
+    >>> ax = answer_distribution(f, ["Strongly disagree", "Strongly agree"],
+    ...                          {"A": "Fit and priority of implementing the practice model"})
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['A. Fit and priority of implementing\nthe practice model']
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['Strongly\ndisagree', 'Strongly\nagree']
+    """
+    df = pd.DataFrame(frame, columns=["element", "point", "share"])
+    elements = list(dict.fromkeys(df["element"]))
+    names = [_label(e, element_names, 36) for e in elements]
+    chars, lines = _extent(names)
+    legend = [_wrap(x, 12) for x in labels]
+    _, legend_lines = _extent(legend)
+    height = 0.42 * max(len(elements), 1) * max(lines, 1) ** 0.5 + 1.0 + LINE_IN * legend_lines
+    ax = _ax(ax, 7.5, height, left=0.3 + CHAR_IN * chars, right=0.3, top=0.5 if title else 0.15,
+             bottom=0.75 + LINE_IN * legend_lines)
+    if df.empty:
+        ax.set_axis_off()
+        return ax
+    colors = sns.color_palette("RdBu", n_colors=len(labels))
+    left = pd.Series(0.0, index=elements)
+    for point, (label, color) in enumerate(zip(legend, colors), start=1):
+        share = df[df["point"] == point].set_index("element")["share"].reindex(elements).fillna(0)
+        ax.barh(names[::-1], share[::-1] * 100, left=left[::-1] * 100, color=color, label=label,
+                edgecolor="white")
+        left += share
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of answers (don't know left out)", fontsize=FONT, color=MUTED)
+    # below the axis label, inside the figure: a legend outside it would be cut off in the image
+    ax.legend(fontsize=FONT - 1, frameon=False, ncol=len(labels), loc="lower center",
+              bbox_to_anchor=(0.5, 0.02), bbox_transform=ax.figure.transFigure)
+    _style(ax, title)
+    return ax
+
+
+def timeline(activities: list[dict], ax=None, title: str | None = "Activities on a timeline"):
+    """One bar per activity from its start to its end date, labelled with what and who.
+
+    ``activities`` are plan activities as dicts (``what``, ``who``, ``start``,
+    ``end``: ISO dates); ones without a start are left out by the caller.
+    """
+    import datetime as dt
+
+    ax = _ax(ax, 7.5, 0.45 * max(len(activities), 1) + 1.2, left=0.3, right=0.3, top=0.5 if title else 0.15,
+             bottom=0.7)
+    for y, a in enumerate(reversed(activities)):
+        start = dt.date.fromisoformat(a["start"])
+        end = dt.date.fromisoformat(a["end"]) if a.get("end") else start
+        ax.barh(y, max((end - start).days, 3), left=start, color=ACCENT, height=0.5)
+        text = a["what"] + (f" ({a['who']})" if a.get("who") else "")
+        ax.text(start, y + 0.32, plain(textwrap.shorten(text, 90, placeholder=" …")), fontsize=FONT - 1,
+                va="bottom", color=INK)
+    ax.set_yticks([])
+    ax.set_ylim(-0.6, len(activities))
+    ax.spines["left"].set_visible(False)
+    ax.figure.autofmt_xdate()
+    _style(ax, title)
+    return ax
+
+
 def to_svg(ax_or_fig) -> bytes:
     """SVG bytes of a chart (sharp at any print size); closes its figure like :func:`to_png`.
 

@@ -59,7 +59,7 @@ def environment() -> Environment:
     return env
 
 
-def render(name: str, **context) -> Markup | str:
+def render(name: str, /, **context) -> Markup | str:
     """Render one partial; HTML comes back as ``Markup`` (already safe), text as ``str``."""
     out = environment().get_template(name).render(**context)
     return Markup(out) if name.endswith(".html.j2") else out

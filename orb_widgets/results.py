@@ -100,3 +100,48 @@ def shareable_comments(store, county: str, results: ScoreReport) -> list[dict]:
         return []
     return [{"element": c["element"], "text": c["text"]}
             for c in store.comments(county, results.wave)]
+
+
+def distribution(store, county: str, results: ScoreReport) -> pd.DataFrame:
+    """Share of answers at each scale point per element, for the scored wave.
+
+    Reverse-worded statements are turned round first, so a higher point always
+    means more ready. Elements whose scores are hidden are left out entirely,
+    and so is a wave with too few answers: a share never points at a person.
+    Columns: ``element``, ``point`` (1 … points), ``share`` (0–1, summing to 1
+    per element).
+    """
+    shown = [e.element for e in results.elements if e.shown]
+    cols = ["element", "point", "share"]
+    if results.suppressed or not shown or not results.wave:
+        return pd.DataFrame(columns=cols)
+    inst = store.current_instrument(county)
+    answers, items = answers_on_scale(store, county, inst)
+    answers = answers[(answers["wave"] == results.wave) & ~answers["dont_know"]].dropna(subset=["value"])
+    points = results.points
+    answers = scoring.flip(answers, items, points)
+    answers["element"] = answers["item"].map(items.set_index("item")["element"])
+    answers = answers[answers["element"].isin(shown)]
+    answers["point"] = answers["value"].round().clip(1, points).astype(int)
+    counts = answers.groupby(["element", "point"]).size().rename("n").reset_index()
+    counts["share"] = counts["n"] / counts.groupby("element")["n"].transform("sum")
+    full = pd.MultiIndex.from_product([shown, range(1, points + 1)], names=["element", "point"])
+    return counts.set_index(["element", "point"])["share"].reindex(full, fill_value=0.0).reset_index()
+
+
+def role_counts(counts: dict[str, int], min_group: int) -> dict[str, int | None]:
+    """How many answered per role group, ``None`` where fewer than ``min_group`` did.
+
+    When exactly one group is hidden, the next smallest is hidden too, so the
+    total cannot give the hidden one away.
+
+    >>> role_counts({"staff": 12, "supervisors": 6, "partners": 2}, 5)
+    {'staff': 12, 'supervisors': None, 'partners': None}
+    """
+    shown = {role: (n if n >= min_group else None) for role, n in counts.items()}
+    hidden = [r for r, n in shown.items() if n is None and counts[r] > 0]
+    if len(hidden) == 1:
+        rest = sorted((n, r) for r, n in shown.items() if n is not None)
+        if rest:
+            shown[rest[0][1]] = None
+    return shown

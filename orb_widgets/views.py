@@ -73,7 +73,32 @@ def date(day) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
+def when(stamp, now=None) -> str:
+    """When something was saved, in the machine's local time: ``14:05`` today, else with the date.
+
+    The date is written as :func:`date` writes it, so every page says dates one way.
+
+    >>> import datetime as dt
+    >>> noon = dt.datetime(2026, 3, 5, 12, 0, tzinfo=dt.timezone.utc).astimezone()
+    >>> when(noon, now=noon) == noon.strftime("%H:%M")
+    True
+    >>> when(noon, now=noon + dt.timedelta(days=2)) == noon.strftime("%H:%M") + " on " + date(noon.date())
+    True
+    """
+    if stamp is None:
+        return ""
+    if stamp.tzinfo is None:  # the store keeps UTC; SQLite hands it back without a zone
+        stamp = stamp.replace(tzinfo=dt.timezone.utc)
+    local = stamp.astimezone()
+    now = (now or dt.datetime.now(local.tzinfo)).astimezone(local.tzinfo)
+    text = local.strftime("%H:%M")
+    if local.date() != now.date():
+        text += f" on {date(local.date())}"
+    return text
+
+
 def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 session``, ``2 sessions``; give ``many`` where adding an s is wrong (``activities``, ``people``)."""
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
@@ -267,6 +292,19 @@ def results_view(r: ScoreReport, focus: int = 3) -> ResultsView:
     }
     return ResultsView(r.county, r.wave or "", r.points, m, headline, missing, elements, components, roles, gap,
                        change, tuple(cards), tuple(prios), up, down, alt)
+
+
+def distribution_alt(frame, labels) -> str:
+    """What a screen reader says for the "how people answered" chart: each element's shares in words.
+
+    >>> import pandas as pd
+    >>> distribution_alt(pd.DataFrame({"element": ["A", "A"], "point": [1, 2], "share": [0.25, 0.75]}),
+    ...                  ["Disagree", "Agree"])
+    'How people answered: A: Disagree 25%, Agree 75%'
+    """
+    parts = ["{}: {}".format(e, ", ".join(f"{labels[p - 1]} {pct(s)}" for p, s in zip(part["point"], part["share"])))
+             for e, part in frame.groupby("element", sort=False)]
+    return "How people answered: " + "; ".join(parts)
 
 
 # ------------------------------------------------------------------ planning matrix

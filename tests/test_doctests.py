@@ -4,7 +4,8 @@ import importlib
 
 import pytest
 
-MODULES = ["scoring", "report", "views", "render", "planning", "plots", "exports", "paths", "rules"]
+MODULES = ["scoring", "report", "views", "render", "planning", "plots", "exports", "paths", "rules", "merge",
+           "keymessages", "progress", "results"]
 
 
 @pytest.mark.parametrize("name", MODULES)

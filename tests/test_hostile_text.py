@@ -201,7 +201,7 @@ def test_command_line_text_is_inert(ws, capsys):
 
 
 def test_served_dashboard_is_inert(ws):
-    from orb_widgets.widgets.base import WorkbookContext
+    from orb_widgets.widgets.context import WorkbookContext
     from orb_widgets.widgets.results import ResultsDashboard
 
     page = ResultsDashboard(WorkbookContext(ws["store"], COUNTY, user=BREAKER, remember=False))

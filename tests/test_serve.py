@@ -146,7 +146,7 @@ def test_websocket_filter_drops_code(monkeypatch):
 
 
 def test_a_served_page_never_shows_the_last_visitors_name(tmp_path, monkeypatch):
-    from orb_widgets.widgets.base import remember_name, remembered_name
+    from orb_widgets.widgets.context import remember_name, remembered_name
 
     monkeypatch.setenv("ORB_NAME_FILE", str(tmp_path / "name"))
     monkeypatch.delenv("ORB_USER", raising=False)

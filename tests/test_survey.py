@@ -116,7 +116,7 @@ def test_catalogue_template_lists_every_text_the_pages_use(tmp_path):
 
 
 def test_role_counts_never_show_a_group_below_the_minimum():
-    from orb_widgets.widgets.form import role_counts
+    from orb_widgets.results import role_counts
 
     assert role_counts({"a": 12, "b": 6, "c": 2}, 5) == {"a": 12, "b": None, "c": None}
     assert role_counts({"a": 12, "b": 6, "c": 2, "d": 1}, 5) == {"a": 12, "b": 6, "c": None, "d": None}

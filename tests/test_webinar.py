@@ -86,7 +86,7 @@ def test_a_next_step_reaches_its_own_county_and_nowhere_else(store):
 
 def test_the_county_workbook_offers_its_own_steps_and_accepts_one_into_the_matrix(tmp_path, monkeypatch):
     from orb_widgets.widgets import PlanningMatrix, StartHere
-    from orb_widgets.widgets.base import WorkbookContext
+    from orb_widgets.widgets.context import WorkbookContext
 
     monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
     store = Store.open(tmp_path / "ws")

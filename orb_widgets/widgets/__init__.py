@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 
 _LAZY = {
-    "WorkbookContext": "base", "open_county": "base",
+    "WorkbookContext": "context", "open_county": "context",
     "StartHere": "start", "start_here": "start", "progress": "start",
     "WebinarSeries": "breakout", "webinar_page": "breakout", "CoachContext": "breakout",
     "CountyWebinarView": "breakout",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 import ipywidgets as w
+from markupsafe import Markup
 
 from .. import webinar
 from ..content import load_framework
@@ -21,22 +22,16 @@ from ..settings import Settings
 from ..store import Store
 from ..views import date
 from ..webinar import storage, views
-from .base import (CSS, LABEL_STYLE, NAME_MAX, EntryEditor, button, download_link, esc, note, remembered_name,
-                   section_header, text_area, text_box)
+from .context import remembered_name
+from .controls import LABEL_STYLE, NAME_MAX, button, text_area, text_box
+from .editor import EntryEditor
+from ..render import render
+from .style import download, html, note, refused, section_header, status, style, styled, subheading
 
 MAX_PEOPLE = 60
+LIVE_CSS = ""  # the shared-screen look is part of the style sheet now: style(live=True)
 #: Seconds between re-reads of the rooms for the coach's compiled view while a webinar runs.
 REFRESH_SECONDS = 5
-
-LIVE_CSS = """<style>
-.orb-live .widget-text input,.orb-live textarea,.orb-live .widget-label,.orb-live select{font-size:17px}
-.orb-live .orb-prompt{font-size:1.6em;line-height:1.3;padding:.5em .8em}
-.orb-live .orb-timer{font-size:2.2em}
-.orb-big{font-size:1.25em;line-height:1.4}
-.orb-compiled li{font-size:1.2em;margin:.35em 0}
-.orb-county{color:#17456b;margin:.8em 0 .2em}
-</style>"""
-
 
 class CoachContext(w.VBox):
     """The coach's side of the workspace: the series' store and who is typing (no county of its own)."""
@@ -49,11 +44,8 @@ class CoachContext(w.VBox):
                                placeholder="so the other coaches see who changed what",
                                tooltip="Your name is saved with every change you make",
                                layout=w.Layout(width="420px"), style=LABEL_STYLE)
-        demo = store.get_meta("demo")
-        top = "<div class='orb-page'><b>Coach's webinar series</b> · every county's people, in mixed rooms"
-        if demo:
-            top += f"<div class='orb-demo' role='note'>{esc(demo)}</div>"
-        super().__init__([w.HTML(CSS + LIVE_CSS + top + "</div>"), self.name_box])
+        top = styled("widget_coach.html.j2", live=True, demo=store.get_meta("demo") or "")
+        super().__init__([top, self.name_box])
 
     store = property(lambda self: self._store)
     settings = property(lambda self: self._settings)
@@ -98,12 +90,7 @@ class PromptTimer(w.VBox):
         return max(0, self.play.max - self.play.value)
 
     def _tick(self, _=None) -> None:
-        left = self.seconds_left
-        if left == 0:
-            self.left.value = ("<span class='orb-timer up' role='status'>Time is up: move on to the "
-                               "next prompt</span>")
-        else:
-            self.left.value = f"<span class='orb-timer' role='timer'>{left // 60}:{left % 60:02d} left</span>"
+        self.left.value = html("breakout_timer.html.j2", left=self.seconds_left)
 
 
 # ------------------------------------------------------------------ one room
@@ -161,7 +148,7 @@ class RoomEditor(EntryEditor):
         super().__init__(ctx, storage.room_key(event_id, n), [
             w.HBox([self.name, self.facilitator, self.reporter], layout=w.Layout(flex_flow="row wrap")),
             self.prompt_head, w.HBox([self.prev_button, self.next_button]), self.timer, *self.notes,
-            w.HTML("<h4 style='margin-bottom:.2em'>People and the next steps they take back to their county</h4>"),
+            subheading("People and the next steps they take back to their county"),
             note("Pick each person's county from the list, or type it if it is not in the workspace yet."),
             self.people_box, self.add_person_button, self.takeaway], **kw)
         self.watch(self.name, self.facilitator, self.reporter, *self.notes, self.takeaway)
@@ -184,8 +171,8 @@ class RoomEditor(EntryEditor):
             box.layout.display = "flex" if j == k else "none"
         self.prev_button.disabled = k == 0
         self.next_button.disabled = k == len(self.prompts) - 1
-        self.prompt_head.value = (f"<div class='orb-note'>Prompt {k + 1} of {len(self.prompts)}</div>"
-                                  f"<div class='orb-prompt'>{esc(self.prompts[k])}</div>")
+        self.prompt_head.value = html("breakout_prompt.html.j2", n=k + 1, of=len(self.prompts),
+                                      prompt=self.prompts[k])
 
     def add_person(self, body: dict | None = None) -> PersonRow | None:
         if len(self.people) >= MAX_PEOPLE:
@@ -241,7 +228,7 @@ class ReportBackEditor(EntryEditor):
         self.why = text_area("Why", rows=1)
         self.reported_by = text_box("Reported by", "who spoke for the county", width="420px")
         super().__init__(ctx, storage.reportback_key(event_id, county),
-                         [w.HTML(f"<h4 class='orb-county'>{esc(county)} reports back</h4>"), self.done,
+                         [subheading(f"{county} reports back", "orb-county"), self.done,
                           self.activities, self.learned, self.next_step, self.why, self.reported_by], **kw)
         self.watch(self.done, self.activities, self.learned, self.next_step, self.why, self.reported_by)
         self.load()
@@ -350,10 +337,10 @@ class WebinarSeries(w.VBox):
             key = storage.new_event(self.ctx.store, title, self.new_date.value, self.ctx.user or "a coach",
                                     prompts=prompts, minutes=self.new_minutes.value, rooms=self.new_rooms.value)
         except OrbError as exc:
-            self.message.value = f"<div class='orb-status err' role='alert'>Not set up: {esc(exc)}</div>"
+            self.message.value = status(f"Not set up: {exc}", "err")
             return ""
         self.new_title.value = ""
-        self.message.value = "<div class='orb-status'>Event set up. Open a room below and share the screen.</div>"
+        self.message.value = status("Event set up. Open a room below and share the screen.")
         self._load_choices(select=key)
         return key
 
@@ -443,13 +430,12 @@ class WebinarSeries(w.VBox):
         f = views.followup(series, self.event_id, county)
         page = views.followup_html(f)
         base = f"follow-up-{self.event_id}-{county}".replace(" ", "-").lower()
-        self.follow_links.value = "<div class='orb-status'>" + "".join([
-            download_link(f"{base}.md", views.followup_markdown(f), "text/markdown", "Markdown e-mail"),
-            download_link(f"{base}.txt", views.followup_text(f), "text/plain", "Plain-text e-mail"),
-            download_link(f"{base}.html", page, "text/html", "Web page")]) + "</div>"
-        body = page.split("<body>", 1)[1].rsplit("</body>", 1)[0]
-        self.follow_html.value = ("<div style='border:1px solid #c9d3dd;padding:.2em 1.2em;max-width:46em;"
-                                  "background:#fff'>" + body + "</div>")
+        self.follow_links.value = status("", links=[
+            download(f"{base}.md", views.followup_markdown(f), "text/markdown", "Markdown e-mail"),
+            download(f"{base}.txt", views.followup_text(f), "text/plain", "Plain-text e-mail"),
+            download(f"{base}.html", page, "text/html", "Web page")])
+        # The e-mail's own page (every typed text escaped by its partial), shown framed on this one.
+        self.follow_html.value = html("widget_boxed.html.j2", body=render("webinar_followup_body.html.j2", f=f))
 
     def flush(self) -> None:
         for ed in (getattr(self, "editor", None), getattr(self, "report_editor", None)):
@@ -471,15 +457,13 @@ class CountyWebinarView(w.VBox):
         super().__init__([section_header("Our part in the coach's webinars",
                                          "The next steps your people named at the webinars, and what your "
                                          "county reported back. Other counties' notes are not shown here."),
-                          w.HTML(CSS + LIVE_CSS + views.takeaways_html(view)),
+                          w.HTML(str(style(live=True) + Markup(views.takeaways_html(view)))),
                           w.HTML(views.render("webinar_series.html.j2", rows=rows))])
 
 
 def webinar_page(workspace=None, county: str = "", user: str | None = None, settings: Settings | None = None,
                  **kw):
     """The page of ``02-breakout-session``: the coach's series, or on a locked server that county's part."""
-    from .base import CSS as _css
-
     settings = (settings or Settings.from_env()).with_(workspace=workspace or None)
     try:
         store = Store.open(settings.workspace, create=False)
@@ -490,6 +474,6 @@ def webinar_page(workspace=None, county: str = "", user: str | None = None, sett
     except OrbError as exc:
         if not settings.served:
             raise
-        return w.HTML(_css + f"<div class='orb-page'><div class='orb-status err' role='alert'>"
-                      f"This page cannot open: {esc(exc)}</div></div>")
+        return refused(exc)
     return w.VBox([ctx, WebinarSeries(ctx, **kw)])
+

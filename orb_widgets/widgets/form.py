@@ -12,29 +12,16 @@ from __future__ import annotations
 import ipywidgets as w
 
 from ..exceptions import OrbError
+from ..results import role_counts
 from ..survey.cli import default_wave
 from ..survey.flyer import link_url
-from .base import WorkbookContext, button, download_link, esc, section_header
+from ..views import date
+from .context import WorkbookContext
+from .controls import button
+from .style import download_link, html, section_header, status
 
 PREVIEW_HEIGHT = "720px"
-
-
-def role_counts(counts: dict[str, int], min_group: int) -> dict[str, int | None]:
-    """Counts per role group, ``None`` where fewer than ``min_group`` answered.
-
-    When exactly one group is hidden, the next smallest is hidden too, so the
-    total cannot give the hidden one away.
-
-    >>> role_counts({"staff": 12, "supervisors": 6, "partners": 2}, 5)
-    {'staff': 12, 'supervisors': None, 'partners': None}
-    """
-    shown = {role: (n if n >= min_group else None) for role, n in counts.items()}
-    hidden = [r for r, n in shown.items() if n is None and counts[r] > 0]
-    if len(hidden) == 1:
-        rest = sorted((n, r) for r, n in shown.items() if n is not None)
-        if rest:
-            shown[rest[0][1]] = None
-    return shown
+__all__ = ["SurveyLinks", "role_counts", "survey_links"]
 
 
 class SurveyLinks(w.VBox):
@@ -75,45 +62,33 @@ class SurveyLinks(w.VBox):
         links = self.open_links()
         self.open_button.disabled = bool(links)
         self.close_button.disabled = self.flyer_button.disabled = not links
-        if links:
-            rows = "".join(
-                f"<li><a href='{esc(link_url(self._base(), link.token))}' target='_blank' rel='noopener'>"
-                f"{esc(link_url(self._base(), link.token))}</a> · opened {esc(link.opened_at.strftime('%Y-%m-%d'))}"
-                f" by {esc(link.opened_by)}</li>" for link in links)
-            self.links_html.value = f"<p>Open link for wave {esc(self.wave)}:</p><ul class='orb-links'>{rows}</ul>"
-            src = f"{self._base()}/survey/{links[0].token}?preview=1"
-            self.page_html.value = (
-                "<p><b>The page as people see it</b> (sending is turned off in this preview):</p>"
-                f"<iframe src='{esc(src)}' title='The survey page as people see it' "
-                f"style='width:100%;max-width:480px;height:{PREVIEW_HEIGHT};border:1px solid #c9d3dd;"
-                f"border-radius:8px'></iframe>")
-        else:
-            self.links_html.value = (f"<p>No link is open for wave {esc(self.wave)} yet. Open one when you "
-                                     f"are ready for answers.</p>")
-            self.page_html.value = ""
+        self.links_html.value = html("survey_links.html.j2", wave=self.wave, links=[
+            {"url": link_url(self._base(), link.token), "opened": date(link.opened_at.date()), "by": link.opened_by}
+            for link in links])
+        self.page_html.value = "" if not links else html(
+            "widget_frame.html.j2", intro="The page as people see it", aside="(sending is turned off in this preview):",
+            src=f"{self._base()}/survey/{links[0].token}?preview=1", srcdoc="",
+            title="The survey page as people see it", height=PREVIEW_HEIGHT)
         self.count_html.value = self._count_text()
 
     def _count_text(self) -> str:
         store, county, inst = self.ctx.store, self.ctx.county, self.instrument
         total = store.response_count(county, self.wave)
-        text = f"<p><b>{total}</b> {'person has' if total == 1 else 'people have'} answered in wave " \
-               f"{esc(self.wave)} so far.</p>"
-        if total == 0:
-            return text
-        frame = store.answers_frame(county)
-        per_role = (frame[frame["wave"] == self.wave].drop_duplicates("respondent")["role"].value_counts()
-                    if len(frame) else {})
-        labels = {r.id: r.label for r in inst.roles}
-        shown = role_counts({r: int(per_role.get(r, 0)) for r in labels}, inst.min_group)
-        items = "".join(f"<li>{esc(labels[r])}: {n if n is not None else 'hidden, to protect a small group'}</li>"
-                        for r, n in shown.items() if n is not None or per_role.get(r, 0))
-        return text + (f"<ul>{items}</ul>" if items else "")
+        roles = []
+        if total:
+            frame = store.answers_frame(county)
+            per_role = (frame[frame["wave"] == self.wave].drop_duplicates("respondent")["role"].value_counts()
+                        if len(frame) else {})
+            labels = {r.id: r.label for r in inst.roles}
+            shown = role_counts({r: int(per_role.get(r, 0)) for r in labels}, inst.min_group)
+            roles = [(labels[r], n) for r, n in shown.items() if n is not None or per_role.get(r, 0)]
+        return html("survey_count.html.j2", total=total, wave=self.wave, roles=roles)
 
     def open_link(self) -> None:
         try:
             self.ctx.store.open_link(self.ctx.county, self.wave, user=self.ctx.user or "workbook")
         except OrbError as exc:
-            self.links_html.value = f"<p class='orb-status err'>Could not open a link: {esc(exc)}</p>"
+            self.links_html.value = status(f"Could not open a link: {exc}", "err")
             return
         self.refresh()
 
@@ -139,4 +114,4 @@ def survey_links(ctx: WorkbookContext, survey_url: str = ""):
     try:
         return SurveyLinks(ctx, survey_url)
     except OrbError as exc:
-        return w.HTML(f"<p class='orb-status warn'>{esc(exc)}</p>")
+        return w.HTML(status(str(exc), "warn"))

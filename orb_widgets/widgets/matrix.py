@@ -8,16 +8,16 @@ import ipywidgets as w
 from .. import planning, workbook
 from ..exceptions import OrbError, StaleEdit
 from ..exports import write_table
+from ..planning import targets
+from ..progress import webinar_steps
+from ..views import date
 from ..workbook import STATUSES
-from .base import (LABEL_STYLE, EntryEditor, WorkbookContext, button, download_link, esc, note,
-                   section_header, text_area, text_box)
+from .context import WorkbookContext
+from .controls import LABEL_STYLE, button, text_area, text_box
+from .editor import ANONYMOUS, EntryEditor
+from .style import download, html, note, section_header, status, subheading
 
-
-def targets(fw) -> dict[str, str]:
-    """Every element and component a matrix row can be about, id -> name shown to people."""
-    out = {e.id: f"{e.id}. {e.name}" for e in fw.elements}
-    out.update({f"component:{c.id}": f"Readiness component {c.id}: {c.name}" for c in fw.components})
-    return out
+__all__ = ["MatrixRowEditor", "PlanningMatrix", "targets"]
 
 
 class MatrixRowEditor(EntryEditor):
@@ -55,7 +55,7 @@ class MatrixRowEditor(EntryEditor):
         self.history = w.HTML()
         self._history: list[dict] = []
         self._status_before = "not started"
-        body = [self.learned, self.why, w.HTML(f"<b>{esc(steps_label)}</b>"), *self.steps,
+        body = [self.learned, self.why, subheading(steps_label), *self.steps,
                 self.who, self.by_when, self.support, self.know, w.HBox([self.status_choice, self.history])]
         super().__init__(ctx, target, body, **kw)
         self.watch(self.learned, self.why, *self.steps, self.who, self.by_when, self.support, self.know,
@@ -100,11 +100,8 @@ class MatrixRowEditor(EntryEditor):
         self._show_history()
 
     def _show_history(self) -> None:
-        if not self._history:
-            self.history.value = ""
-            return
-        steps = " → ".join(f"{esc(h['status'])} ({esc(h['on'])})" for h in self._history[-4:])
-        self.history.value = f"<span class='orb-note' style='margin-left:1em'>Status over time: {steps}</span>"
+        self.history.value = html("matrix_history.html.j2",
+                                  history=[(h["status"], date(h["on"])) for h in self._history[-4:]])
 
 
 class PlanningMatrix(w.VBox):
@@ -162,7 +159,7 @@ class PlanningMatrix(w.VBox):
         try:
             results = self._results or self._county_results()
         except OrbError as exc:
-            self.message.value = f"<div class='orb-status warn'>No survey results to start from yet: {esc(exc)}</div>"
+            self.message.value = status(f"No survey results to start from yet: {exc}", "warn")
             return []
         names = results.element_names or {e.id: e.name for e in self.ctx.framework.elements}
         rows = planning.prefill(results.priorities, names)
@@ -173,42 +170,38 @@ class PlanningMatrix(w.VBox):
             self._create(key, body)
             added.append(key)
         if added:
-            self.message.value = ("<div class='orb-status'>Added rows for "
-                                  + esc(", ".join(self.names[k] for k in added))
-                                  + " from your survey priorities. “What we learned” is filled in from the "
-                                    "scores; the team writes the rest.</div>")
+            self.message.value = status(f"Added rows for {', '.join(self.names[k] for k in added)} from your "
+                                        "survey priorities. “What we learned” is a suggestion from the scores; "
+                                        "change it as you like, and write the rest as a team.")
         else:
-            self.message.value = ("<div class='orb-status idle'>Your top priorities already have rows "
-                                  "(or no element had enough answers to show).</div>")
+            self.message.value = status("Your top priorities already have rows (or no element had enough "
+                                        "answers to show).", "idle")
         self._refresh()
         return added
 
     def suggestions(self) -> list:
         """Next steps the county's people named at the coach's webinars, not yet in a row."""
-        from .start import webinar_steps
-
         taken = {s.strip() for ed in self.editors.values() for s in ed.collect()["next_steps"]}
         return [s for s in webinar_steps(self.ctx.store, self.ctx.county) if s.step.strip() not in taken]
 
     def accept(self, step: str | None, target: str | None) -> bool:
         """Put a webinar next step into the row for ``target`` (made if new); the team edits it there."""
         if not step or target not in self.names:
-            self.message.value = "<div class='orb-status err' role='alert'>Pick a next step and a row first.</div>"
+            self.message.value = status("Pick a next step and a row first.", "err")
             return False
         if target not in self.editors:
             self._create(target, workbook.MatrixRow(target=target).model_dump(mode="json"))
         ed = self.editors[target]
         free = [box for box in ed.steps if not box.value.strip()]
         if not free:
-            self.message.value = (f"<div class='orb-status warn' role='alert'>The row for {esc(self.names[target])} "
-                                  f"already has three next steps; finish or clear one, or pick another row.</div>")
+            self.message.value = status(f"The row for {self.names[target]} already has three next steps; finish "
+                                        "or clear one, or pick another row.", "warn")
             return False
         free[0].value = step
         ed.flush()
         self._refresh()
         self.rows.selected_index = list(self.editors).index(target)
-        self.message.value = (f"<div class='orb-status'>Added “{esc(step)}” to the row for "
-                              f"{esc(self.names[target])}; it is open below.</div>")
+        self.message.value = status(f"Added “{step}” to the row for {self.names[target]}; it is open below.")
         return True
 
     def _county_results(self):
@@ -218,20 +211,20 @@ class PlanningMatrix(w.VBox):
 
     def add_row(self, target: str | None) -> bool:
         if target not in self.names:
-            self.message.value = (f"<div class='orb-status err' role='alert'>Not added: “{esc(target)}” is not an "
-                                  f"element or readiness component of this framework.</div>")
+            self.message.value = status(f"Not added: “{target}” is not an element or readiness component of "
+                                        "this framework.", "err")
             return False
         if target not in self.editors:
             self._create(target, workbook.MatrixRow(target=target).model_dump(mode="json"))
         self._refresh()
         self.rows.selected_index = list(self.editors).index(target)
-        self.message.value = f"<div class='orb-status'>Row for {esc(self.names[target])} is open below.</div>"
+        self.message.value = status(f"Row for {self.names[target]} is open below.")
         return True
 
     def _create(self, key: str, body: dict) -> None:
         try:
             workbook.save(self.ctx.store, self.ctx.county, "matrix_row", key, body,
-                          self.ctx.user or "someone (no name given)", expected_version=0)
+                          self.ctx.user or ANONYMOUS, expected_version=0)
         except StaleEdit:
             pass  # a teammate started this row a moment ago: open theirs
         self._add_editor(key)
@@ -258,13 +251,12 @@ class PlanningMatrix(w.VBox):
         try:
             write_table(self.frame(), path, sheet="Planning matrix")
         except OrbError as exc:
-            self.export_out.value = f"<div class='orb-status err'>{esc(exc)}</div>"
+            self.export_out.value = status(str(exc), "err")
             return None
         mime = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
                 else "text/csv")
-        self.export_out.value = (f"<div class='orb-status'>Saved to {esc(path)}. "
-                                 + download_link(path.name, path.read_bytes(), mime, f"Download {path.name}")
-                                 + "</div>")
+        self.export_out.value = status(f"Saved to {path}.",
+                                       links=[download(path.name, path.read_bytes(), mime, f"Download {path.name}")])
         return path
 
     def _refresh(self) -> None:
@@ -284,7 +276,7 @@ class PlanningMatrix(w.VBox):
         self.add_button.disabled = not free
         if keys:
             counts = planning.status_counts({k: ed.collect() for k, ed in self.editors.items()})
-            parts = [f"{int(n)} {esc(s)}" for s, n in counts.items() if n]
-            self.summary.value = f"<div class='orb-note'><b>{len(keys)} rows</b>: {', '.join(parts)}</div>"
+            self.summary.value = html("matrix_summary.html.j2", rows=len(keys),
+                                      counts=[(s, int(n)) for s, n in counts.items() if n])
         else:
             self.summary.value = note("No rows yet. Start from your survey priorities, or add a row.").value

@@ -4,23 +4,17 @@ from __future__ import annotations
 import datetime as dt
 
 import ipywidgets as w
-import pandas as pd
-from pydantic import ValidationError
 
-from .. import workbook
 from ..exceptions import InvalidValue
-from .base import (LABEL_STYLE, EntryChooser, EntryEditor, WorkbookContext, button, chart, esc, note,
-                   text_area, text_box)
+from ..keymessages import RATING_CHOICES, check_test, ratings_alt, ratings_frame, tests_table
+from .choosers import EntryChooser
+from .context import WorkbookContext
+from .controls import LABEL_STYLE, button, text_area, text_box
+from .editor import EntryEditor
+from .style import chart, html, note, status, subheading
 
-RATINGS = [("not asked", 0), ("1 · not at all", 1), ("2", 2), ("3 · somewhat", 3), ("4", 4), ("5 · very much", 5)]
-
-
-def ratings_frame(message) -> pd.DataFrame:
-    """One row per test: version label, audience, the test's average rating (for the chart)."""
-    m = message if isinstance(message, workbook.KeyMessage) else workbook.KeyMessage.model_validate(message)
-    rows = [{"version": f"Version {t.version}", "audience": t.audience,
-             "rating": sum(t.ratings.values()) / len(t.ratings)} for t in m.tests if t.ratings]
-    return pd.DataFrame(rows, columns=["version", "audience", "rating"])
+RATINGS = RATING_CHOICES  # the name this module had before the ratings moved to orb_widgets.keymessages
+__all__ = ["KeyMessages", "MessageEditor", "RATINGS", "ratings_frame"]
 
 
 class MessageEditor(EntryEditor):
@@ -60,7 +54,7 @@ class MessageEditor(EntryEditor):
         self.tests_table = w.HTML()
         self.chart = w.HTML()
         test_form = w.VBox([
-            w.HTML("<h4 style='margin-bottom:.2em'>Record a test</h4>"),
+            subheading("Record a test"),
             note("After you try the message with a group, note who heard it and how it landed. Rate each "
                  "question from 1 (not at all) to 5 (very much)."),
             w.HBox([self.test_version, self.when, self.people], layout=w.Layout(flex_flow="row wrap")),
@@ -68,7 +62,7 @@ class MessageEditor(EntryEditor):
             *self.ratings.values(), self.feedback, self.record_button, self.test_message])
         super().__init__(ctx, key, [self.title, self.version_note, self.wording, self.new_version_button,
                                     self.earlier, test_form,
-                                    w.HTML("<h4 style='margin-bottom:.2em'>Tests so far</h4>"), self.tests_table,
+                                    subheading("Tests so far"), self.tests_table,
                                     self.chart], **kw)
         self.watch(self.title, self.wording)
         self.load()
@@ -115,30 +109,17 @@ class MessageEditor(EntryEditor):
                 "people": self.people.value, "feedback": self.feedback.value,
                 "ratings": {q: c.value for q, c in self.ratings.items() if c.value}}
         test.update(values)
-        known = {v["version"] for v in self._versions}
         try:
-            if test["version"] not in known:
-                raise InvalidValue(f"version {test['version']!r} of this message does not exist")
-            unknown = set(test["ratings"]) - {q.id for q in self.questions}
-            if unknown:
-                raise InvalidValue(f"'{sorted(unknown)[0]}' is not one of the feedback questions")
-            if not str(test["audience"]).strip():
-                raise InvalidValue("say who the audience was")
-            workbook.MessageTest.model_validate(test)
+            check_test(test, [v["version"] for v in self._versions], [q.id for q in self.questions])
         except InvalidValue as exc:
-            self.test_message.value = f"<div class='orb-status err' role='alert'>Not recorded: {esc(exc)}</div>"
-            return False
-        except (ValidationError, ValueError, TypeError, KeyError) as exc:
-            err = (exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)) \
-                .removeprefix("Value error, ")
-            self.test_message.value = f"<div class='orb-status err' role='alert'>Not recorded: {esc(err)}</div>"
+            self.test_message.value = status(f"Not recorded: {exc}", "err")
             return False
         self._tests.append(test)
         if not self.save_body(self.collect()):
             self._tests.pop()
-            self.test_message.value = "<div class='orb-status err' role='alert'>Not recorded; see above.</div>"
+            self.test_message.value = status("Not recorded; see above.", "err")
             return False
-        self.test_message.value = (f"<div class='orb-status'>Test with {esc(test['audience'])} recorded.</div>")
+        self.test_message.value = status(f"Test with {test['audience']} recorded.")
         self.audience.value = self.event.value = self.feedback.value = ""
         self.people.value = 0
         for c in self.ratings.values():
@@ -149,45 +130,23 @@ class MessageEditor(EntryEditor):
         versions = self._versions
         latest = versions[-1]["version"] if versions else 1
         tested = {t["version"] for t in self._tests}
-        self.version_note.value = (f"<div class='orb-note'>You are editing <b>version {latest}</b>."
-                                   + (" It has been tested already: to change the words, start a new version "
-                                      "so the test results still match what people heard." if latest in tested
-                                      else "") + "</div>")
-        older = [v for v in versions[:-1]]
-        self.earlier.value = ("" if not older else "<details><summary>Earlier versions</summary><ul>"
-                              + "".join(f"<li><b>Version {v['version']}</b>: {esc(v.get('text', ''))}</li>"
-                                        for v in older) + "</ul></details>")
+        self.version_note.value = html("message_versions.html.j2", latest=latest, tested=latest in tested,
+                                       older=[{"version": v["version"], "text": v.get("text", "")}
+                                              for v in versions[:-1]])
+        self.earlier.value = ""
         opts = [(f"Version {v['version']}", v["version"]) for v in versions]
         self.test_version.options = opts
         if opts:
             self.test_version.value = opts[-1][1]
-        qs = [q.id for q in self.questions]
-        labels = {q.id: q.label for q in self.questions}
-        if not self._tests:
-            self.tests_table.value = "<p class='orb-note'>No tests recorded yet.</p>"
-            self.chart.value = ""
-            return
-        head = "".join(f"<th scope='col'>{esc(labels[q])}</th>" for q in qs)
-        rows = []
-        for t in self._tests:
-            cells = "".join(f"<td>{esc(t.get('ratings', {}).get(q, '–'))}</td>" for q in qs)
-            rows.append(f"<tr><td>Version {esc(t['version'])}</td><td>{esc(t.get('date') or '')}</td>"
-                        f"<td>{esc(t['audience'])}</td><td>{esc(t.get('event', ''))}</td>"
-                        f"<td>{esc(t.get('people', 0))}</td>{cells}<td>{esc(t.get('feedback', ''))}</td></tr>")
-        self.tests_table.value = (
-            "<div style='overflow-x:auto'><table class='orb-table'><thead><tr><th scope='col'>Version</th>"
-            "<th scope='col'>Date</th><th scope='col'>Audience</th><th scope='col'>Where</th>"
-            f"<th scope='col'>People</th>{head}<th scope='col'>What people said</th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table></div>")
-        frame = ratings_frame({"title": "x", "versions": versions, "tests": self._tests})
+        message = {"title": "x", "versions": versions, "tests": self._tests}
+        self.tests_table.value = html("message_tests.html.j2", table=tests_table(message, self.questions), cls="")
+        self.chart.value = ""
+        frame = ratings_frame(message)
         if not frame.empty:
             from ..plots import key_message_ratings
 
             ax = key_message_ratings(frame, title="Average rating by version and audience")
-            alt = "; ".join(f"{r.version}, {r.audience}: {r.rating:.1f}"
-                            for r in frame.groupby(["version", "audience"], as_index=False)["rating"].mean()
-                            .itertuples())
-            self.chart.value = chart(ax, "Average rating of the message by version and audience: " + alt)
+            self.chart.value = chart(ax, ratings_alt(frame))
 
 
 class KeyMessages(EntryChooser):

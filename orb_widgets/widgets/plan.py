@@ -7,12 +7,12 @@ import ipywidgets as w
 
 from .. import planning, workbook
 from ..exceptions import StaleEdit
-from .base import (LABEL_STYLE, EntryEditor, WorkbookContext, button, chart, esc, note, section_header,
-                   text_area, text_box)
-
-
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+from ..planning import lines as _lines
+from ..views import date, plural
+from .context import WorkbookContext
+from .controls import LABEL_STYLE, button, text_area, text_box
+from .editor import ANONYMOUS, EntryEditor
+from .style import chart, html, note, section_header, status, subheading
 
 
 def _date(value):
@@ -69,8 +69,8 @@ class ImplementationPlan(EntryEditor):
         comp_rows = []
         for lv in self.levels:
             now, target = self.competence[lv.id]
-            comp_rows.append(w.VBox([w.HTML(f"<b>{esc(lv.label)}</b> <span class='orb-note'>"
-                                            f"{esc(lv.description)}</span>"), w.HBox([now, target])]))
+            comp_rows.append(w.VBox([w.HTML(html("plan_level.html.j2", label=lv.label, description=lv.description)),
+                                     w.HBox([now, target])]))
         competence = ([section_header("Competence levels",
                                       "About what share of people are at each level now, and where do you "
                                       "want to be?"), *comp_rows, self.competence_chart] if self.levels else [])
@@ -78,8 +78,7 @@ class ImplementationPlan(EntryEditor):
             section_header("Our implementation plan",
                            "Where you want to go, how you will get there and how you will see the effect."),
             self.vision, self.goals, self.measures,
-            w.HTML(f"<h4 style='margin-bottom:.2em'>{esc(labels.get('activities', 'Activities'))} and "
-                   f"{esc(labels.get('timeline', 'timeline').lower())}</h4>"),
+            subheading(f"{labels.get('activities', 'Activities')} and {labels.get('timeline', 'timeline').lower()}"),
             self.activity_box, self.add_activity_button, self.timeline, *competence,
         ]
         super().__init__(ctx, "main", children, **kw)
@@ -129,37 +128,17 @@ class ImplementationPlan(EntryEditor):
         self._charts()
 
     def _charts(self) -> None:
-        import matplotlib.pyplot as plt
+        from .. import plots
 
         acts = [a.body() for a in self.activities]
         acts = [a for a in acts if a and a.get("start")]
         if acts:
-            fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(acts) + 1.0), layout="constrained")
-            for y, a in enumerate(reversed(acts)):
-                start = dt.date.fromisoformat(a["start"])
-                end = dt.date.fromisoformat(a["end"]) if a.get("end") else start
-                width = max((end - start).days, 3)
-                ax.barh(y, width, left=start, color="#1f5f8b", height=0.5)
-                ax.text(start, y + 0.32, a["what"][:60] + (f" ({a['who']})" if a.get("who") else ""),
-                        fontsize=8, va="bottom", color="#1f2a37")
-            ax.set_yticks([])
-            ax.set_ylim(-0.6, len(acts))
-            for side in ("top", "right", "left"):
-                ax.spines[side].set_visible(False)
-            ax.set_title("Activities on a timeline", loc="left", fontsize=11, fontweight="bold")
-            fig.autofmt_xdate()
-            alt = "Timeline: " + "; ".join(f"{a['what'][:60]} from {a['start']} to {a.get('end') or a['start']}"
-                                            for a in acts)
-            self.timeline.value = chart(ax, alt)
+            self.timeline.value = chart(plots.timeline(acts), planning.timeline_alt(acts))
         else:
             self.timeline.value = note("Give activities a start date to see them on a timeline.").value
         if self.levels:
-            from ..plots import competence
-
             frame = planning.competence_frame(self.collect()["competence"], self.levels)
-            ax = competence(frame)
-            alt = "; ".join(f"{r.label} {r.when}: {100 * r.share:.0f}%" for r in frame.itertuples())
-            self.competence_chart.value = chart(ax, "Competence now and target: " + alt)
+            self.competence_chart.value = chart(plots.competence(frame), planning.competence_alt(frame))
 
 
 class ReviewEditor(EntryEditor):
@@ -224,7 +203,7 @@ class FollowUpBoard(w.VBox):
 
     def _load_choices(self, select: str | None = None) -> None:
         keys = sorted(workbook.load_all(self.ctx.store, self.ctx.county, "followup"), reverse=True)
-        self.choice.options = [(k, k) for k in keys]
+        self.choice.options = [(date(k), k) for k in keys]
         self.choice.value = select if select is not None else (keys[0] if keys else None)
 
     def new_review(self, on: dt.date | None) -> str | None:
@@ -232,7 +211,7 @@ class FollowUpBoard(w.VBox):
         key = on.isoformat()
         reviews = workbook.load_all(self.ctx.store, self.ctx.county, "followup")
         if key in reviews:
-            self.message.value = f"<div class='orb-status idle'>A review on {esc(key)} exists already; it is open below.</div>"
+            self.message.value = status(f"A review on {date(on)} exists already; it is open below.", "idle")
             self._load_choices(select=key)
             return key
         earlier = [k for k in sorted(reviews) if k < key]
@@ -240,13 +219,13 @@ class FollowUpBoard(w.VBox):
         carried = planning.carry_forward(previous)
         try:
             workbook.save(self.ctx.store, self.ctx.county, "followup", key,
-                          workbook.FollowUp(date=on, carried=carried), self.ctx.user or "someone (no name given)",
+                          workbook.FollowUp(date=on, carried=carried), self.ctx.user or ANONYMOUS,
                           expected_version=0)
         except StaleEdit:
             pass  # a teammate started the same review a moment ago
-        self.message.value = (f"<div class='orb-status'>New review on {esc(key)}"
-                              + (f": {len(carried)} unfinished item(s) brought forward from {esc(earlier[-1])}."
-                                 if carried else ".") + "</div>")
+        brought = (f": {plural(len(carried), 'unfinished item')} brought forward from the review on "
+                   f"{date(earlier[-1])}." if carried else ".")
+        self.message.value = status(f"New review on {date(on)}{brought}")
         self._load_choices(select=key)
         return key
 

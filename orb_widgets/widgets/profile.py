@@ -1,7 +1,10 @@
 """Step 8: the testing profile (sections a–g) and the buddy-county questions."""
 from __future__ import annotations
 
-from .base import EntryEditor, WorkbookContext, section_header, text_area, text_box
+from .context import WorkbookContext
+from .controls import text_area, text_box
+from .editor import EntryEditor
+from .style import section_header
 
 
 class TestingProfile(EntryEditor):

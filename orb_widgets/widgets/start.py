@@ -1,87 +1,20 @@
-"""Step 1: start here — the workspace, its counties, and how far each county has got."""
+"""Step 1: start here — the workspace, its counties, and how far each county has got.
+
+What counts as done is :func:`orb_widgets.progress.progress`; this page only shows it.
+"""
 from __future__ import annotations
 
 import ipywidgets as w
 
-from .. import workbook
 from ..content import list_frameworks
 from ..exceptions import OrbError
+from ..progress import STEPS, matrix_steps, progress, webinar_steps
 from ..settings import Settings
 from ..store import Store
-from .base import CSS, LABEL_STYLE, button, esc, note, section_header, text_box
+from .controls import LABEL_STYLE, button, text_box
+from .style import html, note, refused, section_header, status, styled, subheading
 
-#: The workbook's pages, in order: notebook file, title, what it is for.
-STEPS = [
-    ("01-start-here.ipynb", "Start here", "Choose your county and see where you are."),
-    ("02-breakout-session.ipynb", "Webinar series", "For coaches: mixed-county rooms, check-ins, follow-ups."),
-    ("03-key-messages.ipynb", "Key messages", "Draft, test and revise what you say about this work."),
-    ("04-tailor-assessment.ipynb", "Tailor the assessment", "Make the readiness survey your county's own."),
-    ("05-take-assessment.ipynb", "Take the assessment", "The survey form that staff and partners fill in."),
-    ("06-results.ipynb", "Results", "Scores, groups, change over time and priorities."),
-    ("07-planning-matrix.ipynb", "SO WHAT? planning matrix", "Turn results into next steps."),
-    ("08-testing-profile.ipynb", "Testing profile", "What you tried and learned; the buddy county."),
-    ("09-implementation-plan.ipynb", "Implementation plan", "Vision, goals, activities and follow-up."),
-]
-
-
-def progress(store: Store, county: str) -> list[dict]:
-    """Which steps a county has done, from what is saved: step, page, done, detail.
-
-    >>> # progress(store, "Example County")[0] -> {"step": "Assessment tailored", "done": True, ...}
-    """
-    c = store.county(county)
-    out = []
-
-    def add(step, page, done, detail):
-        out.append({"step": step, "page": page, "done": bool(done), "detail": detail})
-
-    try:
-        inst = store.current_instrument(c.name)
-        versions = store.instrument_versions(c.name)
-        add("Assessment tailored", "04-tailor-assessment.ipynb", True,
-            f"version {versions[-1]['version']}: {len(inst.items)} statements, {inst.scale.points}-point scale")
-    except OrbError:
-        add("Assessment tailored", "04-tailor-assessment.ipynb", False, "no survey saved yet")
-    steps = webinar_steps(store, c.name)
-    taken = matrix_steps(store, c.name)
-    add("Next steps from the coach's webinars", "07-planning-matrix.ipynb", steps,
-        f"{len(steps)} named by your people, {sum(s.step in taken for s in steps)} in the planning matrix"
-        if steps else "nobody from this county has taken part yet")
-    messages = workbook.load_all(store, c.name, "key_message")
-    tests = sum(len(m.tests) for m in messages.values())
-    add("Key messages tested", "03-key-messages.ipynb", tests,
-        f"{len(messages)} message(s), {tests} test(s)" if messages else "no messages yet")
-    waves = store.waves(c.name)
-    counts = [(wv, store.response_count(c.name, wv)) for wv in waves]
-    add("Survey answers in", "06-results.ipynb", any(n for _, n in counts),
-        ", ".join(f"{n} in {wv}" for wv, n in counts) if counts else "no answers yet")
-    rows = workbook.load_all(store, c.name, "matrix_row")
-    done_rows = sum(1 for r in rows.values() if r.status == "done")
-    add("Planning matrix started", "07-planning-matrix.ipynb", rows,
-        f"{len(rows)} row(s), {done_rows} done" if rows else "no rows yet")
-    profile = workbook.load(store, c.name, "testing_profile", "main")
-    filled = sum(1 for t in (profile.sections.values() if profile else []) if t.strip())
-    add("Testing profile written", "08-testing-profile.ipynb", filled,
-        f"{filled} section(s) written" if profile else "not started")
-    plan = workbook.load(store, c.name, "plan", "main")
-    add("Implementation plan made", "09-implementation-plan.ipynb", plan and (plan.vision or plan.goals),
-        f"{len(plan.goals)} goal(s), {len(plan.activities)} activit(ies)" if plan else "not started")
-    reviews = workbook.load_all(store, c.name, "followup")
-    add("Plan reviewed", "09-implementation-plan.ipynb", reviews,
-        f"last review {max(reviews)}" if reviews else "no review yet")
-    return out
-
-
-def webinar_steps(store: Store, county: str) -> list:
-    """The next steps this county's people named at the coach's webinars (theirs only)."""
-    from ..webinar import load_series, suggestions
-
-    return suggestions(load_series(store), county)
-
-
-def matrix_steps(store: Store, county: str) -> set[str]:
-    """Every next step already written in the county's planning matrix."""
-    return {s.strip() for row in workbook.load_all(store, county, "matrix_row").values() for s in row.next_steps}
+__all__ = ["STEPS", "StartHere", "matrix_steps", "progress", "start_here", "webinar_steps"]
 
 
 class StartHere(w.VBox):
@@ -120,20 +53,16 @@ class StartHere(w.VBox):
         self.checklist = w.HTML()
         self.webinar_steps = w.HTML()
         self.links = w.HTML()
-        demo = store.get_meta("demo")
-        where = esc(store.folder) if store.folder else esc(store.url)
-        about = (f"<div class='orb-note'>Workspace: <code>{where}</code> "
-                 f"({len(names)} {'county' if len(names) == 1 else 'counties'}).</div>")
-        if demo:
-            about += f"<div class='orb-demo' role='note'>{esc(demo)}</div>"
+        about = styled("start_about.html.j2", where=str(store.folder or store.url), n_counties=len(names),
+                       demo=store.get_meta("demo") or "")
         add_box = [] if fixed else [
-            w.HTML("<h4 style='margin-bottom:.2em'>Add a county</h4>"),
+            subheading("Add a county"),
             w.HBox([self.new_name, self.new_framework, self.add_button], layout=w.Layout(flex_flow="row wrap"))]
         super().__init__([
-            section_header("Start here",
+            section_header("Your county",
                            "Pick your county. The checklist shows what your team has done so far and what "
                            "comes next. Every page saves as you type."),
-            w.HTML(CSS + about), self.county, self.message, *add_box,
+            about, self.county, self.message, *add_box,
             section_header("Where we are", ""), self.checklist,
             section_header("Next steps from the coach's webinars",
                            "What your people said they would take back to the county. Accept one into a row "
@@ -144,29 +73,26 @@ class StartHere(w.VBox):
 
     def _county_changed(self, change) -> None:
         if change["new"] and not self._fixed:
-            where = "The step links below" if self._settings.served else "In JupyterLab, set COUNTY in each page's first cell; the checklist below"
-            self.message.value = (f"<div class='orb-status'>{where} now open on "
-                                  f"<b>{esc(change['new'])}</b> for you; other people's pages are not changed.</div>")
+            self.message.value = html("start_chosen.html.j2", served=self._settings.served, county=change["new"])
         self.refresh()
 
     def add_county(self, name: str, framework: str) -> bool:
         if self._fixed:  # a crafted click on the hidden button of a locked page
-            self.message.value = ("<div class='orb-status err' role='alert'>This workbook is open for "
-                                  f"{esc(self.county.value)} only; counties are added elsewhere.</div>")
+            self.message.value = status(f"This workbook is open for {self.county.value} only; counties are "
+                                        "added elsewhere.", "err")
             return False
         name = (name or "").strip()
         if not name or len(name) > 200:
-            self.message.value = "<div class='orb-status err' role='alert'>Give the county a name (up to 200 characters).</div>"
+            self.message.value = status("Give the county a name (up to 200 characters).", "err")
             return False
         if framework not in {f["id"] for f in list_frameworks()}:
-            self.message.value = "<div class='orb-status err' role='alert'>Pick one of the frameworks listed.</div>"
+            self.message.value = status("Pick one of the frameworks listed.", "err")
             return False
         c = self.store.add_county(name, framework)
         self.county.options = [x.name for x in self.store.counties()]
         self.county.value = c.name
         self.new_name.value = ""
-        self.message.value = (f"<div class='orb-status'>Added {esc(c.name)}. Next: tailor its assessment "
-                              f"(step 4).</div>")
+        self.message.value = status(f"Added {c.name}. Next: tailor its assessment (step 4).")
         return True
 
     def link(self, notebook: str) -> str:
@@ -176,29 +102,18 @@ class StartHere(w.VBox):
         return self._settings.page_link(notebook, self.county.value, self._wave)
 
     def refresh(self) -> None:
-        self.links.value = self._links()
+        self.links.value = html("start_steps.html.j2",
+                                steps=[(self.link(f), title, what) for f, title, what in STEPS])
         if not self.county.value:
             self.checklist.value = note("This workspace has no counties yet: add one above.").value
             return
-        from ..webinar import render
-
-        self.webinar_steps.value = render("webinar_suggestions.html.j2",
-                                          items=webinar_steps(self.store, self.county.value),
-                                          taken=matrix_steps(self.store, self.county.value))
-        items, steps = [], progress(self.store, self.county.value)
-        for p in steps:
-            mark = ("<span class='orb-done' aria-label='done'>&#10003; done</span>" if p["done"]
-                    else "<span class='orb-todo' aria-label='to do'>&#9675; to do</span>")
-            items.append(f"<li>{mark} <b>{esc(p['step'])}</b> <span class='orb-note'>{esc(p['detail'])}</span>"
-                         f" · <a href='{esc(self.link(p['page']))}'>open</a></li>")
-        done = sum(1 for p in steps if p["done"])
-        self.checklist.value = (f"<p><b>{done} of {len(items)}</b> steps done for {esc(self.county.value)}.</p>"
-                                f"<ul class='orb-check'>{''.join(items)}</ul>")
-
-    def _links(self) -> str:
-        rows = "".join(f"<li><a href='{esc(self.link(f))}'><b>{n}. {esc(title)}</b></a> <span class='orb-note'>{esc(what)}"
-                       f"</span></li>" for n, (f, title, what) in enumerate(STEPS, start=1))
-        return f"<ol class='orb-check'>{rows}</ol>"
+        self.webinar_steps.value = html("webinar_suggestions.html.j2",
+                                        items=webinar_steps(self.store, self.county.value),
+                                        taken=matrix_steps(self.store, self.county.value))
+        steps = progress(self.store, self.county.value)
+        self.checklist.value = html("start_checklist.html.j2", county=self.county.value,
+                                    done=sum(1 for p in steps if p.done),
+                                    items=[(p, self.link(p.page)) for p in steps])
 
 
 def start_here(workspace=None, county: str = "", settings: Settings | None = None) -> StartHere:
@@ -217,5 +132,4 @@ def start_here(workspace=None, county: str = "", settings: Settings | None = Non
     except OrbError as exc:
         if not settings.served:
             raise
-        return w.HTML(CSS + f"<div class='orb-page'><div class='orb-status err' role='alert'>"
-                      f"This page cannot open: {esc(exc)}</div></div>")
+        return refused(exc)

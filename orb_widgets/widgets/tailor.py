@@ -8,7 +8,6 @@ survey" turns them into the county's instrument through
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 
 import ipywidgets as w
@@ -17,8 +16,12 @@ from ..content import list_frameworks, load_framework
 from ..exceptions import OrbError
 from ..exports import write_atomic
 from ..instrument import DEFAULT_MIN_GROUP, MIN_GROUP_FLOOR, Instrument, export_printable, export_text, tailor
-from .base import (DELAY, LABEL_STYLE, Autosave, StatusLine, WorkbookContext, button, download_link, esc,
-                   section_header, when)
+from ..views import plural, when
+from .autosave import DELAY, Autosave
+from .context import WorkbookContext
+from .controls import LABEL_STYLE, button
+from .editor import ANONYMOUS, StatusLine
+from .style import download, html, section_header, status
 
 MAX_WORDING = 500
 
@@ -131,8 +134,8 @@ class TailorAssessment(w.VBox):
             block = w.VBox(rows)
             check.observe(lambda c, block=block: setattr(block.layout, "display", "flex" if c["new"] else "none"),
                           "value")
-            sections.append(w.VBox([w.HTML(f"<h4 style='margin:.8em 0 .1em'>{esc(e.id)}. {esc(e.name)}</h4>"
-                                           f"<div class='orb-note'>{esc(e.description)}</div>"), check, block]))
+            sections.append(w.VBox([w.HTML(html("tailor_element.html.j2", id=e.id, name=e.name,
+                                                description=e.description)), check, block]))
         self.bank_box.children = tuple(sections)
         for c in (self.title, self.points, self.min_group, *self.role_checks.values(),
                   *self.element_checks.values(), *[x for r in self.items.values() for x in (r.use, r.wording)]):
@@ -192,8 +195,8 @@ class TailorAssessment(w.VBox):
         draft = json.loads(raw) if raw else None
         if draft and draft.get("choices") and not same_choices(draft["choices"], saved):
             self._apply(draft["choices"])
-            self.status.show(f"Your unsaved changes are back (by {esc(draft.get('by', 'someone'))} at "
-                             f"{esc(when(_parse(draft.get('at'))))}). Press “Save the survey” to use them.",
+            self.status.show(f"Your unsaved changes are back (by {draft.get('by', 'someone')} at "
+                             f"{when(_parse(draft.get('at')))}). Press “Save the survey” to use them.",
                              "idle")
         elif saved:
             self.status.show(f"This is the county's current survey (version {self._version}).", "idle")
@@ -202,16 +205,9 @@ class TailorAssessment(w.VBox):
         self._version_note()
 
     def _version_note(self) -> None:
-        if self.instrument is None:
-            text = "The county has no survey yet."
-        elif self._answered:
-            text = (f"The survey in use is <b>version {self._version}</b> and {self._answered} people have "
-                    f"answered it. Saving changes makes <b>version {self._version + 1}</b>; answers already "
-                    f"given stay with version {self._version}, so rounds stay comparable.")
-        else:
-            text = (f"The survey in use is <b>version {self._version}</b>. Nobody has answered it yet, so saving "
-                    f"changes replaces it.")
-        self.version_note.value = f"<div class='orb-note' style='font-size:1em'>{text}</div>"
+        self.version_note.value = html("tailor_version.html.j2",
+                                       version=None if self.instrument is None else self._version,
+                                       answered=self._answered)
 
     def _edited(self, _=None) -> None:
         if self._filling:
@@ -220,7 +216,7 @@ class TailorAssessment(w.VBox):
         self.autosave.touch()
 
     def _save_draft(self) -> None:
-        body = {"choices": self.choices(), "by": self.ctx.user or "someone (no name given)",
+        body = {"choices": self.choices(), "by": self.ctx.user or ANONYMOUS,
                 "at": dt.datetime.now(dt.timezone.utc).isoformat()}
         self.ctx.store.set_meta(draft_key(self.ctx.county), json.dumps(body, ensure_ascii=False))
 
@@ -253,21 +249,21 @@ class TailorAssessment(w.VBox):
         try:
             inst = self.build()
         except OrbError as exc:
-            self.status.show(f"Cannot preview yet: {esc(exc)}", "err")
+            self.status.show(f"Cannot preview yet: {exc}", "err")
             return False
         from ..survey.handlers import preview_page
 
         # The survey page itself, rendered from the same template as the link; it has no way to send.
-        page = html.escape(preview_page(inst), quote=True)
-        frame = w.HTML(f"<iframe srcdoc=\"{page}\" sandbox title='Preview of the survey page' "
-                       "style='width:100%;max-width:480px;height:640px;border:1px solid #c9d3dd;"
-                       "border-radius:8px'></iframe>")
+        # As a plain string it is escaped into the attribute, and the sandbox keeps its scripts off this page.
+        frame = w.HTML(html("widget_frame.html.j2", intro="", aside="", src="", srcdoc=str(preview_page(inst)),
+                            title="Preview of the survey page", height="640px"))
         self.preview_box.children = (
-            w.HTML("<div class='orb-status warn' role='note'>Preview: this is what respondents will see. "
-                   "Answers you click here are not saved.</div>"), frame,
+            w.HTML(status("Preview: this is what respondents will see. Answers you click here are not saved.",
+                          "warn")), frame,
             button("Close the preview", icon="times"))
         self.preview_box.children[-1].on_click(lambda _: setattr(self.preview_box, "children", ()))
-        self.status.show(f"Preview below: {len(inst.items)} statements in {len(inst.elements)} parts.", "idle")
+        self.status.show(f"Preview below: {plural(len(inst.items), 'statement')} in "
+                         f"{plural(len(inst.elements), 'part')}.", "idle")
         return True
 
     def save(self) -> Instrument | None:
@@ -275,7 +271,7 @@ class TailorAssessment(w.VBox):
             inst = self.build()
             inst_id, version = self.ctx.store.save_instrument(inst)
         except OrbError as exc:
-            self.status.show(f"Not saved: {esc(exc)}. Your choices are kept as a draft.", "err")
+            self.status.show(f"Not saved: {exc}. Your choices are kept as a draft.", "err")
             return None
         was = self._version
         self.instrument, self._version = inst, version
@@ -285,16 +281,16 @@ class TailorAssessment(w.VBox):
         self.framework.disabled = True
         what = (f"saved as a new version {version} (answers already given stay with version {was})"
                 if was is not None and version != was else f"saved as version {version}")
-        self.status.show(f"Survey {what} · by {esc(self.ctx.user or 'someone')} at "
-                         f"{esc(when(dt.datetime.now(dt.timezone.utc)))}. {len(inst.items)} statements.")
+        self.status.show(f"Survey {what} · by {self.ctx.user or 'someone'} at "
+                         f"{when(dt.datetime.now(dt.timezone.utc))}. {plural(len(inst.items), 'statement')}.")
         self._version_note()
         return inst
 
     def export(self, kind: str):
         inst = self.instrument
         if inst is None or not same_choices(self.choices(), self._from_instrument(inst)):
-            self.export_out.value = ("<div class='orb-status warn'>Save the survey first, so what you hand out "
-                                     "is the saved version.</div>")
+            self.export_out.value = status("Save the survey first, so what you hand out is the saved version.",
+                                           "warn")
             return None
         folder = self.ctx.export_dir()
         if kind == "text":
@@ -303,9 +299,8 @@ class TailorAssessment(w.VBox):
         else:
             path = write_atomic(folder / f"survey-v{self._version}-printable.html", export_printable(inst))
             mime = "text/html"
-        self.export_out.value = (f"<div class='orb-status'>Saved to {esc(path)}. "
-                                 + download_link(path.name, path.read_bytes(), mime, f"Download {path.name}")
-                                 + "</div>")
+        self.export_out.value = status(f"Saved to {path}.",
+                                       links=[download(path.name, path.read_bytes(), mime, f"Download {path.name}")])
         return path
 
 

@@ -1,0 +1,114 @@
+"""How far a county has got through the workbook, from what is saved.
+
+The workbook's steps (:data:`STEPS`) are named here once: the Start page, the
+served home page and each notebook's title use these names. :func:`progress`
+reads the store and says, for each thing a team does, whether it is done and
+a short detail in plain words ("2 messages, 3 tests"). No widgets: the Start
+page, the packets and the command line can all show it.
+
+>>> [title for _, title, _ in STEPS][4]
+'The survey link'
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import workbook
+from .exceptions import OrbError
+from .views import date, plural
+
+#: The workbook's pages, in order: notebook file, title, what it is for.
+STEPS = [
+    ("01-start-here.ipynb", "Start here", "Pick your county and see where your team is."),
+    ("02-breakout-session.ipynb", "Webinar series",
+     "For coaches: mixed-county breakout rooms, check-ins and follow-ups."),
+    ("03-key-messages.ipynb", "Key messages", "Draft, test and revise what you say about this work."),
+    ("04-tailor-assessment.ipynb", "Tailor the assessment", "Make the readiness survey your county's own."),
+    ("05-take-assessment.ipynb", "The survey link",
+     "Open the link staff and partners answer on, print its flyer, see the page and the count."),
+    ("06-results.ipynb", "Results", "Scores, groups, change over time and priorities."),
+    ("07-planning-matrix.ipynb", "SO WHAT? planning matrix", "Turn results into next steps."),
+    ("08-testing-profile.ipynb", "Testing profile", "What you tried and learned; the buddy county."),
+    ("09-implementation-plan.ipynb", "Implementation plan", "Vision, goals, activities and follow-up."),
+]
+
+#: Step number by notebook file (``"05-take-assessment.ipynb"`` is step 5).
+STEP_NUMBER = {nb: n for n, (nb, _, _) in enumerate(STEPS, start=1)}
+
+
+def step_title(notebook: str) -> str:
+    """The name of a step, as every page writes it.
+
+    >>> step_title("05-take-assessment.ipynb")
+    'The survey link'
+    """
+    return next(title for nb, title, _ in STEPS if nb == notebook)
+
+
+@dataclass(frozen=True)
+class StepStatus:
+    """One line of the checklist: what the team does, the page for it, whether it is done, and how far."""
+
+    step: str
+    page: str
+    done: bool
+    detail: str
+
+
+def progress(store, county: str) -> list[StepStatus]:
+    """Which steps a county has done, from what is saved, in workbook order."""
+    c = store.county(county)
+    out: list[StepStatus] = []
+
+    def add(step, page, done, detail):
+        out.append(StepStatus(step, page, bool(done), detail))
+
+    try:
+        inst = store.current_instrument(c.name)
+        versions = store.instrument_versions(c.name)
+        add("Assessment tailored", "04-tailor-assessment.ipynb", True,
+            f"version {versions[-1]['version']}: {plural(len(inst.items), 'statement')}, "
+            f"{inst.scale.points}-point scale")
+    except OrbError:
+        add("Assessment tailored", "04-tailor-assessment.ipynb", False, "no survey saved yet")
+    steps = webinar_steps(store, c.name)
+    taken = matrix_steps(store, c.name)
+    add("Next steps from the coach's webinars", "07-planning-matrix.ipynb", steps,
+        f"{len(steps)} named by your people, {sum(s.step in taken for s in steps)} in the planning matrix"
+        if steps else "nobody from this county has taken part yet")
+    messages = workbook.load_all(store, c.name, "key_message")
+    tests = sum(len(m.tests) for m in messages.values())
+    add("Key messages tested", "03-key-messages.ipynb", tests,
+        f"{plural(len(messages), 'message')}, {plural(tests, 'test')}" if messages else "no messages yet")
+    waves = store.waves(c.name)
+    counts = [(wv, store.response_count(c.name, wv)) for wv in waves]
+    add("Survey answers in", "06-results.ipynb", any(n for _, n in counts),
+        "; ".join(f"{plural(n, 'answer')} in wave {wv}" for wv, n in counts) if counts else "no answers yet")
+    rows = workbook.load_all(store, c.name, "matrix_row")
+    done_rows = sum(1 for r in rows.values() if r.status == "done")
+    add("Planning matrix started", "07-planning-matrix.ipynb", rows,
+        f"{plural(len(rows), 'row')}, {done_rows} done" if rows else "no rows yet")
+    profile = workbook.load(store, c.name, "testing_profile", "main")
+    filled = sum(1 for t in (profile.sections.values() if profile else []) if t.strip())
+    add("Testing profile written", "08-testing-profile.ipynb", filled,
+        f"{plural(filled, 'section')} written" if profile else "not started")
+    plan = workbook.load(store, c.name, "plan", "main")
+    add("Implementation plan made", "09-implementation-plan.ipynb", plan and (plan.vision or plan.goals),
+        f"{plural(len(plan.goals), 'goal')}, {plural(len(plan.activities), 'activity', 'activities')}"
+        if plan else "not started")
+    reviews = workbook.load_all(store, c.name, "followup")
+    add("Plan reviewed", "09-implementation-plan.ipynb", reviews,
+        f"last review {date(max(reviews))}" if reviews else "no review yet")
+    return out
+
+
+def webinar_steps(store, county: str) -> list:
+    """The next steps this county's people named at the coach's webinars (theirs only)."""
+    from .webinar import load_series, suggestions
+
+    return suggestions(load_series(store), county)
+
+
+def matrix_steps(store, county: str) -> set[str]:
+    """Every next step already written in the county's planning matrix."""
+    return {s.strip() for row in workbook.load_all(store, county, "matrix_row").values() for s in row.next_steps}

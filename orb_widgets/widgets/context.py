@@ -1,0 +1,157 @@
+"""Which county a page works on, and who is typing.
+
+* :class:`WorkbookContext` — the county a page works on, fixed when the page
+  opens (from the notebook's parameters cell or the page address), never from
+  a value the browser can set; plus the "Your name" field every save is signed
+  with. On a locked server the county is the server's and no other opens.
+* :func:`open_county` — where a served page starts: settings are read here,
+  once, and a county the page may not open shows one plain line instead.
+* :func:`remembered_name` / :func:`remember_name` — the name typed last time
+  on this computer account (never on a shared server).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import ipywidgets as w
+
+from ..content import Framework, load_framework
+from ..exceptions import OrbError
+from ..paths import slugify
+from ..settings import Settings
+from ..store import Store
+from .controls import LABEL_STYLE, NAME_MAX
+from .style import refused, styled
+
+
+def remembered_name(settings: Settings | None = None) -> str:
+    """The name typed last time on this computer account (``$ORB_USER`` wins)."""
+    settings = settings or Settings.from_env()
+    if settings.user:
+        return settings.user[:NAME_MAX]
+    if not settings.remember_name:
+        return ""  # a shared server: never show the last visitor's name to the next one
+    try:
+        return settings.name_file.read_text("utf-8").strip()[:NAME_MAX]
+    except OSError:
+        return ""
+
+
+def remember_name(name: str, settings: Settings | None = None) -> None:
+    settings = settings or Settings.from_env()
+    if not settings.remember_name:
+        return
+    try:
+        path = settings.name_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(name.strip()[:NAME_MAX], "utf-8")
+    except OSError:
+        pass  # remembering is a convenience; never stop anyone working over it
+
+
+class PageRefused(OrbError):
+    """A served page asked for something it may not open; the page shows why instead of its content."""
+
+    def _render_traceback_(self):  # IPython shows this one line instead of a traceback
+        return [f"orb: {self}"]
+
+
+class WorkbookContext(w.VBox):
+    """The county this page works on, and who is typing.
+
+    ``store``, ``county``, ``framework`` and ``wave`` are plain read-only
+    attributes, not traits: nothing the browser sends can move a page to
+    another county or workspace. The county belongs to this page (its
+    parameters cell or its address), never to the workspace.
+    """
+
+    def __init__(self, store: Store, county: str, wave: str | None = None, user: str | None = None,
+                 remember: bool = True, settings: Settings | None = None):
+        c = store.county(county)  # UnknownCounty names the ones that exist
+        self._settings = settings or Settings.from_env()
+        self._store, self._county = store, c.name
+        self._framework_id = c.framework
+        self._wave = wave or None
+        self._remember = remember
+        name = user if user is not None else remembered_name(self._settings)
+        self.name_box = w.Text(value=name[:NAME_MAX],
+                               description="Your name", placeholder="so teammates see who changed what",
+                               tooltip="Your name is saved with every change you make",
+                               layout=w.Layout(width="420px"), style=LABEL_STYLE)
+        self.name_box.observe(self._name_changed, "value")
+        fw = self.framework
+        start = self._settings.page_link("01-start-here.ipynb", self._county, self._wave or "")
+        change = start if self._settings.served and not self._settings.locked else ""
+        top = styled("widget_context.html.j2", county=self._county, framework=fw.title if fw else "",
+                     wave=self._wave or "", change=change, demo=store.get_meta("demo") or "")
+        super().__init__([top, self.name_box])
+
+    @classmethod
+    def from_workspace(cls, workspace=None, county: str = "", wave: str = "", user: str | None = None,
+                       settings: Settings | None = None, **kw) -> "WorkbookContext":
+        """Open a workspace (folder, or ``None`` for the settings' one) on a county.
+
+        The county is the argument, else the page address's ``county`` (served
+        pages), else the server's; an empty one means the workspace's first
+        county, so a page opened without parameters still shows something.
+        """
+        settings = (settings or Settings.from_env()).with_(workspace=workspace or None)
+        county, wave = settings.page_target(county or "", wave or "")
+        store = Store.open(settings.workspace, create=False)
+        if not county:
+            names = [c.name for c in store.counties()]
+            if not names:
+                raise OrbError("this workspace has no counties yet: open '01 Start here' and add one")
+            county = names[0]
+        return cls(store, county, wave or None, user, settings=settings, **kw)
+
+    # Plain properties without setters: the browser has no way to change them.
+    store = property(lambda self: self._store)
+    county = property(lambda self: self._county)
+    wave = property(lambda self: self._wave)
+    settings = property(lambda self: self._settings)
+
+    @property
+    def framework(self) -> Framework | None:
+        fid = self._framework_id
+        if fid is None:
+            try:
+                fid = self._store.current_instrument(self._county).framework
+            except OrbError:
+                return None
+        return load_framework(fid)
+
+    @property
+    def user(self) -> str:
+        return self.name_box.value.strip()[:NAME_MAX]
+
+    def _name_changed(self, change) -> None:
+        if self._remember and change["new"].strip():
+            remember_name(change["new"], self._settings)
+
+    def export_dir(self) -> Path:
+        """Where exports are written: ``<workspace>/exports/<county>/``."""
+        import tempfile
+
+        base = self._store.folder or Path(tempfile.gettempdir()) / "orb-workbook"
+        return base / "exports" / slugify(self._county)
+
+
+def open_county(workspace=None, county: str = "", wave: str = "", user: str | None = None,
+                **kw) -> WorkbookContext:
+    """The context a notebook's parameters cell asks for; see :meth:`WorkbookContext.from_workspace`.
+
+    This is where a served page starts, so the settings are read here, once.
+    A county the page may not open (unknown, or not the one a locked server
+    serves) shows one plain line on the page, then stops it.
+    """
+    settings = kw.pop("settings", None) or Settings.from_env()
+    try:
+        return WorkbookContext.from_workspace(workspace, county, wave, user, settings=settings, **kw)
+    except OrbError as exc:
+        if not settings.served:
+            raise
+        from IPython.display import HTML, display
+
+        display(HTML(refused(exc).value))
+        raise PageRefused(str(exc)) from None
