@@ -19,17 +19,24 @@ from .views import date, plural
 
 #: The workbook's pages, in order: notebook file, title, what it is for.
 STEPS = [
-    ("01-start-here.ipynb", "Start here", "Pick your county and see where your team is."),
+    ("01-start-here.ipynb", "Start here",
+     "Pick your county and see where your team is."),
     ("02-breakout-session.ipynb", "Webinar series",
-     "For coaches: mixed-county breakout rooms, check-ins and follow-ups."),
-    ("03-key-messages.ipynb", "Key messages", "Draft, test and revise what you say about this work."),
-    ("04-tailor-assessment.ipynb", "Tailor the assessment", "Make the readiness survey your county's own."),
+     "For coaches: mixed-county breakout rooms, the prompts and timer, SO WHAT? takeaways and follow-ups."),
+    ("03-key-messages.ipynb", "Key messages",
+     "Draft and test the messages that explain the practice model."),
+    ("04-tailor-assessment.ipynb", "Tailor the assessment",
+     "Choose the sections, statements and role groups of your survey."),
     ("05-take-assessment.ipynb", "The survey link",
      "Open the link staff and partners answer on, print its flyer, see the page and the count."),
-    ("06-results.ipynb", "Results", "Scores, groups, change over time and priorities."),
-    ("07-planning-matrix.ipynb", "SO WHAT? planning matrix", "Turn results into next steps."),
-    ("08-testing-profile.ipynb", "Testing profile", "What you tried and learned; the buddy county."),
-    ("09-implementation-plan.ipynb", "Implementation plan", "Vision, goals, activities and follow-up."),
+    ("06-results.ipynb", "Results",
+     "Readiness scores, gaps and priorities, with small groups hidden."),
+    ("07-planning-matrix.ipynb", "SO WHAT? planning matrix",
+     "What you learned, next steps, who leads them and by when."),
+    ("08-testing-profile.ipynb", "Testing profile",
+     "How you will try the practice model out, and with whom."),
+    ("09-implementation-plan.ipynb", "Implementation plan",
+     "Goals, activities, timeline and follow-up."),
 ]
 
 #: Step number by notebook file (``"05-take-assessment.ipynb"`` is step 5).

@@ -73,3 +73,26 @@ def test_notebook_runs_top_to_bottom_on_the_demo(name, county, demo_workspace, t
     widgets = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
                if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert widgets, "the page shows its widgets"
+
+
+def test_every_step_has_one_name_on_the_home_page_the_start_checklist_and_its_own_page():
+    import re
+
+    from orb_widgets.progress import STEPS as NAMED
+
+    assert [nb.removesuffix(".ipynb") for nb, _, _ in NAMED] == STEPS
+    home = (NOTEBOOKS.parent / "templates" / "voila-orb" / "tree.html").read_text("utf-8")
+    on_home = re.findall(r'"(\d\d-[\w-]+\.ipynb)": \("([^"]+)", "([^"]+)"\)', home)
+    assert on_home == [tuple(step) for step in NAMED]
+    for nb_file, title, _ in NAMED:
+        nb = load(nb_file.removesuffix(".ipynb"))
+        assert nb.metadata["title"] == title, nb_file
+        assert nb.cells[0].source.splitlines()[0].startswith(f"# {title}"), nb_file
+
+
+def test_pages_call_a_survey_wave_a_wave_as_the_packets_and_the_command_line_do():
+    import re
+
+    for name in STEPS:
+        text = " ".join(c.source for c in load(name).cells if c.cell_type == "markdown")
+        assert not re.search(r"\bsurvey rounds?\b|\bthe round\b", text, re.I), name

@@ -127,3 +127,21 @@ def test_dollar_signs_in_user_text_are_shown_as_typed():
     plots.to_png(ax)  # would raise in matplotlib's math parser if not escaped
     grid = pd.DataFrame({"A": [3.0]}, index=["$ County"])
     plots.to_png(plots.counties_heatmap(grid, {"A": "Cost $ and $ time"}))
+
+
+def test_answer_distribution_wraps_long_names_and_scale_labels_instead_of_cutting_them():
+    name = "Fit & Priority of implementing the practice model"
+    labels = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
+    frame = pd.DataFrame([{"element": e, "point": p, "share": 0.2} for e in ("A", "B") for p in range(1, 6)])
+    ax = plots.answer_distribution(frame, labels, {"A": name, "B": "Organizational Climate"})
+    ticks = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+    assert f"A. {name}" in ticks and "B. Organizational Climate" in ticks
+    legend = ax.get_legend()
+    assert [t.get_text().replace("\n", " ") for t in legend.get_texts()] == labels
+    fig = ax.figure
+    fig.canvas.draw()
+    inside = fig.bbox.expanded(1.001, 1.001)  # the saved image is the figure: nothing may fall outside it
+    for artist in [legend, *ax.get_yticklabels(), ax.xaxis.label]:
+        box = artist.get_window_extent()
+        assert inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1), artist
+    plt.close(fig)

@@ -566,3 +566,30 @@ def test_survey_links_open_count_and_close(ws):
     assert "download=" in page.flyer_out.value
     page.close_link()
     assert not any(x.is_open for x in ws.links(CPM)) and "No link is open" in page.links_html.value
+
+
+# ------------------------------------------------------------------ what pages read like
+def test_start_checklist_writes_counts_in_plain_plurals_and_dates_one_way(ws):
+    workbook.save(ws, CPS, "plan", "main", {"vision": "Every child heard", "goals": ["One goal"],
+                                             "activities": [{"what": "Train the team", "start": "2026-03-05"}]}, "Ana")
+    workbook.save(ws, CPS, "followup", "2026-03-05", {"date": "2026-03-05"}, "Ana")
+    text = text_of(StartHere(ws, CPS).checklist.value)
+    assert "1 goal, 1 activity" in text and "last review March 5, 2026" in text
+    assert not re.search(r"\w\((s|ies|es)\)", text), "no 'session(s)' or 'activit(ies)'"
+    assert "2026-03-05" not in text
+
+
+def test_a_page_names_the_survey_wave_a_wave_and_never_repeats_its_notebook_heading(ws):
+    ctx = WorkbookContext(ws, CPM, wave="2", user="Ana", remember=False)
+    top = text_of(ctx.children[0].value)
+    assert "wave 2" in top and not re.search(r"\bround\b", top)
+    page = StartHere(ws, CPM)
+    headings = [text_of(c.value).strip() for c in page.children if isinstance(c, w.HTML) and "orb-head" in c.value]
+    assert headings and not any(h.startswith("Start here") for h in headings)  # the notebook's own heading says it
+
+
+def test_saved_times_on_another_day_carry_the_date_written_as_everywhere_else():
+    from orb_widgets.views import when
+
+    stamp = dt.datetime(2026, 3, 5, 9, 30, tzinfo=dt.timezone.utc)
+    assert when(stamp, now=stamp + dt.timedelta(days=3)).endswith(" on March 5, 2026")
