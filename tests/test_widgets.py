@@ -583,9 +583,18 @@ def test_a_page_names_the_survey_wave_a_wave_and_never_repeats_its_notebook_head
     ctx = WorkbookContext(ws, CPM, wave="2", user="Ana", remember=False)
     top = text_of(ctx.children[0].value)
     assert "wave 2" in top and not re.search(r"\bround\b", top)
-    page = StartHere(ws, CPM)
-    headings = [text_of(c.value).strip() for c in page.children if isinstance(c, w.HTML) and "orb-head" in c.value]
-    assert headings and not any(h.startswith("Start here") for h in headings)  # the notebook's own heading says it
+    from orb_widgets.progress import step_title
+    from orb_widgets.widgets.form import SurveyLinks
+
+    for page, notebook in ((StartHere(ws, CPM), "01-start-here.ipynb"),
+                           (KeyMessages(ctx_for(ws, CPM)), "03-key-messages.ipynb"),
+                           (TailorAssessment(ctx_for(ws, CPM), scheduler=never), "04-tailor-assessment.ipynb"),
+                           (SurveyLinks(ctx_for(ws, CPM), survey_url="https://survey.example.gov"),
+                            "05-take-assessment.ipynb")):
+        headings = [re.sub(r"\s+", " ", text_of(c.value.split("</style>")[-1])).strip()
+                    for c in page.children if isinstance(c, w.HTML) and "orb-head" in c.value]
+        # the notebook's own heading names the step already: the page's parts say something else
+        assert headings and not any(h.startswith(step_title(notebook)) for h in headings), headings
 
 
 def test_saved_times_on_another_day_carry_the_date_written_as_everywhere_else():

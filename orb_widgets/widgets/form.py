@@ -44,7 +44,7 @@ class SurveyLinks(w.VBox):
         self.close_button.on_click(lambda _b: self.close_link())
         self.flyer_button.on_click(lambda _b: self.flyer())
         super().__init__([
-            section_header(f"The survey link · wave {self.wave}",
+            section_header(f"Link for wave {self.wave}",
                            "Staff and partners answer on this link, usually on a phone. It needs no "
                            "sign-in and asks for no name. Share it by e-mail or print the flyer for a "
                            "meeting."),

@@ -156,7 +156,7 @@ class KeyMessages(EntryChooser):
     choose_label, choose_tooltip = "Message", "Open a saved key message"
     new_label, new_placeholder = "New message name", "e.g. Why readiness matters"
     new_button_label, new_button_tooltip = "Draft a new message", "Start a new key message"
-    header_title = "Key messages"
+    header_title = "Your messages"
     header_text = ("A key message says in a sentence or two why this work matters. Draft it, try it "
                    "with different groups, note how it landed, and revise.")
     empty_text = "No key messages yet: give one a name and draft it."

@@ -97,7 +97,7 @@ class TailorAssessment(w.VBox):
         self.autosave = Autosave(self._save_draft, delay, scheduler, **kw)
         self._filling = False
         super().__init__([
-            section_header("Tailor the assessment",
+            section_header("Your county's survey",
                            "Choose what your county's survey asks: the parts of readiness, the statements "
                            "(reworded in your own words if you like), the answer scale and who you will ask."),
             self.version_note, self.framework, self.title,
