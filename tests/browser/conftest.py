@@ -117,6 +117,11 @@ def check_reads_like_a_product(page, name: str) -> None:
         assert bad not in text, f"{name} shows {bad!r}"
     assert page.locator(".jp-CodeCell .jp-InputArea:visible, .jp-InputArea-editor:visible").count() == 0
     assert not re.search(r"\.ipynb|^\d\d-", page.title()), f"{name} has a file name as title: {page.title()}"
+    # Plain words: "2 activities", not "2 activit(ies)"; a survey "wave" everywhere; no heading said twice.
+    assert not re.search(r"\w\((s|es|ies)\)", text), f"{name} writes a plural as '(s)'"
+    assert not re.search(r"\bsurvey rounds?\b", text, re.I), f"{name} says 'survey round' where the rest says 'wave'"
+    headings = [h.strip() for h in page.locator("h1, h2").all_inner_texts() if h.strip()]
+    assert len(headings) == len(set(headings)), f"{name} repeats a heading: {headings}"
     if SHOTS:
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{name}.png"))
