@@ -48,14 +48,16 @@ WAVES = ["2025-fall", "2026-spring"]
 #: "all" — every role group big enough to show; "small" — a few supervisors and partners
 #: (CPM) or a few student health and other staff (CPS), hidden in the role table while the
 #: leaders–staff gap still shows; "few_leaders" — too few leaders, so the gap is hidden too.
-MIXES = ("all", "small", "all", "all", "small", "few_leaders")
+MIXES = ("small", "small", "all", "all", "all", "few_leaders")
 
 # Share of respondents per role level, and the smallest group each mix aims for.
 LEVEL_SHARE = {"leadership": 0.12, "supervisor": 0.15, "staff": 0.6, "partner": 0.13}
-SHOWN_FLOOR = 7          # comfortably above the demo's min_group of 5, so a few skipped answers keep it shown
+SHOWN_FLOOR = 8          # comfortably above the demo's min_group of 5, so a few skipped answers keep it shown
 SMALL = (3, 4)           # a hidden group: fewer than min_group, but two of them together reach it
 # How much higher than staff each level rates readiness; leaders' lead varies by county and element.
 LEVEL_OFFSET = {"supervisor": 0.1, "staff": -0.1, "partner": 0.0}
+# How many more answer "don't know" on the element a county knows least about.
+FOGGY_DONT_KNOW = {"leadership": 0.05, "supervisor": 0.12, "staff": 0.22, "partner": 0.2}
 #: A share of "don't know" answers a county's workbook calls high.
 DONT_KNOW_HIGH = 0.15
 
@@ -152,7 +154,7 @@ def _responses(store, inst, fw, rng, size, mix, unclear) -> None:
     for w, wave in enumerate(WAVES):
         n = int(rng.integers(*size))
         need = people_needed(fw.id, mix)
-        counts = role_counts(fw.id, mix, max(n, need) if size[1] > need else n)
+        counts = role_counts(fw.id, mix, max(n, need + 2 * SHOWN_FLOOR) if size[1] > need else n)
         who = rng.permutation(np.repeat([roles.index(r) for r in roles], [counts[r] for r in roles]))
         n = len(who)
         person = rng.normal(0, 0.45, size=n)
@@ -164,7 +166,9 @@ def _responses(store, inst, fw, rng, size, mix, unclear) -> None:
         values = np.clip(np.rint(raw), 1, points).astype(int)
         values = np.where(item_rev[None, :], points + 1 - values, values)
         is_partner = np.array([levels[roles[r]] == "partner" for r in who])[:, None]
-        dk_rate = np.where(is_partner, 0.08, 0.03) + np.where(item_el[None, :] == foggy, 0.2, 0.0)
+        # leaders know most about the element others are unsure of
+        knows = np.array([FOGGY_DONT_KNOW[levels[roles[r]]] for r in who])[:, None]
+        dk_rate = np.where(is_partner, 0.08, 0.03) + np.where(item_el[None, :] == foggy, knows, 0.0)
         dk = rng.random((n, len(item_ids))) < dk_rate
         skip = rng.random((n, len(item_ids))) < 0.02
         batch = []
