@@ -3,16 +3,31 @@
 Nothing here is real. The county names are invented, every answer is drawn
 from a random model, and the workspace is marked as demo data so every page
 and packet says so. The same seed always gives the same workspace.
+
+Each county's workbook is written in its framework's words (the phrases are in
+``data/<pack>/demo.yaml``), drawn without replacement so no county repeats
+itself, and written *after* its answers are scored, so what the matrix, the
+testing profile and the plan say about the results is what the results show:
+a leaders–staff gap is named only where it is shown and notable, "don't know"
+only where many answered it, a fall only where the element fell.
+
+>>> mix = role_counts("cpm-orb", "small", 60)
+>>> sum(mix.values()), mix["partners"] < 5 and mix["supervisors"] < 5 <= mix["leadership"]
+(60, True)
 """
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import numpy as np
+import yaml
 
-from . import workbook
+from . import views, workbook
 from .content import load_framework
 from .instrument import tailor
+from .resources import shipped
+from .results import county_results
 from .store import NewResponse, Store
 from .webinar import demo_series
 
@@ -29,9 +44,22 @@ COUNTY_NAMES = [
 ]
 WAVES = ["2025-fall", "2026-spring"]
 
-# Share of respondents and how much higher than average each level rates readiness.
-LEVEL_SHARE = {"leadership": 0.07, "supervisor": 0.15, "staff": 0.6, "partner": 0.18}
-LEVEL_OFFSET = {"leadership": 0.45, "supervisor": 0.15, "staff": -0.1, "partner": 0.0}
+#: Who answers, county by county (the k-th county takes ``MIXES[k % 6]``):
+#: "all" — every role group big enough to show; "small" — a few supervisors and partners
+#: (CPM) or a few student health and other staff (CPS), hidden in the role table while the
+#: leaders–staff gap still shows; "few_leaders" — too few leaders, so the gap is hidden too.
+MIXES = ("small", "small", "all", "all", "all", "few_leaders")
+
+# Share of respondents per role level, and the smallest group each mix aims for.
+LEVEL_SHARE = {"leadership": 0.12, "supervisor": 0.15, "staff": 0.6, "partner": 0.13}
+SHOWN_FLOOR = 8          # comfortably above the demo's min_group of 5, so a few skipped answers keep it shown
+SMALL = (3, 4)           # a hidden group: fewer than min_group, but two of them together reach it
+# How much higher than staff each level rates readiness; leaders' lead varies by county and element.
+LEVEL_OFFSET = {"supervisor": 0.1, "staff": -0.1, "partner": 0.0}
+# How many more answer "don't know" on the element a county knows least about.
+FOGGY_DONT_KNOW = {"leadership": 0.05, "supervisor": 0.12, "staff": 0.22, "partner": 0.2}
+#: A share of "don't know" answers a county's workbook calls high.
+DONT_KNOW_HIGH = 0.15
 
 
 def county_names(n: int) -> list[str]:
@@ -40,17 +68,23 @@ def county_names(n: int) -> list[str]:
     return names
 
 
+def framework_of(k: int) -> str:
+    """Every fourth demo county is a school municipality using CPS; the rest use the CPM pack."""
+    return "cps" if k % 4 == 3 else "cpm-orb"
+
+
 def make_demo(store: Store, counties: int = 6, seed: int = 2026, responses: tuple[int, int] = (25, 90)) -> list[str]:
     """Fill ``store`` with ``counties`` fictional counties over two waves.
 
     Every fourth county uses the CPS pack on a 4-point scale; the rest use the
-    CPM pack on 5 points, some with a tailored subset of elements.
+    CPM pack on 5 points, some with a tailored subset of elements. Only the
+    CPM counties take part in the coach's (child-welfare) webinar series.
     """
     rng = np.random.default_rng(seed)
     store.set_meta("demo", DEMO_NOTICE)
     names = county_names(counties)
     for k, name in enumerate(names):
-        framework = "cps" if k % 4 == 3 else "cpm-orb"
+        framework = framework_of(k)
         fw = load_framework(framework)
         elements = None
         if framework == "cpm-orb" and k % 3 == 1:
@@ -58,141 +92,326 @@ def make_demo(store: Store, counties: int = 6, seed: int = 2026, responses: tupl
         inst = tailor(fw, county=name, elements=elements, points=4 if framework == "cps" else 5,
                       min_group=5)
         store.save_instrument(inst)
-        _responses(store, inst, fw, rng, responses)
-        _workbook(store, name, fw, rng, k)
-    demo_series(store, names, seed)
+        _responses(store, inst, fw, rng, responses, MIXES[k % len(MIXES)], unclear=k % 3 != 2)
+        _workbook(store, name, fw, county_results(store, name), rng, k)
+    demo_series(store, [n for k, n in enumerate(names) if framework_of(k) == "cpm-orb"], seed)
     return names
 
 
-def _responses(store, inst, fw, rng, size) -> None:
+# ------------------------------------------------------------------ answers
+def role_counts(framework: str, mix: str, n: int) -> dict[str, int]:
+    """How many people of each role group answer a wave of ``n`` (``mix`` is one of :data:`MIXES`).
+
+    Groups the mix keeps small get 3 or 4 people, every other group at least
+    :data:`SHOWN_FLOOR`, and the largest staff group the rest. When ``n`` is
+    below :func:`people_needed` the groups just take their share (and small
+    ones are hidden, as they would be in a real county that small).
+    """
+    levels, fixed = _mix(framework, mix)
+    per_level = {lv: list(levels.values()).count(lv) for lv in levels.values()}
+    share = {r: n * LEVEL_SHARE[lv] / per_level[lv] for r, lv in levels.items()}
+    if n < people_needed(framework, mix):
+        counts = {r: int(x) for r, x in share.items()}
+    else:
+        counts = {r: fixed.get(r) or max(SHOWN_FLOOR, int(share[r])) for r in levels}
+    main = next(r for r, lv in levels.items() if lv == "staff")
+    counts[main] = max(counts[main] + n - sum(counts.values()), SHOWN_FLOOR if n >= people_needed(framework, mix) else 0)
+    return counts
+
+
+def people_needed(framework: str, mix: str) -> int:
+    """The smallest wave that holds a mix's group sizes."""
+    levels, fixed = _mix(framework, mix)
+    return sum(fixed.get(r, SHOWN_FLOOR) for r in levels)
+
+
+def _mix(framework: str, mix: str) -> tuple[dict[str, str], dict[str, int]]:
+    levels = {r.id: r.level for r in load_framework(framework).role_groups}
+    small = {"cpm-orb": ("supervisors", "partners"), "cps": ("student_health", "other_staff")}[framework]
+    fixed: dict[str, int] = {}
+    if mix == "small":
+        fixed = {small[0]: SMALL[1], small[1]: SMALL[0]}
+    elif mix == "few_leaders":
+        fixed = {r: SMALL[0] for r, lv in levels.items() if lv == "leadership"}
+    return levels, fixed
+
+
+def _responses(store, inst, fw, rng, size, mix, unclear) -> None:
     levels = {r.id: r.level for r in fw.role_groups}
     roles = [r.id for r in inst.roles]
-    shares = np.array([LEVEL_SHARE[levels[r]] for r in roles])
-    shares = shares / shares.sum()
     points = inst.scale.points
     mid = (points + 1) / 2
     base = {e: rng.normal(mid + 0.2, 0.45) for e in inst.elements}
     trend = {e: rng.normal(0.15, 0.25) for e in inst.elements}
+    lead = rng.uniform(-0.05, 0.55)   # how far ahead of staff this county's leaders are, on average
+    lead_by = {e: lead + rng.normal(0, 0.2) for e in inst.elements}
+    foggy = min(base, key=base.get) if unclear else None   # the element people know least about
     item_el = np.array([i.element for i in inst.items])
     item_rev = np.array([i.reverse for i in inst.items])
     item_ids = [i.id for i in inst.items]
     start = dt.datetime(2025, 10, 6, 9, tzinfo=dt.timezone.utc)
+    comments = _CommentPool(_phrases(fw.id)["comments"], rng)
     for w, wave in enumerate(WAVES):
         n = int(rng.integers(*size))
-        who = rng.choice(len(roles), size=n, p=shares)
+        need = people_needed(fw.id, mix)
+        counts = role_counts(fw.id, mix, max(n, need + 2 * SHOWN_FLOOR) if size[1] > need else n)
+        who = rng.permutation(np.repeat([roles.index(r) for r in roles], [counts[r] for r in roles]))
+        n = len(who)
         person = rng.normal(0, 0.45, size=n)
         latent = np.array([[base[e] + w * trend[e] for e in item_el]])
-        offset = np.array([LEVEL_OFFSET[levels[roles[r]]] for r in who])[:, None]
+        is_lead = np.array([levels[roles[r]] == "leadership" for r in who])[:, None]
+        others = np.array([LEVEL_OFFSET.get(levels[roles[r]], 0.0) for r in who])[:, None]
+        offset = np.where(is_lead, np.array([lead_by[e] + LEVEL_OFFSET["staff"] for e in item_el])[None, :], others)
         raw = latent + offset + person[:, None] + rng.normal(0, 0.75, size=(n, len(item_ids)))
         values = np.clip(np.rint(raw), 1, points).astype(int)
         values = np.where(item_rev[None, :], points + 1 - values, values)
         is_partner = np.array([levels[roles[r]] == "partner" for r in who])[:, None]
-        dk = rng.random((n, len(item_ids))) < np.where(is_partner, 0.18, 0.04)
+        # leaders know most about the element others are unsure of
+        knows = np.array([FOGGY_DONT_KNOW[levels[roles[r]]] for r in who])[:, None]
+        dk_rate = np.where(is_partner, 0.08, 0.03) + np.where(item_el[None, :] == foggy, knows, 0.0)
+        dk = rng.random((n, len(item_ids))) < dk_rate
         skip = rng.random((n, len(item_ids))) < 0.02
         batch = []
         for p in range(n):
             answers = {iid: (None if skip[p, j] else "dk" if dk[p, j] else int(values[p, j]))
                        for j, iid in enumerate(item_ids)}
-            comments = {}
+            said = {}
             if rng.random() < 0.15:
                 e = inst.elements[int(rng.integers(len(inst.elements)))]
-                comments[e] = str(rng.choice(_COMMENTS))
+                text = comments.take(e)
+                if text:
+                    said[e] = text
             when = start + dt.timedelta(days=182 * w + int(rng.integers(0, 14)), minutes=int(rng.integers(0, 600)))
-            batch.append(NewResponse(role=roles[who[p]], answers=answers, comments=comments, submitted_at=when))
+            batch.append(NewResponse(role=roles[who[p]], answers=answers, comments=said, submitted_at=when))
         store.add_responses(inst.county, wave, batch, instrument=inst, source="demo")
 
 
-_COMMENTS = [
-    "We need more time in unit meetings to talk about this.",
-    "My supervisor checks in about the new approach and it helps.",
-    "I am not sure who to ask when I have questions.",
-    "The training was useful but we have not had a follow-up.",
-    "Leaders talk about it, but day to day nothing has changed yet.",
-    "Partners would like to hear more about what is planned.",
-    "We already do a lot of this with families; it is good to name it.",
-]
+class _CommentPool:
+    """Survey comments on an element, each written by one person only."""
+
+    def __init__(self, by_element: dict, rng):
+        self.left = {e: [texts[i] for i in rng.permutation(len(texts))] for e, texts in by_element.items()}
+
+    def take(self, element: str) -> str:
+        left = self.left.get(element) or []
+        return left.pop() if left else ""
 
 
-def _workbook(store, county, fw, rng, k) -> None:
+# ------------------------------------------------------------------ the workbook
+@functools.cache
+def _phrases(framework: str) -> dict:
+    """The demo's phrases for a pack (``data/<pack>/demo.yaml``)."""
+    return yaml.safe_load((shipped("data") / framework / "demo.yaml").read_text(encoding="utf-8"))
+
+
+class _Draw:
+    """Phrases drawn without replacement: a list is only drawn from again once it is used up."""
+
+    def __init__(self, rng):
+        self.rng, self.left = rng, {}
+
+    def take(self, key: str, options: list, n: int = 1) -> list:
+        left = self.left.setdefault(key, [])
+        out = []
+        for _ in range(n):
+            if not left:
+                left.extend(int(i) for i in self.rng.permutation(len(options)))
+            out.append(options[left.pop()])
+        return out
+
+    def one(self, key: str, options: list):
+        return self.take(key, options)[0]
+
+    def first(self, key: str, options: list, fits):
+        """The next unused option that ``fits``; options that do not fit stay for a later row."""
+        left = self.left.setdefault(key, [])
+        for _ in range(2):
+            for pos in range(len(left) - 1, -1, -1):
+                if fits(options[left[pos]]):
+                    return options[left.pop(pos)]
+            left[:0] = [int(i) for i in self.rng.permutation(len(options))]
+        raise ValueError(f"no demo phrase in '{key}' fits")
+
+
+NAMES = ["Ari", "Bea", "Cole", "Dana", "Eli", "Fran", "Gus", "Hana", "Ivo", "Jo", "Kit", "Lou", "Mae", "Ned",
+         "Ona", "Pim", "Rae", "Sol", "Tess", "Uma", "Vic", "Wes"]
+
+
+class _Facts:
+    """What a county's own scores say, in the words its workbook uses."""
+
+    def __init__(self, report):
+        self.r = report
+        self.points = report.points
+        self.step = views.notable(report.points) - 1e-9
+        self.ok = not report.suppressed
+        self.gap = {g.element: g.gap for g in report.gap if g.shown}
+        self.change = {c.element: c.change for c in report.change if c.shown}
+        self.elements = {e.element: e for e in report.elements if e.shown}
+        self.top = [p for p in report.priorities if p.shown and p.rank is not None]
+
+    def name(self, element: str) -> str:
+        return self.r.element_names.get(element, element)
+
+    def notable_gap(self, element: str) -> float | None:
+        gap = self.gap.get(element)
+        return gap if gap is not None and abs(gap) >= self.step else None
+
+    def high_dont_know(self, element: str) -> float | None:
+        row = self.elements.get(element)
+        share = row.pct_dont_know if row is not None else None
+        return share if share is not None and share >= DONT_KNOW_HIGH else None
+
+    def direction(self, element: str) -> str:
+        return views.direction(self.change.get(element), self.points)
+
+    def lowest(self):
+        return min(self.elements.values(), key=lambda e: e.mean) if self.elements else None
+
+    def widest_gap(self) -> str | None:
+        ahead = {e: g for e, g in self.gap.items() if g >= self.step}
+        return max(ahead, key=ahead.get) if ahead else None
+
+
+def _workbook(store, county, fw, report, rng, k) -> None:
     user = "demo script"
-    today = dt.date(2026, 3, 2)
-    prompts = len(fw.breakout_prompts)
+    words = _phrases(fw.id)
+    draw = _Draw(rng)
+    facts = _Facts(report)
+    _breakout(store, county, fw, words["breakout"], draw, user)
+    _messages(store, county, fw, words, draw, rng, user)
+    if k % 2 == 0:  # half the demo counties have started their matrix and testing profile
+        _matrix(store, county, words["matrix"], facts, draw, k, user)
+        _profile(store, county, fw, words["profile"], facts, draw, k, user)
+    _plan(store, county, fw, words["plan"], facts, draw, rng, user)
+    board = words["followup"]
+    workbook.save(store, county, "followup", "2026-02-15", workbook.FollowUp(
+        date=dt.date(2026, 2, 15), keep=draw.take("keep", board["keep"], 2), improve=draw.take("improve", board["improve"]),
+        start=draw.take("start", board["start"]), stop=draw.take("stop", board["stop"])), user)
+
+
+def _breakout(store, county, fw, words, draw, user) -> None:
+    people = iter(draw.take("names", NAMES, 12))
+    steps = iter(draw.take("steps", words["steps"], 6))
     rooms = []
     for r in range(3):
         rooms.append(workbook.Room(
-            name=f"Room {r + 1}", facilitator=f"Facilitator {r + 1}", reporter=f"Reporter {r + 1}",
-            notes={p: _pick(rng, _NOTES) for p in range(prompts)},
-            next_steps=[workbook.NextSteps(person=f"Participant {r + 1}.{j + 1}",
-                                           steps=[_pick(rng, _STEPS)]) for j in range(2)],
-            takeaway=_pick(rng, _TAKEAWAYS)))
-    workbook.save(store, county, "breakout", "webinar-1",
-                  workbook.BreakoutSession(title="Readiness webinar breakout", date=dt.date(2025, 9, 18),
-                                           rooms=rooms), user)
+            name=f"Room {r + 1}", facilitator=next(people), reporter=next(people),
+            notes={p: draw.one(f"notes-{p}", words["notes"][p]) for p in range(len(fw.breakout_prompts))},
+            next_steps=[workbook.NextSteps(person=next(people), steps=[next(steps)]) for _ in range(2)],
+            takeaway=draw.one("takeaways", words["takeaways"])))
+    workbook.save(store, county, "breakout", "webinar-1", workbook.BreakoutSession(
+        title=draw.one("title", words["title"]), date=dt.date(2025, 9, 18), rooms=rooms), user)
+
+
+def _messages(store, county, fw, words, draw, rng, user) -> None:
     questions = [q.id for q in fw.key_message_questions]
-    for m, text in enumerate(_MESSAGES[:2]):
-        tests = [workbook.MessageTest(version=v, audience=aud, event=ev, date=dt.date(2025, 10, 1 + 7 * v + m),
-                                      people=int(rng.integers(6, 40)),
-                                      ratings={q: int(np.clip(rng.integers(2, 6) + (v - 1), 1, 5)) for q in questions},
-                                      feedback=_pick(rng, _FEEDBACK))
-                 for v in (1, 2) for aud, ev in [("Line staff", "Unit meeting"), ("Community partners", "Partner forum")]]
+    for m, msg in enumerate(draw.take("messages", words["messages"], 2)):
+        tests = []
+        for a, audience in enumerate(draw.take(f"audiences-{m}", words["audiences"], 2)):
+            for v in (1, 2):
+                heard = (draw.one(f"feedback-{audience['who']}", audience["feedback"]) if v == 1
+                         else draw.one("feedback-revised", words["feedback_revised"]))
+                tests.append(workbook.MessageTest(
+                    version=v, audience=audience["who"], event=audience["where"],
+                    date=dt.date(2025, 10, 1 + 14 * (v - 1) + 7 * m + a), people=int(rng.integers(6, 40)),
+                    ratings={q: int(np.clip(rng.integers(2, 5) + (v - 1) * rng.integers(0, 2), 1, 5))
+                             for q in questions},
+                    feedback=heard))
         workbook.save(store, county, "key_message", f"message-{m + 1}", workbook.KeyMessage(
-            title=f"Key message {m + 1}",
-            versions=[workbook.MessageVersion(version=1, text=text, created=dt.date(2025, 9, 25)),
-                      workbook.MessageVersion(version=2, text=text + " We will learn it together.",
-                                              created=dt.date(2025, 10, 9))],
+            title=msg["title"],
+            versions=[workbook.MessageVersion(version=1, text=msg["v1"], created=dt.date(2025, 9, 25)),
+                      workbook.MessageVersion(version=2, text=msg["v2"], created=dt.date(2025, 10, 9))],
             tests=tests), user)
-    if k % 2 == 0:  # half the demo counties have started their matrix
-        for n, element in enumerate(fw.elements[:2]):
-            workbook.save(store, county, "matrix_row", element.id, workbook.MatrixRow(
-                target=element.id, what_we_learned=_pick(rng, _LEARNED), why_it_matters=_pick(rng, _WHY),
-                next_steps=[_pick(rng, _STEPS), _pick(rng, _STEPS)], who="Implementation team",
-                by_when=today + dt.timedelta(days=45 + 30 * n), support_needed="Time on the agenda of unit meetings",
-                how_we_will_know="Next survey wave and a short pulse check at unit meetings",
-                status="under way" if n == 0 else "not started"), user)
-        workbook.save(store, county, "testing_profile", "main", workbook.TestingProfile(
-            buddy_county=county_names(k + 2)[-1] if k + 2 <= len(COUNTY_NAMES) else "",
-            sections={s.id: _pick(rng, _PROFILE) for s in fw.testing_profile},
-            buddy={q.id: _pick(rng, _PROFILE) for q in fw.buddy_questions}), user)
-    levels = {lv.id: workbook.CompetenceShare(now=round(max(0.0, lv.target_share - float(rng.uniform(0, .15))), 2),
-                                              target=lv.target_share) for lv in fw.competence_levels}
+
+
+def learned(facts: _Facts, element: str, reasons, words: dict, draw: _Draw) -> str:
+    """What a matrix row says the scores show about ``element``: only what the scores do show."""
+    row = facts.elements[element]
+    fill = {"mean": views.short(row.mean), "points": facts.points}
+    ranked = [x for x in reasons if "score of the" in x]
+    out = [draw.one("score", words["score"]).format(reason=ranked[0], **fill) if ranked
+           else draw.one("no_reason", words["no_reason"]).format(**fill)]
+    gap = facts.notable_gap(element)
+    if gap is not None:
+        key = "gap_leaders" if gap > 0 else "gap_staff"
+        out.append(draw.one(key, words[key]).format(gap=f"{abs(gap):.1f}"))
+    share = facts.high_dont_know(element)
+    if share is not None:
+        out.append(draw.one("dont_know", words["dont_know"]).format(pct=views.pct(share)))
+    way = facts.direction(element)
+    if way in ("up", "down") and len(out) < 3:
+        key = "fell" if way == "down" else "rose"
+        out.append(draw.one(key, words[key]).format(change=f"{abs(facts.change[element]):.1f}"))
+    text = " ".join(out)
+    return text[0].upper() + text[1:]
+
+
+def _matrix(store, county, words, facts, draw, k, user) -> None:
+    today = dt.date(2026, 3, 2)
+    rows = facts.top[: 3 if k % 4 == 0 else 2] if facts.ok else []
+    for n, p in enumerate(rows):
+        e = p.element
+        dont_know = facts.high_dont_know(e) is not None
+        workbook.save(store, county, "matrix_row", e, workbook.MatrixRow(
+            target=e, what_we_learned=learned(facts, e, p.reasons, words, draw),
+            why_it_matters=draw.one(f"why-{e}", words["why"][e]),
+            next_steps=draw.take(f"steps-{e}", words["steps"][e], 2), who=draw.one("who", words["who"]),
+            by_when=today + dt.timedelta(days=45 + 30 * n), support_needed=draw.one("support", words["support"]),
+            how_we_will_know=draw.first("know", words["know"], lambda t: dont_know or "don't know" not in t
+                                        ).format(element=facts.name(e)),
+            status="under way" if n == 0 else "not started"), user)
+
+
+def buddy_of(k: int) -> str:
+    """The next county in :data:`COUNTY_NAMES` that uses the same framework (it need not be in the demo)."""
+    same = [j for j in range(len(COUNTY_NAMES)) if framework_of(j) == framework_of(k) and j != k]
+    later = [j for j in same if j > k]
+    return COUNTY_NAMES[(later or same)[0]]
+
+
+def _profile(store, county, fw, words, facts, draw, k, user) -> None:
+    sections = {s.id: draw.one(f"section-{s.id}", words["sections"].get(s.id, [""])) for s in fw.testing_profile}
+    low = facts.lowest()
+    if low is not None and "c" in sections:
+        cited = [draw.one("lowest", words["results"]["lowest"]).format(
+            element=facts.name(low.element), mean=views.short(low.mean), points=facts.points)]
+        wide = facts.widest_gap()
+        if wide is not None:
+            cited.append(draw.one("gap", words["results"]["gap"]).format(
+                element=facts.name(wide), gap=f"{facts.gap[wide]:.1f}"))
+        sections["c"] = " ".join([*cited, sections["c"]])
+    workbook.save(store, county, "testing_profile", "main", workbook.TestingProfile(
+        buddy_county=buddy_of(k) if k < len(COUNTY_NAMES) else "", sections=sections,
+        buddy={q.id: draw.one(f"buddy-{q.id}", words["buddy"].get(q.id, [""])) for q in fw.buddy_questions}), user)
+
+
+def _plan(store, county, fw, words, facts, draw, rng, user) -> None:
+    goals = draw.take("goals", words["goals"], 2)
+    measures = draw.take("measures", words["measures"], 1)
+    if facts.ok and facts.top:
+        first = facts.top[0]
+        fill = {"element": facts.name(first.element), "mean": views.short(first.mean), "points": facts.points,
+                "target": views.short(min(facts.points, round(first.mean + 0.3, 1)))}
+        goals.append(words["goal_from_results"].format(**fill))
+        measures.insert(0, words["measure_from_results"].format(**fill))
+    activities = []
+    for n, (what, who, kind) in enumerate(draw.take("activities", words["activities"], 3)):
+        start = dt.date(2026, 1, 12) + dt.timedelta(weeks=9 * n)
+        end = start if kind == "day" else start + dt.timedelta(weeks=20)
+        activities.append(workbook.Activity(what=what, who=who, start=start, end=end))
     workbook.save(store, county, "plan", "main", workbook.ImplementationPlan(
-        vision="Every family we work with feels heard and has a say in their plan.",
-        goals=["Staff can name the practice behaviors and use them in daily work",
-               "Each unit talks about the practice model at least once a month"],
-        effect_measures=["Survey scores on climate and leadership rise by the next wave",
-                         "Share of staff at user level or above"],
-        activities=[workbook.Activity(what="Coaching circles for supervisors", who="Training lead",
-                                      start=dt.date(2026, 1, 12), end=dt.date(2026, 6, 30)),
-                    workbook.Activity(what="Share results at an all-staff meeting", who="Director",
-                                      start=dt.date(2026, 4, 1), end=dt.date(2026, 4, 1))],
-        competence=levels), user)
-    workbook.save(store, county, "followup", "2026-02-15", workbook.FollowUp(
-        date=dt.date(2026, 2, 15), keep=["Monthly check-in at unit meetings"],
-        improve=["Reminders before focus groups"], start=["Invite partners to the next review"],
-        stop=["Long e-mail updates nobody reads"]), user)
+        vision=draw.one("vision", words["visions"]), goals=goals, effect_measures=measures,
+        activities=activities, competence=_competence(fw, rng)), user)
 
 
-def _pick(rng, options):
-    return str(options[int(rng.integers(len(options)))])
-
-
-_MESSAGES = [
-    "The practice model is not one more program. It ties together the good work we already do.",
-    "We want staff to feel the same respect and support that we want families to feel.",
-]
-_FEEDBACK = ["Clear, but too long to say in one breath.", "People liked that it starts from what we already do.",
-             "Partners asked what will change for them.", "It started a good talk about daily work."]
-_NOTES = ["We want to know where staff are before we plan training.",
-          "Start small: supervisors first, then line staff.", "Ask partners too, not only staff.",
-          "Leaders need to show the behaviors, not only talk about them.",
-          "Use what we learn to plan the next all-staff meeting."]
-_STEPS = ["Share the survey plan at the next managers' meeting", "Ask two supervisors to test the survey",
-          "Put the key message on the agenda of unit meetings", "Set a date to review results with staff"]
-_TAKEAWAYS = ["Start with supervisors, then widen the circle.", "Celebrate the feedback loops we already have.",
-              "Ask staff at every level, and partners too."]
-_LEARNED = ["Staff are unsure who makes decisions about the rollout.",
-            "Leaders rate this much higher than line staff do.", "Many people answered 'don't know' here."]
-_WHY = ["Without clear roles, good ideas stall.", "People need to see leaders doing it too."]
-_PROFILE = ["We tested our key messages with a small group of staff and partners.",
-            "Short, two-way conversations worked better than presentations.",
-            "Next time we will invite supervisors earlier.", "Just start, and keep it small at first."]
+def _competence(fw, rng) -> dict:
+    """Competence now and target; each adds up to 100% (everyone is at one of the levels)."""
+    levels = fw.competence_levels
+    if not levels:
+        return {}
+    # Most people start at the first level; a few are already at the top one.
+    now = [float(x) for x in rng.dirichlet([6.0] + [3.0] * (len(levels) - 2) + [1.0])] if len(levels) > 1 else [1.0]
+    pct = [round(100 * x) for x in now]
+    pct[0] += 100 - sum(pct)
+    return {lv.id: workbook.CompetenceShare(now=p / 100, target=lv.target_share) for lv, p in zip(levels, pct)}

@@ -80,6 +80,7 @@ def orb(installed, *args, timeout=TIMEOUT) -> subprocess.CompletedProcess:
 def test_the_wheel_and_sdist_carry_packs_notebooks_templates_and_catalogues(dist):
     names = set(zipfile.ZipFile(next(dist.glob("*.whl"))).namelist())
     for needed in ("orb_widgets/_shipped/data/cpm-orb/pack.yaml", "orb_widgets/_shipped/data/cps/pack.yaml",
+                   "orb_widgets/_shipped/data/cpm-orb/demo.yaml", "orb_widgets/_shipped/data/cps/demo.yaml",
                    "orb_widgets/_shipped/notebooks/packet.ipynb", "orb_widgets/_shipped/notebooks/06-results.ipynb",
                    "orb_widgets/_shipped/templates/voila-orb/index.html.j2",
                    "orb_widgets/_shipped/templates/packet/conf.json",
