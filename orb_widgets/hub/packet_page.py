@@ -78,8 +78,8 @@ class PacketHandler(JupyterHandler):
 
     auth_resource = RESOURCE
 
-    def initialize(self, orb: Settings):
-        self.orb = orb
+    def initialize(self, orb: Settings, logout: str = ""):
+        self.orb, self.logout = orb, logout
 
     @property
     def coordinator(self) -> bool:
@@ -115,12 +115,13 @@ class PacketPage(PacketHandler):
         base = url_path_join(self.base_url, PATH) + "/"
         notice = self.get_argument("notice", "")
         page = _env().get_template("packets.html.j2").render(
-            coordinator=self.coordinator, county=self.orb.county, rows=rows, states=STATES, build=build,
+            coordinator=self.coordinator, county=self.orb.county, who=self.orb.user, logout=self.logout, rows=rows, states=STATES, build=build,
             when=_when, base=base, home=url_path_join(self.base_url, "voila/tree"),
             xsrf=Markup(self.xsrf_form_html()), refresh=REFRESH if build.running else 0,
+            # the answer to the last press, while it still holds (the page keeps its address as it reloads)
             notice={"busy": "Another build is still running; wait for it to finish, then press Build again.",
                     "started": "The build has started. This page shows how far it got each time it reloads."}
-            .get(notice, ""),
+            .get(notice, "") if build.running else "",
             index=self.coordinator and any(r.html for r in rows)
             and (packet_build.packets_dir(self.orb) / "index.html").is_file(),
             css=Markup((shipped("templates") / "hub" / "packets.css").read_text("utf-8")))
@@ -169,9 +170,9 @@ class FileHandler(PacketHandler):
         self.finish(await loop.run_in_executor(None, path.read_bytes))
 
 
-def handlers(base_url: str, settings: Settings) -> list:
+def handlers(base_url: str, settings: Settings, logout: str = "") -> list:
     root = url_path_join(base_url, PATH)
-    kwargs = {"orb": settings}
+    kwargs = {"orb": settings, "logout": logout}
     return [(root, PacketPage, kwargs), (root + "/", PacketPage, kwargs),
             (root + "/build", BuildHandler, kwargs),
             (root + r"/([^/]+\.(?:html|pdf))", FileHandler, kwargs)]
@@ -179,8 +180,12 @@ def handlers(base_url: str, settings: Settings) -> list:
 
 def load_jupyter_server_extension(serverapp) -> None:
     """Add the packet page to a running jupyter_server (each person's hub server)."""
+    import os
+
     settings = Settings.from_env()
-    serverapp.web_app.add_handlers(".*$", handlers(serverapp.base_url, settings))
+    hub = os.environ.get("JUPYTERHUB_BASE_URL")  # set by the hub for each person's server
+    logout = hub.rstrip("/") + "/hub/logout" if hub else ""
+    serverapp.web_app.add_handlers(".*$", handlers(serverapp.base_url, settings, logout))
     serverapp.log.info("ORB packets served at %s%s", serverapp.base_url, PATH)
 
 

@@ -53,14 +53,18 @@ class WorkbookAuthorizer(JupyterHubAuthorizer):
         return super().is_authorized(handler, user, action, resource)
 
 
-def server_config(settings: Settings) -> dict:
-    """The jupyter_server configuration of one person's server."""
+def server_config(settings: Settings, logout: str = "/hub/logout") -> dict:
+    """The jupyter_server configuration of one person's server (``logout``: the hub's log-out address)."""
     served = voila_config(port=0)
     nb_dir = notebooks_dir(settings)
-    # The home page's link to the packet page (templates/voila-orb/tree.html reads it from the page config).
-    packets = {"orb": {"packets": "Your county's packet" if settings.locked else "County packets",
-                       "packets_what": "Open or download your county's packet (web page and PDF)." if settings.locked
-                       else "Build, open and download each county's packet and the statewide overview."}}
+    # What the workbook's home page adds on the hub (templates/voila-orb/tree.html reads it from the page
+    # config): who is logged in, for which county, the way out, and the packet page.
+    locked = settings.locked
+    hub = {"orb": {"who": settings.user, "county": settings.county if locked else "every county (coordinator)",
+                   "logout": logout,
+                   "packets": "Your county's packet" if locked else "County packets",
+                   "packets_what": "Open or download your county's packet (web page and PDF)." if locked
+                   else "Build, open and download each county's packet and the statewide overview."}}
     return {
         "ServerApp": {
             "jpserver_extensions": {"voila.server_extension": True, "orb_widgets.hub.packet_page": True,
@@ -74,7 +78,7 @@ def server_config(settings: Settings) -> dict:
             "kernel_websocket_connection_class": served["Voila"]["kernel_websocket_connection_class"],
             "tornado_settings": {"headers": dict(SECURITY_HEADERS)},
         },
-        "VoilaConfiguration": {**served["VoilaConfiguration"], "extension_config": packets},
+        "VoilaConfiguration": {**served["VoilaConfiguration"], "extension_config": hub},
         "MappingKernelManager": served["MappingKernelManager"],
     }
 
@@ -90,7 +94,9 @@ def main() -> None:
         (templates / TEMPLATE).symlink_to(template_dir(), target_is_directory=True)
         etc = runtime / "etc"
         etc.mkdir()
-        (etc / "jupyter_server_config.json").write_text(json.dumps(server_config(settings), indent=2), "utf-8")
+        logout = os.environ.get("JUPYTERHUB_BASE_URL", "/").rstrip("/") + "/hub/logout"
+        (etc / "jupyter_server_config.json").write_text(json.dumps(server_config(settings, logout), indent=2),
+                                                         "utf-8")
         for variable, folder in (("JUPYTER_CONFIG_PATH", etc), ("JUPYTER_PATH", runtime / "share")):
             os.environ[variable] = os.pathsep.join(filter(None, [str(folder), os.environ.get(variable)]))
         os.environ["MPLBACKEND"] = "Agg"
