@@ -200,7 +200,7 @@ def test_a_coordinator_builds_and_opens_a_county_packet_on_the_hub(hub, coordina
     row = _row(after, A)
     assert "Up to date" in row and "Built " in row and "survey wave " in row, row
     assert "Not built yet" in _row(after, B)
-    assert "Last build finished" in after and "1 packet built" in after
+    assert "Last build finished" in after and "1 packet built" in after and 'href="/hub/logout"' in after
     html_name = re.search(r'href="/user/cora/orb/packets/([^"]+\.html)"', row).group(1)
     pdf_name = re.search(r'href="/user/cora/orb/packets/([^"]+\.pdf)"', row).group(1)
     page = cora.get(f"orb/packets/{html_name}")

@@ -27,6 +27,8 @@ from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 from markupsafe import Markup
 from tornado import web
+from traitlets import Unicode
+from traitlets.config import Configurable
 
 from ..exceptions import OrbError
 from ..resources import shipped
@@ -54,6 +56,12 @@ STATES = {
     "failed": "The last build failed",
     "building": "Being built now…",
 }
+
+
+class PacketPageConfig(Configurable):
+    """The packet page's part of the server's configuration (:func:`orb_widgets.hub.singleuser.server_config`)."""
+
+    logout_url = Unicode("", help="The hub's log-out address, linked from the page; empty: no link.").tag(config=True)
 
 
 @functools.lru_cache(maxsize=None)
@@ -180,12 +188,9 @@ def handlers(base_url: str, settings: Settings, logout: str = "") -> list:
 
 def load_jupyter_server_extension(serverapp) -> None:
     """Add the packet page to a running jupyter_server (each person's hub server)."""
-    import os
-
     settings = Settings.from_env()
-    hub = os.environ.get("JUPYTERHUB_BASE_URL")  # set by the hub for each person's server
-    logout = hub.rstrip("/") + "/hub/logout" if hub else ""
-    serverapp.web_app.add_handlers(".*$", handlers(serverapp.base_url, settings, logout))
+    config = PacketPageConfig(parent=serverapp)
+    serverapp.web_app.add_handlers(".*$", handlers(serverapp.base_url, settings, config.logout_url))
     serverapp.log.info("ORB packets served at %s%s", serverapp.base_url, PATH)
 
 

@@ -79,6 +79,7 @@ def server_config(settings: Settings, logout: str = "/hub/logout") -> dict:
             "tornado_settings": {"headers": dict(SECURITY_HEADERS)},
         },
         "VoilaConfiguration": {**served["VoilaConfiguration"], "extension_config": hub},
+        "PacketPageConfig": {"logout_url": logout},
         "MappingKernelManager": served["MappingKernelManager"],
     }
 

@@ -114,6 +114,7 @@ def test_a_coordinator_sees_both_counties_and_builds_a_packet(browser, hub):
         page.get_by_text("The build has started").wait_for()
         open_a = page.get_by_role("link", name=f"Open the packet of {A}")
         open_a.wait_for(timeout=BUILD_TIMEOUT)  # the page reloads itself while the build runs
+        page.get_by_text("Last build finished").wait_for(timeout=BUILD_TIMEOUT)
         page.get_by_text("Up to date", exact=True).wait_for()
         assert page.get_by_role("link", name=f"Download the PDF of {A}").count() == 1
         assert page.get_by_role("link", name=f"Open the packet of {B}").count() == 0
