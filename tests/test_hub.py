@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -26,105 +24,19 @@ import requests
 sys.path.insert(0, str(Path(__file__).parent / "browser"))
 from kernel_client import KernelChannel, page_kernel_id  # noqa: E402
 
+import hub_server  # noqa: E402
+from hub_server import A, B, start_hub, stop_hub  # noqa: E402
+
 pytestmark = pytest.mark.hub
-
-ROOT = Path(__file__).resolve().parent.parent
-A, B = "Alder Creek County", "Bayside County"
-TEAMS = f"coordinators: [cora]\ncounties:\n  {A}: [ana]\n  {B}: [ben]\n"
-
-
-def _free_ports(count: int = 3) -> int:
-    """A port whose next ``count - 1`` neighbours are free too (the hub's API and the proxy's)."""
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port + count < 65535 and all(_free(port + i) for i in range(count)):
-            return port
-    raise RuntimeError("no free ports")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
-
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
-    from orb_widgets.demo import make_demo
-    from orb_widgets.store import Store
-
-    base = tmp_path_factory.mktemp("hub")
-    store = Store.open(base / "ws", url=f"sqlite:///{base / 'ws' / 'orb.sqlite'}")
-    assert make_demo(store, counties=2, seed=7)[:2] == [A, B]
-    store.engine.dispose()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORB_") and k != "QUERY_STRING"}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    hub_dir = base / "hub"
-    hub_dir.mkdir()
-    (hub_dir / "teams.yaml").write_text(TEAMS, "utf-8")
-    port = _free_ports()
-    written = subprocess.run([sys.executable, "-m", "orb_widgets.cli", "hub-config", "--workspace", str(base / "ws"),
-                              "--out", str(hub_dir), "--port", str(port)], env=env, capture_output=True, text=True)
-    assert written.returncode == 0, written.stderr
-    password = re.search(r"password (\S+)", written.stdout).group(1)
-    log = open(hub_dir / "hub.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(hub_dir / "jupyterhub_config.py")],
-                            cwd=hub_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        assert proc.poll() is None, (hub_dir / "hub.log").read_text(errors="replace")[-3000:]
-        try:
-            if requests.get(f"{url}/hub/api", timeout=2).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        assert time.monotonic() < deadline, "the hub did not start"
-        time.sleep(0.3)
-    running = {"url": url, "password": password, "proc": proc, "dir": hub_dir, "ws": base / "ws", "log": log}
+    running = start_hub(tmp_path_factory.mktemp("hub"))
     yield running
-    if proc.poll() is None:  # a test failed before the clean stop below: stop all of it anyway
-        family = psutil.Process(proc.pid).children(recursive=True)
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        for leftover in psutil.wait_procs(family, timeout=20)[1]:
-            leftover.kill()
-    log.close()
+    stop_hub(running)  # a test failed before the clean stop below: stop all of it anyway
 
 
-class Person:
-    """One person in a browser session: logged in through the hub's log-in form."""
-
-    def __init__(self, hub: dict, name: str):
-        self.hub, self.name = hub, name
-        self.http = requests.Session()
-        self.http.get(f"{hub['url']}/hub/login", timeout=30)
-        xsrf = self.http.cookies.get("_xsrf", path="/hub/")
-        r = self.http.post(f"{hub['url']}/hub/login", timeout=120,
-                           data={"username": name, "password": hub["password"], "_xsrf": xsrf})
-        assert r.status_code == 200, r.text[:500]
-        self.server = f"{hub['url']}/user/{name}/"
-        deadline = time.monotonic() + 180  # the hub starts their server on first log-in
-        while True:
-            r = self.http.get(self.server + "voila/tree", timeout=120)
-            if r.status_code == 200 and r.url.endswith("/voila/tree"):
-                self.home = r.text
-                break
-            assert time.monotonic() < deadline, f"{name}'s server never came up"
-            time.sleep(1)
-
-    def get(self, path: str, **query) -> requests.Response:
-        q = f"?{urllib.parse.urlencode(query)}" if query else ""
-        return self.http.get(f"{self.server}{path}{q}", timeout=120)
-
+class Person(hub_server.Person):
     def page(self, notebook: str, **query) -> tuple[str, "HubChannel"]:
         """A step page and a websocket to its kernel (what the page shows arrives over it)."""
         r = self.get(f"voila/render/{notebook}", **query)
@@ -228,6 +140,130 @@ def test_someone_outside_the_teams_cannot_log_in(hub):
         "username": "mallory", "password": hub["password"], "_xsrf": http.cookies.get("_xsrf", path="/hub/")})
     assert r.status_code == 403 or "/hub/login" in r.url
     assert http.get(f"{hub['url']}/user/mallory/voila/tree", timeout=60).url.split("?")[0].endswith("/hub/login")
+
+
+# ------------------------------------------------------------------ packets through the hub
+def _packet_page(person) -> str:
+    r = person.get("orb/packets")
+    assert r.status_code == 200, (r.status_code, r.text[:300])
+    return r.text
+
+
+def _until_built(person, seconds: float = 420) -> str:
+    """The packet page once no build runs (while one does, the page reloads itself)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        page = _packet_page(person)
+        if 'http-equiv="refresh"' not in page:
+            return page
+        assert time.monotonic() < deadline, "the packet build did not finish"
+        time.sleep(2)
+
+
+def _row(page: str, county: str) -> str:
+    """The page's entry for one county (from its heading to the next one)."""
+    start = page.index(f"<h3>{county}</h3>")
+    end = page.find("<h3>", start + 1)
+    return page[start:end if end > 0 else None]
+
+
+@pytest.fixture(scope="module")
+def coordinator_build(hub):
+    """The coordinator builds Alder Creek's packet from the packet page; what each step answered."""
+    cora = Person(hub, "cora")
+    seen = {"cora": cora, "before": _packet_page(cora)}
+    seen["no xsrf"] = cora.post("orb/packets/build", {"county": A}, xsrf=False)
+    seen["status after no xsrf"] = (hub["ws"] / "packets" / ".hub-build.json").exists()
+    seen["build A"] = cora.post("orb/packets/build", {"county": A})
+    seen["build all at once"] = cora.post("orb/packets/build", {})
+    seen["during"] = _packet_page(cora)
+    seen["after"] = _until_built(cora)
+    return seen
+
+
+def test_a_coordinator_builds_and_opens_a_county_packet_on_the_hub(hub, coordinator_build):
+    seen, cora = coordinator_build, coordinator_build["cora"]
+    assert 'href="/user/cora/orb/packets"' in cora.home and "County packets" in cora.home
+    before = seen["before"]
+    assert "Not built yet" in _row(before, A) and "Not built yet" in _row(before, B)
+    assert "Build all packets" in before and 'name="_xsrf"' in before
+
+    # a form posted without the server's XSRF token starts nothing
+    assert seen["no xsrf"].status_code == 403 and not seen["status after no xsrf"]
+    # one build at a time: the second press, while the first runs, is told to wait
+    assert seen["build A"].status_code == 303 and seen["build A"].headers["Location"].endswith("notice=started")
+    assert seen["build all at once"].headers["Location"].endswith("notice=busy")
+    assert "Being built now" in _row(seen["during"], A) and "Being built now" not in _row(seen["during"], B)
+    assert 'http-equiv="refresh"' in seen["during"]  # progress shows on reload, no script needed
+
+    after = seen["after"]
+    row = _row(after, A)
+    assert "Up to date" in row and "Built " in row and "survey wave " in row, row
+    assert "Not built yet" in _row(after, B)
+    assert "Last build finished" in after and "1 packet built" in after and 'href="/hub/logout"' in after
+    html_name = re.search(r'href="/user/cora/orb/packets/([^"]+\.html)"', row).group(1)
+    pdf_name = re.search(r'href="/user/cora/orb/packets/([^"]+\.pdf)"', row).group(1)
+    page = cora.get(f"orb/packets/{html_name}")
+    assert page.status_code == 200 and A in page.text
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    pdf = cora.get(f"orb/packets/{pdf_name}")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and "attachment" in pdf.headers[
+        "Content-Disposition"]
+    assert 'href="/user/cora/orb/packets/index.html"' in after
+    overview = cora.get("orb/packets/index.html")
+    assert overview.status_code == 200 and A in overview.text
+
+
+def test_a_packet_goes_out_of_date_when_its_county_changes(hub, coordinator_build):
+    from orb_widgets import workbook
+    from orb_widgets.store import Store
+
+    cora = coordinator_build["cora"]
+    store = Store.open(hub["ws"], create=False)
+    workbook.save(store, A, "matrix_row", "hub-test", {"target": "F", "what_we_learned": "Leaders want a monthly huddle"},
+                  user="Test")
+    store.engine.dispose()
+    row = _row(_packet_page(cora), A)
+    assert "Out of date" in row and "Build" in row
+
+
+def test_a_team_member_sees_only_their_own_county_packet_by_every_route(hub, coordinator_build):
+    from orb_widgets.paths import unique_slug
+
+    ana = Person(hub, "ana")
+    assert 'href="/user/ana/orb/packets"' in ana.home and re.search("Your county(&#39;|')s packet", ana.home)
+    mine, theirs = unique_slug(A), unique_slug(B)
+    packets = hub["ws"] / "packets"
+    (packets / f"{theirs}.html").write_text(f"<h1>{B}</h1>", "utf-8")  # as if B's packet were built too
+    manifest = (packets / "manifest.json").read_text("utf-8")
+
+    page = _packet_page(ana)
+    assert A in page and B not in page and "<button" not in page and "/build" not in page and "index.html" not in page
+    assert f'href="/user/ana/orb/packets/{mine}.html"' in page
+    assert B not in ana.get("orb/packets", county=B).text
+    own = ana.get(f"orb/packets/{mine}.html")
+    assert own.status_code == 200 and A in own.text
+
+    ws = urllib.parse.quote(str(hub["ws"]), safe="")
+    refused = {
+        "B's page": ana.get(f"orb/packets/{theirs}.html"),
+        "B's PDF": ana.get(f"orb/packets/{theirs}.pdf"),
+        "the statewide overview": ana.get("orb/packets/index.html"),
+        "the manifest": ana.get("orb/packets/manifest.json"),
+        "../ to the database": ana.get("orb/packets/..%2Forb.sqlite"),
+        "../ to B's page": ana.get(f"orb/packets/..%2Fpackets%2F{theirs}.html"),
+        "encoded dots": ana.get(f"orb/packets/%2E%2E%2Fpackets%2F{theirs}.html"),
+        "an absolute path": ana.get(f"orb/packets/{ws}%2Fpackets%2F{theirs}.html"),
+        "plain ../": ana.http.get(f"{ana.server}orb/packets/../packets/{theirs}.html", timeout=60),
+        "B's page by query": ana.get("orb/packets/file", name=f"{theirs}.html"),
+        "ben's server": ana.http.get(f"{hub['url']}/user/ben/orb/packets/{theirs}.html", timeout=60),
+        "build": ana.post("orb/packets/build", {"county": B}),
+        "build all": ana.post("orb/packets/build", {}),
+    }
+    for route, r in refused.items():
+        assert r.status_code in (403, 404, 405), (route, r.status_code, r.url)
+        assert B not in r.text, route
+    assert (packets / "manifest.json").read_text("utf-8") == manifest  # nothing was built
 
 
 def test_the_hub_and_every_server_stop_cleanly(hub):

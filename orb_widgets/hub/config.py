@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..exceptions import OrbError
 from ..paths import slugify
+from ..resources import shipped
 from ..settings import Settings
 from .teams import COORDINATORS, Teams, example_teams, read_teams
 
@@ -84,6 +85,8 @@ def configure(c, teams: str, workspace: str, port: int = 8000, demo_password: st
     c.ConfigurableHTTPProxy.pid_file = str(hub_dir / "jupyterhub-proxy.pid")
     c.JupyterHub.cleanup_servers = True  # stopping the hub stops every person's server
     c.JupyterHub.cleanup_proxy = True
+    # The log-in page and the hub's other pages in ORB's words and look (templates/jupyterhub/).
+    c.JupyterHub.template_paths = [str(shipped("templates") / "jupyterhub")]
 
     # Groups, as the hub's admin page shows them; the teams file stays the source of truth.
     groups = {COORDINATORS: {"users": sorted(roster.coordinators)}}

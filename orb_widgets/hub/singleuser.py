@@ -14,7 +14,10 @@ messages only. On top of that:
   of the Jupyter server: no files, contents, terminals, new kernels or lab;
 * a member's server is locked to their county (``ORB_LOCKED``): a page, an
   address or a widget message naming another county is refused in the kernel,
-  as on ``orb serve --county NAME --lock``.
+  as on ``orb serve --county NAME --lock``;
+* the packet page (:mod:`.packet_page`, ``<server>/orb/packets``): a
+  coordinator builds and opens every county's packet, a member opens their
+  own county's; the workbook's home page links to it.
 """
 from __future__ import annotations
 
@@ -31,7 +34,9 @@ from ..settings import Settings
 
 #: What a logged-in person may do on the Jupyter server behind their pages:
 #: talk to the page's kernel (widget messages only, see orb_widgets.kernel) and read kernel specs.
-ALLOWED = frozenset({("kernels", "read"), ("kernels", "execute"), ("kernelspecs", "read")})
+#: and the packet page (orb_widgets.hub.packet_page, which narrows a team member to their own county).
+ALLOWED = frozenset({("kernels", "read"), ("kernels", "execute"), ("kernelspecs", "read"),
+                     ("orb_packets", "read"), ("orb_packets", "write")})
 
 #: Server extensions installed beside ORB that a team member's server must not load.
 DISABLED_EXTENSIONS = ("jupyterlab", "jupyter_lsp", "jupyter_server_terminals", "notebook", "nbclassic",
@@ -48,13 +53,22 @@ class WorkbookAuthorizer(JupyterHubAuthorizer):
         return super().is_authorized(handler, user, action, resource)
 
 
-def server_config(settings: Settings) -> dict:
-    """The jupyter_server configuration of one person's server."""
+def server_config(settings: Settings, logout: str = "/hub/logout") -> dict:
+    """The jupyter_server configuration of one person's server (``logout``: the hub's log-out address)."""
     served = voila_config(port=0)
     nb_dir = notebooks_dir(settings)
+    # What the workbook's home page adds on the hub (templates/voila-orb/tree.html reads it from the page
+    # config): who is logged in, for which county, the way out, and the packet page.
+    locked = settings.locked
+    hub = {"orb": {"who": settings.user, "county": settings.county if locked else "every county (coordinator)",
+                   "logout": logout,
+                   "packets": "Your county's packet" if locked else "County packets",
+                   "packets_what": "Open or download your county's packet (web page and PDF)." if locked
+                   else "Build, open and download each county's packet and the statewide overview."}}
     return {
         "ServerApp": {
-            "jpserver_extensions": {"voila.server_extension": True, **{name: False for name in DISABLED_EXTENSIONS}},
+            "jpserver_extensions": {"voila.server_extension": True, "orb_widgets.hub.packet_page": True,
+                                    **{name: False for name in DISABLED_EXTENSIONS}},
             "root_dir": str(nb_dir),
             "allow_unauthenticated_access": False,
             # The server runs as the hub's account; a hub run as root (a container, CI) is allowed.
@@ -64,7 +78,8 @@ def server_config(settings: Settings) -> dict:
             "kernel_websocket_connection_class": served["Voila"]["kernel_websocket_connection_class"],
             "tornado_settings": {"headers": dict(SECURITY_HEADERS)},
         },
-        "VoilaConfiguration": served["VoilaConfiguration"],
+        "VoilaConfiguration": {**served["VoilaConfiguration"], "extension_config": hub},
+        "PacketPageConfig": {"logout_url": logout},
         "MappingKernelManager": served["MappingKernelManager"],
     }
 
@@ -80,7 +95,9 @@ def main() -> None:
         (templates / TEMPLATE).symlink_to(template_dir(), target_is_directory=True)
         etc = runtime / "etc"
         etc.mkdir()
-        (etc / "jupyter_server_config.json").write_text(json.dumps(server_config(settings), indent=2), "utf-8")
+        logout = os.environ.get("JUPYTERHUB_BASE_URL", "/").rstrip("/") + "/hub/logout"
+        (etc / "jupyter_server_config.json").write_text(json.dumps(server_config(settings, logout), indent=2),
+                                                         "utf-8")
         for variable, folder in (("JUPYTER_CONFIG_PATH", etc), ("JUPYTER_PATH", runtime / "share")):
             os.environ[variable] = os.pathsep.join(filter(None, [str(folder), os.environ.get(variable)]))
         os.environ["MPLBACKEND"] = "Agg"
