@@ -339,3 +339,25 @@ def test_inprocess_engine_injects_parameters_and_records_outputs():
         papermill.execute_notebook(bad, None, engine_name=packets.ENGINE, kernel_name="python3",
                                    language="python", progress_bar=False)
     assert err.value.ename == "NameError" and err.value.exec_count == 2
+
+
+def test_engine_is_registered_through_papermills_entry_point():
+    import importlib
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())["project"]
+    target = project["entry-points"]["papermill.engine"][packets.ENGINE]
+    module, _, name = target.partition(":")
+    assert getattr(importlib.import_module(module), name) is packets.InProcessEngine
+
+
+def test_children_get_the_database_in_their_task_not_the_environment(ws, tmp_path, monkeypatch):
+    """The runner resolves the database once; a child opens exactly that one whatever its environment says."""
+    monkeypatch.setenv("ORB_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nowhere")  # would fail if read
+    from orb_widgets.settings import Settings
+
+    report = packets.run_packets(ws["folder"], counties=ws["demo"][:1], out=tmp_path, pdf=False, progress=False,
+                                 workers=1, settings=Settings(workspace=ws["folder"]))
+    assert report.ok, report.summary()
+    assert ws["demo"][0] in page(tmp_path, ws["demo"][0])
