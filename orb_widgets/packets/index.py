@@ -1,12 +1,23 @@
 """The statewide index page: every county's packet, its status, and a counties × elements heatmap."""
 from __future__ import annotations
 
-import base64
+from markupsafe import Markup
 
+from .. import views
 from .build import TEMPLATES, check_self_contained
 from .sections import demo_text
 
 INDEX_TEMPLATE = TEMPLATES / "index"
+
+
+def inline_svg(svg: bytes) -> Markup:
+    """A matplotlib SVG to place inside a page: its XML prolog dropped, text drawn as outlines.
+
+    Markup because matplotlib wrote it (any text inside is in escaped comments),
+    and the page's self-containment check still parses it for anything active.
+    """
+    text = svg.decode("utf-8")
+    return Markup(text[text.index("<svg"):])
 
 def render_index(manifest: dict, counties: list[str], demo_notice: str | None = None) -> str:
     """The statewide overview page: status and links per county, a counties × elements table and heatmap."""
@@ -41,8 +52,7 @@ def render_index(manifest: dict, counties: list[str], demo_notice: str | None = 
 
         elements = sorted(f["names"])
         grid = pd.DataFrame.from_dict(f["rows"], orient="index").reindex(columns=elements).astype(float)
-        png = plots.to_png(plots.counties_heatmap(grid, f["names"], f["points"], title=None), dpi=130)
-        cells = []
+        cells, notes = [], []
         for c in grid.index:
             values = []
             for e in elements:
@@ -51,11 +61,15 @@ def render_index(manifest: dict, counties: list[str], demo_notice: str | None = 
                 elif f["rows"][c][e] is None:
                     values.append(("hidden", None))
                 else:
-                    values.append((None, f"{f['rows'][c][e]:.1f}"))
+                    values.append((None, views.short(f["rows"][c][e])))
             cells.append({"county": c, "values": values})
+            notes.append([why or "" for why, _ in values])
+        notes = pd.DataFrame(notes, index=grid.index, columns=elements)
+        svg = plots.to_svg(plots.counties_heatmap(grid, f["names"], f["points"], title=None, notes=notes))
         tables.append({"title": f["title"], "elements": [(e, f["names"][e]) for e in elements], "rows": cells,
-                       "png": base64.b64encode(png).decode(), "min_group": f["min_group"]})
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(INDEX_TEMPLATE)), autoescape=True)
+                       "svg": inline_svg(svg), "min_group": f["min_group"]})
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(INDEX_TEMPLATE)), autoescape=True,
+                             undefined=jinja2.StrictUndefined)
     css = (INDEX_TEMPLATE / "index.css").read_text("utf-8")
     page = env.get_template("index.html.j2").render(
         rows=rows, tables=tables, css=css, demo_notice=(demo_text(demo_notice) or "Not real results.") if demo_notice else None,

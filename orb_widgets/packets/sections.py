@@ -9,11 +9,13 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
-import html
 from dataclasses import dataclass
+
+from markupsafe import Markup
 
 from .. import views
 from ..exceptions import NoInstrument, PacketError
+from ..render import render
 
 PREVIEW_URL = "sqlite://"
 KINDS = ("breakout", "key_message", "matrix_row", "testing_profile", "plan", "followup")
@@ -40,10 +42,14 @@ class Chart:
     svg: bytes
     alt: str
 
-    def html(self) -> str:
-        """The chart as an ``<img>`` with a ``data:image/svg+xml`` source and its alt text (autoescaped)."""
-        src = "data:image/svg+xml;base64," + base64.b64encode(self.svg).decode("ascii")
-        return _render("chart.html.j2", alt=self.alt, src=src)
+    @property
+    def src(self) -> str:
+        """The chart as a ``data:image/svg+xml`` address, for an ``<img>`` in a self-contained page."""
+        return "data:image/svg+xml;base64," + base64.b64encode(self.svg).decode("ascii")
+
+    def html(self) -> Markup:
+        """The chart as an ``<img>`` with its alt text (autoescaped)."""
+        return render("chart.html.j2", alt=self.alt, src=self.src)
 
 
 def demo_text(notice: str) -> str:
@@ -54,20 +60,11 @@ def demo_text(notice: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _e(text) -> str:
-    """HTML-escape anything that came from the store or a person."""
-    return html.escape("" if text is None else str(text), quote=True)
-
-
-def _render(name: str, **context) -> str:
-    """A shared partial as a plain string, to join with this module's section markup."""
-    from ..render import render
-
-    return str(render(name, **context))
-
-
 class Packet:
     """Everything one county's packet shows, loaded once; sections render from it.
+
+    Each section is one partial, ``templates/partials/packet_<section>.html.j2``,
+    given view models (:mod:`orb_widgets.views`) and charts.
 
     >>> packet = Packet.load()            # no county: a fictional demo county, for a preview
     >>> "demo" in packet.section_html("cover").lower()
@@ -136,9 +133,6 @@ class Packet:
     def points(self) -> int:
         return self.instrument.scale.points if self.instrument else 5
 
-    def _hidden_text(self) -> str:
-        return f"hidden: fewer than {self.min_group} answers"
-
     def _el(self, element: str) -> str:
         name = self.names.get(element)
         return f"{element}. {name}" if name else str(element)
@@ -163,21 +157,19 @@ class Packet:
 
     # ----------------------------------------------------------- public API
     def section(self, name: str) -> list:
-        """The displayable parts of a section: ``IPython.display.HTML`` and ``Image`` objects."""
+        """The displayable parts of a section: one ``IPython.display.HTML`` (charts inline as SVG)."""
         from IPython.display import HTML
 
         if name not in SECTIONS:
             raise PacketError(f"no packet section '{name}' (sections: {', '.join(SECTIONS)})")
-        # Charts go inline as SVG images with their alt text: one HTML output per section, vector in the PDF.
         return [HTML(self.section_html(name))]
 
     def section_html(self, name: str) -> str:
         """A section as one HTML string, charts embedded as SVG data URIs (for the packet, dashboards and tests)."""
-        parts = getattr(self, f"_{name}")()
-        return "".join(p.html() if isinstance(p, Chart) else p for p in parts)
+        return str(getattr(self, f"_{name}")())
 
     def show(self, name: str) -> None:
-        """Display a section in the notebook (HTML blocks and charts as separate outputs)."""
+        """Display a section in the notebook."""
         from IPython.display import display
 
         display(*self.section(name))
@@ -201,234 +193,152 @@ class Packet:
         title = ax.get_title(loc="left") or ax.get_title()
         return Chart(plots.to_svg(ax), alt or (f"Chart: {title}" if title else "Chart"))
 
-    def _head(self, name: str) -> str:
-        return f'<h2 class="orb-h2" id="{name}">{_e(SECTIONS[name])}</h2>'
+    def _render(self, name: str, **context) -> Markup:
+        """Section ``name`` through its partial, with its id and title for the heading."""
+        return render(f"packet_{name}.html.j2", id=name, title=SECTIONS[name], **context)
 
-    @staticmethod
-    def _empty(text: str) -> str:
-        return f'<p class="orb-empty">{text}</p>'
-
-    def _cover(self) -> list:
+    def _cover(self) -> Markup:
         r = self.results
-        parts = ['<section class="orb-cover">']
-        if self.demo_notice:
-            parts.append(f'<div class="orb-demo" role="note"><strong>Demo data: synthetic, fictional.</strong> '
-                         f'{_e(demo_text(self.demo_notice))}</div>')
-        title = self.framework.title if self.framework else "Organizational readiness"
-        parts.append('<p class="orb-kicker">Organizational readiness packet</p>'
-                     f'<h1 class="orb-title">{_e(self.county)}</h1>'
-                     f'<p class="orb-subtitle">{_e(title)}</p>')
         facts = []
         if r is not None and r.wave:
-            facts.append(("Survey wave", _e(r.wave)))
+            facts.append(("Survey wave", r.wave))
             n = r.n_respondents
-            facts.append(("People who answered", f"{n}" if n is not None and not r.suppressed
+            facts.append(("People who answered", str(n) if n is not None and not r.suppressed
                           else f"fewer than {self.min_group}"))
-            facts.append(("Waves so far", _e(", ".join(r.waves))))
+            facts.append(("Waves so far", ", ".join(r.waves)))
         else:
             facts.append(("Survey wave", "no answers yet"))
-        facts.append(("Smallest group shown", f"{self.min_group} people"))
+        facts.append(("Smallest group shown", views.plural(self.min_group, "person", "people")))
         facts.append(("Prepared", views.date(self.prepared)))
-        parts.append('<dl class="orb-facts">' + "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in facts)
-                     + "</dl>")
-        parts.append('<div class="orb-toc"><p class="orb-toc-title">In this packet</p><ol>'
-                     + "".join(f'<li><a href="#{k}">{_e(t)}</a></li>' for k, t in SECTIONS.items() if k != "cover")
-                     + "</ol></div>")
-        parts.append(f'<p class="orb-howto">Scores run from 1 (lowest) to {self.points} (highest). A line around a '
-                     f'score shows its 95% interval: the narrower it is, the surer the number. To protect '
-                     f'anonymity, results for any group of fewer than {self.min_group} people are never shown.</p>')
-        parts.append("</section>")
-        return ["".join(parts)]
+        return render("packet_cover.html.j2", county=self.county,
+                      demo=demo_text(self.demo_notice) if self.demo_notice else "",
+                      title=self.framework.title if self.framework else "Organizational readiness",
+                      facts=facts, contents=[(k, t) for k, t in SECTIONS.items() if k != "cover"],
+                      points=self.points, min_group=self.min_group)
 
-    def _glance(self) -> list:
-        head = self._head("glance")
-        missing = self._no_results()
-        if missing:
-            return [head + self._empty(missing)]
-
+    def _glance(self) -> Markup:
         v = self.view
-        return [head + _render("cards.html.j2", cards=v.cards) + _render("priorities.html.j2", priorities=v.priorities)]
+        return self._render("glance", missing=self._no_results(), cards=v.cards if v else (),
+                            priorities=v.priorities if v else ())
 
-    def _scores(self) -> list:
+    def _scores(self) -> Markup:
         from .. import plots
 
-        head = self._head("scores")
         missing = self._no_results()
         if missing:
-            return [head + self._empty(missing)]
-
+            return self._render("scores", missing=missing)
         r, v = self.results, self.view
-        fig = self._fig(plots.element_scores(r.records("elements"), self.names, self.points,
-                                             min_group=self.min_group), v.alt["elements"])
-        out = [head + '<h3 class="orb-h3">Elements</h3>', fig, _render("table.html.j2", table=v.elements, cls="")]
+        charts = {"elements": self._fig(plots.element_scores(r.records("elements"), self.names, self.points,
+                                                             min_group=self.min_group), v.alt["elements"])}
         if v.components:
-            out += ['<h3 class="orb-h3">Readiness components</h3>',
-                    self._fig(plots.component_scores(r.records("components"), self.points, min_group=self.min_group),
-                              v.alt["components"]),
-                    _render("table.html.j2", table=v.components, cls="")]
+            charts["components"] = self._fig(plots.component_scores(r.records("components"), self.points,
+                                                                    min_group=self.min_group), v.alt["components"])
         comments = [{"label": self._el(c["element"]), "text": c["text"]} for c in self.comments]
-        out.append(_render("comments.html.j2", comments=comments, limit=15))
-        return out
+        return self._render("scores", missing="", view=v, charts=charts, comments=comments)
 
-    def _roles(self) -> list:
+    def _roles(self) -> Markup:
         from .. import plots
 
-        head = self._head("roles")
-        missing = self._no_results()
-        if missing:
-            return [head + self._empty(missing)]
-
         r, v = self.results, self.view
-        if not r.by_role:
-            return [head + self._empty("No answers by role group yet.")]
-        if not any(b.shown for b in r.by_role):
-            return [head + self._empty(f"Every role group had fewer than {self.min_group} answers, so no role "
-                                       f"group scores can be shown.")]
-        out = [head, self._fig(plots.role_chart(r.records("by_role"), self.names, r.role_labels, points=self.points),
-                               v.alt["roles"]),
-               _render("table.html.j2", table=v.roles, cls="")]
-        if v.gap and any(line.shown for line in v.gap.lines):
-            out.append('<h3 class="orb-h3">Leaders compared with staff</h3>'
-                       + _render("table.html.j2", table=v.gap, cls="orb-narrow"))
-        return out
+        missing = self._no_results()
+        if not missing and not r.by_role:
+            missing = "No answers by role group yet."
+        elif not missing and not any(b.shown for b in r.by_role):
+            missing = (f"Every role group had fewer than {self.min_group} answers, so no role group scores can "
+                       f"be shown.")
+        if missing:
+            return self._render("roles", missing=missing)
+        chart = self._fig(plots.role_chart(r.records("by_role"), self.names, r.role_labels, points=self.points),
+                          v.alt["roles"])
+        gap = bool(v.gap and any(line.shown for line in v.gap.lines))
+        return self._render("roles", missing="", view=v, chart=chart, gap=gap)
 
-    def _change(self) -> list:
+    def _change(self) -> Markup:
         from .. import plots
 
-        head = self._head("change")
-        missing = self._no_results()
-        if missing:
-            return [head + self._empty(missing)]
-
         r, v = self.results, self.view
-        if v.change is None:
-            return [head + self._empty("This is the county’s first survey wave, so there is no change to show "
-                                       "yet. Change will show here after the next wave.")]
-        return [head, self._fig(plots.wave_change(r.records("by_wave"), self.names, self.points), v.alt["change"]),
-                _render("table.html.j2", table=v.change, cls="orb-narrow")]
+        missing = self._no_results()
+        if not missing and v.change is None:
+            missing = ("This is the county’s first survey wave, so there is no change to show yet. Change will "
+                       "show here after the next wave.")
+        if missing:
+            return self._render("change", missing=missing)
+        chart = self._fig(plots.wave_change(r.records("by_wave"), self.names, self.points), v.alt["change"])
+        return self._render("change", missing="", view=v, chart=chart)
 
-    def _breakouts(self) -> list:
+    def _breakouts(self) -> Markup:
         """The county's own people's part of the coach's webinars (never another county's), and any
         breakout sessions the county recorded itself."""
         from .. import webinar
         from ..views import takeaways_view
 
-        head = self._head("breakouts")
         series = webinar.packet_view(webinar.load_series(self.store), self.county)
         sessions = self.entries["breakout"]
         if not series.events and not sessions:
-            return [head + self._empty(f"Nobody from {_e(self.county)} has taken part in a breakout yet.")]
+            return self._render("breakouts", missing=f"Nobody from {self.county} has taken part in a breakout yet.")
         view = takeaways_view(sessions.values())
         view = dataclasses.replace(view, webinar=series if series.events else None)
-        return [head + _render("takeaways.html.j2", view=view)]
+        return self._render("breakouts", missing="", view=view)
 
-    def _messages(self) -> list:
+    def _messages(self) -> Markup:
         from .. import plots
+        from ..views import key_message_view
 
-        head = self._head("messages")
-        messages = self.entries["key_message"]
-        if not messages:
-            return [head + self._empty("No key messages have been drafted yet.")]
-        out = [head]
-        for m in messages.values():
-            latest = max(m.versions, key=lambda v: v.version) if m.versions else None
-            block = f'<h3 class="orb-h3">{_e(m.title)}</h3>'
-            if latest:
-                block += (f'<blockquote class="orb-quote">{_e(latest.text)}</blockquote>'
-                          f'<p class="orb-note">Version {latest.version} of {len(m.versions)}.</p>')
-            out.append(block)
-            if not m.tests:
-                out.append(self._empty("This message has not been tested with an audience yet."))
-                continue
-            records = [{"version": f"version {t.version}", "audience": t.audience,
-                        "rating": sum(t.ratings.values()) / len(t.ratings)} for t in m.tests if t.ratings]
-            if records:
-                out.append(self._fig(plots.key_message_ratings(
-                    records, title=f"{m.title}: average rating by version and audience")))
-            rows = "".join(f'<tr><td>{t.version}</td><td>{_e(t.audience)}</td><td>{_e(t.event)}</td>'
-                           f'<td class="num">{t.people}</td><td>{_e(t.feedback)}</td></tr>' for t in m.tests)
-            out.append('<table class="orb-table"><thead><tr><th scope="col">Version</th><th scope="col">Audience'
-                       '</th><th scope="col">Where</th><th scope="col">People</th><th scope="col">What we heard'
-                       '</th></tr></thead><tbody>' + rows + "</tbody></table>")
-        return out
+        out = []
+        for m in self.entries["key_message"].values():
+            mv = key_message_view(m)
+            chart = None
+            if mv.records:
+                chart = self._fig(plots.key_message_ratings(list(mv.records), title=mv.chart_title),
+                                  "Chart: " + mv.chart_title.replace("\n", " ") + ": " + "; ".join(
+                                      f"{x['version']}, {x['audience']}: {views.short(x['rating'])}"
+                                      for x in mv.records))
+            out.append((mv, chart))
+        from ..messages import SCALE_TEXT
 
-    def _matrix(self) -> list:
+        return self._render("messages", messages=out, scale=SCALE_TEXT)
+
+    def _matrix(self) -> Markup:
         from ..planning import prefill
+        from ..views import matrix_view
 
-        head = self._head("matrix")
         rows = self.entries["matrix_row"]
         labels = {c.id: c.label for c in self.framework.planning_columns} if self.framework else {}
         names = {e: self._el(e) for e in self.names}
         if self.framework:
             names.update({f"component:{c.id}": c.name for c in self.framework.components})
-        from ..views import matrix_view
+        starters = []
+        if not rows and self.results and not self.results.suppressed:
+            starters = [names.get(k, k) for k in prefill(self.results.priorities, self.names)]
+        return self._render("matrix", matrix=matrix_view(rows, labels, names) if rows else None, starters=starters)
 
-        if not rows:
-            text = "The planning matrix has not been started yet."
-            if self.results and not self.results.suppressed:
-                starters = prefill(self.results.priorities, self.names)
-                if starters:
-                    text += " From the scores, good places to start are: " + "; ".join(
-                        _e(names.get(k, k)) for k in starters) + "."
-            return [head + self._empty(text)]
-        return [head + _render("matrix.html.j2", matrix=matrix_view(rows, labels, names))]
-
-    def _profile(self) -> list:
+    def _profile(self) -> Markup:
         from .. import workbook
+        from ..views import profile_view
 
-        head = self._head("profile")
         prof = workbook.load(self.store, self.county, "testing_profile", "main")
         if prof is None or not (prof.sections or prof.buddy or prof.buddy_county):
-            return [head + self._empty("The testing profile has not been filled in yet.")]
-        fw = self.framework
-        sec_labels = {s.id: s.label for s in fw.testing_profile} if fw else {}
-        q_labels = {q.id: q.label for q in fw.buddy_questions} if fw else {}
-        out = head
-        if prof.buddy_county:
-            out += f'<p><strong>Buddy county:</strong> {_e(prof.buddy_county)}</p>'
-        order = [s for s in sec_labels if s in prof.sections] + [s for s in prof.sections if s not in sec_labels]
-        out += '<dl class="orb-dl">' + "".join(
-            f"<dt>{_e(sec_labels.get(s, s))}</dt><dd>{_e(prof.sections[s]) or '—'}</dd>" for s in order) + "</dl>"
-        if prof.buddy:
-            out += '<h3 class="orb-h3">Buddy county questions</h3><dl class="orb-dl">' + "".join(
-                f"<dt>{_e(q_labels.get(q, q))}</dt><dd>{_e(t) or '—'}</dd>" for q, t in prof.buddy.items()) + "</dl>"
-        return [out]
+            return self._render("profile", profile=None)
+        return self._render("profile", profile=profile_view(prof, self.framework))
 
-    def _plan(self) -> list:
+    def _plan(self) -> Markup:
         from .. import plots, workbook
-        from ..planning import competence_frame
+        from ..views import plan_view
 
-        head = self._head("plan")
         plan = workbook.load(self.store, self.county, "plan", "main")
         if plan is None:
-            return [head + self._empty("The implementation plan has not been written yet.")]
-        out = head
-        if plan.vision:
-            out += f'<p class="orb-h4">Vision</p><blockquote class="orb-quote">{_e(plan.vision)}</blockquote>'
-        for title, items in (("Goals", plan.goals), ("How we will see the effect", plan.effect_measures)):
-            if items:
-                out += f'<p class="orb-h4">{title}</p><ul>' + "".join(f"<li>{_e(t)}</li>" for t in items) + "</ul>"
-        if plan.activities:
-            out += ('<p class="orb-h4">Activities</p><table class="orb-table"><thead><tr><th scope="col">What</th>'
-                    '<th scope="col">Who</th><th scope="col">From</th><th scope="col">To</th></tr></thead><tbody>'
-                    + "".join(f"<tr><td>{_e(a.what)}</td><td>{_e(a.who)}</td><td>{a.start or ''}</td>"
-                              f"<td>{a.end or ''}</td></tr>" for a in plan.activities) + "</tbody></table>")
-        parts = [out]
-        levels = self.framework.competence_levels if self.framework else []
-        if levels and plan.competence:
-            parts.append(self._fig(plots.competence(competence_frame(plan.competence, levels))))
-        if len(parts) == 1 and out == head:
-            return [head + self._empty("The implementation plan has been started but is still empty.")]
-        return parts
+            return self._render("plan", plan=None, chart=None)
+        view = plan_view(plan, self.framework.competence_levels if self.framework else ())
+        chart = None
+        if view.competence_records:
+            chart = self._fig(plots.competence(list(view.competence_records)),
+                              "Chart: share of people at each competence level, now and the target: " + "; ".join(
+                                  f"{c.label}: now {c.now}, target {c.target}" for c in view.competence))
+        return self._render("plan", plan=view, chart=chart)
 
-    def _followup(self) -> list:
-        head = self._head("followup")
-        boards = self.entries["followup"]
-        if not boards:
-            return [head + self._empty("No follow-up review has been held yet.")]
+    def _followup(self) -> Markup:
         from ..views import board_view
 
-        latest = max(boards.values(), key=lambda b: b.date)
-        return [head + _render("board.html.j2", board=board_view(latest))]
-
-
+        boards = self.entries["followup"]
+        board = board_view(max(boards.values(), key=lambda b: b.date)) if boards else None
+        return self._render("followup", board=board)
