@@ -399,3 +399,117 @@ def board_view(board) -> BoardView:
     return BoardView(date(board.date), (("Keep", tuple(board.keep)), ("Improve", tuple(board.improve)),
                                         ("Start", tuple(board.start)), ("Stop", tuple(board.stop))),
                      tuple(board.carried))
+
+
+# ------------------------------------------------------------------ packet: key messages, testing profile, plan
+@dataclass(frozen=True)
+class MessageTestLine:
+    version: str
+    audience: str
+    where: str
+    when: str
+    people: str
+    rating: str
+    feedback: str
+
+
+@dataclass(frozen=True)
+class KeyMessageView:
+    """One key message: every version's wording (so the comparison can be read), its tests, their ratings.
+
+    ``records`` feed the comparison chart (:func:`orb_widgets.plots.key_message_ratings`).
+    """
+
+    title: str
+    versions: tuple        # (label, text) pairs, oldest first
+    tests: tuple           # MessageTestLine
+    records: tuple
+    scale: str
+    chart_title: str
+
+
+def key_message_view(message) -> KeyMessageView:
+    """A key message as the packet shows it; ratings on the key messages' own 1–5 scale."""
+    from .messages import SCALE_TEXT, rating_of, ratings_records
+
+    versions = tuple((f"Version {v.version}", v.text) for v in sorted(message.versions, key=lambda v: v.version))
+    tests = tuple(MessageTestLine(f"Version {t.version}", t.audience, t.event, date(t.date), str(t.people),
+                                  short(rating_of(t)), t.feedback)
+                  for t in sorted(message.tests, key=lambda t: (t.version, t.date or dt.date.min)))
+    return KeyMessageView(message.title, versions, tests, tuple(ratings_records(message)), SCALE_TEXT,
+                          f"Average rating by version and audience\non a scale of {SCALE_TEXT}")
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    buddy_county: str
+    sections: tuple        # (label, text) pairs in the pack's order
+    buddy: tuple           # (question, answer) pairs
+
+
+def profile_view(profile, framework=None) -> ProfileView:
+    """The testing profile as shown: the pack's section order, an unanswered field as a dash."""
+    sec_labels = {s.id: s.label for s in framework.testing_profile} if framework else {}
+    q_labels = {q.id: q.label for q in framework.buddy_questions} if framework else {}
+    order = [s for s in sec_labels if s in profile.sections] + [s for s in profile.sections if s not in sec_labels]
+    return ProfileView(profile.buddy_county or "",
+                       tuple((sec_labels.get(s, s), profile.sections[s] or DASH) for s in order),
+                       tuple((q_labels.get(q, q), t or DASH) for q, t in profile.buddy.items()))
+
+
+@dataclass(frozen=True)
+class ActivityLine:
+    what: str
+    who: str
+    start: str
+    end: str
+
+
+@dataclass(frozen=True)
+class CompetenceLine:
+    label: str
+    now: str
+    target: str
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """The implementation plan: vision, lists, activities with dates in the one format, competence shares.
+
+    ``competence`` rows total 100% in both columns: what the levels leave out is
+    its own row, "Not yet at any level", so no bar or sum is left unexplained.
+    """
+
+    vision: str
+    lists: tuple           # (heading, items) pairs, empty lists left out
+    activities: tuple
+    competence: tuple
+    competence_records: tuple   # level, label, when, share: for plots.competence
+    empty: bool
+
+
+NOT_YET = "Not yet at any level"
+
+
+def plan_view(plan, levels=()) -> PlanView:
+    lists = tuple((title, tuple(items)) for title, items in (("Goals", plan.goals),
+                                                             ("How we will see the effect", plan.effect_measures))
+                  if items)
+    activities = tuple(ActivityLine(a.what, a.who or DASH, date(a.start) or DASH, date(a.end) or DASH)
+                       for a in plan.activities)
+    lines, records = [], []
+    if levels and plan.competence:
+        rows = []
+        for level in levels:
+            share = plan.competence.get(level.id)
+            rows.append((level.id, level.label, share.now if share else 0.0,
+                         share.target if share else level.target_share))
+        rest_now, rest_target = 1 - sum(r[2] for r in rows), 1 - sum(r[3] for r in rows)
+        if rest_now > 0.005 or rest_target > 0.005:
+            rows.append(("none", NOT_YET, max(rest_now, 0.0), max(rest_target, 0.0)))
+        for level_id, label, now, target in rows:
+            lines.append(CompetenceLine(label, pct(now), pct(target)))
+            records += [{"level": level_id, "label": label, "when": "now", "share": now},
+                        {"level": level_id, "label": label, "when": "target", "share": target}]
+    empty = not (plan.vision or lists or activities or lines)
+    return PlanView(plan.vision, lists, activities, tuple(lines), tuple(records), empty)

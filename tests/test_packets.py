@@ -219,7 +219,8 @@ def test_index_lists_and_links_every_packet(ws, run):
         assert f'href="{unique_slug(name)}.html"' in index
         assert f'href="{unique_slug(name)}.pdf"' in index
     assert "Last run" in index and "packets ready" in index
-    assert 'src="data:image/png;base64,' in index
+    assert "<img" not in index   # the heatmap is drawn inline, as SVG
+    assert re.search(r'<figure class="heatmap" role="img" aria-label="[^"]+"><svg ', index)
     assert not re.search(r"<script", index, re.I)
     assert "Evil &#34;County&#34;" in index or "Evil &quot;County&quot;" in index
 
@@ -339,3 +340,101 @@ def test_inprocess_engine_injects_parameters_and_records_outputs():
         papermill.execute_notebook(bad, None, engine_name=packets.ENGINE, kernel_name="python3",
                                    language="python", progress_bar=False)
     assert err.value.ename == "NameError" and err.value.exec_count == 2
+
+
+def test_engine_is_registered_through_papermills_entry_point():
+    import importlib
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())["project"]
+    target = project["entry-points"]["papermill.engine"][packets.ENGINE]
+    module, _, name = target.partition(":")
+    assert getattr(importlib.import_module(module), name) is packets.InProcessEngine
+
+
+def test_children_get_the_database_in_their_task_not_the_environment(ws, tmp_path, monkeypatch):
+    """The runner resolves the database once; a child opens exactly that one whatever its environment says."""
+    monkeypatch.setenv("ORB_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nowhere")  # would fail if read
+    from orb_widgets.settings import Settings
+
+    report = packets.run_packets(ws["folder"], counties=ws["demo"][:1], out=tmp_path, pdf=False, progress=False,
+                                 workers=1, settings=Settings(workspace=ws["folder"]))
+    assert report.ok, report.summary()
+    assert ws["demo"][0] in page(tmp_path, ws["demo"][0])
+
+
+def _used_height(pdf, dpi=30) -> list[float]:
+    """For each page, how far down its printed area (inside the page margins) something is drawn, 0 to 1."""
+    from PIL import Image
+
+    out = []
+    with __import__("tempfile").TemporaryDirectory() as tmp:
+        subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", str(pdf), f"{tmp}/p"], check=True)
+        for png in sorted(__import__("pathlib").Path(tmp).glob("p*.pgm")):
+            img = Image.open(png).convert("L")
+            width, height = img.size
+            top, bottom = int(0.7 * dpi), height - int(0.8 * dpi)   # the @page margins; the footer is below
+            px = img.load()
+            inked = [y for y in range(top, bottom) if any(px[x, y] < 200 for x in range(width))]
+            out.append((inked[-1] - top) / (bottom - top) if inked else 0.0)
+    return out
+
+
+def test_no_printed_page_is_less_than_half_used_but_the_last(ws, run):
+    for name in ws["all"]:
+        used = _used_height(run["out"] / f"{unique_slug(name)}.pdf")
+        assert len(used) >= 2, name
+        short = [(n + 1, round(u, 2)) for n, u in enumerate(used[:-1]) if u < 0.5]
+        assert not short, f"{name}: pages less than half used: {short}"
+
+
+def test_the_frameworks_full_name_comes_before_its_initials(ws, tmp_path):
+    """To a California child-welfare reader "CPS" means Child Protective Services: spell it out first."""
+    import html
+
+    store = Store.open(tmp_path)
+    inst = tailor("cps", county="School District", points=4, min_group=5)
+    store.save_instrument(inst)
+    store.add_responses("School District", "2026-spring", [
+        NewResponse(role=inst.roles[k % len(inst.roles)].id, answers={i.id: 1 + k % 4 for i in inst.items})
+        for k in range(12)], instrument=inst, source="test")
+    full = {"CPS": "Collaborative & Proactive Solutions (CPS)", "CPM": "Core Practice Model (CPM)"}
+    seen = set()
+    for pk in [packets.Packet(store, "School District"), *(packets.Packet(ws["store"], n) for n in ws["demo"])]:
+        text = html.unescape(" ".join(text_of("".join(pk.section_html(s) for s in packets.SECTIONS)).split()))
+        for short, long in full.items():
+            first = re.search(rf"\b{short}\b", text)
+            if first:
+                seen.add(short)
+                assert text[:first.end() + 1].rstrip().endswith(long), \
+                    f"{pk.county}: '{short}' before '{long}': …{text[max(0, first.start() - 80):first.end()]}"
+    assert "CPS" in seen
+
+
+def test_key_messages_show_every_version_and_rate_on_the_one_to_five_scale(ws):
+    pk = packets.Packet(ws["store"], ws["demo"][0])
+    messages = pk.entries["key_message"]
+    assert messages, "the demo county has key messages"
+    section = pk.section_html("messages")
+    for m in messages.values():
+        for v in m.versions:
+            assert html_text(v.text) in section
+    assert "1 (not at all) to 5 (very much)" in section
+    assert re.search(r'alt="Chart: Average rating by version and audience on a scale of 1 \(not at all\) to 5', section)
+
+
+def html_text(text):
+    import html
+
+    return html.escape(text, quote=True)
+
+
+def test_packet_sections_write_no_html_in_python():
+    """Section markup lives in templates/partials (autoescaped); the packet modules only pass view models."""
+    from pathlib import Path
+
+    tag = re.compile(r"""["'][^"'\n]*(?<!`)<(h\d|p|div|table|tr|td|th|ul|ol|li|dl|dt|dd|section|blockquote|strong|span|a|img|figure)[\s>]""")
+    for f in sorted((Path(packets.__file__).parent).glob("*.py")):
+        found = [line for line in f.read_text().splitlines() if tag.search(line)]
+        assert not found, f"{f.name}: {found}"

@@ -181,3 +181,40 @@ def test_no_section_shows_its_own_markup_as_text(demo_store, counties):
         for section in packets.SECTIONS:
             html = pk.section_html(section)
             assert not re.search(r"&lt;/?(h\d|p|table|div|ul|ol|li|section)\b", html), (name, section)
+
+
+def test_competence_shares_total_one_hundred_percent_or_say_what_the_rest_is():
+    from orb_widgets.content import load_framework
+    from orb_widgets.workbook import ImplementationPlan
+
+    levels = load_framework("cps").competence_levels
+    plan = ImplementationPlan(competence={"basic": {"now": 0.5, "target": 0.2}, "user": {"now": 0.25, "target": 0.6},
+                                          "independent": {"now": 0.06, "target": 0.2}})
+    v = views.plan_view(plan, levels)
+    now = {r["label"]: r["share"] for r in v.competence_records if r["when"] == "now"}
+    assert abs(sum(now.values()) - 1) < 1e-9
+    assert abs(now[views.NOT_YET] - 0.19) < 1e-9
+    assert [c.now for c in v.competence] == ["50%", "25%", "6%", "19%"]
+
+
+def test_key_message_chart_runs_over_the_rating_scale():
+    from orb_widgets import plots
+
+    ax = plots.key_message_ratings([{"version": "Version 1", "audience": "Staff", "rating": 3.5},
+                                    {"version": "Version 2", "audience": "Staff", "rating": 4.25}])
+    assert ax.get_ylim()[0] == 1 and 5 <= ax.get_ylim()[1] < 6
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == "1 not at all" and labels[-1] == "5 very much"
+
+
+def test_statewide_heatmap_writes_hidden_in_a_hidden_cell():
+    import numpy as np
+    import pandas as pd
+
+    from orb_widgets import plots
+
+    grid = pd.DataFrame({"A": [3.2, np.nan], "B": [np.nan, 2.5]}, index=["One County", "Two County"])
+    notes = pd.DataFrame({"A": ["", "hidden"], "B": ["not asked", ""]}, index=grid.index)
+    ax = plots.counties_heatmap(grid, {"A": "Fit", "B": "Climate"}, 5, notes=notes)
+    texts = sorted(t.get_text() for t in ax.texts)
+    assert texts == ["2.5", "3.2", "hidden", "not asked"]

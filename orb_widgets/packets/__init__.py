@@ -1,0 +1,41 @@
+"""Per-county packets: one self-contained HTML page (and PDF) per county, plus a statewide index.
+
+The modules tell the story of a run:
+
+* :mod:`.sections` — what a packet shows (:class:`Packet`), called from the
+  thin template ``notebooks/packet.ipynb``;
+* :mod:`.engine` — the in-process papermill engine that runs the template;
+* :mod:`.build` — one county in a fresh child process: run, export HTML, print a PDF;
+* :mod:`.runner` — :func:`run_packets`: which counties, in which processes, and the manifest;
+* :mod:`.index` — the statewide index page;
+* :mod:`.cli` — ``orb packets``.
+
+This package is the only code that calls papermill. The engine (and papermill
+with it) is imported only when a packet is built, not when the template
+notebook imports this package.
+"""
+from __future__ import annotations
+
+import importlib
+
+from ..exceptions import PacketError
+from .build import (NOTEBOOK, PACKET_TEMPLATE, TEMPLATES, build_packet, check_self_contained, export_html,
+                    html_to_pdf, run_in_subprocess)
+from .cli import add_cli, cmd_packets
+from .index import INDEX_TEMPLATE, render_index
+from .runner import MANIFEST, RunReport, Stopped, county_fingerprint, hold, run_packets, warm_up
+from .sections import KINDS, PREVIEW_URL, SECTIONS, Chart, Packet, demo_text
+
+_ENGINE_NAMES = ("ENGINE", "InProcessEngine", "register_engine")
+
+
+def __getattr__(name: str):
+    if name in _ENGINE_NAMES:
+        return getattr(importlib.import_module(".engine", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["INDEX_TEMPLATE", "KINDS", "MANIFEST", "NOTEBOOK", "PACKET_TEMPLATE", "PREVIEW_URL", "SECTIONS",
+           "TEMPLATES", "Chart", "Packet", "PacketError", "RunReport", "Stopped", "add_cli", "build_packet",
+           "check_self_contained", "cmd_packets", "county_fingerprint", "demo_text", "export_html", "hold",
+           "html_to_pdf", "render_index", "run_in_subprocess", "run_packets", "warm_up", *_ENGINE_NAMES]

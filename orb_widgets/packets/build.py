@@ -1,0 +1,285 @@
+"""One county's packet, built in a child process: run the template, export HTML, print a PDF.
+
+Speed without sharing state: the runner imports the heavy libraries once and
+then *forks* one fresh child per county (:func:`forked_child`), or on a Dask
+worker starts a brand-new Python (:func:`run_in_subprocess`). The child runs
+the notebook with the in-process papermill engine (a new IPython namespace),
+exports, and exits, so nothing of one county can reach another's packet. A
+child dies with the runner, however the runner ends.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import resource
+import signal
+import sys
+import threading
+import time
+from html.parser import HTMLParser
+
+from ..exceptions import PacketError
+from ..resources import import_root, shipped
+from ..settings import Settings
+from .sections import Packet
+
+ROOT = import_root()  # where the packet worker process imports orb_widgets from
+NOTEBOOK = shipped("notebooks") / "packet.ipynb"
+TEMPLATES = shipped("templates")
+PACKET_TEMPLATE = "packet"
+REMOVED_TAGS = {"remove_cell", "parameters", "injected-parameters"}
+
+_EXPORTER = None
+
+
+def _exporter():
+    global _EXPORTER
+    if _EXPORTER is None:
+        from nbconvert import HTMLExporter
+        from nbconvert.preprocessors import TagRemovePreprocessor
+        from traitlets.config import Config
+
+        c = Config()
+        c.TagRemovePreprocessor.remove_cell_tags = set(REMOVED_TAGS)
+        c.TagRemovePreprocessor.enabled = True
+        exp = HTMLExporter(config=c, extra_template_basedirs=[str(TEMPLATES)], template_name=PACKET_TEMPLATE)
+        exp.exclude_input = True
+        exp.exclude_input_prompt = True
+        exp.exclude_output_prompt = True
+        exp.embed_images = True
+        exp.register_preprocessor(TagRemovePreprocessor(config=c), enabled=True)
+        _EXPORTER = exp
+    return _EXPORTER
+
+
+def export_html(nb, county: str) -> str:
+    """The executed notebook as one self-contained page: no code, no prompts, no outside resources."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if not (c.cell_type == "code" and not c.get("outputs"))]
+    nb.metadata["title"] = f"{county} — readiness packet"
+    body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": f"{county} readiness packet"}})
+    check_self_contained(body)
+    return body
+
+
+class _ActiveContent(HTMLParser):
+    """Finds what a browser would run in a page: script and frame elements, ``on…=`` handlers, ``javascript:`` links."""
+
+    TAGS = {"script", "iframe", "object", "embed", "frame", "frameset", "applet", "base"}
+    URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.TAGS:
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"<{tag} {name}=…>")
+            elif name in self.URL_ATTRS and "".join((value or "").split()).lower().startswith(
+                    ("javascript:", "vbscript:", "data:text/html")):
+                self.found.append(f"<{tag} {name}={value[:30]!r}>")
+        if tag == "meta" and any(n == "http-equiv" and (v or "").lower() == "refresh" for n, v in attrs):
+            self.found.append("<meta http-equiv=refresh>")
+
+    handle_startendtag = handle_starttag
+
+
+def check_self_contained(page: str) -> None:
+    """Refuse a page that would load anything from outside (scripts, styles, fonts, images) or run code.
+
+    The page is parsed as a browser would read it, so text that broke out of
+    an attribute or element (``"><script>``, ``onerror=``) is caught here even
+    if a section forgot to escape it.
+    """
+    import re
+
+    bad = re.search(r"<script[^>]*\ssrc=|<link[^>]*\shref=[\"']?(?:https?:)?//|\ssrc=[\"']?(?:https?:)?//"
+                    r"|@import|url\([\"']?(?:https?:)?//", page, re.I)
+    if bad:
+        raise PacketError(f"the packet page would load an outside resource ({page[bad.start():bad.start() + 60]!r})")
+    parser = _ActiveContent()
+    parser.feed(page)
+    parser.close()
+    if parser.found:
+        raise PacketError(f"the packet page would run code ({', '.join(parser.found[:3])}); "
+                          f"some text was not escaped, please report this")
+
+
+def html_to_pdf(page: str) -> bytes:
+    """PDF of a packet page with WeasyPrint (needs Pango; no browser, no LaTeX)."""
+    import weasyprint
+
+    return weasyprint.HTML(string=page, base_url=str(TEMPLATES)).write_pdf()
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def task_settings(task: dict) -> Settings:
+    """The settings a child builds from its task: the runner read them once, the child never reads the environment."""
+    from ..paths import workspace_dir
+
+    settings = Settings()
+    return dataclasses.replace(settings, workspace=workspace_dir(task.get("workspace"), settings),
+                               database_url=task.get("database_url") or None)
+
+
+def build_packet(task: dict) -> dict:
+    """Run the template for one county and export it; never raises (failures come back as a result).
+
+    ``task`` names the county, wave, workspace and database (``database_url``,
+    as the runner resolved it), whether to print a PDF, the notebook, and the
+    fingerprint to report back.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from .engine import ENGINE, register_engine
+
+    t0 = time.perf_counter()
+    out = {"county": task["county"] or "preview", "slug": task["slug"], "fingerprint": task["fingerprint"],
+           "status": "failed", "error": None, "cell": None, "html": None, "pdf": None, "index_row": None,
+           "pid": os.getpid()}
+    try:
+        engine = register_engine()
+        params = {"county": task["county"], "wave": task.get("wave"), "workspace": task["workspace"]}
+        if task["county"] is not None:  # a preview (warm-up) makes its own private database
+            settings = task_settings(task)
+            params.update(workspace=str(settings.workspace), database_url=settings.database_url)
+        try:
+            nb = papermill.execute_notebook(task.get("notebook") or str(NOTEBOOK), None, parameters=params,
+                                            engine_name=ENGINE, kernel_name="python3", language="python",
+                                            progress_bar=False, log_output=False)
+        except PapermillExecutionError as exc:
+            first = next((ln for ln in str(exc.source).splitlines() if ln.strip() and not ln.startswith("#")), "")
+            out.update(error=f"{exc.ename}: {exc.evalue}".strip(), cell=f"cell {exc.exec_count} ({first.strip()})")
+            return out
+        t1 = time.perf_counter()
+        packet = (engine.last_namespace or {}).get("packet")
+        if isinstance(packet, Packet):
+            out["index_row"] = packet.index_row()
+        engine.last_namespace = None
+        page = export_html(nb, task["county"] or "Preview")
+        t2 = time.perf_counter()
+        out["html"] = page.encode("utf-8")
+        if task.get("pdf"):
+            out["pdf"] = html_to_pdf(page)
+        t3 = time.perf_counter()
+        out.update(status="ok", run_seconds=t1 - t0, html_seconds=t2 - t1, pdf_seconds=t3 - t2 if task.get("pdf")
+                   else None)
+    except Exception as exc:  # one county's failure is reported, never raised into the runner
+        out.update(error=f"{type(exc).__name__}: {exc}", cell=out["cell"] or "export")
+    finally:
+        out["seconds"] = time.perf_counter() - t0
+        out["peak_mb"] = _peak_mb()
+    return out
+
+
+def _die_with_parent(parent_pid: int, lifeline: int | None = None) -> None:
+    """Make this child end as soon as the runner that started it ends, however it ends.
+
+    Three guards, so no child ever outlives the runner or waits on it: Ctrl-C
+    and SIGTERM end the child at once (no clean-up that could block on a pipe);
+    on Linux the kernel kills the child when its parent dies (even by SIGKILL);
+    and a watchdog thread ends the child when the parent's end of the
+    ``lifeline`` pipe closes (or, without one, when the parent pid changes).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})  # blocked by the fork
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the guard was in place
+        os._exit(1)
+
+    def watch():
+        if lifeline is not None:
+            try:
+                while os.read(lifeline, 1):
+                    pass
+            except OSError:
+                pass
+        else:
+            while os.getppid() == parent_pid:
+                time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="orb-parent-watchdog", daemon=True).start()
+
+
+def forked_child(task: dict, conn, inherited: list, parent_pid: int, lifeline: tuple[int, int]) -> None:
+    """Entry of a forked child: build one packet, send the result, exit.
+
+    ``inherited`` are the read ends of this child's own and its siblings' result
+    pipes, copied by fork; they are closed first, so that if the parent dies the
+    child's write fails at once instead of filling a pipe nobody reads.
+    """
+    for other in inherited:
+        other.close()
+    os.close(lifeline[1])
+    _die_with_parent(parent_pid, lifeline[0])
+    try:
+        result = build_packet(task)
+        result["peak_mb"] = _peak_mb()
+    except Exception as exc:  # noqa: BLE001 - report anything rather than die silently
+        result = {"county": task["county"], "slug": task["slug"], "status": "failed",
+                  "error": f"{type(exc).__name__}: {exc}", "cell": None}
+    from .runner import hold
+
+    hold(task.get("hold"), f"{task['slug']}.child")
+    try:
+        conn.send(result)
+        conn.close()
+    except OSError:  # the parent is gone; nobody needs the result
+        os._exit(1)
+
+
+def subprocess_main(argv: list[str]) -> int:
+    """``python -m orb_widgets.packets --child FD``: read a task as JSON on stdin, write a pickled result to FD."""
+    import pickle
+
+    fd = int(argv[argv.index("--child") + 1])
+    _die_with_parent(os.getppid())
+    task = json.loads(sys.stdin.read())
+    result = build_packet(task)
+    with os.fdopen(fd, "wb") as fh:
+        pickle.dump(result, fh)
+    return 0
+
+
+def run_in_subprocess(task: dict) -> dict:
+    """Build one packet in a brand-new Python process (the Dask route: workers may not fork)."""
+    import pickle
+    import subprocess
+
+    r, w = os.pipe()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "orb_widgets.packets", "--child", str(w)],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                pass_fds=(w,), cwd=str(ROOT))
+    finally:
+        os.close(w)
+    proc.stdin.write(json.dumps(task).encode())
+    proc.stdin.close()
+    with os.fdopen(r, "rb") as fh:
+        data = fh.read()
+    code = proc.wait()
+    if not data:
+        return {"county": task["county"], "slug": task["slug"], "status": "failed", "cell": None,
+                "error": f"the packet process ended unexpectedly (exit code {code})"}
+    return pickle.loads(data)
+
+

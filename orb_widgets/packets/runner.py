@@ -1,0 +1,384 @@
+"""``orb packets``' runner: which counties to build, in which processes, and the manifest.
+
+For each county whose packet is out of date (its fingerprint changed), a fresh
+child builds it (:mod:`.build`), locally in parallel or on a Dask cluster. The
+manifest records a county as ``ok`` only once its files are all in place, so a
+run stopped at any point leaves the rest to the next run.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import signal
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..exceptions import OrbError, PacketError
+from ..paths import database_url, unique_slug, workspace_dir
+from ..resources import shipped
+from ..settings import Settings
+from .build import NOTEBOOK, PACKET_TEMPLATE, TEMPLATES, build_packet, forked_child, run_in_subprocess
+from .index import INDEX_TEMPLATE, render_index
+from .sections import KINDS, PREVIEW_URL
+
+MANIFEST = "manifest.json"
+MANIFEST_VERSION = 1
+
+class Stopped(KeyboardInterrupt):
+    """``orb packets`` was told to stop (SIGINT or SIGTERM); carries the exit code (128 + signal)."""
+
+    def __init__(self, signum: int = signal.SIGINT):
+        super().__init__(f"stopped by signal {signum}")
+        self.exit_code = 128 + int(signum)
+
+
+def hold(hold_dir: str | None, name: str) -> None:
+    """A test hook: wait here while ``<hold_dir>/<name>.hold`` exists (after saying so in ``<name>.waiting``).
+
+    Lets tests signal a run at a known point (a child with its result ready, the
+    parent half-way through writing a county's files) without timing anything.
+    """
+    if not hold_dir:
+        return
+    gate = Path(hold_dir) / f"{name}.hold"
+    if gate.exists():
+        (Path(hold_dir) / f"{name}.waiting").write_text(str(os.getpid()))
+        while gate.exists():
+            time.sleep(0.02)
+
+
+@dataclass
+class RunReport:
+    """What a run did: per county ``ok`` / ``skipped`` / ``failed`` (with cell and error)."""
+
+    out: Path
+    results: list[dict] = field(default_factory=list)
+    started: str = ""
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[dict]:
+        return [r for r in self.results if r["status"] == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        built = sum(r["status"] == "ok" for r in self.results)
+        skipped = sum(r["status"] == "skipped" for r in self.results)
+        lines = [f"{built} packet{'s' * (built != 1)} built, {skipped} unchanged (skipped), "
+                 f"{len(self.failed)} failed, in {self.seconds:.1f} s. Index: {self.out / 'index.html'}"]
+        for r in self.failed:
+            where = f" at {r['cell']}" if r.get("cell") else ""
+            lines.append(f"FAILED {r['county']}{where}: {r.get('error') or 'unknown error'}")
+        return "\n".join(lines)
+
+
+def _code_fingerprint(notebook: Path) -> str:
+    h = hashlib.sha256()
+    package = Path(__file__).resolve().parent.parent
+    files = [notebook, *sorted(TEMPLATES.glob(f"{PACKET_TEMPLATE}/**/*")), *sorted(INDEX_TEMPLATE.glob("**/*")),
+             *sorted(TEMPLATES.glob("partials/*")), *sorted(package.glob("*.py")),
+             *sorted(package.glob("packets/*.py")), *sorted(shipped("data").glob("*/pack.yaml"))]
+    for f in files:
+        if f.is_file():
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def county_fingerprint(store, county: str, wave: str | None, code: str) -> str:
+    """Hash of everything a county's packet is made from: its answers, instruments, workbook, code."""
+    h = hashlib.sha256()
+    h.update(json.dumps([county, wave, code, store.get_meta("demo")]).encode())
+    answers = store.answers_frame(county)
+    if not answers.empty:
+        answers = answers.sort_values(["wave", "respondent", "item"]).reset_index(drop=True)
+    h.update(answers.to_csv(index=False).encode())
+    h.update(json.dumps(store.comments(county), sort_keys=True, default=str).encode())
+    for v in store.instrument_versions(county):
+        h.update(json.dumps(store.instrument(v["id"]).model_dump(mode="json"), sort_keys=True).encode())
+    for kind in KINDS:
+        for d in store.list_docs(county, kind):
+            h.update(json.dumps([kind, d.key, d.version, d.body], sort_keys=True, default=str).encode())
+    from .. import webinar
+
+    # only this county's part of the webinars: another county's room notes never rebuild this packet
+    h.update(webinar.packet_view(webinar.load_series(store), county).model_dump_json().encode())
+    return h.hexdigest()
+
+
+def _out_dir(out) -> Path:
+    path = Path(out or "packets").expanduser().resolve()
+    if path.exists() and not path.is_dir():
+        raise PacketError(f"{path} is a file; give --out a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PacketError(f"cannot create the output folder {path}: {exc.strerror}") from None
+    return path
+
+
+def _inside(out: Path, name: str) -> Path:
+    """``out / name``, refusing anything that would land outside ``out``."""
+    target = (out / name).resolve()
+    if target.parent != out or target.name != name:
+        raise PacketError(f"refusing to write {target}: it is not inside {out}")
+    return target
+
+
+def _load_manifest(out: Path) -> dict:
+    try:
+        data = json.loads((out / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {"version": MANIFEST_VERSION, "packets": {}}
+    if data.get("version") != MANIFEST_VERSION or not isinstance(data.get("packets"), dict):
+        return {"version": MANIFEST_VERSION, "packets": {}}
+    return data
+
+
+def warm_up(pdf: bool = True) -> bool:
+    """Import and exercise everything once before children are forked, on a synthetic preview county.
+
+    No real county's data is touched here: the warm-up builds the packet of a
+    fictional demo county in a private in-memory database (``county=None``),
+    so every first-use cost (imports, fonts, IPython, templates, WeasyPrint)
+    is paid once in the parent instead of once per child.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .. import store as store_module
+
+    result = build_packet({"county": None, "slug": "warm-up", "wave": None, "workspace": None, "pdf": pdf,
+                           "fingerprint": None})
+    store_module._ENGINES.pop(PREVIEW_URL, None)  # the preview database is not needed any more
+    # A failing preview is not fatal: each county still runs and reports its own error.
+    return result["status"] == "ok"
+
+
+def _run_local(tasks: list[dict], workers: int, on_result) -> None:
+    """One forked child per county, at most ``workers`` at a time.
+
+    If the run is interrupted (Ctrl-C, SIGTERM, an error), every running child
+    is killed and reaped before the exception goes on: nothing is left behind.
+    """
+    import multiprocessing as mp
+    from multiprocessing.connection import wait
+
+    ctx = mp.get_context("fork")
+    pending, running = deque(tasks), {}
+    lifeline = os.pipe()  # children watch the read end; it reads EOF when this process is gone
+    try:
+        while pending or running:
+            while pending and len(running) < workers:
+                task = pending.popleft()
+                reader, writer = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=forked_child, name=f"orb-packet-{task['slug']}", daemon=True,
+                                   args=(task, writer, [reader, *running], os.getpid(), lifeline))
+                # A stop signal arriving during the fork would otherwise run our handler in the child
+                # too, or leave a started child that _stop_children does not know about.
+                old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+                try:
+                    proc.start()
+                    running[reader] = (proc, task)
+                finally:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, old)
+                writer.close()
+            for reader in wait(list(running)):
+                proc, task = running.pop(reader)
+                try:
+                    result = reader.recv()
+                except (EOFError, OSError):
+                    proc.join()
+                    result = {"county": task["county"], "slug": task["slug"], "status": "failed", "cell": None,
+                              "error": f"the packet process ended unexpectedly (exit code {proc.exitcode})"}
+                reader.close()
+                proc.join()
+                on_result(task, result)
+    finally:
+        _stop_children(running)
+        for fd in lifeline:
+            os.close(fd)
+
+
+def _stop_children(running: dict) -> None:
+    """Kill and reap the children still running (a second Ctrl-C cannot cut this short)."""
+    if not running:
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        for proc, _ in running.values():
+            if proc.is_alive():
+                proc.kill()
+        for reader, (proc, _) in list(running.items()):
+            proc.join()
+            reader.close()
+        running.clear()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _run_dask(tasks: list[dict], scheduler, on_result) -> None:
+    """Hand the same per-county tasks to a Dask cluster; each runs in a new process on a worker."""
+    from distributed import Client, as_completed
+
+    client = scheduler if isinstance(scheduler, Client) else None
+    own = client is None
+    if own:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise PacketError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    try:
+        by_key, futures = {}, []
+        for task in tasks:
+            fut = client.submit(run_in_subprocess, task, pure=False, key=f"orb-packet-{task['slug']}-{time.time_ns()}")
+            by_key[fut.key] = task
+            futures.append(fut)
+        for fut in as_completed(futures):
+            task = by_key[fut.key]
+            try:
+                result = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a worker died; report, go on
+                result = {"county": task["county"], "slug": task["slug"], "status": "failed", "cell": None,
+                          "error": f"{type(exc).__name__}: {exc}"}
+            on_result(task, result)
+    finally:
+        if own:
+            client.close()
+
+
+def run_packets(workspace=None, counties: list[str] | None = None, wave: str | None = None, out="packets",
+                workers: int | None = None, pdf: bool = True, force: bool = False, scheduler=None,
+                progress: bool = True, notebook: str | os.PathLike | None = None,
+                hold_dir: str | None = None, settings: Settings | None = None) -> RunReport:
+    """Build the packets of ``counties`` (default: all) and the statewide index in ``out``.
+
+    Unchanged counties (same data, template, notebook and code as in the
+    manifest) are skipped unless ``force``. Raises :class:`OrbError` for a
+    user's mistake; a county's failure is reported in the returned
+    :class:`RunReport` and never stops the others.
+
+    A county counts as built (in the manifest) only once its files are all in
+    place, each written whole; a run cut off by Ctrl-C, SIGTERM or SIGKILL
+    leaves the counties it had not finished to the next run. ``hold_dir`` is a
+    test hook (see :func:`hold`). ``settings`` (default: read from the
+    environment once, here) name the database; each child gets it in its task.
+    """
+    from ..exports import write_atomic
+    from ..store import Store
+
+    t0 = time.perf_counter()
+    started = dt.datetime.now().astimezone()
+    notebook = Path(notebook or NOTEBOOK).resolve()
+    if not notebook.is_file():
+        raise PacketError(f"{notebook}: the packet template notebook is missing")
+    settings = settings or Settings.from_env()
+    workspace = workspace_dir(workspace, settings)
+    url = database_url(workspace, settings)
+    store = Store.open(workspace, create=False, url=url)
+    known = [c.name for c in store.counties()]
+    if counties:
+        names = list(dict.fromkeys(store.county(n).name for n in counties))
+    else:
+        names = known
+    if not names:
+        raise PacketError("this workspace has no counties yet: add one with 'orb instrument create' or try 'orb demo'")
+    if wave is not None and not any(str(wave) in store.waves(n) for n in names):
+        raise PacketError(f"no county here has a survey wave '{wave}'; leave out --wave for each county's latest")
+    out = _out_dir(out)
+    for stale in out.glob(".*.tmp"):  # pieces of a file a killed run was writing
+        stale.unlink(missing_ok=True)
+    manifest = _load_manifest(out)
+    code = _code_fingerprint(notebook)
+    report = RunReport(out=out, started=started.isoformat(timespec="seconds"))
+    slugs, tasks = {}, []
+    for name in names:
+        slug = unique_slug(name)
+        while slug in slugs.values():
+            slug = f"{slug}-x"
+        slugs[name] = slug
+        _inside(out, f"{slug}.html")
+        if wave is not None and str(wave) not in store.waves(name):
+            report.results.append({"county": name, "slug": slug, "status": "failed", "cell": None,
+                                   "error": f"no survey wave '{wave}' (waves: {', '.join(store.waves(name)) or 'none'})"})
+            continue
+        fp = county_fingerprint(store, name, wave, code)
+        prev = manifest["packets"].get(name, {})
+        have = (out / f"{slug}.html").is_file() and (not pdf or (out / f"{slug}.pdf").is_file())
+        if not force and prev.get("fingerprint") == fp and prev.get("status") == "ok" and have:
+            report.results.append({**prev, "county": name, "status": "skipped"})
+            continue
+        tasks.append({"county": name, "slug": slug, "wave": wave, "workspace": str(store.folder or ""),
+                      "database_url": url, "pdf": bool(pdf), "fingerprint": fp,
+                      "notebook": str(notebook), "hold": hold_dir})
+    store.engine.dispose()  # children open their own connections
+
+    bar = None
+    if tasks and progress:
+        from tqdm import tqdm
+
+        tqdm.monitor_interval = 0  # no monitor thread in a process that forks
+        bar = tqdm(total=len(tasks), unit="county", desc="Packets", file=sys.stderr)
+
+    def on_result(task, result):
+        entry = {"county": task["county"], "slug": task["slug"], "status": result.get("status", "failed"),
+                 "fingerprint": task["fingerprint"], "error": result.get("error"), "cell": result.get("cell"),
+                 "wave": wave, "seconds": round(result.get("seconds") or 0, 3),
+                 "run_seconds": result.get("run_seconds"), "html_seconds": result.get("html_seconds"),
+                 "pdf_seconds": result.get("pdf_seconds"), "peak_mb": round(result.get("peak_mb") or 0, 1),
+                 "built": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+        if entry["status"] == "ok":
+            # Not "ok" in the manifest until both files are in place: a run killed in between rebuilds it.
+            manifest["packets"].setdefault(task["county"], {}).update(status="writing", fingerprint=None)
+            write_atomic(out / MANIFEST, json.dumps(manifest, indent=1, default=str))
+            try:
+                write_atomic(_inside(out, f"{task['slug']}.html"), result["html"])
+                entry["html"] = f"{task['slug']}.html"
+                hold(hold_dir, f"{task['slug']}.writing")
+                if result.get("pdf"):
+                    write_atomic(_inside(out, f"{task['slug']}.pdf"), result["pdf"])
+                    entry["pdf"] = f"{task['slug']}.pdf"
+                entry["index_row"] = result.get("index_row")
+            except OrbError as exc:
+                entry.update(status="failed", error=str(exc), cell="writing the files")
+        report.results.append(entry)
+        if entry["status"] == "ok":
+            manifest["packets"][task["county"]] = {k: v for k, v in entry.items() if k != "status"} | {"status": "ok"}
+        else:
+            manifest["packets"].setdefault(task["county"], {}).update(status="failed", fingerprint=None,
+                                                                      error=entry["error"], cell=entry["cell"])
+        write_atomic(out / MANIFEST, json.dumps(manifest, indent=1, default=str))
+        if bar is not None:
+            bar.update(1)
+            if entry["status"] != "ok":
+                bar.write(f"failed: {task['county']}")
+
+    try:
+        if tasks:
+            if scheduler:
+                _run_dask(tasks, scheduler, on_result)
+            else:
+                warm_up(pdf=pdf)
+                _run_local(tasks, max(1, int(workers or os.cpu_count() or 1)), on_result)
+    finally:
+        if bar is not None:
+            bar.close()
+    report.seconds = time.perf_counter() - t0
+    manifest["last_run"] = {"started": report.started, "seconds": round(report.seconds, 2),
+                            "ok": sum(r["status"] == "ok" for r in report.results),
+                            "skipped": sum(r["status"] == "skipped" for r in report.results),
+                            "failed": [{"county": r["county"], "cell": r.get("cell"), "error": r.get("error")}
+                                       for r in report.failed]}
+    write_atomic(out / MANIFEST, json.dumps(manifest, indent=1, default=str))
+    write_atomic(_inside(out, "index.html"), render_index(manifest, known, store.get_meta("demo")))
+    return report
+
+

@@ -1,0 +1,344 @@
+"""What a county's packet shows: :class:`Packet` loads a county once and renders each section.
+
+Called from the thin template ``notebooks/packet.ipynb``. Every section is
+HTML rendered from the shared autoescaping partials (:mod:`orb_widgets.render`)
+with SVG charts; a section with nothing saved yet says so in a sentence.
+"""
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from .. import views
+from ..exceptions import NoInstrument, PacketError
+from ..render import render
+
+PREVIEW_URL = "sqlite://"
+KINDS = ("breakout", "key_message", "matrix_row", "testing_profile", "plan", "followup")
+
+SECTIONS = {
+    "cover": "Cover",
+    "glance": "Readiness at a glance",
+    "scores": "Scores by element and component",
+    "roles": "Scores by role group",
+    "change": "Change since the previous wave",
+    "breakouts": "Breakout takeaways",
+    "messages": "Key messages",
+    "matrix": "Planning matrix: SO WHAT?",
+    "profile": "Testing profile",
+    "plan": "Implementation plan",
+    "followup": "Latest follow-up: Keep, Improve, Start, Stop",
+}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A rendered chart: SVG bytes (vector, sharp in print) and the words a screen reader says for it."""
+
+    svg: bytes
+    alt: str
+
+    @property
+    def src(self) -> str:
+        """The chart as a ``data:image/svg+xml`` address, for an ``<img>`` in a self-contained page."""
+        return "data:image/svg+xml;base64," + base64.b64encode(self.svg).decode("ascii")
+
+    def html(self) -> Markup:
+        """The chart as an ``<img>`` with its alt text (autoescaped)."""
+        return render("chart.html.j2", alt=self.alt, src=self.src)
+
+
+def demo_text(notice: str) -> str:
+    """The workspace's demo notice without a leading "Demo data:" (the banner already says it)."""
+    text = str(notice or "").strip()
+    if text.lower().startswith("demo data:"):
+        text = text[len("demo data:"):].strip()
+    return text[:1].upper() + text[1:]
+
+
+class Packet:
+    """Everything one county's packet shows, loaded once; sections render from it.
+
+    Each section is one partial, ``templates/partials/packet_<section>.html.j2``,
+    given view models (:mod:`orb_widgets.views`) and charts.
+
+    >>> packet = Packet.load()            # no county: a fictional demo county, for a preview
+    >>> "demo" in packet.section_html("cover").lower()
+    True
+    """
+
+    def __init__(self, store, county: str, wave: str | None = None):
+        from .. import workbook
+        from ..content import load_framework
+        from ..results import county_results, shareable_comments
+
+        self.store = store
+        self.county = store.county(county).name
+        self.demo_notice = store.get_meta("demo")
+        self.instrument = None
+        self.results = None
+        self.comments = []
+        try:
+            self.instrument = store.current_instrument(self.county)
+        except NoInstrument:
+            pass
+        if self.instrument is not None:
+            self.framework = load_framework(self.instrument.framework, self.instrument.language)
+            if store.waves(self.county):
+                self.results = county_results(store, self.county, wave)
+                self.comments = shareable_comments(store, self.county, self.results)
+        else:
+            fw_id = store.county(county).framework
+            self.framework = load_framework(fw_id) if fw_id else None
+        self.entries = {kind: workbook.load_all(store, self.county, kind) for kind in KINDS}
+        self.prepared = dt.date.today()
+        self._view = None
+
+    @classmethod
+    def load(cls, county: str | None = None, wave: str | None = None, workspace: str | None = None,
+             database_url: str | None = None) -> "Packet":
+        """The packet of ``county`` in ``workspace``; with no county, a fictional demo county (a preview).
+
+        ``database_url`` names the database when it is not the workspace's own
+        (the packet runner passes the one it resolved).
+        """
+        from ..store import Store
+
+        if county is None:
+            from .. import store as store_module
+            from ..demo import make_demo
+
+            store_module._ENGINES.pop(PREVIEW_URL, None)  # a fresh private database for every preview
+            store = Store(PREVIEW_URL)
+            names = make_demo(store, counties=1, seed=2026)
+            return cls(store, names[0], wave)
+        return cls(Store.open(workspace, create=False, url=database_url), county, wave)
+
+    # ----------------------------------------------------------- helpers
+    @property
+    def names(self) -> dict:
+        if self.results:
+            return self.results.element_names
+        return dict(self.instrument.element_names) if self.instrument else {}
+
+    @property
+    def min_group(self) -> int:
+        return self.instrument.min_group if self.instrument else 5
+
+    @property
+    def points(self) -> int:
+        return self.instrument.scale.points if self.instrument else 5
+
+    def _el(self, element: str) -> str:
+        name = self.names.get(element)
+        return f"{element}. {name}" if name else str(element)
+
+    def _no_results(self) -> str | None:
+        if self.instrument is None:
+            return "This county has not set up its readiness assessment yet, so there are no scores to show."
+        if self.results is None:
+            return "No survey answers have been collected yet, so there are no scores to show."
+        if self.results.suppressed:
+            return self.view.missing
+        return None
+
+    @property
+    def view(self):
+        """The results as every view shows them (:func:`orb_widgets.views.results_view`)."""
+        from ..views import results_view
+
+        if self._view is None and self.results is not None:
+            self._view = results_view(self.results)
+        return self._view
+
+    # ----------------------------------------------------------- public API
+    def section(self, name: str) -> list:
+        """The displayable parts of a section: one ``IPython.display.HTML`` (charts inline as SVG)."""
+        from IPython.display import HTML
+
+        if name not in SECTIONS:
+            raise PacketError(f"no packet section '{name}' (sections: {', '.join(SECTIONS)})")
+        return [HTML(self.section_html(name))]
+
+    def section_html(self, name: str) -> str:
+        """A section as one HTML string, charts embedded as SVG data URIs (for the packet, dashboards and tests)."""
+        return str(getattr(self, f"_{name}")())
+
+    def show(self, name: str) -> None:
+        """Display a section in the notebook."""
+        from IPython.display import display
+
+        display(*self.section(name))
+
+    def index_row(self) -> dict:
+        """The statewide index's view of this county: element means, suppression respected."""
+        r = self.results
+        elements = {e.element: e.mean if e.shown else None for e in r.elements} if r else {}
+        return {"county": self.county, "wave": r.wave if r else None,
+                "framework": self.framework.id if self.framework else None,
+                "framework_title": self.framework.title if self.framework else "",
+                "n_respondents": r.n_respondents if r and not r.suppressed else None,
+                "suppressed": bool(r and r.suppressed), "points": self.points, "min_group": self.min_group,
+                "element_names": self.names, "elements": elements}
+
+    # ----------------------------------------------------------- sections
+    @staticmethod
+    def _fig(ax, alt: str | None = None) -> Chart:
+        from .. import plots
+
+        title = ax.get_title(loc="left") or ax.get_title()
+        return Chart(plots.to_svg(ax), alt or (f"Chart: {title}" if title else "Chart"))
+
+    def _render(self, name: str, **context) -> Markup:
+        """Section ``name`` through its partial, with its id and title for the heading."""
+        return render(f"packet_{name}.html.j2", id=name, title=SECTIONS[name], **context)
+
+    def _cover(self) -> Markup:
+        r = self.results
+        facts = []
+        if r is not None and r.wave:
+            facts.append(("Survey wave", r.wave))
+            n = r.n_respondents
+            facts.append(("People who answered", str(n) if n is not None and not r.suppressed
+                          else f"fewer than {self.min_group}"))
+            facts.append(("Waves so far", ", ".join(r.waves)))
+        else:
+            facts.append(("Survey wave", "no answers yet"))
+        facts.append(("Smallest group shown", views.plural(self.min_group, "person", "people")))
+        facts.append(("Prepared", views.date(self.prepared)))
+        return render("packet_cover.html.j2", county=self.county,
+                      demo=demo_text(self.demo_notice) if self.demo_notice else "",
+                      title=self.framework.title if self.framework else "Organizational readiness",
+                      facts=facts, contents=[(k, t) for k, t in SECTIONS.items() if k != "cover"],
+                      points=self.points, min_group=self.min_group)
+
+    def _glance(self) -> Markup:
+        v = self.view
+        return self._render("glance", missing=self._no_results(), cards=v.cards if v else (),
+                            priorities=v.priorities if v else ())
+
+    def _scores(self) -> Markup:
+        from .. import plots
+
+        missing = self._no_results()
+        if missing:
+            return self._render("scores", missing=missing)
+        r, v = self.results, self.view
+        charts = {"elements": self._fig(plots.element_scores(r.records("elements"), self.names, self.points,
+                                                             min_group=self.min_group), v.alt["elements"])}
+        if v.components:
+            charts["components"] = self._fig(plots.component_scores(r.records("components"), self.points,
+                                                                    min_group=self.min_group), v.alt["components"])
+        comments = [{"label": self._el(c["element"]), "text": c["text"]} for c in self.comments]
+        return self._render("scores", missing="", view=v, charts=charts, comments=comments)
+
+    def _roles(self) -> Markup:
+        from .. import plots
+
+        r, v = self.results, self.view
+        missing = self._no_results()
+        if not missing and not r.by_role:
+            missing = "No answers by role group yet."
+        elif not missing and not any(b.shown for b in r.by_role):
+            missing = (f"Every role group had fewer than {self.min_group} answers, so no role group scores can "
+                       f"be shown.")
+        if missing:
+            return self._render("roles", missing=missing)
+        chart = self._fig(plots.role_chart(r.records("by_role"), self.names, r.role_labels, points=self.points),
+                          v.alt["roles"])
+        gap = bool(v.gap and any(line.shown for line in v.gap.lines))
+        return self._render("roles", missing="", view=v, chart=chart, gap=gap)
+
+    def _change(self) -> Markup:
+        from .. import plots
+
+        r, v = self.results, self.view
+        missing = self._no_results()
+        if not missing and v.change is None:
+            missing = ("This is the county’s first survey wave, so there is no change to show yet. Change will "
+                       "show here after the next wave.")
+        if missing:
+            return self._render("change", missing=missing)
+        chart = self._fig(plots.wave_change(r.records("by_wave"), self.names, self.points), v.alt["change"])
+        return self._render("change", missing="", view=v, chart=chart)
+
+    def _breakouts(self) -> Markup:
+        """The county's own people's part of the coach's webinars (never another county's), and any
+        breakout sessions the county recorded itself."""
+        from .. import webinar
+        from ..views import takeaways_view
+
+        series = webinar.packet_view(webinar.load_series(self.store), self.county)
+        sessions = self.entries["breakout"]
+        if not series.events and not sessions:
+            return self._render("breakouts", missing=f"Nobody from {self.county} has taken part in a breakout yet.")
+        view = takeaways_view(sessions.values())
+        view = dataclasses.replace(view, webinar=series if series.events else None)
+        return self._render("breakouts", missing="", view=view)
+
+    def _messages(self) -> Markup:
+        from .. import plots
+        from ..views import key_message_view
+
+        out = []
+        for m in self.entries["key_message"].values():
+            mv = key_message_view(m)
+            chart = None
+            if mv.records:
+                chart = self._fig(plots.key_message_ratings(list(mv.records), title=mv.chart_title),
+                                  "Chart: " + mv.chart_title.replace("\n", " ") + ": " + "; ".join(
+                                      f"{x['version']}, {x['audience']}: {views.short(x['rating'])}"
+                                      for x in mv.records))
+            out.append((mv, chart))
+        from ..messages import SCALE_TEXT
+
+        return self._render("messages", messages=out, scale=SCALE_TEXT)
+
+    def _matrix(self) -> Markup:
+        from ..planning import prefill
+        from ..views import matrix_view
+
+        rows = self.entries["matrix_row"]
+        labels = {c.id: c.label for c in self.framework.planning_columns} if self.framework else {}
+        names = {e: self._el(e) for e in self.names}
+        if self.framework:
+            names.update({f"component:{c.id}": c.name for c in self.framework.components})
+        starters = []
+        if not rows and self.results and not self.results.suppressed:
+            starters = [names.get(k, k) for k in prefill(self.results.priorities, self.names)]
+        return self._render("matrix", matrix=matrix_view(rows, labels, names) if rows else None, starters=starters)
+
+    def _profile(self) -> Markup:
+        from .. import workbook
+        from ..views import profile_view
+
+        prof = workbook.load(self.store, self.county, "testing_profile", "main")
+        if prof is None or not (prof.sections or prof.buddy or prof.buddy_county):
+            return self._render("profile", profile=None)
+        return self._render("profile", profile=profile_view(prof, self.framework))
+
+    def _plan(self) -> Markup:
+        from .. import plots, workbook
+        from ..views import plan_view
+
+        plan = workbook.load(self.store, self.county, "plan", "main")
+        if plan is None:
+            return self._render("plan", plan=None, chart=None)
+        view = plan_view(plan, self.framework.competence_levels if self.framework else ())
+        chart = None
+        if view.competence_records:
+            chart = self._fig(plots.competence(list(view.competence_records)),
+                              "Chart: share of people at each competence level, now and the target: " + "; ".join(
+                                  f"{c.label}: now {c.now}, target {c.target}" for c in view.competence))
+        return self._render("plan", plan=view, chart=chart)
+
+    def _followup(self) -> Markup:
+        from ..views import board_view
+
+        boards = self.entries["followup"]
+        board = board_view(max(boards.values(), key=lambda b: b.date)) if boards else None
+        return self._render("followup", board=board)
