@@ -26,7 +26,11 @@ from .exceptions import InvalidValue
 from .views import DASH, Line, Table, date
 
 #: The rating scale of a test, lowest to highest; 0 is "not asked" (left out of every average).
-RATING_SCALE = 5
+#: It is the key messages' own, whatever scale the county's survey uses.
+LOW, HIGH = 1, 5
+RATING_SCALE = HIGH
+ANCHORS = {1: "not at all", 3: "somewhat", 5: "very much"}
+SCALE_TEXT = f"{LOW} ({ANCHORS[LOW]}) to {HIGH} ({ANCHORS[HIGH]})"
 RATING_CHOICES = [("not asked", 0), ("1 · not at all", 1), ("2", 2), ("3 · somewhat", 3), ("4", 4),
                   ("5 · very much", 5)]
 
@@ -37,12 +41,28 @@ def _message(message):
     return message if isinstance(message, KeyMessage) else KeyMessage.model_validate(message)
 
 
+def rating_of(test) -> float | None:
+    """A test's rating: the mean of the questions it asked, or ``None`` when it asked none."""
+    return sum(test.ratings.values()) / len(test.ratings) if test.ratings else None
+
+
+def ratings_records(message) -> list[dict]:
+    """One record per rated test: version label, audience, the test's average rating (1–5).
+
+    >>> ratings_records({"title": "Why", "versions": [{"version": 1, "text": "We care."}],
+    ...                  "tests": [{"version": 1, "audience": "Staff", "ratings": {"clear": 4, "works": 3}},
+    ...                            {"version": 1, "audience": "Partners", "ratings": {}}]})
+    [{'version': 'Version 1', 'audience': 'Staff', 'rating': 3.5}]
+    >>> SCALE_TEXT
+    '1 (not at all) to 5 (very much)'
+    """
+    return [{"version": f"Version {t.version}", "audience": t.audience, "rating": rating_of(t)}
+            for t in _message(message).tests if t.ratings]
+
+
 def ratings_frame(message) -> pd.DataFrame:
-    """One row per rated test: version label, audience, the test's average rating (1–5)."""
-    m = _message(message)
-    rows = [{"version": f"Version {t.version}", "audience": t.audience,
-             "rating": sum(t.ratings.values()) / len(t.ratings)} for t in m.tests if t.ratings]
-    return pd.DataFrame(rows, columns=["version", "audience", "rating"])
+    """The records of :func:`ratings_records` as a table, for the workbook's chart."""
+    return pd.DataFrame(ratings_records(message), columns=["version", "audience", "rating"])
 
 
 def ratings_alt(frame: pd.DataFrame) -> str:

@@ -215,7 +215,7 @@ def key_message_ratings(tests: pd.DataFrame | list[dict], ax=None,
     The axis runs over the rating scale, 1 (not at all) to 5 (very much), with
     those words at its ends, whatever scale the county's survey uses.
     """
-    from .messages import ANCHORS, HIGH, LOW
+    from .keymessages import ANCHORS, HIGH, LOW
 
     df = pd.DataFrame(tests, columns=["version", "audience", "rating"])
     chars, _ = _extent(df["audience"].astype(str).unique())

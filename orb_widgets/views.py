@@ -430,7 +430,7 @@ class KeyMessageView:
 
 def key_message_view(message) -> KeyMessageView:
     """A key message as the packet shows it; ratings on the key messages' own 1–5 scale."""
-    from .messages import SCALE_TEXT, rating_of, ratings_records
+    from .keymessages import SCALE_TEXT, rating_of, ratings_records
 
     versions = tuple((f"Version {v.version}", v.text) for v in sorted(message.versions, key=lambda v: v.version))
     tests = tuple(MessageTestLine(f"Version {t.version}", t.audience, t.event, date(t.date), str(t.people),

@@ -82,7 +82,7 @@ def _manifest(out: Path) -> dict:
     """The packet runner's manifest (what was built when, from what)."""
     from .. import packets
 
-    return packets._load_manifest(out)
+    return packets.load_manifest(out)
 
 
 def _fingerprints(settings: Settings, counties: list[str]) -> dict[str, str]:
@@ -91,7 +91,7 @@ def _fingerprints(settings: Settings, counties: list[str]) -> dict[str, str]:
     from ..store import Store
 
     store = Store.open(settings.workspace, create=False, url=settings.database_url)
-    code = packets._code_fingerprint(packets.NOTEBOOK)
+    code = packets.code_fingerprint(packets.NOTEBOOK)
     return {name: packets.county_fingerprint(store, name, None, code) for name in counties}
 
 

@@ -23,7 +23,8 @@ from .build import (NOTEBOOK, PACKET_TEMPLATE, TEMPLATES, build_packet, check_se
                     html_to_pdf, run_in_subprocess)
 from .cli import add_cli, cmd_packets
 from .index import INDEX_TEMPLATE, render_index
-from .runner import MANIFEST, RunReport, Stopped, county_fingerprint, hold, run_packets, warm_up
+from .runner import (MANIFEST, RunReport, Stopped, code_fingerprint, county_fingerprint, hold, load_manifest,
+                     run_packets, warm_up)
 from .sections import KINDS, PREVIEW_URL, SECTIONS, Chart, Packet, demo_text
 
 _ENGINE_NAMES = ("ENGINE", "InProcessEngine", "register_engine")
@@ -37,5 +38,5 @@ def __getattr__(name: str):
 
 __all__ = ["INDEX_TEMPLATE", "KINDS", "MANIFEST", "NOTEBOOK", "PACKET_TEMPLATE", "PREVIEW_URL", "SECTIONS",
            "TEMPLATES", "Chart", "Packet", "PacketError", "RunReport", "Stopped", "add_cli", "build_packet",
-           "check_self_contained", "cmd_packets", "county_fingerprint", "demo_text", "export_html", "hold",
-           "html_to_pdf", "render_index", "run_in_subprocess", "run_packets", "warm_up", *_ENGINE_NAMES]
+           "check_self_contained", "cmd_packets", "code_fingerprint", "county_fingerprint", "demo_text", "export_html", "hold",
+           "html_to_pdf", "load_manifest", "render_index", "run_in_subprocess", "run_packets", "warm_up", *_ENGINE_NAMES]

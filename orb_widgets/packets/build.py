@@ -85,7 +85,7 @@ class _ActiveContent(HTMLParser):
                     ("javascript:", "vbscript:", "data:text/html")):
                 self.found.append(f"<{tag} {name}={value[:30]!r}>")
         if tag == "meta" and any(n == "http-equiv" and (v or "").lower() == "refresh" for n, v in attrs):
-            self.found.append("<meta http-equiv=refresh>")
+            self.found.append("a meta refresh (http-equiv=refresh)")
 
     handle_startendtag = handle_starttag
 

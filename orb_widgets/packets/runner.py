@@ -80,7 +80,7 @@ class RunReport:
         return "\n".join(lines)
 
 
-def _code_fingerprint(notebook: Path) -> str:
+def code_fingerprint(notebook: Path) -> str:
     h = hashlib.sha256()
     package = Path(__file__).resolve().parent.parent
     files = [notebook, *sorted(TEMPLATES.glob(f"{PACKET_TEMPLATE}/**/*")), *sorted(INDEX_TEMPLATE.glob("**/*")),
@@ -133,7 +133,7 @@ def _inside(out: Path, name: str) -> Path:
     return target
 
 
-def _load_manifest(out: Path) -> dict:
+def load_manifest(out: Path) -> dict:
     try:
         data = json.loads((out / MANIFEST).read_text("utf-8"))
     except (OSError, ValueError):
@@ -296,8 +296,8 @@ def run_packets(workspace=None, counties: list[str] | None = None, wave: str | N
     out = _out_dir(out)
     for stale in out.glob(".*.tmp"):  # pieces of a file a killed run was writing
         stale.unlink(missing_ok=True)
-    manifest = _load_manifest(out)
-    code = _code_fingerprint(notebook)
+    manifest = load_manifest(out)
+    code = code_fingerprint(notebook)
     report = RunReport(out=out, started=started.isoformat(timespec="seconds"))
     slugs, tasks = {}, []
     for name in names:

@@ -294,7 +294,7 @@ class Packet:
                                       f"{x['version']}, {x['audience']}: {views.short(x['rating'])}"
                                       for x in mv.records))
             out.append((mv, chart))
-        from ..messages import SCALE_TEXT
+        from ..keymessages import SCALE_TEXT
 
         return self._render("messages", messages=out, scale=SCALE_TEXT)
 
