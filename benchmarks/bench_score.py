@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import statistics
@@ -39,8 +40,10 @@ def make(workspace: Path, people: int) -> None:
 def run_score(workspace: Path) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).parent / "orb"), "score", "--workspace", str(workspace),
-                    "--county", COUNTY, "--json"], check=True, stdout=subprocess.DEVNULL)
+    # The checkout's own code, as `orb` would run it from here (not whatever the venv installed).
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    subprocess.run([sys.executable, "-m", "orb_widgets.cli", "score", "--workspace", str(workspace),
+                    "--county", COUNTY, "--json"], check=True, stdout=subprocess.DEVNULL, env=env)
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)

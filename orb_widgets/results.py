@@ -14,14 +14,16 @@ from .instrument import Instrument
 from .report import ScoreReport
 
 
-def answers_on_scale(store, county: str, inst: Instrument) -> tuple[pd.DataFrame, pd.DataFrame]:
+def answers_on_scale(store, county: str, inst: Instrument,
+                     coded: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The county's answers on the current instrument's scale, and the items frame.
 
     Items are the union over every version the county used (ids are kept when
     wording changes), so earlier waves keep their questions. Answers given on a
     4-point version are put linearly on a 5-point one (or back) so waves compare.
+    ``coded`` hands the label columns over as categoricals (see ``Store.answers_frame``).
     """
-    answers = store.answers_frame(county)
+    answers = store.answers_frame(county, coded=coded)
     items = inst.items_frame()
     versions = {v["id"] for v in store.instrument_versions(county)} - {inst.id}
     extra, points_of = [], {inst.id: inst.scale.points}
@@ -34,7 +36,7 @@ def answers_on_scale(store, county: str, inst: Instrument) -> tuple[pd.DataFrame
         items = pd.concat([items, pd.DataFrame(extra).drop_duplicates("item")], ignore_index=True)
     points = inst.scale.points
     if not answers.empty and set(points_of.values()) != {points}:
-        src = answers["instrument_id"].map(points_of).fillna(points)
+        src = answers["instrument_id"].astype(object).map(points_of).fillna(points)
         differs = src != points
         if differs.any():
             answers.loc[differs, "value"] = 1 + (answers.loc[differs, "value"] - 1) * (points - 1) / (
@@ -54,7 +56,7 @@ def county_results(store, county: str, wave: str | None = None) -> ScoreReport:
     if wave is not None and str(wave) not in waves:
         shown = ", ".join(waves) if waves else "none yet"
         raise OrbError(f"county '{c.name}' has no wave '{wave}' (waves: {shown})")
-    answers, items = answers_on_scale(store, c.name, inst)
+    answers, items = answers_on_scale(store, c.name, inst, coded=True)
     fw = load_framework(inst.framework, inst.language)
     role_levels = {r.id: r.level for r in fw.role_groups}
     components = [{"id": comp.id, "name": comp.name, "elements": [e for e in comp.elements if e in inst.elements]}

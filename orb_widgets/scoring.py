@@ -245,15 +245,53 @@ def flip(answers: pd.DataFrame, items: pd.DataFrame, points: int) -> pd.DataFram
     return answers.assign(value=value.where(~reverse, points + 1 - value))
 
 
+def _coded(values, labels=None) -> pd.Categorical:
+    """``values`` as a categorical: labels in order of first appearance (or ``labels``'s order).
+
+    Grouping, sorting and matching then work on small integers (``.codes``, -1 for
+    missing) instead of hashing the same strings again and again.
+    """
+    if labels is None:
+        codes, labels = pd.factorize(values)
+        if isinstance(labels, pd.CategoricalIndex):  # already coded: keep the plain labels
+            labels = labels.astype(labels.categories.dtype)
+    else:
+        codes = pd.Index(labels).get_indexer(values)
+    return pd.Categorical.from_codes(codes, categories=labels)
+
+
+def _codes(column) -> np.ndarray:
+    """The integer codes of a categorical column (or Categorical), -1 where missing."""
+    return np.asarray(pd.Categorical(column).codes, dtype=np.int64)
+
+
+def _categorical(answers: pd.DataFrame) -> pd.DataFrame:
+    """``answers`` with its label columns coded once (see :func:`_coded`); values unchanged."""
+    return answers.assign(**{c: _coded(answers[c]) for c in ("wave", "respondent", "role", "item")
+                             if c in answers.columns})
+
+
 def _prepare(answers: pd.DataFrame, items: pd.DataFrame, points: int) -> pd.DataFrame:
-    """Check, keep the instrument's items, blank don't-knows, flip, add element."""
+    """Check, keep the instrument's items, blank don't-knows, flip, add element.
+
+    Label columns come back as categoricals (:func:`_coded`): ``item`` and
+    ``element`` in instrument order, the others in order of first appearance;
+    ``_r`` numbers the (wave, respondent) pairs in order of first appearance
+    (-1 when either is missing).
+    """
     points = _check_points(points)
     missing = [c for c in ANSWER_COLUMNS if c not in answers.columns]
     if missing:
         raise InvalidValue(f"answers table lacks column(s) {', '.join(missing)}: "
                            f"it needs {', '.join(ANSWER_COLUMNS)}.")
-    it = _instrument(items).set_index("item")
-    a = answers.loc[answers["item"].isin(it.index), list(ANSWER_COLUMNS)]
+    it = _instrument(items)
+    item = _coded(answers["item"])
+    at = pd.Index(it["item"]).get_indexer(item.categories)  # instrument row of each distinct item
+    position = np.where(item.codes >= 0, at[item.codes], -1)
+    on_instrument = position >= 0
+    a = answers.loc[:, list(ANSWER_COLUMNS)]
+    if not on_instrument.all():
+        a, position = a.loc[on_instrument], position[on_instrument]
     dont_know = a["dont_know"].eq(True)
     value = pd.to_numeric(a["value"]).astype(float).where(~dont_know)
     bad = value.notna() & ~value.isin(np.arange(1, points + 1))
@@ -264,23 +302,31 @@ def _prepare(answers: pd.DataFrame, items: pd.DataFrame, points: int) -> pd.Data
             f"{row['value']!r}, not a whole number from 1 to {points} on this {points}-point "
             "scale: correct the response data or re-import it.",
             item=row["item"], respondent=row["respondent"], value=row["value"])
-    dup = a.duplicated(["wave", "respondent", "item"])
+    wave, person = _coded(a["wave"]), _coded(a["respondent"])
+    w, p = _codes(wave), _codes(person)
+    pair = (w + 1) * (len(person.categories) + 1) + (p + 1)  # one integer per (wave, respondent)
+    dup = pd.Index(pair * len(it) + position).duplicated()
     if dup.any():
         row = a.loc[dup].iloc[0]
         raise InvalidValue(
             f"respondent '{row['respondent']}' answered item '{row['item']}' more than once "
             f"in wave '{row['wave']}': keep one answer per item.",
             item=row["item"], respondent=row["respondent"], wave=row["wave"])
-    reverse = a["item"].map(it["reverse"]).eq(True)
+    reverse = it["reverse"].to_numpy()[position]
+    elements = _element_order(items)
+    element_of = _coded(it["element"], [e for e in elements if not pd.isna(e)]).codes
+    respondent = np.where((w >= 0) & (p >= 0), pd.factorize(pair)[0], -1)
     return pd.DataFrame({
-        "wave": a["wave"],
-        "respondent": a["respondent"],
-        "role": a["role"],
-        "item": a["item"],
-        "element": a["item"].map(it["element"]),
+        "wave": wave,
+        "respondent": person,
+        "role": _coded(a["role"]),
+        "item": pd.Categorical.from_codes(position, categories=it["item"]),
+        "element": pd.Categorical.from_codes(element_of[position],
+                                             categories=[e for e in elements if not pd.isna(e)]),
         "value": value.where(~reverse, points + 1 - value),
         "dont_know": dont_know,
-    })
+        "_r": respondent,
+    }, index=a.index)
 
 
 # --------------------------------------------------------------------------
@@ -288,14 +334,33 @@ def _prepare(answers: pd.DataFrame, items: pd.DataFrame, points: int) -> pd.Data
 # --------------------------------------------------------------------------
 
 def _scores(prepared: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """One row per (wave, respondent, element) in order of first appearance; ``_r`` as in prepared."""
     n_items = _instrument(items).groupby("element")["item"].nunique()
-    out = (prepared.groupby(RESPONDENT + ["element"], sort=False)
-           .agg(role=("role", "first"), n_answered=("value", "count"), total=("value", "sum"))
-           .reset_index())
+    element = _codes(prepared["element"])
+    kept = (prepared["_r"].to_numpy() >= 0) & (element >= 0)
+    if not kept.all():
+        prepared, element = prepared.loc[kept], element[kept]
+    key = prepared["_r"].to_numpy() * max(len(prepared["element"].cat.categories), 1) + element
+    group = pd.factorize(key)[0]
+    first = np.flatnonzero(~pd.Index(group).duplicated())
+    role = _codes(prepared["role"])
+    sums = (pd.DataFrame({"role": np.where(role >= 0, role, np.nan), "value": prepared["value"].to_numpy()})
+            .groupby(group, sort=False).agg(role=("role", "first"), n_answered=("value", "count"),
+                                             total=("value", "sum")))
+    heads = prepared.iloc[first]
+    out = pd.DataFrame({
+        "wave": heads["wave"].array,
+        "respondent": heads["respondent"].array,
+        "element": heads["element"].array,
+        "role": pd.Categorical.from_codes(sums["role"].fillna(-1).to_numpy(dtype=np.int64),
+                                          categories=prepared["role"].cat.categories),
+        "n_answered": sums["n_answered"].to_numpy(),
+        "_r": heads["_r"].to_numpy(),
+    })
     out["n_items"] = out["element"].map(n_items).astype(int)
     enough = (out["n_answered"] * 2 >= out["n_items"]) & (out["n_answered"] > 0)
-    out["score"] = (out["total"] / out["n_answered"].where(enough)).astype(float)
-    return out.drop(columns="total")
+    out["score"] = (sums["total"].to_numpy() / out["n_answered"].where(enough)).astype(float)
+    return out
 
 
 def respondent_element_scores(answers: pd.DataFrame, items: pd.DataFrame,
@@ -327,24 +392,63 @@ def respondent_element_scores(answers: pd.DataFrame, items: pd.DataFrame,
     0         r1  4.666667
     1         r2       NaN
     """
-    return _scores(_prepare(answers, items, points), items)
+    return _plain_labels(_scores(_prepare(answers, items, points), items).drop(columns="_r"))
+
+
+def _plain_labels(table: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns back to their plain labels, for tables handed to the caller."""
+    return table.assign(**{c: table[c].astype(table[c].cat.categories.dtype)
+                           for c in table.columns if isinstance(table[c].dtype, pd.CategoricalDtype)})
+
+
+def _group(table: pd.DataFrame, keys: list) -> tuple[np.ndarray, pd.Index]:
+    """Group numbers for ``keys`` in order of first appearance (-1 where a key is missing),
+    and the index of key labels for each group, as ``groupby(keys, sort=False)`` gives them."""
+    codes = [_codes(table[k]) if isinstance(table[k].dtype, pd.CategoricalDtype)
+             else _codes(_coded(table[k])) for k in keys]
+    key = np.zeros(len(table), dtype=np.int64)
+    missing = np.zeros(len(table), dtype=bool)
+    for c in codes:
+        key = key * (int(c.max(initial=0)) + 1) + c
+        missing |= c < 0
+    group = pd.factorize(np.where(missing, np.nan, key))[0]  # -1 where missing, as groupby drops them
+    first = np.flatnonzero(~pd.Index(group).duplicated() & ~missing)
+    labels = [table[k].iloc[first].to_numpy() for k in keys]
+    for i, k in enumerate(keys):
+        if isinstance(table[k].dtype, pd.CategoricalDtype):
+            labels[i] = pd.Index(labels[i]).astype(table[k].cat.categories.dtype)
+    index = (pd.Index(labels[0], name=keys[0]) if len(keys) == 1
+             else pd.MultiIndex.from_arrays(labels, names=keys))
+    return group, index
 
 
 def _describe(scores: pd.DataFrame, keys: list) -> pd.DataFrame:
-    res = scores.groupby(keys, sort=False)["score"].agg(n="count", mean="mean", sd="std")
+    group, index = _group(scores, keys)
+    score = scores["score"].to_numpy()
+    if (group < 0).any():
+        score, group = score[group >= 0], group[group >= 0]
+    res = pd.Series(score).groupby(group, sort=False).agg(n="count", mean="mean", sd="std")
+    res.index = index
     half = res["n"].map(_t975).astype(float) * res["sd"] / np.sqrt(res["n"])
     return res.assign(ci_low=res["mean"] - half, ci_high=res["mean"] + half)
 
 
 def _shares(prepared: pd.DataFrame, keys: list, points: int) -> pd.DataFrame:
-    answered = prepared["value"].notna()
-    flags = pd.DataFrame({
-        "answered": answered,
-        "agree": prepared["value"].ge(points - 1),
-        "dont_know": prepared["dont_know"],
-        "shown": answered | prepared["dont_know"],
-    })
-    sums = flags.groupby([prepared[k] for k in keys + ["element"]], sort=False).sum()
+    group, index = _group(prepared, keys + ["element"])
+    value = prepared["value"].to_numpy()
+    dont_know = prepared["dont_know"].to_numpy(dtype=bool)
+    answered = ~np.isnan(value)
+    kept = group >= 0
+
+    def count(flag):  # rows per group with the flag set: whole numbers, so any order gives the same
+        return np.bincount(group[kept], weights=flag[kept], minlength=len(index))
+
+    sums = pd.DataFrame({
+        "answered": count(answered),
+        "agree": count(value >= points - 1),
+        "dont_know": count(dont_know),
+        "shown": count(answered | dont_know),
+    }, index=index)
     return pd.DataFrame({
         "pct_agree": sums["agree"] / sums["answered"].where(sums["answered"] > 0),
         "pct_dont_know": sums["dont_know"] / sums["shown"].where(sums["shown"] > 0),
@@ -445,13 +549,35 @@ def rwg_j(data, points: int) -> float:
     return float(j * (1 - ratio) / (j * (1 - ratio) + ratio))
 
 
+def _wide(prepared: pd.DataFrame) -> pd.DataFrame:
+    """Respondents × items table of values, laid out exactly as
+    ``prepared.pivot(index=RESPONDENT, columns="item", values="value")`` would
+    (rows by wave then respondent, columns by item id), built from the codes."""
+    prepared = prepared.loc[(prepared["_r"].to_numpy() >= 0) & (_codes(prepared["item"]) >= 0)]
+    person = pd.factorize(prepared["_r"].to_numpy())[0]
+    item = _codes(prepared["item"])
+    first = np.flatnonzero(~pd.Index(person).duplicated())
+    wave_rank = pd.factorize(prepared["wave"].to_numpy()[first], sort=True)[0]
+    person_rank = pd.factorize(prepared["respondent"].to_numpy()[first], sort=True)[0]
+    row = np.empty(len(first), dtype=np.int64)
+    row[np.lexsort((person_rank, wave_rank))] = np.arange(len(first))
+    ids = prepared["item"].cat.categories
+    present = np.flatnonzero(np.bincount(item, minlength=len(ids)))
+    columns = pd.Index(ids[present], name="item").sort_values()
+    column = np.empty(len(ids), dtype=np.int64)
+    column[ids.get_indexer(columns)] = np.arange(len(columns))
+    values = np.full((len(first), len(columns)), np.nan)
+    values[row[person], column[item]] = prepared["value"].to_numpy()
+    return pd.DataFrame(values, columns=columns, copy=False)
+
+
 def _element_summary(prepared, scores, items, points, min_group) -> pd.DataFrame:
     order = _element_order(items)
     table = (_describe(scores, ["element"])
              .join(_shares(prepared, [], points))
              .reindex(pd.Index(order, name="element")))
     table["n"] = table["n"].fillna(0)
-    wide = prepared.pivot(index=RESPONDENT, columns="item", values="value")
+    wide = _wide(prepared)
     members = _instrument(items).groupby("element", sort=False)["item"].agg(list)
     alpha, rwg, complete = {}, {}, {}
     for element, its in members.items():  # one pass per element, not per answer
@@ -524,7 +650,7 @@ def _breakdown(prepared, scores, by, items, points, min_group, order=None,
     table = table[table["n"] > 0].join(_shares(prepared, [by], points)[["pct_agree"]])
     table = table.reset_index()
     groups = list(order or [])
-    groups += [g for g in pd.unique(scores[by]) if g not in set(groups)]
+    groups += [g for g in pd.unique(scores[by].dropna()) if g not in set(groups)]
     element_pos = {e: i for i, e in enumerate(_element_order(items))}
     table["_pos"] = table[by].map({g: i for i, g in enumerate(groups)})
     table = table.assign(_el=table["element"].map(element_pos)).sort_values(
@@ -580,7 +706,7 @@ def _gap(scores, role_levels, min_group, by_role, items) -> pd.DataFrame:
     levels = dict(role_levels or {})
     sides = ["leadership", "staff"]
     index = pd.Index(_element_order(items), name="element")
-    scored = scores.loc[scores["score"].notna()]
+    scored = _plain_labels(scores.loc[scores["score"].notna(), ["element", "role", "score"]])
     level = scored["role"].map(levels)
     stats = (scored.loc[level.isin(sides)]
              .groupby(["element", level.rename("level")])["score"].agg(["count", "mean"])
@@ -694,7 +820,8 @@ def _components(scores, components, min_group) -> pd.DataFrame:
     components = list(components or [])
     links = pd.DataFrame([(c["id"], e) for c in components for e in c["elements"]],
                          columns=["component", "element"])
-    per_respondent = (scores.loc[scores["score"].notna()].merge(links, on="element")
+    scored = _plain_labels(scores.loc[scores["score"].notna(), RESPONDENT + ["element", "score"]])
+    per_respondent = (scored.merge(links, on="element")
                       .groupby(["component"] + RESPONDENT)["score"].mean().reset_index())
     index = pd.Index([c["id"] for c in components], name="component")
     table = _describe(per_respondent, ["component"]).reindex(index)
@@ -907,6 +1034,7 @@ def score(answers: pd.DataFrame, items: pd.DataFrame, points: int, min_group: in
     """
     points = _check_points(points)
     role_levels = dict(role_levels or {})
+    answers = _categorical(answers)  # labels coded once; everything below groups small integers
     prepared_all = _prepare(answers, items, points)
     present = list(pd.unique(answers["wave"]))
     if waves is None:

@@ -216,3 +216,21 @@ def test_an_internal_owner_keeps_entries_but_is_no_county(any_store):
     any_store.put_doc("Coach series", "webinar_room", "e1-r1", {"takeaway": "Start small"}, user="Coach")
     assert [c.name for c in any_store.counties()] == ["Bayside County"]
     assert any_store.get_doc("Coach series", "webinar_room", "e1-r1").body == {"takeaway": "Start small"}
+
+
+def test_coded_answers_hold_the_same_labels_and_score_the_same(demo_store):
+    """Scoring asks the store for categorical label columns (faster for a big county): the labels,
+    the row order and every score must be exactly those of the plain frame."""
+    import pandas as pd
+
+    from orb_widgets import scoring
+
+    county = demo_store.counties()[0].name
+    plain = demo_store.answers_frame(county)
+    coded = demo_store.answers_frame(county, coded=True)
+    assert isinstance(coded["respondent"].dtype, pd.CategoricalDtype)
+    pd.testing.assert_frame_equal(coded.astype(plain.dtypes.to_dict()), plain)
+    inst = demo_store.current_instrument(county)
+    items = inst.items_frame()
+    args = (items, inst.scale.points, inst.min_group, {}, [], demo_store.waves(county))
+    assert json.dumps(scoring.score(coded, *args)) == json.dumps(scoring.score(plain, *args))
