@@ -20,7 +20,8 @@ def answers_on_scale(store, county: str, inst: Instrument,
 
     Items are the union over every version the county used (ids are kept when
     wording changes), so earlier waves keep their questions. Answers given on a
-    4-point version are put linearly on a 5-point one (or back) so waves compare.
+    4-point version carry ``points`` = 4, and scoring puts them on a 5-point one (or back) so
+    waves compare.
     ``coded`` hands the label columns over as categoricals (see ``Store.answers_frame``).
     """
     answers = store.answers_frame(county, coded=coded)
@@ -36,11 +37,8 @@ def answers_on_scale(store, county: str, inst: Instrument,
         items = pd.concat([items, pd.DataFrame(extra).drop_duplicates("item")], ignore_index=True)
     points = inst.scale.points
     if not answers.empty and set(points_of.values()) != {points}:
-        src = answers["instrument_id"].astype(object).map(points_of).fillna(points)
-        differs = src != points
-        if differs.any():
-            answers.loc[differs, "value"] = 1 + (answers.loc[differs, "value"] - 1) * (points - 1) / (
-                src[differs] - 1)
+        # Scoring puts each answer on this scale from the one it was given on (the `points` column).
+        answers["points"] = answers["instrument_id"].astype(object).map(points_of).fillna(points).astype(int)
     return answers, items
 
 
@@ -121,7 +119,7 @@ def distribution(store, county: str, results: ScoreReport) -> pd.DataFrame:
     answers, items = answers_on_scale(store, county, inst)
     answers = answers[(answers["wave"] == results.wave) & ~answers["dont_know"]].dropna(subset=["value"])
     points = results.points
-    answers = scoring.flip(answers, items, points)
+    answers = scoring.flip(scoring.on_scale(answers, points), items, points)
     answers["element"] = answers["item"].map(items.set_index("item")["element"])
     answers = answers[answers["element"].isin(shown)]
     answers["point"] = answers["value"].round().clip(1, points).astype(int)

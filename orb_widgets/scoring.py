@@ -17,12 +17,19 @@ Input shapes
 ``items``
     The instrument: ``item``, ``element``, ``reverse``.
 ``points``
-    Scale points (4 or 5); answers are integers 1..points.
+    Scale points (4 or 5); answers are integers 1..points. An optional
+    ``points`` column in ``answers`` gives the scale a row was answered on
+    when a county changed its scale between waves (see rule 1).
 
 Scoring rules
 -------------
 1. **Reverse-scored items** are flipped: ``points + 1 - x`` (5 → 1 on a
-   5-point scale, 4 → 1 on a 4-point scale).
+   5-point scale, 4 → 1 on a 4-point scale). An answer given on another
+   scale (a county that went from 4 to 5 points between waves) is flipped on
+   the scale it was given on, then put linearly on the instrument's:
+   ``1 + (x - 1) · (points - 1) / (given - 1)`` (on 4 → 5 points: 1 → 1,
+   3 → 3.67, 4 → 5); whether it agrees (rule 5) is decided on the scale it
+   was given on.
 2. **Don't know is missing, never zero.** A don't-know row's value is ignored
    even if an import filled one in.
 3. **A respondent's element score** is the mean of their answered items in
@@ -271,6 +278,33 @@ def _categorical(answers: pd.DataFrame) -> pd.DataFrame:
                              if c in answers.columns})
 
 
+def on_scale(answers: pd.DataFrame, points: int) -> pd.DataFrame:
+    """``answers`` with every value on the ``points`` scale (rule 1), without the ``points`` column.
+
+    >>> a = pd.DataFrame({"value": [1.0, 3.0, 4.0, np.nan], "points": [4, 4, 4, 5]})
+    >>> on_scale(a, 5)["value"].round(2).tolist()
+    [1.0, 3.67, 5.0, nan]
+    """
+    if "points" not in answers.columns:
+        return answers
+    given = answers["points"].astype(float)
+    value = answers["value"].astype(float)
+    moved = value.where(given == points, 1 + (value - 1) * (points - 1) / (given - 1))
+    return answers.drop(columns="points").assign(value=moved)
+
+
+def _given_on(answers: pd.DataFrame, rows, points: int) -> np.ndarray:
+    """The scale (points) each kept answer was given on: the optional ``points`` column, else ``points``."""
+    if "points" not in answers.columns:
+        return np.full(int(np.count_nonzero(rows)), float(points))
+    given = pd.to_numeric(answers["points"], errors="coerce").to_numpy(dtype=float)[rows]
+    wrong = ~np.isin(given, [float(p) for p in range(2, 12)])
+    if wrong.any():
+        raise InvalidValue(f"the answers' scale (column 'points') is {given[wrong][0]!r} in a row: "
+                           "it must be the whole number of points the question was asked on (4 or 5).")
+    return given
+
+
 def _prepare(answers: pd.DataFrame, items: pd.DataFrame, points: int) -> pd.DataFrame:
     """Check, keep the instrument's items, blank don't-knows, flip, add element.
 
@@ -294,12 +328,13 @@ def _prepare(answers: pd.DataFrame, items: pd.DataFrame, points: int) -> pd.Data
         a, position = a.loc[on_instrument], position[on_instrument]
     dont_know = a["dont_know"].eq(True)
     value = pd.to_numeric(a["value"]).astype(float).where(~dont_know)
-    bad = value.notna() & ~value.isin(np.arange(1, points + 1))
+    given_on = _given_on(answers, on_instrument, points)
+    bad = value.notna() & ~((value == np.round(value)) & (value >= 1) & (value <= given_on))
     if bad.any():
-        row = a.loc[bad].iloc[0]
+        row, scale = a.loc[bad].iloc[0], int(given_on[bad.to_numpy()][0])
         raise InvalidValue(
             f"answer to item '{row['item']}' by respondent '{row['respondent']}' is "
-            f"{row['value']!r}, not a whole number from 1 to {points} on this {points}-point "
+            f"{row['value']!r}, not a whole number from 1 to {scale} on this {scale}-point "
             "scale: correct the response data or re-import it.",
             item=row["item"], respondent=row["respondent"], value=row["value"])
     wave, person = _coded(a["wave"]), _coded(a["respondent"])
@@ -313,6 +348,10 @@ def _prepare(answers: pd.DataFrame, items: pd.DataFrame, points: int) -> pd.Data
             f"in wave '{row['wave']}': keep one answer per item.",
             item=row["item"], respondent=row["respondent"], wave=row["wave"])
     reverse = it["reverse"].to_numpy()[position]
+    flipped = np.where(reverse, given_on + 1 - value.to_numpy(), value.to_numpy())
+    agree = flipped >= given_on - 1  # on the scale the answer was given on
+    same = given_on == points
+    placed = np.where(same, flipped, 1 + (flipped - 1) * (points - 1) / (given_on - 1))
     elements = _element_order(items)
     element_of = _coded(it["element"], [e for e in elements if not pd.isna(e)]).codes
     respondent = np.where((w >= 0) & (p >= 0), pd.factorize(pair)[0], -1)
@@ -323,7 +362,8 @@ def _prepare(answers: pd.DataFrame, items: pd.DataFrame, points: int) -> pd.Data
         "item": pd.Categorical.from_codes(position, categories=it["item"]),
         "element": pd.Categorical.from_codes(element_of[position],
                                              categories=[e for e in elements if not pd.isna(e)]),
-        "value": value.where(~reverse, points + 1 - value),
+        "value": placed,
+        "agree": agree,
         "dont_know": dont_know,
         "_r": respondent,
     }, index=a.index)
@@ -445,7 +485,7 @@ def _shares(prepared: pd.DataFrame, keys: list, points: int) -> pd.DataFrame:
 
     sums = pd.DataFrame({
         "answered": count(answered),
-        "agree": count(value >= points - 1),
+        "agree": count(prepared["agree"].to_numpy(dtype=bool)),
         "dont_know": count(dont_know),
         "shown": count(answered | dont_know),
     }, index=index)

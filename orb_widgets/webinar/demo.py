@@ -39,6 +39,11 @@ TAKEAWAYS = ["Start with supervisors, then widen the circle to staff and partner
 LEARNED = ["Supervisors were keen to help shape the questions.",
            "Staff had heard of the practice model but few could say what changes for them.",
            "Our managers' meeting was the natural place to start; it took ten minutes."]
+ACTIVITIES = ["Our small team met twice after the webinar and split the steps between us.",
+              "We used the first ten minutes of two managers' meetings to work on our steps.",
+              "Two of us took the steps back to our units and asked supervisors to help.",
+              "We put the steps on our implementation team's standing agenda.",
+              "We started with one step and asked staff for ideas before the next one."]
 NEXT = ["Survey all supervisors before the summit", "Add partners to the implementation team",
         "Set a date to share what we learned with staff"]
 
@@ -55,12 +60,12 @@ def demo_series(store, county_names: list[str], seed: int = 2026) -> list[str]:
     names = iter(FIRST)
     people_by_room: list[list[Person]] = [[] for _ in range(3)]
     for k, county in enumerate(counties):  # two people per county, never in the same room
+        own = [STEPS[int(i)] for i in rng.permutation(len(STEPS))]  # no two people of a county name the same step
         for j in range(2):
             room = (k + j) % 3
             people_by_room[room].append(Person(
                 name=f"{next(names)} {chr(65 + k)}.", county=county, role=ROLES[int(rng.integers(len(ROLES)))],
-                steps=[STEPS[int(i)] for i in rng.choice(len(STEPS), size=1 + int(rng.integers(2)),
-                                                         replace=False)]))
+                steps=own[2 * j: 2 * j + 1 + int(rng.integers(2))]))
     for n in range(3):
         save_room(store, first, n, Room(
             event=first, name=f"Room {n + 1}", facilitator=people_by_room[n][0].name,
@@ -74,7 +79,7 @@ def demo_series(store, county_names: list[str], seed: int = 2026) -> list[str]:
     for k, county in enumerate(counties[:-1]):  # the visiting county did not come back
         done = list(dict.fromkeys(steps[county]))[: 1 + k % 2]
         save_reportback(store, second, ReportBack(
-            event=second, county=county, activities="Since the webinar our small team met twice and worked on: " + "; ".join(done).lower() + ".", done=done,
+            event=second, county=county, activities=ACTIVITIES[k % len(ACTIVITIES)], done=done,
             learned=LEARNED[k % len(LEARNED)], next_step=NEXT[k % len(NEXT)],
             why="So the summit starts from what our own people told us.", reported_by=f"{county} team"), USER,
             expected_version=0)
