@@ -57,15 +57,20 @@ def main() -> int:
     n = max(12, args.counties)
     env = {k: v for k, v in os.environ.items() if k not in ("ORB_DATABASE_URL", "ORB_WORKSPACE")}
     env["MPLBACKEND"] = "Agg"
+    # Measure this checkout (not whatever an editable install points at), in papermill's kernel too.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    orb = [sys.executable, "-m", "orb_widgets.cli"]
     with tempfile.TemporaryDirectory(prefix="orb-bench-") as tmp:
         tmp = Path(tmp)
         ws = tmp / "ws"
-        subprocess.run([BIN / "orb", "demo", "--workspace", ws, "--counties", str(n)], check=True, env=env,
+        subprocess.run([*orb, "demo", "--workspace", ws, "--counties", str(n)], check=True, env=env,
                        stdout=subprocess.DEVNULL)
-        counties = subprocess.run([BIN / "orb", "counties", "--workspace", ws], check=True, env=env,
+        counties = subprocess.run([*orb, "counties", "--workspace", ws], check=True, env=env,
                                   capture_output=True, text=True).stdout.splitlines()
+        where = subprocess.run([sys.executable, "-c", "import orb_widgets; print(orb_widgets.__file__)"], env=env,
+                               check=True, capture_output=True, text=True).stdout.strip()
         print(f"Demo workspace: {len(counties)} fictional counties; machine: {os.cpu_count()} cores, "
-              f"Python {platform.python_version()}")
+              f"Python {platform.python_version()}; measuring {Path(where).parent}")
 
         # (a) the naive route, one county after the other
         naive_dir = tmp / "naive"
@@ -84,7 +89,7 @@ def main() -> int:
 
         # (b) orb packets, one run
         out = tmp / "packets"
-        fast = measured([BIN / "orb", "packets", "--all", "--no-pdf", "--force", "--quiet", "--workspace", ws,
+        fast = measured([*orb, "packets", "--all", "--no-pdf", "--force", "--quiet", "--workspace", ws,
                          "--out", out], env)
         manifest = json.loads((out / "manifest.json").read_text())
         per = [manifest["packets"][c] for c in counties]
@@ -93,7 +98,7 @@ def main() -> int:
         pdf = None
         if not args.no_pdf_timing:
             out_pdf = tmp / "packets-pdf"
-            with_pdf = measured([BIN / "orb", "packets", "--all", "--pdf", "--force", "--quiet", "--workspace",
+            with_pdf = measured([*orb, "packets", "--all", "--pdf", "--force", "--quiet", "--workspace",
                                  ws, "--out", out_pdf], env)
             m2 = json.loads((out_pdf / "manifest.json").read_text())
             pdf_secs = [m2["packets"][c]["pdf_seconds"] for c in counties]

@@ -33,6 +33,28 @@ REMOVED_TAGS = {"remove_cell", "parameters", "injected-parameters"}
 _EXPORTER = None
 
 
+def import_papermill():
+    """Import papermill (and through it nbformat and jsonschema) without the part nobody here uses.
+
+    jsonschema imports ``rfc3987_syntax`` when it is installed, only to check
+    strings a schema marks ``"format": "iri"``; that import compiles 38
+    grammars, about a second of CPU, which was most of the runner's start-up.
+    The notebook schemas have no ``format`` at all, so papermill is imported
+    with that one optional module hidden; it is importable again afterwards.
+    """
+    if "papermill" in sys.modules or "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+        import papermill
+
+        return papermill
+    sys.modules["rfc3987_syntax"] = None  # makes its import fail; jsonschema goes on without the iri check
+    try:
+        import papermill
+    finally:
+        if sys.modules.get("rfc3987_syntax", 0) is None:
+            del sys.modules["rfc3987_syntax"]
+    return papermill
+
+
 def _exporter():
     global _EXPORTER
     if _EXPORTER is None:
@@ -138,7 +160,7 @@ def build_packet(task: dict) -> dict:
     as the runner resolved it), whether to print a PDF, the notebook, and the
     fingerprint to report back.
     """
-    import papermill
+    papermill = import_papermill()
     from papermill.exceptions import PapermillExecutionError
 
     from .engine import ENGINE, register_engine
