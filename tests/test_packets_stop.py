@@ -82,7 +82,8 @@ def test_stopped_run_leaves_no_process_and_no_partial_packet(ws, tmp_path, signu
     # no child outlives the runner, however it ended (the kernel and the watchdog see to it)
     _, alive = psutil.wait_procs(children, timeout=20)
     assert not alive, f"left behind: {alive}"
-    assert not any(c.info["cmdline"] and "orb_widgets.cli" in " ".join(c.info["cmdline"]) and
+    # (only this run's processes: their command line names this test's workspace)
+    assert not any(c.info["cmdline"] and str(ws["folder"]) in " ".join(c.info["cmdline"]) and
                    c.info["ppid"] == 1 for c in psutil.process_iter(["cmdline", "ppid"]))
 
     # the county that was cut off is not counted as built, and no temporary file is left looking like one
