@@ -74,18 +74,23 @@ class ResultsDashboard(w.VBox):
     # -- parts: the same view models and partials as the packet
     def _overview(self, r) -> str:
         v = self.view
+        charts = self._charts and not r.suppressed
         blocks = [("", self._table(v.elements))]
-        if self._charts and not r.suppressed:
+        if charts:
             from .. import plots
 
             blocks.append(("", chart(plots.element_scores(r.records("elements"), r.element_names, r.points,
-                                                                min_group=r.min_group), v.alt["elements"])))
-            if r.components:
-                blocks.append(("", chart(plots.component_scores(r.records("components"), r.points,
-                                                                      min_group=r.min_group),
-                                               v.alt["components"])))
+                                                          min_group=r.min_group), v.alt["elements"])))
+        # The components' heading comes before their chart and table, never between the two.
+        parts = []
+        if charts and r.components:
+            from .. import plots
+
+            parts.append(chart(plots.component_scores(r.records("components"), r.points, min_group=r.min_group),
+                               v.alt["components"]))
         if v.components:
-            blocks.append(("Readiness components", self._table(v.components)))
+            parts.append(self._table(v.components))
+        blocks += [("Readiness components" if i == 0 else "", part) for i, part in enumerate(parts)]
         return self._part(blocks)
 
     def _priorities(self, r) -> str:

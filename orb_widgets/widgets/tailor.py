@@ -121,11 +121,13 @@ class TailorAssessment(w.VBox):
         fw = load_framework(framework_id)
         self.fw = fw
         self.role_checks = {r.id: w.Checkbox(value=True, description=r.label, indent=False,
+                                             layout=w.Layout(width="auto", max_width="100%"),
                                              tooltip=f"Ask people who are: {r.label}") for r in fw.role_groups}
         self.roles_box.children = tuple(self.role_checks.values())
         self.element_checks, self.items, sections = {}, {}, []
         for e in fw.elements:
-            check = w.Checkbox(value=True, description=f"{e.id}. {e.name}", indent=False,
+            # The part's name is the heading just above: the box says what ticking it does.
+            check = w.Checkbox(value=True, description=f"Ask about part {e.id} in our survey", indent=False,
                                layout=w.Layout(width="100%"), tooltip=f"Include {e.name} in the survey")
             check.add_class("orb-element")
             rows = [ItemRow(i) for i in fw.items_for(e.id)]
