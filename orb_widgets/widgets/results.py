@@ -37,8 +37,8 @@ class ResultsDashboard(w.VBox):
         self.view = None
         super().__init__([
             section_header("Readiness survey results",
-                           "Scores run from 1 (not ready) to the top of the scale (ready). Groups with too few "
-                           "answers are hidden so nobody can be picked out."),
+                           # The line under the wave says the scale and the smallest group, in numbers.
+                           "Pick a wave, then go through the tabs from left to right."),
             self.wave, self.headline, self.tabs])
         self.wave.observe(lambda _: self.refresh(), "value")
         self.refresh()
@@ -95,8 +95,8 @@ class ResultsDashboard(w.VBox):
 
     def _priorities(self, r) -> str:
         return self._part([("", render("priorities.html.j2", priorities=self.view.priorities))],
-                          lead="Where to look first, from the scores. Take these to the planning matrix (step 7) "
-                               "and talk about what they mean for your county.")
+                          lead="Where to look first, from the scores, and why. Talk as a team about what each "
+                               "one means for your county.")
 
     def _roles(self, r) -> str:
         v = self.view
