@@ -61,7 +61,7 @@ class TailorAssessment(w.VBox):
                       (ctx.framework.id if ctx.framework else fw_ids[0]))
         self.framework = w.Dropdown(options=[(fw_titles[i], i) for i in fw_ids], value=current_fw,
                                     description="Framework", style=LABEL_STYLE, layout=w.Layout(width="600px"),
-                                    tooltip="The practice model and item bank this survey is built from",
+                                    tooltip="The framework and statement bank this survey is built from",
                                     disabled=self.instrument is not None)
         self.title = w.Text(description="Survey title", style=LABEL_STYLE, layout=w.Layout(width="600px"),
                             tooltip="The title respondents see at the top")
