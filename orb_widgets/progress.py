@@ -24,7 +24,7 @@ STEPS = [
     ("02-breakout-session.ipynb", "Webinar series",
      "For coaches: mixed-county breakout rooms, the prompts and timer, SO WHAT? takeaways and follow-ups."),
     ("03-key-messages.ipynb", "Key messages",
-     "Draft and test the messages that explain the practice model."),
+     "Draft and test the messages that explain the change to staff and partners."),
     ("04-tailor-assessment.ipynb", "Tailor the assessment",
      "Choose the sections, statements and role groups of your survey."),
     ("05-take-assessment.ipynb", "The survey link",
@@ -34,7 +34,7 @@ STEPS = [
     ("07-planning-matrix.ipynb", "SO WHAT? planning matrix",
      "What you learned, next steps, who leads them and by when."),
     ("08-testing-profile.ipynb", "Testing profile",
-     "How you will try the practice model out, and with whom."),
+     "How you will try the new way of working out, and with whom."),
     ("09-implementation-plan.ipynb", "Implementation plan",
      "Goals, activities, timeline and follow-up."),
 ]

@@ -15,8 +15,9 @@ What a reader sees
     is "up" or "down" when it is at least 5% of the scale range (the same
     threshold that names a fall as a priority's reason), otherwise "about the
     same"; the card "Since last wave" counts exactly the rows marked so in the
-    change table. Every ranked priority shows its reasons, or "ranked on its
-    score: no notable gap or fall" when none applies. A hidden row shows the
+    change table. Every ranked priority shows its reasons, or "next in line on
+    its score; no notable gap between leaders and staff, no fall since the last
+    wave" when none applies. A hidden row shows the
     word "hidden" and why, never a number. Scores are shown to two decimals in
     tables and one in sentences; intervals as "3.10 to 3.37"; dates as "March
     5, 2026".
@@ -124,7 +125,8 @@ def direction(change: float | None, points: int) -> str:
     return "up" if change >= step else "down" if change <= -step else "about the same"
 
 
-NO_NOTABLE_REASON = "ranked on its score: no notable gap or fall"
+# A priority with no standout reason is on the list for its score alone: say so in plain words.
+NO_NOTABLE_REASON = "next in line on its score; no notable gap between leaders and staff, no fall since the last wave"
 
 
 def reasons(row) -> str:

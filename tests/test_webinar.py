@@ -310,6 +310,21 @@ def test_the_demo_has_a_two_event_series_with_report_backs(demo_store):
     assert names and not names & others
 
 
+def test_the_demo_never_has_two_people_of_a_county_take_home_the_same_step(demo_store):
+    """What a county's team sees on Start here: each suggestion once, and each report-back's own reason."""
+    s = webinar.load_series(demo_store)
+    for ev in s.events:
+        taken = {}
+        for r in ev.rooms:
+            for p in r.people:
+                for step in p.steps:
+                    key = (webinar.county_key(p.county), step)
+                    assert key not in taken, f"{p.name} and {taken[key]} both take home {step!r} at {ev.title}"
+                    taken[key] = p.name
+    whys = [rb.why for ev in s.events for rb in ev.reportbacks.values()]
+    assert len(whys) >= 3 and len(set(whys)) > 1
+
+
 def test_each_countys_packet_shows_its_own_webinar_steps_and_no_other_countys(tmp_path, monkeypatch):
     """Through the real packet build: X's packet has X's steps and report-back, never Y's."""
     from orb_widgets import packets

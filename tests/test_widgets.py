@@ -315,6 +315,25 @@ def test_key_message_test_is_recorded_and_versions_compare(ws):
     assert "<img" in ed.chart.value and "Supervisors" in ed.tests_table.value
 
 
+
+def test_message_tests_read_in_the_order_they_happened_under_one_heading(ws):
+    page = KeyMessages(ctx_for(ws, CPM_EMPTY, "Ana"), scheduler=never)
+    page.new_message("Order")
+    ed = page.editor
+    ed.wording.value = "First words."
+    ed.flush()
+    assert ed.record_test(audience="Later group", date="2026-03-09", people=5, ratings={"clear": 3})
+    assert ed.record_test(audience="Earlier group", date="2026-03-02", people=5, ratings={"clear": 4})
+    assert ed.new_version()
+    ed.wording.value = "Second words."
+    ed.flush()
+    assert ed.record_test(audience="Version two group", date="2026-03-01", people=5, ratings={"clear": 5})
+    text = text_of(ed.tests_table.value)
+    assert text.index("Earlier group") < text.index("Later group") < text.index("Version two group")
+    assert "March 2, 2026" in text
+    # The section heading says "Tests so far"; the table does not say it again.
+    assert "Tests so far" not in text and "Ratings from 1 (not at all) to 5 (very much)" in text
+
 def test_crafted_rating_and_question_are_refused_and_nothing_saved(ws):
     page = KeyMessages(ctx_for(ws, CPM), scheduler=never)
     ed = page.editor
@@ -347,6 +366,8 @@ def test_tailor_saves_the_chosen_elements_scale_and_wording(ws):
 
     page_in_frame = html.unescape(re.search(r'srcdoc="([^"]*)"', frame).group(1))  # one attribute: all escaped
     assert "Part 2 of 2" in page_in_frame and "disabled" in page_in_frame and 'action="#"' in page_in_frame
+    for e, check in page.element_checks.items():  # the part's name is its heading: the box says what it does
+        assert page.fw.element(e).name not in check.description and "Ask about part" in check.description
     inst = page.save()
     assert inst is not None
     saved = ws.current_instrument("New Example County")

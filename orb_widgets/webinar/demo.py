@@ -44,8 +44,10 @@ ACTIVITIES = ["Our small team met twice after the webinar and split the steps be
               "Two of us took the steps back to our units and asked supervisors to help.",
               "We put the steps on our implementation team's standing agenda.",
               "We started with one step and asked staff for ideas before the next one."]
-NEXT = ["Survey all supervisors before the summit", "Add partners to the implementation team",
-        "Set a date to share what we learned with staff"]
+#: A county's next step after the report-back, with its own reason.
+NEXT = [("Survey all supervisors before the summit", "So the summit starts from what our own people told us."),
+        ("Add partners to the implementation team", "Partners told us they hear about changes last."),
+        ("Set a date to share what we learned with staff", "Staff asked to see what came of the survey they answered.")]
 
 
 def demo_series(store, county_names: list[str], seed: int = 2026) -> list[str]:
@@ -80,12 +82,18 @@ def demo_series(store, county_names: list[str], seed: int = 2026) -> list[str]:
         done = list(dict.fromkeys(steps[county]))[: 1 + k % 2]
         save_reportback(store, second, ReportBack(
             event=second, county=county, activities=ACTIVITIES[k % len(ACTIVITIES)], done=done,
-            learned=LEARNED[k % len(LEARNED)], next_step=NEXT[k % len(NEXT)],
-            why="So the summit starts from what our own people told us.", reported_by=f"{county} team"), USER,
+            learned=LEARNED[k % len(LEARNED)], next_step=NEXT[k % len(NEXT)][0],
+            why=NEXT[k % len(NEXT)][1], reported_by=f"{county} team"), USER,
             expected_version=0)
+    taken: dict[str, int] = {}  # the two people of a county take home different steps
     for n in range(3):
-        members = [Person(name=p.name, county=p.county, role=p.role, steps=[NEXT[(n + i) % len(NEXT)]])
-                   for i, p in enumerate(people_by_room[(n + 1) % 3]) if p.county != VISITING_COUNTY]
+        members = []
+        for p in people_by_room[(n + 1) % 3]:
+            if p.county == VISITING_COUNTY:
+                continue
+            j = taken[p.county] = taken.get(p.county, -1) + 1
+            step = NEXT[(counties.index(p.county) + j) % len(NEXT)][0]
+            members.append(Person(name=p.name, county=p.county, role=p.role, steps=[step]))
         save_room(store, second, n, Room(
             event=second, name=f"Room {n + 1}", facilitator=members[0].name if members else "",
             reporter=members[-1].name if members else "", notes={0: NOTES[(n + 1) % len(NOTES)]},

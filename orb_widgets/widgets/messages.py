@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import ipywidgets as w
 
 from ..exceptions import InvalidValue
-from ..keymessages import RATING_CHOICES, check_test, ratings_alt, ratings_frame, tests_table
+from ..keymessages import RATING_CHOICES, RATING_SCALE, check_test, ratings_alt, ratings_frame, tests_table
 from .choosers import EntryChooser
 from .context import WorkbookContext
 from .controls import LABEL_STYLE, button, text_area, text_box
@@ -138,8 +139,13 @@ class MessageEditor(EntryEditor):
         self.test_version.options = opts
         if opts:
             self.test_version.value = opts[-1][1]
-        message = {"title": "x", "versions": versions, "tests": self._tests}
-        self.tests_table.value = html("message_tests.html.j2", table=tests_table(message, self.questions), cls="")
+        # In the order they happened: each version's tests by date, so a reader sees the revision work.
+        ordered = sorted(self._tests, key=lambda t: (t.get("version") or 0, t.get("date") or ""))
+        message = {"title": "x", "versions": versions, "tests": ordered}
+        table = tests_table(message, self.questions)
+        # The section's own heading already says "Tests so far": the caption only gives the scale.
+        table = replace(table, caption=f"Ratings from 1 (not at all) to {RATING_SCALE} (very much).")
+        self.tests_table.value = html("message_tests.html.j2", table=table, cls="orb-tests")
         self.chart.value = ""
         frame = ratings_frame(message)
         if not frame.empty:

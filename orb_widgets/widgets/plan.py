@@ -21,10 +21,13 @@ def _date(value):
 
 class ActivityRow(w.HBox):
     def __init__(self, n: int):
-        self.what = text_box(f"Activity {n}", "what will happen", width="360px")
-        self.who = text_box("Who", "who leads it", width="220px")
-        self.start = w.DatePicker(description="From", style=LABEL_STYLE, tooltip=f"Start date of activity {n}")
-        self.end = w.DatePicker(description="To", style=LABEL_STYLE, tooltip=f"End date of activity {n}")
+        # One line on a laptop: the activity gets the room, the dates only what a date needs.
+        self.what = text_box(f"Activity {n}", "what will happen", width="430px")
+        self.who = text_box("Who", "who leads it", width="200px")
+        self.start = w.DatePicker(description="From", style=LABEL_STYLE, layout=w.Layout(width="180px"),
+                                  tooltip=f"Start date of activity {n}")
+        self.end = w.DatePicker(description="To", style=LABEL_STYLE, layout=w.Layout(width="165px"),
+                                tooltip=f"End date of activity {n}")
         super().__init__([self.what, self.who, self.start, self.end], layout=w.Layout(flex_flow="row wrap"))
 
     def body(self) -> dict | None:

@@ -37,8 +37,8 @@ class ResultsDashboard(w.VBox):
         self.view = None
         super().__init__([
             section_header("Readiness survey results",
-                           "Scores run from 1 (not ready) to the top of the scale (ready). Groups with too few "
-                           "answers are hidden so nobody can be picked out."),
+                           # The line under the wave says the scale and the smallest group, in numbers.
+                           "Pick a wave, then go through the tabs from left to right."),
             self.wave, self.headline, self.tabs])
         self.wave.observe(lambda _: self.refresh(), "value")
         self.refresh()
@@ -74,24 +74,29 @@ class ResultsDashboard(w.VBox):
     # -- parts: the same view models and partials as the packet
     def _overview(self, r) -> str:
         v = self.view
+        charts = self._charts and not r.suppressed
         blocks = [("", self._table(v.elements))]
-        if self._charts and not r.suppressed:
+        if charts:
             from .. import plots
 
             blocks.append(("", chart(plots.element_scores(r.records("elements"), r.element_names, r.points,
-                                                                min_group=r.min_group), v.alt["elements"])))
-            if r.components:
-                blocks.append(("", chart(plots.component_scores(r.records("components"), r.points,
-                                                                      min_group=r.min_group),
-                                               v.alt["components"])))
+                                                          min_group=r.min_group), v.alt["elements"])))
+        # The components' heading comes before their chart and table, never between the two.
+        parts = []
+        if charts and r.components:
+            from .. import plots
+
+            parts.append(chart(plots.component_scores(r.records("components"), r.points, min_group=r.min_group),
+                               v.alt["components"]))
         if v.components:
-            blocks.append(("Readiness components", self._table(v.components)))
+            parts.append(self._table(v.components))
+        blocks += [("Readiness components" if i == 0 else "", part) for i, part in enumerate(parts)]
         return self._part(blocks)
 
     def _priorities(self, r) -> str:
         return self._part([("", render("priorities.html.j2", priorities=self.view.priorities))],
-                          lead="Where to look first, from the scores. Take these to the planning matrix (step 7) "
-                               "and talk about what they mean for your county.")
+                          lead="Where to look first, from the scores, and why. Talk as a team about what each "
+                               "one means for your county.")
 
     def _roles(self, r) -> str:
         v = self.view

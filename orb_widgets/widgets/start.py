@@ -46,7 +46,7 @@ class StartHere(w.VBox):
         self.new_name = text_box("New county", "its name", width="360px")
         self.new_framework = w.Dropdown(options=[(f["title"], f["id"]) for f in frameworks],
                                         description="Framework", style=LABEL_STYLE, layout=w.Layout(width="480px"),
-                                        tooltip="The practice model this county is getting ready for")
+                                        tooltip="The framework this county is getting ready for")
         self.add_button = button("Add county", "Add a county to this workspace", icon="plus")
         self.add_button.on_click(lambda _: self.add_county(self.new_name.value, self.new_framework.value))
         self.message = w.HTML()

@@ -61,7 +61,7 @@ class TailorAssessment(w.VBox):
                       (ctx.framework.id if ctx.framework else fw_ids[0]))
         self.framework = w.Dropdown(options=[(fw_titles[i], i) for i in fw_ids], value=current_fw,
                                     description="Framework", style=LABEL_STYLE, layout=w.Layout(width="600px"),
-                                    tooltip="The practice model and item bank this survey is built from",
+                                    tooltip="The framework and statement bank this survey is built from",
                                     disabled=self.instrument is not None)
         self.title = w.Text(description="Survey title", style=LABEL_STYLE, layout=w.Layout(width="600px"),
                             tooltip="The title respondents see at the top")
@@ -121,11 +121,13 @@ class TailorAssessment(w.VBox):
         fw = load_framework(framework_id)
         self.fw = fw
         self.role_checks = {r.id: w.Checkbox(value=True, description=r.label, indent=False,
+                                             layout=w.Layout(width="auto", max_width="100%"),
                                              tooltip=f"Ask people who are: {r.label}") for r in fw.role_groups}
         self.roles_box.children = tuple(self.role_checks.values())
         self.element_checks, self.items, sections = {}, {}, []
         for e in fw.elements:
-            check = w.Checkbox(value=True, description=f"{e.id}. {e.name}", indent=False,
+            # The part's name is the heading just above: the box says what ticking it does.
+            check = w.Checkbox(value=True, description=f"Ask about part {e.id} in our survey", indent=False,
                                layout=w.Layout(width="100%"), tooltip=f"Include {e.name} in the survey")
             check.add_class("orb-element")
             rows = [ItemRow(i) for i in fw.items_for(e.id)]

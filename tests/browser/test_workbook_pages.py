@@ -183,3 +183,47 @@ def test_every_other_served_page_is_accessible_and_reads_like_a_product(page, wo
     time.sleep(1)
     check_reads_like_a_product(page, notebook.removesuffix(".ipynb"))
     check_accessibility(page, notebook.removesuffix(".ipynb"))
+
+
+PHONE = {"width": 390, "height": 844}
+# Everything that sticks out past the right edge of a phone, or is cut with an ellipsis, outside a box
+# that scrolls sideways on purpose (a wide table or chart in .orb-scroll / .orb-chart-box).
+_OFF_THE_PHONE = """() => {
+  const W = window.innerWidth, bad = [];
+  const scrolls = el => { for (let a = el.parentElement; a; a = a.parentElement) {
+      if (a.matches('.orb-scroll, .orb-chart-box')) return true; } return false; };
+  for (const el of document.querySelectorAll('#orb-main *')) {
+    const r = el.getBoundingClientRect(), s = getComputedStyle(el);
+    if (!r.width || s.visibility === 'hidden' || scrolls(el)) continue;
+    if (r.right > W + 1) bad.push('past the edge: ' + el.tagName + ' ' + (el.innerText || el.value || '').slice(0, 40));
+    if (el.matches('.widget-label, .jupyter-button, .widget-label-basic') && el.scrollWidth > el.clientWidth + 1)
+      bad.push('cut: ' + (el.innerText || '').slice(0, 40));
+    if (['auto', 'scroll'].includes(s.overflowX) && el.scrollWidth > el.clientWidth + 1 && el.tagName !== 'TEXTAREA'
+        && !el.matches('.orb-scroll, .orb-chart-box'))
+      bad.push('scrolls sideways: ' + (el.innerText || '').slice(0, 40));
+  }
+  return bad.slice(0, 8);
+}"""
+
+
+@pytest.mark.parametrize("notebook", ["02-breakout-session.ipynb", "04-tailor-assessment.ipynb", "06-results.ipynb"])
+def test_on_a_phone_nothing_runs_off_the_page_and_no_label_is_cut(browser, workbook_server, notebook):
+    """A team member on a phone sees every control and label whole; only a wide table or chart scrolls, in its box."""
+    wait_for_notebook(notebook)
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    try:
+        page.goto(workbook_server.page_url(notebook))
+        page.locator(".jupyter-widgets").first.wait_for(timeout=90_000)
+        page.wait_for_load_state("networkidle")
+        time.sleep(2)
+        tabs = page.get_by_role("tab").all() or [None]
+        for tab in tabs:  # the results' tabs each hold their own tables and charts
+            if tab is not None:
+                tab.click()
+                time.sleep(0.5)
+            assert page.evaluate(_OFF_THE_PHONE) == [], f"{notebook} on a phone"
+        if SHOTS:
+            page.screenshot(path=str(SHOTS / f"phone-{notebook.removesuffix('.ipynb')}.png"))
+    finally:
+        context.close()
