@@ -280,7 +280,7 @@ def _workbook(store, county, fw, report, rng, k) -> None:
     facts = _Facts(report)
     _breakout(store, county, fw, words["breakout"], draw, user)
     _messages(store, county, fw, words, draw, rng, user)
-    if k % 2 == 0:  # half the demo counties have started their matrix and testing profile
+    if k % 3 != 1:  # most demo counties have started their matrix and testing profile; every third has not
         _matrix(store, county, words["matrix"], facts, draw, k, user)
         _profile(store, county, fw, words["profile"], facts, draw, k, user)
     _plan(store, county, fw, words["plan"], facts, draw, rng, user)
@@ -306,6 +306,7 @@ def _breakout(store, county, fw, words, draw, user) -> None:
 
 def _messages(store, county, fw, words, draw, rng, user) -> None:
     questions = [q.id for q in fw.key_message_questions]
+    first_test = dt.date(2025, 9, 29) + dt.timedelta(days=int(rng.integers(0, 10)))  # each county on its own days
     for m, msg in enumerate(draw.take("messages", words["messages"], 2)):
         tests = []
         for a, audience in enumerate(draw.take(f"audiences-{m}", words["audiences"], 2)):
@@ -314,7 +315,8 @@ def _messages(store, county, fw, words, draw, rng, user) -> None:
                          else draw.one("feedback-revised", words["feedback_revised"]))
                 tests.append(workbook.MessageTest(
                     version=v, audience=audience["who"], event=audience["where"],
-                    date=dt.date(2025, 10, 1 + 14 * (v - 1) + 7 * m + a), people=int(rng.integers(6, 40)),
+                    date=first_test + dt.timedelta(days=14 * (v - 1) + 7 * m + a + int(rng.integers(0, 3))),
+                    people=int(rng.integers(5, 16)),  # a meeting's worth of people
                     ratings={q: int(np.clip(rng.integers(2, 5) + (v - 1) * rng.integers(0, 2), 1, 5))
                              for q in questions},
                     feedback=heard))

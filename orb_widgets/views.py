@@ -74,6 +74,24 @@ def date(day) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
+def moment(iso: str | None) -> str:
+    """A run's time from its ISO stamp, in the one date format and the machine's local time.
+
+    >>> moment("2026-03-05T12:00:00+00:00").startswith("March 5, 2026 at ") or moment("2026-03-05T12:00:00+00:00")
+    True
+    >>> moment(None), moment("not a time")
+    ('', '')
+    """
+    try:
+        stamp = dt.datetime.fromisoformat(iso or "")
+    except ValueError:
+        return ""
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=dt.timezone.utc)
+    local = stamp.astimezone()
+    return f"{date(local.date())} at {local:%H:%M}"
+
+
 def when(stamp, now=None) -> str:
     """When something was saved, in the machine's local time: ``14:05`` today, else with the date.
 

@@ -39,7 +39,9 @@ def render_index(manifest: dict, counties: list[str], demo_notice: str | None = 
                      "pdf": entry.get("pdf") if status == "ok" else None, "wave": ir.get("wave") or "",
                      "n": ir.get("n_respondents"), "framework": ir.get("framework_title") or "",
                      "error": failed.get(name, {}).get("error") or entry.get("error"),
-                     "built": (entry.get("built") or "")[:16].replace("T", " ")})
+                     # a packet kept from an earlier run says when it was built; this run's say nothing more
+                     "built": views.moment(entry.get("built"))
+                     if (entry.get("built") or "") < (run.get("started") or "") else ""})
         if ir.get("framework") and ir.get("elements"):
             f = frames.setdefault(ir["framework"], {"title": ir.get("framework_title") or ir["framework"],
                                                     "points": ir.get("points", 5), "names": {}, "rows": {},
@@ -74,7 +76,7 @@ def render_index(manifest: dict, counties: list[str], demo_notice: str | None = 
     page = env.get_template("index.html.j2").render(
         rows=rows, tables=tables, css=css, demo_notice=(demo_text(demo_notice) or "Not real results.") if demo_notice else None,
         run=run,
-        started=(run.get("started") or "")[:16].replace("T", " "),
+        started=views.moment(run.get("started")),
         n_ok=sum(1 for r in rows if r["html"]), n_failed=len(failed))
     check_self_contained(page)
     return page
