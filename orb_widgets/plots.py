@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import textwrap
 
 import matplotlib
@@ -451,10 +452,33 @@ def to_svg(ax_or_fig) -> bytes:
     fig = ax_or_fig.figure if hasattr(ax_or_fig, "figure") and not isinstance(ax_or_fig, plt.Figure) \
         else ax_or_fig
     buf = io.BytesIO()
-    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "orb-packet"}):
+    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "orb-packet", "font.sans-serif": ["DejaVu Sans"]}):
         fig.savefig(buf, format="svg", facecolor="white", metadata={"Date": None})
     plt.close(fig)
-    return buf.getvalue()
+    return lean_svg(buf.getvalue())
+
+
+_STYLE = re.compile(r' style="([^"]*)"')
+_SHARED = '<style type="text/css">*{stroke-linejoin: round; stroke-linecap: butt}</style>'
+
+
+def lean_svg(svg: bytes) -> bytes:
+    """Matplotlib's SVG in a lighter form that draws the same: no metadata or group ids, and each
+    ``style="a: b"`` as plain attributes ``a="b"`` (a printer parses no CSS per shape). The values move
+    unchanged from one quoted attribute to another, so their escaping stays as matplotlib wrote it."""
+    text = svg.decode("utf-8")
+    text = re.sub(r"<\?xml[^>]*>\s*<!DOCTYPE[^>]*>\s*", "", text, count=1)
+    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, count=1, flags=re.S)
+    if _SHARED in text:  # the one style sheet: inherited from the root instead of matched on every shape
+        text = text.replace(_SHARED, "", 1).replace("<svg ", '<svg stroke-linejoin="round" stroke-linecap="butt" ', 1)
+    text = re.sub(r'<g id="[^"]*">', "<g>", text)
+
+    def attrs(m):
+        pairs = (d.split(":", 1) for d in m.group(1).split(";") if ":" in d)
+        return "".join(f' {k.strip()}="{v.strip()}"' for k, v in pairs)
+
+    text = _STYLE.sub(attrs, text)
+    return re.sub(r">\s+<", "><", text).encode("utf-8")
 
 
 def to_png(ax_or_fig, dpi: int = 150) -> bytes:

@@ -163,7 +163,8 @@ def warm_up(pdf: bool = True) -> bool:
         # WeasyPrint's first use (fonts, styles, SVG) is paid on the cover and the first sections alone: a
         # third of the whole preview's printing time, and each child prints as fast afterwards.
         page = result["html"].decode("utf-8")
-        cut = page.find('<h2 class="orb-h2" id="roles"')
+        roles = page.find('id="roles"')  # the heading of the third section
+        cut = page.rfind("<", 0, roles) if roles > 0 else -1
         try:
             html_to_pdf(page[:cut] + "</body></html>" if cut > 0 else page)
         except Exception:  # noqa: BLE001 - as below: each county reports its own error
