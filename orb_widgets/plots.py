@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import textwrap
 
 import matplotlib
@@ -24,7 +25,6 @@ matplotlib.use("Agg", force=False)
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
 
 HIDDEN = "hidden"
 INK = "#1f2a37"
@@ -61,6 +61,74 @@ def _extent(labels) -> tuple[int, int]:
 def plain(text) -> str:
     """Text shown as typed: a ``$`` in a county's words must not start matplotlib's math mode."""
     return str(text).replace("$", r"\$")
+
+
+# seaborn's "colorblind" palette: one colour per element line, repeating after ten
+COLORBLIND = ("#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#fbafe4", "#949494", "#ece133",
+              "#56b4e9")
+SATURATION = 0.75  # bars are a little muted, as seaborn drew them
+
+
+def _from_cmap(cmap, n: int) -> list[tuple]:
+    """``n`` colours spread over a colormap, leaving out its two ends (its near-white and near-black)."""
+    return [tuple(c[:3]) for c in cmap(np.linspace(0, 1, int(n) + 2)[1:-1])]
+
+
+def palette(name: str, n: int) -> list[tuple]:
+    """``n`` colours: ``"colorblind"``, a matplotlib colormap's name, or ``"<name>_d"`` (that colormap darkened)."""
+    from matplotlib.colors import LinearSegmentedColormap, to_rgb
+
+    if name == "colorblind":
+        return [to_rgb(COLORBLIND[k % len(COLORBLIND)]) for k in range(n)]
+    if name.endswith("_d"):
+        ends = _from_cmap(matplotlib.colormaps[name[:-2]], 2) + [to_rgb("#333333")]
+        return _from_cmap(LinearSegmentedColormap.from_list("dark", ends), n)
+    return _from_cmap(matplotlib.colormaps[name], n)
+
+
+def _muted(color, prop: float = SATURATION) -> tuple:
+    import colorsys
+
+    from matplotlib.colors import to_rgb
+
+    h, lum, s = colorsys.rgb_to_hls(*to_rgb(color))
+    return colorsys.hls_to_rgb(h, lum, s * prop)
+
+
+def _grouped_bars(ax, df: pd.DataFrame, x: str, y: str, hue: str, colors) -> None:
+    """Bars of the mean ``y`` per ``x`` (in order of appearance), side by side per ``hue``, with a legend entry each."""
+    xs = list(dict.fromkeys(df[x]))
+    hues = list(dict.fromkeys(df[hue]))
+    means = df.groupby([x, hue], sort=False)[y].mean()
+    width = 0.8 / max(len(hues), 1)
+    for k, (level, color) in enumerate(zip(hues, colors)):
+        at = [(i, means[(xv, level)]) for i, xv in enumerate(xs) if (xv, level) in means.index]
+        ax.bar([i - 0.4 + k * width for i, _ in at], [m for _, m in at], width=width, align="edge",
+               color=_muted(color), label=str(level))
+    ax.set_xticks(range(len(xs)), [str(v) for v in xs])
+    ax.set_xlim(-0.5, len(xs) - 0.5)
+    ax.xaxis.grid(False)
+
+
+def _heat(ax, grid: pd.DataFrame, points: int, lw: float):
+    """Cells of ``grid`` (rows top to bottom) coloured on a 1…points blue scale, each with its number;
+    NaN cells are left blank for the caller to mark. Returns the mesh (for a colour bar)."""
+    from matplotlib.colors import to_rgb
+
+    values = np.ma.masked_invalid(grid.to_numpy(dtype=float))
+    mesh = ax.pcolormesh(values, cmap="Blues", vmin=1, vmax=points, linewidths=lw, edgecolor="white")
+    ax.set_xlim(0, grid.shape[1])
+    ax.set_ylim(grid.shape[0], 0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    for (i, j), v in np.ndenumerate(values.filled(np.nan)):
+        if not np.isnan(v):
+            r, g, b = to_rgb(mesh.cmap(mesh.norm(v)))
+            lum = sum(w * (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
+                      for w, c in zip((0.2126, 0.7152, 0.0722), (r, g, b)))
+            ax.text(j + 0.5, i + 0.5, f"{v:.1f}", ha="center", va="center", fontsize=FONT,
+                    color=".15" if lum > 0.408 else "w")
+    return mesh
 
 
 def _style(ax, title: str | None) -> None:
@@ -157,15 +225,14 @@ def role_chart(by_role: list[dict], element_names: dict | None = None, role_labe
     grid = df.pivot_table(index="element", columns="role", values="mean", aggfunc="first", dropna=False)
     grid = grid.reindex(index=elements, columns=roles)
     mask = grid.isna()
-    sns.heatmap(grid.astype(float), ax=ax, mask=mask, vmin=1, vmax=points, cmap="Blues", annot=True, fmt=".1f",
-                annot_kws={"fontsize": FONT}, linewidths=1.5, linecolor="white", cbar=False)
+    _heat(ax, grid.astype(float), points, 1.5)
     for (i, j), hide in np.ndenumerate(mask.to_numpy()):
         if hide:
             ax.add_patch(matplotlib.patches.Rectangle((j, i), 1, 1, facecolor=GAP, edgecolor="white", lw=1.5,
                                                       hatch="///", zorder=0.5))
             ax.text(j + 0.5, i + 0.5, HIDDEN, ha="center", va="center", fontsize=FONT - 1, color=MUTED,
                     style="italic")
-    ax.set_yticks(np.arange(len(elements)) + 0.5, row_labels, rotation=0)
+    ax.set_yticks(np.arange(len(elements)) + 0.5, row_labels, rotation=0, va="center")
     ax.set_xticks(np.arange(len(roles)) + 0.5, col_labels, rotation=0)
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -187,9 +254,9 @@ def wave_change(by_wave: list[dict], element_names: dict | None = None, points: 
     waves = list(dict.fromkeys(df["wave"]))
     df["mean"] = pd.to_numeric(df["mean"], errors="coerce")
     df.loc[df["suppressed"].fillna(False).astype(bool), "mean"] = np.nan
-    palette = sns.color_palette("colorblind", n_colors=max(df["element"].nunique(), 1))
+    colors = palette("colorblind", max(df["element"].nunique(), 1))
     x = {w: k for k, w in enumerate(waves)}
-    for color, (element, part) in zip(palette, df.groupby("element", sort=False)):
+    for color, (element, part) in zip(colors, df.groupby("element", sort=False)):
         part = part.dropna(subset=["mean"])
         if part.empty:
             continue
@@ -226,7 +293,7 @@ def key_message_ratings(tests: pd.DataFrame | list[dict], ax=None,
         return ax
     df["version"] = df["version"].astype(str).map(plain)
     df["audience"] = df["audience"].astype(str).map(plain)
-    sns.barplot(df, x="version", y="rating", hue="audience", ax=ax, errorbar=None, palette="Blues_d")
+    _grouped_bars(ax, df, "version", "rating", "audience", palette("Blues_d", df["audience"].nunique()))
     for bars in ax.containers:
         ax.bar_label(bars, fmt="%.1f", fontsize=FONT - 1, padding=2)
     ax.set_ylim(LOW, HIGH + 0.4)  # bars rise from the bottom of the scale, 1, not from 0
@@ -250,7 +317,7 @@ def competence(frame: pd.DataFrame, ax=None, title: str | None = "Competence now
         return ax
     df["pct"] = 100 * pd.to_numeric(df["share"], errors="coerce").fillna(0)
     df["label"] = df["label"].map(lambda s: _wrap(s, 18))
-    sns.barplot(df, x="label", y="pct", hue="when", ax=ax, errorbar=None, palette=[ACCENT, "#9ca3af"])
+    _grouped_bars(ax, df, "label", "pct", "when", [ACCENT, "#9ca3af"] * max(1, df["when"].nunique()))
     for bars in ax.containers:
         ax.bar_label(bars, fmt="%.0f%%", fontsize=FONT - 1, padding=2)
     ax.set_ylim(0, 110)
@@ -278,6 +345,8 @@ def counties_heatmap(frame: pd.DataFrame, element_names: dict | None = None, poi
         ax.set_axis_off()
         return ax
     mask = grid.isna()
+    import seaborn as sns  # the statewide table only, not a packet's charts
+
     sns.heatmap(grid, ax=ax, mask=mask, vmin=1, vmax=points, cmap="Blues", annot=True, fmt=".1f",
                 annot_kws={"fontsize": FONT}, linewidths=1.2, linecolor="white",
                 cbar_kws={"label": f"average (1–{points})", "shrink": 0.6})
@@ -329,7 +398,7 @@ def answer_distribution(frame: pd.DataFrame, labels: list[str], element_names: d
     if df.empty:
         ax.set_axis_off()
         return ax
-    colors = sns.color_palette("RdBu", n_colors=len(labels))
+    colors = palette("RdBu", len(labels))
     if len(labels) % 2:  # the middle answer in grey: the palette's near-white vanishes on a white page
         colors[len(labels) // 2] = (0.82, 0.83, 0.85)
     left = pd.Series(0.0, index=elements)
@@ -383,10 +452,33 @@ def to_svg(ax_or_fig) -> bytes:
     fig = ax_or_fig.figure if hasattr(ax_or_fig, "figure") and not isinstance(ax_or_fig, plt.Figure) \
         else ax_or_fig
     buf = io.BytesIO()
-    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "orb-packet"}):
+    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "orb-packet", "font.sans-serif": ["DejaVu Sans"]}):
         fig.savefig(buf, format="svg", facecolor="white", metadata={"Date": None})
     plt.close(fig)
-    return buf.getvalue()
+    return lean_svg(buf.getvalue())
+
+
+_STYLE = re.compile(r' style="([^"]*)"')
+_SHARED = '<style type="text/css">*{stroke-linejoin: round; stroke-linecap: butt}</style>'
+
+
+def lean_svg(svg: bytes) -> bytes:
+    """Matplotlib's SVG in a lighter form that draws the same: no metadata or group ids, and each
+    ``style="a: b"`` as plain attributes ``a="b"`` (a printer parses no CSS per shape). The values move
+    unchanged from one quoted attribute to another, so their escaping stays as matplotlib wrote it."""
+    text = svg.decode("utf-8")
+    text = re.sub(r"<\?xml[^>]*>\s*<!DOCTYPE[^>]*>\s*", "", text, count=1)
+    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, count=1, flags=re.S)
+    if _SHARED in text:  # the one style sheet: inherited from the root instead of matched on every shape
+        text = text.replace(_SHARED, "", 1).replace("<svg ", '<svg stroke-linejoin="round" stroke-linecap="butt" ', 1)
+    text = re.sub(r'<g id="[^"]*">', "<g>", text)
+
+    def attrs(m):
+        pairs = (d.split(":", 1) for d in m.group(1).split(";") if ":" in d)
+        return "".join(f' {k.strip()}="{v.strip()}"' for k, v in pairs)
+
+    text = _STYLE.sub(attrs, text)
+    return re.sub(r">\s+<", "><", text).encode("utf-8")
 
 
 def to_png(ax_or_fig, dpi: int = 150) -> bytes:

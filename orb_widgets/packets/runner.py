@@ -22,7 +22,7 @@ from ..exceptions import OrbError, PacketError
 from ..paths import database_url, unique_slug, workspace_dir
 from ..resources import shipped
 from ..settings import Settings
-from .build import NOTEBOOK, PACKET_TEMPLATE, TEMPLATES, build_packet, forked_child, run_in_subprocess
+from .build import NOTEBOOK, PACKET_TEMPLATE, TEMPLATES, build_packet, forked_child, html_to_pdf, run_in_subprocess
 from .index import INDEX_TEMPLATE, render_index
 from .sections import KINDS, PREVIEW_URL
 
@@ -156,9 +156,19 @@ def warm_up(pdf: bool = True) -> bool:
     matplotlib.use("Agg")
     from .. import store as store_module
 
-    result = build_packet({"county": None, "slug": "warm-up", "wave": None, "workspace": None, "pdf": pdf,
+    result = build_packet({"county": None, "slug": "warm-up", "wave": None, "workspace": None, "pdf": False,
                            "fingerprint": None})
     store_module._ENGINES.pop(PREVIEW_URL, None)  # the preview database is not needed any more
+    if pdf and result["status"] == "ok":
+        # WeasyPrint's first use (fonts, styles, SVG) is paid on the cover and the first sections alone: a
+        # third of the whole preview's printing time, and each child prints as fast afterwards.
+        page = result["html"].decode("utf-8")
+        roles = page.find('id="roles"')  # the heading of the third section
+        cut = page.rfind("<", 0, roles) if roles > 0 else -1
+        try:
+            html_to_pdf(page[:cut] + "</body></html>" if cut > 0 else page)
+        except Exception:  # noqa: BLE001 - as below: each county reports its own error
+            return False
     # A failing preview is not fatal: each county still runs and reports its own error.
     return result["status"] == "ok"
 
