@@ -9,6 +9,7 @@ the hook checks that only one ever is.
 import multiprocessing as mp
 import os
 import signal
+import sqlite3
 import threading
 
 import pytest
@@ -241,3 +242,41 @@ def test_survey_answers_keep_landing_during_a_large_import(db_url):
     # the form's answer landed at once and is counted; the import's rows appeared only at its end
     assert seen_during == [(False, 1)]
     assert s.response_count(COUNTY) == 401
+
+
+
+class _LockedCursor:
+    """A SQLite cursor whose switch to WAL meets "database is locked" ``times`` times, as SQLite answers
+    (at once, without its busy timeout) while another process is switching the same new file."""
+
+    def __init__(self, times, error="database is locked"):
+        self.left, self.error, self.mode, self.calls = times, error, "delete", []
+
+    def execute(self, sql):
+        self.calls.append(sql)
+        if sql == "PRAGMA journal_mode=WAL":
+            if self.left:
+                self.left -= 1
+                raise sqlite3.OperationalError(self.error)
+            self.mode = "wal"
+        return self
+
+    def fetchone(self):
+        return (self.mode,)
+
+
+def test_a_new_workspace_waits_while_another_process_switches_it_to_wal():
+    """Eight processes opening one new SQLite file at once failed about one run in twenty this way."""
+    from orb_widgets.store.schema import _wal
+
+    cur = _LockedCursor(times=3)
+    _wal(cur, wait=5)
+    assert cur.mode == "wal" and cur.calls.count("PRAGMA journal_mode=WAL") == 4
+    done = _LockedCursor(times=0)
+    done.mode = "wal"
+    _wal(done, wait=5)
+    assert "PRAGMA journal_mode=WAL" not in done.calls  # already WAL: nothing to switch, nothing to wait for
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        _wal(_LockedCursor(times=10**6), wait=0.05)  # still locked after the wait: the error goes on
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        _wal(_LockedCursor(times=1, error="disk I/O error"), wait=5)  # anything else is not waited for

@@ -11,6 +11,8 @@ the same moment: on SQLite the check and the creation run in one
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -55,7 +57,7 @@ def engine(url: str, **options) -> sa.Engine:
             cur.execute("PRAGMA busy_timeout=60000")
             cur.execute("PRAGMA foreign_keys=ON")
             if not memory and not read_only:
-                cur.execute("PRAGMA journal_mode=WAL")
+                _wal(cur)
             cur.close()
 
         @event.listens_for(eng, "begin")
@@ -64,6 +66,27 @@ def engine(url: str, **options) -> sa.Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write and not read_only else "BEGIN")
     _ENGINES[url] = eng
     return eng
+
+
+def _wal(cur, wait: float = 60.0) -> None:
+    """Put the database in WAL mode, waiting up to ``wait`` seconds for other connections.
+
+    Changing the journal mode needs the database to itself, and SQLite answers
+    "database is locked" at once, without its busy timeout, while another
+    connection reads it: several processes opening a new workspace together
+    meet exactly that. So wait here, as the busy timeout would.
+    """
+    deadline, pause = time.monotonic() + wait, 0.005
+    while True:
+        try:
+            if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() and "busy" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
 
 
 def sqlite_url(path: Path) -> str:
