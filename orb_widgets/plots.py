@@ -210,7 +210,8 @@ def role_chart(by_role: list[dict], element_names: dict | None = None, role_labe
     elements = list(dict.fromkeys(df["element"]))
     roles = list(dict.fromkeys(df["role"]))
     row_labels = [_label(e, element_names, 28) for e in elements]
-    col_labels = [_wrap((role_labels or {}).get(r, r), 16) for r in roles]
+    # a column keeps the group's name; the examples in brackets stay in the table beside the chart
+    col_labels = [_wrap(re.sub(r"\s*\(.*\)\s*$", "", str((role_labels or {}).get(r, r))) or r, 16) for r in roles]
     chars, _ = _extent(row_labels)
     _, lines = _extent(col_labels)
     top = (0.5 if title else 0.1) + 0.15 + LINE_IN * lines
