@@ -122,10 +122,16 @@ def competence_rest(frame: pd.DataFrame) -> dict[str, float]:
     return {when: max(0.0, 100 * (1 - float(totals.get(when, 0.0)))) for when in ("now", "target")}
 
 
-def targets(fw) -> dict[str, str]:
-    """Every element and readiness component a matrix row can be about: key -> the name people see."""
-    out = {e.id: f"{e.id}. {e.name}" for e in fw.elements}
-    out.update({f"component:{c.id}": f"Readiness component {c.id}: {c.name}" for c in fw.components})
+def targets(fw, asked=None) -> dict[str, str]:
+    """Every element and readiness component a matrix row can be about: key -> the name people see.
+
+    With ``asked`` (the elements the county's survey asks about), only those
+    elements, and the components informed by at least one of them.
+    """
+    keep = set(asked) if asked is not None else {e.id for e in fw.elements}
+    out = {e.id: f"{e.id}. {e.name}" for e in fw.elements if e.id in keep}
+    out.update({f"component:{c.id}": f"Readiness component {c.id}: {c.name}" for c in fw.components
+                if keep & set(c.elements)})
     return out
 
 

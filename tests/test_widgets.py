@@ -16,6 +16,7 @@ import pytest
 from traitlets import TraitError
 
 from orb_widgets import workbook
+from orb_widgets.content import load_framework
 from orb_widgets.demo import make_demo
 from orb_widgets.exceptions import UnknownCounty
 from orb_widgets.instrument import tailor
@@ -625,3 +626,17 @@ def test_saved_times_on_another_day_carry_the_date_written_as_everywhere_else():
 
     stamp = dt.datetime(2026, 3, 5, 9, 30, tzinfo=dt.timezone.utc)
     assert when(stamp, now=stamp + dt.timedelta(days=3)).endswith(" on March 5, 2026")
+
+
+def test_matrix_offers_rows_only_for_what_the_county_asks(ws):
+    """A county that left an element out of its survey is not offered a matrix row for it."""
+    inst = ws.current_instrument(CPM_EMPTY)
+    fw = load_framework(inst.framework)
+    left_out = [e.id for e in fw.elements if e.id not in inst.elements]
+    page = PlanningMatrix(ctx_for(ws, CPM_EMPTY), scheduler=never)
+    offered = [key for _, key in page.add_choice.options]
+    assert all(e in offered for e in inst.elements)
+    assert not [e for e in left_out if e in offered]
+    components = [key for key in offered if key.startswith("component:")]
+    assert components and all(set(c.elements) & set(inst.elements) for c in fw.components
+                              if f"component:{c.id}" in components)

@@ -110,7 +110,12 @@ class PlanningMatrix(w.VBox):
     def __init__(self, ctx: WorkbookContext, results=None, **editor_kw):
         self.ctx, self._editor_kw = ctx, editor_kw
         fw = ctx.framework
-        self.names = targets(fw)
+        try:  # a row is about what the county's survey asks (rows saved earlier keep their names below)
+            asked = ctx.store.current_instrument(ctx.county).elements
+        except OrbError:
+            asked = None
+        self.names = targets(fw)  # every name, so a row saved before the survey changed keeps its name
+        self._offered = targets(fw, asked)
         self._results = results
         self.editors: dict[str, MatrixRowEditor] = {}
         self.prefill_button = button("Start from our survey priorities",
@@ -270,7 +275,7 @@ class PlanningMatrix(w.VBox):
             once.setdefault(x.step, x)
         self.suggest_choice.options = [(f"{x.step} ({x.person}, {x.title})", step) for step, x in once.items()]
         self.suggest_box.layout.display = "flex" if offered else "none"
-        free = [(name, key) for key, name in self.names.items() if key not in self.editors]
+        free = [(name, key) for key, name in self._offered.items() if key not in self.editors]
         self.add_choice.options = free
         self.add_choice.value = free[0][1] if free else None
         self.add_button.disabled = not free
