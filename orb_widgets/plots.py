@@ -460,7 +460,7 @@ def to_svg(ax_or_fig) -> bytes:
 
 
 _STYLE = re.compile(r' style="([^"]*)"')
-_SHARED = '<style type="text/css">*{stroke-linejoin: round; stroke-linecap: butt}</style>'
+_SHARED = '<style type="text/css">*{stroke-linejoin: round; stroke-linecap: butt}</style>'  # markup-ok: matched in matplotlib's SVG
 
 
 def lean_svg(svg: bytes) -> bytes:
@@ -471,7 +471,8 @@ def lean_svg(svg: bytes) -> bytes:
     text = re.sub(r"<\?xml[^>]*>\s*<!DOCTYPE[^>]*>\s*", "", text, count=1)
     text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, count=1, flags=re.S)
     if _SHARED in text:  # the one style sheet: inherited from the root instead of matched on every shape
-        text = text.replace(_SHARED, "", 1).replace("<svg ", '<svg stroke-linejoin="round" stroke-linecap="butt" ', 1)
+        root = '<svg stroke-linejoin="round" stroke-linecap="butt" '  # markup-ok: matplotlib's root, rewritten
+        text = text.replace(_SHARED, "", 1).replace("<svg ", root, 1)  # markup-ok: as above
     text = re.sub(r'<g id="[^"]*">', "<g>", text)
 
     def attrs(m):

@@ -166,7 +166,7 @@ def warm_up(pdf: bool = True) -> bool:
         roles = page.find('id="roles"')  # the heading of the third section
         cut = page.rfind("<", 0, roles) if roles > 0 else -1
         try:
-            html_to_pdf(page[:cut] + "</body></html>" if cut > 0 else page)
+            html_to_pdf(page[:cut] if cut > 0 else page)  # the HTML parser closes what the cut left open
         except Exception:  # noqa: BLE001 - as below: each county reports its own error
             return False
     # A failing preview is not fatal: each county still runs and reports its own error.
