@@ -37,6 +37,28 @@ class Stopped(KeyboardInterrupt):
         self.exit_code = 128 + int(signum)
 
 
+# A stop signal is remembered here as well as raised: Python drops an exception raised by a signal
+# handler while a finaliser runs ("Exception ignored in: <Finalize object>"), and the run would then wait
+# for its children for ever. The waiting loop also wakes on _WAKE and raises the remembered stop itself.
+_STOP: list[int] = []
+_WAKE: list[int] = []
+
+
+def request_stop(signum: int) -> None:
+    """Remember a stop signal and wake the run's waiting loop (safe to call from a signal handler)."""
+    _STOP.append(int(signum))
+    for fd in _WAKE:
+        try:
+            os.write(fd, b"!")
+        except OSError:
+            pass
+
+
+def _raise_if_stopped() -> None:
+    if _STOP:
+        raise Stopped(_STOP[0])
+
+
 def hold(hold_dir: str | None, name: str) -> None:
     """A test hook: wait here while ``<hold_dir>/<name>.hold`` exists (after saying so in ``<name>.waiting``).
 
@@ -192,8 +214,12 @@ def _run_local(tasks: list[dict], workers: int, on_result) -> None:
     gc.freeze()
     pending, running = deque(tasks), {}
     lifeline = os.pipe()  # children watch the read end; it reads EOF when this process is gone
+    wake = os.pipe()
+    os.set_blocking(wake[1], False)
+    _WAKE.append(wake[1])
     try:
         while pending or running:
+            _raise_if_stopped()
             while pending and len(running) < workers:
                 task = pending.popleft()
                 reader, writer = ctx.Pipe(duplex=False)
@@ -208,7 +234,11 @@ def _run_local(tasks: list[dict], workers: int, on_result) -> None:
                 finally:
                     signal.pthread_sigmask(signal.SIG_SETMASK, old)
                 writer.close()
-            for reader in wait(list(running)):
+            ready = wait([*running, wake[0]])
+            _raise_if_stopped()
+            for reader in ready:
+                if reader == wake[0]:
+                    continue
                 proc, task = running.pop(reader)
                 try:
                     result = reader.recv()
@@ -220,8 +250,9 @@ def _run_local(tasks: list[dict], workers: int, on_result) -> None:
                 proc.join()
                 on_result(task, result)
     finally:
+        _WAKE.remove(wake[1])
         _stop_children(running)
-        for fd in lifeline:
+        for fd in (*lifeline, *wake):
             os.close(fd)
         gc.unfreeze()
 
