@@ -289,8 +289,13 @@ def on_scale(answers: pd.DataFrame, points: int) -> pd.DataFrame:
         return answers
     given = answers["points"].astype(float)
     value = answers["value"].astype(float)
-    moved = value.where(given == points, 1 + (value - 1) * (points - 1) / (given - 1))
+    moved = value.where(given == points, _to_scale(value, given, points))
     return answers.drop(columns="points").assign(value=moved)
+
+
+def _to_scale(value, given, points: int):
+    """Values answered on a ``given``-point scale, put linearly on the ``points`` scale (rule 1)."""
+    return 1 + (value - 1) * (points - 1) / (given - 1)
 
 
 def _given_on(answers: pd.DataFrame, rows, points: int) -> np.ndarray:
@@ -351,7 +356,7 @@ def _prepare(answers: pd.DataFrame, items: pd.DataFrame, points: int) -> pd.Data
     flipped = np.where(reverse, given_on + 1 - value.to_numpy(), value.to_numpy())
     agree = flipped >= given_on - 1  # on the scale the answer was given on
     same = given_on == points
-    placed = np.where(same, flipped, 1 + (flipped - 1) * (points - 1) / (given_on - 1))
+    placed = np.where(same, flipped, _to_scale(flipped, given_on, points))
     elements = _element_order(items)
     element_of = _coded(it["element"], [e for e in elements if not pd.isna(e)]).codes
     respondent = np.where((w >= 0) & (p >= 0), pd.factorize(pair)[0], -1)

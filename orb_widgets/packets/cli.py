@@ -8,7 +8,7 @@ import sys
 
 from ..exceptions import PacketError
 from ..settings import Settings
-from .runner import _STOP, Stopped, request_stop, run_packets
+from .runner import Stopped, clear_stop, request_stop, run_packets
 
 def add_cli(sub, common) -> None:
     """``orb packets``: plugged into :mod:`orb_widgets.cli`."""
@@ -48,9 +48,9 @@ def cmd_packets(args) -> int:
         if not lose:
             raise Stopped(signum)
 
+    clear_stop()
     previous = signal.signal(signal.SIGTERM, stop)
     previous_int = signal.signal(signal.SIGINT, stop)
-    _STOP.clear()
     try:
         report = run_packets(workspace=args.workspace, counties=None if args.all else args.county, wave=args.wave,
                              out=args.out, workers=args.workers, pdf=args.pdf, force=args.force,

@@ -54,6 +54,11 @@ def request_stop(signum: int) -> None:
             pass
 
 
+def clear_stop() -> None:
+    """Forget a stop remembered by an earlier run in this process."""
+    _STOP.clear()
+
+
 def _raise_if_stopped() -> None:
     if _STOP:
         raise Stopped(_STOP[0])
