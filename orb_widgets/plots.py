@@ -203,48 +203,6 @@ def component_scores(components: list[dict], points: int = 5, ax=None,
     return element_scores(recs, None, points, ax=ax, title=title, min_group=min_group, label_key="label")
 
 
-def role_chart(by_role: list[dict], element_names: dict | None = None, role_labels: dict | None = None, ax=None,
-               points: int = 5, title: str | None = "Average score by role group", min_group: int | None = None):
-    """Heat chart of elements (rows) × role groups (columns); suppressed cells are hatched, with no number."""
-    df = pd.DataFrame(by_role, columns=["role", "element", "mean", "suppressed"])
-    elements = list(dict.fromkeys(df["element"]))
-    roles = list(dict.fromkeys(df["role"]))
-    row_labels = [_label(e, element_names, 28) for e in elements]
-    # a column keeps the group's name; the examples in brackets stay in the table beside the chart
-    col_labels = [_wrap(re.sub(r"\s*\(.*\)\s*$", "", str((role_labels or {}).get(r, r))) or r, 16) for r in roles]
-    chars, _ = _extent(row_labels)
-    _, lines = _extent(col_labels)
-    top = (0.5 if title else 0.1) + 0.15 + LINE_IN * lines
-    bottom = 0.4 if min_group else 0.15
-    ax = _ax(ax, 7.0, 0.5 * max(len(elements), 2) + top + bottom, left=0.3 + CHAR_IN * chars, top=top,
-             bottom=bottom, right=0.2)
-    if df.empty:
-        ax.set_axis_off()
-        return ax
-    df["mean"] = pd.to_numeric(df["mean"], errors="coerce")
-    df.loc[df["suppressed"].fillna(False).astype(bool), "mean"] = np.nan
-    grid = df.pivot_table(index="element", columns="role", values="mean", aggfunc="first", dropna=False)
-    grid = grid.reindex(index=elements, columns=roles)
-    mask = grid.isna()
-    _heat(ax, grid.astype(float), points, 1.5)
-    for (i, j), hide in np.ndenumerate(mask.to_numpy()):
-        if hide:
-            ax.add_patch(matplotlib.patches.Rectangle((j, i), 1, 1, facecolor=GAP, edgecolor="white", lw=1.5,
-                                                      hatch="///", zorder=0.5))
-            ax.text(j + 0.5, i + 0.5, HIDDEN, ha="center", va="center", fontsize=FONT - 1, color=MUTED,
-                    style="italic")
-    ax.set_yticks(np.arange(len(elements)) + 0.5, row_labels, rotation=0, va="center")
-    ax.set_xticks(np.arange(len(roles)) + 0.5, col_labels, rotation=0)
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    ax.xaxis.tick_top()
-    _style(ax, title)
-    if min_group:
-        ax.text(0, -0.02, f"“{HIDDEN}”: fewer than {min_group} people in that group answered, so the score is "
-                f"not shown.", transform=ax.transAxes, va="top", fontsize=FONT - 1, color=MUTED)
-    return ax
-
-
 def wave_change(by_wave: list[dict], element_names: dict | None = None, points: int = 5, ax=None,
                 title: str | None = "Scores by survey wave"):
     """One line per element across waves; suppressed waves are left out of the line."""
@@ -480,7 +438,31 @@ def lean_svg(svg: bytes) -> bytes:
         return "".join(f' {k.strip()}="{v.strip()}"' for k, v in pairs)
 
     text = _STYLE.sub(attrs, text)
-    return re.sub(r">\s+<", "><", text).encode("utf-8")
+    text = re.sub(r' transform="rotate\(-?0 [-\d. ]+\)"', "", text)  # matplotlib's upright labels "turned" by 0°
+    text = re.sub(r"<defs>\s*</defs>", "", text)
+    return _unwrap_groups(re.sub(r">\s+<", "><", text)).encode("utf-8")
+
+
+_GROUP = re.compile(r"<g>|<g\s[^>]*>|</g>")  # markup-ok: matplotlib's groups, matched
+
+
+def _unwrap_groups(text: str) -> str:
+    """Drop the groups that carry nothing (no transform, clip or style): each one cost a printer a
+    graphics state to save and restore, and a chart had about eighty."""
+    out, keep, last = [], [], 0
+    for m in _GROUP.finditer(text):
+        tag = m.group()
+        if tag == "</g>":
+            drop = not keep.pop()
+        else:
+            drop = tag == "<g>"  # markup-ok: matplotlib's groups, matched
+            keep.append(not drop)
+        out.append(text[last:m.start()])
+        if not drop:
+            out.append(tag)
+        last = m.end()
+    out.append(text[last:])
+    return "".join(out)
 
 
 def to_png(ax_or_fig, dpi: int = 150) -> bytes:

@@ -155,14 +155,43 @@ def reasons(row) -> str:
 
 
 # ------------------------------------------------------------------ view models
+# A score's shade, lowest to highest: the blues of the statewide heatmap, each with the text colour that
+# reads on it at a contrast of 4.5 or more (dark ink on the four light ones, white on the two dark ones).
+SHADES = (("#e3eef9", "#1f2a37"), ("#c6dbef", "#1f2a37"), ("#94c4df", "#1f2a37"), ("#5ba3d0", "#1f2a37"),
+          ("#2070b4", "#ffffff"), ("#084a91", "#ffffff"))
+
+
+@dataclass(frozen=True)
+class Shade:
+    """A table cell's background and text colour, darker for a higher score."""
+
+    background: str
+    ink: str
+
+
+def shade(mean, points: int) -> Shade | None:
+    """The shade of a score on the 1…``points`` scale; None for a hidden or missing one.
+
+    >>> shade(1.0, 5).background == SHADES[0][0], shade(5.0, 5).background == SHADES[-1][0]
+    (True, True)
+    >>> shade(None, 5) is None
+    True
+    """
+    if mean is None or mean != mean:
+        return None
+    share = min(max((float(mean) - 1) / max(points - 1, 1), 0.0), 1.0)
+    return Shade(*SHADES[min(int(share * len(SHADES)), len(SHADES) - 1)])
+
+
 @dataclass(frozen=True)
 class Line:
-    """One row of a table: a label and its cells, or hidden."""
+    """One row of a table: a label and its cells, or hidden; ``shades`` colour the cells of a heat table."""
 
     label: str
     cells: tuple = ()
     shown: bool = True
     note: str = ""
+    shades: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -252,14 +281,14 @@ def results_view(r: ScoreReport, focus: int = 3) -> ResultsView:
         cell = {(x.role, x.element): x for x in r.by_role}
         lines = []
         for e in r.elements:
-            cells = []
-            for role in role_ids:
-                x = cell.get((role, e.element))
-                cells.append(score(x.mean) if x is not None and x.shown else HIDDEN)
-            lines.append(Line(r.name(e.element), tuple(cells)))
+            found = [cell.get((role, e.element)) for role in role_ids]
+            shown = [x if x is not None and x.shown else None for x in found]
+            lines.append(Line(r.name(e.element), tuple(score(x.mean) if x else HIDDEN for x in shown),
+                              shades=tuple(shade(x.mean, r.points) if x else None for x in shown)))
         roles = Table("Average score by role group", ("Element", *(label[x] for x in role_ids)), tuple(lines),
-                      hide, note=f"A cell marked “{HIDDEN}” had fewer than {m} answers from that role group "
-                                 f"(or would let someone work one out), so it is not shown.")
+                      hide, note=f"The darker a cell, the higher the score. A cell marked “{HIDDEN}” had fewer "
+                                 f"than {m} answers from that role group (or would let someone work one out), so "
+                                 f"it is not shown.")
 
     gap = None
     if r.gap:
@@ -309,7 +338,6 @@ def results_view(r: ScoreReport, focus: int = 3) -> ResultsView:
             f"{e.element}: {short(e.mean) if e.shown else HIDDEN}" for e in r.elements),
         "components": "Readiness components: " + "; ".join(
             f"{c.name}: {short(c.mean) if c.shown else HIDDEN}" for c in r.components),
-        "roles": "Average score by role group and element; hidden cells have too few answers",
         "change": "Average score by element in each wave",
     }
     return ResultsView(r.county, r.wave or "", r.points, m, headline, missing, elements, components, roles, gap,

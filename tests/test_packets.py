@@ -179,7 +179,7 @@ def test_pdf_contents_give_the_page_each_section_starts_on(ws, run):
     for name in ws["demo"]:
         pages = _pdf_pages(run["out"] / f"{unique_slug(name)}.pdf")
         entries = [m.groups() for line in pages[0]
-                   if (m := re.match(r"^\d+\.\s+(.+?)\s*\.{3,}\s*(\d+)$", line))]
+                   if (m := re.match(r"^\d+\.\s+(.+?)\s{2,}(\d+)$", line))]
         assert [t for t, _ in entries] == [t for k, t in packets.SECTIONS.items() if k != "cover"], name
         for title, number in entries:
             starts = [i + 1 for i, lines in enumerate(pages) if i > 0 and title in lines]

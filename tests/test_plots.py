@@ -54,21 +54,6 @@ def test_component_scores_labels_by_name():
     assert ax.get_xlim()[1] == pytest.approx(4.1)
 
 
-def test_role_chart_marks_suppressed_cells_without_numbers():
-    by_role = [
-        {"role": "staff", "element": "A", "n": 20, "mean": 3.1, "sd": 0.5, "suppressed": False},
-        {"role": "leaders", "element": "A", "n": None, "mean": None, "sd": None, "suppressed": True},
-        {"role": "staff", "element": "B", "n": 20, "mean": 2.6, "sd": 0.5, "suppressed": False},
-        # a suppressed cell must stay hidden even if a number slipped through
-        {"role": "leaders", "element": "B", "n": 3, "mean": 4.9, "sd": 0.1, "suppressed": True},
-    ]
-    ax = plots.role_chart(by_role, NAMES, {"staff": "Line staff", "leaders": "Leaders"}, min_group=5)
-    shown = texts(ax)
-    assert shown.count("hidden") == 2
-    assert "4.9" not in shown and sorted(numbers(shown)) == ["2.6", "3.1"]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["Line staff", "Leaders"]
-
-
 def test_wave_change_skips_suppressed_points():
     by_wave = [
         {"wave": "2025-fall", "element": "A", "mean": 3.0, "suppressed": False},
@@ -108,7 +93,7 @@ def test_counties_heatmap_masks_missing_cells():
 
 
 def test_empty_inputs_do_not_fail():
-    for fn, arg in [(plots.role_chart, []), (plots.key_message_ratings, []), (plots.competence, []),
+    for fn, arg in [(plots.key_message_ratings, []), (plots.competence, []),
                     (plots.counties_heatmap, pd.DataFrame())]:
         assert fn(arg) is not None
 

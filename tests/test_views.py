@@ -107,6 +107,35 @@ def test_every_priority_shown_has_its_reason(demo_store, counties):
             assert reason.strip(), item
 
 
+def test_role_table_is_shaded_darker_for_higher_scores_and_hidden_cells_stay_blank(demo_store, counties):
+    """The role groups' table doubles as their heat chart: a shown score's cell is shaded (darker is
+    higher), a hidden cell has neither a number nor a shade, and the packet draws no separate chart."""
+    checked = hidden = 0
+    for name in counties:
+        pk = packets.Packet(demo_store, name)
+        v = pk.view
+        if v is None or v.roles is None or v.missing:
+            continue
+        html = pk.section_html("roles")
+        assert "<img" not in html and "darker" in html
+        cells = re.findall(r'<td class="num(?: orb-hidden-cell)?"(?: style="background:(#[0-9a-f]{6});color:(#[0-9a-f]{6})")?>([^<]*)</td>',
+                           html.split("Leaders compared")[0])
+        assert cells
+        order = [bg for bg, _ in views.SHADES]
+        by_value = []
+        for bg, ink, text in cells:
+            if text == views.HIDDEN:
+                assert not bg, (name, "a hidden cell is shaded")
+                hidden += 1
+            else:
+                assert bg in order and (bg, ink) in views.SHADES, (name, text, bg)
+                by_value.append((float(text), order.index(bg)))
+        by_value.sort()
+        assert [lvl for _, lvl in by_value] == sorted(lvl for _, lvl in by_value), (name, by_value)
+        checked += 1
+    assert checked >= 3 and hidden >= 1
+
+
 def test_next_step_counts_equal_the_steps_listed(demo_store, counties):
     seen = 0
     for name in counties:

@@ -237,8 +237,6 @@ class Packet:
         return self._render("scores", missing="", view=v, charts=charts, comments=comments)
 
     def _roles(self) -> Markup:
-        from .. import plots
-
         r, v = self.results, self.view
         missing = self._no_results()
         if not missing and not r.by_role:
@@ -248,10 +246,8 @@ class Packet:
                        f"be shown.")
         if missing:
             return self._render("roles", missing=missing)
-        chart = self._fig(plots.role_chart(r.records("by_role"), self.names, r.role_labels, points=self.points),
-                          v.alt["roles"])
         gap = bool(v.gap and any(line.shown for line in v.gap.lines))
-        return self._render("roles", missing="", view=v, chart=chart, gap=gap)
+        return self._render("roles", missing="", view=v, gap=gap)
 
     def _change(self) -> Markup:
         from .. import plots

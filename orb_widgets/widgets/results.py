@@ -102,13 +102,7 @@ class ResultsDashboard(w.VBox):
         v = self.view
         if v.roles is None:
             return note("No answers by role group yet.").value
-        blocks = [("", self._table(v.roles))]
-        if self._charts and not r.suppressed:
-            from .. import plots
-
-            blocks.append(("", chart(plots.role_chart(r.records("by_role"), r.element_names, r.role_labels,
-                                                            points=r.points, min_group=r.min_group),
-                                           v.alt["roles"])))
+        blocks = [("", self._table(v.roles))]  # shaded by score: the table is the heat chart
         if v.gap:
             blocks.append(("Leadership–staff gap", self._table(v.gap)))
         return self._part(blocks)
