@@ -138,7 +138,8 @@ def _style(ax, title: str | None) -> None:
         ax.spines[side].set_visible(False)
     for side in ("left", "bottom"):
         ax.spines[side].set_color(GRID)
-    ax.tick_params(colors=INK, labelsize=FONT)
+    # no tick marks: the gridlines and the labels say where each value is, and a printer draws less
+    ax.tick_params(colors=INK, labelsize=FONT, length=0, pad=5)
 
 
 def _wrap(text: str, width: int = 34) -> str:
@@ -439,11 +440,11 @@ def lean_svg(svg: bytes) -> bytes:
 
     text = _STYLE.sub(attrs, text)
     text = re.sub(r' transform="rotate\(-?0 [-\d. ]+\)"', "", text)  # matplotlib's upright labels "turned" by 0°
-    text = re.sub(r"<defs>\s*</defs>", "", text)
+    text = re.sub(r"<defs>\s*</defs>|<g(?:\s[^>]*)?/>", "", text)  # empty definitions and groups
     return _unwrap_groups(re.sub(r">\s+<", "><", text)).encode("utf-8")
 
 
-_GROUP = re.compile(r"<g>|<g\s[^>]*>|</g>")  # markup-ok: matplotlib's groups, matched
+_GROUP = re.compile(r"<g>|<g\s[^>]*(?<!/)>|</g>")  # markup-ok: matplotlib's groups (none empty by now)
 
 
 def _unwrap_groups(text: str) -> str:

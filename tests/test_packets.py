@@ -188,6 +188,7 @@ def test_pdf_contents_give_the_page_each_section_starts_on(ws, run):
 
 def test_charts_are_vector_with_their_alt_text(ws, run):
     import base64
+    from xml.etree import ElementTree
 
     name = ws["demo"][0]
     html = page(run["out"], name)
@@ -198,6 +199,7 @@ def test_charts_are_vector_with_their_alt_text(ws, run):
         assert alt.strip() and alt != "Chart"
         svg = base64.b64decode(data).decode("utf-8")
         assert "<svg" in svg and "<script" not in svg.lower() and not re.search(r"\son\w+=", svg)
+        ElementTree.fromstring(svg)  # well-formed, or a browser shows a broken image
     packets.check_self_contained(html)
     # in the PDF they are drawings, not pictures: no raster image is left in the packet
     listing = subprocess.run(["pdfimages", "-list", str(run["out"] / f"{unique_slug(name)}.pdf")],

@@ -1,3 +1,4 @@
+import io
 import re
 
 import matplotlib
@@ -130,3 +131,31 @@ def test_answer_distribution_wraps_long_names_and_scale_labels_instead_of_cuttin
         box = artist.get_window_extent()
         assert inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1), artist
     plt.close(fig)
+
+
+def test_lean_svg_keeps_every_drawing_and_its_nesting():
+    from xml.etree import ElementTree
+
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3], [2, 1, 3], label="A")
+    ax.barh([0, 1], [2, 3])
+    ax.set_title("T & <t>")
+    ax.legend()
+    ax.tick_params(length=0)  # as the packet draws them: each tick leaves an empty group behind
+    full = io.BytesIO()
+    with plt.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(full, format="svg")
+    plt.close(fig)
+    raw = full.getvalue()
+    assert re.search(rb"<g id=\"[^\"]*\"/>", raw)
+    lean = plots.lean_svg(raw).decode("utf-8")
+    tree, before = ElementTree.fromstring(lean), ElementTree.fromstring(raw)
+
+    def drawn(root):
+        return sorted(el.tag.split("}")[1] for el in root.iter() if el.tag.split("}")[1] in {"path", "text", "use"})
+
+    assert drawn(tree) == drawn(before)
+    assert "T &amp; &lt;t&gt;" in lean and "<metadata" not in lean and 'style="' not in lean
+    # the groups that clip or move something are kept; the empty ones are gone
+    groups = [el for el in tree.iter() if el.tag.endswith("}g")]
+    assert all(el.attrib for el in groups)
