@@ -102,8 +102,12 @@ def main() -> int:
                                  ws, "--out", out_pdf], env)
             m2 = json.loads((out_pdf / "manifest.json").read_text())
             pdf_secs = [m2["packets"][c]["pdf_seconds"] for c in counties]
+            pdf_cpu = [m2["packets"][c]["pdf_cpu_seconds"] for c in counties]
             pdf = {"wall": with_pdf["wall"], "cpu": with_pdf["cpu"], "peak_mb": with_pdf["peak_mb"],
-                   "pdf_seconds_mean": sum(pdf_secs) / len(pdf_secs), "pdf_seconds_max": max(pdf_secs)}
+                   "pdf_seconds_mean": sum(pdf_secs) / len(pdf_secs), "pdf_seconds_max": max(pdf_secs),
+                   "pdf_cpu_seconds_mean": sum(pdf_cpu) / len(pdf_cpu), "pdf_cpu_seconds_max": max(pdf_cpu),
+                   # what the PDFs added to the whole run's CPU (the warm-up's preview included), a packet
+                   "added_cpu_per_packet": (with_pdf["cpu"] - fast["cpu"]) / len(counties)}
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     result = {
@@ -131,7 +135,9 @@ def main() -> int:
     print(f"    speed-up (a)/(b): {result['speedup_wall']:.1f}× wall, {result['speedup_cpu']:.1f}× CPU")
     if pdf:
         print(f"    with --pdf: {pdf['wall']:.1f} s wall; WeasyPrint {pdf['pdf_seconds_mean']:.2f} s a packet "
-              f"(max {pdf['pdf_seconds_max']:.2f})")
+              f"(max {pdf['pdf_seconds_max']:.2f}), {pdf['pdf_cpu_seconds_mean']:.2f} s of CPU "
+              f"(max {pdf['pdf_cpu_seconds_max']:.2f}); the whole run's CPU grew "
+              f"{pdf['added_cpu_per_packet']:.2f} s a packet")
     if load is not None and load > (os.cpu_count() or 1):
         print(f"    note: load average {load:.1f} on {os.cpu_count()} cores — the machine was busy; "
               f"CPU seconds are the fairer comparison")

@@ -234,13 +234,14 @@ def build_packet(task: dict) -> dict:
             out["index_row"] = packet.index_row()
         engine.last_namespace = None
         page = export_html(nb, task["county"] or "Preview")
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.process_time()
         out["html"] = page.encode("utf-8")
         if task.get("pdf"):
             out["pdf"] = html_to_pdf(page)
-        t3 = time.perf_counter()
-        out.update(status="ok", run_seconds=t1 - t0, html_seconds=t2 - t1, pdf_seconds=t3 - t2 if task.get("pdf")
-                   else None)
+        t3, c3 = time.perf_counter(), time.process_time()
+        pdf = bool(task.get("pdf"))
+        out.update(status="ok", run_seconds=t1 - t0, html_seconds=t2 - t1, pdf_seconds=t3 - t2 if pdf else None,
+                   pdf_cpu_seconds=c3 - c2 if pdf else None)
     except Exception as exc:  # one county's failure is reported, never raised into the runner
         out.update(error=f"{type(exc).__name__}: {exc}", cell=out["cell"] or "export")
     finally:

@@ -387,7 +387,8 @@ def run_packets(workspace=None, counties: list[str] | None = None, wave: str | N
                  "fingerprint": task["fingerprint"], "error": result.get("error"), "cell": result.get("cell"),
                  "wave": wave, "seconds": round(result.get("seconds") or 0, 3),
                  "run_seconds": result.get("run_seconds"), "html_seconds": result.get("html_seconds"),
-                 "pdf_seconds": result.get("pdf_seconds"), "peak_mb": round(result.get("peak_mb") or 0, 1),
+                 "pdf_seconds": result.get("pdf_seconds"), "pdf_cpu_seconds": result.get("pdf_cpu_seconds"),
+                 "peak_mb": round(result.get("peak_mb") or 0, 1),
                  "built": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
         if entry["status"] == "ok":
             # Not "ok" in the manifest until both files are in place: a run killed in between rebuilds it.
