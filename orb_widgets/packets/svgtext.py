@@ -70,9 +70,17 @@ def _whole_text(p):
         style["font_weight"] = {"normal": 400, "bold": 700}.get(weight, int(weight) if weight.isdigit() else 400)
         style["font_size"] = font_size
         layout, _, _, width, height, baseline = p["split_first_line"](node.text, style, svg.context, inf, 0)
-        x = p["size"](attrs["x"], font_size, svg.inner_width) if "x" in attrs else svg.cursor_position[0]
-        y = p["size"](attrs["y"], font_size, svg.inner_height) if "y" in attrs else svg.cursor_position[1]
+        x = p["size"](attrs["x"], font_size, svg.inner_width) if "x" in attrs else None
+        y = p["size"](attrs["y"], font_size, svg.inner_height) if "y" in attrs else None
+        # where the run starts, as WeasyPrint's route places a first letter (its offsets included)
+        if x:
+            svg.cursor_d_position[0] = 0
+        if y:
+            svg.cursor_d_position[1] = 0
+        x = svg.cursor_position[0] if x is None else x
+        y = svg.cursor_position[1] if y is None else y
         svg.cursor_position = x + width, y
+        x, y = x + svg.cursor_d_position[0], y + svg.cursor_d_position[1]
         # the box WeasyPrint's text-anchor shift reads, as its letter-by-letter route would have made it
         node.text_bounding_box = p["extend_bounding_box"](
             node.text_bounding_box, ((x, y - baseline), (x + width, y - baseline + height)))
