@@ -172,7 +172,7 @@ def element_scores(elements: list[dict], element_names: dict | None = None, poin
     ax = _ax(ax, 7.0, 0.55 * max(len(elements), 2) + 1.0, left=0.3 + CHAR_IN * chars,
              top=0.5 if title else 0.15, bottom=0.55)
     y = np.arange(len(elements))[::-1]
-    hidden_text = f"hidden: fewer than {min_group} answers" if min_group else "hidden: too few answers"
+    hidden_text = f"{HIDDEN}: fewer than {min_group} answers" if min_group else f"{HIDDEN}: too few answers"
     for yi, rec in zip(y, elements):
         if _hidden(rec):
             ax.axhspan(yi - 0.35, yi + 0.35, color=GAP, zorder=0)

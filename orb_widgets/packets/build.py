@@ -138,17 +138,17 @@ def check_self_contained(page: str) -> None:
                           f"some text was not escaped, please report this")
 
 
-_SHEET: tuple = ("", None)  # packet.css as WeasyPrint parsed it: (its text, the parsed sheet)
+_SHEET: tuple | None = None  # packet.css: (its text, as WeasyPrint parsed it)
 
 
-def _packet_sheet():
-    """packet.css, parsed by WeasyPrint once per process (the runner's warm-up does it before the
-    children are forked), and its text, to find it in a page."""
+def _packet_sheet() -> tuple:
+    """packet.css read and parsed by WeasyPrint once per process (the runner's warm-up does it before
+    the children are forked), and its text, to find it in a page."""
     global _SHEET
-    import weasyprint
+    if _SHEET is None:
+        import weasyprint
 
-    text = (TEMPLATES / PACKET_TEMPLATE / "static" / "packet.css").read_text("utf-8").strip()
-    if _SHEET[0] != text:
+        text = (TEMPLATES / PACKET_TEMPLATE / "static" / "packet.css").read_text("utf-8").strip()
         _SHEET = (text, weasyprint.CSS(string=text, base_url=str(TEMPLATES)))
     return _SHEET
 
