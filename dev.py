@@ -3,7 +3,8 @@
 
     python3 dev.py demo   # set up, make a demo workspace, build packets, serve the workbook
     python3 dev.py test   # set up (with test tools and Chromium) and run every test
-    python3 dev.py readme # write the scoring rules stated in the code into README.md
+    python3 dev.py docs   # set up (with Sphinx) and build the documentation into docs/_build/html
+    python3 dev.py rules  # write the scoring rules stated in the code into the documentation
 
 The set-up is a virtual environment in .venv, made once and refreshed when
 pyproject.toml changes. Everything after set-up is the `orb` command.
@@ -59,7 +60,7 @@ def ensure_system_packages(for_tests: bool = True) -> None:
     tools = [("chromium", "chromium"), ("pdftotext", "poppler-utils")] if for_tests else []
     missing = [pkg for exe, pkg in tools if shutil.which(exe) is None]
     if shutil.which("npm") is None:
-        missing += ["nodejs", "npm"]  # JupyterHub's proxy is a Node.js program (README: many county teams)
+        missing += ["nodejs", "npm"]  # JupyterHub's proxy is a Node.js program (docs/deploying.md)
     if for_tests and not glob.glob("/usr/lib/postgresql/*/bin/initdb") and shutil.which("initdb") is None:
         missing.append("postgresql")  # the store is tested on a live PostgreSQL too
     if ctypes.util.find_library("pangoft2-1.0") is None:
@@ -110,17 +111,26 @@ def test(args: list[str]) -> None:
     run(PY, "-m", "pytest", "--nbval-lax", "tests", "notebooks", *args, env=env)
 
 
-def readme(args: list[str]) -> None:
-    """Write the scoring rules stated in the code into README.md."""
+def docs(args: list[str]) -> None:
+    """Build the documentation site (Sphinx + MyST) with warnings as errors."""
+    setup("docs")
+    out = ROOT / "docs" / "_build" / "html"
+    run(PY, "-m", "sphinx", "-W", "--keep-going", "-n", "-q", "-b", "html", ROOT / "docs", out, *args,
+        env={**os.environ, "MPLBACKEND": "Agg"})
+    say(f"Documentation written to {out} (open index.html)")
+
+
+def rules(args: list[str]) -> None:
+    """Write the scoring rules stated in the code into docs/reference/scoring-rules.md."""
     setup("")
-    code = ("from pathlib import Path; from orb_widgets import rules; p = Path('README.md'); "
-            "p.write_text(rules.update_readme(p.read_text(encoding='utf-8')), encoding='utf-8')")
+    code = ("from pathlib import Path; from orb_widgets import rules; p = Path(rules.PAGE); "
+            "p.write_text(rules.update(p.read_text(encoding='utf-8')), encoding='utf-8')")
     run(PY, "-c", code, cwd=ROOT)
-    say("README.md: scoring rules regenerated from orb_widgets/scoring.py and views.py")
+    say("docs/reference/scoring-rules.md: scoring rules regenerated from orb_widgets/scoring.py and views.py")
 
 
 if __name__ == "__main__":
-    commands = {"demo": demo, "test": test, "readme": readme}
+    commands = {"demo": demo, "test": test, "docs": docs, "rules": rules}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]](sys.argv[2:])

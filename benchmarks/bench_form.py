@@ -36,7 +36,7 @@ CHROMIUM = os.environ.get("ORB_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 COUNTY = "Alder Creek County"
-#: The voila form on main before this change (README, "How quick it is", 2 cores).
+#: The voila form on main before this change (docs/benchmarks.md, "The survey link", 2 cores).
 REFERENCE = {"usable_desktop_s": 2.6, "usable_phone_s": 2.4, "kernel_rss_mb_each": 79,
              "sends_30_p95_s": 5.3, "forty_open_median_wait_s": 43, "page_weight_kb": 5000}
 

@@ -12,7 +12,7 @@ Makes a demo workspace of fictional counties in a temporary folder, then times
 Both build the same HTML packets from the same notebook. Prints wall seconds, CPU seconds (the machine
 may be shared: CPU seconds say more then), their ratios, per-county seconds and peak memory, and the PDF
 seconds per packet from a separate ``orb packets --pdf`` run. Writes benchmarks/results/packets.json
-(gitignored) and a line to paste into the README.
+(gitignored) and a line to paste into docs/benchmarks.md.
 """
 from __future__ import annotations
 
@@ -141,7 +141,7 @@ def main() -> int:
     if load is not None and load > (os.cpu_count() or 1):
         print(f"    note: load average {load:.1f} on {os.cpu_count()} cores — the machine was busy; "
               f"CPU seconds are the fairer comparison")
-    print(f"\nREADME: `orb packets --no-pdf` built {len(counties)} demo packets in {fast['wall']:.1f} s vs "
+    print(f"\ndocs/benchmarks.md: `orb packets --no-pdf` built {len(counties)} demo packets in {fast['wall']:.1f} s vs "
           f"{naive_wall:.1f} s for papermill + nbconvert one by one ({result['speedup_wall']:.1f}× faster, "
           f"{result['speedup_cpu']:.1f}× less CPU) on {os.cpu_count()} cores"
           + (f"; PDF adds {pdf['pdf_seconds_mean']:.1f} s a packet." if pdf else "."))

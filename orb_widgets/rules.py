@@ -1,9 +1,9 @@
 """The scoring rules, written once: in the docstrings of :mod:`orb_widgets.scoring`
 (how scores are computed) and :mod:`orb_widgets.views` (what a reader sees).
 
-The README's section "How scores are computed" is generated from them by
-``python3 dev.py readme``, and a test fails when the two differ, so the rules a
-county reads are the rules the code states beside the code.
+The documentation's page "How scores are computed" (``docs/reference/scoring-rules.md``)
+is generated from them by ``python3 dev.py rules``, and a test fails when the two
+differ, so the rules a county reads are the rules the code states beside the code.
 
 >>> text = markdown()
 >>> text.splitlines()[0]
@@ -17,7 +17,9 @@ import re
 
 from . import scoring, views
 
-START = "<!-- scoring rules: generated from orb_widgets/scoring.py and views.py by `python3 dev.py readme` -->"
+START = "<!-- scoring rules: generated from orb_widgets/scoring.py and views.py by `python3 dev.py rules` -->"
+#: The page that carries them.
+PAGE = "docs/reference/scoring-rules.md"
 END = "<!-- end of generated scoring rules -->"
 
 
@@ -36,20 +38,21 @@ def _section(doc: str, title: str) -> str:
 
 
 def markdown() -> str:
-    """The rules as the README shows them (Markdown)."""
+    """The rules as the documentation shows them (Markdown)."""
     wave = _section(scoring.__doc__, "One wave at a time").replace(":func:`score`", "``orb score``")
     rules = _section(scoring.__doc__, "Scoring rules") + "\n" + _section(views.__doc__, "What a reader sees")
     return rules + "\n\n**One wave at a time.** " + " ".join(wave.split()) + "\n"
 
 
-def readme_block() -> str:
+def block() -> str:
+    """The generated block, between its two marker lines."""
     return f"{START}\n{markdown()}{END}"
 
 
-def update_readme(text: str) -> str:
-    """``text`` (the README) with its generated block replaced by the rules as the code states them."""
+def update(text: str) -> str:
+    """``text`` (the page) with its generated block replaced by the rules as the code states them."""
     if START not in text or END not in text:
-        raise ValueError(f"the README has no generated scoring rules block (a line {START!r})")
+        raise ValueError(f"{PAGE} has no generated scoring rules block (a line {START!r})")
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
-    return head + readme_block() + tail
+    return head + block() + tail

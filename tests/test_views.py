@@ -180,24 +180,26 @@ def test_terminal_escapes_never_reach_the_command_line():
     assert "ok[2J]0;x done" in out and "1. [31mred" in out
 
 
-def test_readme_states_the_rules_the_views_apply():
+def test_the_docs_state_the_rules_the_views_apply():
     from pathlib import Path
 
-    readme = Path(__file__).resolve().parent.parent.joinpath("README.md").read_text(encoding="utf-8")
-    text = " ".join(readme.split())
+    from orb_widgets import rules
+
+    page = Path(__file__).resolve().parent.parent.joinpath(rules.PAGE).read_text(encoding="utf-8")
+    text = " ".join(page.split())
     assert f"at least {NOTABLE:.0%} of the scale range" in text
     assert f'"{views.NO_NOTABLE_REASON}"' in text
     assert f'"{views.interval(3.1, 3.37)}"' in text and f'"{views.date("2026-03-05")}"' in text
 
 
-def test_readme_scoring_rules_are_the_rules_the_code_states():
-    """The README's rules are generated from the docstrings of scoring.py and views.py, never edited apart."""
+def test_the_docs_scoring_rules_are_the_rules_the_code_states():
+    """The documented rules are generated from the docstrings of scoring.py and views.py, never edited apart."""
     from pathlib import Path
 
     from orb_widgets import rules
 
-    readme = Path(__file__).resolve().parent.parent.joinpath("README.md").read_text(encoding="utf-8")
-    assert rules.readme_block() in readme, "README.md's scoring rules differ from the code's: run python3 dev.py readme"
+    page = Path(__file__).resolve().parent.parent.joinpath(rules.PAGE).read_text(encoding="utf-8")
+    assert rules.block() in page, f"{rules.PAGE}'s scoring rules differ from the code's: run python3 dev.py rules"
     assert rules.markdown().count("\n1. **") == 0 and rules.markdown().startswith("1. **Reverse-scored")
     numbers = [int(n) for n in re.findall(r"(?m)^(\d+)\. \*\*", rules.markdown())]
     assert numbers == list(range(1, 15))

@@ -7,5 +7,5 @@
 * :mod:`.singleuser` is each person's own server: the workbook (voila, code
   hidden) locked to their county, behind the hub's log-in.
 
-README.md "Many county teams on one JupyterHub" has the commands.
+docs/deploying.md "Many county teams on one JupyterHub" has the commands.
 """

@@ -94,7 +94,7 @@ def configure(c, teams: str, workspace: str, port: int = 8000, demo_password: st
         groups[f"county-{slugify(county)}"] = {"users": roster.members(county), "properties": {"orb_county": county}}
     c.JupyterHub.load_groups = groups
     c.Authenticator.allowed_users = roster.users
-    if demo_password:  # the local demo; a real deployment sets an OAuth or LDAP authenticator (README)
+    if demo_password:  # the local demo; a real deployment sets an OAuth or LDAP authenticator (docs/deploying.md)
         c.JupyterHub.authenticator_class = "shared-password"
         c.SharedPasswordAuthenticator.user_password = demo_password
 
@@ -140,7 +140,7 @@ def cmd_hub_config(args) -> int:
     print(f"Wrote {config}. Start the hub with: jupyterhub -f {config}")
     if password:
         print(f"Demo log-in at http://127.0.0.1:{args.port}/: any name in the teams file, password {password} "
-              f"(for real use, set an authenticator such as OAuth or LDAP: see the README)")
+              f"(for real use, set an authenticator such as OAuth or LDAP: see docs/deploying.md)")
     return 0
 
 
