@@ -23,6 +23,9 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 LAPTOP = {"width": 1366, "height": 768}
 FORM_COUNTY = "Alder Creek County"
 SHOTS = Path(os.environ.get("ORB_SCREENSHOTS", "")) if os.environ.get("ORB_SCREENSHOTS") else None
+#: ORB_DOC_SCREENSHOTS=1: the key pages are saved where the documentation shows them.
+DOC_SHOTS = (Path(__file__).resolve().parents[2] / "docs" / "_static" / "screenshots"
+             if os.environ.get("ORB_DOC_SCREENSHOTS") == "1" else None)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -125,6 +128,16 @@ def check_reads_like_a_product(page, name: str) -> None:
     if SHOTS:
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def doc_screenshot(target, name: str, **options) -> None:
+    """Save a page (or one part of it) as docs/_static/screenshots/NAME.png, when ORB_DOC_SCREENSHOTS=1.
+
+    The guides show these images, so the pictures a reader sees are the pages as the tests left them."""
+    if DOC_SHOTS is None:
+        return
+    DOC_SHOTS.mkdir(parents=True, exist_ok=True)
+    target.screenshot(path=str(DOC_SHOTS / f"{name}.png"), **options)
 
 
 def kernel_id(page) -> str:

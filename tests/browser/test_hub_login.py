@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from conftest import SHOTS, check_accessibility
+from conftest import SHOTS, check_accessibility, doc_screenshot
 from hub_server import A, B, start_hub, stop_hub
 
 LAPTOP = {"width": 1366, "height": 900}
@@ -119,6 +119,7 @@ def test_a_coordinator_sees_both_counties_and_builds_a_packet(browser, hub):
         assert page.get_by_role("link", name=f"Download the PDF of {A}").count() == 1
         assert page.get_by_role("link", name=f"Open the packet of {B}").count() == 0
         _shoot(page, "coordinator-packets-built")
+        doc_screenshot(page, "hub-packets")
         open_a.click()
         page.wait_for_url(re.compile(r"/orb/packets/.+\.html$"))
         assert A in page.inner_text("body")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import check_accessibility
+from conftest import check_accessibility, doc_screenshot
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from survey_server import COUNTY, OTHER, WAVE, make_workspace, start  # noqa: E402
@@ -185,6 +185,7 @@ def test_screenshots_of_every_state_on_a_phone(browser, server, tmp_path):
     try:
         page.goto(server.link())
         shot(page, "390-1-form-top")
+        doc_screenshot(page, "survey-phone")
         answer(page, "Which group best fits your role?", "Supervisor")
         page.locator("fieldset.question").nth(3).scroll_into_view_if_needed()
         page.locator("fieldset.question").nth(2).get_by_role("radio", name="Agree", exact=True).check()

@@ -5,8 +5,8 @@ import re
 import time
 import uuid
 
-from conftest import (FORM_COUNTY, SHOTS, KernelChannel, check_accessibility, check_reads_like_a_product, kernel_id,
-                      wait_for_notebook)
+from conftest import (FORM_COUNTY, SHOTS, KernelChannel, check_accessibility, check_reads_like_a_product,
+                      doc_screenshot, kernel_id, wait_for_notebook)
 
 
 ROW_TITLE = re.compile(r"^[A-F]\. .+ · ")
@@ -30,6 +30,7 @@ def test_home_page_lists_named_steps(page, workbook_server):
     assert "packet" not in page.inner_text("body")
     check_reads_like_a_product(page, "home")
     check_accessibility(page, "home")
+    doc_screenshot(page, "home")
 
 
 def test_team_member_edits_the_matrix_and_sees_it_after_reload(page, workbook_server, demo_workspace):
@@ -65,6 +66,7 @@ def test_team_member_edits_the_matrix_and_sees_it_after_reload(page, workbook_se
     page.get_by_label("Your name").wait_for(timeout=90_000)
     page.get_by_text(ROW_TITLE).first.click()
     assert _visible(page.get_by_label("What we learned")).input_value() == text
+    doc_screenshot(page, "planning-matrix")
 
 
 def test_coach_runs_a_breakout_round_and_gets_the_takeaways(page, workbook_server):
@@ -110,6 +112,7 @@ def test_coach_runs_a_breakout_round_and_gets_the_takeaways(page, workbook_serve
         page.get_by_role("tab", name="Rooms").scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / "breakout-room-top.png"))
         page.locator(".widget-tab").first.screenshot(path=str(SHOTS / "breakout-room.png"))
+    doc_screenshot(page.locator(".widget-tab").first, "breakout-room")
     # when everyone is back: the compiled SO WHAT? view has both rooms' takeaways and next steps
     page.get_by_role("tab", name="SO WHAT? compiled").click()
     page.get_by_role("button", name="Refresh now").click()
@@ -183,6 +186,9 @@ def test_every_other_served_page_is_accessible_and_reads_like_a_product(page, wo
     time.sleep(1)
     check_reads_like_a_product(page, notebook.removesuffix(".ipynb"))
     check_accessibility(page, notebook.removesuffix(".ipynb"))
+    if notebook == "06-results.ipynb":  # the scores, not the guidance above them
+        page.locator(".widget-tab").first.evaluate("el => el.scrollIntoView({block: 'start'})")
+        doc_screenshot(page, "results")
 
 
 PHONE = {"width": 390, "height": 844}
