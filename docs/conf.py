@@ -37,7 +37,8 @@ html_theme = "alabaster"
 html_static_path = ["_static"]
 html_title = "ORB Workbook"
 html_theme_options = {"description": "Organizational Readiness Building: a workbook for coaches, county teams "
-                                     "and coordinators", "fixed_sidebar": True}
+                                     "and coordinators", "fixed_sidebar": True,
+                      "page_width": "1140px", "sidebar_width": "240px"}
 
 # API pages: numpydoc reads the docstrings; signatures keep their annotations as plain text.
 autodoc_member_order = "bysource"

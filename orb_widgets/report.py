@@ -44,7 +44,7 @@ class ElementRow(_Scored):
     sd: float | None
     """standard deviation of respondents' element scores (ddof=1)"""
     ci_low: float | None
-    """lower end of the 95% interval (none when n < 2)"""
+    """lower end of the 95% interval (null when n < 2)"""
     ci_high: float | None
     """upper end of the 95% interval"""
     pct_agree: float | None
@@ -124,7 +124,7 @@ class ChangeRow(_Row):
     element: str
     """the element's id"""
     previous_wave: str | None
-    """the earlier wave compared with (none when there is none)"""
+    """the earlier wave compared with (null when there is none)"""
     change: float | None
     """this wave's mean minus the previous wave's"""
     suppressed: bool
@@ -162,7 +162,7 @@ class PriorityRow(_Scored):
     """One element's place in the ranking of where to work first, with the reasons from the scores."""
 
     rank: int | None
-    """1 is where to work first; none for a hidden element"""
+    """1 is where to work first; null for a hidden element"""
     element: str
     """the element's id"""
     mean: float | None
@@ -183,7 +183,7 @@ class ScoreReport(_Row):
     wave: str | None
     """the wave scored (by default the last one with answers)"""
     n_respondents: int | None
-    """people who answered that wave (none when fewer than ``min_group``)"""
+    """people who answered that wave (null when fewer than ``min_group``)"""
     suppressed: bool
     """true when the whole wave is too small to show"""
     elements: tuple[ElementRow, ...]

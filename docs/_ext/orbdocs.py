@@ -36,7 +36,7 @@ def json_type(annotation) -> str:
         return f"object ({json_type(args[0])} → {json_type(args[1])})"
     if annotation in _JSON:
         return _JSON[annotation]
-    return f"{getattr(annotation, '__name__', str(annotation))} rows"
+    return f"{getattr(annotation, '__name__', str(annotation))} objects"
 
 
 def _inline(text: str) -> list[nodes.Node]:
