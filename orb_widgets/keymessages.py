@@ -23,7 +23,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from .exceptions import InvalidValue
-from .views import DASH, Line, Table, date
+from .format import DASH, Line, Table, date
 
 #: The rating scale of a test, lowest to highest; 0 is "not asked" (left out of every average).
 #: It is the key messages' own, whatever scale the county's survey uses.
