@@ -1,5 +1,6 @@
-"""The scoring rules, written once: in the docstrings of :mod:`orb_widgets.scoring`
-(how scores are computed) and :mod:`orb_widgets.views` (what a reader sees).
+"""The scoring rules, written once: in the docstrings of the packages :mod:`orb_widgets.scoring`
+(how scores are computed; ``scoring/__init__.py``) and :mod:`orb_widgets.views` (what a reader sees;
+``views/__init__.py``), each beside the modules that carry them out.
 
 The README's section "How scores are computed" is generated from them by
 ``python3 dev.py readme``, and a test fails when the two differ, so the rules a
