@@ -27,6 +27,7 @@ from .files import NOTEBOOK, PACKET_TEMPLATE, TEMPLATES
 from .hooks import hold
 from .models import PacketResult, PacketTask, Status
 from .sections import Packet
+from .svgtext import whole_text_runs
 
 ROOT = import_root()  # where the packet worker process imports orb_widgets from
 REMOVED_TAGS = {"remove_cell", "parameters", "injected-parameters"}
@@ -167,8 +168,6 @@ def html_to_pdf(page: str) -> bytes:
     import gc
 
     import weasyprint
-
-    from .svgtext import whole_text_runs
 
     text, sheet = _packet_sheet()
     sheets = None
