@@ -19,27 +19,11 @@ from pathlib import Path
 import pandas as pd
 
 from .exceptions import OrbError
+from .text import clean_text  # noqa: F401  (re-exported: exports write cleaned text)
 
 #: What a spreadsheet may treat as the start of a formula (OWASP: = + - @ tab CR).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NEGATIVE_NUMBER = re.compile(r"-(\d+(\.\d*)?|\.\d+)\Z")
-
-
-def clean_text(text: str) -> str:
-    """Text as typed, made storable and writable as UTF-8: a lone surrogate (a broken emoji from a
-    browser) or a NUL becomes U+FFFD instead of crashing a write; a surrogate pair becomes its character.
-
-    The one text cleaner: the store's checks (:func:`orb_widgets.store.checks.text`), the workbook's
-    entries and every export use it.
-
-    >>> clean_text("a\\ud800b"), clean_text("a\\x00b"), clean_text("\\ud83d\\ude00")
-    ('a\\ufffdb', 'a\\ufffdb', '😀')
-    """
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
 
 def spreadsheet_safe(value):

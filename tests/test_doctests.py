@@ -6,7 +6,7 @@ import pytest
 
 MODULES = ["scoring", "scoring.stats", "scoring.prepare", "scoring.elements", "scoring.reliability",
            "scoring.breakdowns", "scoring.priorities", "scoring.wave", "report", "views", "views.results", "format",
-           "templating", "packets.models", "render", "planning", "plots", "exports", "paths", "rules", "merge",
+           "templating", "text", "packets.models", "render", "planning", "plots", "exports", "paths", "rules", "merge",
            "keymessages", "progress", "results"]
 
 

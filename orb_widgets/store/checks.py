@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Mapping
 
 from ..exceptions import InvalidValue
-from ..exports import clean_text
+from ..text import clean_text
 from .models import LABEL_MAX, NAME_MAX
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
