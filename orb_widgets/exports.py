@@ -19,24 +19,11 @@ from pathlib import Path
 import pandas as pd
 
 from .exceptions import OrbError
+from .text import clean_text  # noqa: F401  (re-exported: exports write cleaned text)
 
 #: What a spreadsheet may treat as the start of a formula (OWASP: = + - @ tab CR).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _NEGATIVE_NUMBER = re.compile(r"-(\d+(\.\d*)?|\.\d+)\Z")
-
-
-def clean_text(text: str) -> str:
-    """Text that can be encoded as UTF-8: a lone surrogate becomes U+FFFD instead of crashing a write.
-
-    >>> clean_text("a\\ud800b")
-    'a\\ufffdb'
-    """
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return _SURROGATE.sub("\ufffd", text)
 
 
 def spreadsheet_safe(value):

@@ -23,7 +23,8 @@ import pandas as pd
 from pydantic import ValidationError
 
 from .exceptions import InvalidValue
-from .views import DASH, Line, Table, date
+from .format import DASH, Line, Table, date
+from .workbook import KeyMessage, MessageTest
 
 #: The rating scale of a test, lowest to highest; 0 is "not asked" (left out of every average).
 #: It is the key messages' own, whatever scale the county's survey uses.
@@ -36,8 +37,6 @@ RATING_CHOICES = [("not asked", 0), ("1 · not at all", 1), ("2", 2), ("3 · som
 
 
 def _message(message):
-    from .workbook import KeyMessage
-
     return message if isinstance(message, KeyMessage) else KeyMessage.model_validate(message)
 
 
@@ -83,7 +82,6 @@ def check_test(test: dict, versions, questions) -> dict:
     ...
     orb_widgets.exceptions.InvalidValue: version 2 of this message does not exist
     """
-    from .workbook import MessageTest
 
     if test.get("version") not in set(versions):
         raise InvalidValue(f"version {test.get('version')!r} of this message does not exist")

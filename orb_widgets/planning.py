@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .format import date
 from .workbook import STATUSES, FollowUp, MatrixRow
 
 MATRIX_FIELDS = ["what_we_learned", "why_it_matters", "next_steps", "who", "by_when",
@@ -146,7 +147,5 @@ def lines(text: str) -> list[str]:
 
 def timeline_alt(activities: list[dict]) -> str:
     """The timeline chart in words: each activity with its dates."""
-    from .views import date
-
     return "Timeline: " + "; ".join(
         f"{a['what']} from {date(a['start'])} to {date(a.get('end') or a['start'])}" for a in activities)

@@ -26,7 +26,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-HIDDEN = "hidden"
+from .format import HIDDEN  # noqa: E402
+from .keymessages import ANCHORS, HIGH, LOW  # noqa: E402
+
 INK = "#1f2a37"
 MUTED = "#6b7280"
 ACCENT = "#1f5f8b"
@@ -242,7 +244,6 @@ def key_message_ratings(tests: pd.DataFrame | list[dict], ax=None,
     The axis runs over the rating scale, 1 (not at all) to 5 (very much), with
     those words at its ends, whatever scale the county's survey uses.
     """
-    from .keymessages import ANCHORS, HIGH, LOW
 
     df = pd.DataFrame(tests, columns=["version", "audience", "rating"])
     chars, _ = _extent(df["audience"].astype(str).unique())

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from . import workbook
 from .exceptions import OrbError
-from .views import date, plural
+from .format import date, plural
+from .webinar import load_series, suggestions
 
 #: The workbook's pages, in order: notebook file, title, what it is for.
 STEPS = [
@@ -111,8 +112,6 @@ def progress(store, county: str) -> list[StepStatus]:
 
 def webinar_steps(store, county: str) -> list:
     """The next steps this county's people named at the coach's webinars (theirs only)."""
-    from .webinar import load_series, suggestions
-
     return suggestions(load_series(store), county)
 
 

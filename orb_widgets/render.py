@@ -17,8 +17,11 @@ import functools
 import re
 import textwrap
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
+
+from . import templating
+from .format import HIDDEN, date, plural
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 WIDTH = 100
@@ -42,21 +45,12 @@ def wrap(value, width: int = WIDTH, indent: str = "", first: str | None = None) 
 
 @functools.lru_cache(maxsize=1)
 def environment() -> Environment:
-    from .resources import shipped
-
-    env = Environment(loader=FileSystemLoader(str(shipped("templates") / "partials")),
-                      autoescape=select_autoescape(enabled_extensions=("html.j2", "html"),
-                                                   default_for_string=True, default=False),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=False)
-    env.filters["text"] = text_cell
-    env.filters["wrap"] = wrap
-    env.filters["text_table"] = text_table
-    from . import views
-
-    env.filters["longdate"] = views.date
-    env.globals.update(date=views.date, plural=views.plural, HIDDEN=views.HIDDEN, WIDTH=WIDTH)
-    return env
+    """The partials' environment (:func:`orb_widgets.templating.environment`) with the text filters and
+    the one way dates, counts and hidden cells are written."""
+    return templating.environment(
+        templating.PARTIALS, trim=True,
+        filters={"text": text_cell, "wrap": wrap, "text_table": text_table, "longdate": date},
+        globals={"date": date, "plural": plural, "HIDDEN": HIDDEN, "WIDTH": WIDTH})
 
 
 def render(name: str, /, **context) -> Markup | str:
@@ -66,7 +60,7 @@ def render(name: str, /, **context) -> Markup | str:
 
 
 def text_table(table, width: int = WIDTH) -> str:
-    """A :class:`~orb_widgets.views.Table` as aligned plain text no wider than ``width``.
+    """A :class:`~orb_widgets.format.Table` as aligned plain text no wider than ``width``.
 
     The first column (the label) wraps; a hidden row says so across the other columns.
     """

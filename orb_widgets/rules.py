@@ -1,5 +1,6 @@
-"""The scoring rules, written once: in the docstrings of :mod:`orb_widgets.scoring`
-(how scores are computed) and :mod:`orb_widgets.views` (what a reader sees).
+"""The scoring rules, written once: in the docstrings of the packages :mod:`orb_widgets.scoring`
+(how scores are computed; ``scoring/__init__.py``) and :mod:`orb_widgets.views` (what a reader sees;
+``views/__init__.py``), each beside the modules that carry them out.
 
 The documentation's page "How scores are computed" (``docs/reference/scoring-rules.md``)
 is generated from them by ``python3 dev.py rules``, and a test fails when the two
@@ -17,7 +18,7 @@ import re
 
 from . import scoring, views
 
-START = "<!-- scoring rules: generated from orb_widgets/scoring.py and views.py by `python3 dev.py rules` -->"
+START = "<!-- scoring rules: generated from orb_widgets/scoring/ and views/ by `python3 dev.py rules` -->"
 #: The page that carries them.
 PAGE = "docs/reference/scoring-rules.md"
 END = "<!-- end of generated scoring rules -->"

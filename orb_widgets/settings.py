@@ -44,7 +44,7 @@ class Settings:
         The workspace folder (``$ORB_WORKSPACE``, else ``./workspace``).
     database_url
         ``$ORB_DATABASE_URL`` when set (PostgreSQL), else ``None``: the
-        workspace's SQLite file (see :attr:`store_url`).
+        workspace's SQLite file (see :func:`orb_widgets.paths.database_url`).
     county, wave
         The county and wave pages open on when the page itself names none
         (``orb serve --county``/``--wave``, ``orb lab --county``).
@@ -128,11 +128,6 @@ class Settings:
         if "workspace" in changes:
             changes["workspace"] = Path(changes["workspace"]).expanduser().resolve()
         return replace(self, **changes) if changes else self
-
-    @property
-    def store_url(self) -> str:
-        """The database to open: ``database_url``, else the workspace's SQLite file."""
-        return self.database_url or f"sqlite:///{self.workspace / DB_FILE}"
 
     # ------------------------------------------------------------ pages
     def page_target(self, county: str = "", wave: str = "", query: str | None = None) -> tuple[str, str]:

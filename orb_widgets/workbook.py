@@ -28,7 +28,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StringConst
                       field_validator)
 
 from .exceptions import InvalidValue
-from .exports import clean_text
+from .text import clean_text
 
 
 def _encodable(value):

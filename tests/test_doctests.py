@@ -4,7 +4,9 @@ import importlib
 
 import pytest
 
-MODULES = ["scoring", "report", "views", "render", "planning", "plots", "exports", "paths", "rules", "merge",
+MODULES = ["scoring", "scoring.stats", "scoring.prepare", "scoring.elements", "scoring.reliability",
+           "scoring.breakdowns", "scoring.priorities", "scoring.wave", "report", "views", "views.results", "format",
+           "templating", "text", "packets.models", "render", "planning", "plots", "exports", "paths", "rules", "merge",
            "keymessages", "progress", "results"]
 
 

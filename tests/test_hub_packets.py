@@ -104,7 +104,7 @@ def test_one_build_at_a_time(settings):
 
 
 def test_the_packet_page_escapes_what_people_typed():
-    from orb_widgets.hub.packet_page import STATES, _env, _when
+    from orb_widgets.hub.packet_page import STATES, _env
 
     hostile = '<script>alert("x")</script> County'
     rows = [packet_build.CountyPacket(county=hostile, state="failed", built=dt.datetime.now().isoformat(),
@@ -113,7 +113,7 @@ def test_the_packet_page_escapes_what_people_typed():
         page = _env().get_template("packets.html.j2").render(
             coordinator=coordinator, county=hostile, who="<b>cora</b>", logout="/hub/logout", rows=rows,
             states=STATES, build=Build(state="done", by="<i>cora</i>", summary="<u>1 built</u>", failed=[hostile]),
-            when=_when, base="/user/cora/orb/packets/", home="/user/cora/voila/tree", xsrf=Markup(""), refresh=0,
+            base="/user/cora/orb/packets/", home="/user/cora/voila/tree", xsrf=Markup(""), refresh=0,
             notice="", index=False, css=Markup(""))
         assert "<script>alert" not in page and "<img src=x" not in page and "<b>cora" not in page
         assert "&lt;script&gt;alert" in page

@@ -58,7 +58,7 @@ def text_of(html):
 def test_one_packet_per_county_named_by_slug(ws, run):
     out, report = run["out"], run["report"]
     assert report.ok, report.summary()
-    assert sorted(r["county"] for r in report.results) == sorted(ws["all"])
+    assert sorted(r.county for r in report.results) == sorted(ws["all"])
     for name in ws["all"]:
         assert (out / f"{unique_slug(name)}.html").is_file()
         assert (out / f"{unique_slug(name)}.pdf").is_file()
@@ -231,12 +231,12 @@ def test_index_lists_and_links_every_packet(ws, run):
 def test_second_run_skips_and_a_change_reruns_only_that_county(ws, run):
     out = run["out"]
     again = packets.run_packets(ws["folder"], out=out, pdf=True, progress=False)
-    assert {r["status"] for r in again.results} == {"skipped"}
+    assert {r.status for r in again.results} == {"skipped"}
     changed = ws["demo"][2]
     workbook.save(ws["store"], changed, "followup", "2026-03-30", workbook.FollowUp(
         date="2026-03-30", keep=["Weekly huddles"], improve=[], start=[], stop=[]), "tester")
     third = packets.run_packets(ws["folder"], out=out, pdf=True, progress=False)
-    built = [r["county"] for r in third.results if r["status"] == "ok"]
+    built = [r.county for r in third.results if r.status == "ok"]
     assert built == [changed]
     assert "Weekly huddles" in page(out, changed)
     manifest = json.loads((out / "manifest.json").read_text())
@@ -257,9 +257,9 @@ def test_failing_county_is_isolated_and_named(ws, tmp_path, monkeypatch):
                                  progress=False)
     assert not report.ok
     (failed,) = report.failed
-    assert failed["county"] == victim
-    assert "chart data went missing" in failed["error"]
-    assert 'packet.show("roles")' in failed["cell"]
+    assert failed.county == victim
+    assert "chart data went missing" in failed.error
+    assert 'packet.show("roles")' in failed.cell
     summary = report.summary()
     assert f"FAILED {victim}" in summary and "roles" in summary
     assert (tmp_path / f"{unique_slug(ws['demo'][1])}.html").is_file()

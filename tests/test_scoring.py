@@ -197,7 +197,7 @@ def test_half_rule_counts_the_instruments_items_not_the_rows_shown():
 
 @pytest.mark.parametrize("df", sorted(T_TABLE))
 def test_t_quantile_matches_published_table(df):
-    assert np.isclose(scoring._t_quantile(0.975, df), T_TABLE[df], rtol=0, atol=2e-6)
+    assert np.isclose(scoring.stats.t_quantile(0.975, df), T_TABLE[df], rtol=0, atol=2e-6)
 
 
 @pytest.mark.parametrize("n", [3, 10, 30])

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from orb_widgets.paths import database_url
 from orb_widgets.settings import CountyLocked, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,12 +19,12 @@ def test_settings_come_from_the_environment_once_and_round_trip(tmp_path):
     s = Settings.from_env(env)
     assert (s.workspace, s.county, s.wave, s.locked, s.served, s.remember_name) == (
         (tmp_path / "ws").resolve(), "Alder County", "2026-fall", True, True, False)
-    assert s.store_url == "postgresql://db/orb" and s.page_query == "county=Alder+County"
+    assert database_url(None, s) == "postgresql://db/orb" and s.page_query == "county=Alder+County"
     assert Settings.from_env({**s.to_env(), "QUERY_STRING": s.page_query}) == s
     with pytest.raises(Exception):
         s.county = "Other"  # frozen: nothing deeper in the package can change it
     plain = Settings.from_env({"ORB_WORKSPACE": str(tmp_path)})
-    assert plain.store_url == f"sqlite:///{tmp_path.resolve() / 'orb.sqlite'}"
+    assert database_url(None, plain) == f"sqlite:///{tmp_path.resolve() / 'orb.sqlite'}"
     assert plain.remember_name and not plain.locked and not plain.served
 
 

@@ -29,8 +29,13 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from ..exceptions import OrbError
 from ..settings import Settings
+
+if TYPE_CHECKING:
+    from ..packets.models import Manifest
 
 #: The packet folder, inside the workspace.
 FOLDER = "packets"
@@ -78,11 +83,11 @@ class Build:
         return self.state == "running"
 
 
-def _manifest(out: Path) -> dict:
-    """The packet runner's manifest (what was built when, from what)."""
-    from .. import packets
+def _manifest(out: Path) -> Manifest:
+    """The packet runner's manifest (what was built when, from what); empty when there is none."""
+    from ..packets.models import Manifest  # the packet code (and pandas): loaded when a page asks, not at start
 
-    return packets.load_manifest(out)
+    return Manifest.load(out) if out.is_dir() else Manifest()
 
 
 def _fingerprints(settings: Settings, counties: list[str]) -> dict[str, str]:
@@ -114,30 +119,38 @@ def county_packets(settings: Settings, counties: list[str], build: Build | None 
     changed since (answers, instruments, workbook entries, the packet code);
     *stale* means something has, and a build would make it again.
     """
+    from ..packets.models import Status
     out = packets_dir(settings)
-    manifest = _manifest(out) if out.is_dir() else {"packets": {}}
+    manifest = _manifest(out)
     build = build or read_build(out)
     prints = _fingerprints(settings, counties)
     rows = []
     for name in counties:
-        entry = manifest["packets"].get(name) or {}
-        html, pdf = entry.get("html") or "", entry.get("pdf") or ""
+        entry = manifest.packets.get(name)
+        if entry is None:  # never built: no status of its own
+            rows.append(CountyPacket(county=name, state="building" if _in(build, name) else "none"))
+            continue
+        html, pdf = entry.html or "", entry.pdf or ""
         have = bool(html) and (out / html).is_file()
-        done_in_this_build = (entry.get("built") or "") >= build.started
-        if build.running and (not build.counties or name in build.counties) and not done_in_this_build:
+        done_in_this_build = entry.built >= build.started
+        if _in(build, name) and not done_in_this_build:
             state = "building"
-        elif entry.get("status") == "failed":
+        elif entry.status == Status.FAILED:
             state = "failed"
-        elif entry.get("status") == "ok" and have:
-            state = "current" if entry.get("fingerprint") == prints[name] else "stale"
+        elif entry.status == Status.OK and have:
+            state = "current" if entry.fingerprint == prints[name] else "stale"
         else:
             state = "none"
-        ir = entry.get("index_row") or {}
-        rows.append(CountyPacket(county=name, state=state, built=entry.get("built") or "",
-                                 wave=str(ir.get("wave") or entry.get("wave") or ""),
+        wave = (entry.index_row.wave if entry.index_row else None) or entry.wave
+        rows.append(CountyPacket(county=name, state=state, built=entry.built, wave=str(wave or ""),
                                  html=html if have else "", pdf=pdf if pdf and (out / pdf).is_file() else "",
-                                 error=str(entry.get("error") or "") if state == "failed" else ""))
+                                 error=str(entry.error or "") if state == "failed" else ""))
     return rows
+
+
+def _in(build: Build, county: str) -> bool:
+    """Is ``county`` among those a running build is building?"""
+    return build.running and (not build.counties or county in build.counties)
 
 
 def packet_files(settings: Settings, counties: list[str], index: bool) -> dict[str, Path]:
@@ -147,7 +160,8 @@ def packet_files(settings: Settings, counties: list[str], index: bool) -> dict[s
     if not out.is_dir():
         return {}
     manifest = _manifest(out)
-    names = [manifest["packets"].get(c, {}).get(kind) for c in counties for kind in ("html", "pdf")]
+    entries = [manifest.packets.get(c) for c in counties]
+    names = [name for e in entries if e is not None for name in (e.html, e.pdf)]
     if index:
         names.append("index.html")
     files = {}
@@ -212,17 +226,6 @@ def start_build(settings: Settings, counties: list[str] | None, by: str) -> bool
         os.close(fd)  # the build process holds its own copy, and with it the lock, until it ends
 
 
-def _summary(report) -> str:
-    """``2 packets built, 1 already up to date, in 41 s.`` (failures are listed by name beside it)."""
-    count = {state: sum(r["status"] == state for r in report.results) for state in ("ok", "skipped", "failed")}
-    parts = [f"{count['ok']} packet{'s' * (count['ok'] != 1)} built"]
-    if count["skipped"]:
-        parts.append(f"{count['skipped']} already up to date")
-    if count["failed"]:
-        parts.append(f"{count['failed']} failed")
-    return f"{', '.join(parts)}, in {report.seconds:.0f} s."
-
-
 def _write_status(out: Path, status: dict) -> None:
     from ..exports import write_atomic
 
@@ -250,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = packets.run_packets(workspace=settings.workspace, counties=args.county or None, out=out,
                                      workers=workers, progress=False)
-        status.update(state="done", summary=_summary(report), failed=[r["county"] for r in report.failed])
+        status.update(state="done", summary=report.headline(), failed=[r.county for r in report.failed])
         code = 0
     except KeyboardInterrupt:
         status.update(state="stopped", summary="The build was stopped before it finished.")

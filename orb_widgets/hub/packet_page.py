@@ -30,8 +30,9 @@ from tornado import web
 from traitlets import Unicode
 from traitlets.config import Configurable
 
+from .. import templating
 from ..exceptions import OrbError
-from ..resources import shipped
+from ..format import moment
 from ..settings import Settings
 from . import packet_build
 
@@ -66,19 +67,7 @@ class PacketPageConfig(Configurable):
 
 @functools.lru_cache(maxsize=None)
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(shipped("templates") / "hub")),
-                              autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
-                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-
-
-def _when(iso: str) -> str:
-    """``2026-05-12T14:02:09+02:00`` → ``12 May 2026, 14:02``."""
-    import datetime as dt
-
-    try:
-        return dt.datetime.fromisoformat(iso).strftime("%-d %b %Y, %H:%M")
-    except (TypeError, ValueError):
-        return ""
+    return templating.environment(templating.HUB, trim=True, globals={"when": moment})
 
 
 class PacketHandler(JupyterHandler):
@@ -124,7 +113,7 @@ class PacketPage(PacketHandler):
         notice = self.get_argument("notice", "")
         page = _env().get_template("packets.html.j2").render(
             coordinator=self.coordinator, county=self.orb.county, who=self.orb.user, logout=self.logout, rows=rows, states=STATES, build=build,
-            when=_when, base=base, home=url_path_join(self.base_url, "voila/tree"),
+            base=base, home=url_path_join(self.base_url, "voila/tree"),
             xsrf=Markup(self.xsrf_form_html()), refresh=REFRESH if build.running else 0,
             # the answer to the last press, while it still holds (the page keeps its address as it reloads)
             notice={"busy": "Another build is still running; wait for it to finish, then press Build again.",
@@ -132,7 +121,7 @@ class PacketPage(PacketHandler):
             .get(notice, "") if build.running else "",
             index=self.coordinator and any(r.html for r in rows)
             and (packet_build.packets_dir(self.orb) / "index.html").is_file(),
-            css=Markup((shipped("templates") / "hub" / "packets.css").read_text("utf-8")))
+            css=Markup((templating.HUB / "packets.css").read_text("utf-8")))
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(page)
 

@@ -10,7 +10,6 @@ child dies with the runner, however the runner ends.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import re
 import resource
@@ -21,14 +20,16 @@ import time
 from html.parser import HTMLParser
 
 from ..exceptions import PacketError
-from ..resources import import_root, shipped
+from ..paths import workspace_dir
+from ..resources import import_root
 from ..settings import Settings
+from .files import NOTEBOOK, PACKET_TEMPLATE, TEMPLATES
+from .hooks import hold
+from .models import PacketResult, PacketTask, Status
 from .sections import Packet
+from .svgtext import whole_text_runs
 
 ROOT = import_root()  # where the packet worker process imports orb_widgets from
-NOTEBOOK = shipped("notebooks") / "packet.ipynb"
-TEMPLATES = shipped("templates")
-PACKET_TEMPLATE = "packet"
 REMOVED_TAGS = {"remove_cell", "parameters", "injected-parameters"}
 
 _EXPORTER = None
@@ -168,8 +169,6 @@ def html_to_pdf(page: str) -> bytes:
 
     import weasyprint
 
-    from .svgtext import whole_text_runs
-
     text, sheet = _packet_sheet()
     sheets = None
     style = re.search(r"<style[^>]*>\s*(.*?)\s*</style>", page, re.S)  # markup-ok: finds the page's style sheet
@@ -189,16 +188,14 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def task_settings(task: dict) -> Settings:
+def task_settings(task: PacketTask) -> Settings:
     """The settings a child builds from its task: the runner read them once, the child never reads the environment."""
-    from ..paths import workspace_dir
-
     settings = Settings()
-    return dataclasses.replace(settings, workspace=workspace_dir(task.get("workspace"), settings),
-                               database_url=task.get("database_url") or None)
+    return dataclasses.replace(settings, workspace=workspace_dir(task.workspace, settings),
+                               database_url=task.database_url or None)
 
 
-def build_packet(task: dict) -> dict:
+def build_packet(task: PacketTask) -> PacketResult:
     """Run the template for one county and export it; never raises (failures come back as a result).
 
     ``task`` names the county, wave, workspace and database (``database_url``,
@@ -211,42 +208,41 @@ def build_packet(task: dict) -> dict:
     from .engine import ENGINE, register_engine
 
     t0 = time.perf_counter()
-    out = {"county": task["county"] or "preview", "slug": task["slug"], "fingerprint": task["fingerprint"],
-           "status": "failed", "error": None, "cell": None, "html": None, "pdf": None, "index_row": None,
-           "pid": os.getpid()}
+    out = PacketResult(county=task.county or "preview", slug=task.slug, fingerprint=task.fingerprint, pid=os.getpid())
     try:
         engine = register_engine()
-        params = {"county": task["county"], "wave": task.get("wave"), "workspace": task["workspace"]}
-        if task["county"] is not None:  # a preview (warm-up) makes its own private database
+        params = {"county": task.county, "wave": task.wave, "workspace": task.workspace}
+        if task.county is not None:  # a preview (warm-up) makes its own private database
             settings = task_settings(task)
             params.update(workspace=str(settings.workspace), database_url=settings.database_url)
         try:
-            nb = papermill.execute_notebook(task.get("notebook") or str(NOTEBOOK), None, parameters=params,
+            nb = papermill.execute_notebook(task.notebook or str(NOTEBOOK), None, parameters=params,
                                             engine_name=ENGINE, kernel_name="python3", language="python",
                                             progress_bar=False, log_output=False)
         except PapermillExecutionError as exc:
             first = next((ln for ln in str(exc.source).splitlines() if ln.strip() and not ln.startswith("#")), "")
-            out.update(error=f"{exc.ename}: {exc.evalue}".strip(), cell=f"cell {exc.exec_count} ({first.strip()})")
+            out.error = f"{exc.ename}: {exc.evalue}".strip()
+            out.cell = f"cell {exc.exec_count} ({first.strip()})"
             return out
         t1 = time.perf_counter()
         packet = (engine.last_namespace or {}).get("packet")
         if isinstance(packet, Packet):
-            out["index_row"] = packet.index_row()
+            out.index_row = packet.index_row()
         engine.last_namespace = None
-        page = export_html(nb, task["county"] or "Preview")
+        page = export_html(nb, task.county or "Preview")
         t2, c2 = time.perf_counter(), time.process_time()
-        out["html"] = page.encode("utf-8")
-        if task.get("pdf"):
-            out["pdf"] = html_to_pdf(page)
+        out.html = page.encode("utf-8")
+        if task.pdf:
+            out.pdf = html_to_pdf(page)
         t3, c3 = time.perf_counter(), time.process_time()
-        pdf = bool(task.get("pdf"))
-        out.update(status="ok", run_seconds=t1 - t0, html_seconds=t2 - t1, pdf_seconds=t3 - t2 if pdf else None,
-                   pdf_cpu_seconds=c3 - c2 if pdf else None)
+        out.status, out.run_seconds, out.html_seconds = Status.OK, t1 - t0, t2 - t1
+        if task.pdf:
+            out.pdf_seconds, out.pdf_cpu_seconds = t3 - t2, c3 - c2
     except Exception as exc:  # one county's failure is reported, never raised into the runner
-        out.update(error=f"{type(exc).__name__}: {exc}", cell=out["cell"] or "export")
+        out.error, out.cell = f"{type(exc).__name__}: {exc}", out.cell or "export"
     finally:
-        out["seconds"] = time.perf_counter() - t0
-        out["peak_mb"] = _peak_mb()
+        out.seconds = time.perf_counter() - t0
+        out.peak_mb = _peak_mb()
     return out
 
 
@@ -288,7 +284,7 @@ def _die_with_parent(parent_pid: int, lifeline: int | None = None) -> None:
     threading.Thread(target=watch, name="orb-parent-watchdog", daemon=True).start()
 
 
-def forked_child(task: dict, conn, inherited: list, parent_pid: int, lifeline: tuple[int, int]) -> None:
+def forked_child(task: PacketTask, conn, inherited: list, parent_pid: int, lifeline: tuple[int, int]) -> None:
     """Entry of a forked child: build one packet, send the result, exit.
 
     ``inherited`` are the read ends of this child's own and its siblings' result
@@ -301,13 +297,10 @@ def forked_child(task: dict, conn, inherited: list, parent_pid: int, lifeline: t
     _die_with_parent(parent_pid, lifeline[0])
     try:
         result = build_packet(task)
-        result["peak_mb"] = _peak_mb()
+        result.peak_mb = _peak_mb()
     except Exception as exc:  # noqa: BLE001 - report anything rather than die silently
-        result = {"county": task["county"], "slug": task["slug"], "status": "failed",
-                  "error": f"{type(exc).__name__}: {exc}", "cell": None}
-    from .runner import hold
-
-    hold(task.get("hold"), f"{task['slug']}.child")
+        result = PacketResult.failure(task, f"{type(exc).__name__}: {exc}")
+    hold(task.hold, f"{task.slug}.child")
     try:
         conn.send(result)
         conn.close()
@@ -321,14 +314,14 @@ def subprocess_main(argv: list[str]) -> int:
 
     fd = int(argv[argv.index("--child") + 1])
     _die_with_parent(os.getppid())
-    task = json.loads(sys.stdin.read())
+    task = PacketTask.model_validate_json(sys.stdin.read())
     result = build_packet(task)
     with os.fdopen(fd, "wb") as fh:
         pickle.dump(result, fh)
     return 0
 
 
-def run_in_subprocess(task: dict) -> dict:
+def run_in_subprocess(task: PacketTask) -> PacketResult:
     """Build one packet in a brand-new Python process (the Dask route: workers may not fork)."""
     import pickle
     import subprocess
@@ -340,14 +333,13 @@ def run_in_subprocess(task: dict) -> dict:
                                 pass_fds=(w,), cwd=str(ROOT))
     finally:
         os.close(w)
-    proc.stdin.write(json.dumps(task).encode())
+    proc.stdin.write(task.model_dump_json().encode())
     proc.stdin.close()
     with os.fdopen(r, "rb") as fh:
         data = fh.read()
     code = proc.wait()
     if not data:
-        return {"county": task["county"], "slug": task["slug"], "status": "failed", "cell": None,
-                "error": f"the packet process ended unexpectedly (exit code {code})"}
+        return PacketResult.failure(task, f"the packet process ended unexpectedly (exit code {code})")
     return pickle.loads(data)
 
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from .. import views
-from .build import TEMPLATES, check_self_contained
+from .. import templating
+from ..format import HIDDEN, moment, short
+from .build import check_self_contained
+from .files import INDEX_TEMPLATE
+from .models import Manifest, PacketEntry, Status
 from .sections import demo_text
-
-INDEX_TEMPLATE = TEMPLATES / "index"
 
 
 def inline_svg(svg: bytes) -> Markup:
@@ -19,39 +20,38 @@ def inline_svg(svg: bytes) -> Markup:
     text = svg.decode("utf-8")
     return Markup(text[text.index("<svg"):])
 
-def render_index(manifest: dict, counties: list[str], demo_notice: str | None = None) -> str:
+
+def render_index(manifest: Manifest, counties: list[str], demo_notice: str | None = None) -> str:
     """The statewide overview page: status and links per county, a counties × elements table and heatmap."""
-    import jinja2
+    import pandas as pd
 
-    from .. import plots
+    from .. import plots  # matplotlib: loaded when an index is drawn, not when the package is imported
 
-    run = manifest.get("last_run", {})
-    failed = {f["county"]: f for f in run.get("failed", [])}
+    run = manifest.last_run
+    started = run.started if run else ""
+    failed = {f.county: f for f in run.failed} if run else {}
     rows, frames = [], {}
     for name in counties:
-        entry = manifest["packets"].get(name)
+        entry = manifest.packets.get(name)
         if entry is None and name not in failed:
             continue
-        entry = entry or {}
-        ir = entry.get("index_row") or {}
-        status = "failed" if name in failed else entry.get("status", "")
-        rows.append({"county": name, "status": status, "html": entry.get("html") if status == "ok" else None,
-                     "pdf": entry.get("pdf") if status == "ok" else None, "wave": ir.get("wave") or "",
-                     "n": ir.get("n_respondents"), "framework": ir.get("framework_title") or "",
-                     "error": failed.get(name, {}).get("error") or entry.get("error"),
+        entry = entry or PacketEntry(county=name)
+        ir = entry.index_row
+        status = Status.FAILED if name in failed else entry.status
+        ok = status == Status.OK
+        rows.append({"county": name, "status": str(status), "html": entry.html if ok else None,
+                     "pdf": entry.pdf if ok else None, "wave": (ir.wave if ir else None) or "",
+                     "n": ir.n_respondents if ir else None, "framework": (ir.framework_title if ir else "") or "",
+                     "error": (failed[name].error if name in failed else None) or entry.error,
                      # a packet kept from an earlier run says when it was built; this run's say nothing more
-                     "built": views.moment(entry.get("built"))
-                     if (entry.get("built") or "") < (run.get("started") or "") else ""})
-        if ir.get("framework") and ir.get("elements"):
-            f = frames.setdefault(ir["framework"], {"title": ir.get("framework_title") or ir["framework"],
-                                                    "points": ir.get("points", 5), "names": {}, "rows": {},
-                                                    "min_group": ir.get("min_group", 5)})
-            f["names"].update(ir.get("element_names") or {})
-            f["rows"][name] = ir["elements"]
+                     "built": moment(entry.built) if entry.built < started else ""})
+        if ir and ir.framework and ir.elements:
+            f = frames.setdefault(ir.framework, {"title": ir.framework_title or ir.framework, "points": ir.points,
+                                                 "names": {}, "rows": {}, "min_group": ir.min_group})
+            f["names"].update(ir.element_names)
+            f["rows"][name] = ir.elements
     tables = []
     for fid, f in frames.items():
-        import pandas as pd
-
         elements = sorted(f["names"])
         grid = pd.DataFrame.from_dict(f["rows"], orient="index").reindex(columns=elements).astype(float)
         cells, notes = [], []
@@ -61,24 +61,21 @@ def render_index(manifest: dict, counties: list[str], demo_notice: str | None = 
                 if e not in f["rows"][c]:
                     values.append(("not asked", None))
                 elif f["rows"][c][e] is None:
-                    values.append(("hidden", None))
+                    values.append((HIDDEN, None))
                 else:
-                    values.append((None, views.short(f["rows"][c][e])))
+                    values.append((None, short(f["rows"][c][e])))
             cells.append({"county": c, "values": values})
             notes.append([why or "" for why, _ in values])
         notes = pd.DataFrame(notes, index=grid.index, columns=elements)
         svg = plots.to_svg(plots.counties_heatmap(grid, f["names"], f["points"], title=None, notes=notes))
         tables.append({"title": f["title"], "elements": [(e, f["names"][e]) for e in elements], "rows": cells,
                        "svg": inline_svg(svg), "min_group": f["min_group"]})
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(INDEX_TEMPLATE)), autoescape=True,
-                             undefined=jinja2.StrictUndefined)
+    env = templating.environment(INDEX_TEMPLATE)
     css = (INDEX_TEMPLATE / "index.css").read_text("utf-8")
     page = env.get_template("index.html.j2").render(
         rows=rows, tables=tables, css=css, demo_notice=(demo_text(demo_notice) or "Not real results.") if demo_notice else None,
-        run=run,
-        started=views.moment(run.get("started")),
+        run=run.model_dump() if run else {},
+        started=moment(started),
         n_ok=sum(1 for r in rows if r["html"]), n_failed=len(failed))
     check_self_contained(page)
     return page
-
-

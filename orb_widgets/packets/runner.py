@@ -15,19 +15,22 @@ import signal
 import sys
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import store as store_module
+from .. import webinar
 from ..exceptions import OrbError, PacketError
+from ..exports import write_atomic
 from ..paths import database_url, unique_slug, workspace_dir
 from ..resources import shipped
 from ..settings import Settings
-from .build import NOTEBOOK, PACKET_TEMPLATE, TEMPLATES, build_packet, forked_child, html_to_pdf, run_in_subprocess
-from .index import INDEX_TEMPLATE, render_index
+from ..store import Store
+from .build import build_packet, forked_child, html_to_pdf, run_in_subprocess
+from .files import INDEX_TEMPLATE, NOTEBOOK, PACKET_TEMPLATE, TEMPLATES
+from .hooks import hold
+from .index import render_index
+from .models import MANIFEST, Manifest, PacketEntry, PacketResult, PacketTask, RunReport, Status
 from .sections import KINDS, PREVIEW_URL
-
-MANIFEST = "manifest.json"
-MANIFEST_VERSION = 1
 
 class Stopped(KeyboardInterrupt):
     """``orb packets`` was told to stop (SIGINT or SIGTERM); carries the exit code (128 + signal)."""
@@ -64,49 +67,6 @@ def _raise_if_stopped() -> None:
         raise Stopped(_STOP[0])
 
 
-def hold(hold_dir: str | None, name: str) -> None:
-    """A test hook: wait here while ``<hold_dir>/<name>.hold`` exists (after saying so in ``<name>.waiting``).
-
-    Lets tests signal a run at a known point (a child with its result ready, the
-    parent half-way through writing a county's files) without timing anything.
-    """
-    if not hold_dir:
-        return
-    gate = Path(hold_dir) / f"{name}.hold"
-    if gate.exists():
-        (Path(hold_dir) / f"{name}.waiting").write_text(str(os.getpid()))
-        while gate.exists():
-            time.sleep(0.02)
-
-
-@dataclass
-class RunReport:
-    """What a run did: per county ``ok`` / ``skipped`` / ``failed`` (with cell and error)."""
-
-    out: Path
-    results: list[dict] = field(default_factory=list)
-    started: str = ""
-    seconds: float = 0.0
-
-    @property
-    def failed(self) -> list[dict]:
-        return [r for r in self.results if r["status"] == "failed"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-    def summary(self) -> str:
-        built = sum(r["status"] == "ok" for r in self.results)
-        skipped = sum(r["status"] == "skipped" for r in self.results)
-        lines = [f"{built} packet{'s' * (built != 1)} built, {skipped} unchanged (skipped), "
-                 f"{len(self.failed)} failed, in {self.seconds:.1f} s. Index: {self.out / 'index.html'}"]
-        for r in self.failed:
-            where = f" at {r['cell']}" if r.get("cell") else ""
-            lines.append(f"FAILED {r['county']}{where}: {r.get('error') or 'unknown error'}")
-        return "\n".join(lines)
-
-
 def code_fingerprint(notebook: Path) -> str:
     h = hashlib.sha256()
     package = Path(__file__).resolve().parent.parent
@@ -134,8 +94,6 @@ def county_fingerprint(store, county: str, wave: str | None, code: str) -> str:
     for kind in KINDS:
         for d in store.list_docs(county, kind):
             h.update(json.dumps([kind, d.key, d.version, d.body], sort_keys=True, default=str).encode())
-    from .. import webinar
-
     # only this county's part of the webinars: another county's room notes never rebuild this packet
     h.update(webinar.packet_view(webinar.load_series(store), county).model_dump_json().encode())
     return h.hexdigest()
@@ -160,14 +118,9 @@ def _inside(out: Path, name: str) -> Path:
     return target
 
 
-def load_manifest(out: Path) -> dict:
-    try:
-        data = json.loads((out / MANIFEST).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {"version": MANIFEST_VERSION, "packets": {}}
-    if data.get("version") != MANIFEST_VERSION or not isinstance(data.get("packets"), dict):
-        return {"version": MANIFEST_VERSION, "packets": {}}
-    return data
+def load_manifest(out: Path) -> Manifest:
+    """The manifest of the output folder ``out`` (:meth:`Manifest.load`)."""
+    return Manifest.load(out)
 
 
 def warm_up(pdf: bool = True) -> bool:
@@ -181,15 +134,12 @@ def warm_up(pdf: bool = True) -> bool:
     import matplotlib
 
     matplotlib.use("Agg")
-    from .. import store as store_module
-
-    result = build_packet({"county": None, "slug": "warm-up", "wave": None, "workspace": None, "pdf": False,
-                           "fingerprint": None})
+    result = build_packet(PacketTask(county=None, slug="warm-up"))
     store_module._ENGINES.pop(PREVIEW_URL, None)  # the preview database is not needed any more
-    if pdf and result["status"] == "ok":
+    if pdf and result.status == Status.OK:
         # WeasyPrint's first use (fonts, styles, SVG) is paid on the cover and the first sections alone: a
         # third of the whole preview's printing time, and each child prints as fast afterwards.
-        page = result["html"].decode("utf-8")
+        page = result.html.decode("utf-8")
         roles = page.find('id="roles"')  # the heading of the third section
         cut = page.rfind("<", 0, roles) if roles > 0 else -1
         try:
@@ -197,10 +147,10 @@ def warm_up(pdf: bool = True) -> bool:
         except Exception:  # noqa: BLE001 - as below: each county reports its own error
             return False
     # A failing preview is not fatal: each county still runs and reports its own error.
-    return result["status"] == "ok"
+    return result.status == Status.OK
 
 
-def _run_local(tasks: list[dict], workers: int, on_result) -> None:
+def _run_local(tasks: list[PacketTask], workers: int, on_result) -> None:
     """One forked child per county, at most ``workers`` at a time.
 
     If the run is interrupted (Ctrl-C, SIGTERM, an error), every running child
@@ -228,7 +178,7 @@ def _run_local(tasks: list[dict], workers: int, on_result) -> None:
             while pending and len(running) < workers:
                 task = pending.popleft()
                 reader, writer = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=forked_child, name=f"orb-packet-{task['slug']}", daemon=True,
+                proc = ctx.Process(target=forked_child, name=f"orb-packet-{task.slug}", daemon=True,
                                    args=(task, writer, [reader, *running], os.getpid(), lifeline))
                 # A stop signal arriving during the fork would otherwise run our handler in the child
                 # too, or leave a started child that _stop_children does not know about.
@@ -249,8 +199,8 @@ def _run_local(tasks: list[dict], workers: int, on_result) -> None:
                     result = reader.recv()
                 except (EOFError, OSError):
                     proc.join()
-                    result = {"county": task["county"], "slug": task["slug"], "status": "failed", "cell": None,
-                              "error": f"the packet process ended unexpectedly (exit code {proc.exitcode})"}
+                    result = PacketResult.failure(
+                        task, f"the packet process ended unexpectedly (exit code {proc.exitcode})")
                 reader.close()
                 proc.join()
                 on_result(task, result)
@@ -279,7 +229,7 @@ def _stop_children(running: dict) -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _run_dask(tasks: list[dict], scheduler, on_result) -> None:
+def _run_dask(tasks: list[PacketTask], scheduler, on_result) -> None:
     """Hand the same per-county tasks to a Dask cluster; each runs in a new process on a worker."""
     from distributed import Client, as_completed
 
@@ -293,7 +243,7 @@ def _run_dask(tasks: list[dict], scheduler, on_result) -> None:
     try:
         by_key, futures = {}, []
         for task in tasks:
-            fut = client.submit(run_in_subprocess, task, pure=False, key=f"orb-packet-{task['slug']}-{time.time_ns()}")
+            fut = client.submit(run_in_subprocess, task, pure=False, key=f"orb-packet-{task.slug}-{time.time_ns()}")
             by_key[fut.key] = task
             futures.append(fut)
         for fut in as_completed(futures):
@@ -301,8 +251,7 @@ def _run_dask(tasks: list[dict], scheduler, on_result) -> None:
             try:
                 result = fut.result()
             except Exception as exc:  # noqa: BLE001 - a worker died; report, go on
-                result = {"county": task["county"], "slug": task["slug"], "status": "failed", "cell": None,
-                          "error": f"{type(exc).__name__}: {exc}"}
+                result = PacketResult.failure(task, f"{type(exc).__name__}: {exc}")
             on_result(task, result)
     finally:
         if own:
@@ -326,9 +275,6 @@ def run_packets(workspace=None, counties: list[str] | None = None, wave: str | N
     test hook (see :func:`hold`). ``settings`` (default: read from the
     environment once, here) name the database; each child gets it in its task.
     """
-    from ..exports import write_atomic
-    from ..store import Store
-
     t0 = time.perf_counter()
     started = dt.datetime.now().astimezone()
     notebook = Path(notebook or NOTEBOOK).resolve()
@@ -350,7 +296,7 @@ def run_packets(workspace=None, counties: list[str] | None = None, wave: str | N
     out = _out_dir(out)
     for stale in out.glob(".*.tmp"):  # pieces of a file a killed run was writing
         stale.unlink(missing_ok=True)
-    manifest = load_manifest(out)
+    manifest = Manifest.load(out)
     code = code_fingerprint(notebook)
     report = RunReport(out=out, started=started.isoformat(timespec="seconds"))
     slugs, tasks = {}, []
@@ -361,18 +307,19 @@ def run_packets(workspace=None, counties: list[str] | None = None, wave: str | N
         slugs[name] = slug
         _inside(out, f"{slug}.html")
         if wave is not None and str(wave) not in store.waves(name):
-            report.results.append({"county": name, "slug": slug, "status": "failed", "cell": None,
-                                   "error": f"no survey wave '{wave}' (waves: {', '.join(store.waves(name)) or 'none'})"})
+            report.results.append(PacketEntry(
+                county=name, slug=slug, status=Status.FAILED,
+                error=f"no survey wave '{wave}' (waves: {', '.join(store.waves(name)) or 'none'})"))
             continue
         fp = county_fingerprint(store, name, wave, code)
-        prev = manifest["packets"].get(name, {})
+        prev = manifest.packets.get(name)
         have = (out / f"{slug}.html").is_file() and (not pdf or (out / f"{slug}.pdf").is_file())
-        if not force and prev.get("fingerprint") == fp and prev.get("status") == "ok" and have:
-            report.results.append({**prev, "county": name, "status": "skipped"})
+        if not force and prev is not None and prev.fingerprint == fp and prev.status == Status.OK and have:
+            report.results.append(prev.model_copy(update={"county": name, "status": Status.SKIPPED}))
             continue
-        tasks.append({"county": name, "slug": slug, "wave": wave, "workspace": str(store.folder or ""),
-                      "database_url": url, "pdf": bool(pdf), "fingerprint": fp,
-                      "notebook": str(notebook), "hold": hold_dir})
+        tasks.append(PacketTask(county=name, slug=slug, wave=wave, workspace=str(store.folder or ""),
+                                database_url=url, pdf=bool(pdf), fingerprint=fp, notebook=str(notebook),
+                                hold=hold_dir))
     store.engine.dispose()  # children open their own connections
 
     bar = None
@@ -382,39 +329,42 @@ def run_packets(workspace=None, counties: list[str] | None = None, wave: str | N
         tqdm.monitor_interval = 0  # no monitor thread in a process that forks
         bar = tqdm(total=len(tasks), unit="county", desc="Packets", file=sys.stderr)
 
-    def on_result(task, result):
-        entry = {"county": task["county"], "slug": task["slug"], "status": result.get("status", "failed"),
-                 "fingerprint": task["fingerprint"], "error": result.get("error"), "cell": result.get("cell"),
-                 "wave": wave, "seconds": round(result.get("seconds") or 0, 3),
-                 "run_seconds": result.get("run_seconds"), "html_seconds": result.get("html_seconds"),
-                 "pdf_seconds": result.get("pdf_seconds"), "pdf_cpu_seconds": result.get("pdf_cpu_seconds"),
-                 "peak_mb": round(result.get("peak_mb") or 0, 1),
-                 "built": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
-        if entry["status"] == "ok":
+    def save():
+        write_atomic(out / MANIFEST, manifest.dump())
+
+    def on_result(task: PacketTask, result: PacketResult):
+        entry = PacketEntry(county=task.county, slug=task.slug, status=result.status, fingerprint=task.fingerprint,
+                            error=result.error, cell=result.cell, wave=wave, seconds=round(result.seconds or 0, 3),
+                            run_seconds=result.run_seconds, html_seconds=result.html_seconds,
+                            pdf_seconds=result.pdf_seconds, pdf_cpu_seconds=result.pdf_cpu_seconds,
+                            peak_mb=round(result.peak_mb or 0, 1),
+                            built=dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+        previous = manifest.packets.get(task.county) or PacketEntry(county=task.county, slug=task.slug)
+        if entry.status == Status.OK:
             # Not "ok" in the manifest until both files are in place: a run killed in between rebuilds it.
-            manifest["packets"].setdefault(task["county"], {}).update(status="writing", fingerprint=None)
-            write_atomic(out / MANIFEST, json.dumps(manifest, indent=1, default=str))
+            manifest.packets[task.county] = previous.model_copy(update={"status": Status.WRITING, "fingerprint": None})
+            save()
             try:
-                write_atomic(_inside(out, f"{task['slug']}.html"), result["html"])
-                entry["html"] = f"{task['slug']}.html"
-                hold(hold_dir, f"{task['slug']}.writing")
-                if result.get("pdf"):
-                    write_atomic(_inside(out, f"{task['slug']}.pdf"), result["pdf"])
-                    entry["pdf"] = f"{task['slug']}.pdf"
-                entry["index_row"] = result.get("index_row")
+                write_atomic(_inside(out, f"{task.slug}.html"), result.html)
+                entry.html = f"{task.slug}.html"
+                hold(hold_dir, f"{task.slug}.writing")
+                if result.pdf:
+                    write_atomic(_inside(out, f"{task.slug}.pdf"), result.pdf)
+                    entry.pdf = f"{task.slug}.pdf"
+                entry.index_row = result.index_row
             except OrbError as exc:
-                entry.update(status="failed", error=str(exc), cell="writing the files")
+                entry.status, entry.error, entry.cell = Status.FAILED, str(exc), "writing the files"
         report.results.append(entry)
-        if entry["status"] == "ok":
-            manifest["packets"][task["county"]] = {k: v for k, v in entry.items() if k != "status"} | {"status": "ok"}
+        if entry.status == Status.OK:
+            manifest.packets[task.county] = entry
         else:
-            manifest["packets"].setdefault(task["county"], {}).update(status="failed", fingerprint=None,
-                                                                      error=entry["error"], cell=entry["cell"])
-        write_atomic(out / MANIFEST, json.dumps(manifest, indent=1, default=str))
+            manifest.packets[task.county] = previous.model_copy(update={
+                "status": Status.FAILED, "fingerprint": None, "error": entry.error, "cell": entry.cell})
+        save()
         if bar is not None:
             bar.update(1)
-            if entry["status"] != "ok":
-                bar.write(f"failed: {task['county']}")
+            if entry.status != Status.OK:
+                bar.write(f"failed: {task.county}")
 
     try:
         if tasks:
@@ -427,12 +377,8 @@ def run_packets(workspace=None, counties: list[str] | None = None, wave: str | N
         if bar is not None:
             bar.close()
     report.seconds = time.perf_counter() - t0
-    manifest["last_run"] = {"started": report.started, "seconds": round(report.seconds, 2),
-                            "ok": sum(r["status"] == "ok" for r in report.results),
-                            "skipped": sum(r["status"] == "skipped" for r in report.results),
-                            "failed": [{"county": r["county"], "cell": r.get("cell"), "error": r.get("error")}
-                                       for r in report.failed]}
-    write_atomic(out / MANIFEST, json.dumps(manifest, indent=1, default=str))
+    manifest.last_run = report.last_run()
+    save()
     write_atomic(_inside(out, "index.html"), render_index(manifest, known, store.get_meta("demo")))
     return report
 

@@ -13,9 +13,17 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from .. import views
+from .. import webinar, workbook
+from ..content import load_framework
 from ..exceptions import NoInstrument, PacketError
+from ..format import date, plural, short
+from ..keymessages import SCALE_TEXT
+from ..planning import prefill
 from ..render import render
+from ..results import county_results, shareable_comments
+from ..store import Store
+from ..views import board_view, key_message_view, matrix_view, plan_view, profile_view, results_view, takeaways_view
+from .models import IndexRow
 
 PREVIEW_URL = "sqlite://"
 KINDS = ("breakout", "key_message", "matrix_row", "testing_profile", "plan", "followup")
@@ -72,10 +80,6 @@ class Packet:
     """
 
     def __init__(self, store, county: str, wave: str | None = None):
-        from .. import workbook
-        from ..content import load_framework
-        from ..results import county_results, shareable_comments
-
         self.store = store
         self.county = store.county(county).name
         self.demo_notice = store.get_meta("demo")
@@ -106,8 +110,6 @@ class Packet:
         ``database_url`` names the database when it is not the workspace's own
         (the packet runner passes the one it resolved).
         """
-        from ..store import Store
-
         if county is None:
             from .. import store as store_module
             from ..demo import make_demo
@@ -149,8 +151,6 @@ class Packet:
     @property
     def view(self):
         """The results as every view shows them (:func:`orb_widgets.views.results_view`)."""
-        from ..views import results_view
-
         if self._view is None and self.results is not None:
             self._view = results_view(self.results)
         return self._view
@@ -174,16 +174,16 @@ class Packet:
 
         display(*self.section(name))
 
-    def index_row(self) -> dict:
+    def index_row(self) -> IndexRow:
         """The statewide index's view of this county: element means, suppression respected."""
         r = self.results
         elements = {e.element: e.mean if e.shown else None for e in r.elements} if r else {}
-        return {"county": self.county, "wave": r.wave if r else None,
-                "framework": self.framework.id if self.framework else None,
-                "framework_title": self.framework.title if self.framework else "",
-                "n_respondents": r.n_respondents if r and not r.suppressed else None,
-                "suppressed": bool(r and r.suppressed), "points": self.points, "min_group": self.min_group,
-                "element_names": self.names, "elements": elements}
+        return IndexRow(county=self.county, wave=r.wave if r else None,
+                        framework=self.framework.id if self.framework else None,
+                        framework_title=self.framework.title if self.framework else "",
+                        n_respondents=r.n_respondents if r and not r.suppressed else None,
+                        suppressed=bool(r and r.suppressed), points=self.points, min_group=self.min_group,
+                        element_names=self.names, elements=elements)
 
     # ----------------------------------------------------------- sections
     @staticmethod
@@ -208,8 +208,8 @@ class Packet:
             facts.append(("Waves so far", ", ".join(r.waves)))
         else:
             facts.append(("Survey wave", "no answers yet"))
-        facts.append(("Smallest group shown", views.plural(self.min_group, "person", "people")))
-        facts.append(("Prepared", views.date(self.prepared)))
+        facts.append(("Smallest group shown", plural(self.min_group, "person", "people")))
+        facts.append(("Prepared", date(self.prepared)))
         return render("packet_cover.html.j2", county=self.county,
                       demo=demo_text(self.demo_notice) if self.demo_notice else "",
                       title=self.framework.title if self.framework else "Organizational readiness",
@@ -265,9 +265,6 @@ class Packet:
     def _breakouts(self) -> Markup:
         """The county's own people's part of the coach's webinars (never another county's), and any
         breakout sessions the county recorded itself."""
-        from .. import webinar
-        from ..views import takeaways_view
-
         series = webinar.packet_view(webinar.load_series(self.store), self.county)
         sessions = self.entries["breakout"]
         if not series.events and not sessions:
@@ -278,7 +275,6 @@ class Packet:
 
     def _messages(self) -> Markup:
         from .. import plots
-        from ..views import key_message_view
 
         out = []
         for m in self.entries["key_message"].values():
@@ -287,17 +283,12 @@ class Packet:
             if mv.records:
                 chart = self._fig(plots.key_message_ratings(list(mv.records), title=mv.chart_title),
                                   "Chart: " + mv.chart_title.replace("\n", " ") + ": " + "; ".join(
-                                      f"{x['version']}, {x['audience']}: {views.short(x['rating'])}"
+                                      f"{x['version']}, {x['audience']}: {short(x['rating'])}"
                                       for x in mv.records))
             out.append((mv, chart))
-        from ..keymessages import SCALE_TEXT
-
         return self._render("messages", messages=out, scale=SCALE_TEXT)
 
     def _matrix(self) -> Markup:
-        from ..planning import prefill
-        from ..views import matrix_view
-
         rows = self.entries["matrix_row"]
         labels = {c.id: c.label for c in self.framework.planning_columns} if self.framework else {}
         names = {e: self._el(e) for e in self.names}
@@ -309,17 +300,13 @@ class Packet:
         return self._render("matrix", matrix=matrix_view(rows, labels, names) if rows else None, starters=starters)
 
     def _profile(self) -> Markup:
-        from .. import workbook
-        from ..views import profile_view
-
         prof = workbook.load(self.store, self.county, "testing_profile", "main")
         if prof is None or not (prof.sections or prof.buddy or prof.buddy_county):
             return self._render("profile", profile=None)
         return self._render("profile", profile=profile_view(prof, self.framework))
 
     def _plan(self) -> Markup:
-        from .. import plots, workbook
-        from ..views import plan_view
+        from .. import plots
 
         plan = workbook.load(self.store, self.county, "plan", "main")
         if plan is None:
@@ -333,8 +320,6 @@ class Packet:
         return self._render("plan", plan=view, chart=chart)
 
     def _followup(self) -> Markup:
-        from ..views import board_view
-
         boards = self.entries["followup"]
         board = board_view(max(boards.values(), key=lambda b: b.date)) if boards else None
         return self._render("followup", board=board)

@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Mapping
 
 from ..exceptions import InvalidValue
+from ..text import clean_text
 from .models import LABEL_MAX, NAME_MAX
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -35,8 +36,7 @@ def text(value: str) -> str:
     """
     if not isinstance(value, str):
         raise InvalidValue(f"expected text, not {type(value).__name__}")
-    cleaned = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return cleaned.replace("\x00", "\ufffd")
+    return clean_text(value)
 
 
 def name(value, what: str, limit: int = NAME_MAX) -> str:

@@ -39,15 +39,15 @@ import tornado.web
 from traitlets import Float, Int, Unicode
 from traitlets.config import Configurable
 
+from .. import templating
 from ..exceptions import InvalidValue, OrbError
 from ..instrument import Instrument
-from ..resources import shipped
 from .form import LANGUAGE_NAMES, MAX_COMMENT, build_response, form_languages, form_view, pick_language, read_answers
 from .i18n import N_, translations
 
 log = logging.getLogger("orb.survey")
 
-TEMPLATES = shipped("templates") / "survey"
+TEMPLATES = templating.SURVEY
 STATIC = TEMPLATES / "static"
 
 #: Sent with every survey page. Scripts and styles come from this server only.
@@ -231,9 +231,7 @@ class Survey:
 
 @functools.lru_cache(maxsize=None)
 def _env(language: str) -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-                             autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
-                             undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"])
+    env = templating.environment(TEMPLATES, extensions=("jinja2.ext.i18n",))
     env.install_gettext_translations(translations(language), newstyle=True)
     return env
 

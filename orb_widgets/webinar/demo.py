@@ -12,7 +12,7 @@ import numpy as np
 
 from ..content import load_framework
 from .models import Event, Person, ReportBack, Room
-from .storage import new_event, save_event, save_reportback, save_room
+from .storage import OWNER, new_event, save_event, save_reportback, save_room
 
 USER = "demo script"
 #: A county typed in by a participant that is not (yet) in the workspace.
@@ -106,6 +106,4 @@ def demo_series(store, county_names: list[str], seed: int = 2026) -> list[str]:
 
 
 def _owner_name(store) -> str:
-    from .storage import OWNER
-
     return store.county(OWNER).name

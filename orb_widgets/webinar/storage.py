@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .. import workbook
-from ..exceptions import InvalidValue, UnknownCounty
+from ..exceptions import InvalidValue, StaleEdit, UnknownCounty
 from ..paths import slugify
 from .models import Event, ReportBack, Room, county_key
 
@@ -86,8 +86,6 @@ def save_event(store, event_id: str, body, user: str, expected_version: int | No
 
 def add_room(store, event_id: str, user: str) -> int:
     """Add a room to an event (retrying if the coach's other tab saved the event meanwhile); its index."""
-    from ..exceptions import StaleEdit
-
     owner = _owner(store, create=True)
     for _ in range(10):
         doc = store.get_doc(owner, "webinar_event", event_id)

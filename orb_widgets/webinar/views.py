@@ -16,6 +16,8 @@ import pandas as pd
 from pydantic import BaseModel
 
 from ..exceptions import InvalidValue
+from ..format import date
+from ..render import render as render_partial
 from .models import ReportBack, county_key
 from .storage import EventRecord, Series
 
@@ -146,7 +148,7 @@ def followup(series: Series, event_id: str, county: str) -> FollowUpView:
     after = series.events[ids.index(event_id) + 1] if ids.index(event_id) + 1 < len(ids) else None
     nxt = ""
     if after is not None:
-        nxt = after.event.title + (f" on {after.event.date:%B %-d, %Y}" if after.event.date else "")
+        nxt = after.event.title + (f" on {date(after.event.date)}" if after.event.date else "")
     shown = next(c for c in present if county_key(c) == county_key(county))
     return FollowUpView(county=shown, event_id=event_id, title=rec.event.title,
                         date=rec.event.date, people=people, rooms_heard=rooms,
@@ -170,17 +172,11 @@ def _plain(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _date(d: dt.date | None) -> str:
-    from ..views import date
-
-    return date(d)
-
-
 def followup_markdown(f: FollowUpView) -> str:
     """The follow-up as Markdown, ready to paste into an e-mail."""
     lines = [f"# {md(f.county)}: after {md(f.title)}", ""]
     if f.date:
-        lines += [f"_{_date(f.date)}_", ""]
+        lines += [f"_{date(f.date)}_", ""]
     lines += ["Thank you for taking part. Here is what your county's people took home, to guide your "
               "next steps together.", "", "## Your people and their next steps", ""]
     for p in f.people:
@@ -204,7 +200,7 @@ def followup_text(f: FollowUpView) -> str:
     title = f"{_plain(f.county)}: after {_plain(f.title)}"
     lines = [title, "=" * len(title)]
     if f.date:
-        lines.append(_date(f.date))
+        lines.append(date(f.date))
     lines += ["", "Thank you for taking part. Here is what your county's people took home, to guide your "
               "next steps together.", "", "YOUR PEOPLE AND THEIR NEXT STEPS"]
     for p in f.people:
@@ -381,8 +377,6 @@ def packet_view(series: Series, county: str) -> TakeawaysView:
 # ------------------------------------------------------------------ rendering
 def render(partial: str, **context) -> str:
     """Render ``templates/partials/<partial>`` in the one autoescaping environment (:mod:`orb_widgets.render`)."""
-    from ..render import render as render_partial
-
     return str(render_partial(partial, **context))
 
 

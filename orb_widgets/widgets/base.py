@@ -14,10 +14,10 @@ from .choosers import EntryChooser
 from .context import PageRefused, WorkbookContext, open_county, remember_name, remembered_name
 from .controls import LABEL_STYLE, NAME_MAX, WIDE, button, text_area, text_box
 from .editor import EntryEditor, StatusLine
-from .style import chart, download_link, esc, note, section_header
+from .style import chart, download_link, note, section_header
 
 __all__ = ["DELAY", "LABEL_STYLE", "NAME_MAX", "WIDE", "Autosave", "EntryChooser", "EntryEditor", "PageRefused",
-           "StatusLine", "WorkbookContext", "button", "chart", "download_link", "esc", "flush_all", "merge3",
+           "StatusLine", "WorkbookContext", "button", "chart", "download_link", "flush_all", "merge3",
            "note", "open_county", "remember_name", "remembered_name", "section_header", "text_area", "text_box",
            "when"]
 

@@ -12,7 +12,7 @@ import functools
 from dataclasses import dataclass
 
 import ipywidgets as w
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..render import render
 
@@ -26,11 +26,6 @@ def html(partial: str, **context) -> str:
 def style(live: bool = False) -> Markup:
     """The style sheet every page carries (``live``: with the larger type for a shared screen)."""
     return render("widget_style.html.j2", live=live)
-
-
-def esc(text) -> str:
-    """HTML-escape a value for an attribute or text outside a partial (prefer a partial)."""
-    return str(escape("" if text is None else text))
 
 
 def styled(partial: str, live: bool = False, **context) -> w.HTML:

@@ -1,0 +1,137 @@
+"""How a value is written for a reader: numbers, intervals, shares, dates, and the plain table shapes.
+
+The bottom of the package: it imports nothing of ``orb_widgets``, so every
+layer above (view models, key messages, planning, packets, the webinar
+views, the servers) writes a score, a date or a hidden cell the same way.
+The rules a county reads about these (in the README) are stated in
+:mod:`orb_widgets.views`.
+
+>>> score(3.2349), short(3.2349), interval(3.0991, 3.3659), pct(0.3827), signed(0.0528)
+('3.23', '3.2', '3.10 to 3.37', '38%', '+0.05')
+>>> date("2026-03-05"), plural(2, "activity", "activities"), hidden_text(5)
+('March 5, 2026', '2 activities', 'hidden: fewer than 5 answers')
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+#: What a cell says instead of a number when the group behind it is too small to show.
+HIDDEN = "hidden"
+#: A value that is missing (not hidden): no answer, no interval, nothing entered.
+DASH = "–"
+
+
+# ------------------------------------------------------------------ numbers
+def score(x, digits: int = 2) -> str:
+    """A score as shown in tables (two decimals); a missing one is a dash."""
+    return DASH if x is None else f"{x:.{digits}f}"
+
+
+def short(x) -> str:
+    """A score as shown in sentences and on charts (one decimal)."""
+    return score(x, 1)
+
+
+def interval(low, high) -> str:
+    """A 95% interval, one format everywhere: ``3.10 to 3.37``."""
+    return DASH if low is None or high is None else f"{low:.2f} to {high:.2f}"
+
+
+def pct(x) -> str:
+    return DASH if x is None else f"{100 * x:.0f}%"
+
+
+def signed(x) -> str:
+    return DASH if x is None else f"{x:+.2f}"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 session``, ``2 sessions``; give ``many`` where adding an s is wrong (``activities``, ``people``)."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def hidden_text(min_group: int) -> str:
+    return f"{HIDDEN}: fewer than {min_group} answers"
+
+
+# ------------------------------------------------------------------ dates and times
+def date(day) -> str:
+    """A date, one format everywhere: ``March 5, 2026``."""
+    if day is None:
+        return ""
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day[:10])
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def moment(iso: str | None) -> str:
+    """A run's time from its ISO stamp, in the one date format and the machine's local time.
+
+    >>> moment("2026-03-05T12:00:00+00:00").startswith("March 5, 2026 at ")
+    True
+    >>> moment(None), moment("not a time")
+    ('', '')
+    """
+    try:
+        local = _local(dt.datetime.fromisoformat(iso or ""))
+    except (TypeError, ValueError):
+        return ""
+    return f"{date(local.date())} at {local:%H:%M}"
+
+
+def _local(stamp: dt.datetime) -> dt.datetime:
+    """``stamp`` in the machine's local time; a stamp without a zone is UTC, as the store keeps it."""
+    if stamp.tzinfo is None:  # SQLite hands UTC back without a zone
+        stamp = stamp.replace(tzinfo=dt.timezone.utc)
+    return stamp.astimezone()
+
+
+def when(stamp, now=None) -> str:
+    """When something was saved, in the machine's local time: ``14:05`` today, else with the date.
+
+    The date is written as :func:`date` writes it, so every page says dates one way.
+
+    >>> import datetime as dt
+    >>> noon = dt.datetime(2026, 3, 5, 12, 0, tzinfo=dt.timezone.utc).astimezone()
+    >>> when(noon, now=noon) == noon.strftime("%H:%M")
+    True
+    >>> when(noon, now=noon + dt.timedelta(days=2)) == noon.strftime("%H:%M") + " on " + date(noon.date())
+    True
+    """
+    if stamp is None:
+        return ""
+    local = _local(stamp)
+    now = (now or dt.datetime.now(local.tzinfo)).astimezone(local.tzinfo)
+    text = local.strftime("%H:%M")
+    if local.date() != now.date():
+        text += f" on {date(local.date())}"
+    return text
+
+
+# ------------------------------------------------------------------ table shapes the partials render
+@dataclass(frozen=True)
+class Line:
+    """One row of a table: a label and its cells, or hidden; ``shades`` colour the cells of a heat table."""
+
+    label: str
+    cells: tuple = ()
+    shown: bool = True
+    note: str = ""
+    shades: tuple = ()
+
+
+@dataclass(frozen=True)
+class Card:
+    label: str
+    value: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Table:
+    caption: str
+    heads: tuple
+    lines: tuple
+    hidden: str
+    note: str = ""

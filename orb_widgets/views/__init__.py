@@ -1,0 +1,55 @@
+"""View models: the score report as a reader sees it, formatted once.
+
+Every rule that decides what a reader sees lives here and nowhere else: how a
+number, an interval, a share and a date are written, what a hidden cell says,
+what counts as "up" or "down", the reason shown beside every priority, and the
+words a screen reader says for a chart. The packet, the served dashboard and
+the command line render these objects through the partials in
+``templates/partials/`` (see :mod:`orb_widgets.render`); none of them formats
+a number of the report itself.
+
+The package's modules tell what each view is of: :mod:`.results` (the
+score report: tables, cards, priorities, chart words), :mod:`.planning` (the
+matrix, testing profile, implementation plan, follow-up board),
+:mod:`.messages` (key messages) and :mod:`.breakouts` (a county's own
+breakout sessions). How a single value is written (a score, an interval, a
+date, a hidden cell) is :mod:`orb_widgets.format`, re-exported here.
+
+What a reader sees
+------------------
+14. **What a reader sees** (``orb_widgets/views/``, the one place these are
+    decided, for the packet, the dashboard and ``orb score`` alike): a change
+    is "up" or "down" when it is at least 5% of the scale range (the same
+    threshold that names a fall as a priority's reason), otherwise "about the
+    same"; the card "Since last wave" counts exactly the rows marked so in the
+    change table. Every ranked priority shows its reasons, or "next in line on
+    its score; no notable gap between leaders and staff, no fall since the last
+    wave" when none applies. A hidden row shows the
+    word "hidden" and why, never a number. Scores are shown to two decimals in
+    tables and one in sentences; intervals as "3.10 to 3.37"; dates as "March
+    5, 2026".
+
+>>> score(3.2349), interval(3.0991, 3.3659), pct(0.3827), signed(0.0528)
+('3.23', '3.10 to 3.37', '38%', '+0.05')
+>>> plural(1, "session"), plural(2, "activity", "activities")
+('1 session', '2 activities')
+>>> direction(0.25, 5), direction(0.15, 5), direction(-0.2, 5)
+('up', 'about the same', 'down')
+"""
+from __future__ import annotations
+
+from ..format import (DASH, HIDDEN, Card, Line, Table, date, hidden_text, interval, moment, pct, plural, score,
+                      short, signed, when)
+from .breakouts import SessionTakeaways, TakeawaysView, takeaways_view
+from .messages import KeyMessageView, MessageTestLine, key_message_view
+from .planning import (NOT_YET, ActivityLine, BoardView, CompetenceLine, MatrixCard, MatrixView, PlanView,
+                       ProfileView, board_view, matrix_view, plan_view, profile_view)
+from .results import (NO_NOTABLE_REASON, SHADES, Priority, ResultsView, Shade, direction, distribution_alt,
+                      notable, reasons, results_view, shade)
+
+__all__ = ["DASH", "HIDDEN", "NOT_YET", "NO_NOTABLE_REASON", "SHADES", "ActivityLine", "BoardView", "Card",
+           "CompetenceLine", "KeyMessageView", "Line", "MatrixCard", "MatrixView", "MessageTestLine", "PlanView",
+           "Priority", "ProfileView", "ResultsView", "SessionTakeaways", "Shade", "Table", "TakeawaysView",
+           "board_view", "date", "direction", "distribution_alt", "hidden_text", "interval", "key_message_view",
+           "matrix_view", "moment", "notable", "pct", "plan_view", "plural", "profile_view", "reasons",
+           "results_view", "score", "shade", "short", "signed", "takeaways_view", "when"]
