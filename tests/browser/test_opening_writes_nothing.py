@@ -10,6 +10,7 @@ database must then hold exactly what it held before the page was opened.
 from __future__ import annotations
 
 import os
+import re
 import urllib.error
 import urllib.request
 from urllib.parse import quote
@@ -107,3 +108,40 @@ def test_opening_a_step_and_touching_nothing_writes_nothing(browser, quiet_serve
     _shut_down(served, kid)
     assert changes(before, table_contents(store)) == [], (
         f"opening {notebook} for {county} on a {screen} screen wrote to the workspace")
+
+
+def test_moving_a_competence_slider_saves_it_once_under_the_persons_name(browser, quiet_server):
+    """A person's own move still saves: one new version, with their name, one share changed by their step."""
+    from playwright.sync_api import expect
+
+    served, store = quiet_server
+    county = COUNTIES["cps"]
+    history = store.doc_history(county, "plan", "main")
+    context = browser.new_context(viewport=SCREENS["laptop"])
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    try:
+        page.goto(f"{served.page_url('09-implementation-plan.ipynb')}&county={quote(county)}")
+        page.locator(".jupyter-widgets").first.wait_for()
+        page.wait_for_function(_DRAWN_AND_QUIET, polling=100)
+        page.get_by_label("Your name").fill("Browser Test")
+        handle = page.get_by_role("slider").first
+        was = int(float(handle.get_attribute("aria-valuenow")))
+        handle.focus()
+        handle.press("ArrowRight")
+        expect(handle).to_have_attribute("aria-valuenow", re.compile(rf"^{was + 1}(\.0+)?$"))
+        expect(page.get_by_text("Saved · by Browser Test").first).to_be_visible(timeout=30_000)
+        kid = kernel_id(page)
+        _wait_until_handled(served, kid)
+    finally:
+        context.close()
+    _shut_down(served, kid)
+    after = store.doc_history(county, "plan", "main")
+    assert len(after) == len(history) + 1 and after[-1].updated_by == "Browser Test"
+    old, new = history[-1].body, after[-1].body
+    moved = [(level, which) for level in new["competence"] for which in ("now", "target")
+             if new["competence"][level][which] != old["competence"][level][which]]
+    assert len(moved) == 1
+    level, which = moved[0]
+    assert round(100 * new["competence"][level][which]) == was + 1
+    assert {k: v for k, v in new.items() if k != "competence"} == {k: v for k, v in old.items() if k != "competence"}
