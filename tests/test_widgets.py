@@ -790,3 +790,36 @@ def test_opening_the_survey_page_of_a_county_without_a_survey_keeps_no_draft(ws)
     page.title.value = "Our own title"
     timers.run()
     assert "Our own title" in ws.get_meta(draft_key("Example County"))
+
+
+def test_any_page_ignores_a_slider_drawing_its_value_on_its_step_and_saves_a_real_move(ws):
+    """The editor layer itself, for a page that keeps no saved shares of its own: the echo is no edit."""
+    from orb_widgets.widgets.editor import EntryEditor
+
+    class OneSlider(EntryEditor):
+        kind = "plan"
+
+        def __init__(self, ctx, **kw):
+            self.share = w.IntSlider(min=0, max=100, step=5, description="Now (%)")
+            super().__init__(ctx, "main", [self.share], **kw)
+            self.watch(self.share)
+            self.load()
+
+        def collect(self):
+            return {"competence": {"basic": {"now": self.share.value / 100, "target": 0.2}}}
+
+        def fill(self, body):
+            self.share.value = round(100 * body.get("competence", {}).get("basic", {}).get("now", 0))
+
+    workbook.save(ws, CPS, "plan", "main", {"competence": {"basic": {"now": 0.73, "target": 0.2}}}, "demo script")
+    history = ws.doc_history(CPS, "plan", "main")
+    page = OneSlider(ctx_for(ws, CPS, user=""), scheduler=never)
+    as_a_browser_draws_it(page)
+    assert page.share.value == 75 and not page.autosave.pending and "Not saved yet" not in page.status.text
+    page.flush()
+    assert ws.doc_history(CPS, "plan", "main") == history
+    page.share.set_state({"value": 80})  # a person's move, as the browser sends it
+    page.flush()
+    after = ws.doc_history(CPS, "plan", "main")
+    assert len(after) == len(history) + 1 and after[-1].updated_by == "someone (no name given)"
+    assert after[-1].body["competence"]["basic"]["now"] == 0.8
