@@ -640,3 +640,186 @@ def test_matrix_offers_rows_only_for_what_the_county_asks(ws):
     components = [key for key in offered if key.startswith("component:")]
     assert components and all(set(c.elements) & set(inst.elements) for c in fw.components
                               if f"component:{c.id}" in components)
+
+
+# ------------------------------------------------------------------ opening a page writes nothing
+class Timers:
+    """A scheduler that keeps the autosave's timers; ``run()`` is the debounce delay passing."""
+
+    def __init__(self):
+        self.waiting = []
+
+    def __call__(self, delay, callback):
+        self.waiting.append(callback)
+        return object()
+
+    def run(self) -> None:
+        while self.waiting:
+            self.waiting.pop(0)()
+
+
+def as_a_browser_draws_it(page) -> None:
+    """Send back what each control's view in a browser sends once drawn, as its comm message would.
+
+    A slider's view snaps its value to the step (noUiSlider, rounding half up) and
+    sends the snapped number; every other control's value goes back as the
+    browser holds it (serialised and read again: a date, a tuple of choices).
+    """
+    import math
+
+    for c in _controls(page):
+        if not isinstance(c, w.ValueWidget) or isinstance(c, (w.HTML, w.Label, w.HTMLMath)):
+            continue
+        if isinstance(c, (w.IntSlider, w.FloatSlider)):
+            snapped = c.min + math.floor((c.value - c.min) / c.step + 0.5) * c.step
+            c.set_state({"value": min(max(snapped, c.min), c.max)})
+        else:
+            c.set_state(c.get_state("value"))
+
+
+def _every_step(store, county, user, timers):
+    """Each workbook step's page for ``county``, built as its notebook builds it."""
+    from orb_widgets.widgets import survey_links, webinar_page
+    from orb_widgets.widgets.start import start_here
+
+    ctx = WorkbookContext(store, county, user=user, remember=False)
+    return {"01 start": start_here(store.folder, county),
+            "02 breakout": webinar_page(store.folder, county, user=user, scheduler=timers),
+            "03 key messages": KeyMessages(ctx, scheduler=timers),
+            "04 tailor": TailorAssessment(ctx, scheduler=timers),
+            "05 survey link": survey_links(ctx, "https://survey.example.gov"),
+            "06 results": ResultsDashboard(ctx, charts=False),
+            "07 matrix": PlanningMatrix(ctx, scheduler=timers),
+            "08 profile": TestingProfile(ctx, scheduler=timers),
+            "09 plan": ImplementationPlan(ctx, scheduler=timers),
+            "09 follow-up": FollowUpBoard(ctx, scheduler=timers),
+            "the county and name": ctx}
+
+
+@pytest.mark.parametrize("user", ["", "Ana Example"], ids=["no name", "named"])
+@pytest.mark.parametrize("county", [CPM, CPS], ids=["cpm-orb", "cps"])
+def test_opening_every_step_and_touching_nothing_writes_nothing(ws, county, user):
+    """Every table is as it was after each step is built, drawn by a browser, its timers run and the kernel ends."""
+    from db_snapshot import changes, table_contents
+
+    from orb_widgets.widgets.autosave import flush_all
+
+    before = table_contents(ws)
+    timers = Timers()
+    pages = _every_step(ws, county, user, timers)
+    for name, page in pages.items():
+        as_a_browser_draws_it(page)
+        timers.run()
+        assert changes(before, table_contents(ws)) == [], f"opening {name} for {county} wrote to the workspace"
+    flush_all()  # what runs when the page's kernel ends
+    assert table_contents(ws) == before
+    plan = pages["09 plan"]
+    assert plan.status.kind == "ok" and plan.status.text.startswith("Saved · by demo script")
+
+
+@pytest.mark.parametrize("step", [1, 5], ids=["shipped step 1", "a step of 5"])
+def test_a_saved_share_is_shown_as_saved_and_only_a_persons_move_writes_it(ws, monkeypatch, step):
+    """73 % and 7 % stay 73 % and 7 %: never rounded into the store, and one move is one version under a name."""
+    from db_snapshot import changes, table_contents
+
+    from orb_widgets.widgets import plan as plan_page
+    from orb_widgets.widgets.autosave import flush_all
+
+    monkeypatch.setattr(plan_page, "COMPETENCE_STEP", step)
+    body = workbook.load(ws, CPS, "plan", "main").model_dump(mode="json")
+    body["competence"] = {"basic": {"now": 0.73, "target": 0.185}, "user": {"now": 0.07, "target": 0.615},
+                          "independent": {"now": 0.2, "target": 0.2}}
+    workbook.save(ws, CPS, "plan", "main", body, "demo script")
+    before = table_contents(ws)
+
+    timers = Timers()
+    page = ImplementationPlan(ctx_for(ws, CPS, user=""), scheduler=timers)
+    basic, user = page.competence["basic"][0], page.competence["user"][0]
+    assert (basic.value, user.value) == (73, 7)
+    as_a_browser_draws_it(page)
+    # shown as saved (step 1), or the nearest the slider can show (a step of 5): never saved that way
+    assert (basic.value, user.value) == ((73, 7) if step == 1 else (75, 5))
+    timers.run()
+    flush_all()
+    assert changes(before, table_contents(ws)) == []
+    assert page.status.text.startswith("Saved · by demo script")
+
+    # Ana moves one slider: exactly one new version, under her name; every other share exactly as saved.
+    ana = ImplementationPlan(ctx_for(ws, CPS, "Ana"), scheduler=timers)
+    as_a_browser_draws_it(ana)
+    ana.competence["independent"][0].set_state({"value": 25})  # her move, as the browser sends it
+    assert "Not saved yet" in ana.status.text
+    timers.run()
+    flush_all()
+    after = table_contents(ws)
+    assert len(after["document_history"]) == len(before["document_history"]) + 1
+    assert len(after["documents"]) == len(before["documents"])
+    assert [t for t in after if t not in ("documents", "document_history") and after[t] != before[t]] == []
+    saved = ws.get_doc(CPS, "plan", "main")
+    assert saved.updated_by == "Ana" and ws.doc_history(CPS, "plan", "main")[-1].updated_by == "Ana"
+    assert saved.body["competence"] == {"basic": {"now": 0.73, "target": 0.185},
+                                        "user": {"now": 0.07, "target": 0.615},
+                                        "independent": {"now": 0.25, "target": 0.2}}
+    assert {k: v for k, v in saved.body.items() if k != "competence"} == {
+        k: v for k, v in body.items() if k != "competence"}
+
+
+def test_typing_then_undoing_it_saves_nothing_and_says_saved_again(ws):
+    page = TestingProfile(ctx_for(ws, CPM, "Ana"), scheduler=Timers())
+    before, line = ws.doc_history(CPM, "testing_profile", "main"), page.status.text
+    original = page.sections["a"].value
+    page.sections["a"].value = original + " and more"
+    assert "Not saved yet" in page.status.text and page.autosave.pending
+    page.sections["a"].value = original
+    assert not page.autosave.pending and page.status.text == line
+    page.flush()
+    assert ws.doc_history(CPM, "testing_profile", "main") == before
+
+
+def test_opening_the_survey_page_of_a_county_without_a_survey_keeps_no_draft(ws):
+    """The starting title is filled in by the page, not typed: no draft 'by someone' is kept for it."""
+    from orb_widgets.widgets.tailor import draft_key
+
+    ws.add_county("Example County", "cps")
+    timers = Timers()
+    page = TailorAssessment(ctx_for(ws, "Example County", user=""), scheduler=timers)
+    as_a_browser_draws_it(page)
+    timers.run()
+    page.flush()
+    assert not ws.get_meta(draft_key("Example County"))
+    page.title.value = "Our own title"
+    timers.run()
+    assert "Our own title" in ws.get_meta(draft_key("Example County"))
+
+
+def test_any_page_ignores_a_slider_drawing_its_value_on_its_step_and_saves_a_real_move(ws):
+    """The editor layer itself, for a page that keeps no saved shares of its own: the echo is no edit."""
+    from orb_widgets.widgets.editor import EntryEditor
+
+    class OneSlider(EntryEditor):
+        kind = "plan"
+
+        def __init__(self, ctx, **kw):
+            self.share = w.IntSlider(min=0, max=100, step=5, description="Now (%)")
+            super().__init__(ctx, "main", [self.share], **kw)
+            self.watch(self.share)
+            self.load()
+
+        def collect(self):
+            return {"competence": {"basic": {"now": self.share.value / 100, "target": 0.2}}}
+
+        def fill(self, body):
+            self.share.value = round(100 * body.get("competence", {}).get("basic", {}).get("now", 0))
+
+    workbook.save(ws, CPS, "plan", "main", {"competence": {"basic": {"now": 0.73, "target": 0.2}}}, "demo script")
+    history = ws.doc_history(CPS, "plan", "main")
+    page = OneSlider(ctx_for(ws, CPS, user=""), scheduler=never)
+    as_a_browser_draws_it(page)
+    assert page.share.value == 75 and not page.autosave.pending and "Not saved yet" not in page.status.text
+    page.flush()
+    assert ws.doc_history(CPS, "plan", "main") == history
+    page.share.set_state({"value": 80})  # a person's move, as the browser sends it
+    page.flush()
+    after = ws.doc_history(CPS, "plan", "main")
+    assert len(after) == len(history) + 1 and after[-1].updated_by == "someone (no name given)"
+    assert after[-1].body["competence"]["basic"]["now"] == 0.8

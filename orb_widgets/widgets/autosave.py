@@ -57,7 +57,8 @@ atexit.register(flush_all)
 class Autosave:
     """Call ``save`` once edits have been quiet for ``delay`` seconds.
 
-    ``touch()`` after each edit; ``flush()`` saves now if anything is pending.
+    ``touch()`` after each edit; ``flush()`` saves now if anything is pending;
+    ``cancel()`` forgets a pending save (the edit was undone).
     ``scheduler(delay, callback)`` returns a handle with ``cancel()``; tests
     pass one that just records the callback, and a fake ``clock``. Pending
     edits are also saved when the editor closes and when the kernel exits.
@@ -92,13 +93,21 @@ class Autosave:
                 return
         self.flush()
 
-    def flush(self) -> None:
+    def cancel(self) -> None:
+        """Forget the waiting save: what is on screen is what is stored again (an edit undone)."""
+        self.pending = False
+        self._stop_timer()
+
+    def _stop_timer(self) -> None:
         if self._handle is not None:
             try:
                 self._handle.cancel()
             except Exception:
                 pass
             self._handle = None
+
+    def flush(self) -> None:
+        self._stop_timer()
         if self.pending:
             self.pending = False
             self._save()

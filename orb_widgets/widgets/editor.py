@@ -6,6 +6,12 @@ and when a teammate saved in between merges the two edits
 (:func:`orb_widgets.merge.merge3`); where both changed the same part, the
 person's text stays on screen and they choose. :class:`StatusLine` is the line
 that says all this.
+
+Only a person's own edit is saved. Filling the controls with a saved entry is
+not an edit; nor is a control's view in the browser sending a value back as it
+draws it (a slider snapping to its step, see :func:`.controls.shown_by`); and
+what is on screen is compared with what was loaded or last saved before
+anything is written, so opening a page, or typing and undoing, writes nothing.
 """
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ from ..exceptions import InvalidValue, OrbError, StaleEdit
 from ..merge import merge3
 from ..views import when
 from .autosave import DELAY, Autosave
-from .controls import button
+from .controls import button, shown_by
 from .context import WorkbookContext
 from .style import status
 
@@ -64,6 +70,7 @@ class EntryEditor(w.VBox):
         self._base: dict | None = None
         self._version: int | None = None
         self._theirs = None
+        self._quiet_status: tuple[str, str] | None = None  # the line to show again when an edit is undone
         self.keep_mine = button("Keep my version", "Save what you typed; the teammate's version stays in the history",
                                 "warning")
         self.use_theirs = button("Show their version instead", "Replace what is on screen with the teammate's "
@@ -88,12 +95,43 @@ class EntryEditor(w.VBox):
         for c in controls:
             c.observe(self._edited, "value")
 
-    def _edited(self, _change=None) -> None:
-        if self._filling:
+    def _edited(self, change=None) -> None:
+        if self._filling or (change is not None and _echo(change)):
+            return
+        if not self._changed(self._collect_or_none()):
+            self.autosave.cancel()  # back to what is stored (or only normalised): nothing to save
+            self._quiet()
             return
         if self.status.kind != "warn":
+            if self._quiet_status is None:
+                self._quiet_status = (self.status.value, self.status.kind)
             self.status.show("Not saved yet: saving in a moment…", "idle")
         self.autosave.touch()
+
+    def _collect_or_none(self) -> dict | None:
+        try:
+            return self.collect()
+        except OrbError:
+            return None  # not valid yet: saving says what to correct
+
+    def _canonical(self, body):
+        try:
+            return workbook.validate(self.kind, body).model_dump(mode="json")
+        except OrbError:
+            return body
+
+    def _changed(self, body: dict | None) -> bool:
+        """Whether ``body`` differs from what this page loaded or saved last (so there is an edit to save)."""
+        if body is None or self._base is None or self._theirs is not None:
+            return True
+        return self._canonical(body) != self._canonical(self._base)
+
+    def _quiet(self) -> None:
+        """Show the line from before the edit again ('Saved · by …'), the edit being undone."""
+        if self._quiet_status is not None and self.status.kind != "warn":
+            text, kind = self._quiet_status
+            self.status.value, self.status.kind = text, kind
+        self._quiet_status = None
 
     def load(self) -> None:
         """Show what is saved (or the starting values) and who saved it last."""
@@ -107,6 +145,7 @@ class EntryEditor(w.VBox):
             self.status.show(self._saved_text(doc))
         else:
             self.status.show("Nothing saved yet. What you type is saved as you go.", "idle")
+        self._quiet_status = None
 
     def _on_screen(self) -> dict | None:
         try:
@@ -148,6 +187,9 @@ class EntryEditor(w.VBox):
         except InvalidValue as exc:
             self.status.show(f"Not saved: {exc}. Your text is still here; correct it and it saves.", "err")
             return False
+        if not self._changed(body):  # nothing edited: never a new version, nor a name on an edit nobody made
+            self._quiet()
+            return True
         return self.save_body(body)
 
     def save_body(self, body: dict, expected: int | None | str = "mine") -> bool:
@@ -171,6 +213,7 @@ class EntryEditor(w.VBox):
         self._version = doc.version
         self._base = copy.deepcopy(doc.body)
         self._theirs = None
+        self._quiet_status = None
         self.conflict_box.layout.display = "none"
         hint = "" if self.ctx.user else " · add your name above so teammates know who changed this"
         self.status.show(self._saved_text(doc) + hint)
@@ -222,3 +265,18 @@ class EntryEditor(w.VBox):
         self._saved(doc)
         self.status.show(f"Showing {theirs.updated_by}'s version. Yours is kept in the history "
                          f"(version {kept.version}).")
+
+
+def _echo(change) -> bool:
+    """Whether a value change is a control's view showing the old value its own way (not a person's move).
+
+    A slider drawn at 73 with a step of 5 shows 75 and sends 75 back; a person
+    dragging the thumb can only move it away from where it is shown, so a change
+    to exactly the shown value of a value it could not show is that echo.
+    """
+    old, new = change.get("old"), change.get("new")
+    owner = change.get("owner")
+    if owner is None or old == new:
+        return False
+    shown = shown_by(owner, old)
+    return shown != old and shown == new

@@ -10,9 +10,17 @@ from ..exceptions import StaleEdit
 from ..planning import lines as _lines
 from ..views import date, plural
 from .context import WorkbookContext
-from .controls import LABEL_STYLE, button, text_area, text_box
+from .controls import LABEL_STYLE, button, shown_by, text_area, text_box
 from .editor import ANONYMOUS, EntryEditor
 from .style import chart, html, note, section_header, status, subheading
+
+
+#: Sliders for the competence shares move in whole percentages, so a saved share always shows as saved.
+COMPETENCE_STEP = 1
+
+
+def _pct(share) -> int:
+    return int(round(100 * share))
 
 
 def _date(value):
@@ -62,12 +70,16 @@ class ImplementationPlan(EntryEditor):
         self.add_activity_button = button("Add an activity", icon="plus")
         self.add_activity_button.on_click(lambda _: self.add_activity())
         self.timeline = w.HTML()
-        self.competence = {lv.id: (w.IntSlider(value=0, min=0, max=100, step=5, description="Now (%)",
-                                               style=LABEL_STYLE, tooltip=f"{lv.label}: share of people now"),
-                                   w.IntSlider(value=int(round(lv.target_share * 100)), min=0, max=100, step=5,
-                                               description="Target (%)", style=LABEL_STYLE,
+        # Step 1: every whole percentage shows as it is; a coarser step would show 73 as 75 and the
+        # browser would send 75 back (opening the page must never change the numbers).
+        self.competence = {lv.id: (w.IntSlider(value=0, min=0, max=100, step=COMPETENCE_STEP,
+                                               description="Now (%)", style=LABEL_STYLE,
+                                               tooltip=f"{lv.label}: share of people now"),
+                                   w.IntSlider(value=_pct(lv.target_share), min=0, max=100,
+                                               step=COMPETENCE_STEP, description="Target (%)", style=LABEL_STYLE,
                                                tooltip=f"{lv.label}: share of people we aim for"))
                            for lv in self.levels}
+        self._shares: dict[str, dict] = {}  # the shares as saved, kept exactly until a slider is moved
         self.competence_chart = w.HTML()
         comp_rows = []
         for lv in self.levels:
@@ -103,8 +115,15 @@ class ImplementationPlan(EntryEditor):
         return {"vision": self.vision.value, "goals": _lines(self.goals.value),
                 "effect_measures": _lines(self.measures.value),
                 "activities": [b for b in (a.body() for a in self.activities) if b],
-                "competence": {k: {"now": now.value / 100, "target": target.value / 100}
+                "competence": {k: {"now": self._share(k, "now", now), "target": self._share(k, "target", target)}
                                for k, (now, target) in self.competence.items()}}
+
+    def _share(self, level: str, which: str, slider) -> float:
+        """The slider's share; the saved one while the slider still shows it (0.735 stays 0.735, not 0.74)."""
+        saved = self._shares.get(level, {}).get(which)
+        if isinstance(saved, (int, float)) and slider.value == shown_by(slider, _pct(saved)):
+            return saved
+        return slider.value / 100
 
     def fill(self, body: dict) -> None:
         self.vision.value = body.get("vision", "")
@@ -114,14 +133,16 @@ class ImplementationPlan(EntryEditor):
         for a in body.get("activities", []):
             self.add_activity(a)
         self.add_activity()  # always one empty row to type into
+        self._shares = {k: dict(v) for k, v in body.get("competence", {}).items() if isinstance(v, dict)}
         for k, (now, target) in self.competence.items():
-            share = body.get("competence", {}).get(k)
+            share = self._shares.get(k)
             if share:
-                now.value = int(round(100 * share.get("now", 0)))
-                target.value = int(round(100 * share.get("target", 0)))
+                now.value = _pct(share.get("now", 0))
+                target.value = _pct(share.get("target", 0))
         self._charts()
 
     def after_save(self, doc) -> None:
+        self._shares = {k: dict(v) for k, v in doc.body.get("competence", {}).items() if isinstance(v, dict)}
         if not self.activities or self.activities[-1].body():
             self._filling = True
             try:

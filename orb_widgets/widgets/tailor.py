@@ -96,6 +96,7 @@ class TailorAssessment(w.VBox):
         kw = {"clock": clock} if clock else {}
         self.autosave = Autosave(self._save_draft, delay, scheduler, **kw)
         self._filling = False
+        self._quiet_status: tuple[str, str] | None = None
         super().__init__([
             section_header("Your county's survey",
                            "Choose what your county's survey asks: the parts of readiness, the statements "
@@ -192,9 +193,15 @@ class TailorAssessment(w.VBox):
         if saved:
             self._apply(saved)
         else:
-            self.title.value = f"{self.fw.title}: {self.ctx.county}"
+            self._filling = True
+            try:
+                self.title.value = f"{self.fw.title}: {self.ctx.county}"
+            finally:
+                self._filling = False
         raw = self.ctx.store.get_meta(draft_key(self.ctx.county))
         draft = json.loads(raw) if raw else None
+        # What is stored: the draft if there is one, else the saved survey (else what the page starts with).
+        self._stored = draft["choices"] if draft and draft.get("choices") else (saved or self.choices())
         if draft and draft.get("choices") and not same_choices(draft["choices"], saved):
             self._apply(draft["choices"])
             self.status.show(f"Your unsaved changes are back (by {draft.get('by', 'someone')} at "
@@ -214,13 +221,25 @@ class TailorAssessment(w.VBox):
     def _edited(self, _=None) -> None:
         if self._filling:
             return
+        if same_choices(self.choices(), self._stored):
+            self.autosave.cancel()  # nothing changed from what is stored: no draft to write
+            if self._quiet_status is not None:  # the edit was undone: the line from before it again
+                self.status.value, self.status.kind = self._quiet_status
+                self._quiet_status = None
+            return
+        if self._quiet_status is None:
+            self._quiet_status = (self.status.value, self.status.kind)
         self.status.show("Changes not saved as the survey yet (your choices are kept as a draft).", "idle")
         self.autosave.touch()
 
     def _save_draft(self) -> None:
-        body = {"choices": self.choices(), "by": self.ctx.user or ANONYMOUS,
+        choices = self.choices()
+        if same_choices(choices, self._stored):
+            return  # a draft only ever holds a person's own changes
+        body = {"choices": choices, "by": self.ctx.user or ANONYMOUS,
                 "at": dt.datetime.now(dt.timezone.utc).isoformat()}
         self.ctx.store.set_meta(draft_key(self.ctx.county), json.dumps(body, ensure_ascii=False))
+        self._stored, self._quiet_status = choices, None
 
     def flush(self) -> None:
         self.autosave.flush()
@@ -278,8 +297,9 @@ class TailorAssessment(w.VBox):
         was = self._version
         self.instrument, self._version = inst, version
         self._answered = self.ctx.store.response_count(self.ctx.county)
-        self.autosave.pending = False
+        self.autosave.cancel()
         self.ctx.store.set_meta(draft_key(self.ctx.county), "")
+        self._stored, self._quiet_status = self.choices(), None
         self.framework.disabled = True
         what = (f"saved as a new version {version} (answers already given stay with version {was})"
                 if was is not None and version != was else f"saved as version {version}")
