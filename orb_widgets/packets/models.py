@@ -170,7 +170,7 @@ class RunReport(_Model):
 
     The one summary of a run: the command line prints :meth:`summary`, the
     hub's packet page shows :meth:`headline`, and the index page reads
-    :meth:`last_run` from the manifest.
+    ``last_run()`` from the manifest.
     """
 
     out: Path
