@@ -22,10 +22,9 @@ import pytest
 import requests
 
 sys.path.insert(0, str(Path(__file__).parent / "browser"))
-from kernel_client import KernelChannel, page_kernel_id  # noqa: E402
-
 import hub_server  # noqa: E402
 from hub_server import A, B, start_hub, stop_hub  # noqa: E402
+from kernel_client import KernelChannel, page_kernel_id  # noqa: E402
 
 pytestmark = pytest.mark.hub
 

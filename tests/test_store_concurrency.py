@@ -19,7 +19,7 @@ import orb_widgets.store as store_module
 from orb_widgets import workbook
 from orb_widgets.exceptions import StaleEdit
 from orb_widgets.instrument import tailor
-from orb_widgets.store import NewResponse, Store, _ENGINES
+from orb_widgets.store import _ENGINES, NewResponse, Store
 
 COUNTY = "Bayside County"
 
