@@ -293,6 +293,7 @@ def test_out_must_be_a_folder(ws, tmp_path):
         packets.run_packets(ws["folder"], out=f, progress=False)
 
 
+@pytest.mark.slow  # a dask cluster of two worker processes
 def test_dask_route_gives_the_same_packets(ws, run, tmp_path):
     import distributed
     counties = ws["demo"][:2]

@@ -152,6 +152,7 @@ def _open_at_once(url, barrier, results):
         results.put(f"{type(exc).__name__}: {exc}")
 
 
+@pytest.mark.slow  # eight fresh Python processes
 def test_eight_processes_opening_an_empty_database_at_once(db_url):
     ctx = mp.get_context("spawn")
     barrier, results = ctx.Barrier(8), ctx.Queue()
