@@ -3,6 +3,7 @@
 
     python3 dev.py demo   # set up, make a demo workspace, build packets, serve the workbook
     python3 dev.py test   # set up (with test tools and Chromium) and run every test
+    python3 dev.py test --fast  # the quick tests only (no browser, hub, install, PostgreSQL, notebook runs…)
     python3 dev.py docs   # set up (with Sphinx) and build the documentation into docs/_build/html
     python3 dev.py rules  # write the scoring rules stated in the code into the documentation
 
@@ -53,13 +54,19 @@ def setup(extras: str) -> None:
     stamp.write_text(want)
 
 
-def ensure_system_packages(for_tests: bool = True) -> None:
-    """WeasyPrint (PDF packets) needs pango; the tests also need Debian's Chromium, pdftotext, PostgreSQL and npm."""
+def ensure_system_packages(for_: str = "test") -> None:
+    """WeasyPrint (PDF packets) needs pango; the demo also needs npm (for JupyterHub's proxy).
+
+    ``for_`` is "demo", "test" (every test: also Chromium, pdftotext and PostgreSQL) or "fast"
+    (``test --fast``: pango and pdftotext only).
+    """
     import ctypes.util
 
-    tools = [("chromium", "chromium"), ("pdftotext", "poppler-utils")] if for_tests else []
+    for_tests = for_ == "test"
+    tools = [("chromium", "chromium")] if for_tests else []
+    tools += [("pdftotext", "poppler-utils")] if for_ in ("test", "fast") else []
     missing = [pkg for exe, pkg in tools if shutil.which(exe) is None]
-    if shutil.which("npm") is None:
+    if for_ != "fast" and shutil.which("npm") is None:
         missing += ["nodejs", "npm"]  # JupyterHub's proxy is a Node.js program (docs/deploying.md)
     if for_tests and not glob.glob("/usr/lib/postgresql/*/bin/initdb") and shutil.which("initdb") is None:
         missing.append("postgresql")  # the store is tested on a live PostgreSQL too
@@ -89,7 +96,7 @@ def ensure_proxy() -> None:
 
 def demo(args: list[str]) -> None:
     setup("")
-    ensure_system_packages(for_tests=False)
+    ensure_system_packages("demo")
     ensure_proxy()
     orb = BIN / "orb"
     workspace = ROOT / "workspace"
@@ -103,12 +110,20 @@ def demo(args: list[str]) -> None:
         run(orb, "serve", "--workspace", workspace)
 
 
+# What `dev.py test --fast` leaves out: the tests that need Chromium, JupyterHub, a fresh virtual
+# environment or PostgreSQL, and the slow ones (a kernel per notebook, voila servers). Markers in pyproject.toml.
+FAST = "not browser and not hub and not install and not postgres and not slow"
+
+
 def test(args: list[str]) -> None:
+    fast = "--fast" in args
+    args = [a for a in args if a != "--fast"]
     setup("test")
-    ensure_system_packages()
-    ensure_proxy()
+    ensure_system_packages("fast" if fast else "test")
+    if not fast:
+        ensure_proxy()
     env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
-    run(PY, "-m", "pytest", "--nbval-lax", "tests", "notebooks", *args, env=env)
+    run(PY, "-m", "pytest", *(["-m", FAST] if fast else []), "tests", *args, env=env)
 
 
 def docs(args: list[str]) -> None:
@@ -126,7 +141,7 @@ def rules(args: list[str]) -> None:
     code = ("from pathlib import Path; from orb_widgets import rules; p = Path(rules.PAGE); "
             "p.write_text(rules.update(p.read_text(encoding='utf-8')), encoding='utf-8')")
     run(PY, "-c", code, cwd=ROOT)
-    say("docs/reference/scoring-rules.md: scoring rules regenerated from orb_widgets/scoring.py and views.py")
+    say("docs/reference/scoring-rules.md: scoring rules regenerated from the orb_widgets.scoring and views packages")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,21 @@
 import os
+import shutil
+import sqlite3
 
 import matplotlib
 import pytest
 
 matplotlib.use("Agg")
+
+DEMO = {"counties": 4, "seed": 7}  # the session's demo workspace (see shared_demo)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test that needs the live PostgreSQL ``postgres`` (``dev.py test --fast`` leaves them out)."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "pg_cluster" in item.fixturenames or params.get("db_url") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
 
 
 def pytest_configure(config):
@@ -31,7 +43,7 @@ def pg_cluster():
 @pytest.fixture
 def store():
     """A fresh in-memory store."""
-    from orb_widgets.store import Store, _ENGINES
+    from orb_widgets.store import _ENGINES, Store
 
     _ENGINES.pop("sqlite:///:memory:", None)
     s = Store("sqlite:///:memory:")
@@ -64,13 +76,48 @@ def workspace(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def demo_store(tmp_path_factory):
-    """A demo workspace of four fictional counties, made once per test session."""
+def shared_demo(tmp_path_factory):
+    """The folder of a demo workspace of four fictional counties, made once per test session.
+
+    Tests only read it; a test that writes works on a copy (``demo_copy``, ``copy_demo``).
+    """
     from orb_widgets.demo import make_demo
     from orb_widgets.store import Store
 
     os.environ.pop("ORB_DATABASE_URL", None)
-    folder = tmp_path_factory.mktemp("demo")
-    s = Store.open(folder)
-    make_demo(s, counties=4, seed=7)
-    return s
+    folder = tmp_path_factory.mktemp("demo") / "ws"
+    store = Store.open(folder)
+    make_demo(store, **DEMO)
+    store.engine.dispose()
+    return folder
+
+
+@pytest.fixture(scope="session")
+def copy_demo(shared_demo):
+    """``copy_demo(folder)`` puts a copy of the session's demo workspace in ``folder`` and returns it."""
+
+    def copy(folder):
+        shutil.copytree(shared_demo, folder, ignore=shutil.ignore_patterns("orb.sqlite*"))
+        source, target = sqlite3.connect(shared_demo / "orb.sqlite"), sqlite3.connect(folder / "orb.sqlite")
+        try:
+            source.backup(target)  # the database as committed, whatever its write-ahead log holds
+        finally:
+            source.close()
+            target.close()
+        return folder
+
+    return copy
+
+
+@pytest.fixture
+def demo_copy(copy_demo, tmp_path):
+    """A copy of the session's demo workspace for one test, which may write to it."""
+    return copy_demo(tmp_path / "demo")
+
+
+@pytest.fixture(scope="session")
+def demo_store(shared_demo):
+    """The session's demo workspace, opened; for reading only."""
+    from orb_widgets.store import Store
+
+    return Store.open(shared_demo, create=False)

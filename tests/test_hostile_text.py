@@ -65,7 +65,7 @@ def ws(tmp_path_factory):
                                "tests": [{"version": 1, "audience": short(next(n)), "event": short(next(n)),
                                           "people": 4, "ratings": {short(next(n)): 4}, "feedback": text(next(n))}
                                          for _ in range(4)]})
-    for i, target in enumerate(["A", "B", "component:1"]):
+    for target in ["A", "B", "component:1"]:
         save("matrix_row", target, {"target": target, "what_we_learned": text(next(n)),
                                     "why_it_matters": text(next(n)), "next_steps": [short(next(n)), text(next(n))],
                                     "who": short(next(n)), "support_needed": text(next(n)),
@@ -206,7 +206,7 @@ def test_served_dashboard_is_inert(ws):
 
     page = ResultsDashboard(WorkbookContext(ws["store"], COUNTY, user=BREAKER, remember=False))
     page.wave.value = "2026-spring"   # the wave with the hostile comments (a later test may add another)
-    assert page.results is not None and page.results.county == COUNTY and not page.results.suppressed
+    assert page.results.county == COUNTY and not page.results.suppressed
     for part in (page.headline, page.overview, page.priorities, page.roles, page.over_time, page.detail):
         parsed = Page(part.value)
         assert parsed.live == [], parsed.live

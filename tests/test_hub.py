@@ -22,10 +22,9 @@ import pytest
 import requests
 
 sys.path.insert(0, str(Path(__file__).parent / "browser"))
-from kernel_client import KernelChannel, page_kernel_id  # noqa: E402
-
 import hub_server  # noqa: E402
 from hub_server import A, B, start_hub, stop_hub  # noqa: E402
+from kernel_client import KernelChannel, page_kernel_id  # noqa: E402
 
 pytestmark = pytest.mark.hub
 
@@ -112,8 +111,11 @@ def test_a_team_member_sees_their_county_and_is_refused_the_other_by_every_route
                   and str(st.get("description", "")).startswith("County"))
     assert states[picker]["_options_labels"] == [A]
     chan.update(picker, {"_options_labels": [B, A], "index": 1})
-    named = lambda model, label: next(cid for cid, st in states.items() if st.get("_model_name") == model  # noqa: E731
-                                      and str(st.get("description", "")).startswith(label))
+
+    def named(model, label):
+        return next(cid for cid, st in states.items()
+                    if st.get("_model_name") == model and str(st.get("description", "")).startswith(label))
+
     chan.update(named("TextModel", "New county"), {"value": "Sneaky County"})
     chan.click(named("ButtonModel", "Add county"))
     chan.send("execute_request", {"code": "import orb_widgets; 1/0", "silent": False})

@@ -1,7 +1,7 @@
 """The workbook notebooks: thin, stored clean, and runnable top to bottom on the demo workspace.
 
-``pytest --nbval-lax notebooks/`` runs them too (see ``notebooks/conftest.py``);
-here each one is executed with nbclient so a plain ``pytest`` covers them.
+Each notebook, and the packet template, is executed once here with nbclient, so a plain ``pytest``
+covers them (no second run under nbval).
 """
 from __future__ import annotations
 
@@ -47,17 +47,14 @@ def test_notebook_is_thin_and_stored_without_outputs(name):
 
 
 @pytest.fixture(scope="module")
-def demo_workspace(tmp_path_factory):
-    from orb_widgets.demo import make_demo
-    from orb_widgets.store import Store
-
+def demo_workspace(tmp_path_factory, copy_demo):
     os.environ.pop("ORB_DATABASE_URL", None)
-    folder = tmp_path_factory.mktemp("nb") / "workspace"
-    make_demo(Store.open(folder), counties=4, seed=2026)
-    return folder
+    return copy_demo(tmp_path_factory.mktemp("nb") / "workspace")
 
 
-@pytest.mark.parametrize("name,county", [(n, "") for n in STEPS] + [("09-implementation-plan", "Driftwood County")])
+@pytest.mark.slow
+@pytest.mark.parametrize("name,county", [(n, "") for n in STEPS] + [("09-implementation-plan", "Driftwood County"),
+                                                                     ("packet", "")])
 def test_notebook_runs_top_to_bottom_on_the_demo(name, county, demo_workspace, tmp_path, monkeypatch):
     from nbclient import NotebookClient
 
@@ -70,6 +67,11 @@ def test_notebook_runs_top_to_bottom_on_the_demo(name, county, demo_workspace, t
     NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert errors == []
+    if name == "packet":  # the template with no county set previews a fictional county's packet
+        shown = [o["data"]["text/html"] for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                 if "text/html" in o.get("data", {})]
+        assert len(shown) >= 5 and "Alder Creek County" in shown[0]
+        return
     widgets = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
                if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert widgets, "the page shows its widgets"

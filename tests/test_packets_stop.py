@@ -22,6 +22,7 @@ from orb_widgets.paths import unique_slug
 from orb_widgets.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # a real `orb packets` in a subprocess per test
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +95,7 @@ def test_stopped_run_leaves_no_process_and_no_partial_packet(ws, tmp_path, signu
     # the county that was cut off is not counted as built, and no temporary file is left looking like one
     built = manifest(out)
     assert built.get(held, {}).get("status") != "ok"
-    for name, entry in built.items():
+    for entry in built.values():
         if entry.get("status") == "ok":
             assert (out / entry["html"]).is_file()
 

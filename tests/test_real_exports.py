@@ -10,8 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 CHECK = ROOT.parent / "shared" / "real-exports" / "check.sh"
+
+pytestmark = pytest.mark.slow  # 28 imports, each a fresh `orb` process (minutes)
 
 
 def test_every_real_export_imports_as_its_truth_says(tmp_path):

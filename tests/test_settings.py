@@ -1,6 +1,7 @@
 """The one settings object: read once from the environment, passed down."""
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from pathlib import Path
 
@@ -21,7 +22,7 @@ def test_settings_come_from_the_environment_once_and_round_trip(tmp_path):
         (tmp_path / "ws").resolve(), "Alder County", "2026-fall", True, True, False)
     assert database_url(None, s) == "postgresql://db/orb" and s.page_query == "county=Alder+County"
     assert Settings.from_env({**s.to_env(), "QUERY_STRING": s.page_query}) == s
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         s.county = "Other"  # frozen: nothing deeper in the package can change it
     plain = Settings.from_env({"ORB_WORKSPACE": str(tmp_path)})
     assert database_url(None, plain) == f"sqlite:///{tmp_path.resolve() / 'orb.sqlite'}"

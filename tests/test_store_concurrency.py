@@ -19,7 +19,7 @@ import orb_widgets.store as store_module
 from orb_widgets import workbook
 from orb_widgets.exceptions import StaleEdit
 from orb_widgets.instrument import tailor
-from orb_widgets.store import NewResponse, Store, _ENGINES
+from orb_widgets.store import _ENGINES, NewResponse, Store
 
 COUNTY = "Bayside County"
 
@@ -152,6 +152,7 @@ def _open_at_once(url, barrier, results):
         results.put(f"{type(exc).__name__}: {exc}")
 
 
+@pytest.mark.slow  # eight fresh Python processes
 def test_eight_processes_opening_an_empty_database_at_once(db_url):
     ctx = mp.get_context("spawn")
     barrier, results = ctx.Barrier(8), ctx.Queue()

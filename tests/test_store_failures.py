@@ -13,10 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 from orb_widgets.cli import main
-from orb_widgets.exceptions import (ImportFileError, InvalidValue, OrbError, StaleEdit, UnknownCounty,
-                                    WorkspaceError)
+from orb_widgets.exceptions import ImportFileError, InvalidValue, OrbError, StaleEdit, UnknownCounty, WorkspaceError
 from orb_widgets.instrument import tailor
-from orb_widgets.store import NewResponse, Store, _ENGINES
+from orb_widgets.store import _ENGINES, NewResponse, Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -118,7 +118,8 @@ def test_role_table_is_shaded_darker_for_higher_scores_and_hidden_cells_stay_bla
             continue
         html = pk.section_html("roles")
         assert "<img" not in html and "darker" in html
-        cells = re.findall(r'<td class="num(?: orb-hidden-cell)?"(?: style="background:(#[0-9a-f]{6});color:(#[0-9a-f]{6})")?>([^<]*)</td>',
+        cells = re.findall(r'<td class="num(?: orb-hidden-cell)?"'
+                           r'(?: style="background:(#[0-9a-f]{6});color:(#[0-9a-f]{6})")?>([^<]*)</td>',
                            html.split("Leaders compared")[0])
         assert cells
         order = [bg for bg, _ in views.SHADES]

@@ -7,7 +7,6 @@ what is in the store, under whose name, and what the page says.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import shutil
 
@@ -17,7 +16,6 @@ from traitlets import TraitError
 
 from orb_widgets import workbook
 from orb_widgets.content import load_framework
-from orb_widgets.demo import make_demo
 from orb_widgets.exceptions import UnknownCounty
 from orb_widgets.instrument import tailor
 from orb_widgets.store import NewResponse, Store
@@ -37,14 +35,9 @@ def never(delay, callback):
 
 
 @pytest.fixture(scope="module")
-def demo_folder(tmp_path_factory):
-    """A demo workspace made once; each test works on its own copy."""
-    os.environ.pop("ORB_DATABASE_URL", None)
-    folder = tmp_path_factory.mktemp("widgets-demo") / "ws"
-    store = Store.open(folder)
-    make_demo(store, counties=4, seed=7)
-    store.engine.dispose()  # checkpoints the WAL so the copy below is complete
-    return folder
+def demo_folder(shared_demo):
+    """The session's demo workspace; each test works on its own copy."""
+    return shared_demo
 
 
 @pytest.fixture
@@ -371,7 +364,7 @@ def test_tailor_saves_the_chosen_elements_scale_and_wording(ws):
     for e, check in page.element_checks.items():  # the part's name is its heading: the box says what it does
         assert page.fw.element(e).name not in check.description and "Ask about part" in check.description
     inst = page.save()
-    assert inst is not None
+    assert (inst.county, inst.elements) == ("New Example County", ["A", "C"])
     saved = ws.current_instrument("New Example County")
     assert saved.id == inst.id and saved.elements == ["A", "C"] and saved.scale.points == 4
     assert "C2" not in {i.id for i in saved.items}

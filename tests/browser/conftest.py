@@ -10,7 +10,6 @@ import json
 import os
 import re
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -68,15 +67,10 @@ def page(browser):
 
 
 @pytest.fixture(scope="session")
-def demo_workspace(tmp_path_factory):
-    """A demo workspace of fictional counties, shared by the browser tests."""
-    from orb_widgets.demo import make_demo
-    from orb_widgets.store import Store
-
+def demo_workspace(tmp_path_factory, copy_demo):
+    """A copy of the session's demo workspace, shared by the browser tests (which save into it)."""
     os.environ.pop("ORB_DATABASE_URL", None)
-    folder = tmp_path_factory.mktemp("browser-ws")
-    make_demo(Store.open(folder), counties=4, seed=11, responses=(12, 20))
-    return folder
+    return copy_demo(tmp_path_factory.mktemp("browser-ws") / "ws")
 
 
 @pytest.fixture(scope="session")
@@ -88,17 +82,32 @@ def workbook_server(demo_workspace):
     served.stop()
 
 
-def wait_for_notebook(name: str, timeout: float = 0) -> Path:
-    """The other engineer's notebook, polled for (fails clearly if it never appears)."""
+def wait_for_notebook(name: str) -> Path:
+    """The served notebook (fails clearly if it is missing)."""
     from orb_widgets.serve import notebooks_dir
 
     path = notebooks_dir() / name
-    deadline = time.monotonic() + timeout
-    while not path.exists() and time.monotonic() < deadline:
-        time.sleep(5)
     if not path.exists():
-        pytest.fail(f"notebooks/{name} does not exist yet", pytrace=False)
+        pytest.fail(f"notebooks/{name} does not exist", pytrace=False)
     return path
+
+
+def wait_until_drawn(page) -> None:
+    """Wait until a served page has run and drawn: voila's "Running…" gone, its widgets on screen,
+    nothing left to fetch, the title set from the page's heading, and orb.js's pass over the last
+    change done (it runs on the next animation frame)."""
+    from playwright.sync_api import expect
+
+    page.locator("#loading").wait_for(state="detached", timeout=90_000)
+    page.locator(".jupyter-widgets").first.wait_for(timeout=90_000)
+    page.wait_for_load_state("networkidle")
+    expect(page).not_to_have_title(re.compile(r"\.ipynb|^\d\d-"))
+    next_frame(page)
+
+
+def next_frame(page) -> None:
+    """Two animation frames: whatever orb.js scheduled for the changes so far has run."""
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
 
 def check_accessibility(page, name: str) -> None:

@@ -11,6 +11,8 @@ import time
 import urllib.request
 import uuid
 
+from websocket import WebSocketTimeoutException
+
 
 def page_kernel_id(html: str) -> str:
     """The kernel id voila wrote into a rendered page."""
@@ -74,7 +76,7 @@ class KernelChannel:
             self.ws.settimeout(max(0.05, deadline - time.monotonic()))
             try:
                 msg = self.recv()
-            except Exception:
+            except WebSocketTimeoutException:  # nothing more within the time asked; a closed socket raises
                 break
             if msg.get("parent_header", {}).get("msg_id") == parent:
                 out.append(msg)
@@ -93,7 +95,7 @@ class KernelChannel:
             self.ws.settimeout(max(0.05, deadline - time.monotonic()))
             try:
                 msg = self.recv()
-            except Exception:
+            except WebSocketTimeoutException:  # nothing more within the time asked; a closed socket raises
                 break
             cid = asked.get(msg.get("parent_header", {}).get("msg_id"))
             data = msg.get("content", {}).get("data", {})

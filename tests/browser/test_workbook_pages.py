@@ -6,7 +6,7 @@ import time
 import uuid
 
 from conftest import (FORM_COUNTY, SHOTS, KernelChannel, check_accessibility, check_reads_like_a_product,
-                      doc_screenshot, kernel_id, wait_for_notebook)
+                      doc_screenshot, kernel_id, next_frame, wait_for_notebook, wait_until_drawn)
 
 
 ROW_TITLE = re.compile(r"^[A-F]\. .+ · ")
@@ -48,19 +48,14 @@ def test_team_member_edits_the_matrix_and_sees_it_after_reload(page, workbook_se
     text = f"Staff want shadowing before trying it ({uuid.uuid4().hex[:6]})"
     learned.fill(text)
     learned.press("Tab")  # leave the box: the edit is saved as you go
+    _visible(page.get_by_text("Saved · by Browser Test")).wait_for(timeout=20_000)  # the page says it is saved
 
     from orb_widgets import workbook
     from orb_widgets.store import Store
 
-    store = Store.open(demo_workspace, create=False)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        body = workbook.load(store, FORM_COUNTY, "matrix_row", key)
-        saved = body.get("what_we_learned") if isinstance(body, dict) else getattr(body, "what_we_learned", "")
-        if saved == text:
-            break
-        time.sleep(0.5)
-    assert saved == text, "the edit never reached the store"
+    body = workbook.load(Store.open(demo_workspace, create=False), FORM_COUNTY, "matrix_row", key)
+    saved = body.get("what_we_learned") if isinstance(body, dict) else getattr(body, "what_we_learned", "")
+    assert saved == text, "the page said saved, but the edit is not in the store"
 
     page.reload()
     page.get_by_label("Your name").wait_for(timeout=90_000)
@@ -181,9 +176,7 @@ OTHER_PAGES = ["01-start-here.ipynb", "03-key-messages.ipynb", "04-tailor-assess
 def test_every_other_served_page_is_accessible_and_reads_like_a_product(page, workbook_server, notebook):
     wait_for_notebook(notebook)
     page.goto(workbook_server.page_url(notebook))
-    page.locator(".jupyter-widgets").first.wait_for(timeout=90_000)
-    page.wait_for_load_state("networkidle")
-    time.sleep(1)
+    wait_until_drawn(page)
     check_reads_like_a_product(page, notebook.removesuffix(".ipynb"))
     check_accessibility(page, notebook.removesuffix(".ipynb"))
     if notebook == "06-results.ipynb":  # the scores, not the guidance above them
@@ -215,19 +208,20 @@ _OFF_THE_PHONE = """() => {
 @pytest.mark.parametrize("notebook", ["02-breakout-session.ipynb", "04-tailor-assessment.ipynb", "06-results.ipynb"])
 def test_on_a_phone_nothing_runs_off_the_page_and_no_label_is_cut(browser, workbook_server, notebook):
     """A team member on a phone sees every control and label whole; only a wide table or chart scrolls, in its box."""
+    from playwright.sync_api import expect
+
     wait_for_notebook(notebook)
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     try:
         page.goto(workbook_server.page_url(notebook))
-        page.locator(".jupyter-widgets").first.wait_for(timeout=90_000)
-        page.wait_for_load_state("networkidle")
-        time.sleep(2)
+        wait_until_drawn(page)
         tabs = page.get_by_role("tab").all() or [None]
         for tab in tabs:  # the results' tabs each hold their own tables and charts
             if tab is not None:
                 tab.click()
-                time.sleep(0.5)
+                expect(tab).to_have_attribute("aria-selected", "true")
+                next_frame(page)
             assert page.evaluate(_OFF_THE_PHONE) == [], f"{notebook} on a phone"
         if SHOTS:
             page.screenshot(path=str(SHOTS / f"phone-{notebook.removesuffix('.ipynb')}.png"))
