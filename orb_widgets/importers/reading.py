@@ -28,6 +28,7 @@ import datetime as dt
 import hashlib
 import io
 import re
+import warnings
 import zipfile
 import zlib
 from contextlib import closing, contextmanager
@@ -466,7 +467,8 @@ class _Book:
         # a file object, not the name: openpyxl refuses a workbook whose name does not end in .xlsx
         self._fh = path.open("rb")
         try:
-            self.book = openpyxl.load_workbook(self._fh, read_only=True, data_only=True)
+            with _quiet():
+                self.book = openpyxl.load_workbook(self._fh, read_only=True, data_only=True)
         except BaseException:
             self._fh.close()
             raise
@@ -475,17 +477,37 @@ class _Book:
     def __getitem__(self, name):
         return self.book[name]
 
+    @staticmethod
+    def rows(sheet):
+        """The sheet's rows as values, read with openpyxl's warnings silenced (see :func:`_quiet`)."""
+        sheet.reset_dimensions()  # never trust the size a sheet claims (A1:XFD1048576)
+        rows = sheet.iter_rows(values_only=True)
+        while True:
+            with _quiet():
+                row = next(rows, None)
+            if row is None:
+                return
+            yield row
+
     def close(self) -> None:
         self.book.close()
         self._fh.close()
+
+
+def _quiet():
+    """openpyxl warns on stderr of what it repairs or leaves out (styles, data validation …).
+
+    Those lines would follow the import's one line of summary or refusal; the
+    data it reads is checked here, so they are silenced while it reads.
+    """
+    return warnings.catch_warnings(action="ignore")
 
 
 def _first_sheet_with_data(path: Path) -> str:
     book = _Book(path)  # openpyxl's many errors for a damaged zip: _reading names them
     try:
         for sheet in book.worksheets:
-            sheet.reset_dimensions()  # never trust the size a sheet claims (A1:XFD1048576)
-            for n, row in enumerate(sheet.iter_rows(values_only=True)):
+            for n, row in enumerate(book.rows(sheet)):
                 if any(v is not None and str(v).strip() for v in row[:MAX_COLUMNS]):
                     return sheet.title
                 if n > 50:
@@ -499,8 +521,7 @@ def _xlsx_rows(path: Path, sheet_name: str | None):
     book = _Book(path)
     try:
         sheet = book[sheet_name] if sheet_name else book.worksheets[0]
-        sheet.reset_dimensions()
-        for n, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        for n, row in enumerate(book.rows(sheet), start=1):
             if len(row) > MAX_COLUMNS:
                 raise ImportFileError(path, f"a row with more than {MAX_COLUMNS} cells; this is not a "
                                             f"survey export", row=n)
