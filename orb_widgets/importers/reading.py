@@ -211,8 +211,10 @@ def _find_damage(path: Path) -> tuple[str, int | None] | None:
                         f"column {column}"), None
             except DefusedXmlException:
                 return _DTD_PROBLEM.format(name=name), None
-            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
-                return f"part '{name}' of this workbook cannot be unpacked ({_short(exc)})", None
+            except (ValueError, LookupError) as exc:  # an encoding the XML declares but is not in, say
+                return f"part '{name}' of this workbook is damaged: its XML cannot be read ({_short(exc)})", None
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
+                return f"part '{name}' of this workbook cannot be unpacked: its bytes are damaged", None
         shared = next((n for n in names if n.lower().endswith("sharedstrings.xml")), None)
         count = 0
         if shared:
@@ -227,19 +229,35 @@ def _find_damage(path: Path) -> tuple[str, int | None] | None:
                     if element.tag != f"{_SHEET_NS}c":
                         continue
                     kind, value = element.get("t", "n"), element.findtext(f"{_SHEET_NS}v")
-                    ref = element.get("r") or "?"
+                    ref = element.get("r")
                     element.clear()
-                    if kind != "s" or value is None:
-                        continue
-                    row = re.search(r"[0-9]+$", ref)
-                    row = int(row.group()) if row else None
-                    if not value.strip().isdigit():
-                        return (f"cell {ref} of this workbook ('{name}') should point at a shared text by "
-                                f"number, but holds {value[:20]!r}"), row
-                    if int(value) >= count:
-                        return (f"cell {ref} of this workbook points at shared text number {int(value)}, but "
-                                f"the workbook holds only {count} (part '{shared or 'xl/sharedStrings.xml'}' "
-                                f"is damaged or cut short)"), row
+                    problem = _bad_cell(ref, kind, value, count, shared or "xl/sharedStrings.xml")
+                    if problem:
+                        row = re.fullmatch(r"[A-Z]{1,3}([1-9][0-9]{0,6})", ref or "")
+                        return f"in part '{name}', {problem}", int(row.group(1)) if row else None
+    return None
+
+
+def _bad_cell(ref: str | None, kind: str, value: str | None, shared: int, table: str) -> str | None:
+    """What is wrong with one cell of a sheet's XML, or None."""
+    if ref is not None and not re.fullmatch(r"[A-Z]{1,3}[1-9][0-9]{0,6}", ref):
+        return f"a cell of this workbook is placed at {ref[:20]!r}, which is no cell of a sheet"
+    if value is None:
+        return None
+    where = f"cell {ref}" if ref else "a cell"
+    if kind == "s":
+        if not value.strip().isdigit():
+            return f"{where} should point at a shared text by number, but holds {value[:20]!r}"
+        if int(value) >= shared:
+            return (f"{where} points at shared text number {int(value)}, but the workbook holds only {shared} "
+                    f"('{table}' is damaged or cut short)")
+    elif kind == "n":
+        try:
+            float(value)
+        except ValueError:
+            return f"{where} should hold a number, but holds {value[:20]!r}"
+    elif kind == "b" and value.strip() not in ("0", "1"):
+        return f"{where} should hold true or false (1 or 0), but holds {value[:20]!r}"
     return None
 
 
@@ -420,8 +438,8 @@ def _check_zip(path: Path) -> None:
     try:
         z = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
-        raise ImportFileError(path, "is not an Excel .xlsx workbook that can be read; open it and save it "
-                                    "again as .xlsx or CSV") from None
+        raise ImportFileError(path, f"is not an Excel .xlsx workbook that can be read (it may be cut short or "
+                                    f"damaged); {AGAIN}") from None
     with z:
         infos = z.infolist()
         if "[Content_Types].xml" not in {i.filename for i in infos}:
@@ -514,7 +532,8 @@ def _first_sheet_with_data(path: Path) -> str:
                     break
     finally:
         book.close()
-    raise ImportFileError(path, "the workbook has no data on any sheet; export the responses again")
+    raise ImportFileError(path, "the workbook has no data on any sheet; if you see the responses when you open it "
+                                "in Excel, save it again there; otherwise export the responses again")
 
 
 def _xlsx_rows(path: Path, sheet_name: str | None):
