@@ -220,6 +220,14 @@ def test_a_zip_part_whose_bytes_do_not_match_its_checksum_is_refused(ws, inst, e
     refused(capsys, ws, inst, path, SHEET)
 
 
+def test_a_part_name_with_a_line_break_is_shown_on_the_one_line(ws, inst, exports, capsys, tmp_path):
+    parts = parts_of(exports["msforms.xlsx"])
+    parts["xl/media/note\n\x1b[2Jimage.xml"] = b"<broken"       # a name as a flipped byte can make it
+    path = tmp_path / "odd-name.xlsx"
+    path.write_bytes(zipped(parts))
+    refused(capsys, ws, inst, path, "'xl/media/note\\x0a\\x1b[2Jimage.xml'", "XML is broken")
+
+
 def test_a_text_encoding_that_is_not_for_text_is_refused(ws, inst, exports, capsys, tmp_path):
     path = tmp_path / "g.csv"
     path.write_bytes(exports["google.csv"])
