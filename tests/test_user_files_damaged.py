@@ -43,7 +43,7 @@ def damaged_pack(tmp_path: Path, data: bytes) -> Path:
 
 
 @pytest.mark.parametrize("damage, words", [
-    (lambda b: b.replace("Organizational".encode(), "Organizational café".encode("latin-1"), 1),
+    (lambda b: b.replace(b"Organizational", "Organizational café".encode("latin-1"), 1),
      ["not UTF-8 text", "byte 0xe9 on line", "save it as UTF-8"]),
     (lambda b: b[:5000] + b"\x00" + b[5000:], ["not valid YAML at line", "#x0000", "delete it"]),
     (lambda b: b[:5000] + b"\x7f" + b[5000:], ["not valid YAML at line", "#x007f"]),
