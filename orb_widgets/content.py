@@ -332,13 +332,25 @@ def _raw_pack(pack: str) -> tuple[Path, dict]:
         raise PackError(pack, "", f"no such content pack (shipped packs: {known})")
     file = folder / PACK_FILE
     try:
-        raw = yaml.load(file.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+        text = file.read_text(encoding="utf-8")
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)
     except FileNotFoundError:
         raise PackError(file, "", "file not found; a pack folder needs a pack.yaml") from None
+    except OSError as exc:
+        raise PackError(file, "", f"cannot be read ({exc.strerror}); check that it is a file you may read") from None
+    except UnicodeDecodeError as exc:
+        line = exc.object.count(b"\n", 0, exc.start) + 1
+        raise PackError(file, "", f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line {line}); save it "
+                                  f"as UTF-8 in your editor") from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, such as NUL
+        line = text.count("\n", 0, exc.position) + 1
+        raise PackError(file, "", f"not valid YAML at line {line}: character #x{exc.character:04x} is not "
+                                  f"allowed in a YAML file; delete it") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "?"
-        raise PackError(file, "", f"not valid YAML at {where}: {getattr(exc, 'problem', exc)}") from None
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise PackError(file, "", f"not valid YAML at {where}: {problem}") from None
     if not isinstance(raw, dict):
         raise PackError(file, "", "must be a mapping of keys to values")
     return file, raw

@@ -84,8 +84,20 @@ class ImportFileError(OrbError):
             parts.append(f"column '{column}'")
         where = ", ".join(parts)
         shown = "" if value is None else f" (value: {str(value)[:60]!r})"
-        super().__init__(f"{where}: {problem}{shown}. Nothing was imported.",
+        # A file or part name, a header or a library's message read from a damaged file may hold line
+        # breaks or terminal control codes; the message stays one line that prints as it reads.
+        super().__init__(one_line(f"{where}: {problem}{shown}. Nothing was imported."),
                          path=str(path), row=row, column=column, value=value)
+
+
+def one_line(text: str) -> str:
+    """``text`` with every character that does not print (line breaks, tabs, control codes) escaped.
+
+    >>> one_line("part 'x\\n/sheet1.xml'\\x1b[2J")
+    "part 'x\\\\x0a/sheet1.xml'\\\\x1b[2J"
+    """
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+                   for ch in text)
 
 
 class InvalidValue(OrbError):

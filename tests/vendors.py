@@ -102,7 +102,7 @@ def _write_csv(path: Path, rows, encoding="utf-8", delimiter=",", quoting=csv.QU
     return path
 
 
-def _write_xlsx(path: Path, rows, title: str = "Sheet1") -> Path:
+def _write_xlsx(path: Path, rows, title: str = "Sheet1", shared_strings: bool = False) -> Path:
     import openpyxl
 
     book = openpyxl.Workbook()
@@ -111,7 +111,55 @@ def _write_xlsx(path: Path, rows, title: str = "Sheet1") -> Path:
     for row in rows:
         sheet.append(list(row))
     book.save(path)
+    if shared_strings:
+        share_strings(path)
     return Path(path)
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def share_strings(path: Path) -> Path:
+    """Rewrite a workbook's text cells into a shared-string table, as Excel and the survey tools save them.
+
+    openpyxl writes each text into its cell (``inlineStr``); Excel keeps the
+    texts in ``xl/sharedStrings.xml`` and a cell holds a text's number.
+    """
+    import xml.etree.ElementTree as ET
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    path = Path(path)
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    ET.register_namespace("", _MAIN)
+    texts: dict[str, int] = {}
+    for name in [n for n in parts if n.startswith("xl/worksheets/") and n.endswith(".xml")]:
+        root = ET.fromstring(parts[name])
+        for c in root.iter(f"{{{_MAIN}}}c"):
+            if c.get("t") != "inlineStr":
+                continue
+            inline = c.find(f"{{{_MAIN}}}is")
+            text = "" if inline is None else "".join(t.text or "" for t in inline.iter(f"{{{_MAIN}}}t"))
+            if inline is not None:
+                c.remove(inline)
+            c.set("t", "s")
+            ET.SubElement(c, f"{{{_MAIN}}}v").text = str(texts.setdefault(text, len(texts)))
+        parts[name] = ET.tostring(root, xml_declaration=True, encoding="UTF-8")
+    items = "".join(f'<si><t xml:space="preserve">{escape(t)}</t></si>' for t in texts)
+    parts["xl/sharedStrings.xml"] = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                                     f'<sst xmlns="{_MAIN}" count="{len(texts)}" uniqueCount="{len(texts)}">'
+                                     f'{items}</sst>').encode("utf-8")
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                     b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdShared" Type="http://schemas.openxmlformats.org/officeDocument/'
+                             b'2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
 
 
 def _norm_comments(comments, n):

@@ -50,10 +50,17 @@ def read_teams(path: str | Path, known_counties: list[str] | None = None) -> Tea
         data = yaml.safe_load(path.read_text("utf-8")) or {}
     except OSError as exc:
         raise OrbError(f"{path}: cannot read the teams file ({exc.strerror}); write one with 'orb hub-config'") from None
+    except UnicodeDecodeError as exc:
+        raise OrbError(f"{path}: the teams file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+                       f"position {exc.start}); save it as UTF-8 in your editor") from None
     except yaml.YAMLError as exc:
         raise OrbError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    if not isinstance(data, dict) or set(data) - {COORDINATORS, "counties"}:
-        raise OrbError(f"{path}: the file has two keys, 'coordinators' and 'counties' (found: {', '.join(map(str, data))})")
+    if not isinstance(data, dict):
+        raise OrbError(f"{path}: the file has two keys, 'coordinators' and 'counties' (found no keys: is this the "
+                       f"teams file?)")
+    if set(data) - {COORDINATORS, "counties"}:
+        found = ", ".join(str(k)[:40] for k in list(data)[:8]) + (" …" if len(data) > 8 else "")
+        raise OrbError(f"{path}: the file has two keys, 'coordinators' and 'counties' (found: {found})")
     coordinators = data.get(COORDINATORS) or []
     counties = data.get("counties") or {}
     if not isinstance(coordinators, list) or not isinstance(counties, dict):
