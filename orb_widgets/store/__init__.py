@@ -20,6 +20,7 @@ transactions begin ``IMMEDIATE``.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import operator
 import os
@@ -50,6 +51,8 @@ __all__ = ["Store", "NewResponse", "Origin", "County", "Document", "SurveyLink",
 #: Responses written per transaction by :meth:`Store.import_responses`; form
 #: submissions arriving during a large import wait at most one batch.
 IMPORT_BATCH = 1000
+#: Responses removed per transaction when an import that did not finish is taken away.
+DROP_BATCH = 200
 #: A running import whose process is gone, or older than this, is removed.
 STALE_IMPORT = dt.timedelta(hours=6)
 COMMENT_MAX = 5000
@@ -208,6 +211,11 @@ class Store:
             raise _db_error(exc, self.where) from None
         except (ImportError, sa.exc.ArgumentError) as exc:
             raise WorkspaceError(f"cannot use the database URL {self.where}: {exc}") from None
+        if not self.read_only:
+            try:
+                self.tidy_imports()  # what a killed import (or a full disk) left, gone at the next start
+            except OrbError:
+                pass  # no room yet: the next start tries again; the rows stay invisible meanwhile
 
     @classmethod
     def open(cls, workspace=None, create: bool = True, upgrade: bool = False, url: str | None = None) -> "Store":
@@ -350,11 +358,15 @@ class Store:
         if self.folder is None or self.read_only:
             return None
         folder = self.folder / "instruments"
+        tmp = folder / f".{inst.id}.{os.getpid()}.tmp"
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            tmp = folder / f".{inst.id}.{os.getpid()}.tmp"
             tmp.write_text(json.dumps(inst.model_dump(mode="json"), indent=2, ensure_ascii=False), "utf-8")
         except OSError as exc:
+            tmp.unlink(missing_ok=True)  # a full disk leaves the file made and empty: no leftover
+            if exc.errno == errno.ENOSPC:
+                raise WorkspaceError(f"the disk holding {folder} is full: nothing was saved; free some space "
+                                     f"and try again") from None
             raise WorkspaceError(f"cannot write in {folder}: {exc.strerror}; nothing was saved") from None
         return tmp
 
@@ -573,20 +585,20 @@ class Store:
     def _drop_import(self, import_id: int, county_id: int, wave_id: int) -> None:
         """Remove every trace of an import that did not finish (its wave too, if it is empty).
 
-        Its rows go one batch per transaction, so a disk that filled up during the import (and
-        has room for one batch, the one that failed) can still take each removal; SQLite's log
-        is then given back to the disk.
+        Its rows go a few hundred per transaction, each after SQLite's log was folded into the
+        database, so a disk that filled up during the import still has room for each removal
+        (the room the failed batch took); the log is then given back to the disk.
         """
         ids_of = sa.select(responses.c.id).where(responses.c.import_id == import_id)
         while True:
+            self._checkpoint()
             with self._write() as conn:
-                ids = list(conn.execute(ids_of.limit(IMPORT_BATCH)).scalars())
+                ids = list(conn.execute(ids_of.limit(DROP_BATCH)).scalars())
                 if ids:
                     conn.execute(answers.delete().where(answers.c.response_id.in_(ids)))
                     conn.execute(responses.delete().where(responses.c.id.in_(ids)))
             if not ids:
                 break
-            self._checkpoint()
         with self._write() as conn:
             conn.execute(imports.delete().where(imports.c.id == import_id))
             used = [sa.exists().where(t.c.wave_id == wave_id) for t in (responses, imports)]
