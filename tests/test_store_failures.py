@@ -235,8 +235,8 @@ def test_instrument_create_on_a_full_disk_leaves_no_temp_file(workspace, capsys,
 
 
 def _big_import(tmp_path, n=3000):
-    from test_importers import make_instrument
     import vendors
+    from test_importers import make_instrument
 
     inst = make_instrument()
     return inst, vendors.google(tmp_path / "big.csv", inst, *vendors.people(inst, n, seed=1))
@@ -345,7 +345,7 @@ def test_the_next_start_removes_what_a_killed_import_left(db_url, workspace, tmp
     with raw.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(responses)).scalar() == 2000
     raw.dispose()
-    code, out, err = orb(capsys, "counties", "--workspace", workspace)  # the next start of any command
+    code, _, err = orb(capsys, "counties", "--workspace", workspace)  # the next start of any command
     assert code == 0, err
     s = Store.open(workspace)
     assert _leftovers(s) == (0, 0, 0) and s.response_count(inst.county) == 0

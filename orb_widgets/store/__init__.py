@@ -434,7 +434,7 @@ class Store:
 
         Every answer is checked against the instrument (known item, on the
         scale, known role group) here, on the server side, whatever the client
-        sent. A response whose ``source_key`` was stored before is skipped, so
+        sent. A response whose ``source_key`` its wave holds is skipped, so
         importing the same file twice does not double anyone. Returns
         ``(added, skipped)``.
         """
