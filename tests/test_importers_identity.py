@@ -232,8 +232,25 @@ def test_a_schema_2_workspace_is_brought_forward_and_keeps_its_identities(tmp_pa
     code, out, err = orb(capsys, "import", "--workspace", ws, "--county", "Old County", "--wave", "2026-spring",
                          FIXTURES / "identity" / "paper-ids-2025-fall.csv")
     assert code == 0 and "Imported 4 responses" in out, err                 # ids 1-4 again, another wave
-    assert s.response_count("Old County") == 22
+    # the Google sheet re-saved by Excel (no seconds) adds nobody; people sent 30 s after those stored
+    # (the same minutes and roles, which schema 2 took for the same people) are new
+    head, *rows = list(csv.reader(io.StringIO((FIXTURES / "identity" / "google-2025-fall.csv").read_text("utf-8"))))
+    resaved = [[r[0][:16].replace("/", "-") + r[0][-6:], *r[1:]] for r in rows]  # 2024-06-15 09:07 GMT-7
+    for name, body, added in (("resaved.csv", resaved, 0),
+                              ("later.csv", [[_later(r[0]), *r[1:]]
+                                             for r in rows[1:]], 7)):
+        code, out, err = orb(capsys, "import", "--workspace", ws, "--county", "Old County", "--wave", "2025-fall",
+                             _csv(tmp_path / name, [head, *body]))
+        assert code == 0 and f"Imported {added} responses" in out, (name, out, err)
+    assert s.response_count("Old County") == 29
     assert orb(capsys, "init", "--upgrade", "--workspace", ws)[1].startswith("Workspace ready")
+
+
+def _later(stamp: str) -> str:
+    """``2024/06/15 09:07:01 AM GMT-7`` sent 30 seconds later, in the same minute."""
+    date, clock, rest = stamp.split(" ", 2)
+    h, m, sec = clock.split(":")
+    return f"{date} {h}:{m}:{int(sec) + 30:02d} {rest}"
 
 
 def test_the_upgrade_to_schema_3_on_postgresql(pg_cluster, tmp_path, capsys, monkeypatch):

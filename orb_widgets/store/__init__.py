@@ -932,9 +932,10 @@ class _Matching:
             self._same_answers(conn, by_id)
         return fresh
 
-    def _held(self, r: NewResponse, stored: set[str]) -> str | None:
+    def _held(self, r: NewResponse, stored: dict[str, dt.datetime]) -> str | None:
         o = r.origin
-        if o is not None and o.legacy_key and o.legacy_key in stored:
+        if o is not None and o.legacy_key and o.legacy_key in stored and (
+                not (o.minute_key and o.seconds) or _same_time(stored[o.legacy_key], r.submitted_at)):
             return "earlier"
         if o is not None and o.minute_key and not o.seconds:
             return self._by_count(o.minute_key, everything=True)
@@ -949,15 +950,16 @@ class _Matching:
         to_minute, every = self.slots.get(slot, (0, 0))
         return "minute" if self.counted[slot] <= (every if everything else to_minute) else None
 
-    def _stored_keys(self, conn, rows: list[NewResponse]) -> set[str]:
+    def _stored_keys(self, conn, rows: list[NewResponse]) -> dict[str, dt.datetime]:
+        """The keys of ``rows`` (and their earlier keys) the wave holds, with when each was sent."""
         if self.wave_id is None:
-            return set()
+            return {}
         keys = sorted({k for r in rows for k in (r.source_key, r.origin and r.origin.legacy_key) if k})
-        found: set[str] = set()
+        found: dict[str, dt.datetime] = {}
         for start in range(0, len(keys), 500):
-            found |= set(conn.execute(sa.select(responses.c.source_key).where(
+            found.update(conn.execute(sa.select(responses.c.source_key, responses.c.submitted_at).where(
                 responses.c.county_id == self.county_id, responses.c.wave_id == self.wave_id,
-                responses.c.source_key.in_(keys[start:start + 500]))).scalars())
+                responses.c.source_key.in_(keys[start:start + 500]))).all())
         return found
 
     def _count_slots(self, conn, rows: list[NewResponse]) -> None:
@@ -1005,6 +1007,22 @@ class _Matching:
                                                       f"same form imported again; give every form of a wave "
                                                       f"its own id", row=o.row, column=o.id_column,
                                       value=o.typed_id)
+
+
+def _same_time(stored: dt.datetime | None, sent: dt.datetime | None) -> bool:
+    """Whether a response stored before schema 3 (its key made from the minute) was sent at ``sent``:
+    the same second, or the same minute when the stored time has no seconds (an Excel re-save)."""
+    if stored is None or sent is None:
+        return True
+
+    def utc(t: dt.datetime) -> dt.datetime:
+        t = t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+        return (t + dt.timedelta(microseconds=500_000)).replace(microsecond=0).astimezone(dt.timezone.utc)
+
+    a, b = utc(stored), utc(sent)
+    if stored.second == 0 and stored.microsecond == 0:
+        return a.replace(second=0) == b.replace(second=0)
+    return a == b
 
 
 def _doc(row) -> Document:
