@@ -152,20 +152,54 @@ def cmd_import(args) -> int:
                                     f"{unused}. Put the [A1]-style tag back in the question's header, or "
                                     f"import without --require-all-questions to score without them",
                               row=export.table.header_row)
-    with _progress(path, "Importing") as bar:
+    held: dict[str, list[int]] = {}
+
+    def skipped_row(response, how):
+        held.setdefault(how, []).append(response.origin.row if response.origin else 0)
+
+    with _progress(path, "Checking" if args.dry_run else "Importing") as bar:
         # Written in batches that stay invisible until the last one lands: survey answers keep
         # arriving meanwhile, and a mistake on the file's last row (or a stop) stores nothing.
         added, skipped = store.import_responses(county, args.wave, _counted(export, bar), instrument=inst,
                                                 file_name=path.name, sha256=export.sha256,
-                                                source=f"import:{path.name}")
+                                                source=f"import:{path.name}", on_skip=skipped_row,
+                                                dry_run=args.dry_run)
+    if args.verbose:
+        for how, rows in held.items():
+            print(f"Already imported before ({_HELD[how]}): {_rows(rows)}")
+        for why, rows in export.dropped_rows.items():
+            print(f"Dropped, {why}: {_rows(rows)}")
     dropped = "".join(f"; dropped {n} {why}" for why, n in export.dropped.items() if n)
     again = f"; {skipped} already imported before" if skipped else ""
+    again += " (--verbose lists their rows)" if skipped and not args.verbose else ""
     unasked = f"; not in the file, so not scored: {', '.join(missing)}" if missing else ""
-    print(f"Imported {added} responses for {county}, wave {args.wave} ({export.format}){again}{dropped}{unasked}.")
+    done = (f"Dry run, nothing stored: would import {added} responses" if args.dry_run
+            else f"Imported {added} responses")
+    print(f"{done} for {county}, wave {args.wave} ({export.format}){again}{dropped}{unasked}.")
     if export.ignored_columns:
         print("Columns not used (no [A1]-style tag or matching question): "
               + " | ".join(export.ignored_columns), file=sys.stderr)
     return 0
+
+
+#: Why ``orb import --verbose`` says a row is one the wave already holds (the store's ``how``).
+_HELD = {"id": "the same id",
+         "time": "the same time, to the second, and role group",
+         "minute": "the same minute and role group, in a file that gives no seconds or after one",
+         "rows": "the same rows, from the top, as a file imported before",
+         "earlier": "as an earlier ORB Workbook stored it"}
+
+
+def _rows(numbers: list[int]) -> str:
+    """``rows 2-4, 7``: row numbers as a spreadsheet shows them, runs joined."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    text = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+    return f"row{'s' if len(numbers) > 1 else ''} {text}"
 
 
 def _counted(export, bar):
@@ -288,6 +322,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--require-all-questions", action="store_true",
                    help="refuse the file when a question of the survey has no column in it (by default it "
                         "is imported and the summary names the questions not asked)")
+    s.add_argument("--dry-run", action="store_true",
+                   help="read and check the file and say what it would add and skip, storing nothing")
+    s.add_argument("--verbose", action="store_true",
+                   help="list the rows skipped (already imported before, or left out) by their number")
     s.set_defaults(func=cmd_import)
 
     s = sub.add_parser("score", parents=[common], help="score a county's assessment")

@@ -87,7 +87,7 @@ def test_an_older_workspace_says_how_to_upgrade_and_the_upgrade_keeps_everything
     assert code == 2 and "orb init --upgrade" in err and "Traceback" not in err
     code, out, err = orb(capsys, "init", "--upgrade", "--workspace", workspace)
     assert code == 0, err
-    assert "from layout 1 to 2" in out
+    assert "from layout 1 to 3" in out
     s = Store.open(workspace, create=False)
     assert s.county("OLD COUNTY").name == "Old County"
     assert s.response_count("Old County") == 6
@@ -209,3 +209,142 @@ def test_every_database_error_is_an_orb_error(any_store, monkeypatch):
         any_store.put_doc("X", "matrix_row", "A", {"who": "Ana"}, user="Ana")
     assert "\n" not in str(caught.value) and "nothing was saved" in str(caught.value)
     assert any_store.get_doc("X", "matrix_row", "A") is None
+
+
+# ----------------------------------------------------------------- nothing left behind
+def test_instrument_create_on_a_full_disk_leaves_no_temp_file(workspace, capsys, monkeypatch):
+    import errno
+    import pathlib
+
+    Store.open(workspace).add_county("Bayside County")
+    write_text = pathlib.Path.write_text
+
+    def full(self, *args, **kwargs):
+        if self.suffix == ".tmp":
+            self.open("w").close()  # the file is made, then the disk has no room for its text
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return write_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "write_text", full)
+    code, _, err = orb(capsys, "instrument", "create", "--county", "Cedar Valley County", "--framework",
+                       "cpm-orb", "--workspace", workspace)
+    assert code == 2 and err.count("\n") == 1 and "is full: nothing was saved" in err, err
+    assert [p.name for p in (workspace / "instruments").rglob("*")] == []
+    assert [c.name for c in Store.open(workspace).counties()] == ["Bayside County"]
+
+
+def _big_import(tmp_path, n=3000):
+    import vendors
+    from test_importers import make_instrument
+
+    inst = make_instrument()
+    return inst, vendors.google(tmp_path / "big.csv", inst, *vendors.people(inst, n, seed=1))
+
+
+def _leftovers(store: Store) -> tuple[int, int, int]:
+    """Rows of any import (visible or not), imports still running, and waves."""
+    from orb_widgets.store.models import imports, responses, waves
+
+    with store.engine.connect() as conn:
+        return (conn.execute(sa.select(sa.func.count()).select_from(responses)).scalar(),
+                conn.execute(sa.select(sa.func.count()).select_from(imports)
+                             .where(imports.c.status == "running")).scalar(),
+                conn.execute(sa.select(sa.func.count()).select_from(waves)).scalar())
+
+
+def test_an_import_the_disk_stops_part_way_removes_its_hidden_rows_itself(workspace, tmp_path):
+    """A real write failure: the import runs with a file-size limit, so SQLite's log fills up after
+    a few batches, as on a full disk. Before, the batches already written stayed behind, hidden."""
+    import resource
+
+    inst, path = _big_import(tmp_path)
+    Store.open(workspace).save_instrument(inst)
+    _ENGINES.clear()
+    child = ("import sys, orb_widgets.store as st\n"
+             "from orb_widgets.cli import main\n"
+             "insert = st.Store._insert_rows\n"
+             "batches = []\n"
+             "def counted(*a):\n"
+             "    batches.append(1)\n"
+             "    return insert(*a)\n"
+             "st.Store._insert_rows = staticmethod(counted)\n"
+             "code = main(sys.argv[1:])\n"
+             "print('batches', len(batches))\n"
+             "sys.exit(code)\n")
+    env = {**os.environ, "PYTHONPATH": f"{Path(__file__).parents[1]}:{Path(__file__).parent}"}
+    env.pop("ORB_DATABASE_URL", None)
+    limit = 2_500_000  # bytes any one file may reach: the log holds two batches, not three
+
+    def small_disk():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    done = subprocess.run([sys.executable, "-c", child, "import", "--county", inst.county, "--wave", "w1",
+                           str(path), "--workspace", str(workspace)], env=env, capture_output=True, text=True,
+                          preexec_fn=small_disk, timeout=300)
+    lines = [x for x in done.stderr.splitlines() if x.strip()]
+    assert done.returncode == 2 and len(lines) == 1 and "nothing was saved" in lines[0], done.stderr
+    assert int(done.stdout.split()[-1]) >= 2  # batches were written before the disk ran out
+    assert _leftovers(Store.open(workspace)) == (0, 0, 0)
+
+
+def test_a_failed_import_removes_its_rows_on_both_backends(any_store):
+    inst = tailor("cpm-orb", county="Bayside County", elements="A")
+    any_store.save_instrument(inst)
+
+    def answers():
+        for k in range(7):
+            if k == 5:
+                raise WorkspaceError("the disk holding the workspace is full: nothing was saved")
+            yield NewResponse(role="supervisors", answers={"A1": 3}, source_key=f"k{k}")
+
+    with pytest.raises(WorkspaceError):
+        any_store.import_responses("Bayside County", "w1", answers(), file_name="f.csv", sha256="0", batch=2)
+    assert _leftovers(any_store) == (0, 0, 0)
+
+
+def test_the_next_start_removes_what_a_killed_import_left(db_url, workspace, tmp_path, capsys, monkeypatch):
+    """The import is killed after two batches (it waits there, so the kill lands every run); any
+    orb command started afterwards removes the hidden rows."""
+    import signal
+    import time
+
+    inst, path = _big_import(tmp_path)
+    if db_url.startswith("postgresql"):
+        monkeypatch.setenv("ORB_DATABASE_URL", db_url)
+    Store.open(workspace).save_instrument(inst)
+    marker = tmp_path / "two-batches-written"
+    child = ("import sys, time, orb_widgets.store as st\n"
+             "from orb_widgets.cli import main\n"
+             "real = st.Store.import_responses\n"
+             "def held(self, *a, **k):\n"
+             "    def on_batch(added, skipped):\n"
+             "        if added >= 2000:\n"
+             f"            open({str(marker)!r}, 'w').close()\n"
+             "            time.sleep(600)\n"
+             "    return real(self, *a, **{**k, 'on_batch': on_batch})\n"
+             "st.Store.import_responses = held\n"
+             "sys.exit(main(sys.argv[1:]))\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    proc = subprocess.Popen([sys.executable, "-c", child, "import", "--county", inst.county, "--wave", "w1",
+                             str(path), "--workspace", str(workspace)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        while not marker.exists():  # waits for a state, not for a time
+            assert proc.poll() is None, proc.stderr.read()
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    from orb_widgets.store.models import responses
+
+    url = db_url if db_url.startswith("postgresql") else f"sqlite:///{workspace / 'orb.sqlite'}"
+    raw = sa.create_engine(url, poolclass=sa.pool.NullPool)  # a look that opens no store
+    with raw.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(responses)).scalar() == 2000
+    raw.dispose()
+    code, _, err = orb(capsys, "counties", "--workspace", workspace)  # the next start of any command
+    assert code == 0, err
+    s = Store.open(workspace)
+    assert _leftovers(s) == (0, 0, 0) and s.response_count(inst.county) == 0

@@ -18,11 +18,11 @@ from pathlib import Path
 
 from ..exceptions import ImportFileError
 from ..instrument import Instrument
-from ..store import NewResponse
+from ..store import NewResponse, Origin
 from . import registry
 from .matching import Columns, map_columns, some_ids
 from .reading import Rows, open_rows
-from .values import Values, minute, when
+from .values import Values, has_seconds, minute, second, when
 
 INCOMPLETE = "incomplete (no answers)"
 _INTEGER = re.compile(r"^-?[0-9]+$")
@@ -38,6 +38,8 @@ class Export:
         self.format = vendor.name
         self.sha256 = rows.sha256
         self.dropped: Counter = Counter()
+        #: the rows left out, by reason: their numbers as a spreadsheet shows them
+        self.dropped_rows: dict[str, list[int]] = {}
         self.count = 0
         data = [r for r in rows.head[table.start:] if any(c.strip() for c in r)]
         self.numeric = vendor.numeric(data, cols)
@@ -66,8 +68,10 @@ class Export:
         answer_cache: dict[str, object] = {}
         role_cache: dict[str, str] = {}
         dropped: Counter = Counter()
+        dropped_rows: dict[str, list[int]] = {}
         occurrences: Counter = Counter()
         ids_seen: dict[int, int] = {}
+        chain = ""
         roles = " | ".join(r.label for r in inst.roles)
         family = vendor.family
         width = table.width if self.rows.container == "csv" else 0
@@ -101,6 +105,7 @@ class Export:
                                       value=cell(exc.args[1])) from None
             if reason:
                 dropped[reason] += 1
+                dropped_rows.setdefault(reason, []).append(rownum)
                 continue
             answers = {}
             for item_id, j, h in item_cols:
@@ -125,6 +130,7 @@ class Export:
                     comments[element] = text
             if not comments and all(v is None for v in answers.values()):
                 dropped[INCOMPLETE] += 1
+                dropped_rows.setdefault(INCOMPLETE, []).append(rownum)
                 continue
             raw_role = cell(role_j)
             if not raw_role and role_j in expanded:
@@ -140,33 +146,70 @@ class Export:
                     raise ImportFileError(path, f"not one of this survey's role groups; use one of: {roles}",
                                           row=rownum, column=cols.role.display, value=raw_role) from None
             submitted = when(cell(end_j), table.zones.get(end_j)) if end_j is not None else None
-            identity = vendor.identity(cell, cols, lambda kind: _at(cell, cols, table, kind))
-            if identity:
-                h = _digest(identity)
+            # What tells this response from the ones its wave already holds: the README's
+            # "How ORB tells a new response from one it already has" says it in words.
+            ident = vendor.identity(cell, cols)
+            typed, kind = None, "id"
+            if ident:
+                h = _digest(ident)
                 if h in ids_seen:
                     raise ImportFileError(path, f"this response appears twice, also on row {ids_seen[h]}; "
                                                 f"delete the repeated row", row=rownum,
                                           column=table.headers[cols.meta["id"]].display,
                                           value=cell(cols.meta.get("id")))
                 ids_seen[h] = rownum
+                times = [k for k in vendor.id_times if k in cols.meta]
+                legacy = "|".join([ident, *(_at(cell, cols, table, k) for k in vendor.id_times)])
+                typed = cell(cols.meta.get("id")) if vendor.typed_ids else None
             elif end_j is not None or start_j is not None:
-                # No id: the minute it was started and sent, the role, and which of the people with
-                # that minute and role it is, in file order. Answers are left out on purpose, so a
+                # No id: the time it was started and sent and the role, and which of the people with
+                # that time and role it is, in file order. Answers are left out on purpose, so a
                 # corrected question header does not make everyone new.
-                content = f"{_at(cell, cols, table, 'start')}|{_at(cell, cols, table, 'end')}|{role}"
-                occurrences[_digest(content)] += 1
-                identity = f"when|{content}#{occurrences[_digest(content)]}"
+                times, kind = [k for k in ("start", "end") if k in cols.meta], "time"
+                ident = f"when|{role}"
+                legacy = f"{_at(cell, cols, table, 'start')}|{_at(cell, cols, table, 'end')}|{role}"
+                occurrences["legacy", legacy] += 1
+                legacy = f"when|{legacy}#{occurrences['legacy', legacy]}"
             else:
+                times, kind = None, "rows"
                 content = json.dumps([role, sorted((k, v) for k, v in answers.items() if v is not None),
                                       sorted((k, " ".join(v.split())) for k, v in comments.items())],
                                      ensure_ascii=False)
-                occurrences[_digest(content)] += 1
-                identity = f"content|{content}#{occurrences[_digest(content)]}"
-            source_key = hashlib.sha256(f"{family}:{identity}".encode("utf-8")).hexdigest()
+                occurrences["legacy", content] += 1
+                legacy = f"content|{content}#{occurrences['legacy', content]}"
+                # Nothing identifies the row but its place in this file: the file's rows so far.
+                chain = hashlib.sha256(f"{chain}\n{content}".encode("utf-8")).hexdigest()
+            minute_key, seconds = None, True
+            if times is None:
+                key = f"rows|{chain}"
+            elif not times:
+                key = ident
+            else:
+                raws = [cell(cols.meta[k]) for k in times]
+                stamps = [when(raw, table.zones.get(cols.meta[k])) for raw, k in zip(raws, times)]
+                minutes = "|".join(minute(t) if t else raw for t, raw in zip(stamps, raws))
+                seconds = any(raws) and all(t is not None and has_seconds(raw) for t, raw in zip(stamps, raws)
+                                            if raw)
+                minute_key = _sha(family, f"minute|{ident}|{minutes}")
+                key = f"second|{ident}|{'|'.join(second(t) for t in stamps)}" if seconds \
+                    else f"minute|{ident}|{minutes}"
+                occurrences[key] += 1
+                key = f"{key}#{occurrences[key]}"
+            source_key = _sha(family, key)
+            legacy_key = _sha(family, legacy)
             self.count += 1
             yield NewResponse(role=role, answers=answers, comments=comments, submitted_at=submitted,
-                              source_key=source_key)
+                              source_key=source_key,
+                              origin=Origin(row=rownum, minute_key=minute_key, seconds=seconds, kind=kind,
+                                            legacy_key=None if legacy_key == source_key else legacy_key,
+                                            typed_id=typed or None,
+                                            id_column=table.headers[cols.meta["id"]].display if typed else None))
         self.dropped = Counter({k: v for k, v in dropped.items() if v})
+        self.dropped_rows = dropped_rows
+
+
+def _sha(family: str, identity: str) -> str:
+    return hashlib.sha256(f"{family}:{identity}".encode("utf-8")).hexdigest()
 
 
 def _digest(text: str) -> int:

@@ -12,7 +12,7 @@ work the same way). A vendor says:
 - which rows are not responses (:meth:`Vendor.drop`: previews, tests, spam);
 - its numeric codes (``dont_know_codes``, ``skipped_codes``) and whether a
   file holds codes rather than labels (:meth:`Vendor.numeric`);
-- what identifies a response (:meth:`Vendor.identity`).
+- what identifies a response (:meth:`Vendor.identity`, ``id_times``, ``typed_ids``).
 """
 from __future__ import annotations
 
@@ -44,6 +44,8 @@ class Vendor:
     dont_know_codes: tuple = ()     # numbers meaning don't know in a numeric export ("points+1" allowed)
     skipped_codes: tuple = ()       # numbers meaning "seen, not answered"
     tsv_quotes = True               # False: this tool's TSV download never quotes a cell
+    id_times: tuple[str, ...] = ()  # times that go with the tool's id ("start", "end"): its ids repeat
+    typed_ids = False               # ids typed by people: one repeated with other answers is refused
 
     @classmethod
     def detect(cls, head: list[list[str]]) -> bool:
@@ -78,8 +80,9 @@ class Vendor:
         return False
 
     @classmethod
-    def identity(cls, cell, cols, when) -> str | None:
-        """The tool's own id for a row, or None to identify it by time and role (see the README)."""
+    def identity(cls, cell, cols) -> str | None:
+        """The tool's own id for a row (with ``id_times``), or None: then its time and role identify
+        it, or, with no time either, the file's rows up to it (see the README)."""
         rid = cell(cols.meta.get("id"))
         return rid or None
 

@@ -128,6 +128,21 @@ def when(raw: str, zone: dt.tzinfo | None = None) -> dt.datetime | None:
     return value.astimezone(UTC)
 
 
+_SECONDS = re.compile(r"\d:\d\d:\d\d")
+
+
+def has_seconds(raw: str) -> bool:
+    """Whether a time as written gives its seconds (``10:04:15``; an Excel re-save writes ``10:04``)."""
+    return bool(_SECONDS.search(raw))
+
+
+def second(value: dt.datetime | None) -> str:
+    """A time to the nearest second: Google's CSV rounds what its .xlsx keeps to the millisecond."""
+    if value is None:
+        return ""
+    return (value + dt.timedelta(microseconds=500_000)).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def minute(value: dt.datetime | None) -> str:
     """A time to the nearest second, then to its minute: what every download of one response shares.
 

@@ -20,11 +20,14 @@ transactions begin ``IMMEDIATE``.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import operator
 import os
 import secrets
 import socket
+import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,7 +37,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..exceptions import InvalidValue, NoInstrument, OrbError, StaleEdit, UnknownCounty, WorkspaceError
+from ..exceptions import (ImportFileError, InvalidValue, NoInstrument, OrbError, StaleEdit, UnknownCounty,
+                          WorkspaceError)
 from ..instrument import Instrument, from_json
 from ..paths import DB_FILE, database_url, unique_slug, workspace_dir
 from . import checks, schema
@@ -42,11 +46,13 @@ from .models import (answers, counties, document_history, documents, imports, in
                      survey_links, waves)
 from .schema import _ENGINES, SCHEMA_VERSION  # noqa: F401  (tests and packets reset engines)
 
-__all__ = ["Store", "NewResponse", "County", "Document", "SurveyLink", "SCHEMA_VERSION"]
+__all__ = ["Store", "NewResponse", "Origin", "County", "Document", "SurveyLink", "SCHEMA_VERSION"]
 
 #: Responses written per transaction by :meth:`Store.import_responses`; form
 #: submissions arriving during a large import wait at most one batch.
 IMPORT_BATCH = 1000
+#: Responses removed per transaction when an import that did not finish is taken away.
+DROP_BATCH = 200
 #: A running import whose process is gone, or older than this, is removed.
 STALE_IMPORT = dt.timedelta(hours=6)
 COMMENT_MAX = 5000
@@ -103,11 +109,30 @@ class SurveyLink:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where an imported response came from, and what tells it from the responses its wave holds.
+
+    The README's "How ORB tells a new response from one it already has" states the rules;
+    :meth:`Store.import_responses` applies them.
+    """
+
+    row: int                        # the file's row, as a spreadsheet shows it
+    minute_key: str | None = None   # a timed response: its minute with its role (or id), not its place
+    seconds: bool = True            # False when the file gave its time to the minute only
+    legacy_key: str | None = None   # the key ORB Workbook gave it before schema 3
+    kind: str = "id"                # what its source_key is: "id", "time" (to the second) or "rows"
+    typed_id: str | None = None     # an id typed on a paper form (repeated with other answers: refused)
+    id_column: str | None = None    # … and the column that holds it
+
+
+@dataclass(frozen=True)
 class NewResponse:
     """One person's answers, before it is stored.
 
     ``answers`` maps item id to a scale point (int), ``"dk"`` for don't know,
-    or ``None`` for skipped.
+    or ``None`` for skipped. ``source_key`` identifies it within its county
+    and wave (a second response with a stored key is skipped); ``origin``
+    says where an imported one came from.
     """
 
     role: str
@@ -115,6 +140,7 @@ class NewResponse:
     comments: Mapping[str, str] | None = None
     submitted_at: dt.datetime | None = None
     source_key: str | None = None
+    origin: Origin | None = None
 
 
 class _Retry(Exception):
@@ -185,6 +211,11 @@ class Store:
             raise _db_error(exc, self.where) from None
         except (ImportError, sa.exc.ArgumentError) as exc:
             raise WorkspaceError(f"cannot use the database URL {self.where}: {exc}") from None
+        if not self.read_only:
+            try:
+                self.tidy_imports()  # what a killed import (or a full disk) left, gone at the next start
+            except OrbError:
+                pass  # no room yet: the next start tries again; the rows stay invisible meanwhile
 
     @classmethod
     def open(cls, workspace=None, create: bool = True, upgrade: bool = False, url: str | None = None) -> "Store":
@@ -327,11 +358,15 @@ class Store:
         if self.folder is None or self.read_only:
             return None
         folder = self.folder / "instruments"
+        tmp = folder / f".{inst.id}.{os.getpid()}.tmp"
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            tmp = folder / f".{inst.id}.{os.getpid()}.tmp"
             tmp.write_text(json.dumps(inst.model_dump(mode="json"), indent=2, ensure_ascii=False), "utf-8")
         except OSError as exc:
+            tmp.unlink(missing_ok=True)  # a full disk leaves the file made and empty: no leftover
+            if exc.errno == errno.ENOSPC:
+                raise WorkspaceError(f"the disk holding {folder} is full: nothing was saved; free some space "
+                                     f"and try again") from None
             raise WorkspaceError(f"cannot write in {folder}: {exc.strerror}; nothing was saved") from None
         return tmp
 
@@ -399,7 +434,7 @@ class Store:
 
         Every answer is checked against the instrument (known item, on the
         scale, known role group) here, on the server side, whatever the client
-        sent. A response whose ``source_key`` was stored before is skipped, so
+        sent. A response whose ``source_key`` its wave holds is skipped, so
         importing the same file twice does not double anyone. Returns
         ``(added, skipped)``.
         """
@@ -417,35 +452,59 @@ class Store:
     def import_responses(self, county: str, wave: str, items: Iterable[NewResponse], *,
                          file_name: str, sha256: str, instrument: Instrument | None = None,
                          source: str | None = None, batch: int = IMPORT_BATCH,
-                         on_batch=None) -> tuple[int, int]:
+                         on_batch=None, on_skip=None, dry_run: bool = False) -> tuple[int, int]:
         """Store a survey export's responses, all or nothing, in batches.
 
-        ``items`` may be a lazy iterator that raises part-way (a bad row found
-        late in a file): then nothing of this import is kept. Batches are
-        written in short transactions, invisible until the last one makes
-        them visible together with the import's record, so survey
-        submissions keep landing during a large import. An import cut off
-        (the process killed) leaves only invisible rows, removed by the next
-        import. ``on_batch(added, skipped)`` is called after each batch.
-        Returns ``(added, skipped)``.
+        A response the wave already holds is skipped, by the rules of the
+        README's "How ORB tells a new response from one it already has"
+        (``origin`` of each item); a paper id the wave holds with other
+        answers stops the import (:class:`ImportFileError`). ``items`` may be
+        a lazy iterator that raises part-way (a bad row found late in a
+        file): then nothing of this import is kept. Batches are written in
+        short transactions, invisible until the last one makes them visible
+        together with the import's record, so survey submissions keep landing
+        during a large import. A failed import removes its rows; one cut off
+        (the process killed) leaves only invisible rows, removed when the
+        workspace is next opened. ``on_batch(added, skipped)`` is called after
+        each batch, ``on_skip(response, how)`` for each response skipped
+        (``how``: ``"id"``, ``"time"``, ``"minute"``, ``"rows"`` or
+        ``"earlier"``). With ``dry_run`` nothing is written: the same counts,
+        the same refusals. Returns ``(added, skipped)``.
         """
         c, inst = self._target(county, instrument)
         source = source or f"import:{file_name}"
+        label = checks.label(wave, "wave label")
+        if dry_run:
+            with self._read() as conn:
+                self._require_instrument(conn, c, inst)
+                wave_id = conn.execute(sa.select(waves.c.id).where(waves.c.county_id == c.id,
+                                                                   waves.c.label == label)).scalar()
+            match = _Matching(c.id, wave_id, label, file_name, on_skip)
+            added = skipped = 0
+            for chunk in _chunks(items, batch):
+                rows = [self._checked(inst, r) for r in chunk]
+                with self._read() as conn:
+                    fresh = match.fresh(conn, rows)
+                added, skipped = added + len(fresh), skipped + len(rows) - len(fresh)
+                if on_batch:
+                    on_batch(added, skipped)
+            return added, skipped
         self._remove_stale_imports(c.id)
         with self._write() as conn:
             self._require_instrument(conn, c, inst)
-            wave_id = self._wave_id(conn, c.id, wave)
+            wave_id = self._wave_id(conn, c.id, label)
             import_id = conn.execute(imports.insert().values(
                 county_id=c.id, wave_id=wave_id, file_name=checks.text(file_name)[:400], file_sha256=sha256,
                 added=0, skipped=0, at=now(), status="running", owner=_owner())).inserted_primary_key[0]
+        match = _Matching(c.id, wave_id, label, file_name, on_skip)
         added = skipped = 0
-        seen: set[str] = set()
         try:
             for chunk in _chunks(items, batch):
                 rows = [self._checked(inst, r) for r in chunk]
                 with self._write() as conn:
-                    a, s = self._insert_responses(conn, c, wave_id, inst, rows, source, seen, import_id)
-                added, skipped = added + a, skipped + s
+                    fresh = match.fresh(conn, rows)
+                    self._insert_rows(conn, c, wave_id, inst, fresh, source, import_id)
+                added, skipped = added + len(fresh), skipped + len(rows) - len(fresh)
                 if on_batch:
                     on_batch(added, skipped)
             with self._write() as conn:
@@ -453,7 +512,10 @@ class Store:
                 conn.execute(imports.update().where(imports.c.id == import_id)
                              .values(status="done", added=added, skipped=skipped, at=now()))
         except BaseException:
-            self._drop_import(import_id, c.id, wave_id)
+            try:
+                self._drop_import(import_id, c.id, wave_id)
+            except OrbError:
+                pass  # a full disk may refuse even this: the next start of any orb command removes them
             raise
         return added, skipped
 
@@ -479,13 +541,14 @@ class Store:
         if not conn.execute(sa.select(instruments.c.id).where(instruments.c.id == inst.id)).first():
             raise InvalidValue(f"survey version {inst.id} is not saved for {c.name}")
 
-    @staticmethod
-    def _insert_responses(conn, c: County, wave_id: int, inst: Instrument, rows: list[NewResponse],
+    @classmethod
+    def _insert_responses(cls, conn, c: County, wave_id: int, inst: Instrument, rows: list[NewResponse],
                           source: str, seen: set[str], import_id: int | None) -> tuple[int, int]:
         keys = [r.source_key for r in rows if r.source_key]
         for start in range(0, len(keys), 500):
             seen |= set(conn.execute(sa.select(responses.c.source_key).where(
-                responses.c.county_id == c.id, responses.c.source_key.in_(keys[start:start + 500]))).scalars())
+                responses.c.county_id == c.id, responses.c.wave_id == wave_id,
+                responses.c.source_key.in_(keys[start:start + 500]))).scalars())
         fresh, skipped = [], 0
         for r in rows:
             if r.source_key and r.source_key in seen:
@@ -494,12 +557,20 @@ class Store:
             if r.source_key:
                 seen.add(r.source_key)
             fresh.append(r)
+        cls._insert_rows(conn, c, wave_id, inst, fresh, source, import_id)
+        return len(fresh), skipped
+
+    @staticmethod
+    def _insert_rows(conn, c: County, wave_id: int, inst: Instrument, fresh: list[NewResponse],
+                     source: str, import_id: int | None) -> None:
         if not fresh:
-            return 0, skipped
+            return
         stamp, inst_id = now(), inst.id
         values = [dict(respondent=secrets.token_hex(8), county_id=c.id, wave_id=wave_id, instrument_id=inst_id,
                        role=r.role, submitted_at=r.submitted_at or stamp, source=checks.text(source)[:200],
                        source_key=r.source_key, comments=json.dumps(dict(r.comments or {}), ensure_ascii=False),
+                       minute_key=r.origin.minute_key if r.origin else None,
+                       seconds=r.origin.seconds if r.origin else True,
                        import_id=import_id, pending=import_id is not None) for r in fresh]
         ids = conn.execute(responses.insert().returning(responses.c.id, sort_by_parameter_order=True),
                            values).scalars().all()
@@ -510,27 +581,62 @@ class Store:
             mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
             conn.exec_driver_sql(f"INSERT INTO answers (response_id, item, value, dont_know) "
                                  f"VALUES ({mark}, {mark}, {mark}, {mark})", answer_rows)
-        return len(fresh), skipped
 
     def _drop_import(self, import_id: int, county_id: int, wave_id: int) -> None:
-        """Remove every trace of an import that did not finish (its wave too, if it is empty)."""
+        """Remove every trace of an import that did not finish (its wave too, if it is empty).
+
+        Its rows go a few hundred per transaction, each after SQLite's log was folded into the
+        database, so a disk that filled up during the import still has room for each removal
+        (the room the failed batch took); the log is then given back to the disk.
+        """
+        ids_of = sa.select(responses.c.id).where(responses.c.import_id == import_id)
+        while True:
+            self._checkpoint()
+            with self._write() as conn:
+                ids = list(conn.execute(ids_of.limit(DROP_BATCH)).scalars())
+                if ids:
+                    conn.execute(answers.delete().where(answers.c.response_id.in_(ids)))
+                    conn.execute(responses.delete().where(responses.c.id.in_(ids)))
+            if not ids:
+                break
         with self._write() as conn:
-            ids = sa.select(responses.c.id).where(responses.c.import_id == import_id)
-            conn.execute(answers.delete().where(answers.c.response_id.in_(ids)))
-            conn.execute(responses.delete().where(responses.c.import_id == import_id))
             conn.execute(imports.delete().where(imports.c.id == import_id))
             used = [sa.exists().where(t.c.wave_id == wave_id) for t in (responses, imports)]
             conn.execute(waves.delete().where(waves.c.id == wave_id, waves.c.county_id == county_id,
                                               ~used[0], ~used[1]))
+        self._checkpoint(truncate=True)
 
-    def _remove_stale_imports(self, county_id: int) -> None:
+    def _checkpoint(self, truncate: bool = False) -> None:
+        """SQLite: fold the write-ahead log into the database, so its space is used again (or freed)."""
+        if self.engine.dialect.name != "sqlite" or self.read_only:
+            return
+        try:
+            with self.engine.connect() as conn:
+                conn.connection.driver_connection.execute(
+                    f"PRAGMA wal_checkpoint({'TRUNCATE' if truncate else 'PASSIVE'})")
+        except (sa.exc.SQLAlchemyError, sqlite3.Error):
+            pass  # a reader holds the log: it is folded in later
+
+    def tidy_imports(self, county_id: int | None = None) -> int:
+        """Remove the invisible rows of imports whose process is gone (or that ran over
+        :data:`STALE_IMPORT`); returns how many imports were removed. Opening a writable store does
+        this, so what a killed import left is gone at the next start of any orb command."""
+        where = imports.c.status == "running"
+        if county_id is not None:
+            where = sa.and_(where, imports.c.county_id == county_id)
         with self._read() as conn:
-            running = conn.execute(sa.select(imports.c.id, imports.c.wave_id, imports.c.owner, imports.c.at)
-                                   .where(imports.c.county_id == county_id, imports.c.status == "running")).all()
+            running = conn.execute(sa.select(imports.c.id, imports.c.county_id, imports.c.wave_id,
+                                             imports.c.owner, imports.c.at).where(where)).all()
+        removed = 0
         for row in running:
             at = row.at if row.at.tzinfo else row.at.replace(tzinfo=dt.timezone.utc)
             if not _owner_alive(row.owner) or now() - at > STALE_IMPORT:
-                self._drop_import(row.id, county_id, row.wave_id)
+                self._drop_import(row.id, row.county_id, row.wave_id)
+                removed += 1
+        return removed
+
+    def _remove_stale_imports(self, county_id: int) -> None:
+        self.tidy_imports(county_id)
 
     @staticmethod
     def _checked(inst: Instrument, r: NewResponse) -> NewResponse:
@@ -562,7 +668,7 @@ class Store:
         if key is not None and (not isinstance(key, str) or not 0 < len(key) <= 64):
             raise InvalidValue(f"a response key must be 1 to 64 characters, not {key!r}")
         return NewResponse(role=role, answers=clean, comments=comments,
-                           submitted_at=r.submitted_at, source_key=key)
+                           submitted_at=r.submitted_at, source_key=key, origin=r.origin)
 
     def response_count(self, county: str, wave: str | None = None) -> int:
         c = self.county(county)
@@ -784,6 +890,139 @@ class Store:
                           instruments, counties):
                 conn.execute(table.delete())
             conn.execute(meta.delete().where(meta.c.key != "schema_version"))
+
+
+class _Matching:
+    """Which of an import's responses its wave already holds; one per import, fed batch by batch.
+
+    The rules are the README's "How ORB tells a new response from one it already has":
+
+    - a key (a tool's id, a paper id, a time to the second with role, the file's rows so far)
+      matches the same key stored in this county and wave, or the key an earlier ORB Workbook
+      gave a response (``legacy_key``);
+    - a time known to the minute only matches by count: the n-th response of the file with one
+      minute and role (or id) is held when the wave holds at least n with that minute and role;
+      a time known to the second matches this way only responses stored to the minute;
+    - a paper id held with other answers is refused, naming its row.
+    """
+
+    def __init__(self, county_id: int, wave_id: int | None, wave: str, file_name: str, on_skip=None):
+        self.county_id, self.wave_id, self.wave, self.file_name = county_id, wave_id, wave, file_name
+        self.on_skip = on_skip
+        self.seen: set[str] = set()
+        self.slots: dict[str, tuple[int, int]] = {}   # minute key -> (stored to the minute, stored in all)
+        self.counted: Counter = Counter()
+
+    def fresh(self, conn, rows: list[NewResponse]) -> list[NewResponse]:
+        stored = self._stored_keys(conn, rows)
+        self._count_slots(conn, rows)
+        fresh, by_id = [], []
+        for r in rows:
+            how = self._held(r, stored)
+            if how is None:
+                fresh.append(r)
+                if r.source_key:
+                    self.seen.add(r.source_key)
+                continue
+            if how == "id" and r.origin and r.origin.typed_id:
+                by_id.append(r)
+            if self.on_skip:
+                self.on_skip(r, how)
+        if by_id:
+            self._same_answers(conn, by_id)
+        return fresh
+
+    def _held(self, r: NewResponse, stored: dict[str, dt.datetime]) -> str | None:
+        o = r.origin
+        if o is not None and o.legacy_key and o.legacy_key in stored and (
+                not (o.minute_key and o.seconds) or _same_time(stored[o.legacy_key], r.submitted_at)):
+            return "earlier"
+        if o is not None and o.minute_key and not o.seconds:
+            return self._by_count(o.minute_key, everything=True)
+        if r.source_key and (r.source_key in stored or r.source_key in self.seen):
+            return o.kind if o is not None else "id"
+        if o is not None and o.minute_key:
+            return self._by_count(o.minute_key, everything=False)
+        return None
+
+    def _by_count(self, slot: str, everything: bool) -> str | None:
+        self.counted[slot] += 1
+        to_minute, every = self.slots.get(slot, (0, 0))
+        return "minute" if self.counted[slot] <= (every if everything else to_minute) else None
+
+    def _stored_keys(self, conn, rows: list[NewResponse]) -> dict[str, dt.datetime]:
+        """The keys of ``rows`` (and their earlier keys) the wave holds, with when each was sent."""
+        if self.wave_id is None:
+            return {}
+        keys = sorted({k for r in rows for k in (r.source_key, r.origin and r.origin.legacy_key) if k})
+        found: dict[str, dt.datetime] = {}
+        for start in range(0, len(keys), 500):
+            found.update(conn.execute(sa.select(responses.c.source_key, responses.c.submitted_at).where(
+                responses.c.county_id == self.county_id, responses.c.wave_id == self.wave_id,
+                responses.c.source_key.in_(keys[start:start + 500]))).all())
+        return found
+
+    def _count_slots(self, conn, rows: list[NewResponse]) -> None:
+        """How many responses the wave holds per minute, read once per minute before this import
+        stores any of its own with that minute."""
+        new = sorted({r.origin.minute_key for r in rows if r.origin and r.origin.minute_key} - self.slots.keys())
+        for slot in new:
+            self.slots[slot] = (0, 0)
+        if self.wave_id is None:
+            return
+        for start in range(0, len(new), 500):
+            q = (sa.select(responses.c.minute_key, responses.c.seconds, sa.func.count())
+                 .where(responses.c.wave_id == self.wave_id, responses.c.minute_key.in_(new[start:start + 500]))
+                 .group_by(responses.c.minute_key, responses.c.seconds))
+            for slot, seconds, n in conn.execute(q):
+                to_minute, every = self.slots[slot]
+                self.slots[slot] = (to_minute + (0 if seconds else n), every + n)
+
+    def _same_answers(self, conn, rows: list[NewResponse]) -> None:
+        """A paper id the wave holds is the same form imported again only with the same answers."""
+        keys = [r.source_key for r in rows]
+        held = {}
+        for start in range(0, len(keys), 500):
+            found = conn.execute(sa.select(responses.c.id, responses.c.source_key, responses.c.role,
+                                           responses.c.comments)
+                                 .where(responses.c.county_id == self.county_id,
+                                        responses.c.wave_id == self.wave_id,
+                                        responses.c.source_key.in_(keys[start:start + 500]))).all()
+            ids = {row.id: row for row in found}
+            given: dict[int, dict] = {i: {} for i in ids}
+            for rid, item, value, dk in conn.execute(sa.select(answers.c.response_id, answers.c.item,
+                                                               answers.c.value, answers.c.dont_know)
+                                                     .where(answers.c.response_id.in_(list(ids)))):
+                given[rid][item] = "dk" if dk else value
+            for rid, row in ids.items():
+                held[row.source_key] = (row.role, given[rid], json.loads(row.comments or "{}"))
+        for r in rows:
+            if r.source_key not in held:  # matched within this file: the file refused that itself
+                continue
+            mine = (r.role, {k: v for k, v in r.answers.items() if v is not None}, dict(r.comments or {}))
+            if mine != held[r.source_key]:
+                o = r.origin
+                raise ImportFileError(self.file_name, f"wave {self.wave} already holds a form with this id and "
+                                                      f"other answers, so this row is another person, not the "
+                                                      f"same form imported again; give every form of a wave "
+                                                      f"its own id", row=o.row, column=o.id_column,
+                                      value=o.typed_id)
+
+
+def _same_time(stored: dt.datetime | None, sent: dt.datetime | None) -> bool:
+    """Whether a response stored before schema 3 (its key made from the minute) was sent at ``sent``:
+    the same second, or the same minute when the stored time has no seconds (an Excel re-save)."""
+    if stored is None or sent is None:
+        return True
+
+    def utc(t: dt.datetime) -> dt.datetime:
+        t = t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+        return (t + dt.timedelta(microseconds=500_000)).replace(microsecond=0).astimezone(dt.timezone.utc)
+
+    a, b = utc(stored), utc(sent)
+    if stored.second == 0 and stored.microsecond == 0:
+        return a.replace(second=0) == b.replace(second=0)
+    return a == b
 
 
 def _doc(row) -> Document:

@@ -1,4 +1,4 @@
-"""The workspace's tables, as SQLAlchemy Core metadata (schema version 2).
+"""The workspace's tables, as SQLAlchemy Core metadata (schema version 3).
 
 Text limits here are the ones :mod:`orb_widgets.store.checks` enforces before
 anything reaches the database, so SQLite and PostgreSQL accept and refuse
@@ -66,12 +66,20 @@ responses = sa.Table("responses", metadata,
                      sa.Column("role", sa.String(LABEL_MAX), nullable=False),
                      sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
                      sa.Column("source", sa.String(NAME_MAX), nullable=False),
+                     # what tells this response from another of its wave when a file is imported again
+                     # (README: "How ORB tells a new response from one it already has")
                      sa.Column("source_key", sa.String(64)),
+                     # a timed response's minute (and role or id), shared by every download of it
+                     sa.Column("minute_key", sa.String(64)),
+                     # False when its file gave the time to the minute only (an Excel re-save)
+                     sa.Column("seconds", sa.Boolean, nullable=False, server_default=sa.true()),
                      sa.Column("comments", sa.Text, nullable=False, default="{}"),
                      # rows of an import still being written: never counted or shown
                      sa.Column("import_id", sa.ForeignKey("imports.id", ondelete="CASCADE"), index=True),
                      sa.Column("pending", sa.Boolean, nullable=False, server_default=sa.false()),
-                     sa.UniqueConstraint("county_id", "source_key"))
+                     # an identity belongs to its county and wave: paper ids restart in every wave
+                     sa.UniqueConstraint("county_id", "wave_id", "source_key", name="uq_responses_wave_source_key"),
+                     sa.Index("ix_responses_minute_key", "wave_id", "minute_key"))
 
 answers = sa.Table("answers", metadata,
                    sa.Column("response_id", sa.ForeignKey("responses.id", ondelete="CASCADE"),

@@ -21,7 +21,7 @@ from sqlalchemy import event
 from ..exceptions import WorkspaceError
 from . import models as m
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: One engine per database URL and process.
 _ENGINES: dict[str, sa.Engine] = {}
@@ -146,21 +146,34 @@ def upgrade(eng: sa.Engine) -> tuple[int, int]:
 
     Returns ``(from, to)``. Every step keeps all rows; a failure changes nothing.
     """
-    with eng.connect().execution_options(orb_write=True) as conn, conn.begin():
-        _lock(conn)
-        found = _version(conn)
-        if found is None:
-            m.metadata.create_all(conn)
-            conn.execute(m.meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
-            return SCHEMA_VERSION, SCHEMA_VERSION
-        if found > SCHEMA_VERSION:
-            raise WorkspaceError(f"this workspace was written by a newer ORB Workbook (schema {found}); "
-                                 f"upgrade orb-workbook instead")
-        version = found
-        while version < SCHEMA_VERSION:
-            _STEPS[version](conn)
-            version += 1
-        conn.execute(m.meta.update().where(m.meta.c.key == "schema_version").values(value=str(version)))
+    with eng.connect().execution_options(orb_write=True) as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # A step that rebuilds a table must not cascade its DROP into the answers; SQLite takes
+            # this only outside a transaction, and the rows are checked before the commit instead.
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                _lock(conn)
+                found = _version(conn)
+                if found is None:
+                    m.metadata.create_all(conn)
+                    conn.execute(m.meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+                    return SCHEMA_VERSION, SCHEMA_VERSION
+                if found > SCHEMA_VERSION:
+                    raise WorkspaceError(f"this workspace was written by a newer ORB Workbook (schema {found}); "
+                                         f"upgrade orb-workbook instead")
+                version = found
+                while version < SCHEMA_VERSION:
+                    _STEPS[version](conn)
+                    version += 1
+                if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise WorkspaceError("this workspace holds answers whose response is missing; nothing "
+                                         "was changed. Restore it from a backup before upgrading")
+                conn.execute(m.meta.update().where(m.meta.c.key == "schema_version").values(value=str(version)))
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
     return found, version
 
 
@@ -202,7 +215,38 @@ def _v1_to_v2(conn) -> None:
     m.survey_links.create(conn)
 
 
-_STEPS = {1: _v1_to_v2}
+def _v2_to_v3(conn) -> None:
+    """Version 3: a response's identity belongs to its county and wave (unique on county, wave and
+    key, not county and key), and a timed response keeps its minute and whether its file gave seconds.
+
+    Responses stored before keep the key they were stored with (no minute key): an import compares
+    them with the key the earlier version would have given, now within their wave only.
+    """
+    if conn.dialect.name == "sqlite":
+        # SQLite cannot drop a table's UNIQUE constraint: rebuild the table (foreign keys are off).
+        from sqlalchemy.schema import CreateTable
+
+        old = [c["name"] for c in sa.inspect(conn).get_columns("responses")]
+        ddl = str(CreateTable(m.responses).compile(dialect=conn.dialect))
+        conn.exec_driver_sql(ddl.replace("CREATE TABLE responses ", "CREATE TABLE responses_v3 ", 1))
+        cols = ", ".join(c for c in old if c in m.responses.c)
+        conn.exec_driver_sql(f"INSERT INTO responses_v3 ({cols}) SELECT {cols} FROM responses")
+        conn.exec_driver_sql("DROP TABLE responses")
+        conn.exec_driver_sql("ALTER TABLE responses_v3 RENAME TO responses")
+        for index in m.responses.indexes:
+            index.create(conn)
+        return
+    for uc in sa.inspect(conn).get_unique_constraints("responses"):
+        if sorted(uc["column_names"]) == ["county_id", "source_key"]:
+            conn.exec_driver_sql(f'ALTER TABLE responses DROP CONSTRAINT "{uc["name"]}"')
+    conn.exec_driver_sql("ALTER TABLE responses ADD CONSTRAINT uq_responses_wave_source_key "
+                         "UNIQUE (county_id, wave_id, source_key)")
+    conn.exec_driver_sql("ALTER TABLE responses ADD COLUMN minute_key VARCHAR(64)")
+    conn.exec_driver_sql("ALTER TABLE responses ADD COLUMN seconds BOOLEAN NOT NULL DEFAULT true")
+    conn.exec_driver_sql("CREATE INDEX ix_responses_minute_key ON responses (wave_id, minute_key)")
+
+
+_STEPS = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def _where(url: str) -> str:

@@ -3,10 +3,11 @@
 One header row starting with ``Timestamp`` (``Marca temporal`` in Spanish);
 grid questions as ``Title [Row]``. Google's TSV download never quotes a cell,
 so a comment that starts with a quote mark is text, not a quoted cell. Google
-has no response id: a response is the minute it was sent (to the nearest
-second first, as the .xlsx keeps milliseconds and an Excel re-save drops
-seconds), its role group and its place among the people with the same minute
-and role, so every download of one sheet gives the same keys.
+has no response id: a response is the second it was sent (rounded, as the
+.xlsx keeps milliseconds), its role group and its place among the people with
+the same second and role; its minute is compared only with a file that gives
+no seconds (an Excel re-save). See the README's "How ORB tells a new response
+from one it already has".
 """
 from __future__ import annotations
 

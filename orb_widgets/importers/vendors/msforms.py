@@ -4,7 +4,7 @@ One header row: ``ID``, ``Start time``, ``Completion time``, ``Email``,
 ``Name``; a quiz adds ``Total points``, ``Quiz feedback`` and a ``Points - Q``
 and ``Feedback - Q`` column after each question, which are not answers.
 Likert statements come as ``Title.Statement``. IDs count 1, 2, 3 … in every
-form, so a response is its ID with its start and completion minutes.
+form, so a response is its ID with its start and completion times.
 """
 from __future__ import annotations
 
@@ -30,7 +30,4 @@ class MicrosoftForms(Vendor):
     def side_column(cls, header) -> bool:
         return bool(_QUIZ_SIDE.match(header.texts[0] if header.texts else ""))
 
-    @classmethod
-    def identity(cls, cell, cols, at) -> str | None:
-        rid = cell(cols.meta.get("id"))
-        return "|".join([rid, at("start"), at("end")]) if rid else None
+    id_times = ("start", "end")

@@ -3,7 +3,7 @@
 One header row: ``Record ID`` (or the project's first field label), a
 ``Survey Timestamp`` and ``Complete?`` per instrument, answers as labels. A
 response is its record id with its event, repeat instrument, instance and
-timestamp minute (record ids restart in every project and repeat across
+timestamp (record ids restart in every project and repeat across
 events). The "CSV (raw data)" export (field names such as ``record_id``,
 ``*_timestamp``, ``*_complete`` and coded answers) is refused with a pointer to
 the labels export, because its codes mean nothing without the project's
@@ -43,10 +43,12 @@ class REDCap(Vendor):
                     "Data Exports > 'CSV / Microsoft Excel (labels)' and import that file")
         return None
 
+    id_times = ("end",)
+
     @classmethod
-    def identity(cls, cell, cols, at) -> str | None:
+    def identity(cls, cell, cols) -> str | None:
         rid = cell(cols.meta.get("id"))
         if not rid:
             return None
         return "|".join([rid, cell(cols.meta.get("event")), cell(cols.meta.get("repeat")),
-                         cell(cols.meta.get("instance")), at("end")])
+                         cell(cols.meta.get("instance"))])

@@ -5,8 +5,8 @@ matrix row, ``Response``, ``Open-Ended Response``, or, in an Expanded export,
 the choice each column stands for (the cell holds that choice when it was
 picked). Bookkeeping: ``Respondent ID`` (``RespondentID`` in older exports),
 ``Start Date``/``End Date`` (``StartDate``/``EndDate``). A response is its
-Respondent ID; without one, the minutes it was started and ended, its role
-group and its place among the people with the same minutes and role.
+Respondent ID; without one, the times it was started and ended, its role
+group and its place among the people with the same times and role.
 """
 from __future__ import annotations
 

@@ -2,9 +2,10 @@
 
 One header row (or, when a title sits above it, the first of the top five
 rows that names a question). An ``id`` (``form id``, ``paper id``) column
-identifies a response; without one, its role, answers and comments with its
-place among identical rows, so two identical paper forms stay two people.
-CSV and .xlsx copies of one table share keys.
+identifies a response within its wave; without one, the file's rows up to and
+including it, so the same table again (as CSV or .xlsx) adds nobody, the
+table with rows added below adds those rows, and another stack of forms adds
+every row, even where two people answered alike.
 """
 from __future__ import annotations
 
@@ -29,8 +30,10 @@ class _Plain(Vendor):
         row = head[top] if head else []
         return Table(plain_headers(row, top), start=top + 1, header_row=top + 1, width=len(row))
 
+    typed_ids = True
+
     @classmethod
-    def identity(cls, cell, cols, at) -> str | None:
+    def identity(cls, cell, cols) -> str | None:
         rid = cell(cols.meta.get("id"))
         return f"id|{rid}" if rid else None
 
