@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import re
 import subprocess
 import sys
@@ -334,3 +335,138 @@ def test_serve_form_serves_every_open_link_and_nothing_else(folder):
                 urllib.request.urlopen(served.url + path)
             assert err.value.code == 404
         assert not [p for p in __import__("psutil").Process(served.process.pid).children(recursive=True)]
+
+
+# ---------------------------------------------------------------- two servers, one database
+class _Gate:
+    """The store's race hook for two servers' writers, at the moment sent keys were found not stored.
+
+    Each writer's first write waits there until every page has been sent to the servers, so all
+    the rest waits in the writers' queues and each writer has exactly one more write (its batch
+    holds everything). On PostgreSQL the second writes then meet at a barrier: both servers have
+    checked the same pages' keys before either writes. SQLite lets one writer in at a time.
+    """
+
+    def __init__(self, postgres: bool):
+        self.postgres, self.lock = postgres, threading.Lock()
+        self.calls: dict = {}
+        self.first = threading.Semaphore(0)
+        self.go = threading.Event()
+        self.second = threading.Barrier(2, timeout=120)
+        self.meet_again = False
+        self.inside = self.most_inside = self.met = 0
+
+    def __call__(self, name):
+        if name != "responses":
+            return
+        me = threading.get_ident()
+        with self.lock:
+            n = self.calls[me] = self.calls.get(me, 0) + 1
+            self.inside += 1
+            self.most_inside = max(self.most_inside, self.inside)
+        try:
+            if n == 1:
+                self.first.release()
+                assert self.go.wait(300), "the test never let the writers go"
+            elif n == 2 and self.meet_again:
+                self.second.wait()
+                self.met += 1
+        finally:
+            with self.lock:
+                self.inside -= 1
+
+
+def _count_sends(survey, counted: list, all_in: threading.Event, total: int):
+    submit = survey.writer.submit
+
+    def counting(*args):
+        future = submit(*args)
+        with threading.Lock():
+            counted.append(1)
+            if len(counted) == total:
+                all_in.set()
+        return future
+
+    survey.writer.submit = counting
+
+
+def test_two_servers_on_one_database_store_a_page_sent_to_both_once(db_url, monkeypatch):
+    """200 pages each sent to both servers at once (a double click reaching two servers behind one
+    address) and 300 sent once: 500 stored, and everybody reads the thank-you page."""
+    import asyncio
+    import urllib.parse
+
+    import tornado.httpclient
+
+    import orb_widgets.store as store_module
+    from orb_widgets.store import Store
+    from orb_widgets.store.schema import _ENGINES
+    from orb_widgets.survey.app import make_app
+    from orb_widgets.survey.handlers import Survey, SurveyConfig
+    from survey_server import listen
+
+    make_workspace(None, url=db_url)
+    token = Store(db_url).open_link(COUNTY, WAVE).token
+    servers, stores = [], []
+    for _ in range(2):  # each server its own engine and pool, as two processes would have
+        _ENGINES.pop(db_url, None)
+        stores.append(Store(db_url))
+        survey = Survey(stores[-1], SurveyConfig(instrument_ttl=0, burst=1000))
+        survey.writer.max_batch = 1000
+        servers.append((survey, *listen(survey, make_app)))
+    _ENGINES.pop(db_url, None)
+    a, b = (f"{url}survey/{token}" for _, url, _, _ in servers)
+    try:
+        browser = Browser()
+        browser.get(a)
+        browser.post(a, ANSWERS)  # the wave's first answer, before the race
+        assert "Thank you" in browser.page
+        pages = []
+        for k in range(499):  # pages loaded from either server (the form's secret is the workspace's)
+            browser.get(a if k % 2 else b)
+            pages.append(urllib.parse.urlencode({**browser.hidden(), **ANSWERS, "q-A1": str(1 + k % 5)}))
+        cookie = "; ".join(f"{c.name}={c.value}" for c in browser.jar)
+        sends = [(url, body) for body in pages[:200] for url in (a, b)]
+        sends += [(a if k % 2 else b, body) for k, body in enumerate(pages[200:])]
+        gate = _Gate(db_url.startswith("postgresql"))
+        monkeypatch.setattr(store_module, "race_hook", gate)
+        counted, all_in = [], threading.Event()
+        for survey, *_ in servers:
+            _count_sends(survey, counted, all_in, len(sends))
+
+        def release():
+            assert all_in.wait(300), f"only {len(counted)} of {len(sends)} sends reached the servers"
+            if gate.postgres:
+                for _ in servers:  # both writers hold their first batch
+                    assert gate.first.acquire(timeout=300)
+                gate.meet_again = all(survey.writer._q.qsize() for survey, *_ in servers)
+            gate.go.set()
+
+        releaser = threading.Thread(target=release)
+        releaser.start()
+
+        async def send_all():
+            client = tornado.httpclient.AsyncHTTPClient(force_instance=True, max_clients=len(sends))
+            try:
+                return await asyncio.gather(*(client.fetch(
+                    url, method="POST", body=body, headers={"Cookie": cookie}, raise_error=False,
+                    request_timeout=600, connect_timeout=600) for url, body in sends))
+            finally:
+                client.close()
+
+        answers = asyncio.run(send_all())
+        releaser.join(10)
+        thanked = [r.code == 200 and r.effective_url.endswith("/thanks?lang=en")
+                   and "Thank you — your answers were saved." in r.body.decode() for r in answers]
+        assert all(thanked), f"{thanked.count(False)} sends did not see the thank-you page"
+        assert Store(db_url).response_count(COUNTY, WAVE) == 1 + 200 + 299
+        if gate.postgres:
+            assert gate.meet_again and gate.met == 2 and gate.most_inside == 2
+        else:
+            assert gate.most_inside == 1
+    finally:
+        for survey, url, loop, thread in servers:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(10)
+        for s in stores:
+            s.engine.dispose()

@@ -152,14 +152,12 @@ class Writer:
         unique = list({r.source_key: r for _, r, _ in reversed(rows)}.values())  # a double click, once
         try:
             self.store.add_responses(county, wave, unique, instrument=inst)
-        except InvalidValue:
-            if len(rows) > 1:  # find the one the store refused; the others are stored
+        except Exception as exc:  # noqa: BLE001 (every send hears back, whatever went wrong)
+            if len(unique) > 1:  # one send must not cost the others theirs: each alone, once more
                 for row in rows:
                     self._write(county, wave, [row])
                 return
-            self._fail(rows, InvalidValue("refused by the store"))
-        except Exception as exc:  # noqa: BLE001 (every send hears back, whatever went wrong)
-            self._fail(rows, exc)
+            self._fail(rows, InvalidValue("refused by the store") if isinstance(exc, InvalidValue) else exc)
         else:
             for _, _, fut in rows:
                 fut.set_result(True)
