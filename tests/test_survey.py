@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import logging
-import threading
 import re
 import subprocess
 import sys
+import threading
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -238,6 +240,91 @@ def test_request_log_holds_no_address_and_no_whole_link(server, caplog):
     assert "127.0.0.1" not in text and server.token not in text and "POST" in text
 
 
+def _malformed_posts(url: str) -> list[tuple[str, int, str]]:
+    """Send what no browser on the form would: (what, status, page) for each."""
+    import socket
+    import urllib.parse
+
+    b = Browser()
+    b.get(url)
+    form = urllib.parse.urlencode({**b.hidden(), **ANSWERS})
+    cookie = "; ".join(f"{c.name}={c.value}" for c in b.jar)
+    sent = []
+    for what, body, kind in [
+        ("bad unicode", f"{form}&q-A2=%ff%fe&c-A=%c3%28", "application/x-www-form-urlencoded"),
+        ("20,000 fields", form + "".join(f"&x{k}=1" for k in range(20_000)), "application/x-www-form-urlencoded"),
+        ("huge body", f"{form}&c-A={'x' * 3_000_000}", "application/x-www-form-urlencoded"),
+        ("garbage multipart", "--zz\r\nContent-Disposition: nonsense\r\n\r\n\x00\xff--", "multipart/form-data; boundary=zz"),
+        ("multipart without boundary", form, "multipart/form-data"),
+        ("wrong XSRF", form.replace("_xsrf=", "_xsrf=2%7Cbad%7Cbad%7C") + "", "application/x-www-form-urlencoded"),
+    ]:
+        request = urllib.request.Request(url, body.encode("utf-8", "surrogateescape"), method="POST",
+                                         headers={"Content-Type": kind, "Cookie": cookie})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as r:
+                sent.append((what, r.status, r.read().decode()))
+        except urllib.error.HTTPError as e:
+            sent.append((what, e.code, e.read().decode()))
+    # and one the HTTP layer itself refuses (no page can be sent then, but the log must stay clean)
+    host, port = urllib.parse.urlsplit(url).netloc.split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as raw:
+        raw.sendall(f"POST {urllib.parse.urlsplit(url).path} HTTP/1.1\r\nHost: x\r\n"
+                    "Content-Length: lots\r\n\r\n".encode())
+        assert raw.recv(100).startswith(b"HTTP/1.1 400")
+    return sent
+
+
+def _assert_kind_answers(sent):
+    for what, status, page in sent:
+        if what == "wrong XSRF":  # the form again, answers kept, saying what to do
+            assert status == 403 and "safety check" in page and 'value="4" checked' in page, what
+            continue
+        assert status == 400, what
+        assert "Your answers could not be read" in page and "reload the page" in page, what
+        assert "Traceback" not in page and "Error" not in page, what
+
+
+def _assert_private(log: str, token: str):
+    assert log.strip()
+    assert token not in log and token[4:12] not in log
+    assert "127.0.0.1" not in log and "Traceback" not in log and "AttributeError" not in log
+
+
+def test_malformed_posts_get_the_kind_page_and_leave_a_private_log(server, caplog):
+    caplog.set_level(logging.DEBUG)  # every logger, every level
+    sent = _malformed_posts(server.link())
+    _assert_kind_answers(sent)
+    _assert_private(caplog.text, server.token)
+    assert "400 POST /survey/" in caplog.text
+    assert stored(server) == 0
+
+
+def test_the_survey_servers_own_log_holds_no_link_and_no_address(folder, tmp_path):
+    """``orb serve --form`` as a process: everything it writes (stdout and stderr) is private."""
+    import urllib.request
+
+    from orb_widgets.serve import launch
+    from orb_widgets.store import Store
+
+    token = Store.open(folder, create=False).open_link(COUNTY, WAVE).token
+    log_path = tmp_path / "survey.log"
+    with launch(folder, form=True, log_path=log_path) as served:
+        link = f"{served.url}survey/{token}"
+        b = Browser()
+        b.get(link)
+        b.post(link, ANSWERS)
+        assert "Thank you" in b.page
+        _assert_kind_answers(_malformed_posts(link))
+        for path in ("nothing/here", f"survey/{token}/thanks?lang=%ff", f"survey/{token}?token={token}"):
+            try:
+                urllib.request.urlopen(served.url + path, timeout=30).read()
+            except urllib.error.HTTPError:
+                pass
+    log = log_path.read_text()
+    _assert_private(log, token)
+    assert log.count("400 POST /survey/") >= 5 and f"/survey/{token[:4]}…" in log
+
+
 def test_spanish_page_and_scores_that_do_not_depend_on_the_language(tmp_path, monkeypatch):
     from orb_widgets.results import county_results
 
@@ -376,12 +463,15 @@ class _Gate:
                 self.inside -= 1
 
 
+_COUNTING = threading.Lock()
+
+
 def _count_sends(survey, counted: list, all_in: threading.Event, total: int):
     submit = survey.writer.submit
 
     def counting(*args):
         future = submit(*args)
-        with threading.Lock():
+        with _COUNTING:
             counted.append(1)
             if len(counted) == total:
                 all_in.set()

@@ -119,11 +119,10 @@ def launch_form(folder, county: str | None = None, wave: str | None = None, port
     import os
     import shutil
     import subprocess
-    import tempfile
     from pathlib import Path
 
     from ..exceptions import OrbError
-    from ..serve import HOST, Served, _die_with_parent, _wait_listening
+    from ..serve import HOST, Served, _die_with_parent, _wait_listening, runtime_folder
     from ..store import Store
 
     store = Store.open(folder, create=False)
@@ -133,7 +132,7 @@ def launch_form(folder, county: str | None = None, wave: str | None = None, port
         if not any(link.is_open for link in store.links(name)):
             raise OrbError(f"{name} has no open survey link; open one with: orb survey open --county \"{name}\""
                            + (f" --wave {wave}" if wave else ""))
-    runtime = Path(tempfile.mkdtemp(prefix="orb-form-"))
+    runtime = runtime_folder("orb-form-")
     log_path = Path(log_path) if log_path else runtime / "survey.log"
     log = open(log_path, "ab")
     argv = [sys.executable, "-m", "orb_widgets.survey.app", "--workspace", str(folder), "--host", HOST,
