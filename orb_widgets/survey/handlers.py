@@ -16,8 +16,9 @@ Rules a respondent can count on:
   and every answer kept.
 * **Per-link rate limit**, not per address: a room of people on one office
   network shares an address, a script stuffing one link does not get far.
-* **Privacy.** The only cookie is tornado's XSRF cookie; the request log
-  holds no IP address; pages are ``no-store`` and send no referrer.
+* **Privacy.** The only cookie is tornado's XSRF cookie; the log holds no IP
+  address and no whole link (:mod:`orb_widgets.logs`), and a malformed post is
+  one line there, not a traceback; pages are ``no-store`` and send no referrer.
 """
 from __future__ import annotations
 
