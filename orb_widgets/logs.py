@@ -24,12 +24,12 @@ import re
 SERVER_LOGGERS = ("tornado.access", "tornado.application", "tornado.general", "orb.survey")
 
 _SURVEY = re.compile(r"(survey/)([A-Za-z0-9_-]{4})[A-Za-z0-9_-]{4,60}")
-_SECRET_PARAM = re.compile(r"((?:[?&;\s'\"]|^)(?:token|_xsrf|access_token|once)=)[^&\s'\"#;,)]+", re.I)
-_AUTH_HEADER = re.compile(r"((?:Authorization|Cookie)['\"]?\s*[:=]\s*['\"]?)[^'\"\n,}]+", re.I)
+_SECRET_PARAM = re.compile(r"((?:[?&;\s'\"]|^)(?:token|_xsrf|access_token|once)=)[^&\s'\"#;,)]+", re.IGNORECASE)
+_AUTH_HEADER = re.compile(r"((?:Authorization|Cookie)['\"]?\s*[:=]\s*['\"]?)[^'\"\n,}]+", re.IGNORECASE)
 _HEX = r"[0-9A-Fa-f]{1,4}"
 _IPV6 = re.compile(rf"(?<![\w:.])\[?(?:(?:{_HEX}:){{7}}{_HEX}|(?:{_HEX}(?::{_HEX})*)?::(?:{_HEX}(?::{_HEX})*)?)"
                    r"(?:%\w+)?(?:\]|(?![\w:]))")
-_IPV4 = re.compile(r"(?<![\w.])(?:::ffff:)?\d{1,3}(?:\.\d{1,3}){3}(?![\w.])", re.I)
+_IPV4 = re.compile(r"(?<![\w.])(?:::ffff:)?\d{1,3}(?:\.\d{1,3}){3}(?![\w.])", re.IGNORECASE)
 ADDRESS = "(address)"
 
 

@@ -409,8 +409,9 @@ def _runtime_of(tmp: Path, pid: int) -> Path:
 
 def test_a_killed_servers_folder_is_removed_at_the_next_start(served_workspace, tmp_path, monkeypatch):
     """kill -9 of orb serve leaves its folder (the workbook's held voila.json); the next start removes it."""
-    import psutil
     import tempfile
+
+    import psutil
 
     tmp = tmp_path / "tmp"
     tmp.mkdir()

@@ -301,8 +301,6 @@ def test_malformed_posts_get_the_kind_page_and_leave_a_private_log(server, caplo
 
 def test_the_survey_servers_own_log_holds_no_link_and_no_address(folder, tmp_path):
     """``orb serve --form`` as a process: everything it writes (stdout and stderr) is private."""
-    import urllib.request
-
     from orb_widgets.serve import launch
     from orb_widgets.store import Store
 
@@ -487,13 +485,13 @@ def test_two_servers_on_one_database_store_a_page_sent_to_both_once(db_url, monk
     import urllib.parse
 
     import tornado.httpclient
+    from survey_server import listen
 
     import orb_widgets.store as store_module
     from orb_widgets.store import Store
     from orb_widgets.store.schema import _ENGINES
     from orb_widgets.survey.app import make_app
     from orb_widgets.survey.handlers import Survey, SurveyConfig
-    from survey_server import listen
 
     make_workspace(None, url=db_url)
     token = Store(db_url).open_link(COUNTY, WAVE).token
