@@ -34,6 +34,7 @@ import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -192,9 +193,81 @@ class Served:
         self.stop()
 
 
+#: Where a server keeps its configuration, log and (voila) kernel connection files: a folder
+#: ``<prefix>XXXX`` in the temporary folder, 0700, holding :data:`OWNER_FILE`.
+RUNTIME_PREFIXES = ("orb-serve-", "orb-form-")
+OWNER_FILE = "owner.json"
+
+
+def runtime_folder(prefix: str) -> Path:
+    """A new private folder (0700) for a server started by this process.
+
+    It is removed when the server stops; if this process is killed first
+    (``kill -9``), the next server started on this machine removes it: it
+    names its owner, and the owner is gone (:func:`remove_dead_runtimes`).
+    """
+    remove_dead_runtimes()
+    folder = Path(tempfile.mkdtemp(prefix=prefix))  # 0700 already; said again, as it matters here
+    folder.chmod(0o700)
+    (folder / OWNER_FILE).write_text(json.dumps({"pid": os.getpid(), "started": _started(os.getpid())}), "utf-8")
+    return folder
+
+
+def remove_dead_runtimes(root: Path | None = None) -> list[Path]:
+    """Remove this user's server folders whose owner process has died; returns those removed."""
+    root = Path(root or tempfile.gettempdir())
+    removed = []
+    for prefix in RUNTIME_PREFIXES:
+        for folder in root.glob(f"{prefix}*"):
+            try:
+                st = folder.lstat()
+            except OSError:
+                continue
+            if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or _owner_alive(folder, st):
+                continue
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _started(pid: int) -> float | None:
+    import psutil
+
+    try:
+        return psutil.Process(pid).create_time()
+    except psutil.Error:
+        return None
+
+
+def _owner_alive(folder: Path, st: os.stat_result) -> bool:
+    import psutil
+
+    try:
+        owner = json.loads((folder / OWNER_FILE).read_text("utf-8"))
+        pid, started = int(owner["pid"]), owner["started"]
+    except (OSError, ValueError, KeyError, TypeError):
+        # being made this moment, or left by a version that did not say its owner: a day tells
+        return time.time() - st.st_mtime < 24 * 3600
+    try:
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return False
+        # the same pid may be another process now: its start time tells
+        return started is None or abs(process.create_time() - float(started)) < 1.0
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.Error:
+        return True
+
+
 def _runtime(config: dict) -> Path:
-    """A private folder with ``voila.json`` and the template where voila finds it."""
-    runtime = Path(tempfile.mkdtemp(prefix="orb-serve-"))
+    """A private folder with ``voila.json`` and the template where voila finds it.
+
+    voila's kernel connection files (their keys) go in the same folder, so
+    nothing of a server is left elsewhere in the temporary folder.
+    """
+    runtime = runtime_folder("orb-serve-")
+    config = {**config, "Voila": {**config["Voila"], "connection_dir_root": str(runtime)}}
     target = runtime / "share" / "voila" / "templates" / TEMPLATE
     target.parent.mkdir(parents=True)
     try:
@@ -271,7 +344,18 @@ def launch(workspace=None, form: bool = False, county: str | None = None, wave: 
     except BaseException:
         result.stop()
         raise
+    _forget_token(runtime)
     return result
+
+
+def _forget_token(runtime: Path) -> None:
+    """voila has read its configuration: the access token need not stay on disk."""
+    path = runtime / "voila.json"
+    config = json.loads(path.read_text("utf-8"))
+    config["Voila"].pop("token", None)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(config, indent=2), "utf-8")
+    tmp.replace(path)
 
 
 def _wait_listening(served: Served, timeout: float = 60) -> None:

@@ -30,12 +30,12 @@ def free_port() -> int:
 @dataclass
 class Running:
     url: str
-    survey: object
-    store: object
-    token: str
-    other_token: str
     loop: asyncio.AbstractEventLoop
     thread: threading.Thread
+    survey: object
+    store: object
+    token: str = ""
+    other_token: str = ""
 
     def link(self, token: str | None = None, query: str = "") -> str:
         return f"{self.url}survey/{token or self.token}{query}"
@@ -45,11 +45,12 @@ class Running:
         self.thread.join(10)
 
 
-def make_workspace(folder, rewording: dict | None = None):
+def make_workspace(folder, rewording: dict | None = None, url: str | None = None):
+    """Two counties with a survey each, in ``folder`` (or the database at ``url``)."""
     from orb_widgets.instrument import tailor
     from orb_widgets.store import Store
 
-    store = Store.open(folder)
+    store = Store(url) if url else Store.open(folder)
     store.add_county(COUNTY)
     store.add_county(OTHER)
     store.save_instrument(tailor("cpm-orb", county=COUNTY, rewording=rewording))
@@ -66,6 +67,11 @@ def start(folder, **config) -> Running:
     token = store.open_link(COUNTY, WAVE).token
     other = store.open_link(OTHER, WAVE).token
     survey = Survey(Store.open(folder, create=False), SurveyConfig(instrument_ttl=0, **config))
+    return Running(*listen(survey, make_app), survey, store, token, other)
+
+
+def listen(survey, make_app) -> tuple:
+    """Serve ``survey`` from a thread of its own; returns (url, loop, thread)."""
     port = free_port()
     ready = threading.Event()
     box = {}
@@ -81,7 +87,7 @@ def start(folder, **config) -> Running:
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     ready.wait(10)
-    return Running(f"http://127.0.0.1:{port}/", survey, store, token, other, box["loop"], thread)
+    return f"http://127.0.0.1:{port}/", box["loop"], thread
 
 
 class Browser:

@@ -34,8 +34,11 @@ def test_runtime_folder_holds_config_and_template():
     cfg = serve.voila_config(port=1)
     runtime = serve._runtime(cfg)
     try:
-        assert json.loads((runtime / "voila.json").read_text()) == cfg
+        written = json.loads((runtime / "voila.json").read_text())
+        assert written["Voila"].pop("connection_dir_root") == str(runtime)  # kernel keys stay inside
+        assert written == cfg
         assert (runtime / "share/voila/templates/voila-orb/index.html.j2").is_file()
+        assert runtime.stat().st_mode & 0o777 == 0o700
     finally:
         import shutil
 
@@ -393,3 +396,79 @@ def test_stopping_orb_serve_stops_voila_and_every_kernel(served_workspace, how):
         if orb.poll() is None:
             orb.kill()
             orb.wait(10)
+
+
+def _runtime_of(tmp: Path, pid: int) -> Path:
+    found = [f for f in tmp.glob("orb-*") if (f / serve.OWNER_FILE).is_file()
+             and json.loads((f / serve.OWNER_FILE).read_text())["pid"] == pid]
+    assert len(found) == 1, list(tmp.iterdir())
+    return found[0]
+
+
+def test_a_killed_servers_folder_is_removed_at_the_next_start(served_workspace, tmp_path, monkeypatch):
+    """kill -9 of orb serve leaves its folder (the workbook's held voila.json); the next start removes it."""
+    import tempfile
+
+    import psutil
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1]), "TMPDIR": str(tmp)}
+    killed = []
+    for form in (False, True):
+        port = serve.free_port()
+        orb = subprocess.Popen([sys.executable, "-m", "orb_widgets.cli", "serve", "--workspace",
+                                str(served_workspace), "--port", str(port), *(["--form"] if form else [])],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            first = orb.stdout.readline()
+            assert first.startswith("Serving"), first + orb.stdout.read()
+            folder = _runtime_of(tmp, orb.pid)
+            assert folder.stat().st_mode & 0o777 == 0o700
+            if not form:
+                token = first.split("?token=")[1].split()[0]
+                assert token not in (folder / "voila.json").read_text()  # read by voila, then forgotten
+                assert list(folder.glob("voila_*"))  # voila's kernel connection files are inside it
+            family = psutil.Process(orb.pid).children(recursive=True)
+            orb.kill()
+            orb.wait(30)
+            _, alive = psutil.wait_procs(family, timeout=60)
+            assert not alive
+        finally:
+            if orb.poll() is None:
+                orb.kill()
+                orb.wait(10)
+        assert folder.is_dir()  # nobody was left to remove it
+        killed.append(folder)
+    someone_elses = tmp / "orb-serve-running"  # a server of a process still running is left alone
+    someone_elses.mkdir(mode=0o700)
+    (someone_elses / serve.OWNER_FILE).write_text(json.dumps({"pid": os.getppid(),
+                                                               "started": serve._started(os.getppid())}))
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    with serve.launch(served_workspace, form=True) as served:
+        assert [f for f in killed if f.exists()] == []
+        assert someone_elses.is_dir()
+        assert served.runtime.parent == tmp and served.runtime.stat().st_mode & 0o777 == 0o700
+    assert not served.runtime.exists()
+
+
+def test_the_workbook_servers_log_holds_no_token_and_no_address(served_workspace, tmp_path):
+    """orb serve (voila with the survey links): its whole log, after pages, a survey send and bad requests."""
+    from orb_widgets.store import Store
+
+    link = Store.open(served_workspace, create=False).open_link(A, "2026-fall").token
+    log_path = tmp_path / "voila.log"
+    with serve.launch(served_workspace, log_path=log_path) as served:
+        q = f"token={served.token}"
+        _page(served, "08-testing-profile.ipynb", county=A)
+        for path in (f"api/kernels?{q}", f"no/such/page?{q}", f"voila/render/nothing.ipynb?{q}",
+                     f"survey/{link}", f"survey/{link}/thanks?lang=%ff", "api/kernels?token=wrong"):
+            _status(served.url + path)
+        request = urllib.request.Request(f"{served.url}survey/{link}", b"q-A1=%ff&" + b"&".join(
+            b"x%d=1" % k for k in range(20_000)), method="POST")
+        assert _status(request) in (400, 403)
+    log = log_path.read_text()
+    assert "Voil" in log and "GET" in log  # it did log, privately
+    assert served.token not in log and link not in log and link[4:12] not in log
+    assert "127.0.0.1" not in log and "Traceback" not in log

@@ -142,6 +142,34 @@ def test_unconditional_saves_at_once_all_land_in_order(db_url, race):
     assert sorted(h.body["note"] for h in history) == ["room 0", "room 1", "room 2"]
 
 
+def test_one_page_sent_to_two_servers_is_stored_once_and_the_rest_of_each_batch_lands(db_url, race):
+    """Two survey servers on one database each write a batch holding the same sent page, both having
+    found it not stored yet: one row for it, every other answer stored, neither write fails."""
+    _private_engine(db_url)
+    s = Store(db_url)
+    inst = tailor("cpm-orb", county=COUNTY, elements="A")
+    s.save_instrument(inst)
+    s.add_responses(COUNTY, "2026-spring", _rows(inst, 1, prefix="form:first-"))  # the wave has begun
+    install, stats = race
+    install("responses", 2)
+
+    def batch(server):
+        shared = _rows(inst, 20, prefix="form:both-")  # double clicks that reached both servers
+        own = _rows(inst, 30, prefix=f"form:{server}-")
+        return s.add_responses(COUNTY, "2026-spring", shared[::-1] + own if server else own + shared)
+
+    results = {}
+    errors = _in_threads(2, lambda i: results.__setitem__(i, batch(i)))
+
+    assert errors == []
+    assert s.response_count(COUNTY, "2026-spring") == 1 + 20 + 30 + 30
+    assert sorted(results.values()) == [(30, 20), (50, 0)]  # the shared pages went to one of the two
+    if db_url.startswith("postgresql"):
+        assert stats["most_inside"] == 2  # both had checked the keys before either wrote
+    else:
+        assert stats["arrived"] == 2 and stats["most_inside"] == 1
+
+
 def _open_at_once(url, barrier, results):
     barrier.wait()
     try:

@@ -5,6 +5,9 @@ import logging
 import re
 import subprocess
 import sys
+import threading
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -237,6 +240,89 @@ def test_request_log_holds_no_address_and_no_whole_link(server, caplog):
     assert "127.0.0.1" not in text and server.token not in text and "POST" in text
 
 
+def _malformed_posts(url: str) -> list[tuple[str, int, str]]:
+    """Send what no browser on the form would: (what, status, page) for each."""
+    import socket
+    import urllib.parse
+
+    b = Browser()
+    b.get(url)
+    form = urllib.parse.urlencode({**b.hidden(), **ANSWERS})
+    cookie = "; ".join(f"{c.name}={c.value}" for c in b.jar)
+    sent = []
+    for what, body, kind in [
+        ("bad unicode", f"{form}&q-A2=%ff%fe&c-A=%c3%28", "application/x-www-form-urlencoded"),
+        ("20,000 fields", form + "".join(f"&x{k}=1" for k in range(20_000)), "application/x-www-form-urlencoded"),
+        ("huge body", f"{form}&c-A={'x' * 3_000_000}", "application/x-www-form-urlencoded"),
+        ("garbage multipart", "--zz\r\nContent-Disposition: nonsense\r\n\r\n\x00\xff--", "multipart/form-data; boundary=zz"),
+        ("multipart without boundary", form, "multipart/form-data"),
+        ("wrong XSRF", form.replace("_xsrf=", "_xsrf=2%7Cbad%7Cbad%7C") + "", "application/x-www-form-urlencoded"),
+    ]:
+        request = urllib.request.Request(url, body.encode("utf-8", "surrogateescape"), method="POST",
+                                         headers={"Content-Type": kind, "Cookie": cookie})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as r:
+                sent.append((what, r.status, r.read().decode()))
+        except urllib.error.HTTPError as e:
+            sent.append((what, e.code, e.read().decode()))
+    # and one the HTTP layer itself refuses (no page can be sent then, but the log must stay clean)
+    host, port = urllib.parse.urlsplit(url).netloc.split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as raw:
+        raw.sendall(f"POST {urllib.parse.urlsplit(url).path} HTTP/1.1\r\nHost: x\r\n"
+                    "Content-Length: lots\r\n\r\n".encode())
+        assert raw.recv(100).startswith(b"HTTP/1.1 400")
+    return sent
+
+
+def _assert_kind_answers(sent):
+    for what, status, page in sent:
+        if what == "wrong XSRF":  # the form again, answers kept, saying what to do
+            assert status == 403 and "safety check" in page and 'value="4" checked' in page, what
+            continue
+        assert status == 400, what
+        assert "Your answers could not be read" in page and "reload the page" in page, what
+        assert "Traceback" not in page and "Error" not in page, what
+
+
+def _assert_private(log: str, token: str):
+    assert log.strip()
+    assert token not in log and token[4:12] not in log
+    assert "127.0.0.1" not in log and "Traceback" not in log and "AttributeError" not in log
+
+
+def test_malformed_posts_get_the_kind_page_and_leave_a_private_log(server, caplog):
+    caplog.set_level(logging.DEBUG)  # every logger, every level
+    sent = _malformed_posts(server.link())
+    _assert_kind_answers(sent)
+    _assert_private(caplog.text, server.token)
+    assert "400 POST /survey/" in caplog.text
+    assert stored(server) == 0
+
+
+def test_the_survey_servers_own_log_holds_no_link_and_no_address(folder, tmp_path):
+    """``orb serve --form`` as a process: everything it writes (stdout and stderr) is private."""
+    from orb_widgets.serve import launch
+    from orb_widgets.store import Store
+
+    token = Store.open(folder, create=False).open_link(COUNTY, WAVE).token
+    log_path = tmp_path / "survey.log"
+    with launch(folder, form=True, log_path=log_path) as served:
+        link = f"{served.url}survey/{token}"
+        b = Browser()
+        b.get(link)
+        b.post(link, ANSWERS)
+        assert "Thank you" in b.page
+        _assert_kind_answers(_malformed_posts(link))
+        for path in ("nothing/here", f"survey/{token}/thanks?lang=%ff", f"survey/{token}?token={token}"):
+            try:
+                urllib.request.urlopen(served.url + path, timeout=30).read()
+            except urllib.error.HTTPError:
+                pass
+    log = log_path.read_text()
+    _assert_private(log, token)
+    assert log.count("400 POST /survey/") >= 5 and f"/survey/{token[:4]}…" in log
+
+
 def test_spanish_page_and_scores_that_do_not_depend_on_the_language(tmp_path, monkeypatch):
     from orb_widgets.results import county_results
 
@@ -334,3 +420,141 @@ def test_serve_form_serves_every_open_link_and_nothing_else(folder):
                 urllib.request.urlopen(served.url + path)
             assert err.value.code == 404
         assert not [p for p in __import__("psutil").Process(served.process.pid).children(recursive=True)]
+
+
+# ---------------------------------------------------------------- two servers, one database
+class _Gate:
+    """The store's race hook for two servers' writers, at the moment sent keys were found not stored.
+
+    Each writer's first write waits there until every page has been sent to the servers, so all
+    the rest waits in the writers' queues and each writer has exactly one more write (its batch
+    holds everything). On PostgreSQL the second writes then meet at a barrier: both servers have
+    checked the same pages' keys before either writes. SQLite lets one writer in at a time.
+    """
+
+    def __init__(self, postgres: bool):
+        self.postgres, self.lock = postgres, threading.Lock()
+        self.calls: dict = {}
+        self.first = threading.Semaphore(0)
+        self.go = threading.Event()
+        self.second = threading.Barrier(2, timeout=120)
+        self.meet_again = False
+        self.inside = self.most_inside = self.met = 0
+
+    def __call__(self, name):
+        if name != "responses":
+            return
+        me = threading.get_ident()
+        with self.lock:
+            n = self.calls[me] = self.calls.get(me, 0) + 1
+            self.inside += 1
+            self.most_inside = max(self.most_inside, self.inside)
+        try:
+            if n == 1:
+                self.first.release()
+                assert self.go.wait(300), "the test never let the writers go"
+            elif n == 2 and self.meet_again:
+                self.second.wait()
+                self.met += 1
+        finally:
+            with self.lock:
+                self.inside -= 1
+
+
+_COUNTING = threading.Lock()
+
+
+def _count_sends(survey, counted: list, all_in: threading.Event, total: int):
+    submit = survey.writer.submit
+
+    def counting(*args):
+        future = submit(*args)
+        with _COUNTING:
+            counted.append(1)
+            if len(counted) == total:
+                all_in.set()
+        return future
+
+    survey.writer.submit = counting
+
+
+def test_two_servers_on_one_database_store_a_page_sent_to_both_once(db_url, monkeypatch):
+    """200 pages each sent to both servers at once (a double click reaching two servers behind one
+    address) and 300 sent once: 500 stored, and everybody reads the thank-you page."""
+    import asyncio
+    import urllib.parse
+
+    import tornado.httpclient
+    from survey_server import listen
+
+    import orb_widgets.store as store_module
+    from orb_widgets.store import Store
+    from orb_widgets.store.schema import _ENGINES
+    from orb_widgets.survey.app import make_app
+    from orb_widgets.survey.handlers import Survey, SurveyConfig
+
+    make_workspace(None, url=db_url)
+    token = Store(db_url).open_link(COUNTY, WAVE).token
+    servers, stores = [], []
+    for _ in range(2):  # each server its own engine and pool, as two processes would have
+        _ENGINES.pop(db_url, None)
+        stores.append(Store(db_url))
+        survey = Survey(stores[-1], SurveyConfig(instrument_ttl=0, burst=1000))
+        survey.writer.max_batch = 1000
+        servers.append((survey, *listen(survey, make_app)))
+    _ENGINES.pop(db_url, None)
+    a, b = (f"{url}survey/{token}" for _, url, _, _ in servers)
+    try:
+        browser = Browser()
+        browser.get(a)
+        browser.post(a, ANSWERS)  # the wave's first answer, before the race
+        assert "Thank you" in browser.page
+        pages = []
+        for k in range(499):  # pages loaded from either server (the form's secret is the workspace's)
+            browser.get(a if k % 2 else b)
+            pages.append(urllib.parse.urlencode({**browser.hidden(), **ANSWERS, "q-A1": str(1 + k % 5)}))
+        cookie = "; ".join(f"{c.name}={c.value}" for c in browser.jar)
+        sends = [(url, body) for body in pages[:200] for url in (a, b)]
+        sends += [(a if k % 2 else b, body) for k, body in enumerate(pages[200:])]
+        gate = _Gate(db_url.startswith("postgresql"))
+        monkeypatch.setattr(store_module, "race_hook", gate)
+        counted, all_in = [], threading.Event()
+        for survey, *_ in servers:
+            _count_sends(survey, counted, all_in, len(sends))
+
+        def release():
+            assert all_in.wait(300), f"only {len(counted)} of {len(sends)} sends reached the servers"
+            if gate.postgres:
+                for _ in servers:  # both writers hold their first batch
+                    assert gate.first.acquire(timeout=300)
+                gate.meet_again = all(survey.writer._q.qsize() for survey, *_ in servers)
+            gate.go.set()
+
+        releaser = threading.Thread(target=release)
+        releaser.start()
+
+        async def send_all():
+            client = tornado.httpclient.AsyncHTTPClient(force_instance=True, max_clients=len(sends))
+            try:
+                return await asyncio.gather(*(client.fetch(
+                    url, method="POST", body=body, headers={"Cookie": cookie}, raise_error=False,
+                    request_timeout=600, connect_timeout=600) for url, body in sends))
+            finally:
+                client.close()
+
+        answers = asyncio.run(send_all())
+        releaser.join(10)
+        thanked = [r.code == 200 and r.effective_url.endswith("/thanks?lang=en")
+                   and "Thank you — your answers were saved." in r.body.decode() for r in answers]
+        assert all(thanked), f"{thanked.count(False)} sends did not see the thank-you page"
+        assert Store(db_url).response_count(COUNTY, WAVE) == 1 + 200 + 299
+        if gate.postgres:
+            assert gate.meet_again and gate.met == 2 and gate.most_inside == 2
+        else:
+            assert gate.most_inside == 1
+    finally:
+        for survey, url, loop, thread in servers:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(10)
+        for s in stores:
+            s.engine.dispose()

@@ -18,15 +18,17 @@ import sys
 
 import tornado.web
 
+from ..logs import log_request, make_private
 from .handlers import Survey, SurveyConfig, survey_handlers
 
 
 def make_app(survey: Survey) -> tornado.web.Application:
     """A tornado application serving the survey links and nothing else."""
+    make_private(handlers=False)  # tornado's own lines about requests hold no address, no link
     handlers = [*survey_handlers(survey), (r"/", _Home), (r".*", _NotFound)]
     return tornado.web.Application(handlers, xsrf_cookies=True,
                                    xsrf_cookie_kwargs={"httponly": True, "samesite": "Lax"},
-                                   log_function=lambda handler: None, compress_response=True)
+                                   log_function=log_request, compress_response=True)
 
 
 class _Home(tornado.web.RequestHandler):
@@ -60,6 +62,14 @@ def orb_voila_main() -> None:
             survey = Survey.from_config(SurveyConfig(parent=self), base_url=self.base_url)
             return [*survey_handlers(survey), *super().init_handlers()]
 
+        def init_settings(self):
+            # jupyter_server's request log names the client's address: ours does not.
+            return {**super().init_settings(), "log_function": log_request}
+
+        def start(self):
+            make_private(self.log, logging.getLogger())  # before voila logs its address and token
+            super().start()
+
     OrbVoila.launch_instance(sys.argv[2:])
 
 
@@ -76,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-minute", type=float, default=None)
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s %(name)s] %(message)s")
+    make_private(logging.getLogger())
     config = SurveyConfig(workspace=args.workspace or "")
     if args.burst is not None:
         config.burst = args.burst
@@ -85,8 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     async def serve():
         app = make_app(Survey.from_config(config))
         server = app.listen(args.port, args.host, xheaders=False)
-        logging.getLogger("orb.survey").info("survey links served at http://%s:%s/survey/<link>",
-                                             args.host, args.port)
+        logging.getLogger("orb.survey").info("survey links served on port %s at /survey/<link>", args.port)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -109,11 +119,10 @@ def launch_form(folder, county: str | None = None, wave: str | None = None, port
     import os
     import shutil
     import subprocess
-    import tempfile
     from pathlib import Path
 
     from ..exceptions import OrbError
-    from ..serve import HOST, Served, _die_with_parent, _wait_listening
+    from ..serve import HOST, Served, _die_with_parent, _wait_listening, runtime_folder
     from ..store import Store
 
     store = Store.open(folder, create=False)
@@ -123,7 +132,7 @@ def launch_form(folder, county: str | None = None, wave: str | None = None, port
         if not any(link.is_open for link in store.links(name)):
             raise OrbError(f"{name} has no open survey link; open one with: orb survey open --county \"{name}\""
                            + (f" --wave {wave}" if wave else ""))
-    runtime = Path(tempfile.mkdtemp(prefix="orb-form-"))
+    runtime = runtime_folder("orb-form-")
     log_path = Path(log_path) if log_path else runtime / "survey.log"
     log = open(log_path, "ab")
     argv = [sys.executable, "-m", "orb_widgets.survey.app", "--workspace", str(folder), "--host", HOST,

@@ -16,8 +16,9 @@ Rules a respondent can count on:
   and every answer kept.
 * **Per-link rate limit**, not per address: a room of people on one office
   network shares an address, a script stuffing one link does not get far.
-* **Privacy.** The only cookie is tornado's XSRF cookie; the request log
-  holds no IP address; pages are ``no-store`` and send no referrer.
+* **Privacy.** The only cookie is tornado's XSRF cookie; the log holds no IP
+  address and no whole link (:mod:`orb_widgets.logs`), and a malformed post is
+  one line there, not a traceback; pages are ``no-store`` and send no referrer.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ import time
 from collections import defaultdict
 
 import jinja2
+import tornado.httputil
 import tornado.web
 from traitlets import Float, Int, Unicode
 from traitlets.config import Configurable
@@ -48,6 +50,8 @@ from .i18n import N_, translations
 log = logging.getLogger("orb.survey")
 
 TEMPLATES = templating.SURVEY
+#: The largest sent form read (bytes): a survey's answers with every comment box full are far smaller.
+MAX_BODY = 512 * 1024
 STATIC = TEMPLATES / "static"
 
 #: Sent with every survey page. Scripts and styles come from this server only.
@@ -149,14 +153,12 @@ class Writer:
         unique = list({r.source_key: r for _, r, _ in reversed(rows)}.values())  # a double click, once
         try:
             self.store.add_responses(county, wave, unique, instrument=inst)
-        except InvalidValue:
-            if len(rows) > 1:  # find the one the store refused; the others are stored
+        except Exception as exc:  # noqa: BLE001 (every send hears back, whatever went wrong)
+            if len(unique) > 1:  # one send must not cost the others theirs: each alone, once more
                 for row in rows:
                     self._write(county, wave, [row])
                 return
-            self._fail(rows, InvalidValue("refused by the store"))
-        except Exception as exc:  # noqa: BLE001 (every send hears back, whatever went wrong)
-            self._fail(rows, exc)
+            self._fail(rows, InvalidValue("refused by the store") if isinstance(exc, InvalidValue) else exc)
         else:
             for _, _, fut in rows:
                 fut.set_result(True)
@@ -284,8 +286,22 @@ class _Base(tornado.web.RequestHandler):
 
     def _log(self):
         # No IP address and no full link in the log: the status, the method and how long it took.
-        log.info("%s %s /survey/%s… %.1f ms", self.get_status(), self.request.method,
-                 (self.path_kwargs.get("token") or "")[:4], 1000 * self.request.request_time())
+        # (A body tornado could not read fails before the link is parsed: no path_kwargs then.)
+        token = (getattr(self, "path_kwargs", None) or {}).get("token") or ""
+        log.info("%s %s /survey/%s… %.1f ms", self.get_status(), self.request.method, token[:4],
+                 1000 * self.request.request_time())
+
+    def log_exception(self, typ, value, tb):
+        # tornado's own names the client's address and the whole link. A request the client
+        # spoiled is the access line's status alone; a fault of ours keeps its traceback.
+        if not isinstance(value, tornado.web.HTTPError):
+            log.error("survey page failed (%s)", type(value).__name__, exc_info=(typ, value, tb))
+
+    def decode_argument(self, value: bytes, name: str | None = None) -> str:
+        try:
+            return super().decode_argument(value, name)
+        except tornado.web.HTTPError:
+            raise Unreadable() from None
 
     def notice(self, status: int, language: str, heading: str, *lines: str, county: str = "") -> None:
         _ = translations(language).gettext
@@ -294,7 +310,12 @@ class _Base(tornado.web.RequestHandler):
                                        lines=[_(x) for x in lines], county=county))
 
     def write_error(self, status_code: int, **kwargs):
-        self.notice(status_code, "en", N_("Something went wrong"),
+        language = pick_language(["en", "es", "sv"], None, self.request.headers.get("Accept-Language"))
+        if status_code == 400:
+            return self.notice(status_code, language, N_("Your answers could not be read"),
+                               N_("Your browser sent something this page cannot read, so nothing was saved."),
+                               N_("Please go back to the survey, reload the page and press Send again."))
+        self.notice(status_code, language, N_("Something went wrong"),
                     N_("Please try again in a minute. If it keeps happening, tell the person who sent you "
                        "the link."))
 
@@ -323,8 +344,48 @@ class _Base(tornado.web.RequestHandler):
         return link
 
 
+class Unreadable(tornado.web.HTTPError):
+    """A sent form the server cannot read: text that is not UTF-8, too large, too many fields, broken
+    multipart. Answered with a kind page (:meth:`_Base.write_error`), logged as its status alone."""
+
+    def __init__(self):
+        super().__init__(400)
+
+
+@tornado.web.stream_request_body
 class FormHandler(_Base):
-    """The form page (GET) and sending it (POST)."""
+    """The form page (GET) and sending it (POST).
+
+    The body is read here rather than by tornado, so that one too large or
+    malformed is answered with the survey's own page (tornado would answer
+    before the handler runs) and never held in memory beyond :data:`MAX_BODY`.
+    """
+
+    def prepare(self):
+        self._body, self._too_big = bytearray(), False
+        length = self.request.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > MAX_BODY:
+            self._too_big = True  # read and dropped as it arrives, then answered kindly
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._too_big or len(self._body) + len(chunk) > MAX_BODY:
+            self._too_big, self._body = True, bytearray()
+            return
+        self._body += chunk
+
+    def read_body(self) -> None:
+        """Parse the sent form into the request's arguments, or raise :class:`Unreadable`."""
+        if self._too_big:
+            raise Unreadable()
+        request = self.request
+        request.body = bytes(self._body)
+        try:
+            tornado.httputil.parse_body_arguments(request.headers.get("Content-Type", ""), request.body,
+                                                  request.body_arguments, request.files, request.headers)
+        except tornado.httputil.HTTPInputError:
+            raise Unreadable() from None
+        for name, values in request.body_arguments.items():
+            request.arguments.setdefault(name, []).extend(values)
 
     def survey_of(self, token: str):
         """The open link and its survey, or ``(None, None)`` once a notice page has been sent."""
@@ -364,6 +425,7 @@ class FormHandler(_Base):
             preview=self.request.method == "GET" and self.get_query_argument("preview", "") == "1"))
 
     async def post(self, token: str):
+        self.read_body()
         link, inst = self.survey_of(token)
         if inst is None:
             return
