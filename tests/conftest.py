@@ -67,10 +67,10 @@ def workspace(tmp_path, monkeypatch):
 def demo_store(tmp_path_factory):
     """A demo workspace of four fictional counties, made once per test session."""
     from orb_widgets.demo import make_demo
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
     os.environ.pop("ORB_DATABASE_URL", None)
     folder = tmp_path_factory.mktemp("demo")
-    s = Store.open(folder)
+    s = App.for_workspace(folder, create=True).store
     make_demo(s, counties=4, seed=7)
     return s

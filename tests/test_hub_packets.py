@@ -22,10 +22,10 @@ A, B = "Alder Creek County", "Bayside County"
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory):
     from orb_widgets.demo import make_demo
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
     folder = tmp_path_factory.mktemp("hub-packets")
-    store = Store.open(folder, url=f"sqlite:///{folder / 'orb.sqlite'}")
+    store = App.for_workspace(folder, create=True).store
     assert make_demo(store, counties=2, seed=3)[:2] == [A, B]
     store.engine.dispose()
     return Settings.from_env({}, workspace=folder)

@@ -49,11 +49,11 @@ def test_notebook_is_thin_and_stored_without_outputs(name):
 @pytest.fixture(scope="module")
 def demo_workspace(tmp_path_factory):
     from orb_widgets.demo import make_demo
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
     os.environ.pop("ORB_DATABASE_URL", None)
     folder = tmp_path_factory.mktemp("nb") / "workspace"
-    make_demo(Store.open(folder), counties=4, seed=2026)
+    make_demo(App.for_workspace(folder, create=True).store, counties=4, seed=2026)
     return folder
 
 

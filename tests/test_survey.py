@@ -267,10 +267,10 @@ def test_spanish_page_and_scores_that_do_not_depend_on_the_language(tmp_path, mo
 def test_three_hundred_sends_at_once_are_all_stored_and_a_double_click_once(folder):
     import concurrent.futures
 
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
     from orb_widgets.survey.handlers import Writer
 
-    store = Store.open(folder, create=False)
+    store = App.for_workspace(folder).store
     inst = store.current_instrument(COUNTY)
     writer = Writer(store)
     futures = [writer.submit(COUNTY, WAVE, inst, build_response(inst, "supervisors", {"A1": 1 + k % 5},
@@ -321,9 +321,9 @@ def test_serve_form_serves_every_open_link_and_nothing_else(folder):
     import urllib.request
 
     from orb_widgets.serve import launch
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
-    store = Store.open(folder, create=False)
+    store = App.for_workspace(folder).store
     a, b = store.open_link(COUNTY, WAVE).token, store.open_link(OTHER, WAVE).token
     with launch(folder, form=True) as served:
         for token in (a, b):

@@ -20,7 +20,8 @@ from orb_widgets.content import load_framework
 from orb_widgets.demo import make_demo
 from orb_widgets.exceptions import UnknownCounty
 from orb_widgets.instrument import tailor
-from orb_widgets.store import NewResponse, Store
+from orb_widgets.app import App
+from orb_widgets.store import NewResponse
 from orb_widgets.widgets import (FollowUpBoard, ImplementationPlan, KeyMessages, PlanningMatrix,
                                  ResultsDashboard, StartHere, TailorAssessment, TestingProfile, WorkbookContext, progress)
 from orb_widgets.merge import merge3
@@ -41,7 +42,7 @@ def demo_folder(tmp_path_factory):
     """A demo workspace made once; each test works on its own copy."""
     os.environ.pop("ORB_DATABASE_URL", None)
     folder = tmp_path_factory.mktemp("widgets-demo") / "ws"
-    store = Store.open(folder)
+    store = App.for_workspace(folder, create=True).store
     make_demo(store, counties=4, seed=7)
     store.engine.dispose()  # checkpoints the WAL so the copy below is complete
     return folder
@@ -53,7 +54,7 @@ def ws(demo_folder, tmp_path, monkeypatch):
     monkeypatch.delenv("ORB_COUNTY", raising=False)
     monkeypatch.setenv("ORB_NAME_FILE", str(tmp_path / "name"))
     shutil.copytree(demo_folder, tmp_path / "ws")
-    return Store.open(tmp_path / "ws", create=False)
+    return App.for_workspace(tmp_path / "ws").store
 
 
 def ctx_for(store, county, user="Ana Example"):

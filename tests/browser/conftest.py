@@ -71,11 +71,11 @@ def page(browser):
 def demo_workspace(tmp_path_factory):
     """A demo workspace of fictional counties, shared by the browser tests."""
     from orb_widgets.demo import make_demo
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
     os.environ.pop("ORB_DATABASE_URL", None)
     folder = tmp_path_factory.mktemp("browser-ws")
-    make_demo(Store.open(folder), counties=4, seed=11, responses=(12, 20))
+    make_demo(App.for_workspace(folder, create=True).store, counties=4, seed=11, responses=(12, 20))
     return folder
 
 

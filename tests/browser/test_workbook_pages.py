@@ -50,9 +50,9 @@ def test_team_member_edits_the_matrix_and_sees_it_after_reload(page, workbook_se
     learned.press("Tab")  # leave the box: the edit is saved as you go
 
     from orb_widgets import workbook
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
-    store = Store.open(demo_workspace, create=False)
+    store = App.for_workspace(demo_workspace).store
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         body = workbook.load(store, FORM_COUNTY, "matrix_row", key)
