@@ -191,7 +191,7 @@ class Store:
         """Open (and, with ``create``, make) the database at ``url``.
 
         The URL comes from whoever owns the workspace (:class:`orb_widgets.app.App`,
-        or :func:`orb_widgets.paths.database_url`); the store never reads the
+        or ``paths.database_url``); the store never reads the
         environment. A SQLite file that cannot be written is opened read-only;
         a missing one is made only with ``create`` (its folder must exist).
         ``upgrade`` brings an older schema forward first (``orb init
