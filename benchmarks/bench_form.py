@@ -141,7 +141,7 @@ def main(argv=None) -> int:
     sys.path.insert(0, str(HERE.parent))
     from orb_widgets.demo import make_demo
     from orb_widgets.serve import launch
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--respondents", type=int, default=300)
@@ -150,7 +150,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     os.environ.pop("ORB_DATABASE_URL", None)
     folder = Path(tempfile.mkdtemp(prefix="orb-bench-form-"))
-    store = Store.open(folder)
+    store = App.for_workspace(folder, create=True).store
     make_demo(store, counties=2, seed=5, responses=(10, 12))
     link = store.open_link(COUNTY, "bench")
     items = [i.id for i in store.current_instrument(COUNTY).items]

@@ -64,8 +64,8 @@ def main() -> None:
         size = path.stat().st_size / 1e6
         pd_s, pd_mb = measure(f"import pandas as pd; pd.read_csv({str(path)!r}, dtype=str)")
         ws = folder / "ws"
-        setup = (f"from orb_widgets.store import Store; from orb_widgets.instrument import tailor; "
-                 f"s = Store.open({str(ws)!r}, create=True); s.add_county('Bench County'); "
+        setup = (f"from orb_widgets.app import App; from orb_widgets.instrument import tailor; "
+                 f"s = App.for_workspace({str(ws)!r}, create=True).store; s.add_county('Bench County'); "
                  f"s.save_instrument(tailor('cpm-orb', county='Bench County'))")
         subprocess.run([sys.executable, "-c", setup], check=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT)})
         orb_s, orb_mb = measure(f"from orb_widgets.cli import main; raise SystemExit(main(['import', "

@@ -32,9 +32,9 @@ COUNTY = "Alder Creek County"
 def make(workspace: Path, people: int) -> None:
     sys.path.insert(0, str(ROOT))
     from orb_widgets import demo
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
-    demo.make_demo(Store.open(workspace, create=True), counties=1, responses=(people, people + 1))
+    demo.make_demo(App.for_workspace(workspace, create=True).store, counties=1, responses=(people, people + 1))
 
 
 def run_score(workspace: Path) -> tuple[float, float]:

@@ -30,7 +30,7 @@ from kernel_client import KernelChannel, open_page, page_kernel_id  # noqa: E402
 
 from orb_widgets.demo import make_demo  # noqa: E402
 from orb_widgets.serve import launch  # noqa: E402
-from orb_widgets.store import Store  # noqa: E402
+from orb_widgets.app import App
 from orb_widgets.progress import STEPS  # noqa: E402
 
 MB = 1024 * 1024
@@ -44,7 +44,7 @@ def memory(proc: psutil.Process) -> tuple[float, float]:
 def main() -> None:
     os.environ.pop("ORB_DATABASE_URL", None)
     folder = Path(tempfile.mkdtemp(prefix="orb-mem-")) / "ws"
-    store = Store.open(folder)
+    store = App.for_workspace(folder, create=True).store
     make_demo(store, counties=6, seed=2026)
     county = store.counties()[0].name
     store.engine.dispose()

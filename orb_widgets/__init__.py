@@ -16,6 +16,7 @@ from .store import NewResponse, Store
 __version__ = "0.1.0"
 
 _LAZY = {
+    "App": "app",
     "county_results": "results",
     "read_export": "importers",
     "score": "scoring",

@@ -14,9 +14,7 @@ from .exceptions import OrbError, WorkspaceError
 
 
 def _store(args, create=False):
-    from .store import Store
-
-    return Store.open(args.workspace, create=create)
+    return args.app.open_store(create=True) if create else args.app.store
 
 
 def _import_formats() -> tuple[str, ...]:
@@ -31,9 +29,7 @@ def _print_json(obj) -> None:
 
 # ----------------------------------------------------------------- commands
 def cmd_init(args) -> int:
-    from .store import Store
-
-    store = Store.open(args.workspace, create=True, upgrade=args.upgrade)
+    store = args.app.open_store(create=True, upgrade=args.upgrade)
     if store.upgraded and store.upgraded[0] != store.upgraded[1]:
         print(f"Workspace brought from layout {store.upgraded[0]} to {store.upgraded[1]}; nothing was lost: "
               f"{store.folder or store.where}")
@@ -43,16 +39,15 @@ def cmd_init(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .demo import make_demo
-    from .paths import DB_FILE, workspace_dir
-    from .settings import Settings
-    from .store import Store
+    from dataclasses import replace
 
-    folder = workspace_dir(args.workspace)
+    from .app import App
+    from .demo import make_demo
+
+    folder = args.app.workspace
     # The demo makes its own SQLite workspace: it never writes into a shared database
     # (ORB_DATABASE_URL) unless told to with --database-url, and then only into its own demo.
-    url = args.database_url or f"sqlite:///{folder / DB_FILE}"
-    store = Store.open(folder, create=True, url=url)
+    store = App(replace(args.app.settings, database_url=args.database_url)).open_store(create=True)
     if not store.is_empty():
         if not store.get_meta("demo"):
             raise WorkspaceError(f"{store.where} holds real counties; a demo is never made there. "
@@ -64,7 +59,7 @@ def cmd_demo(args) -> int:
     names = make_demo(store, counties=args.counties, seed=args.seed)
     print(f"Demo workspace with {len(names)} fictional counties (synthetic answers, seed {args.seed}): "
           f"{folder if not args.database_url else store.where}")
-    if Settings.from_env().database_url and not args.database_url:
+    if args.app.settings.database_url and not args.database_url:
         print("Note: ORB_DATABASE_URL is set in this shell, so other orb commands open that database; "
               "unset it to work with this demo.", file=sys.stderr)
     return 0
@@ -223,11 +218,9 @@ def _progress(path: Path, what: str, total: int | None = None):
 
 def cmd_score(args) -> int:
     from .render import render
-    from .results import county_results
     from .views import results_view
 
-    store = _store(args)
-    res = county_results(store, store.county(args.county).name, args.wave)
+    res = args.app.results(args.county, args.wave)
     if args.json:
         print(res.to_json())
         return 0
@@ -359,11 +352,14 @@ def _add_later_commands(sub, common) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``orb`` command's entry point: the settings are read here, once, into the one :class:`~orb_widgets.app.App`."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    from .app import App
     from .settings import Settings
 
-    if Settings.from_env().check_tiny_groups:
+    args.app = App(Settings.from_env(workspace=args.workspace))  # every command works through it
+    if args.app.settings.check_tiny_groups:
         # Checking imports against an independent computation on tiny test files only.
         from .instrument import check_tiny_groups
 

@@ -17,16 +17,21 @@ from .settings import DB_FILE, DEFAULT_WORKSPACE, Settings  # noqa: F401  (re-ex
 
 
 def workspace_dir(workspace: str | os.PathLike | None = None, settings: Settings | None = None) -> Path:
-    """The workspace folder: the argument, else the settings' (``$ORB_WORKSPACE``), else ``./workspace``."""
+    """The workspace folder: the argument, else the settings', else ``./workspace`` (the environment is not read here)."""
     if workspace:
         return Path(workspace).expanduser().resolve()
-    return (settings or Settings.from_env()).workspace
+    return settings.workspace if settings is not None else Path(DEFAULT_WORKSPACE).resolve()
 
 
 def database_url(workspace: str | os.PathLike | None = None, settings: Settings | None = None) -> str:
-    """The settings' database URL (``$ORB_DATABASE_URL``, e.g. PostgreSQL), else the workspace's SQLite file."""
-    settings = settings or Settings.from_env()
-    return settings.database_url or f"sqlite:///{workspace_dir(workspace, settings) / DB_FILE}"
+    """The settings' database URL (``$ORB_DATABASE_URL``, e.g. PostgreSQL), else the workspace's SQLite file.
+
+    >>> database_url("/srv/orb")
+    'sqlite:////srv/orb/orb.sqlite'
+    """
+    if settings is not None and settings.database_url:
+        return settings.database_url
+    return f"sqlite:///{workspace_dir(workspace, settings) / DB_FILE}"
 
 
 def slugify(name: str, max_length: int = 60) -> str:

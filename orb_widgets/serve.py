@@ -68,8 +68,8 @@ SECURITY_HEADERS = {
 
 
 def notebooks_dir(settings: Settings | None = None) -> Path:
-    """The notebooks to serve: ``$ORB_NOTEBOOKS`` when set, else the ones shipped with the package."""
-    folder = (settings or Settings.from_env()).notebooks or shipped("notebooks")
+    """The notebooks to serve: the settings' (``$ORB_NOTEBOOKS``) when set, else the ones shipped with the package."""
+    folder = (settings.notebooks if settings is not None else None) or shipped("notebooks")
     if not folder.is_dir():
         raise OrbError(f"cannot find the workbook notebooks in {folder}; set ORB_NOTEBOOKS to their folder")
     return folder.resolve()
@@ -296,10 +296,13 @@ def launch(workspace=None, form: bool = False, county: str | None = None, wave: 
     ``token=None`` means: a fresh random token for the workbook, none for the
     form (a survey link is meant to be opened by anyone who has it).
     ``lock=True`` (with ``county``) serves that one county's workbook only.
+    ``settings`` come from the caller's application object (default: the
+    defaults, for ``workspace``; the environment is not read here).
     """
-    from .store import Store
+    from .app import App
 
-    settings = (settings or Settings.from_env()).with_(workspace=workspace or None)
+    settings = (settings or Settings()).with_(workspace=workspace or None)
+    app = App(settings)
     folder = settings.workspace
     if not settings.database_url and not (folder / "orb.sqlite").exists():
         raise WorkspaceError(f"{folder} is not an ORB workspace yet: run 'orb init' or 'orb demo' first")
@@ -308,9 +311,9 @@ def launch(workspace=None, form: bool = False, county: str | None = None, wave: 
     if form:  # survey links only: no voila, no workbook, no kernels (orb_widgets.survey)
         from .survey.app import launch_form
 
-        return launch_form(folder, county, wave, port=port or free_port(), log_path=log_path)
+        return launch_form(app, county, wave, port=port or free_port(), log_path=log_path)
     if county:
-        county = Store.open(folder, create=False).county(county).name
+        county = app.store.county(county).name
     if wave is not None and not str(wave).strip():
         raise OrbError("--wave needs a label, e.g. --wave 2026-spring")
     wave = str(wave).strip() if wave else ""
@@ -318,7 +321,7 @@ def launch(workspace=None, form: bool = False, county: str | None = None, wave: 
         token = secrets.token_urlsafe(24)
     port = port or free_port()
     config = voila_config(port, token, cull_idle_timeout, cull_interval)
-    config.update(survey_config(folder))  # open survey links are served beside the workbook
+    config.update(survey_config(settings))  # open survey links are served beside the workbook
     nb_dir = notebooks_dir(settings)
     runtime = _runtime(config)
 
@@ -390,7 +393,7 @@ def _stop_on_signals() -> dict:
 
 
 def cmd_serve(args) -> int:
-    settings = Settings.from_env(workspace=args.workspace)
+    settings = args.app.settings
     previous = _stop_on_signals()
     try:
         served = launch(form=args.form, county=args.county, wave=args.wave, port=args.port,
@@ -405,7 +408,7 @@ def cmd_serve(args) -> int:
         if args.form:
             from .survey.app import print_open_links
 
-            print_open_links(settings.workspace, served.url)
+            print_open_links(args.app.store, served.url)
         else:
             what = f"{args.county}'s workbook (no other county can be opened)" if args.lock else "the workbook"
             print(f"Serving {what} at {url}", flush=True)
@@ -453,7 +456,7 @@ def team_notebooks(settings: Settings) -> Path:
 
 
 def cmd_lab(args) -> int:
-    settings = Settings.from_env(workspace=args.workspace).with_(county=args.county)
+    settings = args.app.settings.with_(county=args.county)
     nb_dir = team_notebooks(settings)
     env = {k: v for k, v in os.environ.items() if k not in Settings.OWN_VARIABLES}
     env.update(settings.with_(form_county="", form_wave="", locked=False, served=False).to_env())

@@ -1,8 +1,9 @@
 """One settings object, read once where a program starts.
 
 The ``orb`` command, a served page's kernel and the respondent form each call
-:meth:`Settings.from_env` once and pass the result down; nothing deeper in
-the package reads environment variables. ``orb serve`` writes the settings
+:meth:`Settings.from_env` once, where they start, and build the process's one
+:class:`~orb_widgets.app.App` from the result; nothing deeper in the package
+reads environment variables (``tests/test_architecture.py`` checks it). ``orb serve`` writes the settings
 its pages need with :meth:`Settings.to_env`, so the server and its kernels
 agree on every value.
 

@@ -82,11 +82,11 @@ def shared_demo(tmp_path_factory):
     Tests only read it; a test that writes works on a copy (``demo_copy``, ``copy_demo``).
     """
     from orb_widgets.demo import make_demo
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
     os.environ.pop("ORB_DATABASE_URL", None)
     folder = tmp_path_factory.mktemp("demo") / "ws"
-    store = Store.open(folder)
+    store = App.for_workspace(folder, create=True).store
     make_demo(store, **DEMO)
     store.engine.dispose()
     return folder
@@ -118,6 +118,6 @@ def demo_copy(copy_demo, tmp_path):
 @pytest.fixture(scope="session")
 def demo_store(shared_demo):
     """The session's demo workspace, opened; for reading only."""
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
-    return Store.open(shared_demo, create=False)
+    return App.for_workspace(shared_demo).store

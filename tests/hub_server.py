@@ -47,9 +47,9 @@ def _free(port: int) -> bool:
 def start_hub(base: Path, teams: str = TEAMS) -> dict:
     """A demo workspace of two counties in ``base/ws`` and a hub over it; returns what the tests need."""
     from orb_widgets.demo import make_demo
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
-    store = Store.open(base / "ws", url=f"sqlite:///{base / 'ws' / 'orb.sqlite'}")
+    store = App.for_workspace(base / "ws", create=True).store
     assert make_demo(store, counties=2, seed=7)[:2] == [A, B]
     store.engine.dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORB_") and k != "QUERY_STRING"}

@@ -48,9 +48,9 @@ class Running:
 def make_workspace(folder, rewording: dict | None = None, url: str | None = None):
     """Two counties with a survey each, in ``folder`` (or the database at ``url``)."""
     from orb_widgets.instrument import tailor
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
-    store = Store(url) if url else Store.open(folder)
+    store = Store(url) if url else App.for_workspace(folder, create=True).store
     store.add_county(COUNTY)
     store.add_county(OTHER)
     store.save_instrument(tailor("cpm-orb", county=COUNTY, rewording=rewording))
@@ -59,14 +59,14 @@ def make_workspace(folder, rewording: dict | None = None, url: str | None = None
 
 
 def start(folder, **config) -> Running:
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
     from orb_widgets.survey.app import make_app
     from orb_widgets.survey.handlers import Survey, SurveyConfig
 
-    store = Store.open(folder, create=False)
+    store = App.for_workspace(folder).store
     token = store.open_link(COUNTY, WAVE).token
     other = store.open_link(OTHER, WAVE).token
-    survey = Survey(Store.open(folder, create=False), SurveyConfig(instrument_ttl=0, **config))
+    survey = Survey(App.for_workspace(folder).store, SurveyConfig(instrument_ttl=0, **config))
     return Running(*listen(survey, make_app), survey, store, token, other)
 
 

@@ -1,4 +1,5 @@
-"""The import layers hold: the contracts in pyproject.toml ([tool.importlinter]), checked by import-linter.
+"""The import layers hold: the contracts in pyproject.toml ([tool.importlinter]), checked by import-linter;
+and the settings are read only where a process starts (ENTRY_POINTS below).
 
 The pure core (scoring, report, content, format, …) imports nothing of the
 store, packets, widgets or servers; the packages untangled from cycles
@@ -33,3 +34,59 @@ def test_a_broken_layer_is_caught(tmp_path):
     run = subprocess.run([str(lint), "--no-cache"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert run.returncode != 0
     assert "orb_widgets.format -> orb_widgets.views" in run.stdout
+
+
+# ------------------------------------------------------------------ settings are read at the entry points only
+import ast  # noqa: E402
+
+#: Where ``Settings.from_env(`` may be called: the entry points, each building the process's one App.
+ENTRY_POINTS = {
+    "orb_widgets/cli.py": {"main"},                          # the `orb` command and its sub-commands
+    "orb_widgets/widgets/context.py": {"page_app"},          # a page's first call in its kernel
+    "orb_widgets/survey/app.py": {"config_app"},             # the survey server, or its routes in a Jupyter server
+    "orb_widgets/hub/config.py": {"configure"},              # jupyterhub_config.py, as the hub starts
+    "orb_widgets/hub/singleuser.py": {"main"},               # each person's server on the hub
+    "orb_widgets/hub/packet_page.py": {"load_jupyter_server_extension"},  # the packet page in that server
+    "orb_widgets/hub/packet_build.py": {"main"},             # the hub's packet build process
+    "orb_widgets/packets/sections.py": {"load"},             # the packet notebook's kernel (Packet.load)
+}
+
+
+def from_env_calls(root: Path) -> list[str]:
+    """Every ``….from_env(…)`` call in the package under ``root``, as ``path:function:line``."""
+    found = []
+    for path in sorted((root / "orb_widgets").rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        tree = ast.parse(path.read_text("utf-8"))
+
+        def visit(node, where="<module>"):
+            for child in ast.iter_child_nodes(node):
+                inside = child.name if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else where
+                if (isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute)
+                        and child.func.attr == "from_env"):
+                    found.append(f"{rel}:{where}:{child.lineno}")
+                visit(child, inside)
+
+        visit(tree)
+    return found
+
+
+def _offenders(root: Path) -> list[str]:
+    return [call for call in from_env_calls(root)
+            if call.split(":")[1] not in ENTRY_POINTS.get(call.split(":")[0], set())]
+
+
+def test_settings_are_read_only_where_a_process_starts():
+    """Nothing below an entry point reads the environment: it is handed the App (or its settings) instead."""
+    assert _offenders(ROOT) == []
+    # every allowed entry point still reads them (a stale allow-list would hide a move)
+    used = {tuple(call.split(":")[:2]) for call in from_env_calls(ROOT)}
+    assert used == {(module, name) for module, names in ENTRY_POINTS.items() for name in names}
+
+
+def test_a_settings_read_below_an_entry_point_is_caught(tmp_path):
+    package = tmp_path / "orb_widgets"
+    subprocess.run(["cp", "-r", str(ROOT / "orb_widgets"), str(package)], check=True)
+    with (package / "results.py").open("a", encoding="utf-8") as fh:
+        fh.write("\n\ndef _sneaky():\n    from .settings import Settings\n    return Settings.from_env()\n")
+    assert [call.rsplit(":", 1)[0] for call in _offenders(tmp_path)] == ["orb_widgets/results.py:_sneaky"]

@@ -12,6 +12,8 @@ from orb_widgets.demo import make_demo
 from orb_widgets.instrument import tailor
 from orb_widgets.paths import unique_slug
 from orb_widgets.results import county_results
+from orb_widgets.app import App
+from orb_widgets.settings import Settings
 from orb_widgets.store import Store
 
 COUNTIES = 3
@@ -21,10 +23,10 @@ COUNTIES = 3
 def twins(tmp_path_factory, pg_cluster):
     """The same seeded demo in a SQLite workspace and in a live PostgreSQL database."""
     folder = tmp_path_factory.mktemp("twin-sqlite")
-    lite = Store.open(folder, url=f"sqlite:///{folder / 'orb.sqlite'}")
+    lite = App.for_workspace(folder, create=True).store
     pg_folder = tmp_path_factory.mktemp("twin-pg")
     pg_url = pg_cluster.new_url()
-    pg = Store.open(pg_folder, url=pg_url)
+    pg = Store.open(pg_url, folder=pg_folder)
     names = make_demo(lite, counties=COUNTIES, seed=5)
     assert make_demo(pg, counties=COUNTIES, seed=5) == names
     return {"names": names, "sqlite": (folder, lite, None), "postgresql": (pg_folder, pg, pg_url)}
@@ -56,7 +58,8 @@ def test_the_same_seed_prints_the_same_packets_on_both_backends(twins, tmp_path,
         else:
             monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
         out = tmp_path / backend
-        report = packets.run_packets(folder, out=out, pdf=False, progress=False, workers=1)
+        report = packets.run_packets(folder, out=out, pdf=False, progress=False, workers=1,
+                                     settings=Settings.from_env(workspace=folder))
         assert report.ok, report.summary()
         pages[backend] = {n: _packet_text((out / f"{unique_slug(n)}.html").read_text("utf-8"))
                           for n in twins["names"]}

@@ -11,7 +11,7 @@ import test_views
 from orb_widgets import demo, packets, views, workbook
 from orb_widgets.cli import main
 from orb_widgets.results import county_results
-from orb_widgets.store import Store
+from orb_widgets.app import App
 
 CHILD_WELFARE = ("famil", "child welfare", "social worker", "practice model", "caseload", "case review")
 SCHOOL = ("school", "teacher", "student", "principal", "guardian", "plan b", "cps", "collaborative")
@@ -25,7 +25,7 @@ LEADERS_AHEAD = re.compile(r"[Ll]eaders (?:rate this|see more)")
 
 @pytest.fixture(scope="module")
 def orb_demo(tmp_path_factory, monkeypatch_module):
-    store = Store.open(tmp_path_factory.mktemp("orb-demo"))
+    store = App.for_workspace(tmp_path_factory.mktemp("orb-demo"), create=True).store
     names = demo.make_demo(store)
     return {"store": store, "names": names, "folder": str(store.folder),
             "reports": {n: county_results(store, n) for n in names}}
@@ -62,7 +62,7 @@ def test_the_gap_and_role_groups_show_in_most_counties_and_small_groups_stay_hid
 
 def test_a_school_county_with_a_small_student_health_team_still_shows_its_gap(tmp_path, monkeypatch):
     monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
-    store = Store.open(tmp_path)
+    store = App.for_workspace(tmp_path, create=True).store
     names = demo.make_demo(store, counties=8, seed=3)
     school = [n for k, n in enumerate(names) if demo.framework_of(k) == "cps"]
     assert len(school) == 2
@@ -77,7 +77,7 @@ def test_the_same_seed_makes_the_same_workspace_and_another_seed_another(tmp_pat
     monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
 
     def made(folder, seed):
-        store = Store.open(tmp_path / folder)
+        store = App.for_workspace(tmp_path / folder, create=True).store
         names = demo.make_demo(store, counties=2, seed=seed)
         return [(county_results(store, n).to_json(), {k: {key: e.model_dump(mode="json") for key, e in
                                                          entries(store, n, k).items()} for k in workbook.MODELS})

@@ -185,9 +185,9 @@ def demo(tmp_path_factory) -> Path:
     done = _orb(["demo", "--counties", "3", "--workspace", str(folder / "workspace")], folder)
     assert done.returncode == 0, done.stderr
     sys.path.insert(0, str(ROOT))
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
-    inst = Store.open(folder / "workspace").current_instrument("Bayside County")
+    inst = App.for_workspace(folder / "workspace", create=True).store.current_instrument("Bayside County")
     header = ["id", "role"] + [f"[{i.id}] {i.text}" for i in inst.items]
     rows = [[f"paper-{k}", inst.roles[k % len(inst.roles)].label] + [str(1 + (k + j) % 5) for j in range(len(inst.items))]
             for k in range(8)]

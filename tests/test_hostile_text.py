@@ -19,7 +19,8 @@ from orb_widgets.cli import main
 from orb_widgets.exports import spreadsheet_safe, table_bytes
 from orb_widgets.instrument import tailor
 from orb_widgets.paths import unique_slug
-from orb_widgets.store import NewResponse, Store
+from orb_widgets.app import App
+from orb_widgets.store import NewResponse
 
 SCRIPT = "<script>alert(1)</script>"
 BREAKER = '"><img src=x onerror=alert(1)>'
@@ -42,7 +43,7 @@ def text(i):
 def ws(tmp_path_factory):
     os.environ.pop("ORB_DATABASE_URL", None)
     folder = tmp_path_factory.mktemp("hostile-ws")
-    store = Store.open(folder)
+    store = App.for_workspace(folder, create=True).store
     inst = tailor("cpm-orb", county=COUNTY, elements=["A", "B"], points=5, min_group=5)
     store.save_instrument(inst)
     roles = [r.id for r in inst.roles]

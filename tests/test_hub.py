@@ -71,7 +71,7 @@ def _until(check, seconds: float = 20):
 
 
 def test_a_team_member_sees_their_county_and_is_refused_the_other_by_every_route(hub):
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
     ana = Person(hub, "ana")
     assert "Results" in ana.home  # the workbook's own home page, not JupyterLab
@@ -104,7 +104,7 @@ def test_a_team_member_sees_their_county_and_is_refused_the_other_by_every_route
         assert B not in r.text, route
 
     # the kernel websocket: crafted widget messages and code on the Start page
-    counties_before = [c.name for c in Store.open(hub["ws"], create=False).counties()]
+    counties_before = [c.name for c in App.for_workspace(hub["ws"]).store.counties()]
     _, chan = ana.page("01-start-here.ipynb")
     states = chan.widget_states()
     picker = next(cid for cid, st in states.items() if st.get("_model_name") == "DropdownModel"
@@ -123,7 +123,7 @@ def test_a_team_member_sees_their_county_and_is_refused_the_other_by_every_route
     checklist = [s["value"] for s in chan.widget_states().values() if "steps done for" in str(s.get("value", ""))]
     chan.close()
     assert checklist and all(A in v and B not in v for v in checklist)
-    assert [c.name for c in Store.open(hub["ws"], create=False).counties()] == counties_before
+    assert [c.name for c in App.for_workspace(hub["ws"]).store.counties()] == counties_before
 
 
 def test_a_coordinator_sees_every_county(hub):
@@ -218,10 +218,10 @@ def test_a_coordinator_builds_and_opens_a_county_packet_on_the_hub(hub, coordina
 
 def test_a_packet_goes_out_of_date_when_its_county_changes(hub, coordinator_build):
     from orb_widgets import workbook
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
     cora = coordinator_build["cora"]
-    store = Store.open(hub["ws"], create=False)
+    store = App.for_workspace(hub["ws"]).store
     workbook.save(store, A, "matrix_row", "hub-test", {"target": "F", "what_we_learned": "Leaders want a monthly huddle"},
                   user="Test")
     store.engine.dispose()

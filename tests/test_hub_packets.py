@@ -12,6 +12,7 @@ import os
 import pytest
 from markupsafe import Markup
 
+from orb_widgets.app import App
 from orb_widgets.hub import packet_build
 from orb_widgets.hub.packet_build import Build, county_packets, packet_files, read_build, start_build
 from orb_widgets.settings import Settings
@@ -24,7 +25,7 @@ def settings(tmp_path_factory, copy_demo):
     from orb_widgets.store import Store
 
     folder = copy_demo(tmp_path_factory.mktemp("hub-packets") / "ws")
-    store = Store.open(folder, url=f"sqlite:///{folder / 'orb.sqlite'}")
+    store = App.for_workspace(folder).store
     assert [c.name for c in store.counties()][:2] == [A, B]
     store.engine.dispose()
     return Settings.from_env({}, workspace=folder)

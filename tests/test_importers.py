@@ -13,6 +13,7 @@ from orb_widgets.content import RoleGroup, Scale
 from orb_widgets.exceptions import ImportFileError
 from orb_widgets.importers import FORMATS, INCOMPLETE, read_export
 from orb_widgets.instrument import Instrument, InstrumentItem
+from orb_widgets.app import App
 from orb_widgets.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers"
@@ -525,7 +526,7 @@ def orb(capsys, *args):
 
 @pytest.fixture
 def ws(workspace, inst, capsys):
-    s = Store.open(workspace, create=True)
+    s = App.for_workspace(workspace, create=True).store
     s.add_county(inst.county)
     s.save_instrument(inst)
     return workspace
@@ -554,15 +555,15 @@ def write_csv(path, rows, encoding="utf-8"):
 
 
 def refused(capsys, ws, inst, path, *words, extra=()):
-    before = Store.open(ws).response_count(inst.county)
+    before = App.for_workspace(ws, create=True).store.response_count(inst.county)
     code, out, err = orb(capsys, "import", "--workspace", ws, "--county", inst.county, "--wave", "w1", path, *extra)
     lines = [x for x in err.splitlines() if x.strip()]
     assert code == 2, (out, err)
     assert len(lines) == 1 and lines[0].startswith("orb: ") and "Traceback" not in err, err
     for w in (str(path), *words):
         assert w in lines[0], lines[0]
-    assert Store.open(ws).response_count(inst.county) == before
-    assert "w1" not in Store.open(ws).waves(inst.county)
+    assert App.for_workspace(ws, create=True).store.response_count(inst.county) == before
+    assert "w1" not in App.for_workspace(ws, create=True).store.waves(inst.county)
     return lines[0]
 
 
@@ -598,7 +599,7 @@ def test_shift_jis_is_refused_unless_the_encoding_is_given(ws, inst, capsys, tmp
     code, out, err = orb(capsys, "import", "--workspace", ws, "--county", inst.county, "--wave", "w1", path,
                          "--encoding", "shift_jis")
     assert code == 0, err
-    comments = Store.open(ws).comments(inst.county, "w1")
+    comments = App.for_workspace(ws, create=True).store.comments(inst.county, "w1")
     assert {c["text"] for c in comments} == {"研修の時間がもっと必要です。チームで話し合いたい。"}
 
 

@@ -23,6 +23,7 @@ import pytest
 import vendors
 from test_importers import make_instrument
 
+from orb_widgets.app import App
 from orb_widgets.cli import main
 from orb_widgets.importers.reading import MAX_CELL, MAX_COLUMNS
 from orb_widgets.paths import DB_FILE
@@ -51,7 +52,7 @@ def ws(tmp_path_factory, inst):
     mp.delenv("ORB_DATABASE_URL", raising=False)
     mp.delenv("ORB_WORKSPACE", raising=False)
     folder = tmp_path_factory.mktemp("damaged") / "ws"
-    store = Store.open(folder, create=True)
+    store = App.for_workspace(folder, create=True).store
     store.add_county(inst.county)
     store.save_instrument(inst)
     good = vendors.google(folder.parent / "earlier.csv", inst, *vendors.people(inst, 9, seed=11))

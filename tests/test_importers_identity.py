@@ -14,6 +14,7 @@ import pytest
 import vendors
 from test_importers import make_instrument
 
+from orb_widgets.app import App
 from orb_widgets.cli import main
 from orb_widgets.store import _ENGINES, Store
 
@@ -32,7 +33,7 @@ def ws(db_url, tmp_path, monkeypatch):
         monkeypatch.setenv("ORB_DATABASE_URL", db_url)
     else:
         monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
-    Store.open(folder).save_instrument(make_instrument())
+    App.for_workspace(folder, create=True).store.save_instrument(make_instrument())
     return folder
 
 
@@ -54,7 +55,7 @@ def imported(capsys, ws, path, wave="w1", *extra):
 
 
 def count(ws, wave=None):
-    return Store.open(ws).response_count(COUNTY, wave)
+    return App.for_workspace(ws, create=True).store.response_count(COUNTY, wave)
 
 
 def _csv(path, rows):
@@ -92,7 +93,7 @@ def test_paper_ids_that_restart_at_1_in_a_new_wave_are_new_people(ws, capsys, tm
     assert imported(capsys, ws, first, "2025-spring")[:2] == (6, 0)
     autumn = paper(tmp_path / "autumn.csv", SIX[::-1], ids=[str(k) for k in range(1, 7)])
     assert imported(capsys, ws, autumn, "2025-fall")[:2] == (6, 0)
-    assert Store.open(ws).waves(COUNTY) == ["2025-spring", "2025-fall"]
+    assert App.for_workspace(ws, create=True).store.waves(COUNTY) == ["2025-spring", "2025-fall"]
     assert imported(capsys, ws, autumn, "2025-fall")[:2] == (0, 6)       # the same file again
     assert (count(ws, "2025-spring"), count(ws, "2025-fall")) == (6, 6)
 
@@ -185,7 +186,7 @@ def test_dry_run_says_what_the_import_would_do_and_stores_nothing(ws, capsys, tm
     assert (added, skipped) == (1, 6) and "nothing stored" in out
     added, skipped, out = imported(capsys, ws, more, "w9", "--dry-run")
     assert (added, skipped) == (7, 0)
-    assert count(ws) == 6 and Store.open(ws).waves(COUNTY) == ["w1"]
+    assert count(ws) == 6 and App.for_workspace(ws, create=True).store.waves(COUNTY) == ["w1"]
     assert imported(capsys, ws, more)[:2] == (1, 6)                      # the real import does as it said
 
 
@@ -220,7 +221,7 @@ def test_a_schema_2_workspace_is_brought_forward_and_keeps_its_identities(tmp_pa
         answers_before = db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
     code, out, err = orb(capsys, "init", "--upgrade", "--workspace", ws)
     assert code == 0 and "from layout 2 to 3" in out, err
-    s = Store.open(ws, create=False)
+    s = App.for_workspace(ws).store
     assert s.response_count("Old County", "2025-fall") == 18
     with sqlite3.connect(ws / "orb.sqlite") as db:
         assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == answers_before
@@ -258,10 +259,10 @@ def test_the_upgrade_to_schema_3_on_postgresql(pg_cluster, tmp_path, capsys, mon
     url = pg_cluster.new_url()
     monkeypatch.setenv("ORB_DATABASE_URL", url)
     ws = tmp_path / "ws"
-    Store.open(ws).save_instrument(make_instrument())
+    App.for_workspace(ws, create=True).store.save_instrument(make_instrument())
     path = paper(tmp_path / "a.csv", SIX, ids=[str(k) for k in range(1, 7)])
     assert imported(capsys, ws, path, "w1")[:2] == (6, 0)
-    eng = Store.open(ws).engine
+    eng = App.for_workspace(ws, create=True).store.engine
     with eng.begin() as conn:  # back to schema 2's layout
         conn.exec_driver_sql("ALTER TABLE responses DROP CONSTRAINT uq_responses_wave_source_key")
         conn.exec_driver_sql("DROP INDEX ix_responses_minute_key")

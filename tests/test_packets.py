@@ -13,7 +13,8 @@ from orb_widgets.cli import main
 from orb_widgets.demo import make_demo
 from orb_widgets.instrument import tailor
 from orb_widgets.paths import unique_slug
-from orb_widgets.store import NewResponse, Store
+from orb_widgets.app import App
+from orb_widgets.store import NewResponse
 
 EVIL = '../Evil "County"/..'
 TINY = "Tiny County"
@@ -33,7 +34,7 @@ def _add_county(store, name, people):
 def ws(tmp_path_factory):
     os.environ.pop("ORB_DATABASE_URL", None)
     folder = tmp_path_factory.mktemp("packets-ws")
-    store = Store.open(folder)
+    store = App.for_workspace(folder, create=True).store
     names = make_demo(store, counties=3, seed=11)
     _add_county(store, EVIL, 12)      # a hostile name; enough answers to score
     _add_county(store, TINY, 3)       # fewer than the minimum group: everything suppressed
@@ -398,7 +399,7 @@ def test_the_frameworks_full_name_comes_before_its_initials(ws, tmp_path):
     """To a California child-welfare reader "CPS" means Child Protective Services: spell it out first."""
     import html
 
-    store = Store.open(tmp_path)
+    store = App.for_workspace(tmp_path, create=True).store
     inst = tailor("cps", county="School District", points=4, min_group=5)
     store.save_instrument(inst)
     store.add_responses("School District", "2026-spring", [

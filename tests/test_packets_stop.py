@@ -19,7 +19,7 @@ import pytest
 
 from orb_widgets.demo import make_demo
 from orb_widgets.paths import unique_slug
-from orb_widgets.store import Store
+from orb_widgets.app import App
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow  # a real `orb packets` in a subprocess per test
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow  # a real `orb packets` in a subprocess per test
 def ws(tmp_path_factory):
     os.environ.pop("ORB_DATABASE_URL", None)
     folder = tmp_path_factory.mktemp("stop-ws")
-    names = make_demo(Store.open(folder), counties=3, seed=5)
+    names = make_demo(App.for_workspace(folder, create=True).store, counties=3, seed=5)
     return {"folder": folder, "names": names}
 
 

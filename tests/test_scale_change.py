@@ -7,7 +7,8 @@ import pytest
 
 from orb_widgets.instrument import tailor
 from orb_widgets.results import county_results, distribution
-from orb_widgets.store import NewResponse, Store
+from orb_widgets.app import App
+from orb_widgets.store import NewResponse
 
 COUNTY = "Mix County"
 
@@ -21,7 +22,7 @@ def _answers(inst, n, value, seed):
 
 @pytest.fixture
 def store(tmp_path):
-    st = Store.open(tmp_path / "ws", create=True)
+    st = App.for_workspace(tmp_path / "ws", create=True).store
     four = tailor("cpm-orb", county=COUNTY, points=4, min_group=3)
     st.save_instrument(four)
     # everyone "agrees" (3 on 4 points) with every statement, reverse-worded ones included as worded

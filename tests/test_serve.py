@@ -67,9 +67,9 @@ def test_cli_has_serve_and_lab():
 
 
 def test_form_refuses_unknown_county_or_missing_survey(workspace):
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
-    store = Store.open(workspace)
+    store = App.for_workspace(workspace, create=True).store
     folder = store.folder
     with pytest.raises(UnknownCounty):
         serve.launch(folder, form=True, county="Nowhere County")
@@ -149,17 +149,21 @@ def test_websocket_filter_drops_code(monkeypatch):
 
 
 def test_a_served_page_never_shows_the_last_visitors_name(tmp_path, monkeypatch):
+    from orb_widgets.settings import Settings
     from orb_widgets.widgets.context import remember_name, remembered_name
+
+    def kernel():  # a kernel's settings, read where it starts
+        return Settings.from_env()
 
     monkeypatch.setenv("ORB_NAME_FILE", str(tmp_path / "name"))
     monkeypatch.delenv("ORB_USER", raising=False)
-    remember_name("Ana")
-    assert remembered_name() == "Ana"
+    remember_name("Ana", kernel())
+    assert remembered_name(kernel()) == "Ana"
     monkeypatch.setenv("ORB_REMEMBER_NAME", "0")  # what `orb serve` sets for its kernels
-    assert remembered_name() == ""
-    remember_name("Ben")
+    assert remembered_name(kernel()) == ""
+    remember_name("Ben", kernel())
     monkeypatch.delenv("ORB_REMEMBER_NAME")
-    assert remembered_name() == "Ana"
+    assert remembered_name(kernel()) == "Ana"
 
 
 # ------------------------------------------------------------------ real servers (voila subprocesses)
@@ -230,9 +234,9 @@ def _shown(channel) -> str:
 
 @pytest.mark.slow
 def test_two_people_work_on_two_counties_at_once(served_workspace):
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
-    store = Store.open(served_workspace, create=False)
+    store = App.for_workspace(served_workspace).store
     with serve.launch(served_workspace) as served:
         # Ana picks Driftwood on her Start page: the page's own links change, nothing else.
         start_html, start_kid = _page(served, "01-start-here.ipynb")
@@ -267,9 +271,9 @@ def test_two_people_work_on_two_counties_at_once(served_workspace):
 
 @pytest.mark.slow
 def test_a_locked_server_refuses_other_counties_by_every_route(served_workspace):
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
-    store = Store.open(served_workspace, create=False)
+    store = App.for_workspace(served_workspace).store
     counties_before = [c.name for c in store.counties()]
     with serve.launch(served_workspace, county=A, lock=True) as served:
         token = f"token={served.token}"
@@ -304,7 +308,7 @@ def test_a_locked_server_refuses_other_counties_by_every_route(served_workspace)
         after = _until(lambda: [s for s in chan.widget_states().values() if "open for" in str(s.get("value", ""))],
                        20)
         assert after, "the page never answered the crafted click"
-        assert [c.name for c in Store.open(served_workspace, create=False).counties()] == counties_before
+        assert [c.name for c in App.for_workspace(served_workspace).store.counties()] == counties_before
         checklist = [s["value"] for s in chan.widget_states().values()
                      if "steps done for" in str(s.get("value", ""))]
         assert checklist and all(A in v and B not in v for v in checklist)
@@ -332,7 +336,7 @@ def test_pending_autosave_is_written_when_the_kernel_shuts_down(served_workspace
 
     from jupyter_client.manager import start_new_kernel
 
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
     folder = tmp_path / "ws"
     shutil.copytree(served_workspace, folder)
@@ -345,12 +349,12 @@ def test_pending_autosave_is_written_when_the_kernel_shuts_down(served_workspace
                 "assert page.autosave.pending")
         reply = kc.execute_interactive(code, timeout=120)
         assert reply["content"]["status"] == "ok", reply["content"]
-        before = Store.open(folder, create=False).get_doc(B, "testing_profile", "main")
+        before = App.for_workspace(folder).store.get_doc(B, "testing_profile", "main")
         assert before is None or before.body["sections"].get("b") != "typed a moment before the tab closed"
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=False)
-    doc = Store.open(folder, create=False).get_doc(B, "testing_profile", "main")
+    doc = App.for_workspace(folder).store.get_doc(B, "testing_profile", "main")
     assert doc.body["sections"]["b"] == "typed a moment before the tab closed" and doc.updated_by == "Ana"
 
 
@@ -457,7 +461,7 @@ def test_the_workbook_servers_log_holds_no_token_and_no_address(served_workspace
     """orb serve (voila with the survey links): its whole log, after pages, a survey send and bad requests."""
     from orb_widgets.store import Store
 
-    link = Store.open(served_workspace, create=False).open_link(A, "2026-fall").token
+    link = App.for_workspace(served_workspace).store.open_link(A, "2026-fall").token
     log_path = tmp_path / "voila.log"
     with serve.launch(served_workspace, log_path=log_path) as served:
         q = f"token={served.token}"

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from orb_widgets import workbook
 from orb_widgets.exceptions import InvalidValue, NoInstrument, StaleEdit, UnknownCounty, WorkspaceError
 from orb_widgets.instrument import tailor
+from orb_widgets.app import App
 from orb_widgets.store import NewResponse, Store
 
 
@@ -107,7 +108,7 @@ def _submit(url, county, n):
 
 
 def test_many_people_submitting_at_once_all_land(workspace):
-    s = Store.open(workspace)
+    s = App.for_workspace(workspace, create=True).store
     s.save_instrument(tailor("cpm-orb", county="X", elements="A,B"))
     ctx = mp.get_context("spawn")
     procs = [ctx.Process(target=_submit, args=(s.url, "X", 8)) for _ in range(4)]
@@ -120,24 +121,24 @@ def test_many_people_submitting_at_once_all_land(workspace):
 
 
 def test_a_newer_database_is_not_written(workspace):
-    s = Store.open(workspace)
+    s = App.for_workspace(workspace, create=True).store
     with s.engine.begin() as conn:
         conn.execute(sa.text("UPDATE meta SET value='99' WHERE key='schema_version'"))
     from orb_widgets.store import _ENGINES
 
     _ENGINES.clear()
     with pytest.raises(WorkspaceError, match="newer ORB Workbook"):
-        Store.open(workspace)
+        App.for_workspace(workspace, create=True).store
 
 
 def test_opening_a_folder_that_is_not_a_workspace(workspace):
     with pytest.raises(WorkspaceError, match="orb init"):
-        Store.open(workspace, create=False)
+        App.for_workspace(workspace).store
     assert not workspace.exists()
 
 
 def test_saved_instrument_is_also_a_file_in_the_workspace(workspace):
-    s = Store.open(workspace)
+    s = App.for_workspace(workspace, create=True).store
     inst = tailor("cpm-orb", county="Bayside County", elements="A")
     s.save_instrument(inst)
     files = list((workspace / "instruments" / "bayside-county").glob("*.json"))

@@ -304,7 +304,7 @@ def test_the_survey_servers_own_log_holds_no_link_and_no_address(folder, tmp_pat
     from orb_widgets.serve import launch
     from orb_widgets.store import Store
 
-    token = Store.open(folder, create=False).open_link(COUNTY, WAVE).token
+    token = App.for_workspace(folder).store.open_link(COUNTY, WAVE).token
     log_path = tmp_path / "survey.log"
     with launch(folder, form=True, log_path=log_path) as served:
         link = f"{served.url}survey/{token}"
@@ -353,10 +353,10 @@ def test_spanish_page_and_scores_that_do_not_depend_on_the_language(tmp_path, mo
 def test_three_hundred_sends_at_once_are_all_stored_and_a_double_click_once(folder):
     import concurrent.futures
 
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
     from orb_widgets.survey.handlers import Writer
 
-    store = Store.open(folder, create=False)
+    store = App.for_workspace(folder).store
     inst = store.current_instrument(COUNTY)
     writer = Writer(store)
     futures = [writer.submit(COUNTY, WAVE, inst, build_response(inst, "supervisors", {"A1": 1 + k % 5},
@@ -407,9 +407,9 @@ def test_serve_form_serves_every_open_link_and_nothing_else(folder):
     import urllib.request
 
     from orb_widgets.serve import launch
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
-    store = Store.open(folder, create=False)
+    store = App.for_workspace(folder).store
     a, b = store.open_link(COUNTY, WAVE).token, store.open_link(OTHER, WAVE).token
     with launch(folder, form=True) as served:
         for token in (a, b):

@@ -15,6 +15,7 @@ from orb_widgets.cli import main
 from orb_widgets.exceptions import StaleEdit
 from orb_widgets.exports import table_bytes
 from orb_widgets.instrument import tailor
+from orb_widgets.app import App
 from orb_widgets.store import Store
 from orb_widgets.webinar import Person, ReportBack, Room
 
@@ -89,7 +90,7 @@ def test_the_county_workbook_offers_its_own_steps_and_accepts_one_into_the_matri
     from orb_widgets.widgets.context import WorkbookContext
 
     monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
-    store = Store.open(tmp_path / "ws")
+    store = App.for_workspace(tmp_path / "ws", create=True).store
     two_events(store)
     start = StartHere(store, X)
     assert "X: survey our supervisors" in start.webinar_steps.value and "Y: ask partners" not in start.webinar_steps.value
@@ -170,7 +171,7 @@ def test_the_coach_page_runs_rooms_and_its_compiled_view_follows_other_reporters
     from orb_widgets.widgets.breakout import CoachContext, WebinarSeries
 
     monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
-    store = Store.open(tmp_path / "ws")
+    store = App.for_workspace(tmp_path / "ws", create=True).store
     two_events(store)
     page = WebinarSeries(CoachContext(store, user="Coach Kim"), scheduler=never)
     key = page.new_event("March webinar")
@@ -268,7 +269,7 @@ def test_hostile_text_is_inert_in_every_export(store):
 def test_orb_webinar_list_and_export(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
     folder = tmp_path / "ws"
-    first, second = two_events(Store.open(folder))
+    first, second = two_events(App.for_workspace(folder, create=True).store)
     assert main(["webinar", "list", "--workspace", str(folder)]) == 0
     out = capsys.readouterr().out
     assert first in out and second in out and "wren valley county" in out
@@ -331,7 +332,7 @@ def test_each_countys_packet_shows_its_own_webinar_steps_and_no_other_countys(tm
 
     monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
     folder = tmp_path / "ws"
-    s = Store.open(folder)
+    s = App.for_workspace(folder, create=True).store
     two_events(s)
     report = packets.run_packets(folder, out=tmp_path / "out", pdf=False, progress=False, workers=1)
     assert report.ok, report.summary()

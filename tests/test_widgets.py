@@ -18,7 +18,8 @@ from orb_widgets import workbook
 from orb_widgets.content import load_framework
 from orb_widgets.exceptions import UnknownCounty
 from orb_widgets.instrument import tailor
-from orb_widgets.store import NewResponse, Store
+from orb_widgets.app import App
+from orb_widgets.store import NewResponse
 from orb_widgets.widgets import (FollowUpBoard, ImplementationPlan, KeyMessages, PlanningMatrix,
                                  ResultsDashboard, StartHere, TailorAssessment, TestingProfile, WorkbookContext, progress)
 from orb_widgets.merge import merge3
@@ -46,7 +47,7 @@ def ws(demo_folder, tmp_path, monkeypatch):
     monkeypatch.delenv("ORB_COUNTY", raising=False)
     monkeypatch.setenv("ORB_NAME_FILE", str(tmp_path / "name"))
     shutil.copytree(demo_folder, tmp_path / "ws")
-    return Store.open(tmp_path / "ws", create=False)
+    return App.for_workspace(tmp_path / "ws").store
 
 
 def ctx_for(store, county, user="Ana Example"):

@@ -64,11 +64,13 @@ def configure(c, teams: str, workspace: str, port: int = 8000, demo_password: st
     own account (a local process spawner), on the one workspace database
     (``$ORB_DATABASE_URL`` when set, else the workspace's SQLite file).
     """
-    from ..store import Store
+    from ..app import App
 
-    settings = (settings or Settings.from_env()).with_(workspace=workspace)
+    if settings is None:  # the hub's entry point: jupyterhub_config.py calls this once, as the hub starts
+        settings = Settings.from_env()
+    settings = settings.with_(workspace=workspace)
     hub_dir = Path(teams).resolve().parent
-    store = Store.open(settings.workspace, create=False)
+    store = App(settings).store
     known = [county.name for county in store.counties()]
     store.engine.dispose()
     roster = read_teams(teams, known_counties=known)
@@ -116,10 +118,8 @@ def configure(c, teams: str, workspace: str, port: int = 8000, demo_password: st
 
 # ------------------------------------------------------------------ orb hub-config
 def cmd_hub_config(args) -> int:
-    from ..store import Store
-
-    settings = Settings.from_env(workspace=args.workspace)
-    store = Store.open(settings.workspace, create=False)
+    settings = args.app.settings
+    store = args.app.store
     counties = [county.name for county in store.counties()]
     store.engine.dispose()
     out = Path(args.out).expanduser().resolve()

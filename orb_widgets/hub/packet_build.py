@@ -31,6 +31,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
+from ..app import App
 from ..exceptions import OrbError
 from ..settings import Settings
 
@@ -93,9 +94,8 @@ def _manifest(out: Path) -> Manifest:
 def _fingerprints(settings: Settings, counties: list[str]) -> dict[str, str]:
     """What each county's packet would be made from now (the runner skips a county whose print is unchanged)."""
     from .. import packets
-    from ..store import Store
 
-    store = Store.open(settings.workspace, create=False, url=settings.database_url)
+    store = App(settings).store
     code = packets.code_fingerprint(packets.NOTEBOOK)
     return {name: packets.county_fingerprint(store, name, None, code) for name in counties}
 
@@ -235,14 +235,12 @@ def _write_status(out: Path, status: dict) -> None:
 # ------------------------------------------------------------------ the build process
 def main(argv: list[str] | None = None) -> int:
     """``python -m orb_widgets.hub.packet_build --lock-fd N [--county NAME]…``, started by :func:`start_build`."""
-    from .. import packets
-
     ap = argparse.ArgumentParser(prog="orb-hub-packet-build")
     ap.add_argument("--lock-fd", type=int, required=True)
     ap.add_argument("--county", action="append", default=[])
     args = ap.parse_args(argv)
-    settings = Settings.from_env()
-    out = packets_dir(settings)
+    app = App(Settings.from_env())  # this build process's entry point: the hub page started it with its settings
+    out = packets_dir(app.settings)
     status = json.loads((out / STATUS).read_text("utf-8"))
 
     def stop(signum, frame):
@@ -251,8 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     workers = max(1, (os.cpu_count() or 2) // 2)  # leave the other half to the people working on the hub
     try:
-        report = packets.run_packets(workspace=settings.workspace, counties=args.county or None, out=out,
-                                     workers=workers, progress=False)
+        report = app.run_packets(counties=args.county or None, out=out, workers=workers, progress=False)
         status.update(state="done", summary=report.headline(), failed=[r.county for r in report.failed])
         code = 0
     except KeyboardInterrupt:

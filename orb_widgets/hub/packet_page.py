@@ -31,6 +31,7 @@ from traitlets import Unicode
 from traitlets.config import Configurable
 
 from .. import templating
+from ..app import App
 from ..exceptions import OrbError
 from ..format import moment
 from ..settings import Settings
@@ -75,8 +76,9 @@ class PacketHandler(JupyterHandler):
 
     auth_resource = RESOURCE
 
-    def initialize(self, orb: Settings, logout: str = ""):
+    def initialize(self, orb: Settings, logout: str = "", app: App | None = None):
         self.orb, self.logout = orb, logout
+        self.app = app or App(orb)
 
     @property
     def coordinator(self) -> bool:
@@ -86,10 +88,7 @@ class PacketHandler(JupyterHandler):
         """The counties this person works on: every county for a coordinator, else their own."""
         if not self.coordinator:
             return [self.orb.county]
-        from ..store import Store
-
-        store = Store.open(self.orb.workspace, create=False, url=self.orb.database_url)
-        return [c.name for c in store.counties()]
+        return [c.name for c in self.app.store.counties()]
 
     def set_default_headers(self):
         super().set_default_headers()
@@ -169,14 +168,14 @@ class FileHandler(PacketHandler):
 
 def handlers(base_url: str, settings: Settings, logout: str = "") -> list:
     root = url_path_join(base_url, PATH)
-    kwargs = {"orb": settings, "logout": logout}
+    kwargs = {"orb": settings, "logout": logout, "app": App(settings)}  # one store for every request
     return [(root, PacketPage, kwargs), (root + "/", PacketPage, kwargs),
             (root + "/build", BuildHandler, kwargs),
             (root + r"/([^/]+\.(?:html|pdf))", FileHandler, kwargs)]
 
 
 def load_jupyter_server_extension(serverapp) -> None:
-    """Add the packet page to a running jupyter_server (each person's hub server)."""
+    """Add the packet page to a running jupyter_server (each person's hub server): its entry point, settings read once."""
     settings = Settings.from_env()
     config = PacketPageConfig(parent=serverapp)
     serverapp.web_app.add_handlers(".*$", handlers(serverapp.base_url, settings, config.logout_url))

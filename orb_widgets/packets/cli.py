@@ -7,8 +7,7 @@ import signal
 import sys
 
 from ..exceptions import PacketError
-from ..settings import Settings
-from .runner import Stopped, clear_stop, request_stop, run_packets
+from .runner import Stopped, clear_stop, request_stop
 
 def add_cli(sub, common) -> None:
     """``orb packets``: plugged into :mod:`orb_widgets.cli`."""
@@ -37,7 +36,7 @@ def cmd_packets(args) -> int:
         raise PacketError("use either --all or --county, not both")
     if args.workers is not None and args.workers < 1:
         raise PacketError("--workers must be 1 or more")
-    settings = Settings.from_env()  # read once here; the runner passes the database on to each child
+    app = args.app  # the settings, read once by `orb`; the runner passes the database on to each child
 
     # Test hook: the stop's exception is lost, as when the signal lands inside a finaliser; the run
     # must still stop (it remembers the signal and its waiting loop raises it).
@@ -52,10 +51,10 @@ def cmd_packets(args) -> int:
     previous = signal.signal(signal.SIGTERM, stop)
     previous_int = signal.signal(signal.SIGINT, stop)
     try:
-        report = run_packets(workspace=args.workspace, counties=None if args.all else args.county, wave=args.wave,
-                             out=args.out, workers=args.workers, pdf=args.pdf, force=args.force,
-                             scheduler=args.scheduler, progress=not args.quiet,
-                             hold_dir=os.environ.get("ORB_PACKETS_TEST_HOLD"), settings=settings)
+        report = app.run_packets(counties=None if args.all else args.county, wave=args.wave,
+                                 out=args.out, workers=args.workers, pdf=args.pdf, force=args.force,
+                                 scheduler=args.scheduler, progress=not args.quiet,
+                                 hold_dir=os.environ.get("ORB_PACKETS_TEST_HOLD"))
     except KeyboardInterrupt as exc:
         print("orb: stopped. Packets finished before the stop are kept; run the same command again to build "
               "the rest.", file=sys.stderr)

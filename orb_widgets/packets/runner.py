@@ -21,7 +21,7 @@ from .. import store as store_module
 from .. import webinar
 from ..exceptions import OrbError, PacketError
 from ..exports import write_atomic
-from ..paths import database_url, unique_slug, workspace_dir
+from ..paths import database_url, unique_slug
 from ..resources import shipped
 from ..settings import Settings
 from ..store import Store
@@ -272,18 +272,20 @@ def run_packets(workspace=None, counties: list[str] | None = None, wave: str | N
     A county counts as built (in the manifest) only once its files are all in
     place, each written whole; a run cut off by Ctrl-C, SIGTERM or SIGKILL
     leaves the counties it had not finished to the next run. ``hold_dir`` is a
-    test hook (see :func:`hold`). ``settings`` (default: read from the
-    environment once, here) name the database; each child gets it in its task.
+    test hook (see :func:`hold`). ``settings`` (from the caller's
+    application object; default: the workspace's own SQLite file, as the
+    environment is never read here) name the database; each child gets it in
+    its task.
     """
     t0 = time.perf_counter()
     started = dt.datetime.now().astimezone()
     notebook = Path(notebook or NOTEBOOK).resolve()
     if not notebook.is_file():
         raise PacketError(f"{notebook}: the packet template notebook is missing")
-    settings = settings or Settings.from_env()
-    workspace = workspace_dir(workspace, settings)
-    url = database_url(workspace, settings)
-    store = Store.open(workspace, create=False, url=url)
+    settings = (settings or Settings()).with_(workspace=workspace)
+    workspace = settings.workspace
+    url = database_url(settings=settings)
+    store = Store.open(url, create=False, folder=workspace)
     known = [c.name for c in store.counties()]
     if counties:
         names = list(dict.fromkeys(store.county(n).name for n in counties))

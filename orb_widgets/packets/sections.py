@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from .. import webinar, workbook
+from .. import paths, webinar, workbook
 from ..content import load_framework
 from ..exceptions import NoInstrument, PacketError
 from ..format import date, plural, short
@@ -21,6 +21,7 @@ from ..keymessages import SCALE_TEXT
 from ..planning import prefill
 from ..render import render
 from ..results import county_results, shareable_comments
+from ..settings import Settings
 from ..store import Store
 from ..views import board_view, key_message_view, matrix_view, plan_view, profile_view, results_view, takeaways_view
 from .models import IndexRow
@@ -118,7 +119,11 @@ class Packet:
             store = Store(PREVIEW_URL)
             names = make_demo(store, counties=1, seed=2026)
             return cls(store, names[0], wave)
-        return cls(Store.open(workspace, create=False, url=database_url), county, wave)
+        # The packet notebook's kernel starts here: the runner names the workspace and database; a
+        # notebook run by hand falls back on $ORB_WORKSPACE / $ORB_DATABASE_URL, read this once.
+        settings = Settings.from_env(workspace=workspace, database_url=database_url)
+        return cls(Store.open(paths.database_url(settings=settings), create=False, folder=settings.workspace),
+                   county, wave)
 
     # ----------------------------------------------------------- helpers
     @property

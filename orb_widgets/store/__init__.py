@@ -40,7 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..exceptions import (ImportFileError, InvalidValue, NoInstrument, OrbError, StaleEdit, UnknownCounty,
                           WorkspaceError)
 from ..instrument import Instrument, from_json
-from ..paths import DB_FILE, database_url, unique_slug, workspace_dir
+from ..paths import unique_slug
 from . import checks, schema
 from .models import (answers, counties, document_history, documents, imports, instruments, meta, responses,
                      survey_links, waves)
@@ -228,29 +228,31 @@ class Store:
                 pass  # no room yet: the next start tries again; the rows stay invisible meanwhile
 
     @classmethod
-    def open(cls, workspace=None, create: bool = True, upgrade: bool = False, url: str | None = None) -> "Store":
-        """Open (and, with ``create``, make) the store of a workspace folder.
+    def open(cls, url: str, create: bool = True, upgrade: bool = False, folder: Path | None = None) -> "Store":
+        """Open (and, with ``create``, make) the database at ``url``.
 
-        ``url`` names the database instead of the workspace's own (SQLite in
-        the folder, or ``$ORB_DATABASE_URL``); ``upgrade`` brings an older
-        schema forward first (``orb init --upgrade``).
+        The URL comes from whoever owns the workspace (:class:`orb_widgets.app.App`,
+        or ``paths.database_url``); the store never reads the
+        environment. A SQLite file that cannot be written is opened read-only;
+        a missing one is made only with ``create`` (its folder must exist).
+        ``upgrade`` brings an older schema forward first (``orb init
+        --upgrade``); ``folder`` is the workspace folder the store belongs to
+        (where saved instruments are copied).
         """
-        folder = workspace_dir(workspace)
-        url = url or database_url(workspace)
-        path = folder / DB_FILE
-        if url == f"sqlite:///{path}":  # the folder's own database, not one named elsewhere
+        if not isinstance(url, str) or "://" not in url:
+            raise TypeError(f"Store.open takes a database URL, not {url!r}: use App(settings).store, "
+                            f"or Store.open(paths.database_url(folder))")
+        path = schema.sqlite_file(url)
+        if path is not None:  # a workspace's own SQLite file
+            where = path.parent
             if not create and not path.exists():
-                raise WorkspaceError(f"{folder} is not an ORB workspace yet: run 'orb init --workspace {folder}' "
-                                     f"or 'orb demo --workspace {folder}'")
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise WorkspaceError(f"cannot create workspace folder {folder}: {exc.strerror}") from None
+                raise WorkspaceError(f"{where} is not an ORB workspace yet: run 'orb init --workspace {where}' "
+                                     f"or 'orb demo --workspace {where}'")
             url = schema.sqlite_url(path)
             if schema.is_read_only(url) and not path.exists():
-                raise WorkspaceError(f"{folder} is read-only, so no workspace can be made there")
+                raise WorkspaceError(f"{where} is read-only, so no workspace can be made there")
         store = cls(url, create=create, upgrade=upgrade)
-        store.folder = folder
+        store.folder = Path(folder) if folder is not None else path.parent if path is not None else None
         return store
 
     # ------------------------------------------------------------ transactions

@@ -89,6 +89,13 @@ def _wal(cur, wait: float = 60.0) -> None:
             pause = min(pause * 2, 0.2)
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file a plain ``sqlite:///PATH`` URL names (``None`` for other databases, memory, or URI options)."""
+    if not url.startswith("sqlite:///") or "?" in url or url[len("sqlite:///"):].startswith(("file:", ":memory:")):
+        return None
+    return Path(url[len("sqlite:///"):])
+
+
 def sqlite_url(path: Path) -> str:
     """The URL for a workspace's SQLite file, read-only (and immutable) when the
     file or its folder cannot be written, e.g. a copy on a read-only share."""

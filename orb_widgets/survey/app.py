@@ -18,8 +18,16 @@ import sys
 
 import tornado.web
 
+from ..app import App
 from ..logs import log_request, make_private
+from ..settings import Settings
 from .handlers import Survey, SurveyConfig, survey_handlers
+
+
+def config_app(config: SurveyConfig) -> App:
+    """The server's application object: its settings, read here once, with the ``SurveyConfig``'s workspace and
+    database first (``orb serve`` writes them; elsewhere ``$ORB_WORKSPACE`` / ``$ORB_DATABASE_URL``)."""
+    return App(Settings.from_env(workspace=config.workspace or None, database_url=config.database_url or None))
 
 
 def make_app(survey: Survey) -> tornado.web.Application:
@@ -45,7 +53,7 @@ class _NotFound(tornado.web.RequestHandler):
 def load_jupyter_server_extension(serverapp) -> None:
     """Add the survey routes to a running jupyter_server."""
     config = SurveyConfig(parent=serverapp)
-    survey = Survey.from_config(config, base_url=serverapp.base_url)
+    survey = Survey.from_app(config_app(config), config, base_url=serverapp.base_url)
     serverapp.web_app.add_handlers(".*$", survey_handlers(survey))
     serverapp.log.info("ORB survey links served at %ssurvey/<link>", serverapp.base_url)
 
@@ -59,7 +67,8 @@ def orb_voila_main() -> None:
 
     class OrbVoila(Voila):
         def init_handlers(self):
-            survey = Survey.from_config(SurveyConfig(parent=self), base_url=self.base_url)
+            config = SurveyConfig(parent=self)
+            survey = Survey.from_app(config_app(config), config, base_url=self.base_url)
             return [*survey_handlers(survey), *super().init_handlers()]
 
         def init_settings(self):
@@ -94,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         config.per_minute = args.per_minute
 
     async def serve():
-        app = make_app(Survey.from_config(config))
+        app = make_app(Survey.from_app(config_app(config), config))
         server = app.listen(args.port, args.host, xheaders=False)
         logging.getLogger("orb.survey").info("survey links served on port %s at /survey/<link>", args.port)
         stop = asyncio.Event()
@@ -113,7 +122,7 @@ if __name__ == "__main__":
 
 
 # ---------------------------------------------------------------- orb serve --form
-def launch_form(folder, county: str | None = None, wave: str | None = None, port: int = 8866,
+def launch_form(app: App, county: str | None = None, wave: str | None = None, port: int = 8866,
                 log_path=None):
     """Start the survey-only server in the background; return a :class:`~orb_widgets.serve.Served`."""
     import os
@@ -123,9 +132,8 @@ def launch_form(folder, county: str | None = None, wave: str | None = None, port
 
     from ..exceptions import OrbError
     from ..serve import HOST, Served, _die_with_parent, _wait_listening, runtime_folder
-    from ..store import Store
 
-    store = Store.open(folder, create=False)
+    folder, store = app.workspace, app.store
     if county:  # say now, not in front of a respondent, that this county's survey cannot be answered
         name = store.county(county).name
         store.current_instrument(name)
@@ -151,11 +159,10 @@ def launch_form(folder, county: str | None = None, wave: str | None = None, port
     return served
 
 
-def print_open_links(workspace, base_url: str) -> None:
-    from ..store import Store
+def print_open_links(store, base_url: str) -> None:
     from .flyer import link_url
 
-    links = [link for link in Store.open(workspace, create=False).links() if link.is_open]
+    links = [link for link in store.links() if link.is_open]
     print(f"Serving survey links only (no workbook) at {base_url}")
     for link in links:
         print(f"  {link.county}, wave {link.wave}: {link_url(base_url, link.token)}")

@@ -10,7 +10,6 @@ import datetime as dt
 from pathlib import Path
 
 from ..exceptions import OrbError
-from ..settings import Settings
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8866"
 
@@ -28,7 +27,7 @@ def default_wave(store, county: str, today: dt.date | None = None) -> str:
 
 
 def _base_url(args) -> str:
-    url = args.base_url or Settings.from_env().survey_url or DEFAULT_BASE_URL
+    url = args.base_url or args.app.settings.survey_url or DEFAULT_BASE_URL
     if not url.startswith(("http://", "https://")):
         raise OrbError(f"--base-url must start with http:// or https://, not {url!r}")
     return url
@@ -47,10 +46,9 @@ def _write_flyer(store, link, base_url: str, out: str, language: str | None) -> 
 
 
 def cmd_survey(args) -> int:
-    from ..store import Store
     from .flyer import link_url
 
-    store = Store.open(args.workspace, create=False)
+    store = args.app.store
     if args.action == "open":
         if not args.county:
             raise OrbError('say which county the link is for: orb survey open --county "NAME"')
@@ -58,7 +56,7 @@ def cmd_survey(args) -> int:
         wave = args.wave.strip() if args.wave else default_wave(store, county)
         if not wave:
             raise OrbError("--wave needs a label, e.g. --wave 2026-spring")
-        link = store.open_link(county, wave, user=Settings.from_env().login_name or "coordinator")
+        link = args.app.open_survey_link(county, wave)
         url = link_url(_base_url(args), link.token)
         print(f"Survey link for {county}, wave {wave}:")
         print(f"  {url}")

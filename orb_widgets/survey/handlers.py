@@ -183,11 +183,9 @@ class Survey:
         self._instruments: dict[str, tuple[float, Instrument]] = {}
 
     @classmethod
-    def from_config(cls, config: SurveyConfig, base_url: str = "/") -> "Survey":
-        from ..store import Store
-
-        store = Store.open(config.workspace or None, create=False, url=config.database_url or None)
-        return cls(store, config, base_url)
+    def from_app(cls, app, config: SurveyConfig, base_url: str = "/") -> "Survey":
+        """The survey of ``app``'s workspace (:class:`orb_widgets.app.App`, built by the server's entry point)."""
+        return cls(app.store, config, base_url)
 
     def _form_secret(self) -> bytes:
         # Kept in the workspace, so a page loaded before a restart can still be sent.

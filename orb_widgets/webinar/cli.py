@@ -10,10 +10,9 @@ FORMATS = ("md", "txt", "csv", "html")
 
 
 def cmd_webinar(args) -> int:
-    from ..store import Store
     from . import storage, views
 
-    store = Store.open(args.workspace, create=False)
+    store = args.app.store
     series = storage.load_series(store)
     if args.action == "list":
         if not series.events:

@@ -22,7 +22,7 @@ from ..settings import Settings
 from ..store import Store
 from ..views import date
 from ..webinar import storage, views
-from .context import remembered_name
+from .context import page_app, remembered_name
 from .controls import LABEL_STYLE, NAME_MAX, button, text_area, text_box
 from .editor import EntryEditor
 from ..render import render
@@ -37,7 +37,7 @@ class CoachContext(w.VBox):
     """The coach's side of the workspace: the series' store and who is typing (no county of its own)."""
 
     def __init__(self, store: Store, user: str | None = None, settings: Settings | None = None):
-        self._settings = settings or Settings.from_env()
+        self._settings = settings or Settings()
         self._store = store
         name = user if user is not None else remembered_name(self._settings)
         self.name_box = w.Text(value=name[:NAME_MAX], description="Your name",
@@ -464,9 +464,10 @@ class CountyWebinarView(w.VBox):
 def webinar_page(workspace=None, county: str = "", user: str | None = None, settings: Settings | None = None,
                  **kw):
     """The page of ``02-breakout-session``: the coach's series, or on a locked server that county's part."""
-    settings = (settings or Settings.from_env()).with_(workspace=workspace or None)
+    app = page_app(workspace, settings)  # a page call: its kernel's entry point
+    settings = app.settings
     try:
-        store = Store.open(settings.workspace, create=False)
+        store = app.store
         if settings.locked:
             target, _ = settings.page_target(county or "", "")
             return CountyWebinarView(store, store.county(target).name)

@@ -4,8 +4,9 @@
   opens (from the notebook's parameters cell or the page address), never from
   a value the browser can set; plus the "Your name" field every save is signed
   with. On a locked server the county is the server's and no other opens.
-* :func:`open_county` — where a served page starts: settings are read here,
-  once, and a county the page may not open shows one plain line instead.
+* :func:`open_county` — where a served page starts: the kernel's application
+  object is built here from the settings, once (:func:`page_app`), and a
+  county the page may not open shows one plain line instead.
 * :func:`remembered_name` / :func:`remember_name` — the name typed last time
   on this computer account (never on a shared server).
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import ipywidgets as w
 
+from ..app import App
 from ..content import Framework, load_framework
 from ..exceptions import OrbError
 from ..paths import slugify
@@ -24,9 +26,30 @@ from .controls import LABEL_STYLE, NAME_MAX
 from .style import refused, styled
 
 
-def remembered_name(settings: Settings | None = None) -> str:
+#: This kernel's application object, built by the first page call (see :func:`page_app`).
+_kernel_app: App | None = None
+
+
+def page_app(workspace=None, settings: Settings | None = None) -> App:
+    """The application object a page works with: a page call is its kernel's entry point.
+
+    The first page call in a kernel builds it from the environment, once;
+    later calls reuse it. ``settings`` (tests, scripts) stand in for the
+    environment; ``workspace`` (the notebook's parameter) replaces the
+    settings' workspace folder.
+    """
+    global _kernel_app
+    if settings is None:
+        if _kernel_app is None:
+            _kernel_app = App(Settings.from_env())
+        app = _kernel_app
+    else:
+        app = App(settings)
+    return app.with_(workspace=workspace or None)
+
+
+def remembered_name(settings: Settings) -> str:
     """The name typed last time on this computer account (``$ORB_USER`` wins)."""
-    settings = settings or Settings.from_env()
     if settings.user:
         return settings.user[:NAME_MAX]
     if not settings.remember_name:
@@ -37,8 +60,7 @@ def remembered_name(settings: Settings | None = None) -> str:
         return ""
 
 
-def remember_name(name: str, settings: Settings | None = None) -> None:
-    settings = settings or Settings.from_env()
+def remember_name(name: str, settings: Settings) -> None:
     if not settings.remember_name:
         return
     try:
@@ -68,7 +90,7 @@ class WorkbookContext(w.VBox):
     def __init__(self, store: Store, county: str, wave: str | None = None, user: str | None = None,
                  remember: bool = True, settings: Settings | None = None):
         c = store.county(county)  # UnknownCounty names the ones that exist
-        self._settings = settings or Settings.from_env()
+        self._settings = settings or Settings()
         self._store, self._county = store, c.name
         self._framework_id = c.framework
         self._wave = wave or None
@@ -91,13 +113,16 @@ class WorkbookContext(w.VBox):
                        settings: Settings | None = None, **kw) -> "WorkbookContext":
         """Open a workspace (folder, or ``None`` for the settings' one) on a county.
 
+        ``settings`` default to the kernel's (:func:`page_app`).
+
         The county is the argument, else the page address's ``county`` (served
         pages), else the server's; an empty one means the workspace's first
         county, so a page opened without parameters still shows something.
         """
-        settings = (settings or Settings.from_env()).with_(workspace=workspace or None)
+        app = page_app(workspace, settings)
+        settings = app.settings
         county, wave = settings.page_target(county or "", wave or "")
-        store = Store.open(settings.workspace, create=False)
+        store = app.store
         if not county:
             names = [c.name for c in store.counties()]
             if not names:
@@ -141,15 +166,16 @@ def open_county(workspace=None, county: str = "", wave: str = "", user: str | No
                 **kw) -> WorkbookContext:
     """The context a notebook's parameters cell asks for; see :meth:`WorkbookContext.from_workspace`.
 
-    This is where a served page starts, so the settings are read here, once.
-    A county the page may not open (unknown, or not the one a locked server
-    serves) shows one plain line on the page, then stops it.
+    This is where a served page starts (:func:`page_app`: the kernel's
+    application object is built on the first call). A county the page may
+    not open (unknown, or not the one a locked server serves) shows one plain
+    line on the page, then stops it.
     """
-    settings = kw.pop("settings", None) or Settings.from_env()
+    settings = kw.pop("settings", None)
     try:
         return WorkbookContext.from_workspace(workspace, county, wave, user, settings=settings, **kw)
     except OrbError as exc:
-        if not settings.served:
+        if not page_app(settings=settings).settings.served:
             raise
         from IPython.display import HTML, display
 

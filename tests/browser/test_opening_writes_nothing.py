@@ -46,11 +46,11 @@ def quiet_server(tmp_path_factory):
     """A demo workspace and a workbook server of its own: no other test's page writes to it meanwhile."""
     from orb_widgets.demo import make_demo
     from orb_widgets.serve import launch
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
     os.environ.pop("ORB_DATABASE_URL", None)
     folder = tmp_path_factory.mktemp("quiet-ws")
-    store = Store.open(folder)
+    store = App.for_workspace(folder, create=True).store
     make_demo(store, counties=4, seed=11, responses=(12, 20))
     served = launch(folder)
     yield served, store

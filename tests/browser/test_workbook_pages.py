@@ -51,9 +51,9 @@ def test_team_member_edits_the_matrix_and_sees_it_after_reload(page, workbook_se
     _visible(page.get_by_text("Saved · by Browser Test")).wait_for(timeout=20_000)  # the page says it is saved
 
     from orb_widgets import workbook
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
-    body = workbook.load(Store.open(demo_workspace, create=False), FORM_COUNTY, "matrix_row", key)
+    body = workbook.load(App.for_workspace(demo_workspace).store, FORM_COUNTY, "matrix_row", key)
     saved = body.get("what_we_learned") if isinstance(body, dict) else getattr(body, "what_we_learned", "")
     assert saved == text, "the page said saved, but the edit is not in the store"
 
