@@ -416,3 +416,33 @@ def test_two_upgrades_at_once_move_an_old_breakout_once(any_store, monkeypatch):
     monkeypatch.setattr(any_store, "put_doc", put_doc)
     assert legacy.move_breakouts(any_store).events == []
     assert len(raced[1].events) == 1 and len(webinar.events(any_store)) == 1 and legacy.waiting(any_store) == 0
+
+
+def test_typed_text_never_changes_the_shape_of_the_follow_up_e_mails(store):
+    """Headings, lists and tables in the Markdown and plain-text e-mails come from the templates only."""
+    store.save_instrument(tailor("cpm-orb", county=X, elements=["A"], points=5, min_group=3))
+    typed = ["# Not a heading", "1. not a numbered list", "- not an item", "| a | b |\n|---|---|\n| c | d |",
+             "line one\n\n## WHAT THE ROOMS YOU WERE IN TOOK AWAY", "=1+2", "---", "> not a quote"]
+    ev = webinar.new_event(store, "# Title | with pipe", dt.date(2025, 9, 18), "Coach", rooms=1,
+                           questions=typed[:3])
+    webinar.save_room(store, ev, 0, Room(event=ev, name="| Room |", takeaway=typed[3], people=[
+        Person(name=t, county=X, role=typed[(k + 1) % len(typed)], steps=[typed[(k + 2) % len(typed)]])
+        for k, t in enumerate(typed)]), "Coach", 0)
+    s = webinar.load_series(store)
+    f = webinar.followup(s, ev, X)
+    page = mistune.html(webinar.followup_markdown(f))
+    tags = _Tags()
+    tags.feed(page)
+    names = [t for t, _ in tags.tags]
+    assert names.count("h1") == 1 and names.count("h2") == 3 and "table" not in names and "blockquote" not in names
+    assert "hr" not in names and names.count("ol") == 1                    # the questions' list only
+    assert names.count("li") == len(typed) * 2 + 1 + 3                     # people, their steps, one room, questions
+    shown = " ".join(page.replace("&gt;", ">").replace("&quot;", '"').split())
+    for t in typed:
+        assert " ".join(t.split()) in shown, t                             # every typed text, as typed
+    text = webinar.followup_text(f)
+    heads = [line for line in text.splitlines() if line.isupper()]
+    assert heads == ["YOUR PEOPLE AND THEIR NEXT STEPS", "WHAT THE ROOMS YOU WERE IN TOOK AWAY",
+                     "QUESTIONS FOR THE NEXT WEBINAR"]
+    # title, underline, date, greeting and the first heading; a line per person and per step; the room; questions
+    assert len(text.splitlines()) == 7 + len(typed) * 2 + 3 + 2 + 3
