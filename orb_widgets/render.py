@@ -51,8 +51,9 @@ def md(value) -> str:
     """Typed text as one inert Markdown line: markup characters escaped, line breaks joined.
 
     Whatever someone typed stays text where it lands in a Markdown e-mail: no
-    tag, link, emphasis, table cell break (``|``) or heading (``#``), and a line
-    that starts like a list item (``- ``, ``1. ``) stays a sentence.
+    tag, link, emphasis, table cell break (a bar) or heading (a hash), and text
+    that starts like a list item (a dash, or a number and a full stop) stays a
+    sentence.
 
     >>> md("<b>*hi*</b>\\n# x")
     '\\\\<b\\\\>\\\\*hi\\\\*\\\\</b\\\\> \\\\# x'

@@ -8,12 +8,12 @@ the command line render these objects through the partials in
 ``templates/partials/`` (see :mod:`orb_widgets.render`); none of them formats
 a number of the report itself.
 
-The package's modules tell what each view is of: :mod:`.results` (the
-score report: tables, cards, priorities, chart words), :mod:`.planning` (the
+The package's modules tell what each view is of: ``views.results`` (the
+score report: tables, cards, priorities, chart words), ``views.planning`` (the
 matrix, testing profile, implementation plan, follow-up board),
-:mod:`.messages` (key messages); a county's part of the coach's webinars is
-:mod:`orb_widgets.webinar.views`. How a single value is written (a score, an
-interval, a date, a hidden cell) is :mod:`orb_widgets.format`, re-exported here.
+``views.messages`` (key messages); a county's part of the coach's webinars is
+``orb_widgets.webinar.views``. How a single value is written (a score, an
+interval, a date, a hidden cell) is ``orb_widgets.format``, re-exported here.
 
 What a reader sees
 ------------------
