@@ -77,7 +77,7 @@ def wrap(value, width: int = WIDTH, indent: str = "", first: str | None = None) 
 
 @functools.lru_cache(maxsize=1)
 def environment() -> Environment:
-    """The partials' environment (:func:`orb_widgets.templating.environment`) with the text filters and
+    """The partials' environment (``orb_widgets.templating.environment``) with the text filters and
     the one way dates, counts and hidden cells are written."""
     return templating.environment(
         templating.PARTIALS, trim=True,
