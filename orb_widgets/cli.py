@@ -29,12 +29,27 @@ def _print_json(obj) -> None:
 
 # ----------------------------------------------------------------- commands
 def cmd_init(args) -> int:
+    from .format import plural
+    from .webinar import legacy
+
     store = args.app.open_store(create=True, upgrade=args.upgrade)
     if store.upgraded and store.upgraded[0] != store.upgraded[1]:
         print(f"Workspace brought from layout {store.upgraded[0]} to {store.upgraded[1]}; nothing was lost: "
               f"{store.folder or store.where}")
     else:
         print(f"Workspace ready: {store.folder or store.where}")
+    # Breakout sessions counties kept themselves in older versions: moved into the coach's series on upgrade.
+    if args.upgrade and not store.read_only:
+        moved = legacy.move_breakouts(store)
+        if moved.events:
+            print(f"Moved {plural(len(moved.events), 'breakout session')} that counties recorded themselves into "
+                  f"the coach's webinar series, one event each: {', '.join(moved.events)}")
+        if moved.unreadable:
+            print(f"Not moved, as they could not be read (they are not shown anywhere): {'; '.join(moved.unreadable)}")
+    elif waiting := legacy.waiting(store):
+        print(f"Note: this workspace holds {plural(waiting, 'breakout session')} recorded in an older version, "
+              f"not shown anywhere; run 'orb init --upgrade' to move {'it' if waiting == 1 else 'them'} into the "
+              f"coach's webinar series.")
     return 0
 
 

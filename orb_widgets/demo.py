@@ -233,10 +233,6 @@ class _Draw:
         raise ValueError(f"no demo phrase in '{key}' fits")
 
 
-NAMES = ["Ari", "Bea", "Cole", "Dana", "Eli", "Fran", "Gus", "Hana", "Ivo", "Jo", "Kit", "Lou", "Mae", "Ned",
-         "Ona", "Pim", "Rae", "Sol", "Tess", "Uma", "Vic", "Wes"]
-
-
 class _Facts:
     """What a county's own scores say, in the words its workbook uses."""
 
@@ -278,7 +274,6 @@ def _workbook(store, county, fw, report, rng, k) -> None:
     words = _phrases(fw.id)
     draw = _Draw(rng)
     facts = _Facts(report)
-    _breakout(store, county, fw, words["breakout"], draw, user)
     _messages(store, county, fw, words, draw, rng, user)
     if k % 3 != 1:  # most demo counties have started their matrix and testing profile; every third has not
         _matrix(store, county, words["matrix"], facts, draw, k, user)
@@ -288,20 +283,6 @@ def _workbook(store, county, fw, report, rng, k) -> None:
     workbook.save(store, county, "followup", "2026-02-15", workbook.FollowUp(
         date=dt.date(2026, 2, 15), keep=draw.take("keep", board["keep"], 2), improve=draw.take("improve", board["improve"]),
         start=draw.take("start", board["start"]), stop=draw.take("stop", board["stop"])), user)
-
-
-def _breakout(store, county, fw, words, draw, user) -> None:
-    people = iter(draw.take("names", NAMES, 12))
-    steps = iter(draw.take("steps", words["steps"], 6))
-    rooms = []
-    for r in range(3):
-        rooms.append(workbook.Room(
-            name=f"Room {r + 1}", facilitator=next(people), reporter=next(people),
-            notes={p: draw.one(f"notes-{p}", words["notes"][p]) for p in range(len(fw.breakout_prompts))},
-            next_steps=[workbook.NextSteps(person=next(people), steps=[next(steps)]) for _ in range(2)],
-            takeaway=draw.one("takeaways", words["takeaways"])))
-    workbook.save(store, county, "breakout", "webinar-1", workbook.BreakoutSession(
-        title=draw.one("title", words["title"]), date=dt.date(2025, 9, 18), rooms=rooms), user)
 
 
 def _messages(store, county, fw, words, draw, rng, user) -> None:

@@ -4,7 +4,9 @@ HTML partials (``*.html.j2``) escape every value unless it is already a
 :class:`markupsafe.Markup`; text partials (``*.txt.j2``, for the command line)
 are plain text whose values have control characters removed, so a stored
 string can neither inject markup into a page nor move the cursor in a
-terminal. A missing value is an error (``StrictUndefined``), never a blank.
+terminal; Markdown partials (``*.md.j2``, the e-mails) pass typed text through
+the ``md`` filter, so it reads as text and never as a heading, list or table.
+A missing value is an error (``StrictUndefined``), never a blank.
 
 >>> text_cell("<b>\x1b[2J")  # text output keeps the characters but drops terminal escapes
 '<b>[2J'
@@ -32,6 +34,36 @@ def text_cell(value) -> str:
     return _CONTROL.sub("", str(value).replace("\t", " ").replace("\r", ""))
 
 
+def one_line(value) -> str:
+    """Typed text as one plain line: line breaks and runs of spaces joined, control characters removed.
+
+    >>> one_line("Ask\\n\\n  staff\\x1b[2J first")
+    'Ask staff[2J first'
+    """
+    return text_cell(" ".join(str(value).split()))
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
+_MD_LEADING = re.compile(r"^(\d+)([.)])|^([-+=])")
+
+
+def md(value) -> str:
+    """Typed text as one inert Markdown line: markup characters escaped, line breaks joined.
+
+    Whatever someone typed stays text where it lands in a Markdown e-mail: no
+    tag, link, emphasis, table cell break (a bar) or heading (a hash), and text
+    that starts like a list item (a dash, or a number and a full stop) stays a
+    sentence.
+
+    >>> md("<b>*hi*</b>\\n# x")
+    '\\\\<b\\\\>\\\\*hi\\\\*\\\\</b\\\\> \\\\# x'
+    >>> md("1. first | second"), md("- a dash")
+    ('1\\\\. first \\\\| second', '\\\\- a dash')
+    """
+    text = _MD_SPECIAL.sub(r"\\\1", one_line(value))
+    return _MD_LEADING.sub(lambda m: m.group(1) + "\\" + m.group(2) if m.group(1) else "\\" + m.group(3), text)
+
+
 def wrap(value, width: int = WIDTH, indent: str = "", first: str | None = None) -> str:
     """Plain text wrapped to ``width`` columns, each line indented; keeps the text's own line breaks."""
     first = indent if first is None else first
@@ -45,11 +77,11 @@ def wrap(value, width: int = WIDTH, indent: str = "", first: str | None = None) 
 
 @functools.lru_cache(maxsize=1)
 def environment() -> Environment:
-    """The partials' environment (:func:`orb_widgets.templating.environment`) with the text filters and
+    """The partials' environment (``orb_widgets.templating.environment``) with the text filters and
     the one way dates, counts and hidden cells are written."""
     return templating.environment(
         templating.PARTIALS, trim=True,
-        filters={"text": text_cell, "wrap": wrap, "text_table": text_table, "longdate": date},
+        filters={"text": text_cell, "line": one_line, "md": md, "wrap": wrap, "text_table": text_table, "longdate": date},
         globals={"date": date, "plural": plural, "HIDDEN": HIDDEN, "WIDTH": WIDTH})
 
 

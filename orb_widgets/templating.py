@@ -3,15 +3,16 @@
 Every page ORB renders itself (the partials behind the packet, the dashboard
 and the command line; the statewide index; the survey pages; the hub's
 packet page) gets its environment from :func:`environment`: HTML autoescaped
-(``*.html``, ``*.html.j2``), plain-text templates (``*.txt.j2``) not, and a
+(``*.html``, ``*.html.j2``), plain-text and Markdown templates (``*.txt.j2``,
+``*.md.j2``: their typed text goes through a text filter instead) not, and a
 missing value an error (``StrictUndefined``), never a blank. Each caller adds
 its own filters and globals through the factory.
 
 >>> env = environment(PARTIALS)
 >>> env.from_string("{{ x }}").render(x="<b>")
 '&lt;b&gt;'
->>> env.autoescape("table.html.j2"), env.autoescape("results.txt.j2")
-(True, False)
+>>> env.autoescape("table.html.j2"), env.autoescape("results.txt.j2"), env.autoescape("followup.md.j2")
+(True, False, False)
 """
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ INDEX = TEMPLATES / "index"         # the statewide index page
 SURVEY = TEMPLATES / "survey"       # the respondent's survey pages
 HUB = TEMPLATES / "hub"             # the hub's packet page
 
-_AUTOESCAPE = jinja2.select_autoescape(enabled_extensions=("html", "html.j2"), disabled_extensions=("txt", "txt.j2"),
+_AUTOESCAPE = jinja2.select_autoescape(enabled_extensions=("html", "html.j2"),
+                                       disabled_extensions=("txt", "txt.j2", "md", "md.j2"),
                                        default_for_string=True, default=True)
 
 

@@ -6,12 +6,12 @@ a crafted client that sets a widget value over the kernel connection still
 cannot store something off the form (an unknown element, a rating off the
 scale, a 50 MB note).
 
-Kinds and their keys:
+Kinds and their keys (the coach's webinar series adds its own kinds, in
+:mod:`orb_widgets.webinar.models`):
 
 ================  ===========================  ===============================
 kind              key                          model
 ================  ===========================  ===============================
-breakout          a session id                 :class:`BreakoutSession`
 key_message       a message id                 :class:`KeyMessage`
 matrix_row        an element or component id   :class:`MatrixRow`
 testing_profile   ``"main"``                   :class:`TestingProfile`
@@ -42,28 +42,6 @@ Text = Annotated[str, BeforeValidator(_encodable), StringConstraints(max_length=
 
 class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-# ------------------------------------------------------------------ breakouts
-class NextSteps(_Entry):
-    person: Short = ""
-    steps: list[Text] = Field(default_factory=list, max_length=2)
-
-
-class Room(_Entry):
-    name: Short
-    facilitator: Short = ""
-    reporter: Short = ""
-    notes: dict[int, Text] = Field(default_factory=dict)
-    next_steps: list[NextSteps] = Field(default_factory=list, max_length=60)
-    takeaway: Text = ""
-
-
-class BreakoutSession(_Entry):
-    title: Short
-    date: dt.date | None = None
-    minutes_per_prompt: int = Field(10, ge=1, le=120)
-    rooms: list[Room] = Field(default_factory=list, max_length=60)
 
 
 # ------------------------------------------------------------------ key messages
@@ -166,7 +144,6 @@ class FollowUp(_Entry):
 
 
 MODELS: dict[str, type[_Entry]] = {
-    "breakout": BreakoutSession,
     "key_message": KeyMessage,
     "matrix_row": MatrixRow,
     "testing_profile": TestingProfile,

@@ -8,7 +8,7 @@ from html import unescape
 import pytest
 import test_views
 
-from orb_widgets import demo, packets, views, workbook
+from orb_widgets import demo, packets, views, webinar, workbook
 from orb_widgets.cli import main
 from orb_widgets.results import county_results
 from orb_widgets.app import App
@@ -102,13 +102,6 @@ def test_each_packet_speaks_its_framework(orb_demo):
 def test_no_county_repeats_itself(orb_demo):
     store = orb_demo["store"]
     for name in orb_demo["names"]:
-        for session in entries(store, name, "breakout").values():
-            takeaways = [room.takeaway for room in session.rooms]
-            assert len(set(takeaways)) == len(takeaways), name
-            notes = [note for room in session.rooms for note in room.notes.values()]
-            assert len(set(notes)) == len(notes), name
-            steps = [s for room in session.rooms for ns in room.next_steps for s in ns.steps]
-            assert len(set(steps)) == len(steps), name
         feedback = [t.feedback for m in entries(store, name, "key_message").values() for t in m.tests]
         assert len(set(feedback)) == len(feedback), name
         profile = workbook.load(store, name, "testing_profile", "main")
@@ -127,9 +120,10 @@ def test_counties_differ(orb_demo):
     store = orb_demo["store"]
     cpm = [n for k, n in enumerate(orb_demo["names"]) if demo.framework_of(k) == "cpm-orb"]
     visions = {workbook.load(store, n, "plan", "main").vision for n in cpm}
-    takeaways = {tuple(r.takeaway for s in entries(store, n, "breakout").values() for r in s.rooms) for n in cpm}
+    series = webinar.load_series(store)
+    steps = {tuple(s for ev in webinar.packet_view(series, n).events for p in ev.people for s in p.steps) for n in cpm}
     messages = {tuple(entries(store, n, "key_message")[k].title for k in ("message-1", "message-2")) for n in cpm}
-    assert len(visions) > 1 and len(takeaways) == len(cpm) and len(messages) > 1
+    assert len(visions) > 1 and len(steps) == len(cpm) and len(messages) > 1
 
 
 # ------------------------------------------------------------------ what is said agrees with the results
@@ -214,7 +208,8 @@ def test_the_reader_s_rules_hold_in_every_county_of_the_default_demo(orb_demo):
     store, names = orb_demo["store"], orb_demo["names"]
     test_views.test_card_counts_equal_the_change_table(store, names)
     test_views.test_every_priority_shown_has_its_reason(store, names)
-    test_views.test_next_step_counts_equal_the_steps_listed(store, names)
+    test_views.test_the_breakout_section_shows_the_countys_own_webinar_part_and_nothing_of_another_county(
+        store, names)
 
 
 def test_orb_plan_says_when_its_rows_are_only_suggestions(orb_demo, capsys):

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 import openpyxl
 import pytest
 
-from orb_widgets import packets, workbook
+from orb_widgets import packets, webinar, workbook
 from orb_widgets.cli import main
 from orb_widgets.exports import spreadsheet_safe, table_bytes
 from orb_widgets.instrument import tailor
@@ -57,11 +57,15 @@ def ws(tmp_path_factory):
         workbook.save(store, COUNTY, kind, key, body, user=BREAKER)
 
     n = iter(range(1000))
-    save("breakout", "s1", {"title": short(next(n)), "date": "2026-03-02", "rooms": [
-        {"name": short(next(n)), "facilitator": short(next(n)), "reporter": short(next(n)),
-         "notes": {1: text(next(n)), 2: text(next(n))}, "takeaway": text(next(n)),
-         "next_steps": [{"person": short(next(n)), "steps": [text(next(n)), text(next(n))]}]}
-        for _ in range(len(HOSTILE))]})
+    # the coach's webinar: every room holds one of the county's people, so the packet shows each room
+    event = webinar.new_event(store, short(next(n)), dt.date(2026, 3, 2), BREAKER, prompts=HOSTILE[:3],
+                              rooms=len(HOSTILE))
+    for k in range(len(HOSTILE)):
+        webinar.save_room(store, event, k, {
+            "event": event, "name": HOSTILE[k], "facilitator": short(next(n)), "reporter": short(next(n)),
+            "notes": {1: text(next(n)), 2: text(next(n))}, "takeaway": text(next(n)),
+            "people": [{"name": short(next(n)), "county": COUNTY, "role": short(next(n)),
+                        "steps": [text(next(n)), text(next(n))]}]}, BREAKER)
     save("key_message", "m1", {"title": TITLE, "versions": [{"version": 1, "text": text(next(n))}],
                                "tests": [{"version": 1, "audience": short(next(n)), "event": short(next(n)),
                                           "people": 4, "ratings": {short(next(n)): 4}, "feedback": text(next(n))}
@@ -80,7 +84,7 @@ def ws(tmp_path_factory):
                           "competence": {short(next(n)): {"now": 0.2, "target": 0.5}}})
     save("followup", dt.date(2026, 4, 1).isoformat(), {"date": "2026-04-01", **{
         k: [text(next(n)), short(next(n))] for k in ("keep", "improve", "start", "stop", "carried")}})
-    return {"folder": folder, "store": store}
+    return {"folder": folder, "store": store, "event": event}
 
 
 class Page(HTMLParser):
@@ -110,7 +114,7 @@ class Page(HTMLParser):
 def test_workbook_stores_a_lone_surrogate_as_a_replacement_character(ws):
     vision = workbook.load(ws["store"], COUNTY, "plan", "main").vision
     assert "\ud800" not in vision and ("\ufffd" in vision or vision == LONG)
-    rooms = workbook.load(ws["store"], COUNTY, "breakout", "s1").rooms
+    rooms = webinar.rooms(ws["store"], ws["event"])
     assert "lone \ufffd surrogate" in [r.name for r in rooms]
 
 

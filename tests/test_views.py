@@ -137,20 +137,35 @@ def test_role_table_is_shaded_darker_for_higher_scores_and_hidden_cells_stay_bla
     assert checked >= 3 and hidden >= 1
 
 
-def test_next_step_counts_equal_the_steps_listed(demo_store, counties):
-    seen = 0
+def test_the_breakout_section_shows_the_countys_own_webinar_part_and_nothing_of_another_county(demo_store, counties):
+    """The packet's "Breakout takeaways": the next steps the county's own people took home, the takeaways of the
+    rooms they sat in and its report-backs; never another county's people, steps, rooms or report-backs."""
+    from orb_widgets import webinar
+
+    series, seen = webinar.load_series(demo_store), 0
     for name in counties:
-        pk = packets.Packet(demo_store, name)
-        html = pk.section_html("breakouts")
-        for block in html.split('<h3 class="orb-h3">')[1:]:
-            m = re.search(r"Next steps people named \((\d+)\)", block)
-            if not m:
-                continue
-            listed = len(re.findall(r"<li>", block.split("</ul>")[0]))
-            more = re.search(r"(\d+) more step", block)
-            assert int(m.group(1)) == listed + (int(more.group(1)) if more else 0)
-            seen += 1
-    assert seen
+        page = Text(packets.Packet(demo_store, name).section_html("breakouts")).text
+        mine, theirs = {"steps": set(), "rooms": set(), "said": set()}, {"people": set(), "steps": set(),
+                                                                          "rooms": set(), "said": set()}
+        for rec in series.events:
+            for r in rec.rooms:
+                here = [p for p in r.people if webinar.county_key(p.county) == webinar.county_key(name)]
+                mine["steps"] |= {s for p in here for s in p.steps}
+                theirs["steps"] |= {s for p in r.people if p not in here for s in p.steps}
+                theirs["people"] |= {p.name for p in r.people if p not in here}
+                (mine if here else theirs)["rooms"].add(r.takeaway)
+            for key, rb in rec.reportbacks.items():
+                (mine if key == webinar.county_key(name) else theirs)["said"] |= {rb.learned, rb.why}
+        if not mine["steps"]:
+            assert f"Nobody from {name} has taken part in a breakout yet." in page
+            continue
+        for kind in ("steps", "rooms", "said"):
+            assert all(" ".join(t.split()) in page for t in mine[kind]), (name, kind)
+            # a step or takeaway another county shares word for word is still this county's own
+            assert not [t for t in theirs[kind] - mine[kind] if " ".join(t.split()) in page], (name, kind)
+        assert not [who for who in theirs["people"] if who in page], name
+        seen += 1
+    assert seen >= 2
 
 
 def test_cli_prints_plain_text_within_100_columns(demo_store, counties, capsys):

@@ -346,3 +346,104 @@ def test_each_countys_packet_shows_its_own_webinar_steps_and_no_other_countys(tm
     # the coach's series is no county of its own: no packet for it
     assert sorted(p.name for p in (tmp_path / "out").glob("*.html")) == sorted(
         [f"{s.county(X).slug}.html", f"{s.county(Y).slug}.html", "index.html"])
+
+
+# ------------------------------------------------------------------ older workspaces
+#: A breakout session as older versions saved it in a county's own workbook (kind "breakout").
+OLD_SESSION = {"title": "Kick-off with # managers", "date": "2025-09-18", "minutes_per_prompt": 10, "rooms": [
+    {"name": "Room 1", "facilitator": "Fay", "reporter": "Ray", "notes": {"0": "old note"},
+     "takeaway": "X: old takeaway", "next_steps": [{"person": "Ola", "steps": ["X: old step"]},
+                                                  {"person": "", "steps": ["X: nameless step"]}]},
+    {"name": "Room 2", "reporter": "Rex", "takeaway": "X: second room", "next_steps": []}]}
+
+
+def test_an_older_workspace_with_a_countys_own_breakout_opens_builds_its_packets_and_moves_it_on_upgrade(
+        tmp_path, monkeypatch, capsys):
+    from orb_widgets import packets
+
+    monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
+    folder = tmp_path / "ws"
+    s = Store.open(folder)
+    two_events(s)
+    s.put_doc(X, "breakout", "webinar-1", OLD_SESSION, user="an older version")
+    s.put_doc(Y, "breakout", "broken", {"rooms": "not a list"}, user="an older version")
+
+    def pages(out):
+        report = packets.run_packets(folder, out=tmp_path / out, pdf=False, progress=False, workers=1)
+        assert report.ok, report.summary()
+        return {c: (tmp_path / out / f"{s.county(c).slug}.html").read_text("utf-8") for c in (X, Y)}
+
+    # it opens, says what is not shown, and its packets build without it
+    assert main(["init", "--workspace", str(folder)]) == 0
+    assert "holds 2 breakout sessions recorded in an older version" in capsys.readouterr().out
+    before = pages("before")
+    assert "X: survey our supervisors" in before[X] and "X: old step" not in before[X]
+    # the upgrade moves it into the coach's series as X's own, and names the one it cannot read
+    assert main(["init", "--upgrade", "--workspace", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "Moved 1 breakout session" in out and f"{Y}: broken" in out and out.count("\n") == 3
+    series = webinar.load_series(s)
+    moved = [rec for rec in series.events if rec.event.title == f"Kick-off with # managers ({X})"]
+    assert len(moved) == 1 and moved[0].event.date == dt.date(2025, 9, 18)
+    part = next(ev for ev in webinar.packet_view(series, X).events if ev.title == moved[0].event.title)
+    assert [r.takeaway for r in part.rooms] == ["X: old takeaway", "X: second room"]
+    assert {s for p in part.people for s in p.steps} == {"X: old step", "X: nameless step"}
+    assert webinar.followup_markdown(webinar.followup(series, moved[0].id, X)).startswith(
+        f"# {X}: after Kick-off with \\# managers")
+    after = pages("after")
+    for text in ("X: old step", "X: nameless step", "X: old takeaway", "X: second room", "X: survey our supervisors"):
+        assert text in after[X] and text not in after[Y]
+    assert "Y: ask partners" in after[Y]
+    # the old entry's history keeps it; a second upgrade moves nothing more
+    assert s.doc_history(X, "breakout", "webinar-1")[0].body == OLD_SESSION
+    assert main(["init", "--upgrade", "--workspace", str(folder)]) == 0
+    assert "Moved" not in capsys.readouterr().out
+    assert len(webinar.load_series(s).events) == len(series.events) == 3
+
+
+def test_two_upgrades_at_once_move_an_old_breakout_once(any_store, monkeypatch):
+    from orb_widgets.webinar import legacy
+
+    any_store.save_instrument(tailor("cpm-orb", county=X, elements=["A"], points=5, min_group=3))
+    any_store.put_doc(X, "breakout", "s1", OLD_SESSION, user="an older version")
+    real, raced = any_store.put_doc, []
+
+    def put_doc(county, kind, key, body, user, expected_version=None):
+        if kind == "breakout" and not raced:   # another upgrade moves it just before this one claims it
+            raced.append("started")
+            raced.append(legacy.move_breakouts(any_store))
+        return real(county, kind, key, body, user, expected_version)
+
+    monkeypatch.setattr(any_store, "put_doc", put_doc)
+    assert legacy.move_breakouts(any_store).events == []
+    assert len(raced[1].events) == 1 and len(webinar.events(any_store)) == 1 and legacy.waiting(any_store) == 0
+
+
+def test_typed_text_never_changes_the_shape_of_the_follow_up_e_mails(store):
+    """Headings, lists and tables in the Markdown and plain-text e-mails come from the templates only."""
+    store.save_instrument(tailor("cpm-orb", county=X, elements=["A"], points=5, min_group=3))
+    typed = ["# Not a heading", "1. not a numbered list", "- not an item", "| a | b |\n|---|---|\n| c | d |",
+             "line one\n\n## WHAT THE ROOMS YOU WERE IN TOOK AWAY", "=1+2", "---", "> not a quote"]
+    ev = webinar.new_event(store, "# Title | with pipe", dt.date(2025, 9, 18), "Coach", rooms=1,
+                           questions=typed[:3])
+    webinar.save_room(store, ev, 0, Room(event=ev, name="| Room |", takeaway=typed[3], people=[
+        Person(name=t, county=X, role=typed[(k + 1) % len(typed)], steps=[typed[(k + 2) % len(typed)]])
+        for k, t in enumerate(typed)]), "Coach", 0)
+    s = webinar.load_series(store)
+    f = webinar.followup(s, ev, X)
+    page = mistune.html(webinar.followup_markdown(f))
+    tags = _Tags()
+    tags.feed(page)
+    names = [t for t, _ in tags.tags]
+    assert names.count("h1") == 1 and names.count("h2") == 3 and "table" not in names and "blockquote" not in names
+    assert "hr" not in names and names.count("ol") == 1                    # the questions' list only
+    assert names.count("li") == len(typed) * 2 + 1 + 3                     # people, their steps, one room, questions
+    shown = " ".join(page.replace("&gt;", ">").replace("&quot;", '"').split())
+    for t in typed:
+        assert " ".join(t.split()) in shown, t                             # every typed text, as typed
+    text = webinar.followup_text(f)
+    heads = [line for line in text.splitlines() if line.isupper()]
+    assert heads == ["YOUR PEOPLE AND THEIR NEXT STEPS", "WHAT THE ROOMS YOU WERE IN TOOK AWAY",
+                     "QUESTIONS FOR THE NEXT WEBINAR"]
+    # title, underline, date, greeting and the first heading; a line per person and per step; the room; questions
+    assert len(text.splitlines()) == 7 + len(typed) * 2 + 3 + 2 + 3

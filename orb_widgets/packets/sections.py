@@ -7,7 +7,6 @@ with SVG charts; a section with nothing saved yet says so in a sentence.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -23,11 +22,11 @@ from ..render import render
 from ..results import county_results, shareable_comments
 from ..settings import Settings
 from ..store import Store
-from ..views import board_view, key_message_view, matrix_view, plan_view, profile_view, results_view, takeaways_view
+from ..views import board_view, key_message_view, matrix_view, plan_view, profile_view, results_view
 from .models import IndexRow
 
 PREVIEW_URL = "sqlite://"
-KINDS = ("breakout", "key_message", "matrix_row", "testing_profile", "plan", "followup")
+KINDS = ("key_message", "matrix_row", "testing_profile", "plan", "followup")
 
 SECTIONS = {
     "cover": "Cover",
@@ -268,14 +267,11 @@ class Packet:
         return self._render("change", missing="", view=v, chart=chart)
 
     def _breakouts(self) -> Markup:
-        """The county's own people's part of the coach's webinars (never another county's), and any
-        breakout sessions the county recorded itself."""
-        series = webinar.packet_view(webinar.load_series(self.store), self.county)
-        sessions = self.entries["breakout"]
-        if not series.events and not sessions:
+        """The county's own part of the coach's webinars (:func:`orb_widgets.webinar.packet_view`): its
+        people's next steps, the takeaways of the rooms they sat in, its report-backs; never another county's."""
+        view = webinar.packet_view(webinar.load_series(self.store), self.county)
+        if not view.events:
             return self._render("breakouts", missing=f"Nobody from {self.county} has taken part in a breakout yet.")
-        view = takeaways_view(sessions.values())
-        view = dataclasses.replace(view, webinar=series if series.events else None)
         return self._render("breakouts", missing="", view=view)
 
     def _messages(self) -> Markup:

@@ -8,12 +8,12 @@ the command line render these objects through the partials in
 ``templates/partials/`` (see :mod:`orb_widgets.render`); none of them formats
 a number of the report itself.
 
-The package's modules tell what each view is of: :mod:`.results` (the
-score report: tables, cards, priorities, chart words), :mod:`.planning` (the
+The package's modules tell what each view is of: ``views.results`` (the
+score report: tables, cards, priorities, chart words), ``views.planning`` (the
 matrix, testing profile, implementation plan, follow-up board),
-:mod:`.messages` (key messages) and :mod:`.breakouts` (a county's own
-breakout sessions). How a single value is written (a score, an interval, a
-date, a hidden cell) is :mod:`orb_widgets.format`, re-exported here.
+``views.messages`` (key messages); a county's part of the coach's webinars is
+``orb_widgets.webinar.views``. How a single value is written (a score, an
+interval, a date, a hidden cell) is ``orb_widgets.format``, re-exported here.
 
 What a reader sees
 ------------------
@@ -40,7 +40,6 @@ from __future__ import annotations
 
 from ..format import (DASH, HIDDEN, Card, Line, Table, date, hidden_text, interval, moment, pct, plural, score,
                       short, signed, when)
-from .breakouts import SessionTakeaways, TakeawaysView, takeaways_view
 from .messages import KeyMessageView, MessageTestLine, key_message_view
 from .planning import (NOT_YET, ActivityLine, BoardView, CompetenceLine, MatrixCard, MatrixView, PlanView,
                        ProfileView, board_view, matrix_view, plan_view, profile_view)
@@ -49,7 +48,7 @@ from .results import (NO_NOTABLE_REASON, SHADES, Priority, ResultsView, Shade, d
 
 __all__ = ["DASH", "HIDDEN", "NOT_YET", "NO_NOTABLE_REASON", "SHADES", "ActivityLine", "BoardView", "Card",
            "CompetenceLine", "KeyMessageView", "Line", "MatrixCard", "MatrixView", "MessageTestLine", "PlanView",
-           "Priority", "ProfileView", "ResultsView", "SessionTakeaways", "Shade", "Table", "TakeawaysView",
+           "Priority", "ProfileView", "ResultsView", "Shade", "Table",
            "board_view", "date", "direction", "distribution_alt", "hidden_text", "interval", "key_message_view",
            "matrix_view", "moment", "notable", "pct", "plan_view", "plural", "profile_view", "reasons",
-           "results_view", "score", "shade", "short", "signed", "takeaways_view", "when"]
+           "results_view", "score", "shade", "short", "signed", "when"]

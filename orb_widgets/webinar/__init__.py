@@ -2,8 +2,10 @@
 
 Models in :mod:`.models`, saving in :mod:`.storage`, pure views (follow-ups,
 the series, takeaways, themes, a county's suggestions and packet section) in
-:mod:`.views`, the demo series in :mod:`.demo` and ``orb webinar`` in
-:mod:`.cli`. No widgets here: the coach's page is
+:mod:`.views` (the e-mails are templates: ``templates/partials/webinar_*``),
+the demo series in :mod:`.demo`, ``orb webinar`` in :mod:`.cli`, and moving
+older versions' county-kept breakout sessions into the series on
+``orb init --upgrade`` in :mod:`.legacy`. No widgets here: the coach's page is
 :mod:`orb_widgets.widgets.breakout`.
 """
 from .models import REPORT_BACK_QUESTIONS, Event, Person, ReportBack, Room, county_key

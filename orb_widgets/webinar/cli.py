@@ -15,13 +15,8 @@ def cmd_webinar(args) -> int:
     store = args.app.store
     series = storage.load_series(store)
     if args.action == "list":
-        if not series.events:
-            print("No webinar events yet: set one up on the breakout page (step 2).")
-        for rec in series.events:
-            people = sum(len(r.people) for r in rec.rooms)
-            counties = views.counties_in(rec, series)
-            print(f"{rec.id}\t{rec.event.date or ''}\t{rec.event.title}\t{len(rec.rooms)} rooms, {people} people, "
-                  f"{len(rec.reportbacks)} report-backs\tcounties: {', '.join(counties) or 'none yet'}")
+        sys.stdout.write(views.render("webinar_list.txt.j2", events=[
+            (rec, sum(len(r.people) for r in rec.rooms), views.counties_in(rec, series)) for rec in series.events]))
         return 0
     if not args.event:
         raise OrbError("say which event to export: orb webinar export --event ID ('orb webinar list' shows them)")

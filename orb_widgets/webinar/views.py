@@ -1,10 +1,12 @@
 """What the series shows: follow-ups per county, the series across events, takeaways and themes.
 
 Pure functions of a :class:`~.storage.Series` (no widgets, no I/O), returning
-view models; autoescaping Jinja partials in ``templates/partials/`` render
-them as HTML, and :func:`followup_markdown` / :func:`followup_text` as an
-e-mail. Every per-county view selects by the county of each *person*, so
-nothing of one county reaches another county's follow-up, packet or workbook.
+view models; Jinja partials in ``templates/partials/`` render them: as HTML
+(autoescaped), and as the follow-up e-mail in Markdown and plain text
+(``webinar_followup.md.j2`` and ``.txt.j2``, every typed text through the
+``md`` or ``line`` filter of :mod:`orb_widgets.render`). Every per-county view
+selects by the county of each *person*, so nothing of one county reaches
+another county's follow-up, packet or workbook.
 """
 from __future__ import annotations
 
@@ -16,7 +18,6 @@ import pandas as pd
 from pydantic import BaseModel
 
 from ..exceptions import InvalidValue
-from ..format import date
 from ..render import render as render_partial
 from .models import ReportBack, county_key
 from .storage import EventRecord, Series
@@ -47,7 +48,8 @@ class FollowUpView(BaseModel):
     people: list[PersonLine]
     rooms_heard: list[RoomLine]
     questions: list[str]
-    next_event: str = ""
+    next_event: str = ""                  # the next event's title, "" after the last one
+    next_date: dt.date | None = None
     reportback: ReportBack | None = None
 
 
@@ -76,6 +78,7 @@ class SeriesRow(BaseModel):
     activities: str = ""
     learned: str = ""
     next_step: str = ""
+    why: str = ""
 
 
 class Theme(BaseModel):
@@ -99,11 +102,13 @@ class EventPart(BaseModel):
     title: str
     date: dt.date | None
     people: list[PersonLine]
+    rooms: list[RoomLine] = []            # the takeaways of the rooms the county's people sat in
     reportback: ReportBack | None = None
 
 
 class TakeawaysView(BaseModel):
-    """The packet's "Breakout takeaways" for one county: its own people's next steps and report-backs only."""
+    """The packet's "Breakout takeaways" for one county: what its own people took home (their next steps
+    and the takeaways of the rooms they sat in) and what the county reported back; nothing of another county."""
 
     county: str
     events: list[EventPart]
@@ -141,90 +146,35 @@ def followup(series: Series, event_id: str, county: str) -> FollowUpView:
         raise InvalidValue(f"nobody from '{county}' took part in '{rec.event.title}' ({event_id}); "
                            f"counties there: {', '.join(present) or 'none yet'}")
     people = _people(rec, county)
-    heard = {p.room for p in people}
-    rooms = [RoomLine(room=r.name, reporter=r.reporter, takeaway=r.takeaway.strip())
-             for r in rec.rooms if r.name in heard and r.takeaway.strip()]
     ids = [r.id for r in series.events]
     after = series.events[ids.index(event_id) + 1] if ids.index(event_id) + 1 < len(ids) else None
-    nxt = ""
-    if after is not None:
-        nxt = after.event.title + (f" on {date(after.event.date)}" if after.event.date else "")
     shown = next(c for c in present if county_key(c) == county_key(county))
     return FollowUpView(county=shown, event_id=event_id, title=rec.event.title,
-                        date=rec.event.date, people=people, rooms_heard=rooms,
-                        questions=list(rec.event.questions), next_event=nxt,
+                        date=rec.event.date, people=people, rooms_heard=_rooms_heard(rec, people),
+                        questions=list(rec.event.questions),
+                        next_event=after.event.title if after else "", next_date=after.event.date if after else None,
                         reportback=rec.reportbacks.get(county_key(county)))
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
-
-
-def md(text: str) -> str:
-    """Typed text as one inert Markdown line: markup characters escaped, line breaks joined.
-
-    >>> md("<b>*hi*</b>\\n# x")
-    '\\\\<b\\\\>\\\\*hi\\\\*\\\\</b\\\\> # x'
-    """
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
-
-
-def _plain(text: str) -> str:
-    return " ".join(str(text).split())
+def _rooms_heard(rec: EventRecord, people: list[PersonLine]) -> list[RoomLine]:
+    """The takeaways of the rooms ``people`` sat in, in room order."""
+    heard = {p.room for p in people}
+    return [RoomLine(room=r.name, reporter=r.reporter, takeaway=r.takeaway.strip())
+            for r in rec.rooms if r.name in heard and r.takeaway.strip()]
 
 
 def followup_markdown(f: FollowUpView) -> str:
-    """The follow-up as Markdown, ready to paste into an e-mail."""
-    lines = [f"# {md(f.county)}: after {md(f.title)}", ""]
-    if f.date:
-        lines += [f"_{date(f.date)}_", ""]
-    lines += ["Thank you for taking part. Here is what your county's people took home, to guide your "
-              "next steps together.", "", "## Your people and their next steps", ""]
-    for p in f.people:
-        who = md(p.name) + (f" ({md(p.role)})" if p.role else "") + f", {md(p.room)}"
-        lines.append(f"- **{who}**")
-        lines += [f"  - {md(s)}" for s in p.steps] or ["  - (no next step written down)"]
-    if f.reportback:
-        lines += ["", "## What your county reported today", ""]
-        lines += _reportback_lines(f.reportback, md, "- ")
-    lines += ["", "## What the rooms you were in took away", ""]
-    lines += [f"- **{md(r.room)}:** {md(r.takeaway)}" for r in f.rooms_heard] or ["- (no takeaway recorded)"]
-    lines += ["", "## Questions for the next webinar", ""]
-    if f.next_event:
-        lines += [f"Please come ready to answer these at {md(f.next_event)}:", ""]
-    lines += [f"{n}. {md(q)}" for n, q in enumerate(f.questions, 1)]
-    return "\n".join(lines) + "\n"
+    """The follow-up as Markdown, ready to paste into an e-mail (``webinar_followup.md.j2``).
+
+    Typed text is escaped for Markdown (:func:`orb_widgets.render.md`), so it
+    shows as typed and can start no heading, list or table cell of its own.
+    """
+    return render("webinar_followup.md.j2", f=f)
 
 
 def followup_text(f: FollowUpView) -> str:
-    """The follow-up as plain text for an e-mail client that shows no formatting."""
-    title = f"{_plain(f.county)}: after {_plain(f.title)}"
-    lines = [title, "=" * len(title)]
-    if f.date:
-        lines.append(date(f.date))
-    lines += ["", "Thank you for taking part. Here is what your county's people took home, to guide your "
-              "next steps together.", "", "YOUR PEOPLE AND THEIR NEXT STEPS"]
-    for p in f.people:
-        lines.append(f"* {_plain(p.name)}" + (f" ({_plain(p.role)})" if p.role else "") + f", {_plain(p.room)}")
-        lines += [f"    - {_plain(s)}" for s in p.steps] or ["    - (no next step written down)"]
-    if f.reportback:
-        lines += ["", "WHAT YOUR COUNTY REPORTED TODAY"]
-        lines += _reportback_lines(f.reportback, _plain, "* ")
-    lines += ["", "WHAT THE ROOMS YOU WERE IN TOOK AWAY"]
-    lines += [f"* {_plain(r.room)}: {_plain(r.takeaway)}" for r in f.rooms_heard] or ["* (no takeaway recorded)"]
-    lines += ["", "QUESTIONS FOR THE NEXT WEBINAR"]
-    if f.next_event:
-        lines.append(f"Please come ready to answer these at {_plain(f.next_event)}:")
-    lines += [f"{n}. {_plain(q)}" for n, q in enumerate(f.questions, 1)]
-    return "\n".join(lines) + "\n"
-
-
-def _reportback_lines(rb: ReportBack, fmt, bullet: str) -> list[str]:
-    out = []
-    for label, value in [("What we did", rb.activities), ("Done", "; ".join(rb.done)),
-                         ("What we learned", rb.learned), ("Our next step", rb.next_step), ("Why", rb.why)]:
-        if value.strip():
-            out.append(f"{bullet}{label}: {fmt(value)}")
-    return out
+    """The follow-up as plain text for an e-mail client that shows no formatting (``webinar_followup.txt.j2``)."""
+    return render("webinar_followup.txt.j2", f=f)
 
 
 def followup_html(f: FollowUpView) -> str:
@@ -289,8 +239,7 @@ def series_view(series: Series, county: str | None = None) -> dict[str, list[Ser
                 county=name, event_id=rec.id, title=rec.event.title, date=rec.event.date,
                 committed=[s for p in people for s in p.steps], reported_done=list(rb.done) if rb else [],
                 activities=rb.activities if rb else "", learned=rb.learned if rb else "",
-                next_step=" ".join(x for x in [rb.next_step, f"(why: {rb.why})" if rb.why.strip() else ""] if x)
-                if rb else ""))
+                next_step=rb.next_step if rb else "", why=rb.why.strip() if rb else ""))
     return dict(out)
 
 
@@ -364,13 +313,15 @@ def suggestions(series: Series, county: str) -> list[Suggestion]:
 
 
 def packet_view(series: Series, county: str) -> TakeawaysView:
-    """The county's part of the series for its packet: its people's next steps and report-backs only."""
+    """The county's part of the series for its packet, event by event: its people's next steps, the
+    takeaways of the rooms they sat in, and its report-back; nothing of another county."""
     parts = []
     for rec in series.events:
         people = _people(rec, county)
         rb = rec.reportbacks.get(county_key(county))
         if people or rb:
-            parts.append(EventPart(title=rec.event.title, date=rec.event.date, people=people, reportback=rb))
+            parts.append(EventPart(title=rec.event.title, date=rec.event.date, people=people,
+                                   rooms=_rooms_heard(rec, people), reportback=rb))
     return TakeawaysView(county=county_name(series, county), events=parts)
 
 
