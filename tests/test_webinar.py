@@ -363,7 +363,7 @@ def test_an_older_workspace_with_a_countys_own_breakout_opens_builds_its_packets
 
     monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
     folder = tmp_path / "ws"
-    s = Store.open(folder)
+    s = App.for_workspace(folder, create=True).store
     two_events(s)
     s.put_doc(X, "breakout", "webinar-1", OLD_SESSION, user="an older version")
     s.put_doc(Y, "breakout", "broken", {"rooms": "not a list"}, user="an older version")
