@@ -470,7 +470,7 @@ class Store:
         A response the wave already holds is skipped, by the rules of the
         README's "How ORB tells a new response from one it already has"
         (``origin`` of each item); a paper id the wave holds with other
-        answers stops the import (:class:`ImportFileError`). ``items`` may be
+        answers stops the import (:class:`~orb_widgets.exceptions.ImportFileError`). ``items`` may be
         a lazy iterator that raises part-way (a bad row found late in a
         file): then nothing of this import is kept. Batches are written in
         short transactions, invisible until the last one makes them visible
@@ -648,7 +648,7 @@ class Store:
 
     def tidy_imports(self, county_id: int | None = None) -> int:
         """Remove the invisible rows of imports whose process is gone (or that ran over
-        :data:`STALE_IMPORT`); returns how many imports were removed. Opening a writable store does
+        ``STALE_IMPORT``); returns how many imports were removed. Opening a writable store does
         this, so what a killed import left is gone at the next start of any orb command."""
         where = imports.c.status == "running"
         if county_id is not None:
