@@ -49,6 +49,7 @@ def make_workspace(folder, rewording: dict | None = None, url: str | None = None
     """Two counties with a survey each, in ``folder`` (or the database at ``url``)."""
     from orb_widgets.instrument import tailor
     from orb_widgets.app import App
+    from orb_widgets.store import Store
 
     store = Store(url) if url else App.for_workspace(folder, create=True).store
     store.add_county(COUNTY)

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from orb_widgets.app import App
 from orb_widgets import serve
 from orb_widgets.exceptions import NoInstrument, OrbError, UnknownCounty
 

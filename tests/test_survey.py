@@ -11,6 +11,7 @@ import urllib.request
 
 import pytest
 
+from orb_widgets.app import App
 from orb_widgets.exceptions import InvalidValue, WorkspaceError
 from orb_widgets.instrument import tailor
 from orb_widgets.survey.form import build_response, form_languages, form_view, pick_language, read_answers
