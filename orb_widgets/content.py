@@ -85,6 +85,59 @@ class CompetenceLevel(_Model):
     target_share: float = Field(ge=0, le=1)
 
 
+class Words(_Model):
+    """What a framework calls the places that use it and the people who lead the work.
+
+    Pages, packets, command-line messages and the survey say these words, never a
+    hard-coded "county": a school framework's pages speak of schools or
+    municipalities. ``unit_title`` and friends start with a capital letter for
+    headings and the start of a sentence.
+
+    >>> w = Words(unit="municipality", unit_plural="municipalities", team="CPS steering group",
+    ...           coordinator="regional coordinator", buddy_unit="buddy municipality")
+    >>> w.unit_title, w.team_title
+    ('Municipality', 'CPS steering group')
+    """
+
+    unit: str = "county"
+    unit_plural: str = "counties"
+    team: str = "county team"
+    coordinator: str = "state coordinator"
+    buddy_unit: str = "buddy county"
+
+    @property
+    def unit_title(self) -> str:
+        return _first_upper(self.unit)
+
+    @property
+    def units_title(self) -> str:
+        return _first_upper(self.unit_plural)
+
+    @property
+    def team_title(self) -> str:
+        return _first_upper(self.team)
+
+    @property
+    def coordinator_title(self) -> str:
+        return _first_upper(self.coordinator)
+
+    @property
+    def buddy_unit_title(self) -> str:
+        return _first_upper(self.buddy_unit)
+
+    def units(self, n: int) -> str:
+        """``1 county``, ``3 counties``."""
+        return f"{n} {self.unit if n == 1 else self.unit_plural}"
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+#: The words of a framework that names none (the child-welfare default).
+DEFAULT_WORDS = Words()
+
+
 class Framework(_Model):
     id: str
     title: str
@@ -95,6 +148,8 @@ class Framework(_Model):
     #: names, items, scale labels) is written in, beyond ``languages``: see :func:`survey_text`.
     survey_languages: list[str] = Field(default_factory=list)
     practice: str
+    #: What the framework calls its unit (county, municipality, school), team and coordinator.
+    words: Words = Field(default_factory=Words)
     elements: list[Element]
     components: list[Component] = Field(default_factory=list)
     role_groups: list[RoleGroup]
@@ -184,7 +239,9 @@ def _resolve(node, language: str, path: str, file: Path):
     out = {}
     for key, value in node.items():
         sub = f"{path}.{key}" if path else str(key)
-        if key in _TEXT_KEYS:
+        if key == "words" and not path and isinstance(value, dict):
+            out[key] = {k: _pick(v, language, f"words.{k}", file) for k, v in value.items()}
+        elif key in _TEXT_KEYS:
             out[key] = _pick(value, language, sub, file)
         elif key in _TEXT_LIST_KEYS and isinstance(value, list):
             out[key] = [_pick(v, language, f"{sub}.{n}", file) for n, v in enumerate(value)]

@@ -62,10 +62,24 @@ FOGGY_DONT_KNOW = {"leadership": 0.05, "supervisor": 0.12, "staff": 0.22, "partn
 DONT_KNOW_HIGH = 0.15
 
 
+#: What a demo unit is called, by framework: a CPS unit is a school municipality, not a county.
+UNIT_SUFFIX = {"cpm-orb": "County", "cps": "Municipality"}
+
+
+def unit_name(k: int) -> str:
+    """The ``k``-th demo unit's name, in its framework's word: ``Alder Creek County``, ``Driftwood Municipality``.
+
+    >>> unit_name(0), unit_name(3)
+    ('Alder Creek County', 'Driftwood Municipality')
+    """
+    suffix = UNIT_SUFFIX[framework_of(k)]
+    if k < len(COUNTY_NAMES):
+        return COUNTY_NAMES[k].removesuffix(" County") + " " + suffix
+    return f"Demo {suffix} {k + 1}"
+
+
 def county_names(n: int) -> list[str]:
-    names = COUNTY_NAMES[:n]
-    names += [f"Demo County {k}" for k in range(len(names) + 1, n + 1)]
-    return names
+    return [unit_name(k) for k in range(n)]
 
 
 def framework_of(k: int) -> str:
@@ -369,7 +383,7 @@ def buddy_of(k: int) -> str:
     """The next county in :data:`COUNTY_NAMES` that uses the same framework (it need not be in the demo)."""
     same = [j for j in range(len(COUNTY_NAMES)) if framework_of(j) == framework_of(k) and j != k]
     later = [j for j in same if j > k]
-    return COUNTY_NAMES[(later or same)[0]]
+    return unit_name((later or same)[0])
 
 
 def _profile(store, county, fw, words, facts, draw, k, user) -> None:

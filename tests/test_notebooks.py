@@ -53,7 +53,7 @@ def demo_workspace(tmp_path_factory, copy_demo):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name,county", [(n, "") for n in STEPS] + [("09-implementation-plan", "Driftwood County"),
+@pytest.mark.parametrize("name,county", [(n, "") for n in STEPS] + [("09-implementation-plan", "Driftwood Municipality"),
                                                                      ("packet", "")])
 def test_notebook_runs_top_to_bottom_on_the_demo(name, county, demo_workspace, tmp_path, monkeypatch):
     from nbclient import NotebookClient

@@ -26,7 +26,7 @@ from orb_widgets.widgets.autosave import Autosave
 
 CPM = "Alder Creek County"      # demo: CPM pack, matrix + profile saved
 CPM_EMPTY = "Bayside County"    # demo: CPM pack, no matrix rows, no profile
-CPS = "Driftwood County"        # demo: CPS pack, 4-point scale, competence levels, matrix + profile saved
+CPS = "Driftwood Municipality"        # demo: CPS pack, 4-point scale, competence levels, matrix + profile saved
 
 
 def never(delay, callback):
@@ -119,15 +119,15 @@ def test_the_county_picked_on_start_belongs_to_that_page_not_the_workspace(ws):
     start = StartHere(ws, settings=served)
     start.county.value = CPS
     # Ana's step links now carry her county ...
-    assert "07-planning-matrix.ipynb?county=Driftwood+County" in start.links.value
-    assert "county=Driftwood+County" in start.checklist.value
+    assert "07-planning-matrix.ipynb?county=Driftwood+Municipality" in start.links.value
+    assert "county=Driftwood+Municipality" in start.checklist.value
     # ... while Ben's pages, opened without it, still open on the first county,
     assert open_county(ws.folder, user="Ben", settings=served).county == CPM
     assert ws.get_meta("workbook_county") is None
     # and a page opened from Ana's link works on hers.
-    ana = open_county(ws.folder, user="Ana", settings=served.with_(page_query="county=Driftwood+County"))
+    ana = open_county(ws.folder, user="Ana", settings=served.with_(page_query="county=Driftwood+Municipality"))
     assert ana.county == CPS
-    assert "01-start-here.ipynb?county=Driftwood+County" in ana.children[0].value
+    assert "01-start-here.ipynb?county=Driftwood+Municipality" in ana.children[0].value
 
 
 def test_a_page_address_naming_an_unknown_county_shows_one_plain_line(ws):
@@ -161,9 +161,9 @@ def test_a_locked_workbook_offers_and_opens_its_county_only(ws):
     n = len(ws.counties())
     assert start.add_county("Sneaky County", "cpm-orb") is False and len(ws.counties()) == n
     # the page address and the notebook parameters cannot name another county
-    assert isinstance(start_here(ws.folder, settings=locked.with_(page_query="county=Driftwood+County")), w.HTML)
+    assert isinstance(start_here(ws.folder, settings=locked.with_(page_query="county=Driftwood+Municipality")), w.HTML)
     with pytest.raises(PageRefused, match=f"open for {CPM} only"):
-        open_county(ws.folder, settings=locked.with_(page_query="county=Driftwood+County"))
+        open_county(ws.folder, settings=locked.with_(page_query="county=Driftwood+Municipality"))
     with pytest.raises(CountyLocked):
         open_county(ws.folder, CPS, settings=locked.with_(served=False))
     assert open_county(ws.folder, settings=locked.with_(page_query=f"county={CPM}")).county == CPM
