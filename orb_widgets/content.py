@@ -226,7 +226,8 @@ def _unique(what: str, ids: list[str]) -> None:
 
 # Keys whose values are language-tagged text, and keys holding lists of such text.
 _TEXT_KEYS = {"title", "description", "name", "label", "text", "help", "role_question",
-              "breakout_note", "dont_know_label", "practice"}
+              "breakout_note", "dont_know_label", "practice",
+              "unit", "unit_plural", "team", "coordinator", "buddy_unit"}  # the last five: a pack's ``words``
 _TEXT_LIST_KEYS = {"labels", "reflection_prompts", "breakout_prompts"}
 
 
@@ -239,9 +240,7 @@ def _resolve(node, language: str, path: str, file: Path):
     out = {}
     for key, value in node.items():
         sub = f"{path}.{key}" if path else str(key)
-        if key == "words" and not path and isinstance(value, dict):
-            out[key] = {k: _pick(v, language, f"words.{k}", file) for k, v in value.items()}
-        elif key in _TEXT_KEYS:
+        if key in _TEXT_KEYS:
             out[key] = _pick(value, language, sub, file)
         elif key in _TEXT_LIST_KEYS and isinstance(value, list):
             out[key] = [_pick(v, language, f"{sub}.{n}", file) for n, v in enumerate(value)]
@@ -399,6 +398,20 @@ def _raw_pack(pack: str) -> tuple[Path, dict]:
     if not isinstance(raw, dict):
         raise PackError(file, "", "must be a mapping of keys to values")
     return file, raw
+
+
+def framework_words(framework: str | None) -> Words:
+    """The words of the pack ``framework`` (an id), or the default words when there is none.
+
+    >>> framework_words("cps").unit, framework_words(None).unit
+    ('municipality', 'county')
+    """
+    if not framework:
+        return DEFAULT_WORDS
+    try:
+        return _load_framework(str(framework), None).words
+    except PackError:
+        return DEFAULT_WORDS
 
 
 def _clear_caches() -> None:

@@ -31,7 +31,7 @@ from .results import county_results
 from .store import NewResponse, Store
 from .webinar import demo_series
 
-DEMO_NOTICE = ("Demo data: the counties are invented and every answer was made up by a seeded script. "
+DEMO_NOTICE = ("Demo data: the places are invented and every answer was made up by a seeded script. "
                "These are not real results.")
 
 COUNTY_NAMES = [

@@ -14,16 +14,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import workbook
+from .content import DEFAULT_WORDS, Words, framework_words
 from .exceptions import OrbError
 from .format import date, plural
 from .webinar import load_series, suggestions
 
-#: The workbook's pages, in order: notebook file, title, what it is for.
+#: The workbook's pages, in order: notebook file, title, what it is for (``{unit}`` is the
+#: framework's word for it, see :func:`steps`).
 STEPS = [
     ("01-start-here.ipynb", "Start here",
-     "Pick your county and see where your team is."),
+     "Pick your {unit} and see where your team is."),
     ("02-breakout-session.ipynb", "Webinar series",
-     "For coaches: mixed-county breakout rooms, the prompts and timer, SO WHAT? takeaways and follow-ups."),
+     "For coaches: breakout rooms that mix {unit_plural}, the prompts and timer, SO WHAT? takeaways and "
+     "follow-ups."),
     ("03-key-messages.ipynb", "Key messages",
      "Draft and test the messages that explain the change to staff and partners."),
     ("04-tailor-assessment.ipynb", "Tailor the assessment",
@@ -39,6 +42,18 @@ STEPS = [
     ("09-implementation-plan.ipynb", "Implementation plan",
      "Goals, activities, timeline and follow-up."),
 ]
+
+
+
+def steps(words: Words = DEFAULT_WORDS) -> list[tuple[str, str, str]]:
+    """:data:`STEPS` in a framework's words.
+
+    >>> from orb_widgets.content import framework_words
+    >>> steps(framework_words("cps"))[0][2]
+    'Pick your municipality and see where your team is.'
+    """
+    return [(nb, title, what.format(unit=words.unit, unit_plural=words.unit_plural)) for nb, title, what in STEPS]
+
 
 #: Step number by notebook file (``"05-take-assessment.ipynb"`` is step 5).
 STEP_NUMBER = {nb: n for n, (nb, _, _) in enumerate(STEPS, start=1)}
@@ -66,6 +81,7 @@ class StepStatus:
 def progress(store, county: str) -> list[StepStatus]:
     """Which steps a county has done, from what is saved, in workbook order."""
     c = store.county(county)
+    words = framework_words(c.framework)
     out: list[StepStatus] = []
 
     def add(step, page, done, detail):
@@ -83,7 +99,7 @@ def progress(store, county: str) -> list[StepStatus]:
     taken = matrix_steps(store, c.name)
     add("Next steps from the coach's webinars", "07-planning-matrix.ipynb", steps,
         f"{len(steps)} named by your people, {sum(s.step in taken for s in steps)} in the planning matrix"
-        if steps else "nobody from this county has taken part yet")
+        if steps else f"nobody from this {words.unit} has taken part yet")
     messages = workbook.load_all(store, c.name, "key_message")
     tests = sum(len(m.tests) for m in messages.values())
     add("Key messages tested", "03-key-messages.ipynb", tests,

@@ -16,7 +16,7 @@ import ipywidgets as w
 from markupsafe import Markup
 
 from .. import webinar
-from ..content import load_framework
+from ..content import framework_words, load_framework
 from ..exceptions import OrbError
 from ..settings import Settings
 from ..store import Store
@@ -454,9 +454,11 @@ class CountyWebinarView(w.VBox):
         series = storage.load_series(store)
         view = views.packet_view(series, county)
         rows = views.series_view(series, county)
+        words = framework_words(store.county(county).framework)
         super().__init__([section_header("Our part in the coach's webinars",
                                          "The next steps your people named at the webinars, and what your "
-                                         "county reported back. Other counties' notes are not shown here."),
+                                         f"{words.unit} reported back. Other {words.unit_plural}' notes are "
+                                         "not shown here."),
                           w.HTML(str(style(live=True) + Markup(views.takeaways_html(view)))),
                           w.HTML(views.render("webinar_series.html.j2", rows=rows))])
 
