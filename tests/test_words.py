@@ -132,3 +132,14 @@ def test_cps_packet_never_says_county(shared_demo, tmp_path):
     text = html.unescape(re.sub(r"<[^>]+>", "\n", re.sub(r"<(style|script)[^>]*>.*?</\1>", "", page, flags=re.S)))
     assert county_lines(text, "packet") == []
     assert "municipality" in text.lower()
+
+
+@pytest.mark.parametrize("argv", [["score"], ["plan"], ["instrument", "show"]], ids=" ".join)
+def test_unit_is_a_synonym_of_county_on_the_command_line_and_cps_output_says_no_county(shared_demo, capsys, argv):
+    from orb_widgets.cli import main
+
+    assert main([*argv, "--unit", CPS, "--workspace", str(shared_demo)]) == 0
+    by_unit = capsys.readouterr().out
+    assert main([*argv, "--county", CPS, "--workspace", str(shared_demo)]) == 0
+    assert capsys.readouterr().out == by_unit
+    assert CPS in by_unit and county_lines(by_unit, " ".join(argv)) == []

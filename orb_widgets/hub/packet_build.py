@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(prog="orb-hub-packet-build")
     ap.add_argument("--lock-fd", type=int, required=True)
-    ap.add_argument("--county", action="append", default=[])
+    ap.add_argument("--county", "--unit", action="append", default=[])
     args = ap.parse_args(argv)
     settings = Settings.from_env()
     out = packets_dir(settings)

@@ -290,9 +290,9 @@ def run_packets(workspace=None, counties: list[str] | None = None, wave: str | N
     else:
         names = known
     if not names:
-        raise PacketError("this workspace has no counties yet: add one with 'orb instrument create' or try 'orb demo'")
+        raise PacketError("this workspace has no counties, municipalities or schools yet: add one with 'orb instrument create' or try 'orb demo'")
     if wave is not None and not any(str(wave) in store.waves(n) for n in names):
-        raise PacketError(f"no county here has a survey wave '{wave}'; leave out --wave for each county's latest")
+        raise PacketError(f"nothing here has a survey wave '{wave}'; leave out --wave for each one's latest")
     out = _out_dir(out)
     for stale in out.glob(".*.tmp"):  # pieces of a file a killed run was writing
         stale.unlink(missing_ok=True)

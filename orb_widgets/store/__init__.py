@@ -53,7 +53,8 @@ COMMENT_MAX = 5000
 
 #: Tests set this to a function called at the moment two writers would race
 #: (``"wave"``: a new wave not found yet; ``"doc"``: an entry read, not yet
-#: written), to make that moment happen every run.
+#: written; ``"responses"``: sent answers' keys found not stored yet), to make
+#: that moment happen every run.
 race_hook = None
 
 
@@ -140,6 +141,15 @@ def _db_error(exc: sa.exc.SQLAlchemyError, where: str, writing: bool = False) ->
 def _insert(conn, table):
     """``INSERT`` for this connection's dialect, able to say ``ON CONFLICT DO NOTHING``."""
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def _response_key() -> list:
+    """The columns of the unique key a response's ``source_key`` belongs to (its ``ON CONFLICT`` target)."""
+    key = responses.c.source_key
+    for unique in [*responses.constraints, *(i for i in responses.indexes if i.unique)]:
+        if isinstance(unique, (sa.UniqueConstraint, sa.Index)) and unique.columns.contains_column(key):
+            return list(unique.columns)
+    raise RuntimeError("the responses table has no unique key on source_key")  # pragma: no cover
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -501,16 +511,31 @@ class Store:
                        role=r.role, submitted_at=r.submitted_at or stamp, source=checks.text(source)[:200],
                        source_key=r.source_key, comments=json.dumps(dict(r.comments or {}), ensure_ascii=False),
                        import_id=import_id, pending=import_id is not None) for r in fresh]
-        ids = conn.execute(responses.insert().returning(responses.c.id, sort_by_parameter_order=True),
-                           values).scalars().all()
+        stored = []  # (id, response) of the rows written
+        plain = [(v, r) for v, r in zip(values, fresh) if not r.source_key]
+        if plain:
+            ids = conn.execute(responses.insert().returning(responses.c.id, sort_by_parameter_order=True),
+                               [v for v, _ in plain]).scalars().all()
+            stored += zip(ids, (r for _, r in plain))
+        keyed = sorted(((v, r) for v, r in zip(values, fresh) if r.source_key), key=lambda p: p[1].source_key)
+        if keyed:
+            # Another server may store one of these keys after the check above (one page sent to two
+            # servers): that row is skipped, not an error that loses the rest. Keys in one order, so
+            # two servers writing the same keys wait for each other instead of deadlocking.
+            _race_point("responses")
+            insert = _insert(conn, responses).on_conflict_do_nothing(index_elements=_response_key())
+            written = dict(conn.execute(insert.returning(responses.c.source_key, responses.c.id),
+                                        [v for v, _ in keyed]).all())
+            stored += [(written[r.source_key], r) for _, r in keyed if r.source_key in written]
+        skipped += len(fresh) - len(stored)
         answer_rows = [(rid, item, None if value == "dk" else value, value == "dk")
-                       for rid, r in zip(ids, fresh) for item, value in r.answers.items() if value is not None]
+                       for rid, r in stored for item, value in r.answers.items() if value is not None]
         if answer_rows:
             # The driver's own executemany: thousands of plain rows need no statement compiling each.
             mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
             conn.exec_driver_sql(f"INSERT INTO answers (response_id, item, value, dont_know) "
                                  f"VALUES ({mark}, {mark}, {mark}, {mark})", answer_rows)
-        return len(fresh), skipped
+        return len(stored), skipped
 
     def _drop_import(self, import_id: int, county_id: int, wave_id: int) -> None:
         """Remove every trace of an import that did not finish (its wave too, if it is empty)."""

@@ -53,7 +53,7 @@ def cmd_survey(args) -> int:
     store = Store.open(args.workspace, create=False)
     if args.action == "open":
         if not args.county:
-            raise OrbError('say which county the link is for: orb survey open --county "NAME"')
+            raise OrbError('say which county, municipality or school the link is for: orb survey open --county "NAME"')
         county = store.county(args.county).name
         wave = args.wave.strip() if args.wave else default_wave(store, county)
         if not wave:
@@ -98,7 +98,7 @@ def add_cli(sub, common) -> None:
     s = sub.add_parser("survey", parents=[common], help="open, close and list survey links for staff and partners")
     s.add_argument("action", choices=["open", "close", "list", "flyer"])
     s.add_argument("token", nargs="?", help="the link's token (close, flyer)")
-    s.add_argument("--county", help="the county (open; list filters by it)")
+    s.add_argument("--county", "--unit", help="the county, municipality or school (open; list filters by it; --unit is the same)")
     s.add_argument("--wave", help="the wave answers are stored under (open; default: the open or latest wave)")
     s.add_argument("--base-url", metavar="URL",
                    help=f"the address people reach the server at (default: $ORB_SURVEY_URL or {DEFAULT_BASE_URL})")
