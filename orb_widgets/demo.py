@@ -351,14 +351,14 @@ def learned(facts: _Facts, element: str, reasons, words: dict, draw: _Draw) -> s
     gap = facts.notable_gap(element)
     if gap is not None:
         key = "gap_leaders" if gap > 0 else "gap_staff"
-        out.append(draw.one(key, words[key]).format(gap=f"{abs(gap):.1f}"))
+        out.append(draw.one(key, words[key]).format(gap=views.score(abs(gap))))
     share = facts.high_dont_know(element)
     if share is not None:
         out.append(draw.one("dont_know", words["dont_know"]).format(pct=views.pct(share)))
     way = facts.direction(element)
     if way in ("up", "down") and len(out) < 3:
         key = "fell" if way == "down" else "rose"
-        out.append(draw.one(key, words[key]).format(change=f"{abs(facts.change[element]):.1f}"))
+        out.append(draw.one(key, words[key]).format(change=views.score(abs(facts.change[element]))))
     text = " ".join(out)
     return text[0].upper() + text[1:]
 
@@ -395,7 +395,7 @@ def _profile(store, county, fw, words, facts, draw, k, user) -> None:
         wide = facts.widest_gap()
         if wide is not None:
             cited.append(draw.one("gap", words["results"]["gap"]).format(
-                element=facts.name(wide), gap=f"{facts.gap[wide]:.1f}"))
+                element=facts.name(wide), gap=views.score(facts.gap[wide])))
         sections["c"] = " ".join([*cited, sections["c"]])
     workbook.save(store, county, "testing_profile", "main", workbook.TestingProfile(
         buddy_county=buddy_of(k) if k < len(COUNTY_NAMES) else "", sections=sections,
