@@ -15,7 +15,7 @@ can all use it.
 0  Version 1  line staff     4.5
 1  Version 1  line staff     3.0
 >>> ratings_alt(ratings_frame(m))
-'Average rating of the message by version and audience: Version 1, line staff: 3.8'
+'Average rating of the message by version and audience: Version 1, line staff: 3.75'
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ Pure functions: priorities and saved rows in, tables out. No widgets, no I/O.
 >>> rows = prefill([PriorityRow(rank=1, element="C", mean=2.4, gap=0.9, change=None,
 ...                             reasons=("lowest score",), suppressed=False)], {"C": "Team structures"})
 >>> rows["C"]["target"], rows["C"]["what_we_learned"]
-('C', 'Team structures: average 2.4 (lowest score).')
+('C', 'Team structures: average 2.40 (lowest score).')
 """
 from __future__ import annotations
 

@@ -57,9 +57,9 @@ def priorities(elements: pd.DataFrame, gap: pd.DataFrame, change: pd.DataFrame,
     >>> p[["rank", "element"]].values.tolist()
     [[1, 'C'], [2, 'B'], [3, 'A']]
     >>> p["reasons"].tolist()[0]
-    ['leaders rate this 0.8 higher than staff']
+    ['leaders rate this 0.80 higher than staff']
     >>> p["reasons"].tolist()[2]
-    ['highest score of the three', 'fell 0.4 since last wave']
+    ['highest score of the three', 'fell 0.40 since last wave']
     """
     points = check_points(points)
     scale = points - 1
