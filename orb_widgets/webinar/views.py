@@ -93,6 +93,8 @@ class Suggestion(BaseModel):
     person: str
     role: str
     step: str
+    #: The county reported this step done at a later event's check-in.
+    done: bool = False
 
 
 class EventPart(BaseModel):
@@ -355,11 +357,13 @@ def themes(rec: EventRecord, min_rooms: int = 2) -> list[Theme]:
 # ------------------------------------------------------------------ the county's own workbook and packet
 def suggestions(series: Series, county: str) -> list[Suggestion]:
     """Every next step the county's people named at the series' events, newest event first."""
+    reported = {d.strip() for rec in series.events
+                for rb in [rec.reportbacks.get(county_key(county))] if rb for d in rb.done}
     out = []
     for rec in reversed(series.events):
         for p in _people(rec, county):
             out += [Suggestion(event_id=rec.id, title=rec.event.title, date=rec.event.date, person=p.name,
-                               role=p.role, step=s) for s in p.steps]
+                               role=p.role, step=s, done=s.strip() in reported) for s in p.steps]
     return out
 
 

@@ -1,0 +1,62 @@
+"""Small things a new user noticed, each checked as they would see it."""
+from __future__ import annotations
+
+import html
+import re
+import shutil
+
+import pytest
+
+from orb_widgets.progress import STEPS, progress
+from orb_widgets.store import Store
+
+CPM = "Alder Creek County"
+
+
+def never(delay, callback):
+    return None
+
+
+def text_of(value: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", value)).split())
+
+
+@pytest.fixture
+def ws(shared_demo, tmp_path, monkeypatch):
+    monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
+    monkeypatch.delenv("ORB_COUNTY", raising=False)
+    monkeypatch.setenv("ORB_NAME_FILE", str(tmp_path / "name"))
+    shutil.copytree(shared_demo, tmp_path / "ws")
+    return Store.open(tmp_path / "ws", create=False)
+
+
+def test_start_here_counts_the_nine_steps_of_the_workbook(ws):
+    from orb_widgets.widgets.start import StartHere
+
+    lines = progress(ws, CPM)
+    assert len(lines) == len(STEPS) == 9
+    # each line is about the step of that number: its page is the step's page (step 2's next steps go to the matrix)
+    assert [line.page for n, line in enumerate(lines) if n != 1] == [nb for n, (nb, _, _) in enumerate(STEPS) if n != 1]
+    text = text_of(StartHere(ws, CPM).checklist.value)
+    done = sum(line.done for line in lines)
+    assert f"{done} of 9 steps done for {CPM}" in text
+    assert "1. Workbook chosen" in text and "9. Implementation plan made" in text
+
+
+def test_a_next_step_reported_done_shows_done_not_suggested(ws):
+    from orb_widgets.progress import webinar_steps
+    from orb_widgets.webinar import load_series
+    from orb_widgets.webinar.views import county_key
+    from orb_widgets.widgets.start import StartHere
+
+    series = load_series(ws)
+    reported = {d for rec in series.events for key, rb in rec.reportbacks.items() if key == county_key(CPM)
+                for d in rb.done}
+    steps = webinar_steps(ws, CPM)
+    done = [s for s in steps if s.step in reported]
+    assert done, "the demo has a county that reported a next step done"
+    assert all(s.done for s in done) and not any(s.done for s in steps if s.step not in reported)
+    page = text_of(StartHere(ws, CPM).webinar_steps.value)
+    for s in done:
+        assert f"reported done {s.step}" in page
+        assert f"suggested {s.step}" not in page
