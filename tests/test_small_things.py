@@ -60,3 +60,16 @@ def test_a_next_step_reported_done_shows_done_not_suggested(ws):
     for s in done:
         assert f"reported done {s.step}" in page
         assert f"suggested {s.step}" not in page
+
+
+def test_the_webinar_step_chooser_shows_a_step_when_it_offers_some(ws):
+    from orb_widgets.widgets import PlanningMatrix
+    from orb_widgets.widgets.context import WorkbookContext
+
+    page = PlanningMatrix(WorkbookContext(ws, CPM, user="Ana", remember=False), scheduler=never)
+    offered = page.suggest_choice.options
+    assert offered and page.suggest_box.layout.display == "flex"
+    assert page.suggest_choice.value == offered[0][1] and page.suggest_target.value is not None
+    page.accept(page.suggest_choice.value, page.suggest_target.value)
+    if page.suggest_choice.options:  # the next one is shown at once, never a blank box
+        assert page.suggest_choice.value == page.suggest_choice.options[0][1]

@@ -273,7 +273,10 @@ class PlanningMatrix(w.VBox):
         once = {}
         for x in offered:  # two people may name the same step: offer it once
             once.setdefault(x.step, x)
+        kept = self.suggest_choice.value
         self.suggest_choice.options = [(f"{x.step} ({x.person}, {x.title})", step) for step, x in once.items()]
+        # a Dropdown given new options shows nothing chosen; show the one in use, else the first
+        self.suggest_choice.value = kept if kept in once else next(iter(once), None)
         self.suggest_box.layout.display = "flex" if offered else "none"
         free = [(name, key) for key, name in self._offered.items() if key not in self.editors]
         self.add_choice.options = free
