@@ -73,3 +73,17 @@ def test_the_webinar_step_chooser_shows_a_step_when_it_offers_some(ws):
     page.accept(page.suggest_choice.value, page.suggest_target.value)
     if page.suggest_choice.options:  # the next one is shown at once, never a blank box
         assert page.suggest_choice.value == page.suggest_choice.options[0][1]
+
+
+def test_the_minutes_per_prompt_shown_agree_with_the_timer_of_the_event_on_screen(ws):
+    from orb_widgets.webinar import storage
+    from orb_widgets.widgets import webinar_page
+
+    page = webinar_page(ws.folder, user="Coach", scheduler=never)
+    series = page.children[1]
+    for key, ev in storage.events(ws).items():
+        series.choice.value = key
+        timer = series.editor.timer
+        shown = re.search(r"(\d+):(\d\d)", text_of(timer.left.value))
+        assert shown and int(shown[1]) == ev.minutes_per_prompt == series.new_minutes.value, ev.title
+    assert len({ev.minutes_per_prompt for ev in storage.events(ws).values()}) > 1, "the demo's events differ"

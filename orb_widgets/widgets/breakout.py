@@ -354,6 +354,8 @@ class WebinarSeries(w.VBox):
             self.refresh_compiled()
             return
         ev = storage.event(self.ctx.store, event_id)
+        # a new event starts like the one on screen: its minutes per prompt agree with the timer shown
+        self.new_minutes.value = min(max(ev.minutes_per_prompt, self.new_minutes.min), self.new_minutes.max)
         self.room_choice.options = [(name, n) for n, name in enumerate(ev.rooms)]
         self.room_choice.value = 0 if ev.rooms else None
         self.show_room(self.room_choice.value)
