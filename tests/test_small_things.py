@@ -58,7 +58,7 @@ def test_a_next_step_reported_done_shows_done_not_suggested(ws):
     assert all(s.done for s in done) and not any(s.done for s in steps if s.step not in reported)
     page = text_of(StartHere(ws, CPM).webinar_steps.value)
     for s in done:
-        assert f"reported done {s.step}" in page
+        assert re.search(rf"reported done(, in the matrix)? {re.escape(s.step)}", page)
         assert f"suggested {s.step}" not in page
 
 
@@ -87,3 +87,23 @@ def test_the_minutes_per_prompt_shown_agree_with_the_timer_of_the_event_on_scree
         shown = re.search(r"(\d+):(\d\d)", text_of(timer.left.value))
         assert shown and int(shown[1]) == ev.minutes_per_prompt == series.new_minutes.value, ev.title
     assert len({ev.minutes_per_prompt for ev in storage.events(ws).values()}) > 1, "the demo's events differ"
+
+
+def test_ideas_from_several_rooms_are_phrases_never_single_words():
+    from orb_widgets.webinar.models import Event, Room
+    from orb_widgets.webinar.storage import EventRecord
+    from orb_widgets.webinar.views import themes
+
+    rooms = [Room(event="e", name="Room 1", takeaway="Give guides protected time.", notes={0: "We already started"}),
+             Room(event="e", name="Room 2", takeaway="Leaders should give guides protected time first",
+                  notes={0: "already done"}),
+             Room(event="e", name="Room 3", takeaway="Already on it", notes={0: "Guides need protected time!"})]
+    rec = EventRecord(id="e", event=Event(title="T", prompts=["p"]), rooms=rooms)
+    found = {t.word: t.rooms for t in themes(rec)}
+    assert found == {"guide protected time": ["Room 1", "Room 2", "Room 3"],
+                     "give guide protected": ["Room 1", "Room 2"]}
+    assert list(found)[0] == "guide protected time"  # most rooms first
+    assert all(2 <= len(p.split()) <= 3 for p in found)
+    single = EventRecord(id="e", event=Event(title="T", prompts=["p"]), rooms=[
+        Room(event="e", name=n, takeaway="already") for n in ("Room 1", "Room 2", "Room 3")])
+    assert themes(single) == []
