@@ -305,6 +305,19 @@ def _stop_on_signals() -> dict:
     return previous
 
 
+def _remember_address(settings: Settings, url: str) -> None:
+    """Note where the workspace is served, so ``orb survey open`` prints links on this port."""
+    from .store import Store
+    from .survey.cli import SERVED_AT
+
+    store = Store.open(settings.workspace, create=False)
+    try:
+        if store.get_meta(SERVED_AT) != url:
+            store.set_meta(SERVED_AT, url)
+    finally:
+        store.engine.dispose()
+
+
 def cmd_serve(args) -> int:
     settings = Settings.from_env(workspace=args.workspace)
     previous = _stop_on_signals()
@@ -318,6 +331,7 @@ def cmd_serve(args) -> int:
         raise
     try:
         url = served.page_url()
+        _remember_address(settings, served.url)
         if args.form:
             from .survey.app import print_open_links
 

@@ -107,3 +107,32 @@ def test_ideas_from_several_rooms_are_phrases_never_single_words():
     single = EventRecord(id="e", event=Event(title="T", prompts=["p"]), rooms=[
         Room(event="e", name=n, takeaway="already") for n in ("Room 1", "Room 2", "Room 3")])
     assert themes(single) == []
+
+
+def test_survey_open_prints_the_address_the_server_uses(ws, monkeypatch, capsys):
+    """``orb serve --port 9123`` serves the links on 9123: ``orb survey open`` then prints 9123, not 8866."""
+    from types import SimpleNamespace
+
+    from orb_widgets import serve
+    from orb_widgets.cli import main
+
+    monkeypatch.delenv("ORB_SURVEY_URL", raising=False)
+    seen = {}
+
+    def fake_launch(**kw):  # the server itself is tested in test_serve; here only what the CLI remembers
+        seen.update(kw)
+        url = f"http://127.0.0.1:{kw['port']}/"
+        return SimpleNamespace(url=url, page_url=lambda: url, process=SimpleNamespace(wait=lambda: 0),
+                               stop=lambda: None)
+
+    monkeypatch.setattr(serve, "launch", fake_launch)
+    ws_args = ["--workspace", str(ws.folder)]
+    assert main(["survey", "open", "--unit", CPM, *ws_args]) == 0
+    assert "http://127.0.0.1:8866/survey/" in capsys.readouterr().out  # never served: the default port
+    assert main(["serve", "--form", "--port", "9123", *ws_args]) == 0 and seen["port"] == 9123
+    capsys.readouterr()
+    assert main(["survey", "open", "--unit", CPM, *ws_args]) == 0
+    out = capsys.readouterr().out
+    assert "http://127.0.0.1:9123/survey/" in out and "8866" not in out
+    assert main(["survey", "open", "--unit", CPM, "--base-url", "https://survey.example.gov", *ws_args]) == 0
+    assert "https://survey.example.gov/survey/" in capsys.readouterr().out
