@@ -87,14 +87,23 @@ def framework_of(k: int) -> str:
     return "cps" if k % 4 == 3 else "cpm-orb"
 
 
-def make_demo(store: Store, counties: int = 6, seed: int = 2026, responses: tuple[int, int] = (25, 90)) -> list[str]:
+def make_demo(store: Store, counties: int = 6, seed: int = 2026, responses: tuple[int, int] = (25, 90),
+              today: dt.date | None = None) -> list[str]:
     """Fill ``store`` with ``counties`` fictional counties over two waves.
 
     Every fourth county uses the CPS pack on a 4-point scale; the rest use the
     CPM pack on 5 points, some with a tailored subset of elements. Only the
     CPM counties take part in the coach's (child-welfare) webinar series.
+
+    What lies ahead is dated from ``today`` (the day the demo is made): each
+    county's matrix has a step done, one due soon and one overdue, its plan's
+    activities run around today and its last review was three weeks ago. The
+    phrases of one framework are drawn without replacement across its counties,
+    so no two counties write the same sentence.
     """
     rng = np.random.default_rng(seed)
+    today = today or dt.date.today()
+    draws: dict[str, _Draw] = {}
     store.set_meta("demo", DEMO_NOTICE)
     names = county_names(counties)
     for k, name in enumerate(names):
@@ -107,7 +116,8 @@ def make_demo(store: Store, counties: int = 6, seed: int = 2026, responses: tupl
                       min_group=5)
         store.save_instrument(inst)
         _responses(store, inst, fw, rng, responses, MIXES[k % len(MIXES)], unclear=k % 3 != 2)
-        _workbook(store, name, fw, county_results(store, name), rng, k)
+        _workbook(store, name, fw, county_results(store, name), rng, k, draws.setdefault(framework, _Draw(rng)),
+                  today)
     demo_series(store, [n for k, n in enumerate(names) if framework_of(k) == "cpm-orb"], seed)
     return names
 
@@ -228,8 +238,9 @@ class _Draw:
         left = self.left.setdefault(key, [])
         out = []
         for _ in range(n):
-            if not left:
-                left.extend(int(i) for i in self.rng.permutation(len(options)))
+            if not left:  # used up: a fresh round, the ones this call already took drawn last
+                fresh = [int(i) for i in self.rng.permutation(len(options))]
+                left.extend(sorted(fresh, key=lambda i: options[i] not in out))
             out.append(options[left.pop()])
         return out
 
@@ -287,20 +298,20 @@ class _Facts:
         return max(ahead, key=ahead.get) if ahead else None
 
 
-def _workbook(store, county, fw, report, rng, k) -> None:
+def _workbook(store, county, fw, report, rng, k, draw, today) -> None:
     user = "demo script"
     words = _phrases(fw.id)
-    draw = _Draw(rng)
     facts = _Facts(report)
     _breakout(store, county, fw, words["breakout"], draw, user)
     _messages(store, county, fw, words, draw, rng, user)
     if k % 3 != 1:  # most demo counties have started their matrix and testing profile; every third has not
-        _matrix(store, county, words["matrix"], facts, draw, k, user)
+        _matrix(store, county, words["matrix"], facts, draw, k, user, today)
         _profile(store, county, fw, words["profile"], facts, draw, k, user)
-    _plan(store, county, fw, words["plan"], facts, draw, rng, user)
+    _plan(store, county, fw, words["plan"], facts, draw, rng, user, today)
     board = words["followup"]
-    workbook.save(store, county, "followup", "2026-02-15", workbook.FollowUp(
-        date=dt.date(2026, 2, 15), keep=draw.take("keep", board["keep"], 2), improve=draw.take("improve", board["improve"]),
+    reviewed = today - dt.timedelta(weeks=3)
+    workbook.save(store, county, "followup", reviewed.isoformat(), workbook.FollowUp(
+        date=reviewed, keep=draw.take("keep", board["keep"], 2), improve=draw.take("improve", board["improve"]),
         start=draw.take("start", board["start"]), stop=draw.take("stop", board["stop"])), user)
 
 
@@ -315,7 +326,8 @@ def _breakout(store, county, fw, words, draw, user) -> None:
             next_steps=[workbook.NextSteps(person=next(people), steps=[next(steps)]) for _ in range(2)],
             takeaway=draw.one("takeaways", words["takeaways"])))
     workbook.save(store, county, "breakout", "webinar-1", workbook.BreakoutSession(
-        title=draw.one("title", words["title"]), date=dt.date(2025, 9, 18), rooms=rooms), user)
+        # the county's own kick-off, two weeks before the coach's first webinar (September 18, 2025)
+        title=draw.one("title", words["title"]), date=dt.date(2025, 9, 4), rooms=rooms), user)
 
 
 def _messages(store, county, fw, words, draw, rng, user) -> None:
@@ -363,20 +375,25 @@ def learned(facts: _Facts, element: str, reasons, words: dict, draw: _Draw) -> s
     return text[0].upper() + text[1:]
 
 
-def _matrix(store, county, words, facts, draw, k, user) -> None:
-    today = dt.date(2026, 3, 2)
+#: A matrix step's state in the demo, dated from the day the demo is made: done a while ago, due
+#: in ten days and under way, or past its date and not started (overdue, so the pages flag it).
+STEP_STATES = (("done", -30), ("under way", 10), ("not started", -12))
+
+
+def _matrix(store, county, words, facts, draw, k, user, today) -> None:
     rows = facts.top[: 3 if k % 4 == 0 else 2] if facts.ok else []
     for n, p in enumerate(rows):
+        status, days = STEP_STATES[(n + k) % len(STEP_STATES)]
         e = p.element
         dont_know = facts.high_dont_know(e) is not None
         workbook.save(store, county, "matrix_row", e, workbook.MatrixRow(
             target=e, what_we_learned=learned(facts, e, p.reasons, words, draw),
             why_it_matters=draw.one(f"why-{e}", words["why"][e]),
             next_steps=draw.take(f"steps-{e}", words["steps"][e], 2), who=draw.one("who", words["who"]),
-            by_when=today + dt.timedelta(days=45 + 30 * n), support_needed=draw.one("support", words["support"]),
+            by_when=today + dt.timedelta(days=days), support_needed=draw.one("support", words["support"]),
             how_we_will_know=draw.first("know", words["know"], lambda t: dont_know or "don't know" not in t
                                         ).format(element=facts.name(e)),
-            status="under way" if n == 0 else "not started"), user)
+            status=status), user)
 
 
 def buddy_of(k: int) -> str:
@@ -402,7 +419,7 @@ def _profile(store, county, fw, words, facts, draw, k, user) -> None:
         buddy={q.id: draw.one(f"buddy-{q.id}", words["buddy"].get(q.id, [""])) for q in fw.buddy_questions}), user)
 
 
-def _plan(store, county, fw, words, facts, draw, rng, user) -> None:
+def _plan(store, county, fw, words, facts, draw, rng, user, today) -> None:
     goals = draw.take("goals", words["goals"], 2)
     measures = draw.take("measures", words["measures"], 1)
     if facts.ok and facts.top:
@@ -413,7 +430,7 @@ def _plan(store, county, fw, words, facts, draw, rng, user) -> None:
         measures.insert(0, words["measure_from_results"].format(**fill))
     activities = []
     for n, (what, who, kind) in enumerate(draw.take("activities", words["activities"], 3)):
-        start = dt.date(2026, 1, 12) + dt.timedelta(weeks=9 * n)
+        start = today + dt.timedelta(weeks=9 * n - 8)
         end = start if kind == "day" else start + dt.timedelta(weeks=20)
         activities.append(workbook.Activity(what=what, who=who, start=start, end=end))
     workbook.save(store, county, "plan", "main", workbook.ImplementationPlan(

@@ -136,3 +136,61 @@ def test_survey_open_prints_the_address_the_server_uses(ws, monkeypatch, capsys)
     assert "http://127.0.0.1:9123/survey/" in out and "8866" not in out
     assert main(["survey", "open", "--unit", CPM, "--base-url", "https://survey.example.gov", *ws_args]) == 0
     assert "https://survey.example.gov/survey/" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ the demo, as a new user reads it
+def _strings(node) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for v in node.values() for s in _strings(v)]
+    if isinstance(node, list | tuple):
+        return [s for v in node for s in _strings(v)]
+    return []
+
+
+def test_demo_dates_are_relative_to_the_day_it_is_made_and_overdue_steps_are_flagged(tmp_path, monkeypatch, capsys):
+    import datetime as dt
+
+    from orb_widgets import packets, workbook
+    from orb_widgets.cli import main
+    from orb_widgets.demo import make_demo
+    from orb_widgets.webinar import load_series
+
+    monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
+    today = dt.date.today()
+    store = Store.open(tmp_path / "ws")
+    names = make_demo(store, counties=6, seed=2026)
+    states = set()
+    for name in names:
+        rows = workbook.load_all(store, name, "matrix_row")
+        if not rows:
+            continue
+        text = " ".join(_text_lines(packets.Packet(store, name).section_html("matrix")))
+        assert main(["plan", "--unit", name, "--workspace", str(store.folder)]) == 0
+        cli = capsys.readouterr().out
+        for key, row in rows.items():
+            late = row.by_when < today and row.status != "done"
+            states.add("overdue" if late else row.status if row.by_when < today else "ahead")
+            if late:
+                assert f"{_long(row.by_when)} (overdue)" in text and "OVERDUE" in cli
+            else:
+                assert f"{_long(row.by_when)} (overdue)" not in text
+    assert {"overdue", "done", "ahead"} <= states
+    # the plan runs around today, and the last review is recent
+    plan = workbook.load(store, names[0], "plan", "main")
+    assert min(a.start for a in plan.activities) < today < max(a.end or a.start for a in plan.activities)
+    # the county's own kick-off and the coach's webinars are on different days
+    kickoffs = {b.date for n in names for b in workbook.load_all(store, n, "breakout").values()}
+    webinars = {rec.event.date for rec in load_series(store).events}
+    assert kickoffs and webinars and not kickoffs & webinars
+
+
+def _long(day) -> str:
+    from orb_widgets.format import date
+
+    return date(day)
+
+
+def _text_lines(page: str) -> list[str]:
+    return [text_of(page)]
