@@ -169,7 +169,7 @@ def test_demo_dates_are_relative_to_the_day_it_is_made_and_overdue_steps_are_fla
         text = " ".join(_text_lines(packets.Packet(store, name).section_html("matrix")))
         assert main(["plan", "--unit", name, "--workspace", str(store.folder)]) == 0
         cli = capsys.readouterr().out
-        for key, row in rows.items():
+        for row in rows.values():
             late = row.by_when < today and row.status != "done"
             states.add("overdue" if late else row.status if row.by_when < today else "ahead")
             if late:
@@ -194,3 +194,18 @@ def _long(day) -> str:
 
 def _text_lines(page: str) -> list[str]:
     return [text_of(page)]
+
+
+def test_the_real_exports_test_fails_without_its_corpus_only_in_ci(tmp_path, monkeypatch):
+    from test_real_exports import corpus_or_skip
+
+    missing = tmp_path / "shared" / "real-exports" / "check.sh"
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=re.escape(str(missing.parent))):
+        corpus_or_skip(missing)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="missing in CI"):
+        corpus_or_skip(missing)
+    missing.parent.mkdir(parents=True)
+    missing.write_text("exit 0\n")
+    corpus_or_skip(missing)  # present: the test runs

@@ -60,8 +60,17 @@ def page_text(page) -> str:
 
 
 def every_step(store, unit):
-    from orb_widgets.widgets import (CountyWebinarView, FollowUpBoard, ImplementationPlan, KeyMessages,
-                                     PlanningMatrix, ResultsDashboard, TailorAssessment, TestingProfile, survey_links)
+    from orb_widgets.widgets import (
+        CountyWebinarView,
+        FollowUpBoard,
+        ImplementationPlan,
+        KeyMessages,
+        PlanningMatrix,
+        ResultsDashboard,
+        TailorAssessment,
+        TestingProfile,
+        survey_links,
+    )
     from orb_widgets.widgets.context import WorkbookContext
     from orb_widgets.widgets.start import start_here
 
