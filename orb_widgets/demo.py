@@ -97,13 +97,13 @@ def make_demo(store: Store, counties: int = 6, seed: int = 2026, responses: tupl
 
     What lies ahead is dated from ``today`` (the day the demo is made): each
     county's matrix has a step done, one due soon and one overdue, its plan's
-    activities run around today and its last review was three weeks ago. The
-    phrases of one framework are drawn without replacement across its counties,
-    so no two counties write the same sentence.
+    activities run around today and its last review was three weeks ago. A
+    county draws the phrases its framework's other counties used least, so
+    counties repeat each other only once a list is too short for all of them.
     """
     rng = np.random.default_rng(seed)
     today = today or dt.date.today()
-    draws: dict[str, _Draw] = {}
+    uses: dict[str, dict] = {}  # per framework: how often each phrase was drawn
     store.set_meta("demo", DEMO_NOTICE)
     names = county_names(counties)
     for k, name in enumerate(names):
@@ -116,7 +116,7 @@ def make_demo(store: Store, counties: int = 6, seed: int = 2026, responses: tupl
                       min_group=5)
         store.save_instrument(inst)
         _responses(store, inst, fw, rng, responses, MIXES[k % len(MIXES)], unclear=k % 3 != 2)
-        _workbook(store, name, fw, county_results(store, name), rng, k, draws.setdefault(framework, _Draw(rng)),
+        _workbook(store, name, fw, county_results(store, name), rng, k, _Draw(rng, uses.setdefault(framework, {})),
                   today)
     demo_series(store, [n for k, n in enumerate(names) if framework_of(k) == "cpm-orb"], seed)
     return names
@@ -229,19 +229,33 @@ def _phrases(framework: str) -> dict:
 
 
 class _Draw:
-    """Phrases drawn without replacement: a list is only drawn from again once it is used up."""
+    """One county's phrases, drawn without replacement: a list is only drawn from again once it is used up.
 
-    def __init__(self, rng):
+    ``uses`` counts, across the counties of one framework, how often each phrase
+    was drawn; each round draws the least used first, so counties repeat each
+    other only once a list is too short for all of them.
+    """
+
+    def __init__(self, rng, uses: dict | None = None):
         self.rng, self.left = rng, {}
+        self.uses = uses if uses is not None else {}
+
+    def _round(self, key: str, options: list) -> list[int]:
+        fresh = [int(i) for i in self.rng.permutation(len(options))]
+        return sorted(fresh, key=lambda i: -self.uses.get((key, i), 0))  # least used last: popped first
+
+    def _pop(self, key: str, left: list, pos: int = -1) -> int:
+        i = left.pop(pos)
+        self.uses[(key, i)] = self.uses.get((key, i), 0) + 1
+        return i
 
     def take(self, key: str, options: list, n: int = 1) -> list:
         left = self.left.setdefault(key, [])
         out = []
         for _ in range(n):
-            if not left:  # used up: a fresh round, the ones this call already took drawn last
-                fresh = [int(i) for i in self.rng.permutation(len(options))]
-                left.extend(sorted(fresh, key=lambda i: options[i] not in out))
-            out.append(options[left.pop()])
+            if not left:
+                left.extend(self._round(key, options))
+            out.append(options[self._pop(key, left)])
         return out
 
     def one(self, key: str, options: list):
@@ -253,8 +267,8 @@ class _Draw:
         for _ in range(2):
             for pos in range(len(left) - 1, -1, -1):
                 if fits(options[left[pos]]):
-                    return options[left.pop(pos)]
-            left[:0] = [int(i) for i in self.rng.permutation(len(options))]
+                    return options[self._pop(key, left, pos)]
+            left[:0] = self._round(key, options)
         raise ValueError(f"no demo phrase in '{key}' fits")
 
 

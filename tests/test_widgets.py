@@ -507,12 +507,14 @@ def test_plan_competence_chart_and_activities(ws):
 
 def test_followup_carries_unfinished_items_forward(ws):
     board = FollowUpBoard(ctx_for(ws, CPM, "Ana"), scheduler=never)
-    assert board.choice.value == "2026-02-15"
-    saved = workbook.load(ws, CPM, "followup", "2026-02-15")   # the demo's review
+    reviewed = (dt.date.today() - dt.timedelta(weeks=3)).isoformat()  # the demo's review, three weeks before it was made
+    assert board.choice.value == reviewed
+    saved = workbook.load(ws, CPM, "followup", reviewed)
     board.editor.boxes["improve"].value += "\nShorter agendas"
     board.flush()
-    key = board.new_review(dt.date(2026, 5, 1))
-    assert board.choice.value == key == "2026-05-01"
+    next_review = dt.date.today() + dt.timedelta(days=30)
+    key = board.new_review(next_review)
+    assert board.choice.value == key == next_review.isoformat()
     carried = board.editor.carried.value.splitlines()
     assert "Shorter agendas" in carried and saved.improve[0] in carried and saved.start[0] in carried
     assert not set(saved.keep) & set(carried)   # Keep items stay behind
@@ -589,11 +591,12 @@ def test_survey_links_open_count_and_close(ws):
 def test_start_checklist_writes_counts_in_plain_plurals_and_dates_one_way(ws):
     workbook.save(ws, CPS, "plan", "main", {"vision": "Every child heard", "goals": ["One goal"],
                                              "activities": [{"what": "Train the team", "start": "2026-03-05"}]}, "Ana")
-    workbook.save(ws, CPS, "followup", "2026-03-05", {"date": "2026-03-05"}, "Ana")
+    later = dt.date.today() + dt.timedelta(days=3)  # after the demo's own review
+    workbook.save(ws, CPS, "followup", later.isoformat(), {"date": later.isoformat()}, "Ana")
     text = text_of(StartHere(ws, CPS).checklist.value)
-    assert "1 goal, 1 activity" in text and "last review March 5, 2026" in text
+    assert "1 goal, 1 activity" in text and f"last review {later:%B} {later.day}, {later.year}" in text
     assert not re.search(r"\w\((s|ies|es)\)", text), "no 'session(s)' or 'activit(ies)'"
-    assert "2026-03-05" not in text
+    assert later.isoformat() not in text
 
 
 def test_a_page_names_the_survey_wave_a_wave_and_never_repeats_its_notebook_heading(ws):
