@@ -72,7 +72,7 @@ def cmd_demo(args) -> int:
                                  f"or --workspace to choose another folder")
         store.clear()
     names = make_demo(store, counties=args.counties, seed=args.seed)
-    print(f"Demo workspace with {len(names)} fictional counties (synthetic answers, seed {args.seed}): "
+    print(f"Demo workspace with {len(names)} fictional counties and municipalities (synthetic answers, seed {args.seed}): "
           f"{folder if not args.database_url else store.where}")
     if args.app.settings.database_url and not args.database_url:
         print("Note: ORB_DATABASE_URL is set in this shell, so other orb commands open that database; "
@@ -306,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("instrument", parents=[common], help="create, show or export a county's assessment")
     s.add_argument("action", choices=["create", "show", "export"])
-    s.add_argument("--county", required=True)
+    s.add_argument("--county", "--unit", required=True, help=UNIT_HELP)
     s.add_argument("--framework", help="content pack id (create)")
     s.add_argument("--elements", help="comma-separated element ids, e.g. A,C (default: all)")
     s.add_argument("--items", help="comma-separated bank item ids (default: all suited to the role groups)")
@@ -321,7 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("import", parents=[common], help="import a survey export (CSV or xlsx)")
     s.add_argument("file")
-    s.add_argument("--county", required=True)
+    s.add_argument("--county", "--unit", required=True, help=UNIT_HELP)
     s.add_argument("--wave", required=True, help="wave label, e.g. 2026-spring")
     s.add_argument("--format", default="auto", choices=_import_formats(),
                    help="the survey tool that made the file (default: recognised from the file)")
@@ -337,19 +337,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_import)
 
     s = sub.add_parser("score", parents=[common], help="score a county's assessment")
-    s.add_argument("--county", required=True)
+    s.add_argument("--county", "--unit", required=True, help=UNIT_HELP)
     s.add_argument("--wave", default=None, help="wave label (default: the latest)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_score)
 
     s = sub.add_parser("plan", parents=[common], help="show or export the SO WHAT? planning matrix")
-    s.add_argument("--county", required=True)
+    s.add_argument("--county", "--unit", required=True, help=UNIT_HELP)
     s.add_argument("--wave", default=None)
     s.add_argument("--out", metavar="FILE", help="save as .xlsx or .csv")
     s.set_defaults(func=cmd_plan)
 
     _add_later_commands(sub, common)
     return p
+
+
+#: The help of every ``--county``: a framework calls its unit a county, municipality or school.
+UNIT_HELP = "the county, municipality or school, as 'orb counties' lists it (--unit is the same)"
 
 
 def _add_later_commands(sub, common) -> None:

@@ -85,6 +85,59 @@ class CompetenceLevel(_Model):
     target_share: float = Field(ge=0, le=1)
 
 
+class Words(_Model):
+    """What a framework calls the places that use it and the people who lead the work.
+
+    Pages, packets, command-line messages and the survey say these words, never a
+    hard-coded "county": a school framework's pages speak of schools or
+    municipalities. ``unit_title`` and friends start with a capital letter for
+    headings and the start of a sentence.
+
+    >>> w = Words(unit="municipality", unit_plural="municipalities", team="CPS steering group",
+    ...           coordinator="regional coordinator", buddy_unit="buddy municipality")
+    >>> w.unit_title, w.team_title
+    ('Municipality', 'CPS steering group')
+    """
+
+    unit: str = "county"
+    unit_plural: str = "counties"
+    team: str = "county team"
+    coordinator: str = "state coordinator"
+    buddy_unit: str = "buddy county"
+
+    @property
+    def unit_title(self) -> str:
+        return _first_upper(self.unit)
+
+    @property
+    def units_title(self) -> str:
+        return _first_upper(self.unit_plural)
+
+    @property
+    def team_title(self) -> str:
+        return _first_upper(self.team)
+
+    @property
+    def coordinator_title(self) -> str:
+        return _first_upper(self.coordinator)
+
+    @property
+    def buddy_unit_title(self) -> str:
+        return _first_upper(self.buddy_unit)
+
+    def units(self, n: int) -> str:
+        """``1 county``, ``3 counties``."""
+        return f"{n} {self.unit if n == 1 else self.unit_plural}"
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+#: The words of a framework that names none (the child-welfare default).
+DEFAULT_WORDS = Words()
+
+
 class Framework(_Model):
     id: str
     title: str
@@ -95,6 +148,8 @@ class Framework(_Model):
     #: names, items, scale labels) is written in, beyond ``languages``: see :func:`survey_text`.
     survey_languages: list[str] = Field(default_factory=list)
     practice: str
+    #: What the framework calls its unit (county, municipality, school), team and coordinator.
+    words: Words = Field(default_factory=Words)
     elements: list[Element]
     components: list[Component] = Field(default_factory=list)
     role_groups: list[RoleGroup]
@@ -171,7 +226,8 @@ def _unique(what: str, ids: list[str]) -> None:
 
 # Keys whose values are language-tagged text, and keys holding lists of such text.
 _TEXT_KEYS = {"title", "description", "name", "label", "text", "help", "role_question",
-              "breakout_note", "dont_know_label", "practice"}
+              "breakout_note", "dont_know_label", "practice",
+              "unit", "unit_plural", "team", "coordinator", "buddy_unit"}  # the last five: a pack's ``words``
 _TEXT_LIST_KEYS = {"labels", "reflection_prompts", "breakout_prompts"}
 
 
@@ -354,6 +410,20 @@ def _raw_pack(pack: str) -> tuple[Path, dict]:
     if not isinstance(raw, dict):
         raise PackError(file, "", "must be a mapping of keys to values")
     return file, raw
+
+
+def framework_words(framework: str | None) -> Words:
+    """The words of the pack ``framework`` (an id), or the default words when there is none.
+
+    >>> framework_words("cps").unit, framework_words(None).unit
+    ('municipality', 'county')
+    """
+    if not framework:
+        return DEFAULT_WORDS
+    try:
+        return _load_framework(str(framework), None).words
+    except PackError:
+        return DEFAULT_WORDS
 
 
 def _clear_caches() -> None:

@@ -31,7 +31,7 @@ from .results import county_results
 from .store import NewResponse, Store
 from .webinar import demo_series
 
-DEMO_NOTICE = ("Demo data: the counties are invented and every answer was made up by a seeded script. "
+DEMO_NOTICE = ("Demo data: the places are invented and every answer was made up by a seeded script. "
                "These are not real results.")
 
 COUNTY_NAMES = [
@@ -62,10 +62,24 @@ FOGGY_DONT_KNOW = {"leadership": 0.05, "supervisor": 0.12, "staff": 0.22, "partn
 DONT_KNOW_HIGH = 0.15
 
 
+#: What a demo unit is called, by framework: a CPS unit is a school municipality, not a county.
+UNIT_SUFFIX = {"cpm-orb": "County", "cps": "Municipality"}
+
+
+def unit_name(k: int) -> str:
+    """The ``k``-th demo unit's name, in its framework's word: ``Alder Creek County``, ``Driftwood Municipality``.
+
+    >>> unit_name(0), unit_name(3)
+    ('Alder Creek County', 'Driftwood Municipality')
+    """
+    suffix = UNIT_SUFFIX[framework_of(k)]
+    if k < len(COUNTY_NAMES):
+        return COUNTY_NAMES[k].removesuffix(" County") + " " + suffix
+    return f"Demo {suffix} {k + 1}"
+
+
 def county_names(n: int) -> list[str]:
-    names = COUNTY_NAMES[:n]
-    names += [f"Demo County {k}" for k in range(len(names) + 1, n + 1)]
-    return names
+    return [unit_name(k) for k in range(n)]
 
 
 def framework_of(k: int) -> str:
@@ -73,14 +87,23 @@ def framework_of(k: int) -> str:
     return "cps" if k % 4 == 3 else "cpm-orb"
 
 
-def make_demo(store: Store, counties: int = 6, seed: int = 2026, responses: tuple[int, int] = (25, 90)) -> list[str]:
+def make_demo(store: Store, counties: int = 6, seed: int = 2026, responses: tuple[int, int] = (25, 90),
+              today: dt.date | None = None) -> list[str]:
     """Fill ``store`` with ``counties`` fictional counties over two waves.
 
     Every fourth county uses the CPS pack on a 4-point scale; the rest use the
     CPM pack on 5 points, some with a tailored subset of elements. Only the
     CPM counties take part in the coach's (child-welfare) webinar series.
+
+    What lies ahead is dated from ``today`` (the day the demo is made): each
+    county's matrix has a step done, one due soon and one overdue, its plan's
+    activities run around today and its last review was three weeks ago. A
+    county draws the phrases its framework's other counties used least, so
+    counties repeat each other only once a list is too short for all of them.
     """
     rng = np.random.default_rng(seed)
+    today = today or dt.date.today()
+    uses: dict[str, dict] = {}  # per framework: how often each phrase was drawn
     store.set_meta("demo", DEMO_NOTICE)
     names = county_names(counties)
     for k, name in enumerate(names):
@@ -93,7 +116,8 @@ def make_demo(store: Store, counties: int = 6, seed: int = 2026, responses: tupl
                       min_group=5)
         store.save_instrument(inst)
         _responses(store, inst, fw, rng, responses, MIXES[k % len(MIXES)], unclear=k % 3 != 2)
-        _workbook(store, name, fw, county_results(store, name), rng, k)
+        _workbook(store, name, fw, county_results(store, name), rng, k, _Draw(rng, uses.setdefault(framework, {})),
+                  today)
     demo_series(store, [n for k, n in enumerate(names) if framework_of(k) == "cpm-orb"], seed)
     return names
 
@@ -205,18 +229,33 @@ def _phrases(framework: str) -> dict:
 
 
 class _Draw:
-    """Phrases drawn without replacement: a list is only drawn from again once it is used up."""
+    """One county's phrases, drawn without replacement: a list is only drawn from again once it is used up.
 
-    def __init__(self, rng):
+    ``uses`` counts, across the counties of one framework, how often each phrase
+    was drawn; each round draws the least used first, so counties repeat each
+    other only once a list is too short for all of them.
+    """
+
+    def __init__(self, rng, uses: dict | None = None):
         self.rng, self.left = rng, {}
+        self.uses = uses if uses is not None else {}
+
+    def _round(self, key: str, options: list) -> list[int]:
+        fresh = [int(i) for i in self.rng.permutation(len(options))]
+        return sorted(fresh, key=lambda i: -self.uses.get((key, i), 0))  # least used last: popped first
+
+    def _pop(self, key: str, left: list, pos: int = -1) -> int:
+        i = left.pop(pos)
+        self.uses[(key, i)] = self.uses.get((key, i), 0) + 1
+        return i
 
     def take(self, key: str, options: list, n: int = 1) -> list:
         left = self.left.setdefault(key, [])
         out = []
         for _ in range(n):
             if not left:
-                left.extend(int(i) for i in self.rng.permutation(len(options)))
-            out.append(options[left.pop()])
+                left.extend(self._round(key, options))
+            out.append(options[self._pop(key, left)])
         return out
 
     def one(self, key: str, options: list):
@@ -228,8 +267,8 @@ class _Draw:
         for _ in range(2):
             for pos in range(len(left) - 1, -1, -1):
                 if fits(options[left[pos]]):
-                    return options[left.pop(pos)]
-            left[:0] = [int(i) for i in self.rng.permutation(len(options))]
+                    return options[self._pop(key, left, pos)]
+            left[:0] = self._round(key, options)
         raise ValueError(f"no demo phrase in '{key}' fits")
 
 
@@ -269,19 +308,19 @@ class _Facts:
         return max(ahead, key=ahead.get) if ahead else None
 
 
-def _workbook(store, county, fw, report, rng, k) -> None:
+def _workbook(store, county, fw, report, rng, k, draw, today) -> None:
     user = "demo script"
     words = _phrases(fw.id)
-    draw = _Draw(rng)
     facts = _Facts(report)
     _messages(store, county, fw, words, draw, rng, user)
     if k % 3 != 1:  # most demo counties have started their matrix and testing profile; every third has not
-        _matrix(store, county, words["matrix"], facts, draw, k, user)
+        _matrix(store, county, words["matrix"], facts, draw, k, user, today)
         _profile(store, county, fw, words["profile"], facts, draw, k, user)
-    _plan(store, county, fw, words["plan"], facts, draw, rng, user)
+    _plan(store, county, fw, words["plan"], facts, draw, rng, user, today)
     board = words["followup"]
-    workbook.save(store, county, "followup", "2026-02-15", workbook.FollowUp(
-        date=dt.date(2026, 2, 15), keep=draw.take("keep", board["keep"], 2), improve=draw.take("improve", board["improve"]),
+    reviewed = today - dt.timedelta(weeks=3)
+    workbook.save(store, county, "followup", reviewed.isoformat(), workbook.FollowUp(
+        date=reviewed, keep=draw.take("keep", board["keep"], 2), improve=draw.take("improve", board["improve"]),
         start=draw.take("start", board["start"]), stop=draw.take("stop", board["stop"])), user)
 
 
@@ -318,39 +357,44 @@ def learned(facts: _Facts, element: str, reasons, words: dict, draw: _Draw) -> s
     gap = facts.notable_gap(element)
     if gap is not None:
         key = "gap_leaders" if gap > 0 else "gap_staff"
-        out.append(draw.one(key, words[key]).format(gap=f"{abs(gap):.1f}"))
+        out.append(draw.one(key, words[key]).format(gap=views.score(abs(gap))))
     share = facts.high_dont_know(element)
     if share is not None:
         out.append(draw.one("dont_know", words["dont_know"]).format(pct=views.pct(share)))
     way = facts.direction(element)
     if way in ("up", "down") and len(out) < 3:
         key = "fell" if way == "down" else "rose"
-        out.append(draw.one(key, words[key]).format(change=f"{abs(facts.change[element]):.1f}"))
+        out.append(draw.one(key, words[key]).format(change=views.score(abs(facts.change[element]))))
     text = " ".join(out)
     return text[0].upper() + text[1:]
 
 
-def _matrix(store, county, words, facts, draw, k, user) -> None:
-    today = dt.date(2026, 3, 2)
+#: A matrix step's state in the demo, dated from the day the demo is made: done a while ago, due
+#: in ten days and under way, or past its date and not started (overdue, so the pages flag it).
+STEP_STATES = (("done", -30), ("under way", 10), ("not started", -12))
+
+
+def _matrix(store, county, words, facts, draw, k, user, today) -> None:
     rows = facts.top[: 3 if k % 4 == 0 else 2] if facts.ok else []
     for n, p in enumerate(rows):
+        status, days = STEP_STATES[(n + k) % len(STEP_STATES)]
         e = p.element
         dont_know = facts.high_dont_know(e) is not None
         workbook.save(store, county, "matrix_row", e, workbook.MatrixRow(
             target=e, what_we_learned=learned(facts, e, p.reasons, words, draw),
             why_it_matters=draw.one(f"why-{e}", words["why"][e]),
             next_steps=draw.take(f"steps-{e}", words["steps"][e], 2), who=draw.one("who", words["who"]),
-            by_when=today + dt.timedelta(days=45 + 30 * n), support_needed=draw.one("support", words["support"]),
+            by_when=today + dt.timedelta(days=days), support_needed=draw.one("support", words["support"]),
             how_we_will_know=draw.first("know", words["know"], lambda t: dont_know or "don't know" not in t
                                         ).format(element=facts.name(e)),
-            status="under way" if n == 0 else "not started"), user)
+            status=status), user)
 
 
 def buddy_of(k: int) -> str:
     """The next county in :data:`COUNTY_NAMES` that uses the same framework (it need not be in the demo)."""
     same = [j for j in range(len(COUNTY_NAMES)) if framework_of(j) == framework_of(k) and j != k]
     later = [j for j in same if j > k]
-    return COUNTY_NAMES[(later or same)[0]]
+    return unit_name((later or same)[0])
 
 
 def _profile(store, county, fw, words, facts, draw, k, user) -> None:
@@ -362,14 +406,14 @@ def _profile(store, county, fw, words, facts, draw, k, user) -> None:
         wide = facts.widest_gap()
         if wide is not None:
             cited.append(draw.one("gap", words["results"]["gap"]).format(
-                element=facts.name(wide), gap=f"{facts.gap[wide]:.1f}"))
+                element=facts.name(wide), gap=views.score(facts.gap[wide])))
         sections["c"] = " ".join([*cited, sections["c"]])
     workbook.save(store, county, "testing_profile", "main", workbook.TestingProfile(
         buddy_county=buddy_of(k) if k < len(COUNTY_NAMES) else "", sections=sections,
         buddy={q.id: draw.one(f"buddy-{q.id}", words["buddy"].get(q.id, [""])) for q in fw.buddy_questions}), user)
 
 
-def _plan(store, county, fw, words, facts, draw, rng, user) -> None:
+def _plan(store, county, fw, words, facts, draw, rng, user, today) -> None:
     goals = draw.take("goals", words["goals"], 2)
     measures = draw.take("measures", words["measures"], 1)
     if facts.ok and facts.top:
@@ -380,7 +424,7 @@ def _plan(store, county, fw, words, facts, draw, rng, user) -> None:
         measures.insert(0, words["measure_from_results"].format(**fill))
     activities = []
     for n, (what, who, kind) in enumerate(draw.take("activities", words["activities"], 3)):
-        start = dt.date(2026, 1, 12) + dt.timedelta(weeks=9 * n)
+        start = today + dt.timedelta(weeks=9 * n - 8)
         end = start if kind == "day" else start + dt.timedelta(weeks=20)
         activities.append(workbook.Activity(what=what, who=who, start=start, end=end))
     workbook.save(store, county, "plan", "main", workbook.ImplementationPlan(

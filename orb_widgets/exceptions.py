@@ -50,15 +50,15 @@ class WorkspaceError(OrbError):
 
 
 class UnknownCounty(OrbError):
-    """A county name that the workspace does not hold."""
+    """A county (municipality, school: a framework's unit) name that the workspace does not hold."""
 
     def __init__(self, name: str, known: list[str]):
         hint = (
-            f" Known counties: {', '.join(known[:8])}{' …' if len(known) > 8 else ''}."
+            f" It holds: {', '.join(known[:8])}{' …' if len(known) > 8 else ''}."
             if known
             else " Create it first with 'orb instrument create --county NAME'."
         )
-        super().__init__(f"no county named '{name}' in this workspace.{hint}", county=name)
+        super().__init__(f"no county, municipality or school named '{name}' in this workspace.{hint}", county=name)
 
 
 class NoInstrument(OrbError):

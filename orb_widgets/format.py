@@ -6,8 +6,14 @@ views, the servers) writes a score, a date or a hidden cell the same way.
 The rules a county reads about these (in the README) are stated in
 :mod:`orb_widgets.views`.
 
+One rule writes every score, gap, change and threshold: two decimals, a half
+rounded up as a reader rounds it (2.65 reads "2.65", 2.675 reads "2.68", never
+"2.6" on one page and "2.7" on another):
+
 >>> score(3.2349), short(3.2349), interval(3.0991, 3.3659), pct(0.3827), signed(0.0528)
-('3.23', '3.2', '3.10 to 3.37', '38%', '+0.05')
+('3.23', '3.23', '3.10 to 3.37', '38%', '+0.05')
+>>> score(2.675), signed(0.345), signed(-0.001), score(0.15)
+('2.68', '+0.35', '0.00', '0.15')
 >>> date("2026-03-05"), plural(2, "activity", "activities"), hidden_text(5)
 ('March 5, 2026', '2 activities', 'hidden: fewer than 5 answers')
 """
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 #: What a cell says instead of a number when the group behind it is too small to show.
 HIDDEN = "hidden"
@@ -23,19 +30,35 @@ DASH = "–"
 
 
 # ------------------------------------------------------------------ numbers
-def score(x, digits: int = 2) -> str:
-    """A score as shown in tables (two decimals); a missing one is a dash."""
-    return DASH if x is None else f"{x:.{digits}f}"
+#: Decimals of every score, gap, change and threshold a reader sees.
+DIGITS = 2
+
+
+def rounded(x, digits: int = DIGITS) -> float:
+    """``x`` as a reader sees it: rounded half up on its decimal text (``2.675`` → ``2.68``).
+
+    Rules that compare a shown number with a threshold ("up", "fell") compare this,
+    so what a table says always matches the number beside it.
+    """
+    d = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return float(d) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def score(x, digits: int = DIGITS) -> str:
+    """A score, gap or threshold as every page, packet, chart and command writes it; a missing one is a dash."""
+    if x is None or x != x:  # None or NaN
+        return DASH
+    return f"{rounded(x, digits):.{digits}f}"
 
 
 def short(x) -> str:
-    """A score as shown in sentences and on charts (one decimal)."""
-    return score(x, 1)
+    """A score in a sentence: the same text as in a table, so a value never reads two ways."""
+    return score(x)
 
 
 def interval(low, high) -> str:
     """A 95% interval, one format everywhere: ``3.10 to 3.37``."""
-    return DASH if low is None or high is None else f"{low:.2f} to {high:.2f}"
+    return DASH if low is None or high is None else f"{score(low)} to {score(high)}"
 
 
 def pct(x) -> str:
@@ -43,7 +66,11 @@ def pct(x) -> str:
 
 
 def signed(x) -> str:
-    return DASH if x is None else f"{x:+.2f}"
+    """A change with its sign: ``+0.35``, ``-0.20``; no change is ``0.00``."""
+    if x is None or x != x:
+        return DASH
+    v = rounded(x)
+    return f"{v:+.{DIGITS}f}" if v else f"{0:.{DIGITS}f}"
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

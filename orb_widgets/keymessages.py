@@ -15,7 +15,7 @@ can all use it.
 0  Version 1  line staff     4.5
 1  Version 1  line staff     3.0
 >>> ratings_alt(ratings_frame(m))
-'Average rating of the message by version and audience: Version 1, line staff: 3.8'
+'Average rating of the message by version and audience: Version 1, line staff: 3.75'
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from .exceptions import InvalidValue
-from .format import DASH, Line, Table, date
+from .format import DASH, Line, Table, date, score
 from .workbook import KeyMessage, MessageTest
 
 #: The rating scale of a test, lowest to highest; 0 is "not asked" (left out of every average).
@@ -68,7 +68,7 @@ def ratings_alt(frame: pd.DataFrame) -> str:
     """The ratings chart in words: each version and audience with its average."""
     means = frame.groupby(["version", "audience"], as_index=False, sort=False)["rating"].mean()
     return "Average rating of the message by version and audience: " + "; ".join(
-        f"{r.version}, {r.audience}: {r.rating:.1f}" for r in means.itertuples())
+        f"{r.version}, {r.audience}: {score(r.rating)}" for r in means.itertuples())
 
 
 def check_test(test: dict, versions, questions) -> dict:

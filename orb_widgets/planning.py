@@ -6,13 +6,13 @@ Pure functions: priorities and saved rows in, tables out. No widgets, no I/O.
 >>> rows = prefill([PriorityRow(rank=1, element="C", mean=2.4, gap=0.9, change=None,
 ...                             reasons=("lowest score",), suppressed=False)], {"C": "Team structures"})
 >>> rows["C"]["target"], rows["C"]["what_we_learned"]
-('C', 'Team structures: average 2.4 (lowest score).')
+('C', 'Team structures: average 2.40 (lowest score).')
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from .format import date
+from .format import date, score
 from .workbook import STATUSES, FollowUp, MatrixRow
 
 MATRIX_FIELDS = ["what_we_learned", "why_it_matters", "next_steps", "who", "by_when",
@@ -34,7 +34,7 @@ def prefill(priorities, element_names: dict[str, str], top: int = 3) -> dict[str
         if not p.shown:
             continue
         name = element_names.get(p.element, p.element)
-        learned = f"{name}: average {p.mean:.1f}"
+        learned = f"{name}: average {score(p.mean)}"
         if p.reasons:
             learned += " (" + "; ".join(p.reasons) + ")"
         rows[p.element] = MatrixRow(target=p.element, what_we_learned=learned + ".").model_dump(mode="json")

@@ -26,7 +26,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .format import HIDDEN  # noqa: E402
+from .format import HIDDEN, score  # noqa: E402
 from .keymessages import ANCHORS, HIGH, LOW  # noqa: E402
 
 INK = "#1f2a37"
@@ -128,7 +128,7 @@ def _heat(ax, grid: pd.DataFrame, points: int, lw: float):
             r, g, b = to_rgb(mesh.cmap(mesh.norm(v)))
             lum = sum(w * (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
                       for w, c in zip((0.2126, 0.7152, 0.0722), (r, g, b)))
-            ax.text(j + 0.5, i + 0.5, f"{v:.1f}", ha="center", va="center", fontsize=FONT,
+            ax.text(j + 0.5, i + 0.5, score(v), ha="center", va="center", fontsize=FONT,
                     color=".15" if lum > 0.408 else "w")
     return mesh
 
@@ -185,7 +185,7 @@ def element_scores(elements: list[dict], element_names: dict | None = None, poin
         if lo is not None and hi is not None and not (_nan(lo) or _nan(hi)):
             ax.plot([lo, hi], [yi, yi], color=ACCENT, lw=2.2, alpha=0.55, solid_capstyle="round")
         ax.plot(rec["mean"], yi, "o", color=ACCENT, ms=8, zorder=3)
-        ax.text(rec["mean"], yi + 0.3, f"{rec['mean']:.1f}", ha="center", va="bottom", fontsize=FONT - 1,
+        ax.text(rec["mean"], yi + 0.3, score(rec["mean"]), ha="center", va="bottom", fontsize=FONT - 1,
                 color=INK)
     ax.set_yticks(y, labels)
     ax.set_xlim(1 - 0.1, points + 0.1)
@@ -256,7 +256,8 @@ def key_message_ratings(tests: pd.DataFrame | list[dict], ax=None,
     df["audience"] = df["audience"].astype(str).map(plain)
     _grouped_bars(ax, df, "version", "rating", "audience", palette("Blues_d", df["audience"].nunique()))
     for bars in ax.containers:
-        ax.bar_label(bars, fmt="%.1f", fontsize=FONT - 1, padding=2)
+        ax.bar_label(bars, labels=[score(b.get_height() + b.get_y()) for b in bars], fontsize=FONT - 1,
+                     padding=2)
     ax.set_ylim(LOW, HIGH + 0.4)  # bars rise from the bottom of the scale, 1, not from 0
     ax.set_yticks(range(LOW, HIGH + 1))
     ax.set_yticklabels([f"{k} {ANCHORS[k]}" if k in ANCHORS else str(k) for k in range(LOW, HIGH + 1)],
@@ -308,7 +309,7 @@ def counties_heatmap(frame: pd.DataFrame, element_names: dict | None = None, poi
     mask = grid.isna()
     import seaborn as sns  # the statewide table only, not a packet's charts
 
-    sns.heatmap(grid, ax=ax, mask=mask, vmin=1, vmax=points, cmap="Blues", annot=True, fmt=".1f",
+    sns.heatmap(grid, ax=ax, mask=mask, vmin=1, vmax=points, cmap="Blues", annot=grid.map(score), fmt="",
                 annot_kws={"fontsize": FONT}, linewidths=1.2, linecolor="white",
                 cbar_kws={"label": f"average (1–{points})", "shrink": 0.6})
     for (i, j), hide in np.ndenumerate(mask.to_numpy()):

@@ -14,16 +14,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import workbook
+from .content import DEFAULT_WORDS, Words, framework_words
 from .exceptions import OrbError
 from .format import date, plural
 from .webinar import load_series, suggestions
 
-#: The workbook's pages, in order: notebook file, title, what it is for.
+#: The workbook's pages, in order: notebook file, title, what it is for (``{unit}`` is the
+#: framework's word for it, see :func:`steps`).
 STEPS = [
     ("01-start-here.ipynb", "Start here",
-     "Pick your county and see where your team is."),
+     "Pick your {unit} and see where your team is."),
     ("02-breakout-session.ipynb", "Webinar series",
-     "For coaches: mixed-county breakout rooms, the prompts and timer, SO WHAT? takeaways and follow-ups."),
+     "For coaches: breakout rooms that mix {unit_plural}, the prompts and timer, SO WHAT? takeaways and "
+     "follow-ups."),
     ("03-key-messages.ipynb", "Key messages",
      "Draft and test the messages that explain the change to staff and partners."),
     ("04-tailor-assessment.ipynb", "Tailor the assessment",
@@ -39,6 +42,18 @@ STEPS = [
     ("09-implementation-plan.ipynb", "Implementation plan",
      "Goals, activities, timeline and follow-up."),
 ]
+
+
+
+def steps(words: Words = DEFAULT_WORDS) -> list[tuple[str, str, str]]:
+    """:data:`STEPS` in a framework's words.
+
+    >>> from orb_widgets.content import framework_words
+    >>> steps(framework_words("cps"))[0][2]
+    'Pick your municipality and see where your team is.'
+    """
+    return [(nb, title, what.format(unit=words.unit, unit_plural=words.unit_plural)) for nb, title, what in STEPS]
+
 
 #: Step number by notebook file (``"05-take-assessment.ipynb"`` is step 5).
 STEP_NUMBER = {nb: n for n, (nb, _, _) in enumerate(STEPS, start=1)}
@@ -64,13 +79,26 @@ class StepStatus:
 
 
 def progress(store, county: str) -> list[StepStatus]:
-    """Which steps a county has done, from what is saved, in workbook order."""
+    """Which of the workbook's nine steps a county has done, from what is saved: one line per step, in order."""
     c = store.county(county)
+    words = framework_words(c.framework)
     out: list[StepStatus] = []
 
     def add(step, page, done, detail):
         out.append(StepStatus(step, page, bool(done), detail))
 
+    add("Workbook chosen", "01-start-here.ipynb", True, f"this page shows {c.name}")
+    steps = webinar_steps(store, c.name)
+    taken = matrix_steps(store, c.name)
+    reported = sum(s.done for s in steps)
+    add("Next steps from the coach's webinars", "07-planning-matrix.ipynb", steps,
+        f"{len(steps)} named by your people, {reported} reported done, "
+        f"{sum(s.step in taken for s in steps)} in the planning matrix"
+        if steps else f"nobody from this {words.unit} has taken part yet")
+    messages = workbook.load_all(store, c.name, "key_message")
+    tests = sum(len(m.tests) for m in messages.values())
+    add("Key messages tested", "03-key-messages.ipynb", tests,
+        f"{plural(len(messages), 'message')}, {plural(tests, 'test')}" if messages else "no messages yet")
     try:
         inst = store.current_instrument(c.name)
         versions = store.instrument_versions(c.name)
@@ -79,17 +107,14 @@ def progress(store, county: str) -> list[StepStatus]:
             f"{inst.scale.points}-point scale")
     except OrbError:
         add("Assessment tailored", "04-tailor-assessment.ipynb", False, "no survey saved yet")
-    steps = webinar_steps(store, c.name)
-    taken = matrix_steps(store, c.name)
-    add("Next steps from the coach's webinars", "07-planning-matrix.ipynb", steps,
-        f"{len(steps)} named by your people, {sum(s.step in taken for s in steps)} in the planning matrix"
-        if steps else "nobody from this county has taken part yet")
-    messages = workbook.load_all(store, c.name, "key_message")
-    tests = sum(len(m.tests) for m in messages.values())
-    add("Key messages tested", "03-key-messages.ipynb", tests,
-        f"{plural(len(messages), 'message')}, {plural(tests, 'test')}" if messages else "no messages yet")
     waves = store.waves(c.name)
     counts = [(wv, store.response_count(c.name, wv)) for wv in waves]
+    links = store.links(c.name)
+    open_now = [link.wave for link in links if link.is_open]
+    add("Survey link opened", "05-take-assessment.ipynb", links or any(n for _, n in counts),
+        f"open for wave {', '.join(open_now)}" if open_now else
+        f"{plural(len(links), 'link')}, all closed" if links else
+        "answers imported from a survey tool" if any(n for _, n in counts) else "no link yet")
     add("Survey answers in", "06-results.ipynb", any(n for _, n in counts),
         "; ".join(f"{plural(n, 'answer')} in wave {wv}" for wv, n in counts) if counts else "no answers yet")
     rows = workbook.load_all(store, c.name, "matrix_row")
@@ -101,12 +126,12 @@ def progress(store, county: str) -> list[StepStatus]:
     add("Testing profile written", "08-testing-profile.ipynb", filled,
         f"{plural(filled, 'section')} written" if profile else "not started")
     plan = workbook.load(store, c.name, "plan", "main")
-    add("Implementation plan made", "09-implementation-plan.ipynb", plan and (plan.vision or plan.goals),
-        f"{plural(len(plan.goals), 'goal')}, {plural(len(plan.activities), 'activity', 'activities')}"
-        if plan else "not started")
     reviews = workbook.load_all(store, c.name, "followup")
-    add("Plan reviewed", "09-implementation-plan.ipynb", reviews,
-        f"last review {date(max(reviews))}" if reviews else "no review yet")
+    detail = (f"{plural(len(plan.goals), 'goal')}, {plural(len(plan.activities), 'activity', 'activities')}"
+              if plan else "not started")
+    if reviews:
+        detail += f"; last review {date(max(reviews))}"
+    add("Implementation plan made", "09-implementation-plan.ipynb", plan and (plan.vision or plan.goals), detail)
     return out
 
 

@@ -53,7 +53,7 @@ def county_results(store, county: str, wave: str | None = None) -> ScoreReport:
     waves = store.waves(c.name)
     if wave is not None and str(wave) not in waves:
         shown = ", ".join(waves) if waves else "none yet"
-        raise OrbError(f"county '{c.name}' has no wave '{wave}' (waves: {shown})")
+        raise OrbError(f"'{c.name}' has no wave '{wave}' (waves: {shown})")
     answers, items = answers_on_scale(store, c.name, inst, coded=True)
     fw = load_framework(inst.framework, inst.language)
     role_levels = {r.id: r.level for r in fw.role_groups}

@@ -392,6 +392,14 @@ def _stop_on_signals() -> dict:
     return previous
 
 
+def _remember_address(store, url: str) -> None:
+    """Note where the workspace is served, so ``orb survey open`` prints links on this port."""
+    from .survey.cli import SERVED_AT
+
+    if store.get_meta(SERVED_AT) != url:
+        store.set_meta(SERVED_AT, url)
+
+
 def cmd_serve(args) -> int:
     settings = args.app.settings
     previous = _stop_on_signals()
@@ -405,6 +413,7 @@ def cmd_serve(args) -> int:
         raise
     try:
         url = served.page_url()
+        _remember_address(args.app.store, served.url)
         if args.form:
             from .survey.app import print_open_links
 
@@ -482,7 +491,7 @@ def add_cli(sub, common) -> None:
                        help="serve the workbook (or only the survey form) in a browser, code hidden")
     s.add_argument("--form", action="store_true",
                    help="serve only the survey links (every open link of every county; see 'orb survey')")
-    s.add_argument("--county", help="the county pages open on (fixed on the server for --lock)")
+    s.add_argument("--county", "--unit", help="the county pages open on (fixed on the server for --lock)")
     s.add_argument("--lock", action="store_true",
                    help="serve only --county's workbook: no page can open another county")
     s.add_argument("--wave", help="wave the form stores answers under (default: the open or latest wave); "
@@ -495,7 +504,7 @@ def add_cli(sub, common) -> None:
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("lab", parents=[common], help="open JupyterLab on the workbook notebooks")
-    s.add_argument("--county", help="the county the notebooks open on")
+    s.add_argument("--county", "--unit", help="the county the notebooks open on")
     s.add_argument("--port", type=int, default=None)
     s.add_argument("--no-browser", action="store_true")
     s.set_defaults(func=cmd_lab)

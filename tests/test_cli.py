@@ -96,8 +96,8 @@ def test_plan_exports_the_prefilled_matrix(workspace, capsys, tmp_path):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["score", "--county", "Nowhere County"], "no county named 'Nowhere County'"),
-    (["instrument", "show", "--county", "Nowhere"], "no county named"),
+    (["score", "--county", "Nowhere County"], "no county, municipality or school named 'Nowhere County'"),
+    (["instrument", "show", "--county", "Nowhere"], "no county, municipality or school named"),
     (["score", "--county", "Alder Creek County", "--wave", "1999"], "has no wave '1999'"),
     (["instrument", "create", "--county", "X", "--framework", "nope"], "no such content pack"),
     (["instrument", "create", "--county", "X", "--framework", "cpm-orb", "--elements", "Q"], "element 'Q'"),

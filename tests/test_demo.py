@@ -16,10 +16,10 @@ from orb_widgets.app import App
 CHILD_WELFARE = ("famil", "child welfare", "social worker", "practice model", "caseload", "case review")
 SCHOOL = ("school", "teacher", "student", "principal", "guardian", "plan b", "cps", "collaborative")
 # What a matrix row, profile or plan says when it names each result.
-GAP = re.compile(r"(\d\.\d)(?: points apart| higher than)")
+GAP = re.compile(r"(\d\.\d\d)(?: points apart| higher than)")
 DONT_KNOW = re.compile(r"(\d+%) of answers|\((\d+%) of answers\)")
-FELL = re.compile(r"\b(?:fell|Down) (\d\.\d)")
-ROSE = re.compile(r"\b(?:rose|Up) (\d\.\d)")
+FELL = re.compile(r"\b(?:fell|Down) (\d\.\d\d)")
+ROSE = re.compile(r"\b(?:rose|Up) (\d\.\d\d)")
 LEADERS_AHEAD = re.compile(r"[Ll]eaders (?:rate this|see more)")
 
 
@@ -150,7 +150,7 @@ def test_matrix_rows_say_only_what_the_results_show(orb_demo):
             if named:
                 seen["gap"] += 1
                 assert g.shown and abs(g.gap) >= views.notable(r.points) - 1e-9, (name, key, said)
-                assert named.group(1) == f"{abs(g.gap):.1f}"
+                assert named.group(1) == views.score(abs(g.gap))
                 assert bool(LEADERS_AHEAD.search(said)) == (g.gap > 0), (name, key, said)
             dk = DONT_KNOW.search(said)
             if dk:
@@ -162,7 +162,7 @@ def test_matrix_rows_say_only_what_the_results_show(orb_demo):
                 if m:
                     seen["change"] += 1
                     assert views.direction(change[key].change, r.points) == word, (name, key, said)
-                    assert m.group(1) == f"{abs(change[key].change):.1f}"
+                    assert m.group(1) == views.score(abs(change[key].change))
             if "don't know" in row.how_we_will_know:
                 assert element[key].pct_dont_know >= demo.DONT_KNOW_HIGH
     assert all(seen.values()), seen   # the demo does exercise each rule

@@ -1,4 +1,5 @@
 """Packets: one fresh process per county, self-contained HTML + PDF, incremental, isolated."""
+import datetime as dt
 import html
 import json
 import os
@@ -235,8 +236,9 @@ def test_second_run_skips_and_a_change_reruns_only_that_county(ws, run):
     again = packets.run_packets(ws["folder"], out=out, pdf=True, progress=False)
     assert {r.status for r in again.results} == {"skipped"}
     changed = ws["demo"][2]
-    workbook.save(ws["store"], changed, "followup", "2026-03-30", workbook.FollowUp(
-        date="2026-03-30", keep=["Weekly huddles"], improve=[], start=[], stop=[]), "tester")
+    later = (dt.date.today() + dt.timedelta(days=3)).isoformat()  # after the demo's own review
+    workbook.save(ws["store"], changed, "followup", later, workbook.FollowUp(
+        date=later, keep=["Weekly huddles"], improve=[], start=[], stop=[]), "tester")
     third = packets.run_packets(ws["folder"], out=out, pdf=True, progress=False)
     built = [r.county for r in third.results if r.status == "ok"]
     assert built == [changed]

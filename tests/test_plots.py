@@ -37,7 +37,7 @@ def test_element_scores_draws_gap_for_suppressed():
     ax = plots.element_scores(ELEMENTS, NAMES, points=5, min_group=5)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["A. Fit & priority", "B. Climate", "C. Team structures"]
     # one number per shown element, a labelled gap for the hidden one
-    assert sorted(numbers(texts(ax))) == ["2.2", "3.4"]
+    assert sorted(numbers(texts(ax))) == ["2.25", "3.40"]  # 2.25 reads 2.25 here as in every table, not 2.2
     assert any("hidden" in t and "5" in t for t in texts(ax))
     assert ax.get_title(loc="left")
 
@@ -89,7 +89,7 @@ def test_counties_heatmap_masks_missing_cells():
     grid = pd.DataFrame({"A": [3.2, np.nan], "B": [2.5, 4.0]}, index=["North County", "South County"])
     ax = plots.counties_heatmap(grid, NAMES, points=5)
     shown = numbers(texts(ax))
-    assert sorted(shown) == ["2.5", "3.2", "4.0"]
+    assert sorted(shown) == ["2.50", "3.20", "4.00"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["North County", "South County"]
 
 

@@ -607,7 +607,7 @@ def test_falling_element_ranks_above_a_stable_one_with_the_same_score():
     result = scoring.score(pd.concat([before, now]), items, 5, 5, LEVELS, [], WAVES)
     ranked = [p["element"] for p in result["priorities"]]
     assert ranked == ["C", "B"]
-    assert "fell 1.0 since last wave" in result["priorities"][0]["reasons"]
+    assert "fell 1.00 since last wave" in result["priorities"][0]["reasons"]
 
 
 def test_wide_gap_ranks_above_no_gap_and_is_named():
@@ -617,7 +617,7 @@ def test_wide_gap_ranks_above_no_gap_and_is_named():
     change = pd.DataFrame({"element": ["A", "B"], "change": [0.0, 0.0]})
     table = scoring.priorities(elements, gap, change, 5)
     assert table["element"].tolist() == ["B", "A"]
-    assert "staff rate this 0.6 higher than leaders" in table["reasons"].iloc[0]
+    assert "staff rate this 0.60 higher than leaders" in table["reasons"].iloc[0]
 
 
 def test_priority_is_comparable_between_4_and_5_point_scales():

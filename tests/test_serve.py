@@ -182,7 +182,7 @@ from pathlib import Path  # noqa: E402
 sys.path.insert(0, str(Path(__file__).parent / "browser"))
 from kernel_client import KernelChannel, open_page, page_kernel_id  # noqa: E402
 
-A, B = "Alder Creek County", "Driftwood County"
+A, B = "Alder Creek County", "Driftwood Municipality"
 
 
 @pytest.fixture(scope="module")
@@ -245,7 +245,7 @@ def test_two_people_work_on_two_counties_at_once(served_workspace):
         states = ana_start.widget_states()
         picker = _widget(states, "DropdownModel", "County")
         ana_start.update(picker, {"index": states[picker]["_options_labels"].index(B)})
-        assert _until(lambda: any("county=Driftwood+County" in str(s.get("value", ""))
+        assert _until(lambda: any("county=Driftwood+Municipality" in str(s.get("value", ""))
                                   for s in ana_start.widget_states().values()), 20)
         # Ana follows her link, Ben opens the same step with his own county, both at once.
         ana = KernelChannel(served, _page(served, "08-testing-profile.ipynb", county=B)[1])

@@ -392,10 +392,10 @@ def test_survey_open_list_close_and_flyer(folder, tmp_path):
 
 @pytest.mark.parametrize("args,message", [
     (["survey", "open"], "say which county"),
-    (["survey", "open", "--county", "Nowhere"], "no county named 'Nowhere'"),
+    (["survey", "open", "--county", "Nowhere"], "no county, municipality or school named 'Nowhere'"),
     (["survey", "close", "nope"], "no survey link 'nope'"),
     (["survey", "open", "--county", COUNTY, "--base-url", "survey.example.gov"], "--base-url must start"),
-    (["serve", "--form", "--county", "Nowhere"], "no county named"),
+    (["serve", "--form", "--county", "Nowhere"], "no county, municipality or school named"),
 ])
 def test_survey_mistakes_get_one_line(folder, args, message):
     r = orb(*args, folder=folder)

@@ -264,4 +264,4 @@ def test_statewide_heatmap_writes_hidden_in_a_hidden_cell():
     notes = pd.DataFrame({"A": ["", "hidden"], "B": ["not asked", ""]}, index=grid.index)
     ax = plots.counties_heatmap(grid, {"A": "Fit", "B": "Climate"}, 5, notes=notes)
     texts = sorted(t.get_text() for t in ax.texts)
-    assert texts == ["2.5", "3.2", "hidden", "not asked"]
+    assert texts == ["2.50", "3.20", "hidden", "not asked"]  # written as every table writes a score

@@ -127,8 +127,7 @@ def test_the_series_view_follows_each_county_across_two_events(store):
     only_y = webinar.series_view(s, Y)
     assert list(only_y) == [Y]
     themes = webinar.themes(s.get(first))
-    assert [(t.word, t.rooms) for t in themes] == [("supervisor", ["Room 1", "Room 2"])]   # "partner": one room
-    assert all(len(t.rooms) >= 2 for t in themes)
+    assert themes == []   # the rooms share the word "supervisor" only: a single word is no idea
     assert [t.takeaway for t in webinar.quick_takeaways(s.get(first))] == ["Start with supervisors", "Ask partners early"]
 
 

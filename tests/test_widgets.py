@@ -27,7 +27,7 @@ from orb_widgets.widgets.autosave import Autosave
 
 CPM = "Alder Creek County"      # demo: CPM pack, matrix + profile saved
 CPM_EMPTY = "Bayside County"    # demo: CPM pack, no matrix rows, no profile
-CPS = "Driftwood County"        # demo: CPS pack, 4-point scale, competence levels, matrix + profile saved
+CPS = "Driftwood Municipality"        # demo: CPS pack, 4-point scale, competence levels, matrix + profile saved
 
 
 def never(delay, callback):
@@ -120,15 +120,15 @@ def test_the_county_picked_on_start_belongs_to_that_page_not_the_workspace(ws):
     start = StartHere(ws, settings=served)
     start.county.value = CPS
     # Ana's step links now carry her county ...
-    assert "07-planning-matrix.ipynb?county=Driftwood+County" in start.links.value
-    assert "county=Driftwood+County" in start.checklist.value
+    assert "07-planning-matrix.ipynb?county=Driftwood+Municipality" in start.links.value
+    assert "county=Driftwood+Municipality" in start.checklist.value
     # ... while Ben's pages, opened without it, still open on the first county,
     assert open_county(ws.folder, user="Ben", settings=served).county == CPM
     assert ws.get_meta("workbook_county") is None
     # and a page opened from Ana's link works on hers.
-    ana = open_county(ws.folder, user="Ana", settings=served.with_(page_query="county=Driftwood+County"))
+    ana = open_county(ws.folder, user="Ana", settings=served.with_(page_query="county=Driftwood+Municipality"))
     assert ana.county == CPS
-    assert "01-start-here.ipynb?county=Driftwood+County" in ana.children[0].value
+    assert "01-start-here.ipynb?county=Driftwood+Municipality" in ana.children[0].value
 
 
 def test_a_page_address_naming_an_unknown_county_shows_one_plain_line(ws):
@@ -162,9 +162,9 @@ def test_a_locked_workbook_offers_and_opens_its_county_only(ws):
     n = len(ws.counties())
     assert start.add_county("Sneaky County", "cpm-orb") is False and len(ws.counties()) == n
     # the page address and the notebook parameters cannot name another county
-    assert isinstance(start_here(ws.folder, settings=locked.with_(page_query="county=Driftwood+County")), w.HTML)
+    assert isinstance(start_here(ws.folder, settings=locked.with_(page_query="county=Driftwood+Municipality")), w.HTML)
     with pytest.raises(PageRefused, match=f"open for {CPM} only"):
-        open_county(ws.folder, settings=locked.with_(page_query="county=Driftwood+County"))
+        open_county(ws.folder, settings=locked.with_(page_query="county=Driftwood+Municipality"))
     with pytest.raises(CountyLocked):
         open_county(ws.folder, CPS, settings=locked.with_(served=False))
     assert open_county(ws.folder, settings=locked.with_(page_query=f"county={CPM}")).county == CPM
@@ -508,12 +508,14 @@ def test_plan_competence_chart_and_activities(ws):
 
 def test_followup_carries_unfinished_items_forward(ws):
     board = FollowUpBoard(ctx_for(ws, CPM, "Ana"), scheduler=never)
-    assert board.choice.value == "2026-02-15"
-    saved = workbook.load(ws, CPM, "followup", "2026-02-15")   # the demo's review
+    reviewed = (dt.date.today() - dt.timedelta(weeks=3)).isoformat()  # the demo's review, three weeks before it was made
+    assert board.choice.value == reviewed
+    saved = workbook.load(ws, CPM, "followup", reviewed)
     board.editor.boxes["improve"].value += "\nShorter agendas"
     board.flush()
-    key = board.new_review(dt.date(2026, 5, 1))
-    assert board.choice.value == key == "2026-05-01"
+    next_review = dt.date.today() + dt.timedelta(days=30)
+    key = board.new_review(next_review)
+    assert board.choice.value == key == next_review.isoformat()
     carried = board.editor.carried.value.splitlines()
     assert "Shorter agendas" in carried and saved.improve[0] in carried and saved.start[0] in carried
     assert not set(saved.keep) & set(carried)   # Keep items stay behind
@@ -590,11 +592,12 @@ def test_survey_links_open_count_and_close(ws):
 def test_start_checklist_writes_counts_in_plain_plurals_and_dates_one_way(ws):
     workbook.save(ws, CPS, "plan", "main", {"vision": "Every child heard", "goals": ["One goal"],
                                              "activities": [{"what": "Train the team", "start": "2026-03-05"}]}, "Ana")
-    workbook.save(ws, CPS, "followup", "2026-03-05", {"date": "2026-03-05"}, "Ana")
+    later = dt.date.today() + dt.timedelta(days=3)  # after the demo's own review
+    workbook.save(ws, CPS, "followup", later.isoformat(), {"date": later.isoformat()}, "Ana")
     text = text_of(StartHere(ws, CPS).checklist.value)
-    assert "1 goal, 1 activity" in text and "last review March 5, 2026" in text
+    assert "1 goal, 1 activity" in text and f"last review {later:%B} {later.day}, {later.year}" in text
     assert not re.search(r"\w\((s|ies|es)\)", text), "no 'session(s)' or 'activit(ies)'"
-    assert "2026-03-05" not in text
+    assert later.isoformat() not in text
 
 
 def test_a_page_names_the_survey_wave_a_wave_and_never_repeats_its_notebook_heading(ws):

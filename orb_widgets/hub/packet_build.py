@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m orb_widgets.hub.packet_build --lock-fd N [--county NAME]…``, started by :func:`start_build`."""
     ap = argparse.ArgumentParser(prog="orb-hub-packet-build")
     ap.add_argument("--lock-fd", type=int, required=True)
-    ap.add_argument("--county", action="append", default=[])
+    ap.add_argument("--county", "--unit", action="append", default=[])
     args = ap.parse_args(argv)
     app = App(Settings.from_env())  # this build process's entry point: the hub page started it with its settings
     out = packets_dir(app.settings)

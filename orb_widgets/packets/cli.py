@@ -15,7 +15,7 @@ def add_cli(sub, common) -> None:
                        description="Build one self-contained packet per county (HTML, and PDF unless --no-pdf) "
                                    "and a statewide index.html in --out. Unchanged counties are skipped.")
     s.add_argument("--all", action="store_true", help="every county in the workspace")
-    s.add_argument("--county", action="append", metavar="NAME", help="a county (repeat for several)")
+    s.add_argument("--county", "--unit", action="append", metavar="NAME", help="a county, municipality or school (repeat for several; --unit is the same)")
     s.add_argument("--wave", default=None, help="survey wave (default: each county's latest)")
     s.add_argument("--out", metavar="DIR", default="packets", help="output folder (default ./packets)")
     s.add_argument("--workers", type=int, default=None, metavar="N",

@@ -22,7 +22,9 @@ import enum
 import json
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 #: The manifest's file name inside the output folder, and the version of its layout.
 MANIFEST = "manifest.json"
@@ -113,7 +115,20 @@ class PacketEntry(_Timings):
     built: str = ""           # ISO time the files were written
     html: str | None = None   # file names inside the output folder
     pdf: str | None = None
+    #: The formats built from ``fingerprint``: a run that asks for a PDF builds any packet without one.
+    formats: list[Literal["html", "pdf"]] = Field(default_factory=list)
     index_row: IndexRow | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _formats_of_an_older_manifest(cls, data):
+        if isinstance(data, dict) and "formats" not in data:
+            data = {**data, "formats": [f for f in ("html", "pdf") if data.get(f)]}
+        return data
+
+    def has(self, *formats: str) -> bool:
+        """Whether every one of ``formats`` was built from this entry's fingerprint."""
+        return set(formats) <= set(self.formats)
 
 
 class FailedCounty(_Model):

@@ -292,9 +292,9 @@ def run_packets(workspace=None, counties: list[str] | None = None, wave: str | N
     else:
         names = known
     if not names:
-        raise PacketError("this workspace has no counties yet: add one with 'orb instrument create' or try 'orb demo'")
+        raise PacketError("this workspace has no counties, municipalities or schools yet: add one with 'orb instrument create' or try 'orb demo'")
     if wave is not None and not any(str(wave) in store.waves(n) for n in names):
-        raise PacketError(f"no county here has a survey wave '{wave}'; leave out --wave for each county's latest")
+        raise PacketError(f"nothing here has a survey wave '{wave}'; leave out --wave for each one's latest")
     out = _out_dir(out)
     for stale in out.glob(".*.tmp"):  # pieces of a file a killed run was writing
         stale.unlink(missing_ok=True)
@@ -315,7 +315,10 @@ def run_packets(workspace=None, counties: list[str] | None = None, wave: str | N
             continue
         fp = county_fingerprint(store, name, wave, code)
         prev = manifest.packets.get(name)
-        have = (out / f"{slug}.html").is_file() and (not pdf or (out / f"{slug}.pdf").is_file())
+        # Skipped only when every format asked for was built from these inputs and is still there: a PDF left
+        # by an earlier run (before an HTML-only one) is out of date even though its file exists.
+        wanted = ("html", "pdf") if pdf else ("html",)
+        have = prev is not None and prev.has(*wanted) and all((out / f"{slug}.{f}").is_file() for f in wanted)
         if not force and prev is not None and prev.fingerprint == fp and prev.status == Status.OK and have:
             report.results.append(prev.model_copy(update={"county": name, "status": Status.SKIPPED}))
             continue
@@ -349,10 +352,14 @@ def run_packets(workspace=None, counties: list[str] | None = None, wave: str | N
             try:
                 write_atomic(_inside(out, f"{task.slug}.html"), result.html)
                 entry.html = f"{task.slug}.html"
+                entry.formats = ["html"]
                 hold(hold_dir, f"{task.slug}.writing")
                 if result.pdf:
                     write_atomic(_inside(out, f"{task.slug}.pdf"), result.pdf)
                     entry.pdf = f"{task.slug}.pdf"
+                    entry.formats.append("pdf")
+                else:  # an older PDF would disagree with the HTML just written
+                    _inside(out, f"{task.slug}.pdf").unlink(missing_ok=True)
                 entry.index_row = result.index_row
             except OrbError as exc:
                 entry.status, entry.error, entry.cell = Status.FAILED, str(exc), "writing the files"

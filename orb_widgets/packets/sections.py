@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from .. import paths, webinar, workbook
-from ..content import load_framework
+from ..content import DEFAULT_WORDS, load_framework
 from ..exceptions import NoInstrument, PacketError
 from ..format import date, plural, short
 from ..keymessages import SCALE_TEXT
@@ -145,7 +145,8 @@ class Packet:
 
     def _no_results(self) -> str | None:
         if self.instrument is None:
-            return "This county has not set up its readiness assessment yet, so there are no scores to show."
+            return (f"This {self.words.unit} has not set up its readiness assessment yet, so there are no "
+                    "scores to show.")
         if self.results is None:
             return "No survey answers have been collected yet, so there are no scores to show."
         if self.results.suppressed:
@@ -199,7 +200,12 @@ class Packet:
 
     def _render(self, name: str, **context) -> Markup:
         """Section ``name`` through its partial, with its id and title for the heading."""
-        return render(f"packet_{name}.html.j2", id=name, title=SECTIONS[name], **context)
+        return render(f"packet_{name}.html.j2", id=name, title=SECTIONS[name], words=self.words, **context)
+
+    @property
+    def words(self):
+        """The framework's words (a CPS packet says municipality, not county)."""
+        return self.framework.words if self.framework is not None else DEFAULT_WORDS
 
     def _cover(self) -> Markup:
         r = self.results
@@ -259,7 +265,7 @@ class Packet:
         r, v = self.results, self.view
         missing = self._no_results()
         if not missing and v.change is None:
-            missing = ("This is the county’s first survey wave, so there is no change to show yet. Change will "
+            missing = (f"This is the {self.words.unit}’s first survey wave, so there is no change to show yet. Change will "
                        "show here after the next wave.")
         if missing:
             return self._render("change", missing=missing)

@@ -94,8 +94,9 @@ Scoring rules
     nothing. Highest priority ranks first (ties: lower mean, then instrument
     order). Suppressed elements are not ranked (``rank`` is None) and are
     listed last with the reason "not enough responses to report". A gap or a
-    fall is named as a reason when it is at least 5% of the scale range (0.2
-    points on a 5-point scale).
+    fall is named as a reason when, written to two decimals as every page
+    writes it, it is at least 5% of the scale range (0.20 points on a 5-point
+    scale, 0.15 on a 4-point one).
 
 One wave at a time
 ------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..format import rounded, score
 from .prepare import check_points
 
 # A gap or a fall is worth naming as a reason from this share of the scale range.
@@ -56,9 +57,9 @@ def priorities(elements: pd.DataFrame, gap: pd.DataFrame, change: pd.DataFrame,
     >>> p[["rank", "element"]].values.tolist()
     [[1, 'C'], [2, 'B'], [3, 'A']]
     >>> p["reasons"].tolist()[0]
-    ['leaders rate this 0.8 higher than staff']
+    ['leaders rate this 0.80 higher than staff']
     >>> p["reasons"].tolist()[2]
-    ['highest score of the three', 'fell 0.4 since last wave']
+    ['highest score of the three', 'fell 0.40 since last wave']
     """
     points = check_points(points)
     scale = points - 1
@@ -96,11 +97,12 @@ def priorities(elements: pd.DataFrame, gap: pd.DataFrame, change: pd.DataFrame,
                 why.append(f"{joint}{_ORDINALS[int(low_rank[idx])]} score of the {_count(k)}")
             elif high_rank[idx] == 1:
                 why.append(f"{joint}highest score of the {_count(k)}")
-        if gap_width[idx] >= NOTABLE * scale:
+        # compared as written (two decimals), so "fell 0.15" is named exactly when 0.15 is the threshold
+        if rounded(gap_width[idx]) >= rounded(NOTABLE * scale):
             more, less = ("leaders", "staff") if row["gap"] > 0 else ("staff", "leaders")
-            why.append(f"{more} rate this {abs(row['gap']):.1f} higher than {less}")
-        if fall[idx] >= NOTABLE * scale:
-            why.append(f"fell {fall[idx]:.1f} since last wave")
+            why.append(f"{more} rate this {score(abs(row['gap']))} higher than {less}")
+        if rounded(fall[idx]) >= rounded(NOTABLE * scale):
+            why.append(f"fell {score(fall[idx])} since last wave")
         reasons.append(why)
     t["reasons"] = reasons
     return t[["rank", "element", "mean", "gap", "change", "priority", "reasons"]].reset_index(

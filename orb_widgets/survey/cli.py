@@ -12,6 +12,8 @@ from pathlib import Path
 from ..exceptions import OrbError
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8866"
+#: The workspace remembers the address ``orb serve`` serves it at, so a link printed later names that port.
+SERVED_AT = "served_url"
 
 
 def default_wave(store, county: str, today: dt.date | None = None) -> str:
@@ -26,8 +28,11 @@ def default_wave(store, county: str, today: dt.date | None = None) -> str:
     return f"{today.year}-{'spring' if today.month <= 6 else 'fall'}"
 
 
-def _base_url(args) -> str:
-    url = args.base_url or args.app.settings.survey_url or DEFAULT_BASE_URL
+def _base_url(args, store=None) -> str:
+    """Where people open a link: ``--base-url``, else ``$ORB_SURVEY_URL``, else the address ``orb serve``
+    serves this workspace at (its ``--port``), else the default port."""
+    served = store.get_meta(SERVED_AT) if store is not None else None
+    url = args.base_url or args.app.settings.survey_url or served or DEFAULT_BASE_URL
     if not url.startswith(("http://", "https://")):
         raise OrbError(f"--base-url must start with http:// or https://, not {url!r}")
     return url
@@ -51,19 +56,20 @@ def cmd_survey(args) -> int:
     store = args.app.store
     if args.action == "open":
         if not args.county:
-            raise OrbError('say which county the link is for: orb survey open --county "NAME"')
+            raise OrbError('say which county, municipality or school the link is for: orb survey open --county "NAME"')
         county = store.county(args.county).name
         wave = args.wave.strip() if args.wave else default_wave(store, county)
         if not wave:
             raise OrbError("--wave needs a label, e.g. --wave 2026-spring")
         link = args.app.open_survey_link(county, wave)
-        url = link_url(_base_url(args), link.token)
+        url = link_url(_base_url(args, store), link.token)
         print(f"Survey link for {county}, wave {wave}:")
         print(f"  {url}")
         print("Anyone with this link can answer, once per page. Close it with: "
               f"orb survey close {link.token}")
         if args.flyer:
-            print(f"Printable flyer with a QR code: {_write_flyer(store, link, _base_url(args), args.flyer, args.language)}")
+            flyer = _write_flyer(store, link, _base_url(args, store), args.flyer, args.language)
+            print(f"Printable flyer with a QR code: {flyer}")
         return 0
     if args.action == "close":
         if not args.token:
@@ -78,13 +84,13 @@ def cmd_survey(args) -> int:
         if link is None:
             raise OrbError("say which link the flyer is for: orb survey flyer TOKEN ('orb survey list' shows them)")
         out = args.out or f"survey-flyer-{link.token[:6]}.html"
-        print(f"Printable flyer with a QR code: {_write_flyer(store, link, _base_url(args), out, args.language)}")
+        print(f"Printable flyer with a QR code: {_write_flyer(store, link, _base_url(args, store), out, args.language)}")
         return 0
     links = store.links(store.county(args.county).name if args.county else None)
     if not links:
         print("No survey links yet. Open one with: orb survey open --county \"NAME\"")
         return 0
-    base = _base_url(args)
+    base = _base_url(args, store)
     for link in links:
         state = "open" if link.is_open else f"closed {_when(link.closed_at)}"
         print(f"{link.county} | wave {link.wave} | {state} | opened {_when(link.opened_at)} by {link.opened_by} | "
@@ -96,10 +102,11 @@ def add_cli(sub, common) -> None:
     s = sub.add_parser("survey", parents=[common], help="open, close and list survey links for staff and partners")
     s.add_argument("action", choices=["open", "close", "list", "flyer"])
     s.add_argument("token", nargs="?", help="the link's token (close, flyer)")
-    s.add_argument("--county", help="the county (open; list filters by it)")
+    s.add_argument("--county", "--unit", help="the county, municipality or school (open; list filters by it; --unit is the same)")
     s.add_argument("--wave", help="the wave answers are stored under (open; default: the open or latest wave)")
     s.add_argument("--base-url", metavar="URL",
-                   help=f"the address people reach the server at (default: $ORB_SURVEY_URL or {DEFAULT_BASE_URL})")
+                   help="the address people reach the server at (default: $ORB_SURVEY_URL, else the address "
+                        f"'orb serve' serves this workspace at, else {DEFAULT_BASE_URL})")
     s.add_argument("--flyer", metavar="FILE", help="open: also write a printable flyer with a QR code")
     s.add_argument("--out", metavar="FILE", help="flyer: where to write it")
     s.add_argument("--language", help="flyer: its language (default: the survey's own)")

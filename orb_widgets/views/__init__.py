@@ -19,22 +19,25 @@ What a reader sees
 ------------------
 14. **What a reader sees** (``orb_widgets/views/``, the one place these are
     decided, for the packet, the dashboard and ``orb score`` alike): a change
-    is "up" or "down" when it is at least 5% of the scale range (the same
-    threshold that names a fall as a priority's reason), otherwise "about the
-    same"; the card "Since last wave" counts exactly the rows marked so in the
+    is "up" or "down" when the change as shown (two decimals) is at least 5%
+    of the scale range, 0.20 on a 1–5 scale and 0.15 on a 1–4 scale, and the
+    page says that threshold as used (the same threshold names a fall as a
+    priority's reason), otherwise "about the same"; the card "Since last wave" counts exactly the rows marked so in the
     change table. Every ranked priority shows its reasons, or "next in line on
     its score; no notable gap between leaders and staff, no fall since the last
     wave" when none applies. A hidden row shows the
-    word "hidden" and why, never a number. Scores are shown to two decimals in
-    tables and one in sentences; intervals as "3.10 to 3.37"; dates as "March
+    word "hidden" and why, never a number. Every score, gap, change and
+    threshold is written by one rule (:func:`orb_widgets.format.score`): two
+    decimals, a half rounded up, in tables, sentences, charts and the command
+    line alike, so a value never reads two ways; intervals as "3.10 to 3.37"; dates as "March
     5, 2026".
 
 >>> score(3.2349), interval(3.0991, 3.3659), pct(0.3827), signed(0.0528)
 ('3.23', '3.10 to 3.37', '38%', '+0.05')
 >>> plural(1, "session"), plural(2, "activity", "activities")
 ('1 session', '2 activities')
->>> direction(0.25, 5), direction(0.15, 5), direction(-0.2, 5)
-('up', 'about the same', 'down')
+>>> direction(0.25, 5), direction(0.15, 5), direction(-0.2, 5), direction(0.1496, 4)
+('up', 'about the same', 'down', 'up')
 """
 from __future__ import annotations
 

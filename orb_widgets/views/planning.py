@@ -2,6 +2,7 @@
 plan, and the latest follow-up board; dates in the one format."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from ..format import DASH, date, pct
@@ -17,6 +18,27 @@ class MatrixCard:
     fields: tuple          # (column heading, text) pairs, in matrix order, empty ones left out
     steps: tuple
     status: str
+    due: str = ""          # "overdue" or "due soon" (see :func:`due`), else empty
+
+
+#: Days ahead in which a step that is not done is "due soon".
+DUE_SOON_DAYS = 14
+
+
+def due(by_when, status: str, today: dt.date | None = None) -> str:
+    """``"overdue"`` when a step's date has passed and it is not done, ``"due soon"`` within two weeks.
+
+    >>> import datetime as dt
+    >>> d = dt.date(2026, 3, 5)
+    >>> due(d, "not started", d + dt.timedelta(days=1)), due(d, "done", d + dt.timedelta(days=9)), due(d, "under way", d)
+    ('overdue', '', 'due soon')
+    """
+    if by_when is None or status == "done":
+        return ""
+    today = today or dt.date.today()
+    if by_when < today:
+        return "overdue"
+    return "due soon" if (by_when - today).days <= DUE_SOON_DAYS else ""
 
 
 @dataclass(frozen=True)
@@ -27,11 +49,12 @@ class MatrixView:
 
 
 def matrix_view(rows: dict, labels: dict | None = None, names: dict | None = None,
-                suggested: bool = False) -> MatrixView:
+                suggested: bool = False, today: dt.date | None = None) -> MatrixView:
     """The planning matrix as cards, one per element or component.
 
     ``rows`` maps key to :class:`~orb_widgets.workbook.MatrixRow` (or its dict);
     ``labels`` are the framework's column headings, ``names`` the targets' names.
+    A date that has passed on a step not done says so: "April 16, 2026 (overdue)".
     """
     labels = labels or {}
     cards = []
@@ -43,10 +66,13 @@ def matrix_view(rows: dict, labels: dict | None = None, names: dict | None = Non
                 continue
             value = getattr(r, f)
             text = date(value) if f == "by_when" else str(value or "").strip()
+            if f == "by_when" and text and due(value, r.status, today):
+                text += f" ({due(value, r.status, today)})"
             if text:
                 fields.append((labels.get(f, f.replace("_", " ").capitalize()), text))
         steps = tuple(s.strip() for s in r.next_steps if s.strip())
-        cards.append(MatrixCard((names or {}).get(r.target, r.target), tuple(fields), steps, r.status))
+        cards.append(MatrixCard((names or {}).get(r.target, r.target), tuple(fields), steps, r.status,
+                                due(r.by_when, r.status, today)))
     return MatrixView(tuple(cards), suggested, labels.get("next_steps", "Next steps"))
 
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..format import HIDDEN, Card, Line, Table, hidden_text, interval, pct, plural, score, short, signed
+from ..format import HIDDEN, Card, Line, Table, hidden_text, interval, pct, plural, rounded, score, short, signed
 from ..report import ScoreReport
 from ..scoring import NOTABLE
 
 
 # ------------------------------------------------------------------ reader-facing rules
 def notable(points: int) -> float:
-    """The smallest change or gap worth naming: 5% of the scale's range (0.2 on a 5-point scale)."""
+    """The smallest change or gap worth naming: 5% of the scale's range (0.20 on a 5-point scale, 0.15 on 4)."""
     return NOTABLE * (points - 1)
 
 
@@ -26,8 +26,8 @@ def direction(change: float | None, points: int) -> str:
     """
     if change is None:
         return ""
-    step = notable(points) - 1e-9
-    return "up" if change >= step else "down" if change <= -step else "about the same"
+    shown, step = rounded(change), rounded(notable(points))  # the change as the table writes it
+    return "up" if shown >= step else "down" if shown <= -step else "about the same"
 
 
 # A priority with no standout reason is on the list for its score alone: say so in plain words.
@@ -173,7 +173,7 @@ def results_view(r: ScoreReport, focus: int = 3) -> ResultsView:
         change = Table(f"Change in the average from wave {previous} to wave {r.wave}",
                        ("Element", "Change", "Direction"), tuple(lines),
                        f"{HIDDEN}: a wave had fewer than {m} answers",
-                       note=f"“Up” and “down” mean a change of at least {notable(r.points):.1f} on the "
+                       note=f"“Up” and “down” mean a change of at least {score(notable(r.points))} on the "
                             f"1–{r.points} scale; anything smaller is about the same.")
 
     shown = [e for e in r.elements if e.shown]
@@ -189,7 +189,7 @@ def results_view(r: ScoreReport, focus: int = 3) -> ResultsView:
         if change is not None:
             counted = sum(line.shown for line in change.lines)
             cards.append(Card("Since last wave", f"{up} up, {down} down",
-                              f"of {plural(counted, 'element')} (change of {notable(r.points):.1f} or more)"))
+                              f"of {plural(counted, 'element')} (change of {score(notable(r.points))} or more)"))
         prios = [Priority(p.rank, p.element, r.name(p.element), short(p.mean), reasons(p))
                  for p in r.priorities if p.shown][:focus]
 

@@ -52,7 +52,7 @@ def add_cli(sub, common) -> None:
                                    "(or one, with --county) after an event.")
     p.add_argument("action", choices=["list", "export"], help="list events, or export an event's follow-ups")
     p.add_argument("--event", help="the event id (from 'orb webinar list')")
-    p.add_argument("--county", help="only this county's follow-up (nothing of another county is included)")
+    p.add_argument("--county", "--unit", help="only this county's follow-up (nothing of another county is included)")
     p.add_argument("--format", choices=FORMATS, default="md",
                    help="md (Markdown e-mail), txt (plain e-mail), csv (a table), html (a web page); default md")
     p.add_argument("--out", help="write to this file instead of the screen")

@@ -82,7 +82,7 @@ class SeriesRow(BaseModel):
 
 
 class Theme(BaseModel):
-    word: str
+    word: str  # the phrase: two or three key words (see themes)
     rooms: list[str]
     quotes: list[RoomLine]
 
@@ -96,6 +96,8 @@ class Suggestion(BaseModel):
     person: str
     role: str
     step: str
+    #: The county reported this step done at a later event's check-in.
+    done: bool = False
 
 
 class EventPart(BaseModel):
@@ -273,42 +275,69 @@ def key_words(text: str) -> set[str]:
     >>> sorted(key_words("Ask supervisors first, then staff and partners"))
     ['ask', 'first', 'partner', 'staff', 'supervisor']
     """
+    return {w for clause in _clauses(text) for w in clause}
+
+
+def key_phrases(text: str) -> set[str]:
+    """The two- and three-word phrases of ``text``: its key words in order, within one clause.
+
+    >>> sorted(key_phrases("Ask supervisors first, then staff and partners"))
+    ['ask supervisor', 'ask supervisor first', 'staff partner', 'supervisor first']
+    """
     out = set()
-    for w in _WORD.findall(str(text).casefold()):
-        if len(w) < 3 or w in STOP_WORDS:
-            continue
-        if len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
-            w = w[:-1]
-        out.add(w)
+    for words in _clauses(text):
+        for n in (2, 3):
+            out.update(" ".join(words[i:i + n]) for i in range(len(words) - n + 1))
+    return out
+
+
+def _clauses(text: str) -> list[list[str]]:
+    out = []
+    for clause in re.split(r"[.,;:!?()\n]+", str(text).casefold()):
+        words = []
+        for w in _WORD.findall(clause):
+            if len(w) < 3 or w in STOP_WORDS:
+                continue
+            if len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
+                w = w[:-1]
+            words.append(w)
+        out.append(words)
     return out
 
 
 def themes(rec: EventRecord, min_rooms: int = 2) -> list[Theme]:
-    """Ideas that came up in several rooms: key words shared by ``min_rooms`` or more rooms.
+    """Ideas that came up in several rooms: phrases of two or three key words shared by ``min_rooms`` or more rooms.
 
-    A room's words come from its takeaway and its notes; a theme lists the
-    rooms it came up in and their takeaways, most rooms first.
+    A room's phrases come from its takeaway and its notes (see :func:`key_phrases`); a
+    single shared word ("already") is no idea and is never shown. A two-word phrase
+    inside a three-word one of the same rooms is left out. A theme lists the rooms
+    it came up in and their takeaways, most rooms first.
     """
-    by_word: dict[str, list] = defaultdict(list)
+    by_phrase: dict[str, list] = defaultdict(list)
     for r in rec.rooms:
-        words = key_words(" ".join([r.takeaway, *r.notes.values()]))
-        for w in words:
-            by_word[w].append(r)
-    found = [Theme(word=w, rooms=[r.name for r in rs],
+        for phrase in key_phrases(" . ".join([r.takeaway, *r.notes.values()])):
+            by_phrase[phrase].append(r)
+    shared = {p: rs for p, rs in by_phrase.items() if len(rs) >= min_rooms}
+    kept = {p: rs for p, rs in shared.items()
+            if not any(p != q and f" {p} " in f" {q} " and [r.name for r in rs] == [r.name for r in qs]
+                       for q, qs in shared.items())}
+    found = [Theme(word=p, rooms=[r.name for r in rs],
                    quotes=[RoomLine(room=r.name, reporter=r.reporter, takeaway=r.takeaway.strip()) for r in rs
                            if r.takeaway.strip()])
-             for w, rs in by_word.items() if len(rs) >= min_rooms]
+             for p, rs in kept.items()]
     return sorted(found, key=lambda t: (-len(t.rooms), t.word))
 
 
 # ------------------------------------------------------------------ the county's own workbook and packet
 def suggestions(series: Series, county: str) -> list[Suggestion]:
     """Every next step the county's people named at the series' events, newest event first."""
+    reported = {d.strip() for rec in series.events
+                for rb in [rec.reportbacks.get(county_key(county))] if rb for d in rb.done}
     out = []
     for rec in reversed(series.events):
         for p in _people(rec, county):
             out += [Suggestion(event_id=rec.id, title=rec.event.title, date=rec.event.date, person=p.name,
-                               role=p.role, step=s) for s in p.steps]
+                               role=p.role, step=s, done=s.strip() in reported) for s in p.steps]
     return out
 
 

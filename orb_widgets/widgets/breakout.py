@@ -16,7 +16,7 @@ import ipywidgets as w
 from markupsafe import Markup
 
 from .. import webinar
-from ..content import load_framework
+from ..content import framework_words, load_framework
 from ..exceptions import OrbError
 from ..settings import Settings
 from ..store import Store
@@ -354,6 +354,8 @@ class WebinarSeries(w.VBox):
             self.refresh_compiled()
             return
         ev = storage.event(self.ctx.store, event_id)
+        # a new event starts like the one on screen: its minutes per prompt agree with the timer shown
+        self.new_minutes.value = min(max(ev.minutes_per_prompt, self.new_minutes.min), self.new_minutes.max)
         self.room_choice.options = [(name, n) for n, name in enumerate(ev.rooms)]
         self.room_choice.value = 0 if ev.rooms else None
         self.show_room(self.room_choice.value)
@@ -454,9 +456,11 @@ class CountyWebinarView(w.VBox):
         series = storage.load_series(store)
         view = views.packet_view(series, county)
         rows = views.series_view(series, county)
+        words = framework_words(store.county(county).framework)
         super().__init__([section_header("Our part in the coach's webinars",
                                          "The next steps your people named at the webinars, and what your "
-                                         "county reported back. Other counties' notes are not shown here."),
+                                         f"{words.unit} reported back. Other {words.unit_plural}' notes are "
+                                         "not shown here."),
                           w.HTML(str(style(live=True) + Markup(views.takeaways_html(view)))),
                           w.HTML(views.render("webinar_series.html.j2", rows=rows))])
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import ipywidgets as w
 
 from ..app import App
-from ..content import Framework, load_framework
+from ..content import DEFAULT_WORDS, Framework, Words, load_framework
 from ..exceptions import OrbError
 from ..paths import slugify
 from ..settings import Settings
@@ -105,7 +105,7 @@ class WorkbookContext(w.VBox):
         start = self._settings.page_link("01-start-here.ipynb", self._county, self._wave or "")
         change = start if self._settings.served and not self._settings.locked else ""
         top = styled("widget_context.html.j2", county=self._county, framework=fw.title if fw else "",
-                     wave=self._wave or "", change=change, demo=store.get_meta("demo") or "")
+                     wave=self._wave or "", change=change, words=self.words, demo=store.get_meta("demo") or "")
         super().__init__([top, self.name_box])
 
     @classmethod
@@ -126,7 +126,7 @@ class WorkbookContext(w.VBox):
         if not county:
             names = [c.name for c in store.counties()]
             if not names:
-                raise OrbError("this workspace has no counties yet: open '01 Start here' and add one")
+                raise OrbError("this workspace has no workbooks yet: open '01 Start here' and add one")
             county = names[0]
         return cls(store, county, wave or None, user, settings=settings, **kw)
 
@@ -145,6 +145,12 @@ class WorkbookContext(w.VBox):
             except OrbError:
                 return None
         return load_framework(fid)
+
+    @property
+    def words(self) -> Words:
+        """What this page's framework calls the unit, its team and its coordinator."""
+        fw = self.framework
+        return fw.words if fw else DEFAULT_WORDS
 
     @property
     def user(self) -> str:

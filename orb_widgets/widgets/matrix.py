@@ -11,6 +11,7 @@ from ..exports import write_table
 from ..planning import targets
 from ..progress import webinar_steps
 from ..views import date
+from ..views.planning import due
 from ..workbook import STATUSES
 from .context import WorkbookContext
 from .controls import LABEL_STYLE, button, text_area, text_box
@@ -237,6 +238,7 @@ class PlanningMatrix(w.VBox):
     def _add_editor(self, key: str) -> None:
         ed = MatrixRowEditor(self.ctx, key, **self._editor_kw)
         ed.status_choice.observe(lambda _: self._refresh(), "value")
+        ed.by_when.observe(lambda _: self._refresh(), "value")
         self.editors[key] = ed
 
     def flush(self) -> None:
@@ -268,12 +270,17 @@ class PlanningMatrix(w.VBox):
         keys = list(self.editors)
         self.rows.children = [self.editors[k] for k in keys]
         for n, k in enumerate(keys):
-            self.rows.set_title(n, f"{self.names[k]} · {self.editors[k].status_choice.value}")
+            ed = self.editors[k]
+            late = " · overdue" if due(ed.by_when.value, ed.status_choice.value) == "overdue" else ""
+            self.rows.set_title(n, f"{self.names[k]} · {ed.status_choice.value}{late}")
         offered = self.suggestions()
         once = {}
         for x in offered:  # two people may name the same step: offer it once
             once.setdefault(x.step, x)
+        kept = self.suggest_choice.value
         self.suggest_choice.options = [(f"{x.step} ({x.person}, {x.title})", step) for step, x in once.items()]
+        # a Dropdown given new options shows nothing chosen; show the one in use, else the first
+        self.suggest_choice.value = kept if kept in once else next(iter(once), None)
         self.suggest_box.layout.display = "flex" if offered else "none"
         free = [(name, key) for key, name in self._offered.items() if key not in self.editors]
         self.add_choice.options = free

@@ -17,16 +17,17 @@ class TestingProfile(EntryEditor):
         fw = ctx.framework
         self.sections = {s.id: text_area(f"{s.id}) {s.label}", help=s.help or "Write a few sentences.", rows=3)
                          for s in fw.testing_profile}
-        self.buddy_county = text_box("Our buddy county", "the county we paired with", width="520px")
+        words = ctx.words
+        self.buddy_county = text_box(f"Our {words.buddy_unit}", f"the {words.unit} we paired with", width="520px")
         self.buddy = {q.id: text_area(f"{q.id}. {q.label}", help=q.help or "Write a few sentences.", rows=3)
                       for q in fw.buddy_questions}
         children = [
             section_header("Our testing profile",
-                           "What you tried, what you learned and what you would tell another county. "
+                           f"What you tried, what you learned and what you would tell another {words.unit}. "
                            "Short, plain sentences are best."),
             *self.sections.values(),
-            section_header("Buddy county",
-                           "If you paired with another county, note how it went and what you take away."),
+            section_header(words.buddy_unit_title,
+                           f"If you paired with another {words.unit}, note how it went and what you take away."),
             self.buddy_county, *self.buddy.values(),
         ]
         super().__init__(ctx, "main", children, **kw)

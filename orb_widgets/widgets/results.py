@@ -96,7 +96,7 @@ class ResultsDashboard(w.VBox):
     def _priorities(self, r) -> str:
         return self._part([("", render("priorities.html.j2", priorities=self.view.priorities))],
                           lead="Where to look first, from the scores, and why. Talk as a team about what each "
-                               "one means for your county.")
+                               f"one means for your {self.ctx.words.unit}.")
 
     def _roles(self, r) -> str:
         v = self.view

@@ -31,13 +31,13 @@ def draft_key(county: str) -> str:
 
 
 class ItemRow(w.VBox):
-    def __init__(self, item):
+    def __init__(self, item, unit: str = "county"):
         self.item = item
         self.use = w.Checkbox(value=True, description=f"{item.id}: {item.text}", indent=False,
                               layout=w.Layout(width="100%"), tooltip="Ask this statement in our survey")
         self.wording = w.Text(description="Our wording", placeholder="leave empty to keep the wording above",
                               style=LABEL_STYLE, layout=w.Layout(width="100%", max_width="900px"),
-                              tooltip=f"Your county's own wording for {item.id}")
+                              tooltip=f"Your {unit}'s own wording for {item.id}")
         super().__init__([self.use, self.wording], layout=w.Layout(margin="0 0 .5em 1.5em"))
 
 
@@ -82,7 +82,8 @@ class TailorAssessment(w.VBox):
         self.status = StatusLine()
         self.version_note = w.HTML()
         self.preview_button = button("Preview the survey", "See the survey exactly as respondents will", icon="eye")
-        self.save_button = button("Save the survey", "Make this the county's survey", "primary", "save")
+        self.save_button = button("Save the survey", f"Make this the {ctx.words.unit}'s survey", "primary",
+                                  "save")
         self.export_text_button = button("Text for an online survey tool", "For SurveyMonkey, Google Forms, "
                                          "Qualtrics or Microsoft Forms", icon="download")
         self.export_print_button = button("Printable page", "A page to print for people who answer on paper",
@@ -98,8 +99,8 @@ class TailorAssessment(w.VBox):
         self._filling = False
         self._quiet_status: tuple[str, str] | None = None
         super().__init__([
-            section_header("Your county's survey",
-                           "Choose what your county's survey asks: the parts of readiness, the statements "
+            section_header(f"Your {ctx.words.unit}'s survey",
+                           f"Choose what your {ctx.words.unit}'s survey asks: the parts of readiness, the statements "
                            "(reworded in your own words if you like), the answer scale and who you will ask."),
             self.version_note, self.framework, self.title,
             section_header("Who answers", "Tick the groups you will ask. Each person picks one when they "
@@ -131,7 +132,7 @@ class TailorAssessment(w.VBox):
             check = w.Checkbox(value=True, description=f"Ask about part {e.id} in our survey", indent=False,
                                layout=w.Layout(width="100%"), tooltip=f"Include {e.name} in the survey")
             check.add_class("orb-element")
-            rows = [ItemRow(i) for i in fw.items_for(e.id)]
+            rows = [ItemRow(i, self.ctx.words.unit) for i in fw.items_for(e.id)]
             self.element_checks[e.id] = check
             self.items.update({r.item.id: r for r in rows})
             block = w.VBox(rows)
@@ -208,7 +209,7 @@ class TailorAssessment(w.VBox):
                              f"{when(_parse(draft.get('at')))}). Press “Save the survey” to use them.",
                              "idle")
         elif saved:
-            self.status.show(f"This is the county's current survey (version {self._version}).", "idle")
+            self.status.show(f"This is the {self.ctx.words.unit}'s current survey (version {self._version}).", "idle")
         else:
             self.status.show("No survey saved yet: choose below, preview, then save.", "idle")
         self._version_note()

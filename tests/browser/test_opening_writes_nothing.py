@@ -22,7 +22,7 @@ from db_snapshot import changes, table_contents
 STEPS = ["01-start-here.ipynb", "02-breakout-session.ipynb", "03-key-messages.ipynb",
          "04-tailor-assessment.ipynb", "05-take-assessment.ipynb", "06-results.ipynb",
          "07-planning-matrix.ipynb", "08-testing-profile.ipynb", "09-implementation-plan.ipynb"]
-COUNTIES = {"cpm-orb": "Alder Creek County", "cps": "Driftwood County"}  # demo counties 0 and 3
+COUNTIES = {"cpm-orb": "Alder Creek County", "cps": "Driftwood Municipality"}  # demo counties 0 and 3
 SCREENS = {"laptop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 # True once every output of the page holds something, no widget view is still being drawn,
