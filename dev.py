@@ -140,7 +140,7 @@ def rules(args: list[str]) -> None:
     setup("")
     code = ("from pathlib import Path; from orb_widgets import rules; p = Path(rules.PAGE); "
             "p.write_text(rules.update(p.read_text(encoding='utf-8')), encoding='utf-8')")
-    run(PY, "-c", code, cwd=ROOT)
+    run(PY, "-c", code)
     say("docs/reference/scoring-rules.md: scoring rules regenerated from the orb_widgets.scoring and views packages")
 
 
