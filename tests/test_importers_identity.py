@@ -1,12 +1,13 @@
 """Which imported rows are new people and which the wave already holds, on SQLite and PostgreSQL.
 
-The README's "How ORB tells a new response from one it already has" states the rules these tests
+The importing guide's "How ORB tells a new response from one it already has" (docs/guides/importing.md) states the rules these tests
 hold the import to: an identity belongs to its county and wave; a tool's id matches exactly; times
 keep their seconds, and a minute is compared only when one side has no seconds; a paper id
 repeated with other answers is refused; a file with no identity at all is known by its rows.
 """
 import csv
 import io
+import os
 import sqlite3
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def ws(db_url, tmp_path, monkeypatch):
         monkeypatch.setenv("ORB_DATABASE_URL", db_url)
     else:
         monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
-    App.for_workspace(folder, create=True).store.save_instrument(make_instrument())
+    App.for_workspace(folder, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.save_instrument(make_instrument())
     return folder
 
 
@@ -55,7 +56,7 @@ def imported(capsys, ws, path, wave="w1", *extra):
 
 
 def count(ws, wave=None):
-    return App.for_workspace(ws, create=True).store.response_count(COUNTY, wave)
+    return App.for_workspace(ws, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.response_count(COUNTY, wave)
 
 
 def _csv(path, rows):
@@ -93,7 +94,7 @@ def test_paper_ids_that_restart_at_1_in_a_new_wave_are_new_people(ws, capsys, tm
     assert imported(capsys, ws, first, "2025-spring")[:2] == (6, 0)
     autumn = paper(tmp_path / "autumn.csv", SIX[::-1], ids=[str(k) for k in range(1, 7)])
     assert imported(capsys, ws, autumn, "2025-fall")[:2] == (6, 0)
-    assert App.for_workspace(ws, create=True).store.waves(COUNTY) == ["2025-spring", "2025-fall"]
+    assert App.for_workspace(ws, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.waves(COUNTY) == ["2025-spring", "2025-fall"]
     assert imported(capsys, ws, autumn, "2025-fall")[:2] == (0, 6)       # the same file again
     assert (count(ws, "2025-spring"), count(ws, "2025-fall")) == (6, 6)
 
@@ -186,7 +187,7 @@ def test_dry_run_says_what_the_import_would_do_and_stores_nothing(ws, capsys, tm
     assert (added, skipped) == (1, 6) and "nothing stored" in out
     added, skipped, out = imported(capsys, ws, more, "w9", "--dry-run")
     assert (added, skipped) == (7, 0)
-    assert count(ws) == 6 and App.for_workspace(ws, create=True).store.waves(COUNTY) == ["w1"]
+    assert count(ws) == 6 and App.for_workspace(ws, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.waves(COUNTY) == ["w1"]
     assert imported(capsys, ws, more)[:2] == (1, 6)                      # the real import does as it said
 
 
@@ -221,7 +222,7 @@ def test_a_schema_2_workspace_is_brought_forward_and_keeps_its_identities(tmp_pa
         answers_before = db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
     code, out, err = orb(capsys, "init", "--upgrade", "--workspace", ws)
     assert code == 0 and "from layout 2 to 3" in out, err
-    s = App.for_workspace(ws).store
+    s = App.for_workspace(ws, database_url=os.environ.get("ORB_DATABASE_URL")).store
     assert s.response_count("Old County", "2025-fall") == 18
     with sqlite3.connect(ws / "orb.sqlite") as db:
         assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == answers_before
@@ -259,10 +260,10 @@ def test_the_upgrade_to_schema_3_on_postgresql(pg_cluster, tmp_path, capsys, mon
     url = pg_cluster.new_url()
     monkeypatch.setenv("ORB_DATABASE_URL", url)
     ws = tmp_path / "ws"
-    App.for_workspace(ws, create=True).store.save_instrument(make_instrument())
+    App.for_workspace(ws, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.save_instrument(make_instrument())
     path = paper(tmp_path / "a.csv", SIX, ids=[str(k) for k in range(1, 7)])
     assert imported(capsys, ws, path, "w1")[:2] == (6, 0)
-    eng = App.for_workspace(ws, create=True).store.engine
+    eng = App.for_workspace(ws, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.engine
     with eng.begin() as conn:  # back to schema 2's layout
         conn.exec_driver_sql("ALTER TABLE responses DROP CONSTRAINT uq_responses_wave_source_key")
         conn.exec_driver_sql("DROP INDEX ix_responses_minute_key")

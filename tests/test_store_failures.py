@@ -89,7 +89,7 @@ def test_an_older_workspace_says_how_to_upgrade_and_the_upgrade_keeps_everything
     code, out, err = orb(capsys, "init", "--upgrade", "--workspace", workspace)
     assert code == 0, err
     assert "from layout 1 to 3" in out
-    s = App.for_workspace(workspace).store
+    s = App.for_workspace(workspace, database_url=os.environ.get("ORB_DATABASE_URL")).store
     assert s.county("OLD COUNTY").name == "Old County"
     assert s.response_count("Old County") == 6
     assert s.comments("Old County")[0]["text"] == "We need time"
@@ -105,11 +105,11 @@ def test_an_older_workspace_says_how_to_upgrade_and_the_upgrade_keeps_everything
 @pytest.fixture
 def full_disk(workspace):
     """A workspace whose database cannot grow by one page, as on a full disk (SQLITE_FULL)."""
-    s = App.for_workspace(workspace, create=True).store
+    s = App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store
     s.add_county("Bayside County")
     url = s.url
     _ENGINES.pop(url).dispose()
-    eng = App.for_workspace(workspace, create=True).store.engine
+    eng = App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.engine
     pages = sqlite3.connect(workspace / "orb.sqlite").execute("PRAGMA page_count").fetchone()[0]
 
     @sa.event.listens_for(eng, "connect")
@@ -126,7 +126,7 @@ def test_a_full_disk_is_one_line_and_leaves_nothing_half_made(full_disk, capsys)
                        "cpm-orb", "--workspace", full_disk)
     assert code == 2
     assert err.count("\n") == 1 and "is full: nothing was saved" in err
-    s = App.for_workspace(full_disk, create=True).store
+    s = App.for_workspace(full_disk, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store
     assert [c.name for c in s.counties()] == ["Bayside County"]  # no county without its instrument
     assert not list((full_disk / "instruments").rglob("*.json"))
     assert not list((full_disk / "instruments").rglob("*.tmp"))
@@ -134,7 +134,7 @@ def test_a_full_disk_is_one_line_and_leaves_nothing_half_made(full_disk, capsys)
 
 # ----------------------------------------------------------------- a read-only copy
 def test_a_read_only_copy_of_a_workspace_can_still_be_read(workspace, capsys):
-    s = App.for_workspace(workspace, create=True).store
+    s = App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store
     inst = tailor("cpm-orb", county="Bayside County", elements="A", min_group=3)
     s.save_instrument(inst)
     s.add_responses("Bayside County", "w1", [NewResponse(role="supervisors", answers={i.id: 4 for i in inst.items})
@@ -186,7 +186,7 @@ def test_the_demo_never_writes_into_a_shared_database(workspace, pg_cluster, mon
 def test_making_the_demo_again_never_doubles_it(workspace, capsys, monkeypatch):
     monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
     assert orb(capsys, "demo", "--counties", "2", "--workspace", workspace)[0] == 0
-    s = App.for_workspace(workspace, create=True).store
+    s = App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store
     counts = {c.name: s.response_count(c.name) for c in s.counties()}
     code, _, err = orb(capsys, "demo", "--counties", "2", "--workspace", workspace)
     assert code == 2 and "already holds a demo" in err and "--force" in err
@@ -195,10 +195,10 @@ def test_making_the_demo_again_never_doubles_it(workspace, capsys, monkeypatch):
 
 
 def test_the_demo_refuses_a_real_workspace_even_with_force(workspace, capsys):
-    App.for_workspace(workspace, create=True).store.save_instrument(tailor("cpm-orb", county="Real County", elements="A"))
+    App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.save_instrument(tailor("cpm-orb", county="Real County", elements="A"))
     code, _, err = orb(capsys, "demo", "--force", "--workspace", workspace)
     assert code == 2 and "holds real counties" in err
-    assert [c.name for c in App.for_workspace(workspace, create=True).store.counties()] == ["Real County"]
+    assert [c.name for c in App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.counties()] == ["Real County"]
 
 
 def test_every_database_error_is_an_orb_error(any_store, monkeypatch):
@@ -217,7 +217,7 @@ def test_instrument_create_on_a_full_disk_leaves_no_temp_file(workspace, capsys,
     import errno
     import pathlib
 
-    App.for_workspace(workspace, create=True).store.add_county("Bayside County")
+    App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.add_county("Bayside County")
     write_text = pathlib.Path.write_text
 
     def full(self, *args, **kwargs):
@@ -231,7 +231,7 @@ def test_instrument_create_on_a_full_disk_leaves_no_temp_file(workspace, capsys,
                        "cpm-orb", "--workspace", workspace)
     assert code == 2 and err.count("\n") == 1 and "is full: nothing was saved" in err, err
     assert [p.name for p in (workspace / "instruments").rglob("*")] == []
-    assert [c.name for c in App.for_workspace(workspace, create=True).store.counties()] == ["Bayside County"]
+    assert [c.name for c in App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.counties()] == ["Bayside County"]
 
 
 def _big_import(tmp_path, n=3000):
@@ -259,7 +259,7 @@ def test_an_import_the_disk_stops_part_way_removes_its_hidden_rows_itself(worksp
     import resource
 
     inst, path = _big_import(tmp_path)
-    App.for_workspace(workspace, create=True).store.save_instrument(inst)
+    App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.save_instrument(inst)
     _ENGINES.clear()
     child = ("import sys, orb_widgets.store as st\n"
              "from orb_widgets.cli import main\n"
@@ -285,7 +285,7 @@ def test_an_import_the_disk_stops_part_way_removes_its_hidden_rows_itself(worksp
     lines = [x for x in done.stderr.splitlines() if x.strip()]
     assert done.returncode == 2 and len(lines) == 1 and "nothing was saved" in lines[0], done.stderr
     assert int(done.stdout.split()[-1]) >= 2  # batches were written before the disk ran out
-    assert _leftovers(App.for_workspace(workspace, create=True).store) == (0, 0, 0)
+    assert _leftovers(App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store) == (0, 0, 0)
 
 
 def test_a_failed_import_removes_its_rows_on_both_backends(any_store):
@@ -312,7 +312,7 @@ def test_the_next_start_removes_what_a_killed_import_left(db_url, workspace, tmp
     inst, path = _big_import(tmp_path)
     if db_url.startswith("postgresql"):
         monkeypatch.setenv("ORB_DATABASE_URL", db_url)
-    App.for_workspace(workspace, create=True).store.save_instrument(inst)
+    App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.save_instrument(inst)
     marker = tmp_path / "two-batches-written"
     child = ("import sys, time, orb_widgets.store as st\n"
              "from orb_widgets.cli import main\n"
@@ -347,5 +347,5 @@ def test_the_next_start_removes_what_a_killed_import_left(db_url, workspace, tmp
     raw.dispose()
     code, _, err = orb(capsys, "counties", "--workspace", workspace)  # the next start of any command
     assert code == 0, err
-    s = App.for_workspace(workspace, create=True).store
+    s = App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store
     assert _leftovers(s) == (0, 0, 0) and s.response_count(inst.county) == 0
