@@ -11,7 +11,7 @@ from ..exceptions import OrbError
 from ..progress import STEPS, matrix_steps, progress, webinar_steps
 from ..settings import Settings
 from ..store import Store
-from .controls import LABEL_STYLE, button, text_box
+from .controls import button, field, row, text_box
 from .style import html, note, refused, section_header, status, styled, subheading
 
 __all__ = ["STEPS", "StartHere", "matrix_steps", "progress", "start_here", "webinar_steps"]
@@ -39,14 +39,13 @@ class StartHere(w.VBox):
         chosen = county or (names[0] if names else None)
         if chosen not in names:
             chosen = names[0] if names else None
-        self.county = w.Dropdown(options=names, value=chosen, description="County", style=LABEL_STYLE,
-                                 layout=w.Layout(width="480px"), disabled=fixed,
-                                 tooltip="The county whose workbook you are filling in")
+        self.county = field(w.Dropdown(options=names, value=chosen, description="County", disabled=fixed,
+                                 tooltip="The county whose workbook you are filling in"), "medium")
         frameworks = list_frameworks()
-        self.new_name = text_box("New county", "its name", width="360px")
-        self.new_framework = w.Dropdown(options=[(f["title"], f["id"]) for f in frameworks],
-                                        description="Framework", style=LABEL_STYLE, layout=w.Layout(width="480px"),
-                                        tooltip="The framework this county is getting ready for")
+        self.new_name = text_box("New county", "its name", size="medium")
+        self.new_framework = field(w.Dropdown(options=[(f["title"], f["id"]) for f in frameworks],
+                                        description="Framework",
+                                        tooltip="The framework this county is getting ready for"), "medium")
         self.add_button = button("Add county", "Add a county to this workspace", icon="plus")
         self.add_button.on_click(lambda _: self.add_county(self.new_name.value, self.new_framework.value))
         self.message = w.HTML()
@@ -57,7 +56,7 @@ class StartHere(w.VBox):
                        demo=store.get_meta("demo") or "")
         add_box = [] if fixed else [
             subheading("Add a county"),
-            w.HBox([self.new_name, self.new_framework, self.add_button], layout=w.Layout(flex_flow="row wrap"))]
+            row(self.new_name, self.new_framework, self.add_button)]
         super().__init__([
             section_header("Your county",
                            "Pick your county. The checklist shows what your team has done so far and what "
