@@ -56,8 +56,8 @@ def narrow():
     >>> import matplotlib; matplotlib.use("Agg")
     >>> with narrow():
     ...     ax = element_scores([{"element": "A", "mean": 3.2, "ci_low": 2.9, "ci_high": 3.5}], {"A": "Fit"})
-    >>> round(ax.figure.get_figwidth(), 1), [t.get_text() for t in ax.get_yticklabels()], ax.texts[0].get_text()
-    (3.3, [], 'A. Fit')
+    >>> float(ax.figure.get_figwidth()), ax.get_yticklabels(), [t.get_text() for t in ax.texts]
+    (3.3, [], ['3.2', 'A. Fit'])
     """
     token = _NARROW.set(True)
     try:
@@ -87,7 +87,7 @@ def _ax(ax, width: float = 7.0, height: float = 3.0, left: float = 0.7, right: f
     cheaper to draw than a layout engine, and the labels' sizes are known here)."""
     if ax is None:
         if is_narrow():  # a title wraps onto a second line (see _style)
-            left, right, width = min(left, 0.3 + 0.4 * left), min(right, 0.25), NARROW_WIDTH
+            right, width = min(right, 0.25), NARROW_WIDTH
             top, height = (top + 0.2, height + 0.2) if top >= 0.45 else (top, height)
         fig = plt.figure(figsize=(width, height))
         fig.subplots_adjust(left=min(left / width, 0.6), right=max(1 - right / width, 0.4),
@@ -177,8 +177,12 @@ def _heat(ax, grid: pd.DataFrame, points: int, lw: float):
 
 def _style(ax, title: str | None) -> None:
     if title:
-        ax.set_title(_wrap(title, 36) if is_narrow() else plain(title), loc="left", fontsize=FONT + 2, color=INK,
-                     fontweight="bold")
+        if is_narrow():  # wrapped to the plot's own width: a title starts where the plot does
+            room = ax.get_position().width * ax.figure.get_figwidth()
+            title = _wrap(title, max(14, int(room / 0.1)))
+        else:
+            title = plain(title)
+        ax.set_title(title, loc="left", fontsize=FONT + 2, color=INK, fontweight="bold")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     for side in ("left", "bottom"):

@@ -13,7 +13,7 @@ SIZES = {"phone 390×844": PHONE, "laptop 1366×900": LAPTOP}
 
 #: Everything a person reads or uses, compared box with box. A label's box is where its text is drawn
 #: (a fixed-width label whose text runs on over its control is caught by its text, not its box).
-LAYOUT_PROBLEMS = r"""() => {
+LAYOUT_PROBLEMS = r"""(root) => {
   const W = document.documentElement.clientWidth, problems = [];
   const THINGS = 'label, .widget-label, .widget-label-basic, input:not([type=hidden]), select, textarea, button, '
                + '.jupyter-button, .widget-html-content h2, .widget-html-content h3, .widget-html-content p, '
@@ -35,7 +35,8 @@ LAYOUT_PROBLEMS = r"""() => {
   // Where the thing is drawn: for text, the text itself (it may overflow its box); else the box.
   const rectOf = el => {
     const box = el.getBoundingClientRect();
-    if (!el.matches('label, .widget-label, .widget-label-basic, p, h2, h3, th, td') || !el.textContent.trim()) return box;
+    const texty = el.matches('label, .widget-label, .widget-label-basic, p, h2, h3, th, td');
+    if (!texty || !el.textContent.trim()) return box;
     const range = document.createRange();
     range.selectNodeContents(el);
     const t = range.getBoundingClientRect();
@@ -59,7 +60,7 @@ LAYOUT_PROBLEMS = r"""() => {
     return {left, right, top, bottom};
   };
   const items = [];
-  for (const el of document.querySelectorAll('#orb-main ' + THINGS.split(', ').join(', #orb-main '))) {
+  for (const el of document.querySelectorAll(root + ' ' + THINGS.split(', ').join(', ' + root + ' '))) {
     if (!visible(el)) continue;
     const whole = rectOf(el), r = clipped(el, whole);
     if (r.right - r.left < 2 || r.bottom - r.top < 2) continue;
@@ -69,11 +70,12 @@ LAYOUT_PROBLEMS = r"""() => {
   }
   // 1. Past the right edge (or the left): a person would have to scroll the page sideways to read it.
   for (const {el, r} of items) {
-    if (r.right > W + 1 || r.left < -1) problems.push(`${name(el)} runs past the ${r.left < -1 ? 'left' : 'right'} edge `
-                                                    + `(${Math.round(r.left)}–${Math.round(r.right)} px of ${W})`);
+    if (r.right > W + 1 || r.left < -1)
+      problems.push(`${name(el)} runs past the ${r.left < -1 ? 'left' : 'right'} edge `
+                    + `(${Math.round(r.left)}–${Math.round(r.right)} px of ${W})`);
   }
   // A box that scrolls sideways: a chart or table must fit the screen it is on (a table becomes cards).
-  for (const el of document.querySelectorAll('#orb-main *')) {
+  for (const el of document.querySelectorAll(root + ' *')) {
     if (el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.tagName === 'INPUT') continue;
     const s = getComputedStyle(el);
     if (['auto', 'scroll'].includes(s.overflowX) && el.scrollWidth > el.clientWidth + 1 && visible(el))
@@ -88,7 +90,8 @@ LAYOUT_PROBLEMS = r"""() => {
       const y = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
       if (x <= 2 || y <= 2) continue;
       // a table's cells are drawn edge to edge; their borders touch by design
-      if (a.el.closest('table') && a.el.closest('table') === b.el.closest('table') && a.el.matches('th, td') && b.el.matches('th, td')) continue;
+      const table = a.el.closest('table');
+      if (table && table === b.el.closest('table') && a.el.matches('th, td') && b.el.matches('th, td')) continue;
       problems.push(`${name(a.el)} overlaps ${name(b.el)}`);
     }
   }
@@ -98,10 +101,10 @@ LAYOUT_PROBLEMS = r"""() => {
 #: Open the next tab or accordion not yet opened, deepest first (so a tab's own accordions are all
 #: opened before the next tab is chosen). Returns its name, or null when every one has been opened;
 #: marks it ``data-orb-open-me`` when it is closed, for a real click (Lumino tabs switch on pointer events).
-OPEN_NEXT = r"""() => {
+OPEN_NEXT = r"""(root) => {
   const visible = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
   const depth = el => { let d = 0; for (let a = el; a; a = a.parentElement) d++; return d; };
-  const openers = [...document.querySelectorAll('#orb-main .lm-TabBar-tab, #orb-main .jupyter-widget-Collapse-header')]
+  const openers = [...document.querySelectorAll(`${root} .lm-TabBar-tab, ${root} .jupyter-widget-Collapse-header`)]
     .filter(el => visible(el) && !el.hasAttribute('data-orb-opened'));
   if (!openers.length) return null;
   openers.sort((a, b) => depth(b) - depth(a));
@@ -114,18 +117,22 @@ OPEN_NEXT = r"""() => {
 }"""
 
 
-def layout_problems(page, opened: str = "as it opens") -> list[str]:
+#: Where a page's content is: a served workbook page's ``#orb-main``, a packet's or the index's ``main``.
+SERVED = "#orb-main"
+
+
+def layout_problems(page, opened: str = "as it opens", root: str = SERVED) -> list[str]:
     """The layout problems of the page in its present state, each saying where it was seen."""
-    return [f"{problem} (with {opened})" for problem in page.evaluate(LAYOUT_PROBLEMS)]
+    return [f"{problem} (with {opened})" for problem in page.evaluate(LAYOUT_PROBLEMS, root)]
 
 
-def open_everything(page, settle) -> list[str]:
+def open_everything(page, settle, root: str = SERVED) -> list[str]:
     """Open every tab and accordion of the page in turn, checking the layout in each state.
 
     ``settle(page)`` waits until what the last opening drew is on screen. Returns every problem seen."""
-    problems = layout_problems(page)
+    problems = layout_problems(page, root=root)
     for _ in range(400):  # a page has far fewer tabs and accordions than this
-        opened = page.evaluate(OPEN_NEXT)
+        opened = page.evaluate(OPEN_NEXT, root)
         if opened is None:
             return problems
         closed = page.locator("[data-orb-open-me]")
@@ -133,14 +140,14 @@ def open_everything(page, settle) -> list[str]:
             closed.first.click()
             closed.first.evaluate("el => el.removeAttribute('data-orb-open-me')")
         settle(page)
-        problems += [p for p in layout_problems(page, f'"{opened}" open') if p.split(" (with ")[0] not in
+        problems += [p for p in layout_problems(page, f'"{opened}" open', root) if p.split(" (with ")[0] not in
                      {q.split(" (with ")[0] for q in problems}]
     raise AssertionError("the page keeps showing new tabs or accordions to open")
 
 
-def check_layout(page, where: str, size: str, settle) -> None:
+def check_layout(page, where: str, size: str, settle, root: str = SERVED) -> None:
     """Fail naming ``where`` and ``size`` and the elements drawn over each other or past the edge."""
-    problems = open_everything(page, settle)
+    problems = open_everything(page, settle, root)
     shown = "\n  ".join(problems[:40])
     more = f"\n  … and {len(problems) - 40} more" if len(problems) > 40 else ""
     assert not problems, f"{where} at {size}: {len(problems)} layout problems:\n  {shown}{more}"
