@@ -464,21 +464,30 @@ def timeline(activities: list[dict], ax=None, title: str | None = "Activities on
     """
     import datetime as dt
 
-    ax = _ax(ax, 7.5, 0.45 * max(len(activities), 1) + 1.2, left=0.3, right=0.3, top=0.5 if title else 0.15,
+    ax = _ax(ax, 7.5, 0.45 * max(len(activities), 1) + 1.2, left=0.6, right=0.3, top=0.5 if title else 0.15,
              bottom=0.7)
+    spans = [(dt.date.fromisoformat(a["start"]), dt.date.fromisoformat(a.get("end") or a["start"])) for a in activities]
+    middle = min(s for s, _ in spans) + (max(e for _, e in spans) - min(s for s, _ in spans)) / 2 if spans else None
     for y, a in enumerate(reversed(activities)):
         start = dt.date.fromisoformat(a["start"])
         end = dt.date.fromisoformat(a["end"]) if a.get("end") else start
         ax.barh(y, max((end - start).days, 3), left=start, color=ACCENT, height=0.5)
         text = a["what"] + (f" ({a['who']})" if a.get("who") else "")
         if is_narrow():  # from the left edge, whatever the start: a label never runs off a phone's chart
-            _row_labels(ax, [y + 0.02], [plain(textwrap.shorten(text, 46, placeholder=" …"))])
-        else:
-            ax.text(start, y + 0.32, plain(textwrap.shorten(text, 90, placeholder=" …")), fontsize=FONT - 1,
-                    va="bottom", color=INK)
+            _row_labels(ax, [y + 0.02], [plain(textwrap.shorten(text, 36, placeholder=" …"))])
+        else:  # a bar in the later half has its label end where it ends, so the label stays on the chart
+            late = start > middle
+            ax.text(max(end, start + dt.timedelta(days=3)) if late else start, y + 0.32,
+                    plain(textwrap.shorten(text, 90, placeholder=" …")), fontsize=FONT - 1, va="bottom", color=INK,
+                    ha="right" if late else "left")
     ax.set_yticks([])
     ax.set_ylim(-0.6, len(activities))
     ax.spines["left"].set_visible(False)
+    if is_narrow():  # a few dates a phone can hold
+        import matplotlib.dates as mdates
+
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=4))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
     ax.figure.autofmt_xdate()
     _style(ax, title)
     return ax

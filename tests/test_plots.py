@@ -187,6 +187,23 @@ NARROW_CHARTS = {
 }
 
 
+@pytest.mark.parametrize("width", ["wide", "narrow"])
+def test_timeline_labels_stay_on_the_chart_however_late_an_activity_starts(width):
+    acts = [{"what": "Practice huddles in each unit", "who": "Supervisors", "start": "2026-01-12", "end": "2026-06-01"},
+            {"what": "Partner briefing on what changes for them", "who": "Deputy director", "start": "2026-05-18",
+             "end": "2026-05-25"}]
+    if width == "narrow":
+        with plots.narrow():
+            ax = plots.timeline(acts)
+    else:
+        ax = plots.timeline(acts)
+    ax.figure.canvas.draw()
+    box = ax.figure.bbox
+    for t in [*ax.texts, *ax.get_xticklabels()]:
+        b = t.get_window_extent(ax.figure.canvas.get_renderer())
+        assert box.x0 - 1 <= b.x0 and b.x1 <= box.x1 + 1, f"{t.get_text()!r} runs off the {width} chart"
+
+
 @pytest.mark.parametrize("name", list(NARROW_CHARTS))
 def test_a_chart_drawn_for_a_phone_is_narrow_and_every_word_of_it_fits(name):
     """On a phone a chart is its own narrow drawing, not the wide one shrunk: every title, label, number and
