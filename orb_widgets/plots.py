@@ -14,6 +14,8 @@ they are drawn as a labelled gap or a hatched, greyed cell.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import io
 import math
 import re
@@ -41,12 +43,52 @@ FONT = 9
 CHAR_IN = 0.068   # about one character's width at the tick-label size, in inches
 LINE_IN = 0.16    # about one line's height
 
+#: A chart drawn for a phone: this wide (inches; about a phone's width at 96 px an inch), its row
+#: labels above their bars instead of beside them, its legend under the plot instead of beside it.
+NARROW_WIDTH = 3.3
+_NARROW = contextvars.ContextVar("orb_narrow_charts", default=False)
+
+
+@contextlib.contextmanager
+def narrow():
+    """Draw the charts made inside this block for a phone's width (see :data:`NARROW_WIDTH`).
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> with narrow():
+    ...     ax = element_scores([{"element": "A", "mean": 3.2, "ci_low": 2.9, "ci_high": 3.5}], {"A": "Fit"})
+    >>> float(ax.figure.get_figwidth()), ax.get_yticklabels(), [t.get_text() for t in ax.texts]
+    (3.3, [], ['3.2', 'A. Fit'])
+    """
+    token = _NARROW.set(True)
+    try:
+        yield
+    finally:
+        _NARROW.reset(token)
+
+
+def is_narrow() -> bool:
+    """True inside :func:`narrow`."""
+    return _NARROW.get()
+
+
+def _row_labels(ax, ys, labels, above: float = 0.3) -> None:
+    """Each row's label on a line of its own above the row, from the plot's left edge (a phone's layout)."""
+    from matplotlib.transforms import blended_transform_factory
+
+    at = blended_transform_factory(ax.transAxes, ax.transData)
+    for y, label in zip(ys, labels):
+        ax.text(0, y + above, label, transform=at, ha="left", va="bottom", fontsize=FONT, color=INK)
+    ax.set_yticks([])
+
 
 def _ax(ax, width: float = 7.0, height: float = 3.0, left: float = 0.7, right: float = 0.25,
         top: float = 0.45, bottom: float = 0.5):
     """A new figure with margins given in inches when ``ax`` is None (fixed margins are much
     cheaper to draw than a layout engine, and the labels' sizes are known here)."""
     if ax is None:
+        if is_narrow():  # a title wraps onto a second line (see _style)
+            right, width = min(right, 0.25), NARROW_WIDTH
+            top, height = (top + 0.2, height + 0.2) if top >= 0.45 else (top, height)
         fig = plt.figure(figsize=(width, height))
         fig.subplots_adjust(left=min(left / width, 0.6), right=max(1 - right / width, 0.4),
                             top=max(1 - top / height, 0.3), bottom=min(bottom / height, 0.5))
@@ -135,7 +177,12 @@ def _heat(ax, grid: pd.DataFrame, points: int, lw: float):
 
 def _style(ax, title: str | None) -> None:
     if title:
-        ax.set_title(plain(title), loc="left", fontsize=FONT + 2, color=INK, fontweight="bold")
+        if is_narrow():  # wrapped to the plot's own width: a title starts where the plot does
+            room = ax.get_position().width * ax.figure.get_figwidth()
+            title = _wrap(title, max(14, int(room / 0.1)))
+        else:
+            title = plain(title)
+        ax.set_title(title, loc="left", fontsize=FONT + 2, color=INK, fontweight="bold")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     for side in ("left", "bottom"):
@@ -169,11 +216,13 @@ def element_scores(elements: list[dict], element_names: dict | None = None, poin
     ``elements`` are records with ``element`` (or ``label_key``), ``mean``,
     ``ci_low``, ``ci_high`` and ``suppressed``.
     """
-    labels = [_label(r[label_key], element_names) for r in elements]
-    chars, _ = _extent(labels)
-    ax = _ax(ax, 7.0, 0.55 * max(len(elements), 2) + 1.0, left=0.3 + CHAR_IN * chars,
+    thin = is_narrow()
+    labels = [_label(r[label_key], element_names, 42 if thin else 34) for r in elements]
+    chars, lines = _extent(labels)
+    pitch = 1.0 + (LINE_IN * lines + 0.1) / 0.55 if thin else 1.0  # room above each row for its label
+    ax = _ax(ax, 7.0, 0.55 * pitch * max(len(elements), 2) + 1.0, left=0.3 if thin else 0.3 + CHAR_IN * chars,
              top=0.5 if title else 0.15, bottom=0.55)
-    y = np.arange(len(elements))[::-1]
+    y = np.arange(len(elements))[::-1] * pitch
     hidden_text = f"{HIDDEN}: fewer than {min_group} answers" if min_group else f"{HIDDEN}: too few answers"
     for yi, rec in zip(y, elements):
         if _hidden(rec):
@@ -185,11 +234,18 @@ def element_scores(elements: list[dict], element_names: dict | None = None, poin
         if lo is not None and hi is not None and not (_nan(lo) or _nan(hi)):
             ax.plot([lo, hi], [yi, yi], color=ACCENT, lw=2.2, alpha=0.55, solid_capstyle="round")
         ax.plot(rec["mean"], yi, "o", color=ACCENT, ms=8, zorder=3)
-        ax.text(rec["mean"], yi + 0.3, score(rec["mean"]), ha="center", va="bottom", fontsize=FONT - 1,
-                color=INK)
-    ax.set_yticks(y, labels)
+        if thin:  # the label is above the row: the number goes beside the dot
+            ax.text(rec["mean"], yi - 0.22, score(rec["mean"]), ha="center", va="top", fontsize=FONT - 1,
+                    color=INK)
+        else:
+            ax.text(rec["mean"], yi + 0.3, score(rec["mean"]), ha="center", va="bottom", fontsize=FONT - 1,
+                    color=INK)
+    if thin:
+        _row_labels(ax, y, labels)
+    else:
+        ax.set_yticks(y, labels)
     ax.set_xlim(1 - 0.1, points + 0.1)
-    ax.set_ylim(-0.7, len(elements) - 0.3)
+    ax.set_ylim(-0.7, (len(elements) - 1) * pitch + (0.3 + pitch - 1 if thin else 0.7))
     ax.set_xticks(range(1, points + 1))
     ax.set_xlabel(f"1 = lowest, {points} = highest", fontsize=FONT, color=MUTED)
     ax.axvline((1 + points) / 2, color=GRID, lw=1, zorder=0)
@@ -210,9 +266,13 @@ def wave_change(by_wave: list[dict], element_names: dict | None = None, points: 
                 title: str | None = "Scores by survey wave"):
     """One line per element across waves; suppressed waves are left out of the line."""
     df = pd.DataFrame(by_wave, columns=["wave", "element", "mean", "suppressed"])
-    chars, _ = _extent([_label(e, element_names, 30) for e in df["element"].unique()])
-    ax = _ax(ax, 7.0, 3.2, left=0.75, right=0.7 + CHAR_IN * 0.9 * chars, top=0.5 if title else 0.15,
-             bottom=0.45)
+    thin = is_narrow()
+    chars, lines = _extent([_label(e, element_names, 30) for e in df["element"].unique()])
+    # the legend, under the plot: a line per element name's line
+    below = sum(LINE_IN * _extent([_label(e, element_names, 30)])[1] + 0.05 for e in df["element"].unique()) \
+        if thin else 0
+    ax = _ax(ax, 7.0, 3.2 + below, left=0.75, right=0.7 + CHAR_IN * 0.9 * chars, top=0.5 if title else 0.15,
+             bottom=0.45 + below)
     waves = list(dict.fromkeys(df["wave"]))
     df["mean"] = pd.to_numeric(df["mean"], errors="coerce")
     df.loc[df["suppressed"].fillna(False).astype(bool), "mean"] = np.nan
@@ -229,7 +289,10 @@ def wave_change(by_wave: list[dict], element_names: dict | None = None, points: 
     ax.set_ylim(1, points)
     ax.set_ylabel(f"average (1–{points})", fontsize=FONT, color=MUTED)
     ax.grid(axis="y", color=GRID, lw=0.6)
-    if ax.get_legend_handles_labels()[0]:
+    if ax.get_legend_handles_labels()[0] and thin:
+        ax.legend(fontsize=FONT - 1, frameon=False, loc="lower left", bbox_to_anchor=(0.02, 0.01),
+                  bbox_transform=ax.figure.transFigure)
+    elif ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=FONT - 1, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
     _style(ax, title)
     return ax
@@ -246,9 +309,11 @@ def key_message_ratings(tests: pd.DataFrame | list[dict], ax=None,
     """
 
     df = pd.DataFrame(tests, columns=["version", "audience", "rating"])
+    thin = is_narrow()
     chars, _ = _extent(df["audience"].astype(str).unique())
-    ax = _ax(ax, 7.0, 3.0, left=1.3, right=0.7 + CHAR_IN * 0.9 * min(chars, 40),
-             top=0.3 + 0.22 * (title.count("\n") + 1) if title else 0.15, bottom=0.45)
+    below = (LINE_IN + 0.04) * df["audience"].nunique() + 0.1 if thin else 0  # the legend, under the plot
+    ax = _ax(ax, 7.0, 3.0 + below, left=1.3, right=0.7 + CHAR_IN * 0.9 * min(chars, 40),
+             top=0.3 + 0.22 * (title.count("\n") + 1) if title else 0.15, bottom=0.45 + below)
     if df.empty:
         ax.set_axis_off()
         return ax
@@ -264,7 +329,11 @@ def key_message_ratings(tests: pd.DataFrame | list[dict], ax=None,
                        fontsize=FONT - 1)
     ax.set_xlabel("")
     ax.set_ylabel("average rating", fontsize=FONT, color=MUTED)
-    ax.legend(title="", fontsize=FONT - 1, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    if thin:
+        ax.legend(title="", fontsize=FONT - 1, frameon=False, loc="lower left", bbox_to_anchor=(0.02, 0.01),
+                  bbox_transform=ax.figure.transFigure)
+    else:
+        ax.legend(title="", fontsize=FONT - 1, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     _style(ax, title)
     return ax
 
@@ -272,13 +341,14 @@ def key_message_ratings(tests: pd.DataFrame | list[dict], ax=None,
 def competence(frame: pd.DataFrame, ax=None, title: str | None = "Competence now and target"):
     """Share of people at each competence level, now vs target (from ``planning.competence_frame``)."""
     df = pd.DataFrame(frame, columns=["level", "label", "when", "share"])
-    _, lines = _extent([_wrap(x, 18) for x in df["label"].astype(str)])
+    wrap = 11 if is_narrow() else 18
+    _, lines = _extent([_wrap(x, wrap) for x in df["label"].astype(str)])
     ax = _ax(ax, 7.0, 2.8, left=0.75, top=0.5 if title else 0.15, bottom=0.25 + LINE_IN * lines)
     if df.empty:
         ax.set_axis_off()
         return ax
     df["pct"] = 100 * pd.to_numeric(df["share"], errors="coerce").fillna(0)
-    df["label"] = df["label"].map(lambda s: _wrap(s, 18))
+    df["label"] = df["label"].map(lambda s: _wrap(s, wrap))
     _grouped_bars(ax, df, "label", "pct", "when", [ACCENT, "#9ca3af"] * max(1, df["when"].nunique()))
     for bars in ax.containers:
         ax.bar_label(bars, fmt="%.0f%%", fontsize=FONT - 1, padding=2)
@@ -349,13 +419,18 @@ def answer_distribution(frame: pd.DataFrame, labels: list[str], element_names: d
     ['Strongly\ndisagree', 'Strongly\nagree']
     """
     df = pd.DataFrame(frame, columns=["element", "point", "share"])
+    thin = is_narrow()
     elements = list(dict.fromkeys(df["element"]))
-    names = [_label(e, element_names, 36) for e in elements]
+    names = [_label(e, element_names, 42 if thin else 36) for e in elements]
     chars, lines = _extent(names)
     legend = [_wrap(x, 12) for x in labels]
     _, legend_lines = _extent(legend)
-    height = 0.42 * max(len(elements), 1) * max(lines, 1) ** 0.5 + 1.0 + LINE_IN * legend_lines
-    ax = _ax(ax, 7.5, height, left=0.3 + CHAR_IN * chars, right=0.3, top=0.5 if title else 0.15,
+    ncol = min(len(labels), 3) if thin else len(labels)
+    legend_lines *= -(-len(labels) // max(ncol, 1))  # legend rows
+    pitch = 1.0 + (LINE_IN * lines + 0.15) / 0.42 if thin else 1.0  # room above each bar for its label
+    height = (0.42 * pitch * max(len(elements), 1) * (1 if thin else max(lines, 1) ** 0.5) + 1.0
+              + LINE_IN * legend_lines)
+    ax = _ax(ax, 7.5, height, left=0.3 if thin else 0.3 + CHAR_IN * chars, right=0.3, top=0.5 if title else 0.15,
              bottom=0.75 + LINE_IN * legend_lines)
     if df.empty:
         ax.set_axis_off()
@@ -366,13 +441,17 @@ def answer_distribution(frame: pd.DataFrame, labels: list[str], element_names: d
     left = pd.Series(0.0, index=elements)
     for point, (label, color) in enumerate(zip(legend, colors), start=1):
         share = df[df["point"] == point].set_index("element")["share"].reindex(elements).fillna(0)
-        ax.barh(names[::-1], share[::-1] * 100, left=left[::-1] * 100, color=color, label=label,
-                edgecolor="white")
+        ys = np.arange(len(elements))[::-1] * pitch
+        ax.barh(ys if thin else names[::-1], (share * 100 if thin else share[::-1] * 100),
+                left=(left * 100 if thin else left[::-1] * 100), color=color, label=label, edgecolor="white")
         left += share
+    if thin:
+        _row_labels(ax, np.arange(len(elements))[::-1] * pitch, names, above=0.45)
+        ax.set_ylim(-0.6, (len(elements) - 1) * pitch + pitch - 0.4)
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of answers (don't know left out)", fontsize=FONT, color=MUTED)
     # below the axis label, inside the figure: a legend outside it would be cut off in the image
-    ax.legend(fontsize=FONT - 1, frameon=False, ncol=len(labels), loc="lower center",
+    ax.legend(fontsize=FONT - 1, frameon=False, ncol=ncol, loc="lower center",
               bbox_to_anchor=(0.5, 0.02), bbox_transform=ax.figure.transFigure)
     _style(ax, title)
     return ax
@@ -386,18 +465,30 @@ def timeline(activities: list[dict], ax=None, title: str | None = "Activities on
     """
     import datetime as dt
 
-    ax = _ax(ax, 7.5, 0.45 * max(len(activities), 1) + 1.2, left=0.3, right=0.3, top=0.5 if title else 0.15,
+    ax = _ax(ax, 7.5, 0.45 * max(len(activities), 1) + 1.2, left=0.6, right=0.3, top=0.5 if title else 0.15,
              bottom=0.7)
+    spans = [(dt.date.fromisoformat(a["start"]), dt.date.fromisoformat(a.get("end") or a["start"])) for a in activities]
+    middle = min(s for s, _ in spans) + (max(e for _, e in spans) - min(s for s, _ in spans)) / 2 if spans else None
     for y, a in enumerate(reversed(activities)):
         start = dt.date.fromisoformat(a["start"])
         end = dt.date.fromisoformat(a["end"]) if a.get("end") else start
         ax.barh(y, max((end - start).days, 3), left=start, color=ACCENT, height=0.5)
         text = a["what"] + (f" ({a['who']})" if a.get("who") else "")
-        ax.text(start, y + 0.32, plain(textwrap.shorten(text, 90, placeholder=" …")), fontsize=FONT - 1,
-                va="bottom", color=INK)
+        if is_narrow():  # from the left edge, whatever the start: a label never runs off a phone's chart
+            _row_labels(ax, [y + 0.02], [plain(textwrap.shorten(text, 36, placeholder=" …"))])
+        else:  # a bar in the later half has its label end where it ends, so the label stays on the chart
+            late = start > middle
+            ax.text(max(end, start + dt.timedelta(days=3)) if late else start, y + 0.32,
+                    plain(textwrap.shorten(text, 90, placeholder=" …")), fontsize=FONT - 1, va="bottom", color=INK,
+                    ha="right" if late else "left")
     ax.set_yticks([])
     ax.set_ylim(-0.6, len(activities))
     ax.spines["left"].set_visible(False)
+    if is_narrow():  # a few dates a phone can hold
+        import matplotlib.dates as mdates
+
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=4))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
     ax.figure.autofmt_xdate()
     _style(ax, title)
     return ax

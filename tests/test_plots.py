@@ -161,3 +161,70 @@ def test_lean_svg_keeps_every_drawing_and_its_nesting():
     # the groups that clip or move something are kept; the empty ones are gone
     groups = [el for el in tree.iter() if el.tag.endswith("}g")]
     assert all(el.attrib for el in groups)
+
+
+LONG = {"A": "Fit & Priority of implementing the practice model", "B": "Organizational Climate",
+        "C": "Using Data for Understanding & Improvement"}
+NARROW_CHARTS = {
+    "element_scores": lambda: plots.element_scores(ELEMENTS, LONG, points=5, min_group=5),
+    "wave_change": lambda: plots.wave_change(
+        [{"wave": w, "element": e, "mean": m, "suppressed": False}
+         for w, ms in (("2025-fall", (3.0, 3.2, 2.8)), ("2026-spring", (3.3, 3.4, 2.9))) for e, m in zip("ABC", ms)],
+        LONG, 5),
+    "answer_distribution": lambda: plots.answer_distribution(
+        pd.DataFrame({"element": ["A", "A", "C"], "point": [1, 5, 3], "share": [0.4, 0.6, 1.0]}),
+        ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"], LONG),
+    "key_message_ratings": lambda: plots.key_message_ratings(
+        [{"version": "Version 1", "audience": "Supervisors and managers", "rating": 3.5},
+         {"version": "Version 2", "audience": "Community partners", "rating": 4.0}]),
+    "competence": lambda: plots.competence(pd.DataFrame(
+        [{"level": k, "label": lab, "when": w, "share": v} for k, lab in (("basic", "Basic skills"),
+                                                                           ("independent", "Independent user"))
+         for w, v in (("now", 0.4), ("target", 0.8))])),
+    "timeline": lambda: plots.timeline([{"what": "Practice huddles in each unit, every second week", "who": "Blair A.",
+                                         "start": "2026-06-01", "end": "2026-09-01"},
+                                        {"what": "Partner briefing", "start": "2026-01-05", "end": "2026-02-01"}]),
+}
+
+
+@pytest.mark.parametrize("width", ["wide", "narrow"])
+def test_timeline_labels_stay_on_the_chart_however_late_an_activity_starts(width):
+    acts = [{"what": "Practice huddles in each unit", "who": "Supervisors", "start": "2026-01-12", "end": "2026-06-01"},
+            {"what": "Partner briefing on what changes for them", "who": "Deputy director", "start": "2026-05-18",
+             "end": "2026-05-25"}]
+    if width == "narrow":
+        with plots.narrow():
+            ax = plots.timeline(acts)
+    else:
+        ax = plots.timeline(acts)
+    ax.figure.canvas.draw()
+    box = ax.figure.bbox
+    for t in [*ax.texts, *ax.get_xticklabels()]:
+        b = t.get_window_extent(ax.figure.canvas.get_renderer())
+        assert box.x0 - 1 <= b.x0 and b.x1 <= box.x1 + 1, f"{t.get_text()!r} runs off the {width} chart"
+
+
+@pytest.mark.parametrize("name", list(NARROW_CHARTS))
+def test_a_chart_drawn_for_a_phone_is_narrow_and_every_word_of_it_fits(name):
+    """On a phone a chart is its own narrow drawing, not the wide one shrunk: every title, label, number and
+    legend entry lies inside the figure, row labels sit above their rows (no labels beside the plot)."""
+    with plots.narrow():
+        ax = NARROW_CHARTS[name]()
+    fig = ax.figure
+    assert fig.get_figwidth() == pytest.approx(plots.NARROW_WIDTH)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    legend = ax.get_legend()
+    words = [*ax.texts, ax.title, ax._left_title, *ax.get_yticklabels(), *ax.get_xticklabels(),
+             *(legend.get_texts() if legend else [])]
+    for t in words:
+        if not t.get_text() or not t.get_visible():
+            continue
+        b = t.get_window_extent(renderer)
+        assert b.x0 >= box.x0 - 1 and b.x1 <= box.x1 + 1, f"{name}: {t.get_text()!r} runs off the chart"
+    if name in ("element_scores", "answer_distribution"):
+        assert [t.get_text() for t in ax.get_yticklabels()] == []
+        assert "A. Fit & Priority of implementing the practice model" in " ".join(
+            t.get_text().replace("\n", " ") for t in ax.texts)
+    assert not plots.is_narrow()  # only inside the block

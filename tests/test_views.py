@@ -81,8 +81,8 @@ def test_card_counts_equal_the_change_table(demo_store, counties):
             continue
         glance = Text(pk.section_html("glance")).text
         change = pk.section_html("change")
-        ups = len(re.findall(r"<td class=\"num\">up</td>", change))
-        downs = len(re.findall(r"<td class=\"num\">down</td>", change))
+        ups = len(re.findall(r"<td class=\"num\"[^>]*>up</td>", change))
+        downs = len(re.findall(r"<td class=\"num\"[^>]*>down</td>", change))
         assert f"{ups} up, {downs} down" in glance, (name, glance)
         shown = sum(line.shown for line in v.change.lines)
         assert f"of {views.plural(shown, 'element')}" in glance
@@ -118,7 +118,7 @@ def test_role_table_is_shaded_darker_for_higher_scores_and_hidden_cells_stay_bla
             continue
         html = pk.section_html("roles")
         assert "<img" not in html and "darker" in html
-        cells = re.findall(r'<td class="num(?: orb-hidden-cell)?"'
+        cells = re.findall(r'<td class="num(?: orb-hidden-cell)?"(?: data-label="[^"]*")?'
                            r'(?: style="background:(#[0-9a-f]{6});color:(#[0-9a-f]{6})")?>([^<]*)</td>',
                            html.split("Leaders compared")[0])
         assert cells

@@ -68,7 +68,9 @@ def _exporter():
         c.TagRemovePreprocessor.remove_cell_tags = set(REMOVED_TAGS)
         c.TagRemovePreprocessor.enabled = True
         c.CSSHTMLHeaderPreprocessor.enabled = False  # code highlighting styles: a packet shows no code
-        exp = HTMLExporter(config=c, extra_template_basedirs=[str(TEMPLATES)], template_name=PACKET_TEMPLATE)
+        # the shared partials' folder too: a packet carries the one responsive sheet every ORB page does
+        exp = HTMLExporter(config=c, extra_template_basedirs=[str(TEMPLATES)], template_name=PACKET_TEMPLATE,
+                           extra_template_paths=[str(TEMPLATES / "partials")])
         exp.exclude_input = True
         exp.exclude_input_prompt = True
         exp.exclude_output_prompt = True

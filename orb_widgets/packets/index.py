@@ -71,7 +71,9 @@ def render_index(manifest: Manifest, counties: list[str], demo_notice: str | Non
         tables.append({"title": f["title"], "elements": [(e, f["names"][e]) for e in elements], "rows": cells,
                        "svg": inline_svg(svg), "min_group": f["min_group"]})
     env = templating.environment(INDEX_TEMPLATE)
-    css = (INDEX_TEMPLATE / "index.css").read_text("utf-8")
+    # the page's own look, then the sheet every ORB page shares (tables as cards and charts on a phone)
+    css = "\n".join((folder / name).read_text("utf-8")
+                    for folder, name in ((INDEX_TEMPLATE, "index.css"), (templating.PARTIALS, "responsive.css")))
     page = env.get_template("index.html.j2").render(
         rows=rows, tables=tables, css=css, demo_notice=(demo_text(demo_notice) or "Not real results.") if demo_notice else None,
         run=run.model_dump() if run else {},

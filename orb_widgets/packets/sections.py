@@ -45,19 +45,26 @@ SECTIONS = {
 
 @dataclass(frozen=True)
 class Chart:
-    """A rendered chart: SVG bytes (vector, sharp in print) and the words a screen reader says for it."""
+    """A rendered chart: SVG bytes (vector, sharp in print) and the words a screen reader says for it;
+    ``narrow``, when given, the same chart drawn for a phone (shown on a phone's screen, never printed)."""
 
     svg: bytes
     alt: str
+    narrow: bytes | None = None
 
     @property
     def src(self) -> str:
         """The chart as a ``data:image/svg+xml`` address, for an ``<img>`` in a self-contained page."""
         return "data:image/svg+xml;base64," + base64.b64encode(self.svg).decode("ascii")
 
+    @property
+    def narrow_src(self) -> str | None:
+        """The phone's drawing as a ``data:`` address, or None."""
+        return "data:image/svg+xml;base64," + base64.b64encode(self.narrow).decode("ascii") if self.narrow else None
+
     def html(self) -> Markup:
         """The chart as an ``<img>`` with its alt text (autoescaped)."""
-        return render("chart.html.j2", alt=self.alt, src=self.src)
+        return render("chart.html.j2", alt=self.alt, src=self.src, narrow_src=self.narrow_src)
 
 
 def demo_text(notice: str) -> str:
@@ -192,11 +199,17 @@ class Packet:
 
     # ----------------------------------------------------------- sections
     @staticmethod
-    def _fig(ax, alt: str | None = None) -> Chart:
+    def _fig(draw, alt: str | None = None) -> Chart:
+        """``draw()`` returns a chart's axes: drawn for the page and the print, and again for a phone."""
         from .. import plots
 
+        ax = draw() if callable(draw) else draw
         title = ax.get_title(loc="left") or ax.get_title()
-        return Chart(plots.to_svg(ax), alt or (f"Chart: {title}" if title else "Chart"))
+        narrow = None
+        if callable(draw):
+            with plots.narrow():
+                narrow = plots.to_svg(draw())
+        return Chart(plots.to_svg(ax), alt or (f"Chart: {title}" if title else "Chart"), narrow)
 
     def _render(self, name: str, **context) -> Markup:
         """Section ``name`` through its partial, with its id and title for the heading."""
@@ -238,11 +251,12 @@ class Packet:
         if missing:
             return self._render("scores", missing=missing)
         r, v = self.results, self.view
-        charts = {"elements": self._fig(plots.element_scores(r.records("elements"), self.names, self.points,
-                                                             min_group=self.min_group), v.alt["elements"])}
+        charts = {"elements": self._fig(lambda: plots.element_scores(r.records("elements"), self.names, self.points,
+                                                                     min_group=self.min_group), v.alt["elements"])}
         if v.components:
-            charts["components"] = self._fig(plots.component_scores(r.records("components"), self.points,
-                                                                    min_group=self.min_group), v.alt["components"])
+            charts["components"] = self._fig(lambda: plots.component_scores(r.records("components"), self.points,
+                                                                            min_group=self.min_group),
+                                              v.alt["components"])
         comments = [{"label": self._el(c["element"]), "text": c["text"]} for c in self.comments]
         return self._render("scores", missing="", view=v, charts=charts, comments=comments)
 
@@ -269,7 +283,7 @@ class Packet:
                        "show here after the next wave.")
         if missing:
             return self._render("change", missing=missing)
-        chart = self._fig(plots.wave_change(r.records("by_wave"), self.names, self.points), v.alt["change"])
+        chart = self._fig(lambda: plots.wave_change(r.records("by_wave"), self.names, self.points), v.alt["change"])
         return self._render("change", missing="", view=v, chart=chart)
 
     def _breakouts(self) -> Markup:
@@ -288,7 +302,7 @@ class Packet:
             mv = key_message_view(m)
             chart = None
             if mv.records:
-                chart = self._fig(plots.key_message_ratings(list(mv.records), title=mv.chart_title),
+                chart = self._fig(lambda mv=mv: plots.key_message_ratings(list(mv.records), title=mv.chart_title),
                                   "Chart: " + mv.chart_title.replace("\n", " ") + ": " + "; ".join(
                                       f"{x['version']}, {x['audience']}: {short(x['rating'])}"
                                       for x in mv.records))
@@ -321,7 +335,7 @@ class Packet:
         view = plan_view(plan, self.framework.competence_levels if self.framework else ())
         chart = None
         if view.competence_records:
-            chart = self._fig(plots.competence(list(view.competence_records)),
+            chart = self._fig(lambda: plots.competence(list(view.competence_records)),
                               "Chart: share of people at each competence level, now and the target: " + "; ".join(
                                   f"{c.label}: now {c.now}, target {c.target}" for c in view.competence))
         return self._render("plan", plan=view, chart=chart)

@@ -18,14 +18,14 @@ from markupsafe import Markup
 from .. import webinar
 from ..content import framework_words, load_framework
 from ..exceptions import OrbError
+from ..render import render
 from ..settings import Settings
 from ..store import Store
 from ..views import date
 from ..webinar import storage, views
 from .context import page_app, remembered_name
-from .controls import LABEL_STYLE, NAME_MAX, button, text_area, text_box
+from .controls import NAME_MAX, button, field, row, text_area, text_box
 from .editor import EntryEditor
-from ..render import render
 from .style import download, html, note, refused, section_header, status, style, styled, subheading
 
 MAX_PEOPLE = 60
@@ -40,10 +40,9 @@ class CoachContext(w.VBox):
         self._settings = settings or Settings()
         self._store = store
         name = user if user is not None else remembered_name(self._settings)
-        self.name_box = w.Text(value=name[:NAME_MAX], description="Your name",
+        self.name_box = field(w.Text(value=name[:NAME_MAX], description="Your name",
                                placeholder="so the other coaches see who changed what",
-                               tooltip="Your name is saved with every change you make",
-                               layout=w.Layout(width="420px"), style=LABEL_STYLE)
+                               tooltip="Your name is saved with every change you make"), "medium")
         top = styled("widget_coach.html.j2", live=True, demo=store.get_meta("demo") or "")
         super().__init__([top, self.name_box])
 
@@ -96,17 +95,17 @@ class PromptTimer(w.VBox):
 # ------------------------------------------------------------------ one room
 class PersonRow(w.HBox):
     def __init__(self, n: int, counties: list[str]):
-        self.person = text_box(f"Person {n}", "name", width="210px")
-        self.county = w.Combobox(options=counties, description="County", placeholder="pick or type",
+        self.person = text_box(f"Person {n}", "name", size="medium")
+        self.county = field(w.Combobox(options=counties, description="County", placeholder="pick or type",
                                  tooltip="The county this person takes their next steps back to",
-                                 ensure_option=False, layout=w.Layout(width="250px"), style=LABEL_STYLE)
-        self.role = text_box("Role", "e.g. supervisor", width="190px")
+                                 ensure_option=False), "medium")
+        self.role = text_box("Role", "e.g. supervisor", size="medium")
         # wide enough that both next steps share the row's second line on a laptop, under the person
-        self.step1 = text_box("Next step 1", "what they will do back home", width="460px")
-        self.step2 = text_box("Next step 2", "(optional)", width="460px")
+        self.step1 = text_box("Next step 1", "what they will do back home", size="long")
+        self.step2 = text_box("Next step 2", "(optional)", size="long")
         super().__init__([self.person, self.county, self.role, self.step1, self.step2],
-                         layout=w.Layout(flex_flow="row wrap", border_bottom="1px solid #e3e8ee",
-                                         padding="2px 0"))
+                         layout=w.Layout(border_bottom="1px solid #e3e8ee", padding="2px 0"))
+        self.add_class("orb-row")
 
     def controls(self):
         return (self.person, self.county, self.role, self.step1, self.step2)
@@ -128,9 +127,9 @@ class RoomEditor(EntryEditor):
         self.event_id, self.n, self.ev = event_id, n, ev
         self.prompts = list(ev.prompts)
         self._counties = ctx.counties()
-        self.name = text_box("Room name", "e.g. Room 1", width="300px")
-        self.facilitator = text_box("Facilitator", "who leads the talk", width="320px")
-        self.reporter = text_box("Reporter", "who reports back", width="320px")
+        self.name = text_box("Room name", "e.g. Room 1", size="medium")
+        self.facilitator = text_box("Facilitator", "who leads the talk", size="medium")
+        self.reporter = text_box("Reporter", "who reports back", size="medium")
         self.current = 0
         self.prompt_head = w.HTML()
         self.prev_button = button("Previous prompt", icon="arrow-left")
@@ -146,8 +145,8 @@ class RoomEditor(EntryEditor):
         self.add_person_button.on_click(lambda _: self.add_person())
         self.takeaway = text_area("SO WHAT? Our takeaway", "The one thing this room wants everyone to hear", rows=3)
         super().__init__(ctx, storage.room_key(event_id, n), [
-            w.HBox([self.name, self.facilitator, self.reporter], layout=w.Layout(flex_flow="row wrap")),
-            self.prompt_head, w.HBox([self.prev_button, self.next_button]), self.timer, *self.notes,
+            row(self.name, self.facilitator, self.reporter),
+            self.prompt_head, row(self.prev_button, self.next_button), self.timer, *self.notes,
             subheading("People and the next steps they take back to their county"),
             note("Pick each person's county from the list, or type it if it is not in the workspace yet."),
             self.people_box, self.add_person_button, self.takeaway], **kw)
@@ -219,14 +218,14 @@ class ReportBackEditor(EntryEditor):
                  questions: list[str], **kw):
         self.event_id, self.county = event_id, county
         q = list(questions) + webinar.REPORT_BACK_QUESTIONS[len(questions):]
-        self.done = w.SelectMultiple(options=list(dict.fromkeys(commitments)), description="Done",
-                                     tooltip="The commitments this county says it has done", style=LABEL_STYLE,
-                                     rows=min(6, max(2, len(commitments))), layout=w.Layout(width="900px"))
+        self.done = field(w.SelectMultiple(options=list(dict.fromkeys(commitments)), description="Done",
+                                     tooltip="The commitments this county says it has done",
+                                     rows=min(6, max(2, len(commitments)))), "full")
         self.activities = text_area(q[0], rows=2)
         self.learned = text_area(q[1], rows=2)
         self.next_step = text_area("Our next step", rows=2)
         self.why = text_area("Why", rows=1)
-        self.reported_by = text_box("Reported by", "who spoke for the county", width="420px")
+        self.reported_by = text_box("Reported by", "who spoke for the county", size="long")
         super().__init__(ctx, storage.reportback_key(event_id, county),
                          [subheading(f"{county} reports back", "orb-county"), self.done,
                           self.activities, self.learned, self.next_step, self.why, self.reported_by], **kw)
@@ -258,28 +257,27 @@ class WebinarSeries(w.VBox):
 
     def __init__(self, ctx: CoachContext, **editor_kw):
         self.ctx, self._editor_kw = ctx, editor_kw
-        self.choice = w.Dropdown(description="Event", style=LABEL_STYLE, layout=w.Layout(width="640px"),
-                                 tooltip="Open an event of the series")
-        self.new_title = text_box("New event title", "e.g. Readiness webinar, March", width="420px")
-        self.new_date = w.DatePicker(description="Date", style=LABEL_STYLE, value=dt.date.today(),
-                                     tooltip="Date of the new event")
-        self.new_minutes = w.BoundedIntText(value=10, min=1, max=120, description="Minutes per prompt",
-                                            style=LABEL_STYLE, layout=w.Layout(width="200px"),
-                                            tooltip="How long each room talks about one prompt")
-        self.new_rooms = w.BoundedIntText(value=3, min=1, max=60, description="Rooms", style=LABEL_STYLE,
-                                          layout=w.Layout(width="130px"), tooltip="How many breakout rooms")
+        self.choice = field(w.Dropdown(description="Event",
+                                 tooltip="Open an event of the series"), "long")
+        self.new_title = text_box("New event title", "e.g. Readiness webinar, March", size="long")
+        self.new_date = field(w.DatePicker(description="Date", value=dt.date.today(),
+                                     tooltip="Date of the new event"), "short")
+        self.new_minutes = field(w.BoundedIntText(value=10, min=1, max=120, description="Minutes per prompt",
+                                            tooltip="How long each room talks about one prompt"), "short")
+        self.new_rooms = field(w.BoundedIntText(value=3, min=1, max=60, description="Rooms",
+                                                tooltip="How many breakout rooms"), "short")
         self.new_button = button("Set up the event", "Save a new event with its rooms", "primary", "plus")
         self.new_button.on_click(lambda _: self.new_event(self.new_title.value))
         self.message = w.HTML()
-        self.room_choice = w.ToggleButtons(description="Room", style={"description_width": "initial"},
-                                           tooltip="Show one room on the screen")
+        self.room_choice = field(w.ToggleButtons(description="Room",
+                                           tooltip="Show one room on the screen"), "full")
         self.room_choice.observe(lambda c: self.show_room(c["new"]), "value")
         self.add_room_button = button("Add a room", "Add one more breakout room to this event", icon="plus")
         self.add_room_button.on_click(lambda _: self.add_room())
         self.room_box = w.VBox()
         self.opening_html = w.HTML()
-        self.report_county = w.Dropdown(description="County reporting back", style=LABEL_STYLE,
-                                        layout=w.Layout(width="560px"), tooltip="Record this county's answers")
+        self.report_county = field(w.Dropdown(description="County reporting back",
+                                              tooltip="Record this county's answers"), "long")
         self.report_county.observe(lambda c: self.show_reportback(c["new"]), "value")
         self.report_box = w.VBox()
         self.compiled = w.HTML()
@@ -289,14 +287,13 @@ class WebinarSeries(w.VBox):
                            description="Live", tooltip="Keep this view up to date while rooms write")
         self.live.observe(lambda _: self.refresh_compiled(), "value")
         self.series_html = w.HTML()
-        self.follow_county = w.Dropdown(description="Follow-up for", style=LABEL_STYLE,
-                                        layout=w.Layout(width="560px"), tooltip="The county to write to")
+        self.follow_county = field(w.Dropdown(description="Follow-up for", tooltip="The county to write to"), "long")
         self.follow_county.observe(lambda _: self.show_followup(), "value")
         self.follow_links = w.HTML()
         self.follow_html = w.HTML()
         self.tabs = w.Tab(children=[
             w.VBox([note("One room per screen: pick the room, share this screen with the room in Zoom."),
-                    w.HBox([self.room_choice, self.add_room_button], layout=w.Layout(flex_flow="row wrap")),
+                    row(self.room_choice, self.add_room_button),
                     self.room_box]),
             w.VBox([self.opening_html, self.report_county, self.report_box]),
             w.VBox([w.HBox([self.refresh_button, w.Label("Update by itself while rooms write:"), self.live],
@@ -318,8 +315,8 @@ class WebinarSeries(w.VBox):
                            "Breakout rooms mix people from many counties. Each room names a facilitator and a "
                            "reporter, works through the prompts with the timer, and each person names one or two "
                            "next steps for their own county. Everything saves as the reporter types."),
-            self.choice, w.HBox([self.new_title, self.new_date, self.new_minutes, self.new_rooms, self.new_button],
-                                layout=w.Layout(flex_flow="row wrap")), self.message, self.tabs])
+            self.choice, row(self.new_title, self.new_date, self.new_minutes, self.new_rooms, self.new_button),
+            self.message, self.tabs])
         self._load_choices()
         self.choice.observe(lambda c: self.show_event(c["new"]), "value")
         self.show_event(self.choice.value)

@@ -6,7 +6,7 @@ import ipywidgets as w
 from .. import workbook
 from ..paths import slugify
 from .context import WorkbookContext
-from .controls import LABEL_STYLE, button, text_box
+from .controls import button, field, row, text_box
 from .editor import ANONYMOUS
 from .style import note, section_header
 
@@ -32,15 +32,14 @@ class EntryChooser(w.VBox):
 
     def __init__(self, ctx: WorkbookContext, **editor_kw):
         self.ctx, self._editor_kw = ctx, editor_kw
-        self.choice = w.Dropdown(description=self.choose_label, style=LABEL_STYLE,
-                                 layout=w.Layout(width="520px"), tooltip=self.choose_tooltip)
-        self.new_title = text_box(self.new_label, self.new_placeholder, width="460px")
+        self.choice = field(w.Dropdown(description=self.choose_label, tooltip=self.choose_tooltip), "medium")
+        self.new_title = text_box(self.new_label, self.new_placeholder, size="long")
         self.new_button = button(self.new_button_label, self.new_button_tooltip, "primary", "plus")
         self.new_button.on_click(lambda _: self.new_entry(self.new_title.value))
         self.editor_box = w.VBox()
         self.editor = None
         super().__init__([section_header(self.header_title, self.header_text),
-                          w.HBox([self.choice]), w.HBox([self.new_title, self.new_button]), self.editor_box])
+                          row(self.choice), row(self.new_title, self.new_button), self.editor_box])
         self._load_choices()
         self.choice.observe(lambda c: self.show_entry(c["new"]), "value")
         self.show_entry(self.choice.value)

@@ -22,7 +22,7 @@ from ..exceptions import OrbError
 from ..paths import slugify
 from ..settings import Settings
 from ..store import Store
-from .controls import LABEL_STYLE, NAME_MAX
+from .controls import NAME_MAX, field
 from .style import refused, styled
 
 
@@ -96,10 +96,9 @@ class WorkbookContext(w.VBox):
         self._wave = wave or None
         self._remember = remember
         name = user if user is not None else remembered_name(self._settings)
-        self.name_box = w.Text(value=name[:NAME_MAX],
+        self.name_box = field(w.Text(value=name[:NAME_MAX],
                                description="Your name", placeholder="so teammates see who changed what",
-                               tooltip="Your name is saved with every change you make",
-                               layout=w.Layout(width="420px"), style=LABEL_STYLE)
+                               tooltip="Your name is saved with every change you make"), "medium")
         self.name_box.observe(self._name_changed, "value")
         fw = self.framework
         start = self._settings.page_link("01-start-here.ipynb", self._county, self._wave or "")

@@ -1,4 +1,11 @@
-"""The controls every page builds its forms from: labelled text boxes and buttons, one look."""
+"""The controls every page builds its forms from: labelled text boxes and buttons, one look.
+
+Every label + control pair goes through :func:`field`: the label is the control's own
+``description`` (so a screen reader and ``get_by_label`` find it), and where it sits is the style
+sheet's business (``templates/partials/responsive.css``): beside the control on a wide screen,
+above it on a phone, the control as wide as what it holds and never wider than the screen.
+No pixel widths here: a fixed width is what drew labels over their controls on a phone.
+"""
 from __future__ import annotations
 
 import math
@@ -8,21 +15,47 @@ import ipywidgets as w
 NAME_MAX = 200
 WIDE = w.Layout(width="100%", max_width="980px")
 LABEL_STYLE = {"description_width": "initial"}
+#: How wide a control is, by what it holds (the widths are in the style sheet, in ems):
+#: ``short`` a date or a number, ``medium`` a name, ``long`` a sentence, ``full`` the whole line.
+SIZES = ("short", "medium", "long", "full")
+
+
+def field(control: w.DOMWidget, size: str = "medium") -> w.DOMWidget:
+    """Give ``control`` and its label (its ``description``) the pages' one label + control layout.
+
+    >>> box = field(w.Text(description="Audience"), "long")
+    >>> sorted(c for c in box._dom_classes if c.startswith("orb-field"))
+    ['orb-field', 'orb-field-long']
+    """
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {SIZES}, not {size!r}")
+    if hasattr(control.style, "description_width"):
+        control.style.description_width = "initial"
+    control.layout.width = None
+    control.add_class("orb-field")
+    control.add_class(f"orb-field-{size}")
+    return control
 
 
 def text_area(label: str, placeholder: str = "", rows: int = 3, help: str = "") -> w.Textarea:
     """A text box with its label above it (the label is the widget's own, so screen readers get it)."""
     box = w.Textarea(description=label, placeholder=placeholder or help, tooltip=help or label, rows=rows,
-                     layout=w.Layout(width="100%", max_width="900px", flex_flow="column",
-                                     align_items="stretch"),
+                     layout=w.Layout(width="100%", flex_flow="column", align_items="stretch"),
                      style={"description_width": "auto"})
     box.add_class("orb-stacked")
     return box
 
 
-def text_box(label: str, placeholder: str = "", width: str = "420px") -> w.Text:
-    return w.Text(description=label, placeholder=placeholder, tooltip=label,
-                  layout=w.Layout(width=width), style=LABEL_STYLE)
+def row(*controls: w.DOMWidget) -> w.HBox:
+    """Controls side by side on a wide screen, each wrapping onto a line of its own when the screen is narrow."""
+    box = w.HBox(list(controls))
+    box.add_class("orb-row")
+    return box
+
+
+def text_box(label: str, placeholder: str = "", size: str = "medium") -> w.Text:
+    """A one-line text box with its label (see :func:`field` for ``size``)."""
+    return field(w.Text(description=label, placeholder=placeholder, tooltip=label), size)
 
 
 def button(label: str, tooltip: str = "", style: str = "", icon: str = "") -> w.Button:

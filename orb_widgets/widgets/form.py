@@ -17,7 +17,7 @@ from ..survey.cli import default_wave
 from ..survey.flyer import link_url
 from ..views import date
 from .context import WorkbookContext
-from .controls import button
+from .controls import button, row
 from .style import download_link, html, section_header, status
 
 PREVIEW_HEIGHT = "720px"
@@ -48,7 +48,7 @@ class SurveyLinks(w.VBox):
                            "Staff and partners answer on this link, usually on a phone. It needs no "
                            "sign-in and asks for no name. Share it by e-mail or print the flyer for a "
                            "meeting."),
-            self.links_html, w.HBox([self.open_button, self.close_button, self.flyer_button]), self.flyer_out,
+            self.links_html, row(self.open_button, self.close_button, self.flyer_button), self.flyer_out,
             self.count_html, self.page_html])
         self.refresh()
 

@@ -14,7 +14,7 @@ from ..views import date
 from ..views.planning import due
 from ..workbook import STATUSES
 from .context import WorkbookContext
-from .controls import LABEL_STYLE, button, text_area, text_box
+from .controls import button, field, row, text_area, text_box
 from .editor import ANONYMOUS, EntryEditor
 from .style import download, html, note, section_header, status, subheading
 
@@ -42,22 +42,20 @@ class MatrixRowEditor(EntryEditor):
         self.learned = area("what_we_learned", "What we learned")
         self.why = area("why_it_matters", "Why it matters")
         steps_label, steps_help = label("next_steps", "Next steps (1 to 3)")
-        self.steps = [text_box(f"Step {n}", steps_help if n == 1 else "", width="100%") for n in (1, 2, 3)]
-        for s in self.steps:
-            s.layout.max_width = "900px"
+        self.steps = [text_box(f"Step {n}", steps_help if n == 1 else "", size="full") for n in (1, 2, 3)]
         who_label, who_help = label("who", "Who")
-        self.who = text_box(who_label, who_help, width="520px")
+        self.who = text_box(who_label, who_help, size="long")
         by_label, _ = label("by_when", "By when")
-        self.by_when = w.DatePicker(description=by_label, style=LABEL_STYLE, tooltip=by_label)
+        self.by_when = field(w.DatePicker(description=by_label, tooltip=by_label), "short")
         self.support = area("support_needed", "Support we need", 2)
         self.know = area("how_we_will_know", "How we will know", 2)
-        self.status_choice = w.Dropdown(options=list(STATUSES), value="not started", description="Status",
-                                        tooltip="Where this row stands today", style=LABEL_STYLE)
+        self.status_choice = field(w.Dropdown(options=list(STATUSES), value="not started", description="Status",
+                                        tooltip="Where this row stands today"), "medium")
         self.history = w.HTML()
         self._history: list[dict] = []
         self._status_before = "not started"
         body = [self.learned, self.why, subheading(steps_label), *self.steps,
-                self.who, self.by_when, self.support, self.know, w.HBox([self.status_choice, self.history])]
+                self.who, self.by_when, self.support, self.know, row(self.status_choice, self.history)]
         super().__init__(ctx, target, body, **kw)
         self.watch(self.learned, self.why, *self.steps, self.who, self.by_when, self.support, self.know,
                    self.status_choice)
@@ -123,19 +121,18 @@ class PlanningMatrix(w.VBox):
                                      "Add a row for each of the top priority elements in your results",
                                      "primary", "magic")
         self.prefill_button.on_click(lambda _: self.prefill())
-        self.add_choice = w.Dropdown(description="Add a row for", style=LABEL_STYLE, tooltip="Pick an element or "
-                                     "readiness component", layout=w.Layout(width="600px"))
+        self.add_choice = field(w.Dropdown(description="Add a row for", tooltip="Pick an element or "
+                                     "readiness component"), "long")
         self.add_button = button("Add row", "Add a row for the chosen element or component", icon="plus")
         self.add_button.on_click(lambda _: self.add_row(self.add_choice.value))
-        self.suggest_choice = w.Dropdown(description="Next step from a webinar", style=LABEL_STYLE,
-                                         layout=w.Layout(width="900px"),
-                                         tooltip="A next step your people named at the coach's webinars")
-        self.suggest_target = w.Dropdown(options=[(n, k) for k, n in self.names.items()], description="into the row for",
-                                         style=LABEL_STYLE, layout=w.Layout(width="600px"),
-                                         tooltip="The element or component this step works on")
+        self.suggest_choice = field(w.Dropdown(description="Next step from a webinar",
+                                         tooltip="A next step your people named at the coach's webinars"), "long")
+        self.suggest_target = field(w.Dropdown(options=[(n, k) for k, n in self.names.items()],
+                                               description="into the row for",
+                                               tooltip="The element or component this step works on"), "long")
         self.accept_button = button("Accept into the matrix", "Add this next step to the chosen row", icon="check")
         self.accept_button.on_click(lambda _: self.accept(self.suggest_choice.value, self.suggest_target.value))
-        self.suggest_box = w.VBox([w.HBox([self.suggest_choice]), w.HBox([self.suggest_target, self.accept_button])])
+        self.suggest_box = w.VBox([row(self.suggest_choice), row(self.suggest_target, self.accept_button)])
         self.message = w.HTML()
         self.rows = w.Accordion()
         self.summary = w.HTML()
@@ -148,11 +145,11 @@ class PlanningMatrix(w.VBox):
             section_header("Our matrix",
                            "One row for each part of readiness you chose to work on. Open a row to write in it; "
                            "everything saves as you type, with your name."),
-            w.HBox([self.prefill_button]), w.HBox([self.add_choice, self.add_button]), self.suggest_box,
+            row(self.prefill_button), row(self.add_choice, self.add_button), self.suggest_box,
             self.message,
             self.summary, self.rows,
             section_header("Share the matrix", "Download it for a team meeting or to send to your coach."),
-            w.HBox([self.export_xlsx, self.export_csv]), self.export_out,
+            row(self.export_xlsx, self.export_csv), self.export_out,
         ])
         for key in workbook.load_all(ctx.store, ctx.county, "matrix_row"):
             if key in self.names:

@@ -10,7 +10,7 @@ from ..exceptions import InvalidValue
 from ..keymessages import RATING_CHOICES, RATING_SCALE, check_test, ratings_alt, ratings_frame, tests_table
 from .choosers import EntryChooser
 from .context import WorkbookContext
-from .controls import LABEL_STYLE, button, text_area, text_box
+from .controls import button, field, row, text_area, text_box
 from .editor import EntryEditor
 from .style import chart, html, note, status, subheading
 
@@ -29,7 +29,7 @@ class MessageEditor(EntryEditor):
         self._today = today
         self._versions: list[dict] = []
         self._tests: list[dict] = []
-        self.title = text_box("Message name", "a short name for this message", width="520px")
+        self.title = text_box("Message name", "a short name for this message", size="long")
         self.wording = text_area("Wording", "Write the message the way you would say it", rows=3)
         self.version_note = w.HTML()
         self.new_version_button = button("Start a new version", "Keep this version as it is and start a revised "
@@ -37,16 +37,15 @@ class MessageEditor(EntryEditor):
         self.new_version_button.on_click(lambda _: self.new_version())
         self.earlier = w.HTML()
         # recording a test
-        self.test_version = w.Dropdown(description="Version tested", style=LABEL_STYLE,
-                                       tooltip="Which version of the message you tried out")
-        self.audience = text_box("Audience", "e.g. line staff, community partners", width="420px")
-        self.event = text_box("Where", "e.g. unit meeting, partner forum", width="420px")
-        self.when = w.DatePicker(description="Date", style=LABEL_STYLE, tooltip="Date of the test")
-        self.people = w.BoundedIntText(value=0, min=0, max=100_000, description="How many people",
-                                       style=LABEL_STYLE, layout=w.Layout(width="220px"),
-                                       tooltip="How many people heard the message")
-        self.ratings = {q.id: w.Dropdown(options=RATINGS, value=0, description=q.label, style=LABEL_STYLE,
-                                         layout=w.Layout(width="520px"), tooltip=q.help or q.label)
+        self.test_version = field(w.Dropdown(description="Version tested",
+                                       tooltip="Which version of the message you tried out"), "medium")
+        self.audience = text_box("Audience", "e.g. line staff, community partners", size="long")
+        self.event = text_box("Where", "e.g. unit meeting, partner forum", size="long")
+        self.when = field(w.DatePicker(description="Date", tooltip="Date of the test"), "short")
+        self.people = field(w.BoundedIntText(value=0, min=0, max=100_000, description="How many people",
+                                       tooltip="How many people heard the message"), "short")
+        self.ratings = {q.id: field(w.Dropdown(options=RATINGS, value=0, description=q.label,
+                                               tooltip=q.help or q.label), "medium")
                         for q in self.questions}
         self.feedback = text_area("What people said", "Their words, in short", rows=2)
         self.record_button = button("Record this test", "Save this test with the message", "primary", "check")
@@ -58,8 +57,8 @@ class MessageEditor(EntryEditor):
             subheading("Record a test"),
             note("After you try the message with a group, note who heard it and how it landed. Rate each "
                  "question from 1 (not at all) to 5 (very much)."),
-            w.HBox([self.test_version, self.when, self.people], layout=w.Layout(flex_flow="row wrap")),
-            w.HBox([self.audience, self.event], layout=w.Layout(flex_flow="row wrap")),
+            row(self.test_version, self.when, self.people),
+            row(self.audience, self.event),
             *self.ratings.values(), self.feedback, self.record_button, self.test_message])
         super().__init__(ctx, key, [self.title, self.version_note, self.wording, self.new_version_button,
                                     self.earlier, test_form,
@@ -151,8 +150,8 @@ class MessageEditor(EntryEditor):
         if not frame.empty:
             from ..plots import key_message_ratings
 
-            ax = key_message_ratings(frame, title="Average rating by version and audience")
-            self.chart.value = chart(ax, ratings_alt(frame))
+            self.chart.value = chart(lambda: key_message_ratings(frame, title="Average rating by version and audience"),
+                                     ratings_alt(frame))
 
 
 class KeyMessages(EntryChooser):

@@ -10,10 +10,9 @@ from ..exceptions import StaleEdit
 from ..planning import lines as _lines
 from ..views import date, plural
 from .context import WorkbookContext
-from .controls import LABEL_STYLE, button, shown_by, text_area, text_box
+from .controls import button, field, row, shown_by, text_area, text_box
 from .editor import ANONYMOUS, EntryEditor
 from .style import chart, html, note, section_header, status, subheading
-
 
 #: Sliders for the competence shares move in whole percentages, so a saved share always shows as saved.
 COMPETENCE_STEP = 1
@@ -30,13 +29,14 @@ def _date(value):
 class ActivityRow(w.HBox):
     def __init__(self, n: int):
         # One line on a laptop: the activity gets the room, the dates only what a date needs.
-        self.what = text_box(f"Activity {n}", "what will happen", width="430px")
-        self.who = text_box("Who", "who leads it", width="200px")
-        self.start = w.DatePicker(description="From", style=LABEL_STYLE, layout=w.Layout(width="180px"),
-                                  tooltip=f"Start date of activity {n}")
-        self.end = w.DatePicker(description="To", style=LABEL_STYLE, layout=w.Layout(width="165px"),
-                                tooltip=f"End date of activity {n}")
-        super().__init__([self.what, self.who, self.start, self.end], layout=w.Layout(flex_flow="row wrap"))
+        self.what = text_box(f"Activity {n}", "what will happen", size="long")
+        self.who = text_box("Who", "who leads it", size="medium")
+        self.start = field(w.DatePicker(description="From",
+                                  tooltip=f"Start date of activity {n}"), "short")
+        self.end = field(w.DatePicker(description="To",
+                                tooltip=f"End date of activity {n}"), "short")
+        super().__init__([self.what, self.who, self.start, self.end])
+        self.add_class("orb-row")
 
     def body(self) -> dict | None:
         if not self.what.value.strip():
@@ -72,12 +72,12 @@ class ImplementationPlan(EntryEditor):
         self.timeline = w.HTML()
         # Step 1: every whole percentage shows as it is; a coarser step would show 73 as 75 and the
         # browser would send 75 back (opening the page must never change the numbers).
-        self.competence = {lv.id: (w.IntSlider(value=0, min=0, max=100, step=COMPETENCE_STEP,
-                                               description="Now (%)", style=LABEL_STYLE,
-                                               tooltip=f"{lv.label}: share of people now"),
-                                   w.IntSlider(value=_pct(lv.target_share), min=0, max=100,
-                                               step=COMPETENCE_STEP, description="Target (%)", style=LABEL_STYLE,
-                                               tooltip=f"{lv.label}: share of people we aim for"))
+        self.competence = {lv.id: (field(w.IntSlider(value=0, min=0, max=100, step=COMPETENCE_STEP,
+                                               description="Now (%)",
+                                               tooltip=f"{lv.label}: share of people now"), "short"),
+                                   field(w.IntSlider(value=_pct(lv.target_share), min=0, max=100,
+                                               step=COMPETENCE_STEP, description="Target (%)",
+                                               tooltip=f"{lv.label}: share of people we aim for"), "short"))
                            for lv in self.levels}
         self._shares: dict[str, dict] = {}  # the shares as saved, kept exactly until a slider is moved
         self.competence_chart = w.HTML()
@@ -85,7 +85,7 @@ class ImplementationPlan(EntryEditor):
         for lv in self.levels:
             now, target = self.competence[lv.id]
             comp_rows.append(w.VBox([w.HTML(html("plan_level.html.j2", label=lv.label, description=lv.description)),
-                                     w.HBox([now, target])]))
+                                     row(now, target)]))
         competence = ([section_header("Competence levels",
                                       "About what share of people are at each level now, and where do you "
                                       "want to be?"), *comp_rows, self.competence_chart] if self.levels else [])
@@ -157,12 +157,12 @@ class ImplementationPlan(EntryEditor):
         acts = [a.body() for a in self.activities]
         acts = [a for a in acts if a and a.get("start")]
         if acts:
-            self.timeline.value = chart(plots.timeline(acts), planning.timeline_alt(acts))
+            self.timeline.value = chart(lambda: plots.timeline(acts), planning.timeline_alt(acts))
         else:
             self.timeline.value = note("Give activities a start date to see them on a timeline.").value
         if self.levels:
             frame = planning.competence_frame(self.collect()["competence"], self.levels)
-            self.competence_chart.value = chart(plots.competence(frame), planning.competence_alt(frame))
+            self.competence_chart.value = chart(lambda: plots.competence(frame), planning.competence_alt(frame))
 
 
 class ReviewEditor(EntryEditor):
@@ -177,14 +177,14 @@ class ReviewEditor(EntryEditor):
                  "start": "What to begin", "stop": "What to drop"}
         self.boxes = {k: text_area(labels.get(k, k.title()), f"{helps[k]}: one item per line", rows=5)
                       for k in ("keep", "improve", "start", "stop")}
-        for box in self.boxes.values():
-            box.layout.width = "440px"
+        for box in self.boxes.values():  # two side by side on a laptop, one under the other on a phone
+            box.add_class("orb-half")
         self.carried = text_area("Brought forward from the last review",
                                  "Unfinished items: delete a line when it is done", rows=3)
         super().__init__(ctx, key, [
             self.carried,
-            w.HBox([self.boxes["keep"], self.boxes["improve"]], layout=w.Layout(flex_flow="row wrap")),
-            w.HBox([self.boxes["start"], self.boxes["stop"]], layout=w.Layout(flex_flow="row wrap"))], **kw)
+            row(self.boxes["keep"], self.boxes["improve"]),
+            row(self.boxes["start"], self.boxes["stop"])], **kw)
         self.watch(self.carried, *self.boxes.values())
         self.load()
 
@@ -206,9 +206,9 @@ class FollowUpBoard(w.VBox):
 
     def __init__(self, ctx: WorkbookContext, today=dt.date.today, **editor_kw):
         self.ctx, self._editor_kw, self._today = ctx, editor_kw, today
-        self.choice = w.Dropdown(description="Review of", style=LABEL_STYLE, tooltip="Open a saved review")
-        self.new_date = w.DatePicker(description="New review on", style=LABEL_STYLE, value=today(),
-                                     tooltip="Date of the new review")
+        self.choice = field(w.Dropdown(description="Review of", tooltip="Open a saved review"), "medium")
+        self.new_date = field(w.DatePicker(description="New review on", value=today(),
+                                     tooltip="Date of the new review"), "short")
         self.new_button = button("Start a new review", "Start a review; unfinished items come forward",
                                  "primary", "plus")
         self.new_button.on_click(lambda _: self.new_review(self.new_date.value))
@@ -220,7 +220,7 @@ class FollowUpBoard(w.VBox):
                            "At each review, look at the plan together. What do we keep, improve, start and "
                            "stop? Items to improve or start that are not done yet come forward to the next "
                            "review."),
-            self.choice, w.HBox([self.new_date, self.new_button]), self.message, self.editor_box])
+            self.choice, row(self.new_date, self.new_button), self.message, self.editor_box])
         self._load_choices()
         self.choice.observe(lambda c: self.show_review(c["new"]), "value")
         self.show_review(self.choice.value)

@@ -18,7 +18,7 @@ class TestingProfile(EntryEditor):
         self.sections = {s.id: text_area(f"{s.id}) {s.label}", help=s.help or "Write a few sentences.", rows=3)
                          for s in fw.testing_profile}
         words = ctx.words
-        self.buddy_county = text_box(f"Our {words.buddy_unit}", f"the {words.unit} we paired with", width="520px")
+        self.buddy_county = text_box(f"Our {words.buddy_unit}", f"the {words.unit} we paired with", size="long")
         self.buddy = {q.id: text_area(f"{q.id}. {q.label}", help=q.help or "Write a few sentences.", rows=3)
                       for q in fw.buddy_questions}
         children = [

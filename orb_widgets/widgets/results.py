@@ -14,7 +14,7 @@ from ..render import render
 from ..results import distribution
 from ..views import distribution_alt, results_view
 from .context import WorkbookContext
-from .controls import LABEL_STYLE
+from .controls import field
 from .style import chart, html, note, section_header, status
 
 __all__ = ["ResultsDashboard", "distribution"]
@@ -26,9 +26,9 @@ class ResultsDashboard(w.VBox):
     def __init__(self, ctx: WorkbookContext, charts: bool = True):
         self.ctx, self._charts = ctx, charts
         waves = ctx.store.waves(ctx.county)
-        self.wave = w.Dropdown(options=[(f"Wave {x}", x) for x in waves], description="Show",
-                               style=LABEL_STYLE, tooltip="Which survey wave to show",
-                               value=ctx.wave if ctx.wave in waves else (waves[-1] if waves else None))
+        self.wave = field(w.Dropdown(options=[(f"Wave {x}", x) for x in waves], description="Show",
+                                     tooltip="Which survey wave to show",
+                               value=ctx.wave if ctx.wave in waves else (waves[-1] if waves else None)), "medium")
         self.headline = w.HTML()
         self.overview, self.roles, self.over_time, self.detail, self.priorities = (w.HTML() for _ in range(5))
         self.tabs = w.Tab(children=[self.overview, self.priorities, self.roles, self.over_time, self.detail],
@@ -79,14 +79,14 @@ class ResultsDashboard(w.VBox):
         if charts:
             from .. import plots
 
-            blocks.append(("", chart(plots.element_scores(r.records("elements"), r.element_names, r.points,
-                                                          min_group=r.min_group), v.alt["elements"])))
+            blocks.append(("", chart(lambda: plots.element_scores(r.records("elements"), r.element_names, r.points,
+                                                                  min_group=r.min_group), v.alt["elements"])))
         # The components' heading comes before their chart and table, never between the two.
         parts = []
         if charts and r.components:
             from .. import plots
 
-            parts.append(chart(plots.component_scores(r.records("components"), r.points, min_group=r.min_group),
+            parts.append(chart(lambda: plots.component_scores(r.records("components"), r.points, min_group=r.min_group),
                                v.alt["components"]))
         if v.components:
             parts.append(self._table(v.components))
@@ -115,7 +115,7 @@ class ResultsDashboard(w.VBox):
         if self._charts:
             from .. import plots
 
-            blocks.append(("", chart(plots.wave_change(r.records("by_wave"), r.element_names, r.points),
+            blocks.append(("", chart(lambda: plots.wave_change(r.records("by_wave"), r.element_names, r.points),
                                            v.alt["change"])))
         return self._part(blocks)
 
@@ -126,7 +126,7 @@ class ResultsDashboard(w.VBox):
             from .. import plots
 
             labels = list(self.ctx.store.current_instrument(self.ctx.county).scale.labels)
-            blocks.append(("", chart(plots.answer_distribution(frame, labels, r.element_names),
+            blocks.append(("", chart(lambda: plots.answer_distribution(frame, labels, r.element_names),
                                            distribution_alt(frame, labels))))
         hidden = [line.label for line in self.view.elements.lines if not line.shown]
         if hidden:

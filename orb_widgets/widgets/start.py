@@ -12,7 +12,7 @@ from ..progress import STEPS, matrix_steps, progress, steps, webinar_steps
 from ..settings import Settings
 from ..store import Store
 from .context import page_app
-from .controls import LABEL_STYLE, button, text_box
+from .controls import button, field, row, text_box
 from .style import html, note, refused, section_header, status, styled, subheading
 
 __all__ = ["STEPS", "StartHere", "matrix_steps", "progress", "start_here", "webinar_steps"]
@@ -40,13 +40,12 @@ class StartHere(w.VBox):
         chosen = county or (names[0] if names else None)
         if chosen not in names:
             chosen = names[0] if names else None
-        self.county = w.Dropdown(options=names, value=chosen, style=LABEL_STYLE,
-                                 layout=w.Layout(width="480px"), disabled=fixed)
+        self.county = field(w.Dropdown(options=names, value=chosen, disabled=fixed), "medium")
         frameworks = list_frameworks()
-        self.new_name = text_box("New", "its name", width="360px")
-        self.new_framework = w.Dropdown(options=[(f["title"], f["id"]) for f in frameworks],
-                                        value=_framework_or(store, chosen, frameworks),
-                                        description="Framework", style=LABEL_STYLE, layout=w.Layout(width="480px"))
+        self.new_name = text_box("New", "its name", size="medium")
+        self.new_framework = field(w.Dropdown(options=[(f["title"], f["id"]) for f in frameworks],
+                                              value=_framework_or(store, chosen, frameworks),
+                                              description="Framework"), "medium")
         self.add_button = button("Add", "", icon="plus")
         self.add_button.on_click(lambda _: self.add_county(self.new_name.value, self.new_framework.value))
         self.message = w.HTML()
@@ -57,7 +56,7 @@ class StartHere(w.VBox):
         self.webinar_header = w.HTML()
         add_box = [] if fixed else [
             self.add_heading,
-            w.HBox([self.new_name, self.new_framework, self.add_button], layout=w.Layout(flex_flow="row wrap"))]
+            row(self.new_name, self.new_framework, self.add_button)]
         super().__init__([
             self.header, self.about, self.county, self.message, *add_box,
             section_header("Where we are", ""), self.checklist,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import re
 from dataclasses import dataclass
 
 import ipywidgets as w
@@ -72,12 +73,37 @@ def download_link(file_name: str, data: str | bytes, mime: str, label: str) -> s
     return status("", "ok", [download(file_name, data, mime, label)])
 
 
-def chart(ax, alt: str, width: int = 760) -> Markup:
-    """A figure as an image with alternative text (screen readers read ``alt``); markup, ready to place."""
-    from ..plots import to_png
+def chart(draw, alt: str) -> Markup:
+    """A chart drawn for the width it gets, with alternative text (screen readers read ``alt``); markup.
 
-    src = "data:image/png;base64," + base64.b64encode(to_png(ax)).decode("ascii")
-    return render("widget_chart.html.j2", src=src, alt=alt, width=int(width))
+    ``draw`` is a function of no arguments that draws the chart and returns its axes: it is drawn
+    twice, for a wide screen and (inside :func:`orb_widgets.plots.narrow`) for a phone, and the page
+    shows the one that fits (``responsive.css``). An axes already drawn is shown as it is. Either way
+    the chart is an SVG as wide as its box, never wider than it was drawn, never scrolling sideways.
+    """
+    from .. import plots
+
+    if callable(draw):
+        wide = plots.to_svg(draw())
+        with plots.narrow():
+            thin = plots.to_svg(draw())
+    else:
+        wide, thin = plots.to_svg(draw), None
+    return render("widget_chart.html.j2", wide=svg_image(wide), narrow=svg_image(thin) if thin else None, alt=alt)
+
+
+@dataclass(frozen=True)
+class SvgImage:
+    """An SVG chart as an ``<img>`` source, with the width it was drawn at (CSS pixels)."""
+
+    src: str
+    width: int
+
+
+def svg_image(svg: bytes) -> SvgImage:
+    points = re.search(rb'<svg[^>]*\swidth="([\d.]+)pt"', svg)
+    width = round(float(points.group(1)) * 4 / 3) if points else 720
+    return SvgImage("data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii"), width)
 
 
 def refused(reason) -> w.HTML:

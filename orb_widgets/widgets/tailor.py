@@ -19,7 +19,7 @@ from ..instrument import DEFAULT_MIN_GROUP, MIN_GROUP_FLOOR, Instrument, export_
 from ..views import plural, when
 from .autosave import DELAY, Autosave
 from .context import WorkbookContext
-from .controls import LABEL_STYLE, button
+from .controls import button, field, row
 from .editor import ANONYMOUS, StatusLine
 from .style import download, html, section_header, status
 
@@ -35,9 +35,8 @@ class ItemRow(w.VBox):
         self.item = item
         self.use = w.Checkbox(value=True, description=f"{item.id}: {item.text}", indent=False,
                               layout=w.Layout(width="100%"), tooltip="Ask this statement in our survey")
-        self.wording = w.Text(description="Our wording", placeholder="leave empty to keep the wording above",
-                              style=LABEL_STYLE, layout=w.Layout(width="100%", max_width="900px"),
-                              tooltip=f"Your {unit}'s own wording for {item.id}")
+        self.wording = field(w.Text(description="Our wording", placeholder="leave empty to keep the wording above",
+                                    tooltip=f"Your {unit}'s own wording for {item.id}"), "full")
         super().__init__([self.use, self.wording], layout=w.Layout(margin="0 0 .5em 1.5em"))
 
 
@@ -59,21 +58,20 @@ class TailorAssessment(w.VBox):
         fw_titles = {f["id"]: f["title"] for f in list_frameworks()}
         current_fw = (self.instrument.framework if self.instrument else
                       (ctx.framework.id if ctx.framework else fw_ids[0]))
-        self.framework = w.Dropdown(options=[(fw_titles[i], i) for i in fw_ids], value=current_fw,
-                                    description="Framework", style=LABEL_STYLE, layout=w.Layout(width="600px"),
+        self.framework = field(w.Dropdown(options=[(fw_titles[i], i) for i in fw_ids], value=current_fw,
+                                    description="Framework",
                                     tooltip="The framework and statement bank this survey is built from",
-                                    disabled=self.instrument is not None)
-        self.title = w.Text(description="Survey title", style=LABEL_STYLE, layout=w.Layout(width="600px"),
-                            tooltip="The title respondents see at the top")
-        self.points = w.ToggleButtons(options=[("5 points, with a middle answer", 5),
+                                    disabled=self.instrument is not None), "long")
+        self.title = field(w.Text(description="Survey title",
+                            tooltip="The title respondents see at the top"), "long")
+        self.points = field(w.ToggleButtons(options=[("5 points, with a middle answer", 5),
                                                ("4 points, no middle answer", 4)], value=5,
-                                      description="Answer scale", style=LABEL_STYLE,
+                                      description="Answer scale",
                                       tooltips=["Strongly disagree … strongly agree, with 'neither' in the middle",
-                                                "Strongly disagree … strongly agree, no middle answer"])
-        self.min_group = w.BoundedIntText(value=DEFAULT_MIN_GROUP, min=MIN_GROUP_FLOOR, max=100,
-                                          description="Smallest group to show", style=LABEL_STYLE,
-                                          layout=w.Layout(width="260px"),
-                                          tooltip="Results for any group smaller than this are hidden")
+                                                "Strongly disagree … strongly agree, no middle answer"]), "full")
+        self.min_group = field(w.BoundedIntText(value=DEFAULT_MIN_GROUP, min=MIN_GROUP_FLOOR, max=100,
+                                          description="Smallest group to show",
+                                          tooltip="Results for any group smaller than this are hidden"), "short")
         self.roles_box = w.VBox()
         self.bank_box = w.VBox()
         self.role_checks: dict[str, w.Checkbox] = {}
@@ -110,9 +108,9 @@ class TailorAssessment(w.VBox):
                                            "link to the original statement, so results still compare."),
             self.points, self.bank_box,
             section_header("Check and save", ""),
-            w.HBox([self.preview_button, self.save_button]), self.status, self.preview_box,
+            row(self.preview_button, self.save_button), self.status, self.preview_box,
             section_header("Hand it out", "Use the text in your own survey tool, or print it."),
-            w.HBox([self.export_text_button, self.export_print_button]), self.export_out,
+            row(self.export_text_button, self.export_print_button), self.export_out,
         ])
         self.framework.observe(self._framework_changed, "value")
         self._build(current_fw)

@@ -6,7 +6,7 @@ import time
 import uuid
 
 from conftest import (FORM_COUNTY, SHOTS, KernelChannel, check_accessibility, check_reads_like_a_product,
-                      doc_screenshot, kernel_id, next_frame, wait_for_notebook, wait_until_drawn)
+                      doc_screenshot, kernel_id, wait_for_notebook, wait_until_drawn)
 
 
 ROW_TITLE = re.compile(r"^[A-F]\. .+ · ")
@@ -184,46 +184,4 @@ def test_every_other_served_page_is_accessible_and_reads_like_a_product(page, wo
         doc_screenshot(page, "results")
 
 
-PHONE = {"width": 390, "height": 844}
-# Everything that sticks out past the right edge of a phone, or is cut with an ellipsis, outside a box
-# that scrolls sideways on purpose (a wide table or chart in .orb-scroll / .orb-chart-box).
-_OFF_THE_PHONE = """() => {
-  const W = window.innerWidth, bad = [];
-  const scrolls = el => { for (let a = el.parentElement; a; a = a.parentElement) {
-      if (a.matches('.orb-scroll, .orb-chart-box')) return true; } return false; };
-  for (const el of document.querySelectorAll('#orb-main *')) {
-    const r = el.getBoundingClientRect(), s = getComputedStyle(el);
-    if (!r.width || s.visibility === 'hidden' || scrolls(el)) continue;
-    if (r.right > W + 1) bad.push('past the edge: ' + el.tagName + ' ' + (el.innerText || el.value || '').slice(0, 40));
-    if (el.matches('.widget-label, .jupyter-button, .widget-label-basic') && el.scrollWidth > el.clientWidth + 1)
-      bad.push('cut: ' + (el.innerText || '').slice(0, 40));
-    if (['auto', 'scroll'].includes(s.overflowX) && el.scrollWidth > el.clientWidth + 1 && el.tagName !== 'TEXTAREA'
-        && !el.matches('.orb-scroll, .orb-chart-box'))
-      bad.push('scrolls sideways: ' + (el.innerText || '').slice(0, 40));
-  }
-  return bad.slice(0, 8);
-}"""
-
-
-@pytest.mark.parametrize("notebook", ["02-breakout-session.ipynb", "04-tailor-assessment.ipynb", "06-results.ipynb"])
-def test_on_a_phone_nothing_runs_off_the_page_and_no_label_is_cut(browser, workbook_server, notebook):
-    """A team member on a phone sees every control and label whole; only a wide table or chart scrolls, in its box."""
-    from playwright.sync_api import expect
-
-    wait_for_notebook(notebook)
-    context = browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    try:
-        page.goto(workbook_server.page_url(notebook))
-        wait_until_drawn(page)
-        tabs = page.get_by_role("tab").all() or [None]
-        for tab in tabs:  # the results' tabs each hold their own tables and charts
-            if tab is not None:
-                tab.click()
-                expect(tab).to_have_attribute("aria-selected", "true")
-                next_frame(page)
-            assert page.evaluate(_OFF_THE_PHONE) == [], f"{notebook} on a phone"
-        if SHOTS:
-            page.screenshot(path=str(SHOTS / f"phone-{notebook.removesuffix('.ipynb')}.png"))
-    finally:
-        context.close()
+# Phones: every step at 390×844 and 1366×900, every tab and accordion open, is checked in test_layout.py.
