@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 
+from orb_widgets.app import App
 import pytest
 
 from orb_widgets import packets
@@ -40,7 +41,7 @@ def _html_text(page) -> str:
 def test_a_pdf_run_after_an_html_only_run_rebuilds_the_pdf_so_both_agree(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
     folder, out = tmp_path / "ws", tmp_path / "packets"
-    store = Store.open(folder)
+    store = App.for_workspace(folder, create=True).store
     name = make_demo(store, counties=1, seed=5)[0]
     slug = unique_slug(name)
     args = ["packets", "--all", "--workspace", str(folder), "--out", str(out), "--workers", "1"]
@@ -75,7 +76,7 @@ def test_a_manifest_entry_without_a_pdf_is_rebuilt_when_a_pdf_is_asked_for(tmp_p
     """An older manifest (no ``formats``) says what was built by its file names; a stray PDF file is not trusted."""
     monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
     folder, out = tmp_path / "ws", tmp_path / "packets"
-    store = Store.open(folder)
+    store = App.for_workspace(folder, create=True).store
     name = make_demo(store, counties=1, seed=5)[0]
     report = packets.run_packets(folder, out=out, pdf=False, progress=False, workers=1)
     assert report.count(packets.Status.OK) == 1

@@ -5,6 +5,7 @@ import html
 import re
 import shutil
 
+from orb_widgets.app import App
 import pytest
 
 from orb_widgets.progress import STEPS, progress
@@ -27,7 +28,7 @@ def ws(shared_demo, tmp_path, monkeypatch):
     monkeypatch.delenv("ORB_COUNTY", raising=False)
     monkeypatch.setenv("ORB_NAME_FILE", str(tmp_path / "name"))
     shutil.copytree(shared_demo, tmp_path / "ws")
-    return Store.open(tmp_path / "ws", create=False)
+    return App.for_workspace(tmp_path / "ws").store
 
 
 def test_start_here_counts_the_nine_steps_of_the_workbook(ws):
@@ -159,7 +160,7 @@ def test_demo_dates_are_relative_to_the_day_it_is_made_and_overdue_steps_are_fla
 
     monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
     today = dt.date.today()
-    store = Store.open(tmp_path / "ws")
+    store = App.for_workspace(tmp_path / "ws", create=True).store
     names = make_demo(store, counties=6, seed=2026)
     states = set()
     for name in names:

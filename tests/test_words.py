@@ -10,6 +10,7 @@ import re
 import shutil
 
 import ipywidgets as w
+from orb_widgets.app import App
 import pytest
 
 from orb_widgets.content import load_framework
@@ -30,7 +31,7 @@ def ws(shared_demo, tmp_path, monkeypatch):
     monkeypatch.delenv("ORB_COUNTY", raising=False)
     monkeypatch.setenv("ORB_NAME_FILE", str(tmp_path / "name"))
     shutil.copytree(shared_demo, tmp_path / "ws")
-    return Store.open(tmp_path / "ws", create=False)
+    return App.for_workspace(tmp_path / "ws").store
 
 
 def _widgets(widget):

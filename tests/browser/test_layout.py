@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import urllib.parse
 
+from orb_widgets.app import App
 import pytest
 from conftest import FORM_COUNTY, SHOTS, next_frame, wait_for_notebook, wait_until_drawn
 from layout import SIZES, check_layout, layout_problems
@@ -40,7 +41,7 @@ def _shot(page, name: str) -> None:
 def test_the_demo_has_a_unit_of_each_framework(demo_workspace):
     from orb_widgets.store import Store
 
-    store = Store.open(demo_workspace, create=False)
+    store = App.for_workspace(demo_workspace).store
     for framework, unit in UNITS.items():
         assert store.county(unit).framework == framework, unit
 
