@@ -30,6 +30,16 @@ class CountyLocked(OrbError):
     """Raised when a page asks for a county other than the one the server is locked to."""
 
 
+class NoRequest(OrbError):
+    """Raised when a kernel started ahead of time never received the request it waited for."""
+
+
+#: voila sets it to "True" in a kernel started ahead of time (a preheated kernel), "False" otherwise.
+PREHEAT = "VOILA_PREHEAT"
+#: What voila's request info always carries; its absence after the wait means no request arrived.
+REQUEST_MARK = "SCRIPT_NAME"
+
+
 def _flag(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
         return default
@@ -60,6 +70,10 @@ class Settings:
         ``orb serve --form``: the one county (and wave) the survey collects for.
     page_query
         The served page's query string (voila hands it to the kernel).
+    preheated
+        A served page's kernel started before anyone asked for the page
+        (voila's preheated kernels): it must wait for its request
+        (:meth:`after_request`) before it knows its county.
     notebooks
         The workbook notebooks' folder (``$ORB_NOTEBOOKS``), or ``None`` for
         the ones shipped with the package.
@@ -89,6 +103,7 @@ class Settings:
     survey_url: str = ""
     login_name: str = ""
     check_tiny_groups: bool = False
+    preheated: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
@@ -118,9 +133,44 @@ class Settings:
             survey_url=(env.get("ORB_SURVEY_URL") or "").strip(),
             login_name=env.get("USER") or "",
             check_tiny_groups=env.get("ORB_CHECK_TINY_GROUPS") == "1",
+            preheated=served and env.get(PREHEAT) == "True",
         )
         settings = cls(**values)
         return settings.with_(**overrides)
+
+    @classmethod
+    def after_request(cls, warm=None) -> "Settings":
+        """The settings of a page whose kernel was started ahead of time, once its request arrived.
+
+        ``orb serve`` keeps kernels started ahead of time (voila's preheated
+        kernels); each runs its notebook up to the page's first call for its
+        settings, and waits there (:func:`voila.utils.wait_for_request`) for
+        the request that takes it. The request's address (``QUERY_STRING``)
+        is then in this process's environment, and the settings are read as
+        for a kernel started for that request: same county, same lock checks.
+        Nothing from before the request (the address of whoever took the
+        previous kernel) is kept. ``warm(settings)`` runs before the wait:
+        work that needs no county. Raises :class:`NoRequest` if none came.
+        """
+        before = cls.from_env()
+        if not before.preheated:
+            return before
+        if warm is not None:
+            try:
+                warm(before)
+            except Exception:  # a head start, never a reason for a page to fail
+                pass
+        for name in ("QUERY_STRING", REQUEST_MARK, "VOILA_REQUEST_URL"):
+            os.environ.pop(name, None)
+        from voila.utils import wait_for_request
+
+        wait_for_request()
+        os.environ[PREHEAT] = "False"  # answered: a later call on this page reads the same request
+        if REQUEST_MARK not in os.environ:
+            os.environ.pop("QUERY_STRING", None)
+            raise NoRequest("this page could not read its own address; reload it")
+        os.environ.setdefault("QUERY_STRING", "")
+        return cls.from_env()
 
     def with_(self, **changes) -> "Settings":
         """A copy with some values changed; ``None`` values are ignored, a workspace is resolved."""

@@ -22,7 +22,7 @@ from ..settings import Settings
 from ..store import Store
 from ..views import date
 from ..webinar import storage, views
-from .context import remembered_name
+from .context import page_settings, remembered_name
 from .controls import LABEL_STYLE, NAME_MAX, button, text_area, text_box
 from .editor import EntryEditor
 from ..render import render
@@ -464,7 +464,7 @@ class CountyWebinarView(w.VBox):
 def webinar_page(workspace=None, county: str = "", user: str | None = None, settings: Settings | None = None,
                  **kw):
     """The page of ``02-breakout-session``: the coach's series, or on a locked server that county's part."""
-    settings = (settings or Settings.from_env()).with_(workspace=workspace or None)
+    settings = page_settings(settings).with_(workspace=workspace or None)
     try:
         store = Store.open(settings.workspace, create=False)
         if settings.locked:

@@ -6,6 +6,10 @@
   with. On a locked server the county is the server's and no other opens.
 * :func:`open_county` — where a served page starts: settings are read here,
   once, and a county the page may not open shows one plain line instead.
+* :func:`page_settings` — the settings of a page; a page run in a preheated
+  kernel (started before anyone asked for it) waits here for its request
+  and takes the county from that request's address, never from anything
+  the kernel saw before.
 * :func:`remembered_name` / :func:`remember_name` — the name typed last time
   on this computer account (never on a shared server).
 """
@@ -18,7 +22,7 @@ import ipywidgets as w
 from ..content import Framework, load_framework
 from ..exceptions import OrbError
 from ..paths import slugify
-from ..settings import Settings
+from ..settings import NoRequest, Settings
 from ..store import Store
 from .controls import LABEL_STYLE, NAME_MAX
 from .style import refused, styled
@@ -47,6 +51,41 @@ def remember_name(name: str, settings: Settings | None = None) -> None:
         path.write_text(name.strip()[:NAME_MAX], "utf-8")
     except OSError:
         pass  # remembering is a convenience; never stop anyone working over it
+
+
+def page_settings(settings: Settings | None = None, warm=None) -> Settings:
+    """The settings a page works with; in a preheated kernel, once its request has arrived.
+
+    ``orb serve`` keeps a few kernels per step started ahead of time (voila's
+    preheated kernels): each has run its notebook up to here, imports done,
+    before anyone opens the page, and waits here for the request that takes
+    it (:meth:`Settings.after_request`); the county and the lock checks are
+    then exactly those of a kernel started for the request. ``warm``
+    (settings → None) runs before the wait: work that needs no county.
+    Given ``settings`` are returned as they are (tests, JupyterLab).
+    """
+    if settings is not None:
+        return settings
+    try:
+        return Settings.after_request(warm)
+    except NoRequest as exc:
+        raise PageRefused(str(exc)) from None
+
+
+def warm_page(settings: Settings) -> None:
+    """What every county page needs before it knows its county: the database open, the style sheet,
+    the content packs and the page templates read (a preheated kernel does it while nobody waits)."""
+    from ..content import pack_dirs
+    from .style import style
+
+    store = Store.open(settings.workspace, create=False)
+    store.counties()
+    style()
+    for fid in pack_dirs():
+        load_framework(fid)
+    from .. import cache
+
+    cache.warm()
 
 
 class PageRefused(OrbError):
@@ -145,7 +184,13 @@ def open_county(workspace=None, county: str = "", wave: str = "", user: str | No
     A county the page may not open (unknown, or not the one a locked server
     serves) shows one plain line on the page, then stops it.
     """
-    settings = kw.pop("settings", None) or Settings.from_env()
+    try:
+        settings = page_settings(kw.pop("settings", None), warm=kw.pop("warm", warm_page))
+    except PageRefused as exc:
+        from IPython.display import HTML, display
+
+        display(HTML(refused(exc).value))
+        raise
     try:
         return WorkbookContext.from_workspace(workspace, county, wave, user, settings=settings, **kw)
     except OrbError as exc:

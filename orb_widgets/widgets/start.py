@@ -11,6 +11,7 @@ from ..exceptions import OrbError
 from ..progress import STEPS, matrix_steps, progress, webinar_steps
 from ..settings import Settings
 from ..store import Store
+from .context import page_settings
 from .controls import LABEL_STYLE, button, text_box
 from .style import html, note, refused, section_header, status, styled, subheading
 
@@ -122,7 +123,7 @@ def start_here(workspace=None, county: str = "", settings: Settings | None = Non
     The page opens on ``county``, else the county in its address, else the
     server's; a locked server offers its county only.
     """
-    settings = (settings or Settings.from_env()).with_(workspace=workspace or None)
+    settings = page_settings(settings).with_(workspace=workspace or None)
     try:
         county, wave = settings.page_target(county or "")
         store = Store.open(settings.workspace, create=False)

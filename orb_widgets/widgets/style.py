@@ -85,6 +85,12 @@ def chart(ax, alt: str, width: int = 760) -> Markup:
     return render("widget_chart.html.j2", src=src, alt=alt, width=int(width))
 
 
+def svg_chart(svg: str, alt: str, width: int = 760) -> Markup:
+    """A chart already drawn as SVG (as the packets draw it), as an image with its alternative text."""
+    src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return render("widget_chart.html.j2", src=src, alt=alt, width=int(width))
+
+
 def refused(reason) -> w.HTML:
     """What a page shows instead of its content when it may not open."""
     return styled("widget_refused.html.j2", reason=str(reason))
