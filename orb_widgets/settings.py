@@ -70,6 +70,9 @@ class Settings:
         ``orb serve --form``: the one county (and wave) the survey collects for.
     page_query
         The served page's query string (voila hands it to the kernel).
+    pool
+        ``$ORB_POOL``: kernels kept started ahead of time per step on a hub
+        member's server (``orb serve --pool`` values, comma-separated).
     preheated
         A served page's kernel started before anyone asked for the page
         (voila's preheated kernels): it must wait for its request
@@ -103,6 +106,7 @@ class Settings:
     survey_url: str = ""
     login_name: str = ""
     check_tiny_groups: bool = False
+    pool: str = ""
     preheated: bool = False
 
     @classmethod
@@ -133,6 +137,7 @@ class Settings:
             survey_url=(env.get("ORB_SURVEY_URL") or "").strip(),
             login_name=env.get("USER") or "",
             check_tiny_groups=env.get("ORB_CHECK_TINY_GROUPS") == "1",
+            pool=(env.get("ORB_POOL") or "").strip(),
             preheated=served and env.get(PREHEAT) == "True",
         )
         settings = cls(**values)
@@ -220,7 +225,7 @@ class Settings:
                            ("ORB_WAVE", self.wave), ("ORB_USER", self.user),
                            ("ORB_FORM_COUNTY", self.form_county), ("ORB_FORM_WAVE", self.form_wave),
                            ("ORB_NOTEBOOKS", str(self.notebooks) if self.notebooks else ""),
-                           ("ORB_SURVEY_URL", self.survey_url)]:
+                           ("ORB_SURVEY_URL", self.survey_url), ("ORB_POOL", self.pool)]:
             if value:
                 env[key] = value
         if self.locked:
@@ -232,4 +237,4 @@ class Settings:
     #: Variables :meth:`to_env` may write; a child gets none of them from elsewhere.
     OWN_VARIABLES = ("ORB_WORKSPACE", "ORB_DATABASE_URL", "ORB_COUNTY", "ORB_WAVE", "ORB_LOCKED", "ORB_SERVED",
                      "ORB_REMEMBER_NAME", "ORB_NAME_FILE", "ORB_USER", "ORB_FORM_COUNTY", "ORB_FORM_WAVE",
-                     "ORB_NOTEBOOKS", "ORB_SURVEY_URL")
+                     "ORB_NOTEBOOKS", "ORB_SURVEY_URL", "ORB_POOL")

@@ -14,6 +14,7 @@ from orb_widgets import serve
 from orb_widgets.exceptions import OrbError
 
 sys.path.insert(0, str(Path(__file__).parent / "browser"))
+sys.path.insert(0, str(Path(__file__).parent))
 from kernel_client import KernelChannel, open_page, page_kernel_id
 
 RESULTS = "06-results.ipynb"
@@ -110,3 +111,32 @@ def test_an_unknown_step_in_pool_is_one_clear_line(pool_workspace):
     folder, _ = pool_workspace
     with pytest.raises(OrbError, match="--pool 6-results: there is no such step; the steps are 01-start-here"):
         serve.launch(folder, pool=["6-results=8"])
+
+
+@pytest.mark.hub
+def test_a_hub_members_pooled_results_page_shows_their_county_only(tmp_path):
+    """On the hub, a member's server keeps a results kernel ready; taken in turn, each shows only what it
+    was asked for, and the other county is refused as before."""
+    from hub_server import A, B, start_hub, stop_hub
+    from test_hub import Person, _shown
+
+    hub = start_hub(tmp_path)
+    try:
+        ana = Person(hub, "ana")
+        log = lambda: (hub["dir"] / "hub.log").read_text("utf-8", "replace")  # noqa: E731
+        seen = []
+        for query in ({"county": B}, {}, {"county": A}):
+            deadline = time.monotonic() + 180
+            while log().count(f"Kernel pool of {RESULTS} is filled") <= log().count("Using pre-heated kernel"):
+                assert time.monotonic() < deadline, log()[-3000:]
+                time.sleep(0.5)
+            html, chan = ana.page(RESULTS, **query)
+            seen.append(html + _shown(chan))
+            chan.close()
+        assert log().count("Using pre-heated kernel") >= 3
+        refused, own, asked = seen
+        assert f"open for {A} only" in refused and f"<b>{B}</b>" not in refused
+        for shown in (own, asked):
+            assert f"<b>{A}</b>" in shown and f"<b>{B}</b>" not in shown
+    finally:
+        stop_hub(hub)
