@@ -13,8 +13,9 @@ Pages are opened the way a team opens them: ``?county=NAME`` in the address,
 on a demo workspace of ``--counties`` counties. Between samples the page is
 closed and its kernel shut down, so every sample is a person arriving.
 
-The server is ``orb serve`` as shipped (``--pool N`` to choose the preheated
-kernels per step, ``--pool 0`` to measure without them).
+The server is ``orb serve`` with ``--pool N`` kernels started ahead of time per
+step (``--pool 0``: none) and ``--results-pool M`` for the Results page, as a
+coach sets it before a webinar (``orb serve --pool 06-results=8``).
 
 Run: .venv/bin/python benchmarks/bench_pages.py [--samples 5] [--crowd 8 30] [--pool 1]
 """
@@ -101,14 +102,19 @@ def memory(served) -> dict:
     return pss
 
 
-def settle(served, kernels_at_rest: int, timeout: float = 120) -> None:
-    """Wait until only the pool's kernels are left (closed pages' kernels are shut down)."""
+def settle(served, kernels_at_rest: int, notebook: str | None = None, timeout: float = 180) -> None:
+    """Wait until only the pools' kernels are left (closed pages' kernels are shut down) and, for a
+    pooled ``notebook``, until its pool is full again: the next person finds the server as the first did."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if len(served.processes()) - 1 <= kernels_at_rest:
+        log = served.log()
+        culled = kernels_at_rest is None or len(served.processes()) - 1 <= kernels_at_rest
+        refilled = notebook is None or \
+            log.count(f"Kernel pool of {notebook} is filled") > log.count(f"for {notebook}\n")
+        if culled and refilled:
             break
         time.sleep(0.5)
-    time.sleep(2)  # the pool refills after a kernel is taken (voila waits a second first)
+    time.sleep(1)
 
 
 async def run(args) -> dict:
@@ -130,10 +136,12 @@ async def run(args) -> dict:
     out = {"load_before": os.getloadavg(), "counties": args.counties, "samples": args.samples}
     import inspect
 
-    pool = {"pool": args.pool} if "pool" in inspect.signature(launch).parameters else {}
+    pool = {"pool": {"default": args.pool, "06-results.ipynb": args.results_pool}} \
+        if "pool" in inspect.signature(launch).parameters else {}
     if not pool:
-        args.pool = 0  # a server from before preheated kernels (the reference run)
-    served = launch(folder, cull_idle_timeout=5, cull_interval=2, **pool)
+        args.pool = args.results_pool = 0  # a server from before preheated kernels (the reference run)
+    # Closed pages' kernels go after a minute (a page still loading under load is never culled first).
+    served = launch(folder, cull_idle_timeout=60, cull_interval=5, **pool)
     try:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
@@ -142,19 +150,20 @@ async def run(args) -> dict:
             out["floor_s"] = statistics.median(floor)
             # Wait for the pools to fill before anyone arrives (a server is started before a webinar).
             deadline = time.monotonic() + 300
-            want = args.pool * len(STEPS)
+            want = args.pool * (len(STEPS) - 1) + args.results_pool
             while len(served.processes()) - 1 < want and time.monotonic() < deadline:
                 await asyncio.sleep(1)
             await asyncio.sleep(3 if args.pool else 0)
             at_rest = len(served.processes()) - 1
             out["pool"] = args.pool
+            out["results_pool"] = args.results_pool
             out["memory_at_rest"] = memory(served)
             steps = {}
             for notebook, title, _ in STEPS:
                 times = []
                 for _ in range(args.samples):
                     times.append(await _usable(browser, served.page_url(notebook) + query))
-                    settle(served, at_rest)
+                    settle(served, None, notebook if args.pool else None)
                 steps[title] = {"median_s": round(statistics.median(times), 3),
                                 "x_floor": round(statistics.median(times) / out["floor_s"], 1),
                                 "samples_s": [round(t, 3) for t in times]}
@@ -169,6 +178,7 @@ async def run(args) -> dict:
             url = served.page_url("06-results.ipynb") + query
             for n in args.crowd:
                 settle(served, at_rest)
+                await asyncio.sleep(15 if args.results_pool else 0)  # the Results pool refilled
                 before = memory(served)
                 start = time.perf_counter()
                 peak = {}
@@ -207,6 +217,8 @@ def main() -> None:
     parser.add_argument("--crowd", type=int, nargs="*", default=[8, 30])
     parser.add_argument("--counties", type=int, default=2)
     parser.add_argument("--pool", type=int, default=1, help="preheated kernels per step (0: none)")
+    parser.add_argument("--results-pool", type=int, default=8,
+                        help="preheated kernels for the Results page (a webinar opens it together)")
     parser.add_argument("--out", default=str(HERE / "results" / "pages.json"))
     args = parser.parse_args()
     result = asyncio.run(run(args))
