@@ -102,19 +102,28 @@ def memory(served) -> dict:
     return pss
 
 
-def settle(served, kernels_at_rest: int, notebook: str | None = None, timeout: float = 180) -> None:
-    """Wait until only the pools' kernels are left (closed pages' kernels are shut down) and, for a
-    pooled ``notebook``, until its pool is full again: the next person finds the server as the first did."""
+_SEEN: dict[int, psutil.Process] = {}
+
+
+def settle(served, kernels_at_rest: int | None, timeout: float = 240) -> None:
+    """Wait until only the pools' kernels are left (closed pages' kernels shut down, when
+    ``kernels_at_rest`` is given) and every kernel is idle: the pools' new kernels have run their
+    notebooks up to their page's request, so the next person finds the server as the first did."""
     deadline = time.monotonic() + timeout
+    quiet = 0
     while time.monotonic() < deadline:
-        log = served.log()
-        culled = kernels_at_rest is None or len(served.processes()) - 1 <= kernels_at_rest
-        refilled = notebook is None or \
-            log.count(f"Kernel pool of {notebook} is filled") > log.count(f"for {notebook}\n")
-        if culled and refilled:
+        procs = [_SEEN.setdefault(p.pid, p) for p in served.processes()[1:]]  # cpu_percent needs the same object
+        culled = kernels_at_rest is None or len(procs) <= kernels_at_rest
+        busy = 0.0
+        for p in procs:
+            try:
+                busy += p.cpu_percent(interval=None)
+            except psutil.NoSuchProcess:
+                pass
+        quiet = quiet + 1 if culled and busy < 5 + len(procs) else 0
+        if quiet >= 3:
             break
-        time.sleep(0.5)
-    time.sleep(1)
+        time.sleep(1)
 
 
 async def run(args) -> dict:
@@ -153,24 +162,24 @@ async def run(args) -> dict:
             want = args.pool * (len(STEPS) - 1) + args.results_pool
             while len(served.processes()) - 1 < want and time.monotonic() < deadline:
                 await asyncio.sleep(1)
-            await asyncio.sleep(3 if args.pool else 0)
+            settle(served, None)
             at_rest = len(served.processes()) - 1
             out["pool"] = args.pool
             out["results_pool"] = args.results_pool
             out["memory_at_rest"] = memory(served)
             steps = {}
-            for notebook, title, _ in STEPS:
+            for notebook, title, _ in ([] if args.crowd_only else STEPS):
                 times = []
                 for _ in range(args.samples):
                     times.append(await _usable(browser, served.page_url(notebook) + query))
-                    settle(served, None, notebook if args.pool else None)
+                    settle(served, None)
                 steps[title] = {"median_s": round(statistics.median(times), 3),
                                 "x_floor": round(statistics.median(times) / out["floor_s"], 1),
                                 "samples_s": [round(t, 3) for t in times]}
                 print(f"{title:32s} {steps[title]['median_s']:6.2f} s  {steps[title]['x_floor']:6.1f}× floor",
                       flush=True)
             out["steps"] = steps
-            medians = [s["median_s"] for s in steps.values()]
+            medians = [s["median_s"] for s in steps.values()] or [float("nan")]
             out["step_median_s"] = statistics.median(medians)
             out["step_median_x"] = round(out["step_median_s"] / out["floor_s"], 1)
             out["step_slowest_x"] = round(max(medians) / out["floor_s"], 1)
@@ -178,7 +187,6 @@ async def run(args) -> dict:
             url = served.page_url("06-results.ipynb") + query
             for n in args.crowd:
                 settle(served, at_rest)
-                await asyncio.sleep(15 if args.results_pool else 0)  # the Results pool refilled
                 before = memory(served)
                 start = time.perf_counter()
                 peak = {}
@@ -191,15 +199,22 @@ async def run(args) -> dict:
                         await asyncio.sleep(0.5)
 
                 sampler = asyncio.ensure_future(sample_memory())
-                times = await asyncio.gather(*[_usable(browser, url, timeout_s=600) for _ in range(n)])
+                got = await asyncio.gather(*[_usable(browser, url, timeout_s=600) for _ in range(n)],
+                                           return_exceptions=True)
                 sampler.cancel()
+                times = [t for t in got if isinstance(t, float)]
+                never = n - len(times)  # not usable within 10 minutes (e.g. its kernel shut down first)
+                if not times:
+                    times = [float("inf")]
                 total = time.perf_counter() - start
                 crowds[str(n)] = {"first_s": round(min(times), 2), "last_s": round(max(times), 2),
                                   "median_s": round(statistics.median(times), 2),
                                   "last_x_floor": round(max(times) / out["floor_s"], 1),
+                                  "never_usable": never,
                                   "wall_s": round(total, 2), "memory_before": before, "memory_peak": peak,
                                   "load": os.getloadavg()}
                 print(f"{n} open Results at once: first {min(times):.2f} s, last {max(times):.2f} s "
+                      f"({never} never usable within 10 minutes) "
                       f"({max(times) / out['floor_s']:.0f}× floor); kernels' PSS peak {peak.get('kernels', 0):.0f} MB "
                       f"in {peak.get('n_kernels', 0)} kernels, voila {peak.get('voila', 0):.0f} MB", flush=True)
             out["crowds"] = crowds
@@ -219,6 +234,7 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=1, help="preheated kernels per step (0: none)")
     parser.add_argument("--results-pool", type=int, default=8,
                         help="preheated kernels for the Results page (a webinar opens it together)")
+    parser.add_argument("--crowd-only", action="store_true", help="skip the one-page-at-a-time part")
     parser.add_argument("--out", default=str(HERE / "results" / "pages.json"))
     args = parser.parse_args()
     result = asyncio.run(run(args))

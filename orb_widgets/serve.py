@@ -64,8 +64,9 @@ LAB_CULL_IDLE_TIMEOUT = 1800
 #: memory: docs/guides/administrator.md).
 DEFAULT_POOL = 1
 #: Seconds voila waits after a pooled kernel is taken before starting its replacement: the pages
-#: being opened get the processor first (a webinar opens one step all at once).
-POOL_REFILL_DELAY = 5
+#: being opened get the processor first (a webinar opens one step all at once, and replacements
+#: started at once would import everything while those pages are being drawn).
+POOL_REFILL_DELAY = 30
 #: Notebooks in the served folder that are never pages (the packet template).
 NOT_PAGES = ("packet.ipynb",)
 
