@@ -43,17 +43,33 @@ def _shown(channel) -> str:
                      if st.get("_model_name") == "HTMLModel")
 
 
-def _pool_ready(served, taken: set[str] = frozenset(), seconds: float = 180) -> str:
-    """Wait until voila says the step's pool holds a kernel nobody has taken yet; returns its log."""
+def _pool_ready(served, seconds: float = 240) -> None:
+    """Wait until the step's pool has a kernel nobody took and every kernel is idle: the pooled one has
+    run its notebook up to its page's request and waits for it (only then is it handed out)."""
+    import psutil
+
+    seen: dict[int, psutil.Process] = {}
     deadline = time.monotonic() + seconds
+    quiet = 0
     while time.monotonic() < deadline:
         log = served.log()
-        filled = log.count(f"Kernel pool of {RESULTS} is filled")
-        used = log.count("Using pre-heated kernel:")
-        if filled > used:
-            return log
+        filled = log.count(f"Kernel pool of {RESULTS} is filled") > log.count("Using pre-heated kernel:")
+        busy = sum(_cpu(seen, p) for p in served.processes()[1:])
+        quiet = quiet + 1 if filled and busy < 5 else 0
+        if quiet >= 4:
+            return
         time.sleep(0.5)
     raise AssertionError(f"the pool never filled:\n{served.log()[-2000:]}")
+
+
+def _cpu(seen: dict, proc) -> float:
+    """CPU use of a process since it was last asked (the same psutil object each time)."""
+    import psutil
+
+    try:
+        return seen.setdefault(proc.pid, proc).cpu_percent(interval=None)
+    except psutil.NoSuchProcess:
+        return 0.0
 
 
 def _taken(log: str) -> list[str]:
@@ -117,24 +133,28 @@ def test_an_unknown_step_in_pool_is_one_clear_line(pool_workspace):
 def test_a_hub_members_pooled_results_page_shows_their_county_only(tmp_path):
     """On the hub, a member's server keeps a results kernel ready; taken in turn, each shows only what it
     was asked for, and the other county is refused as before."""
-    from hub_server import A, B, start_hub, stop_hub
+    from hub_server import A, B, hub_family, start_hub, stop_hub
     from test_hub import Person, _shown
 
     hub = start_hub(tmp_path)
     try:
         ana = Person(hub, "ana")
-        log = lambda: (hub["dir"] / "hub.log").read_text("utf-8", "replace")  # noqa: E731
-        seen = []
+        log = lambda: (hub["dir"] / "hub.log").read_text("utf-8", "replace")
+        seen, shown = {}, []
         for query in ({"county": B}, {}, {"county": A}):
-            deadline = time.monotonic() + 180
-            while log().count(f"Kernel pool of {RESULTS} is filled") <= log().count("Using pre-heated kernel"):
+            deadline = time.monotonic() + 240
+            quiet = 0
+            while quiet < 4:  # a kernel in the pool, and every process idle (it waits for its request)
                 assert time.monotonic() < deadline, log()[-3000:]
+                filled = log().count(f"Kernel pool of {RESULTS} is filled") > log().count("Using pre-heated kernel")
+                busy = sum(_cpu(seen, p) for p in hub_family(hub))
+                quiet = quiet + 1 if filled and busy < 5 else 0
                 time.sleep(0.5)
             html, chan = ana.page(RESULTS, **query)
-            seen.append(html + _shown(chan))
+            shown.append(html + _shown(chan))
             chan.close()
         assert log().count("Using pre-heated kernel") >= 3
-        refused, own, asked = seen
+        refused, own, asked = shown
         assert f"open for {A} only" in refused and f"<b>{B}</b>" not in refused
         for shown in (own, asked):
             assert f"<b>{A}</b>" in shown and f"<b>{B}</b>" not in shown

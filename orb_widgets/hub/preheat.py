@@ -17,10 +17,12 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 from jupyter_server.utils import url_path_join
 from voila.voila_kernel_manager import voila_kernel_manager_factory
 
+from ..pool import ReadyFirst
+
 _Pooling = voila_kernel_manager_factory(AsyncMappingKernelManager, True, 0)
 
 
-class PreheatedKernelManager(_Pooling):
+class PreheatedKernelManager(ReadyFirst, _Pooling):
     """voila's pooling kernel manager on a Jupyter server (pools filled once the server is set up)."""
 
     def __init__(self, **kwargs):
@@ -63,6 +65,6 @@ def _load_jupyter_server_extension(server_app) -> None:
     server_app.server_url = server_app.base_url
     server_app.app = server_app.web_app
     server_app.web_app.add_handlers(".*$", [
-        (url_path_join(server_app.base_url, r"/voila/query/%s" % _kernel_id_regex), RequestInfoSocketHandler)])
+        (url_path_join(server_app.base_url, rf"/voila/query/{_kernel_id_regex}"), RequestInfoSocketHandler)])
     manager.root_dir = server_app.root_dir
     manager.fill_all()
