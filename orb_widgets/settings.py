@@ -155,7 +155,7 @@ class Settings:
         for a kernel started for that request: same county, same lock checks.
         Nothing from before the request (the address of whoever took the
         previous kernel) is kept. ``warm(settings)`` runs before the wait:
-        work that needs no county. Raises :class:`NoRequest` if none came.
+        work that needs no county. Raises ``NoRequest`` if none came.
         """
         before = cls.from_env()
         if not before.preheated:

@@ -53,7 +53,7 @@ class WorkbookAuthorizer(JupyterHubAuthorizer):
         return super().is_authorized(handler, user, action, resource)
 
 
-#: Kernels kept started ahead of time on each person's server (:mod:`.preheat`): the Start page and the
+#: Kernels kept started ahead of time on each person's server (``orb_widgets.hub.preheat``): the Start page and the
 #: results, the pages people open first and all at once. Every person's server keeps its own, so
 #: each counts in the hub's memory (docs/guides/administrator.md); ``$ORB_POOL`` changes it
 #: (``orb serve --pool`` values, comma-separated, e.g. ``0,06-results=2``).

@@ -573,7 +573,7 @@ class Store:
             return conn.execute(q).scalar()
 
     def response_marks(self, county: str) -> str:
-        """A hash of which responses of a county count now (for :mod:`orb_widgets.cache`).
+        """A hash of which responses of a county count now (for ``orb_widgets.cache``).
 
         A response is never changed once stored (only added, made visible with
         its import, or removed), and each carries a random id of its own, so

@@ -29,7 +29,7 @@ def distribution(*args, **kw):
 class ResultsDashboard(w.VBox):
     """Scores, intervals, role groups, waves, the leadership–staff gap and the priorities.
 
-    What a wave shows is made once and kept in the workspace (:mod:`orb_widgets.cache`) until the
+    What a wave shows is made once and kept in the workspace (``orb_widgets.cache``) until the
     county's answers, survey or ORB itself change: the next person to open the page, the packets and
     the hub read it instead of scoring and drawing again. A tab's contents are sent to the page when
     the tab is first opened.
