@@ -59,6 +59,18 @@ CULL_INTERVAL = 30
 #: JupyterLab (``orb lab``) keeps the notebook server's idea of idle.
 LAB_CULL_IDLE_TIMEOUT = 1800
 
+#: Kernels kept started ahead of time for each step (voila's preheated kernels): the first person to
+#: open a step gets a kernel that has already imported everything and is waiting for its county.
+#: ``orb serve --pool N`` changes it for every step, ``--pool STEP=N`` for one (each idle kernel costs
+#: memory: docs/guides/administrator.md).
+DEFAULT_POOL = 1
+#: Seconds voila waits after a pooled kernel is taken before starting its replacement: the pages
+#: being opened get the processor first (a webinar opens one step all at once, and replacements
+#: started at once would import everything while those pages are being drawn).
+POOL_REFILL_DELAY = 30
+#: Notebooks in the served folder that are never pages (the packet template).
+NOT_PAGES = ("packet.ipynb",)
+
 #: Headers on every served page: no framing by other sites, no referrer leaks.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "frame-ancestors 'self'",
@@ -88,9 +100,45 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def pool_sizes(pool=None) -> dict[str, int]:
+    """Preheated kernels per step: ``{"default": N, "06-results.ipynb": M, ...}``.
+
+    ``pool`` is a number (every step), a mapping, or ``orb serve --pool`` values
+    (``"2"``, ``"06-results=8"``, ``"06-results.ipynb=8"``), later ones winning.
+
+    >>> pool_sizes(["1", "06-results=8"])
+    {'default': 1, '06-results.ipynb': 8}
+    """
+    sizes = {"default": DEFAULT_POOL}
+    if pool is None:
+        return sizes
+    if isinstance(pool, int):
+        return {"default": max(pool, 0)}
+    items = pool.items() if isinstance(pool, dict) else [
+        (v.split("=", 1) if "=" in str(v) else ("default", v)) for v in pool]
+    for step, size in items:
+        step = str(step).strip()
+        try:
+            n = int(str(size).strip())
+        except ValueError:
+            raise OrbError(f"--pool {step}={size}: the number of kernels must be a whole number, "
+                           f"e.g. --pool 06-results=8") from None
+        if n < 0:
+            raise OrbError(f"--pool {step}={size}: the number of kernels cannot be negative")
+        if step != "default" and not step.endswith(".ipynb"):
+            step += ".ipynb"
+        sizes[step] = n
+    return sizes
+
+
 def voila_config(port: int, token: str = "", cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
-                 cull_interval: int = CULL_INTERVAL) -> dict:
-    """The voila configuration ``orb serve`` writes (as ``voila.json``) and starts with."""
+                 cull_interval: int = CULL_INTERVAL, pool=None) -> dict:
+    """The voila configuration ``orb serve`` writes (as ``voila.json``) and starts with.
+
+    ``pool``: preheated kernels per step (see :func:`pool_sizes`; 0 for none).
+    """
+    sizes = pool_sizes(pool)
+    preheat = any(n > 0 for n in sizes.values())
     return {
         "Voila": {
             "ip": HOST,
@@ -115,6 +163,16 @@ def voila_config(port: int, token: str = "", cull_idle_timeout: int = CULL_IDLE_
             "extension_denylist": ["jupyterlab_pygments"],
             # The workbook's home page lists named steps (templates/voila-orb/tree.html).
             "classic_tree": True,
+            # Kernels started before anyone asks: a page waits for its request, then takes its county
+            # from it (orb_widgets.widgets.context.page_settings).
+            "preheat_kernel": preheat,
+            "default_pool_size": sizes["default"],
+        },
+        # The class voila makes for preheated kernels (voila.voila_kernel_manager).
+        "VoilaKernelManager": {
+            "kernel_pools_config": {step: {"pool_size": n} for step, n in sizes.items()},
+            "fill_delay": POOL_REFILL_DELAY,
+            "preheat_denylist": list(NOT_PAGES),
         },
         "MappingKernelManager": {
             "cull_idle_timeout": cull_idle_timeout,
@@ -290,7 +348,8 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 def launch(workspace=None, form: bool = False, county: str | None = None, wave: str | None = None,
            port: int | None = None, token: str | None = None,
            cull_idle_timeout: int = CULL_IDLE_TIMEOUT, cull_interval: int = CULL_INTERVAL,
-           log_path: Path | None = None, lock: bool = False, settings: Settings | None = None) -> Served:
+           log_path: Path | None = None, lock: bool = False, settings: Settings | None = None,
+           pool=None) -> Served:
     """Start voila in the background and return once it is listening.
 
     ``token=None`` means: a fresh random token for the workbook, none for the
@@ -298,6 +357,7 @@ def launch(workspace=None, form: bool = False, county: str | None = None, wave: 
     ``lock=True`` (with ``county``) serves that one county's workbook only.
     ``settings`` come from the caller's application object (default: the
     defaults, for ``workspace``; the environment is not read here).
+    ``pool``: kernels started ahead of time per step (:func:`pool_sizes`).
     """
     from .app import App
 
@@ -320,9 +380,14 @@ def launch(workspace=None, form: bool = False, county: str | None = None, wave: 
     if token is None:
         token = secrets.token_urlsafe(24)
     port = port or free_port()
-    config = voila_config(port, token, cull_idle_timeout, cull_interval)
-    config.update(survey_config(settings))  # open survey links are served beside the workbook
     nb_dir = notebooks_dir(settings)
+    sizes = pool_sizes(pool)
+    steps = sorted(p.name for p in nb_dir.glob("*.ipynb") if p.name not in NOT_PAGES)
+    for step in sizes.keys() - {"default", *steps}:
+        raise OrbError(f"--pool {step.removesuffix('.ipynb')}: there is no such step; the steps are "
+                       f"{', '.join(s.removesuffix('.ipynb') for s in steps)}")
+    config = voila_config(port, token, cull_idle_timeout, cull_interval, pool=sizes)
+    config.update(survey_config(settings))  # open survey links are served beside the workbook
     runtime = _runtime(config)
 
     # What the kernels are told. One server account serves many people: never
@@ -406,7 +471,7 @@ def cmd_serve(args) -> int:
     try:
         served = launch(form=args.form, county=args.county, wave=args.wave, port=args.port,
                         token="" if args.no_token else None,
-                        log_path=args.log, lock=args.lock, settings=settings)
+                        log_path=args.log, lock=args.lock, settings=settings, pool=args.pool)
     except BaseException:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -501,6 +566,10 @@ def add_cli(sub, common) -> None:
                    help="serve the workbook without an access token (the form never needs one)")
     s.add_argument("--open", action="store_true", help="open the page in a web browser")
     s.add_argument("--log", metavar="FILE", help="write the server log to FILE")
+    s.add_argument("--pool", action="append", metavar="[STEP=]N",
+                   help=f"kernels kept ready for each step before anyone opens it (default {DEFAULT_POOL}; "
+                        f"0: none); STEP=N for one step, e.g. --pool 06-results=8 before a webinar "
+                        f"opens the results together; repeat for several")
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("lab", parents=[common], help="open JupyterLab on the workbook notebooks")

@@ -31,6 +31,16 @@ class CountyLocked(OrbError):
     """Raised when a page asks for a county other than the one the server is locked to."""
 
 
+class NoRequest(OrbError):
+    """Raised when a kernel started ahead of time never received the request it waited for."""
+
+
+#: voila sets it to "True" in a kernel started ahead of time (a preheated kernel), "False" otherwise.
+PREHEAT = "VOILA_PREHEAT"
+#: What voila's request info always carries; its absence after the wait means no request arrived.
+REQUEST_MARK = "SCRIPT_NAME"
+
+
 def _flag(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
         return default
@@ -61,6 +71,13 @@ class Settings:
         ``orb serve --form``: the one county (and wave) the survey collects for.
     page_query
         The served page's query string (voila hands it to the kernel).
+    pool
+        ``$ORB_POOL``: kernels kept started ahead of time per step on a hub
+        member's server (``orb serve --pool`` values, comma-separated).
+    preheated
+        A served page's kernel started before anyone asked for the page
+        (voila's preheated kernels): it must wait for its request
+        (:meth:`after_request`) before it knows its county.
     notebooks
         The workbook notebooks' folder (``$ORB_NOTEBOOKS``), or ``None`` for
         the ones shipped with the package.
@@ -90,6 +107,8 @@ class Settings:
     survey_url: str = ""
     login_name: str = ""
     check_tiny_groups: bool = False
+    pool: str = ""
+    preheated: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
@@ -119,9 +138,45 @@ class Settings:
             survey_url=(env.get("ORB_SURVEY_URL") or "").strip(),
             login_name=env.get("USER") or "",
             check_tiny_groups=env.get("ORB_CHECK_TINY_GROUPS") == "1",
+            pool=(env.get("ORB_POOL") or "").strip(),
+            preheated=served and env.get(PREHEAT) == "True",
         )
         settings = cls(**values)
         return settings.with_(**overrides)
+
+    @classmethod
+    def after_request(cls, warm=None) -> "Settings":
+        """The settings of a page whose kernel was started ahead of time, once its request arrived.
+
+        ``orb serve`` keeps kernels started ahead of time (voila's preheated
+        kernels); each runs its notebook up to the page's first call for its
+        settings, and waits there (:func:`voila.utils.wait_for_request`) for
+        the request that takes it. The request's address (``QUERY_STRING``)
+        is then in this process's environment, and the settings are read as
+        for a kernel started for that request: same county, same lock checks.
+        Nothing from before the request (the address of whoever took the
+        previous kernel) is kept. ``warm(settings)`` runs before the wait:
+        work that needs no county. Raises ``NoRequest`` if none came.
+        """
+        before = cls.from_env()
+        if not before.preheated:
+            return before
+        if warm is not None:
+            try:
+                warm(before)
+            except Exception:  # a head start, never a reason for a page to fail
+                pass
+        for name in ("QUERY_STRING", REQUEST_MARK, "VOILA_REQUEST_URL"):
+            os.environ.pop(name, None)
+        from voila.utils import wait_for_request
+
+        wait_for_request()
+        os.environ[PREHEAT] = "False"  # answered: a later call on this page reads the same request
+        if REQUEST_MARK not in os.environ:
+            os.environ.pop("QUERY_STRING", None)
+            raise NoRequest("this page could not read its own address; reload it")
+        os.environ.setdefault("QUERY_STRING", "")
+        return cls.from_env()
 
     def with_(self, **changes) -> "Settings":
         """A copy with some values changed; ``None`` values are ignored, a workspace is resolved."""
@@ -166,7 +221,7 @@ class Settings:
                            ("ORB_WAVE", self.wave), ("ORB_USER", self.user),
                            ("ORB_FORM_COUNTY", self.form_county), ("ORB_FORM_WAVE", self.form_wave),
                            ("ORB_NOTEBOOKS", str(self.notebooks) if self.notebooks else ""),
-                           ("ORB_SURVEY_URL", self.survey_url)]:
+                           ("ORB_SURVEY_URL", self.survey_url), ("ORB_POOL", self.pool)]:
             if value:
                 env[key] = value
         if self.locked:
@@ -178,4 +233,4 @@ class Settings:
     #: Variables :meth:`to_env` may write; a child gets none of them from elsewhere.
     OWN_VARIABLES = ("ORB_WORKSPACE", "ORB_DATABASE_URL", "ORB_COUNTY", "ORB_WAVE", "ORB_LOCKED", "ORB_SERVED",
                      "ORB_REMEMBER_NAME", "ORB_NAME_FILE", "ORB_USER", "ORB_FORM_COUNTY", "ORB_FORM_WAVE",
-                     "ORB_NOTEBOOKS", "ORB_SURVEY_URL")
+                     "ORB_NOTEBOOKS", "ORB_SURVEY_URL", "ORB_POOL")

@@ -404,8 +404,28 @@ def test_tailor_refuses_an_empty_survey(ws):
 
 
 # ------------------------------------------------------------------ results
+def open_every_tab(page) -> None:
+    """Go through the results' tabs as a person does (a tab is filled when it is first opened)."""
+    for index in range(len(page.tabs.children)):
+        page.tabs.selected_index = index
+
+
+def test_results_tabs_are_filled_when_opened_and_kept_for_the_next_page(ws):
+    page = ResultsDashboard(ctx_for(ws, CPM))
+    assert page.overview.value and page.headline.value  # the tab on show
+    assert page.detail.value == "" and page.roles.value == ""  # not sent until someone opens them
+    open_every_tab(page)
+    assert all(getattr(page, part).value for part in page.PARTS)
+    # the next person's page reads what this one made, and shows the same
+    again = ResultsDashboard(ctx_for(ws, CPM))
+    open_every_tab(again)
+    assert not again._entry.computed
+    assert [getattr(again, p).value for p in again.PARTS] == [getattr(page, p).value for p in page.PARTS]
+
+
 def test_results_show_hidden_for_suppressed_cells_and_no_number(ws):
     page = ResultsDashboard(ctx_for(ws, CPM))
+    open_every_tab(page)
     r = page.results
     hidden_roles = [x for x in r.by_role if x.suppressed]
     assert hidden_roles, "the demo has small role groups"
@@ -422,6 +442,7 @@ def test_results_of_a_tiny_wave_show_no_numbers(ws):
                      [NewResponse(role="social_workers", answers={i.id: 4 for i in inst.items}) for _ in range(3)],
                      instrument=inst)
     page = ResultsDashboard(ctx_for(ws, "Tiny Example County"))
+    open_every_tab(page)
     assert "Fewer than 5 people answered" in text_of(page.headline.value)
     for part in (page.overview, page.roles, page.over_time):
         assert not re.search(r"\d\.\d", text_of(part.value)), part.value[:300]

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from jupyterhub.singleuser.extension import JupyterHubAuthorizer
 
-from ..serve import SECURITY_HEADERS, TEMPLATE, notebooks_dir, template_dir, voila_config
+from ..serve import SECURITY_HEADERS, TEMPLATE, notebooks_dir, pool_sizes, template_dir, voila_config
 from ..settings import Settings
 
 #: What a logged-in person may do on the Jupyter server behind their pages:
@@ -53,9 +53,18 @@ class WorkbookAuthorizer(JupyterHubAuthorizer):
         return super().is_authorized(handler, user, action, resource)
 
 
+#: Kernels kept started ahead of time on each person's server (``orb_widgets.hub.preheat``): the Start page and the
+#: results, the pages people open first and all at once. Every person's server keeps its own, so
+#: each counts in the hub's memory (docs/guides/administrator.md); ``$ORB_POOL`` changes it
+#: (``orb serve --pool`` values, comma-separated, e.g. ``0,06-results=2``).
+HUB_POOL = {"default": 0, "01-start-here.ipynb": 1, "06-results.ipynb": 1}
+
+
 def server_config(settings: Settings, logout: str = "/hub/logout") -> dict:
     """The jupyter_server configuration of one person's server (``logout``: the hub's log-out address)."""
-    served = voila_config(port=0)
+    sizes = pool_sizes(settings.pool.split(",")) if settings.pool else dict(HUB_POOL)
+    served = voila_config(port=0, pool=sizes)
+    preheat = served["VoilaConfiguration"]["preheat_kernel"]
     nb_dir = notebooks_dir(settings)
     # What the workbook's home page adds on the hub (templates/voila-orb/tree.html reads it from the page
     # config): who is logged in, for which county, the way out, and the packet page.
@@ -68,6 +77,7 @@ def server_config(settings: Settings, logout: str = "/hub/logout") -> dict:
     return {
         "ServerApp": {
             "jpserver_extensions": {"voila.server_extension": True, "orb_widgets.hub.packet_page": True,
+                                    "orb_widgets.hub.preheat": preheat,
                                     **{name: False for name in DISABLED_EXTENSIONS}},
             "root_dir": str(nb_dir),
             "allow_unauthenticated_access": False,
@@ -77,8 +87,10 @@ def server_config(settings: Settings, logout: str = "/hub/logout") -> dict:
             "authorizer_class": "orb_widgets.hub.singleuser.WorkbookAuthorizer",
             "kernel_websocket_connection_class": served["Voila"]["kernel_websocket_connection_class"],
             "tornado_settings": {"headers": dict(SECURITY_HEADERS)},
+            **({"kernel_manager_class": "orb_widgets.hub.preheat.PreheatedKernelManager"} if preheat else {}),
         },
         "VoilaConfiguration": {**served["VoilaConfiguration"], "extension_config": hub},
+        "VoilaKernelManager": served["VoilaKernelManager"],
         "PacketPageConfig": {"logout_url": logout},
         "MappingKernelManager": served["MappingKernelManager"],
     }

@@ -93,6 +93,7 @@ class Packet:
         self.instrument = None
         self.results = None
         self.comments = []
+        self._cached = None
         try:
             self.instrument = store.current_instrument(self.county)
         except NoInstrument:
@@ -100,7 +101,11 @@ class Packet:
         if self.instrument is not None:
             self.framework = load_framework(self.instrument.framework, self.instrument.language)
             if store.waves(self.county):
-                self.results = county_results(store, self.county, wave)
+                from ..cache import Entry
+
+                # Kept in the workspace: pages, other packets and the hub share the scores and charts.
+                self._cached = Entry(store, self.county, wave)
+                self.results = self._cached.report()
                 self.comments = shareable_comments(store, self.county, self.results)
         else:
             fw_id = store.county(county).framework
@@ -211,6 +216,14 @@ class Packet:
                 narrow = plots.to_svg(draw())
         return Chart(plots.to_svg(ax), alt or (f"Chart: {title}" if title else "Chart"), narrow)
 
+    def _chart(self, name: str, draw, alt: str) -> Chart:
+        """Chart ``name`` drawn by ``draw()``, kept with the county's cached results (pages draw the same)."""
+        if self._cached is None:
+            return self._fig(draw, alt)
+        made = self._cached.chart(name, draw, alt)
+        narrow = made.get("narrow")
+        return Chart(made["svg"].encode("utf-8"), made["alt"], narrow.encode("utf-8") if narrow else None)
+
     def _render(self, name: str, **context) -> Markup:
         """Section ``name`` through its partial, with its id and title for the heading."""
         return render(f"packet_{name}.html.j2", id=name, title=SECTIONS[name], words=self.words, **context)
@@ -251,12 +264,11 @@ class Packet:
         if missing:
             return self._render("scores", missing=missing)
         r, v = self.results, self.view
-        charts = {"elements": self._fig(lambda: plots.element_scores(r.records("elements"), self.names, self.points,
-                                                                     min_group=self.min_group), v.alt["elements"])}
+        charts = {"elements": self._chart("elements", lambda: plots.element_scores(
+            r.records("elements"), self.names, self.points, min_group=self.min_group), v.alt["elements"])}
         if v.components:
-            charts["components"] = self._fig(lambda: plots.component_scores(r.records("components"), self.points,
-                                                                            min_group=self.min_group),
-                                              v.alt["components"])
+            charts["components"] = self._chart("components", lambda: plots.component_scores(
+                r.records("components"), self.points, min_group=self.min_group), v.alt["components"])
         comments = [{"label": self._el(c["element"]), "text": c["text"]} for c in self.comments]
         return self._render("scores", missing="", view=v, charts=charts, comments=comments)
 
@@ -283,7 +295,8 @@ class Packet:
                        "show here after the next wave.")
         if missing:
             return self._render("change", missing=missing)
-        chart = self._fig(lambda: plots.wave_change(r.records("by_wave"), self.names, self.points), v.alt["change"])
+        chart = self._chart("change", lambda: plots.wave_change(r.records("by_wave"), self.names, self.points),
+                            v.alt["change"])
         return self._render("change", missing="", view=v, chart=chart)
 
     def _breakouts(self) -> Markup:

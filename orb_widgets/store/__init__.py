@@ -707,6 +707,25 @@ class Store:
         with self._read() as conn:
             return conn.execute(q).scalar()
 
+    def response_marks(self, county: str) -> str:
+        """A hash of which responses of a county count now (for ``orb_widgets.cache``).
+
+        A response is never changed once stored (only added, made visible with
+        its import, or removed), and each carries a random id of its own, so
+        the visible responses' ids say whether the county's answers and
+        comments are the same as before.
+        """
+        import hashlib
+
+        c = self.county(county)
+        q = (sa.select(responses.c.id, responses.c.respondent, responses.c.wave_id)
+             .where(responses.c.county_id == c.id, _visible).order_by(responses.c.id))
+        h = hashlib.sha256()
+        with self._read() as conn:
+            for row in conn.execute(q):
+                h.update(f"{row[0]}:{row[1]}:{row[2]};".encode())
+        return h.hexdigest()
+
     def answers_frame(self, county: str, coded: bool = False):
         """All of a county's answers, long: one row per respondent and item.
 

@@ -63,7 +63,13 @@ _load_jupyter_server_extension = load_jupyter_server_extension
 
 def orb_voila_main() -> None:
     """``python -m orb_widgets.survey.app voila …``: voila with the survey routes beside it."""
+    import voila.app
     from voila.app import Voila
+
+    from ..pool import ready_first_factory
+
+    # Kernels kept ready are handed out once ready, never while still starting (orb_widgets.pool).
+    voila.app.voila_kernel_manager_factory = ready_first_factory(voila.app.voila_kernel_manager_factory)
 
     class OrbVoila(Voila):
         def init_handlers(self):

@@ -7,6 +7,10 @@
 * :func:`open_county` — where a served page starts: the kernel's application
   object is built here from the settings, once (:func:`page_app`), and a
   county the page may not open shows one plain line instead.
+* :func:`page_settings` — the settings of a page; a page run in a preheated
+  kernel (started before anyone asked for it) waits here for its request
+  and takes the county from that request's address, never from anything
+  the kernel saw before.
 * :func:`remembered_name` / :func:`remember_name` — the name typed last time
   on this computer account (never on a shared server).
 """
@@ -20,7 +24,7 @@ from ..app import App
 from ..content import DEFAULT_WORDS, Framework, Words, load_framework
 from ..exceptions import OrbError
 from ..paths import slugify
-from ..settings import Settings
+from ..settings import NoRequest, Settings
 from ..store import Store
 from .controls import NAME_MAX, field
 from .style import refused, styled
@@ -30,18 +34,19 @@ from .style import refused, styled
 _kernel_app: App | None = None
 
 
-def page_app(workspace=None, settings: Settings | None = None) -> App:
+def page_app(workspace=None, settings: Settings | None = None, warm=None) -> App:
     """The application object a page works with: a page call is its kernel's entry point.
 
-    The first page call in a kernel builds it from the environment, once;
-    later calls reuse it. ``settings`` (tests, scripts) stand in for the
-    environment; ``workspace`` (the notebook's parameter) replaces the
-    settings' workspace folder.
+    The first page call in a kernel builds it from the environment, once
+    (in a preheated kernel, once its request has arrived: :func:`page_settings`,
+    with ``warm`` run while it waits); later calls reuse it. ``settings``
+    (tests, scripts) stand in for the environment; ``workspace`` (the
+    notebook's parameter) replaces the settings' workspace folder.
     """
     global _kernel_app
     if settings is None:
         if _kernel_app is None:
-            _kernel_app = App(Settings.from_env())
+            _kernel_app = App(page_settings(None, warm))
         app = _kernel_app
     else:
         app = App(settings)
@@ -69,6 +74,40 @@ def remember_name(name: str, settings: Settings) -> None:
         path.write_text(name.strip()[:NAME_MAX], "utf-8")
     except OSError:
         pass  # remembering is a convenience; never stop anyone working over it
+
+
+def page_settings(settings: Settings | None = None, warm=None) -> Settings:
+    """The settings a page works with; in a preheated kernel, once its request has arrived.
+
+    ``orb serve`` keeps a few kernels per step started ahead of time (voila's
+    preheated kernels): each has run its notebook up to here, imports done,
+    before anyone opens the page, and waits here for the request that takes
+    it (:meth:`Settings.after_request`); the county and the lock checks are
+    then exactly those of a kernel started for the request. ``warm``
+    (settings → None) runs before the wait: work that needs no county.
+    Given ``settings`` are returned as they are (tests, JupyterLab).
+    """
+    if settings is not None:
+        return settings
+    try:
+        return Settings.after_request(warm)
+    except NoRequest as exc:
+        raise PageRefused(str(exc)) from None
+
+
+def warm_page(settings: Settings) -> None:
+    """What every county page needs before it knows its county: the database open, the style sheet,
+    the content packs and the page templates read (a preheated kernel does it while nobody waits)."""
+    from ..content import pack_dirs
+    from .style import style
+
+    App(settings).store.counties()
+    style()
+    for fid in pack_dirs():
+        load_framework(fid)
+    from .. import cache
+
+    cache.warm()
 
 
 class PageRefused(OrbError):
@@ -176,7 +215,14 @@ def open_county(workspace=None, county: str = "", wave: str = "", user: str | No
     not open (unknown, or not the one a locked server serves) shows one plain
     line on the page, then stops it.
     """
-    settings = kw.pop("settings", None)
+    try:
+        app = page_app(workspace, kw.pop("settings", None), warm=kw.pop("warm", warm_page))
+    except PageRefused as exc:
+        from IPython.display import HTML, display
+
+        display(HTML(refused(exc).value))
+        raise
+    settings = app.settings
     try:
         return WorkbookContext.from_workspace(workspace, county, wave, user, settings=settings, **kw)
     except OrbError as exc:

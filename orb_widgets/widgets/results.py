@@ -8,20 +8,34 @@ word "hidden" and never a number.
 from __future__ import annotations
 
 import ipywidgets as w
+from markupsafe import Markup
 
 from ..exceptions import OrbError
 from ..render import render
-from ..results import distribution
-from ..views import distribution_alt, results_view
 from .context import WorkbookContext
 from .controls import field
-from .style import chart, html, note, section_header, status
+from .style import html, note, section_header, status, svg_chart
 
 __all__ = ["ResultsDashboard", "distribution"]
 
 
+def distribution(*args, **kw):
+    """:func:`orb_widgets.results.distribution` (scoring and pandas load only when it is needed)."""
+    from ..results import distribution as compute
+
+    return compute(*args, **kw)
+
+
 class ResultsDashboard(w.VBox):
-    """Scores, intervals, role groups, waves, the leadership–staff gap and the priorities."""
+    """Scores, intervals, role groups, waves, the leadership–staff gap and the priorities.
+
+    What a wave shows is made once and kept in the workspace (``orb_widgets.cache``) until the
+    county's answers, survey or ORB itself change: the next person to open the page, the packets and
+    the hub read it instead of scoring and drawing again. A tab's contents are sent to the page when
+    the tab is first opened.
+    """
+
+    PARTS = ("overview", "priorities", "roles", "over_time", "detail")
 
     def __init__(self, ctx: WorkbookContext, charts: bool = True):
         self.ctx, self._charts = ctx, charts
@@ -34,34 +48,63 @@ class ResultsDashboard(w.VBox):
         self.tabs = w.Tab(children=[self.overview, self.priorities, self.roles, self.over_time, self.detail],
                           titles=["Overview", "Priorities", "By role group", "Over time", "Answers in detail"])
         self.results = None
-        self.view = None
+        self._entry = None
+        self._view = None
         super().__init__([
             section_header("Readiness survey results",
                            # The line under the wave says the scale and the smallest group, in numbers.
                            "Pick a wave, then go through the tabs from left to right."),
             self.wave, self.headline, self.tabs])
         self.wave.observe(lambda _: self.refresh(), "value")
+        self.tabs.observe(lambda _: self._show_tab(), "selected_index")
         self.refresh()
 
-    def refresh(self) -> None:
-        try:
-            from ..results import county_results
+    @property
+    def view(self):
+        """The report's view model (:func:`orb_widgets.views.results_view`), made when first asked for."""
+        if self._view is None and self.results is not None:
+            from ..views import results_view
 
-            r = county_results(self.ctx.store, self.ctx.county, self.wave.value)
+            self._view = results_view(self.results)
+        return self._view
+
+    def refresh(self) -> None:
+        from ..cache import Entry
+
+        try:
+            entry = Entry(self.ctx.store, self.ctx.county, self.wave.value)
+            r = entry.report()
         except OrbError as exc:
-            self.results = None
+            self.results = self._entry = self._view = None
             self.headline.value = status(f"No results to show yet: {exc}", "warn")
             for part in (self.overview, self.roles, self.over_time, self.detail, self.priorities):
                 part.value = ""
             return
-        self.results = r
-        self.view = v = results_view(r)
-        self.headline.value = str(render("headline.html.j2", view=v))
-        self.overview.value = self._overview(r)
-        self.priorities.value = self._priorities(r)
-        self.roles.value = self._roles(r)
-        self.over_time.value = self._over_time(r)
-        self.detail.value = self._detail(r)
+        self.results, self._entry, self._view = r, entry, None
+        self.headline.value = entry.get("headline", lambda: str(render("headline.html.j2", view=self.view)))
+        for part in self.PARTS:
+            getattr(self, part).value = ""
+        self._show_tab()
+
+    def _show_tab(self) -> None:
+        """Fill the open tab (the others wait until they are opened)."""
+        if self._entry is None:
+            return
+        index = self.tabs.selected_index or 0
+        name = self.PARTS[index]
+        widget = getattr(self, name)
+        if not widget.value:
+            widget.value = self.part(name)
+
+    def part(self, name: str) -> str:
+        """One tab's contents for the shown wave (kept with the wave's results)."""
+        key = f"part:{name}" + ("" if self._charts else ":plain")
+        return self._entry.get(key, lambda: getattr(self, f"_{name}")(self.results))
+
+    def _chart(self, name: str, draw, alt) -> Markup:
+        """A chart as the packets draw it (SVG), kept with the wave's results and shared with the packet."""
+        made = self._entry.chart(name, draw, alt)
+        return svg_chart(made["svg"], made["alt"], made.get("narrow"))
 
     @staticmethod
     def _part(blocks, lead: str = "") -> str:
@@ -73,21 +116,19 @@ class ResultsDashboard(w.VBox):
 
     # -- parts: the same view models and partials as the packet
     def _overview(self, r) -> str:
+        from .. import plots
+
         v = self.view
         charts = self._charts and not r.suppressed
         blocks = [("", self._table(v.elements))]
         if charts:
-            from .. import plots
-
-            blocks.append(("", chart(lambda: plots.element_scores(r.records("elements"), r.element_names, r.points,
-                                                                  min_group=r.min_group), v.alt["elements"])))
+            blocks.append(("", self._chart("elements", lambda: plots.element_scores(
+                r.records("elements"), r.element_names, r.points, min_group=r.min_group), v.alt["elements"])))
         # The components' heading comes before their chart and table, never between the two.
         parts = []
         if charts and r.components:
-            from .. import plots
-
-            parts.append(chart(lambda: plots.component_scores(r.records("components"), r.points, min_group=r.min_group),
-                               v.alt["components"]))
+            parts.append(self._chart("components", lambda: plots.component_scores(
+                r.records("components"), r.points, min_group=r.min_group), v.alt["components"]))
         if v.components:
             parts.append(self._table(v.components))
         blocks += [("Readiness components" if i == 0 else "", part) for i, part in enumerate(parts)]
@@ -108,15 +149,15 @@ class ResultsDashboard(w.VBox):
         return self._part(blocks)
 
     def _over_time(self, r) -> str:
+        from .. import plots
+
         v = self.view
         if v.change is None:
             return note("Only one wave so far: change shows after the next one.").value
         blocks = [("", self._table(v.change))]
         if self._charts:
-            from .. import plots
-
-            blocks.append(("", chart(lambda: plots.wave_change(r.records("by_wave"), r.element_names, r.points),
-                                           v.alt["change"])))
+            blocks.append(("", self._chart("change", lambda: plots.wave_change(
+                r.records("by_wave"), r.element_names, r.points), v.alt["change"])))
         return self._part(blocks)
 
     def _detail(self, r) -> str:
@@ -124,10 +165,11 @@ class ResultsDashboard(w.VBox):
         frame = distribution(self.ctx.store, self.ctx.county, r)
         if not frame.empty and self._charts:
             from .. import plots
+            from ..views import distribution_alt
 
             labels = list(self.ctx.store.current_instrument(self.ctx.county).scale.labels)
-            blocks.append(("", chart(lambda: plots.answer_distribution(frame, labels, r.element_names),
-                                           distribution_alt(frame, labels))))
+            blocks.append(("", self._chart("distribution", lambda: plots.answer_distribution(
+                frame, labels, r.element_names), distribution_alt(frame, labels))))
         hidden = [line.label for line in self.view.elements.lines if not line.shown]
         if hidden:
             blocks.append(("", render("hidden_note.html.j2", labels=hidden, view=self.view)))

@@ -106,6 +106,13 @@ def svg_image(svg: bytes) -> SvgImage:
     return SvgImage("data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii"), width)
 
 
+def svg_chart(svg: str, alt: str, narrow: str | None = None) -> Markup:
+    """A chart already drawn as SVG (as the packets draw it, kept in the results cache), with its phone
+    drawing when there is one, as :func:`chart` shows it."""
+    return render("widget_chart.html.j2", wide=svg_image(svg.encode("utf-8")), alt=alt,
+                  narrow=svg_image(narrow.encode("utf-8")) if narrow else None)
+
+
 def refused(reason) -> w.HTML:
     """What a page shows instead of its content when it may not open."""
     return styled("widget_refused.html.j2", reason=str(reason))

@@ -1,0 +1,253 @@
+"""How soon is a workbook page usable? Prints figures, writes benchmarks/results/pages.json.
+
+1. Each step page, opened in a fresh Chromium context at 1366x900: the time
+   from asking for the page to its first usable control (a visible input,
+   list or button inside the page's widgets), median of ``--samples``. The
+   floor it is compared with is a static page holding one control, served
+   from this machine and measured the same way: what no server can beat.
+2. N people open the Results page at the same moment (``--crowd 8 30``):
+   when the first and the last of them had a usable page, and the memory
+   (PSS, psutil) of voila and every kernel it runs, before and after.
+
+Pages are opened the way a team opens them: ``?county=NAME`` in the address,
+on a demo workspace of ``--counties`` counties. Between samples the page is
+closed and its kernel shut down, so every sample is a person arriving.
+
+The server is ``orb serve`` with ``--pool N`` kernels started ahead of time per
+step (``--pool 0``: none) and ``--results-pool M`` for the Results page, as a
+coach sets it before a webinar (``orb serve --pool 06-results=8``).
+
+Run: .venv/bin/python benchmarks/bench_pages.py [--samples 5] [--crowd 8 30] [--pool 1]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.server
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import psutil
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+CHROMIUM = os.environ.get("ORB_CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+VIEWPORT = {"width": 1366, "height": 900}
+MB = 1024 * 1024
+#: The first usable control of a page: something a person can type in, pick from or press.
+CONTROL = (".jupyter-widgets input:visible, .jupyter-widgets select:visible, "
+           ".jupyter-widgets button:visible, .jupyter-widgets textarea:visible")
+STATIC = b"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Floor</title></head>
+<body><div class="jupyter-widgets"><label>Your name <input type="text"></label></div></body></html>"""
+#: Measured on main before preheated kernels and the results cache (docs/benchmarks.md, load ~8).
+REFERENCE = {"step_median_x": 21.8, "step_slowest_x": 30.7, "crowd8_last_x": 232}
+
+
+class _Static(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(STATIC)))
+        self.end_headers()
+        try:
+            self.wfile.write(STATIC)
+        except OSError:
+            pass  # the browser moved on (its context closed)
+
+    def log_message(self, *args):
+        pass
+
+
+def static_server() -> tuple[http.server.ThreadingHTTPServer, str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Static)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+async def _usable(browser, url: str, timeout_s: float = 180) -> float:
+    """Seconds from asking for ``url`` to its first usable control, in a fresh context."""
+    context = await browser.new_context(viewport=VIEWPORT)
+    try:
+        page = await context.new_page()
+        start = time.perf_counter()
+        await page.goto(url, wait_until="commit", timeout=timeout_s * 1000)
+        await page.locator(CONTROL).first.wait_for(state="visible", timeout=timeout_s * 1000)
+        return time.perf_counter() - start
+    finally:
+        await context.close()
+
+
+def memory(served) -> dict:
+    pss = {"voila": 0.0, "kernels": 0.0, "n_kernels": 0}
+    for i, proc in enumerate(served.processes()):
+        try:
+            value = proc.memory_full_info().pss / MB
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        if i == 0:
+            pss["voila"] = round(value, 1)
+        else:
+            pss["kernels"] += value
+            pss["n_kernels"] += 1
+    pss["kernels"] = round(pss["kernels"], 1)
+    return pss
+
+
+_SEEN: dict[int, psutil.Process] = {}
+
+
+def settle(served, kernels_at_rest: int | None, timeout: float = 240) -> None:
+    """Wait until only the pools' kernels are left (closed pages' kernels shut down, when
+    ``kernels_at_rest`` is given) and every kernel is idle: the pools' new kernels have run their
+    notebooks up to their page's request, so the next person finds the server as the first did."""
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while time.monotonic() < deadline:
+        procs = [_SEEN.setdefault(p.pid, p) for p in served.processes()[1:]]  # cpu_percent needs the same object
+        culled = kernels_at_rest is None or len(procs) <= kernels_at_rest
+        busy = 0.0
+        for p in procs:
+            try:
+                busy += p.cpu_percent(interval=None)
+            except psutil.NoSuchProcess:
+                pass
+        quiet = quiet + 1 if culled and busy < 5 + len(procs) else 0
+        if quiet >= 3:
+            break
+        time.sleep(1)
+
+
+async def run(args) -> dict:
+    from playwright.async_api import async_playwright
+
+    from orb_widgets.demo import make_demo
+    from orb_widgets.progress import STEPS
+    from orb_widgets.serve import launch
+    from orb_widgets.store import Store
+
+    os.environ.pop("ORB_DATABASE_URL", None)
+    folder = Path(tempfile.mkdtemp(prefix="orb-pages-")) / "ws"
+    store = Store.open(folder)
+    names = make_demo(store, counties=args.counties, seed=2026)
+    store.engine.dispose()
+    county = names[0]
+    query = "&" + urllib.parse.urlencode({"county": county})
+    static, static_url = static_server()
+    out = {"load_before": os.getloadavg(), "counties": args.counties, "samples": args.samples}
+    import inspect
+
+    pool = {"pool": {"default": args.pool, "06-results.ipynb": args.results_pool}} \
+        if "pool" in inspect.signature(launch).parameters else {}
+    if not pool:
+        args.pool = args.results_pool = 0  # a server from before preheated kernels (the reference run)
+    # Closed pages' kernels go after a minute (a page still loading under load is never culled first).
+    served = launch(folder, cull_idle_timeout=60, cull_interval=5, **pool)
+    try:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+            await _usable(browser, static_url)  # the browser's own first start is not the floor
+            floor = [await _usable(browser, static_url) for _ in range(args.samples)]
+            out["floor_s"] = statistics.median(floor)
+            # Wait for the pools to fill before anyone arrives (a server is started before a webinar).
+            deadline = time.monotonic() + 300
+            want = args.pool * (len(STEPS) - 1) + args.results_pool
+            while len(served.processes()) - 1 < want and time.monotonic() < deadline:
+                await asyncio.sleep(1)
+            settle(served, None)
+            at_rest = len(served.processes()) - 1
+            out["pool"] = args.pool
+            out["results_pool"] = args.results_pool
+            out["memory_at_rest"] = memory(served)
+            steps = {}
+            for notebook, title, _ in ([] if args.crowd_only else STEPS):
+                times = []
+                for _ in range(args.samples):
+                    times.append(await _usable(browser, served.page_url(notebook) + query))
+                    settle(served, None)
+                steps[title] = {"median_s": round(statistics.median(times), 3),
+                                "x_floor": round(statistics.median(times) / out["floor_s"], 1),
+                                "samples_s": [round(t, 3) for t in times]}
+                print(f"{title:32s} {steps[title]['median_s']:6.2f} s  {steps[title]['x_floor']:6.1f}× floor",
+                      flush=True)
+            out["steps"] = steps
+            medians = [s["median_s"] for s in steps.values()] or [float("nan")]
+            out["step_median_s"] = statistics.median(medians)
+            out["step_median_x"] = round(out["step_median_s"] / out["floor_s"], 1)
+            out["step_slowest_x"] = round(max(medians) / out["floor_s"], 1)
+            crowds = {}
+            url = served.page_url("06-results.ipynb") + query
+            for n in args.crowd:
+                settle(served, at_rest)
+                before = memory(served)
+                start = time.perf_counter()
+                peak = {}
+
+                async def sample_memory(peak=peak):
+                    while True:
+                        m = memory(served)
+                        if m["kernels"] + m["voila"] > peak.get("kernels", 0) + peak.get("voila", 0):
+                            peak.update(m)
+                        await asyncio.sleep(0.5)
+
+                sampler = asyncio.ensure_future(sample_memory())
+                got = await asyncio.gather(*[_usable(browser, url, timeout_s=600) for _ in range(n)],
+                                           return_exceptions=True)
+                sampler.cancel()
+                times = [t for t in got if isinstance(t, float)]
+                never = n - len(times)  # not usable within 10 minutes (e.g. its kernel shut down first)
+                if not times:
+                    times = [float("inf")]
+                total = time.perf_counter() - start
+                crowds[str(n)] = {"first_s": round(min(times), 2), "last_s": round(max(times), 2),
+                                  "median_s": round(statistics.median(times), 2),
+                                  "last_x_floor": round(max(times) / out["floor_s"], 1),
+                                  "never_usable": never,
+                                  "wall_s": round(total, 2), "memory_before": before, "memory_peak": peak,
+                                  "load": os.getloadavg()}
+                print(f"{n} open Results at once: first {min(times):.2f} s, last {max(times):.2f} s "
+                      f"({never} never usable within 10 minutes) "
+                      f"({max(times) / out['floor_s']:.0f}× floor); kernels' PSS peak {peak.get('kernels', 0):.0f} MB "
+                      f"in {peak.get('n_kernels', 0)} kernels, voila {peak.get('voila', 0):.0f} MB", flush=True)
+            out["crowds"] = crowds
+            await browser.close()
+    finally:
+        served.stop()
+        static.shutdown()
+    out["load_after"] = os.getloadavg()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--samples", type=int, default=5)
+    parser.add_argument("--crowd", type=int, nargs="*", default=[8, 30])
+    parser.add_argument("--counties", type=int, default=2)
+    parser.add_argument("--pool", type=int, default=1, help="preheated kernels per step (0: none)")
+    parser.add_argument("--results-pool", type=int, default=8,
+                        help="preheated kernels for the Results page (a webinar opens it together)")
+    parser.add_argument("--crowd-only", action="store_true", help="skip the one-page-at-a-time part")
+    parser.add_argument("--out", default=str(HERE / "results" / "pages.json"))
+    args = parser.parse_args()
+    result = asyncio.run(run(args))
+    print(f"static page with one control: {result['floor_s']:.3f} s (median of {args.samples})")
+    print(f"steps: median {result['step_median_s']:.2f} s = {result['step_median_x']}× the floor "
+          f"(before: {REFERENCE['step_median_x']}×), slowest {result['step_slowest_x']}× "
+          f"(before: {REFERENCE['step_slowest_x']}×)")
+    print(f"load average before/after: {result['load_before'][0]:.1f} / {result['load_after'][0]:.1f} "
+          f"on {os.cpu_count()} cores")
+    Path(args.out).parent.mkdir(exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
