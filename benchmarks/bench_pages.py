@@ -132,11 +132,11 @@ async def run(args) -> dict:
     from orb_widgets.demo import make_demo
     from orb_widgets.progress import STEPS
     from orb_widgets.serve import launch
-    from orb_widgets.store import Store
+    from orb_widgets.app import App
 
     os.environ.pop("ORB_DATABASE_URL", None)
     folder = Path(tempfile.mkdtemp(prefix="orb-pages-")) / "ws"
-    store = Store.open(folder)
+    store = App.for_workspace(folder, create=True).store
     names = make_demo(store, counties=args.counties, seed=2026)
     store.engine.dispose()
     county = names[0]

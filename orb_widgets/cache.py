@@ -20,10 +20,10 @@ written whole and then renamed into place (a reader sees the old file or the
 new one, never half of one); a file that cannot be read is computed again,
 never an error on a page. Entries are plain JSON (text and numbers).
 
->>> from orb_widgets.store import Store
+>>> from orb_widgets.app import App
 >>> from orb_widgets.demo import make_demo
 >>> import tempfile
->>> store = Store.open(tempfile.mkdtemp())
+>>> store = App.for_workspace(tempfile.mkdtemp(), create=True).store
 >>> county = make_demo(store, counties=1, seed=5)[0]
 >>> first = Entry(store, county)
 >>> first.report().county == county and first.computed

@@ -57,7 +57,7 @@ def narrow():
     >>> with narrow():
     ...     ax = element_scores([{"element": "A", "mean": 3.2, "ci_low": 2.9, "ci_high": 3.5}], {"A": "Fit"})
     >>> float(ax.figure.get_figwidth()), ax.get_yticklabels(), [t.get_text() for t in ax.texts]
-    (3.3, [], ['3.2', 'A. Fit'])
+    (3.3, [], ['3.20', 'A. Fit'])
     """
     token = _NARROW.set(True)
     try:

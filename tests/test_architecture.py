@@ -42,7 +42,8 @@ import ast  # noqa: E402
 #: Where ``Settings.from_env(`` may be called: the entry points, each building the process's one App.
 ENTRY_POINTS = {
     "orb_widgets/cli.py": {"main"},                          # the `orb` command and its sub-commands
-    "orb_widgets/widgets/context.py": {"page_app"},          # a page's first call in its kernel
+    # a page's first call in its kernel (widgets.context.page_app), once its request has arrived
+    "orb_widgets/settings.py": {"after_request"},
     "orb_widgets/survey/app.py": {"config_app"},             # the survey server, or its routes in a Jupyter server
     "orb_widgets/hub/config.py": {"configure"},              # jupyterhub_config.py, as the hub starts
     "orb_widgets/hub/singleuser.py": {"main"},               # each person's server on the hub

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from orb_widgets.app import App
 from orb_widgets import cache
 from orb_widgets.demo import make_demo
 from orb_widgets.results import county_results
@@ -13,7 +14,7 @@ from orb_widgets.store import NewResponse, Store
 
 @pytest.fixture
 def demo(tmp_path):
-    store = Store.open(tmp_path / "ws")
+    store = App.for_workspace(tmp_path / "ws", create=True).store
     county = make_demo(store, counties=1, seed=3)[0]
     return store, county
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from orb_widgets.app import App
 from orb_widgets import serve
 from orb_widgets.exceptions import OrbError
 
@@ -26,7 +27,7 @@ def pool_workspace(tmp_path_factory):
     from orb_widgets.store import Store
 
     folder = tmp_path_factory.mktemp("pool-ws")
-    store = Store.open(folder)
+    store = App.for_workspace(folder, create=True).store
     names = make_demo(store, counties=3, seed=7)
     store.engine.dispose()
     return folder, names
