@@ -10,6 +10,7 @@
 The set-up is a virtual environment in .venv, made once and refreshed when
 pyproject.toml changes. Everything after set-up is the `orb` command.
 """
+
 from __future__ import annotations
 
 import glob
@@ -76,8 +77,10 @@ def ensure_system_packages(for_: str = "test") -> None:
         return
     apt = shutil.which("apt-get")
     if apt is None or (hasattr(os, "geteuid") and os.geteuid() != 0):
-        sys.exit(f"Please install these system packages first: {' '.join(missing)} "
-                 f"(e.g. sudo apt-get install {' '.join(missing)}).")
+        sys.exit(
+            f"Please install these system packages first: {' '.join(missing)} "
+            f"(e.g. sudo apt-get install {' '.join(missing)})."
+        )
     say(f"Installing {' '.join(missing)} from Debian's packages")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     run(apt, "update", "-qq", env=env)
@@ -86,12 +89,22 @@ def ensure_system_packages(for_: str = "test") -> None:
 
 def ensure_proxy() -> None:
     """JupyterHub's proxy, configurable-http-proxy, from npm into .venv/chp (where `orb hub-config` looks)."""
-    if shutil.which("configurable-http-proxy") or (VENV / "chp" / "node_modules" / ".bin" /
-                                                    "configurable-http-proxy").exists():
+    if (
+        shutil.which("configurable-http-proxy")
+        or (VENV / "chp" / "node_modules" / ".bin" / "configurable-http-proxy").exists()
+    ):
         return
     say("Installing JupyterHub's proxy (configurable-http-proxy) from npm into .venv/chp")
-    run(shutil.which("npm") or "npm", "install", "--silent", "--no-fund", "--no-audit",
-        "--prefix", VENV / "chp", "configurable-http-proxy@5")
+    run(
+        shutil.which("npm") or "npm",
+        "install",
+        "--silent",
+        "--no-fund",
+        "--no-audit",
+        "--prefix",
+        VENV / "chp",
+        "configurable-http-proxy@5",
+    )
 
 
 def demo(args: list[str]) -> None:
@@ -130,16 +143,31 @@ def docs(args: list[str]) -> None:
     """Build the documentation site (Sphinx + MyST) with warnings as errors."""
     setup("docs")
     out = ROOT / "docs" / "_build" / "html"
-    run(PY, "-m", "sphinx", "-W", "--keep-going", "-n", "-q", "-b", "html", ROOT / "docs", out, *args,
-        env={**os.environ, "MPLBACKEND": "Agg"})
+    run(
+        PY,
+        "-m",
+        "sphinx",
+        "-W",
+        "--keep-going",
+        "-n",
+        "-q",
+        "-b",
+        "html",
+        ROOT / "docs",
+        out,
+        *args,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
     say(f"Documentation written to {out} (open index.html)")
 
 
 def rules(args: list[str]) -> None:
     """Write the scoring rules stated in the code into docs/reference/scoring-rules.md."""
     setup("")
-    code = ("from pathlib import Path; from orb_widgets import rules; p = Path(rules.PAGE); "
-            "p.write_text(rules.update(p.read_text(encoding='utf-8')), encoding='utf-8')")
+    code = (
+        "from pathlib import Path; from orb_widgets import rules; p = Path(rules.PAGE); "
+        "p.write_text(rules.update(p.read_text(encoding='utf-8')), encoding='utf-8')"
+    )
     run(PY, "-c", code)
     say("docs/reference/scoring-rules.md: scoring rules regenerated from the orb_widgets.scoring and views packages")
 

@@ -14,6 +14,7 @@ measured on main before the change with the same steps (see REFERENCE).
 
 Run: .venv/bin/python benchmarks/bench_form.py [--respondents 300] [--samples 5]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,12 +34,25 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("ORB_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 COUNTY = "Alder Creek County"
 #: The voila form on main before this change (docs/benchmarks.md, "The survey link", 2 cores).
-REFERENCE = {"usable_desktop_s": 2.6, "usable_phone_s": 2.4, "kernel_rss_mb_each": 79,
-             "sends_30_p95_s": 5.3, "forty_open_median_wait_s": 43, "page_weight_kb": 5000}
+REFERENCE = {
+    "usable_desktop_s": 2.6,
+    "usable_phone_s": 2.4,
+    "kernel_rss_mb_each": 79,
+    "sends_30_p95_s": 5.3,
+    "forty_open_median_wait_s": 43,
+    "page_weight_kb": 5000,
+}
 
 
 def usable(url: str, samples: int) -> dict:
@@ -47,8 +61,10 @@ def usable(url: str, samples: int) -> dict:
     out = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        for name, size, throttle in [("desktop", {"width": 1366, "height": 900}, 1),
-                                     ("phone_cpu4x", {"width": 390, "height": 844}, 4)]:
+        for name, size, throttle in [
+            ("desktop", {"width": 1366, "height": 900}, 1),
+            ("phone_cpu4x", {"width": 390, "height": 844}, 4),
+        ]:
             times = []
             for _ in range(samples):
                 ctx = browser.new_context(viewport=size)
@@ -60,9 +76,13 @@ def usable(url: str, samples: int) -> dict:
                 page.locator("input[type=radio]").first.wait_for(state="visible")
                 # Measured in the page (not by the test driver's polling): the first answer
                 # control is in the HTML, so it is usable once the page is parsed and painted.
-                times.append(page.evaluate(
-                    "Math.max(performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,"
-                    " ...performance.getEntriesByType('paint').map(e => e.startTime))") / 1000)
+                times.append(
+                    page.evaluate(
+                        "Math.max(performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,"
+                        " ...performance.getEntriesByType('paint').map(e => e.startTime))"
+                    )
+                    / 1000
+                )
                 ctx.close()
             out[name] = {"samples_s": times, "median_s": statistics.median(times)}
         browser.close()
@@ -76,8 +96,9 @@ def page_weight(base: str, url: str) -> dict:
     html = gzip.decompress(body).decode() if r.headers.get("Content-Encoding") == "gzip" else body.decode()
     sizes = {"page": len(body)}
     for ref in re.findall(r'(?:href|src)="(/survey/static/[^"]+)"', html):
-        with urllib.request.urlopen(urllib.request.Request(base.rstrip("/") + ref,
-                                                           headers={"Accept-Encoding": "gzip"})) as r:
+        with urllib.request.urlopen(
+            urllib.request.Request(base.rstrip("/") + ref, headers={"Accept-Encoding": "gzip"})
+        ) as r:
             sizes[ref.split("/")[-1].split("?")[0]] = len(r.read())
     return {"bytes": sizes, "total_kb": sum(sizes.values()) / 1024, "page_html_kb_uncompressed": len(html) / 1024}
 
@@ -98,8 +119,12 @@ def load(url: str, n: int, items: list[str]) -> dict:
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         html = opener.open(url, timeout=60).read().decode()
         hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
-        data = {**hidden, "role": "supervisors", "c-A": f"load test {k}",
-                **{f"q-{i}": str(1 + (k + j) % 5) for j, i in enumerate(items)}}
+        data = {
+            **hidden,
+            "role": "supervisors",
+            "c-A": f"load test {k}",
+            **{f"q-{i}": str(1 + (k + j) % 5) for j, i in enumerate(items)},
+        }
         with lock:
             people.append((opener, urllib.parse.urlencode(data).encode()))
 
@@ -132,16 +157,20 @@ def load(url: str, n: int, items: list[str]) -> dict:
     for t in threads:
         t.join()
     latencies.sort()
-    return {"respondents": n, "errors": errors[:5], "n_errors": len(errors),
-            "send_p50_s": statistics.median(latencies) if latencies else None,
-            "send_p95_s": latencies[int(0.95 * (len(latencies) - 1))] if latencies else None}
+    return {
+        "respondents": n,
+        "errors": errors[:5],
+        "n_errors": len(errors),
+        "send_p50_s": statistics.median(latencies) if latencies else None,
+        "send_p95_s": latencies[int(0.95 * (len(latencies) - 1))] if latencies else None,
+    }
 
 
 def main(argv=None) -> int:
     sys.path.insert(0, str(HERE.parent))
+    from orb_widgets.app import App
     from orb_widgets.demo import make_demo
     from orb_widgets.serve import launch
-    from orb_widgets.app import App
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--respondents", type=int, default=300)
@@ -170,16 +199,24 @@ def main(argv=None) -> int:
     finally:
         served.stop()
     u, w, ld = result["usable"], result["weight"], result["load"]
-    print(f"link → first answer control, median of {args.samples}: desktop {u['desktop']['median_s']:.3f} s, "
-          f"390x844 with CPU 4x slower {u['phone_cpu4x']['median_s']:.3f} s "
-          f"(voila form: {REFERENCE['usable_desktop_s']} s desktop, "
-          f"{REFERENCE['usable_desktop_s'] / u['desktop']['median_s']:.0f}x slower)")
-    print(f"page weight as sent: {w['total_kb']:.1f} KB ({', '.join(f'{k} {v / 1024:.1f}' for k, v in w['bytes'].items())})")
-    print(f"{ld['respondents']} sends within one second: {ld['stored']} stored, p50 {ld['send_p50_s']:.3f} s, "
-          f"p95 {ld['send_p95_s']:.3f} s, {ld['n_errors']} errors")
-    print(f"server memory: idle {result['memory_idle_mb']:.0f} MB, after 30 sends "
-          f"{result['memory_after_30_mb']:.0f} MB, after {ld['respondents']} more "
-          f"{result['memory_after_load_mb']:.0f} MB (no kernels)")
+    print(
+        f"link → first answer control, median of {args.samples}: desktop {u['desktop']['median_s']:.3f} s, "
+        f"390x844 with CPU 4x slower {u['phone_cpu4x']['median_s']:.3f} s "
+        f"(voila form: {REFERENCE['usable_desktop_s']} s desktop, "
+        f"{REFERENCE['usable_desktop_s'] / u['desktop']['median_s']:.0f}x slower)"
+    )
+    print(
+        f"page weight as sent: {w['total_kb']:.1f} KB ({', '.join(f'{k} {v / 1024:.1f}' for k, v in w['bytes'].items())})"
+    )
+    print(
+        f"{ld['respondents']} sends within one second: {ld['stored']} stored, p50 {ld['send_p50_s']:.3f} s, "
+        f"p95 {ld['send_p95_s']:.3f} s, {ld['n_errors']} errors"
+    )
+    print(
+        f"server memory: idle {result['memory_idle_mb']:.0f} MB, after 30 sends "
+        f"{result['memory_after_30_mb']:.0f} MB, after {ld['respondents']} more "
+        f"{result['memory_after_load_mb']:.0f} MB (no kernels)"
+    )
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2))
     print(f"wrote {args.out}")

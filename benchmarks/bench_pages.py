@@ -19,6 +19,7 @@ coach sets it before a webinar (``orb serve --pool 06-results=8``).
 
 Run: .venv/bin/python benchmarks/bench_pages.py [--samples 5] [--crowd 8 30] [--pool 1]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,13 +40,22 @@ import psutil
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 CHROMIUM = os.environ.get("ORB_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VIEWPORT = {"width": 1366, "height": 900}
 MB = 1024 * 1024
 #: The first usable control of a page: something a person can type in, pick from or press.
-CONTROL = (".jupyter-widgets input:visible, .jupyter-widgets select:visible, "
-           ".jupyter-widgets button:visible, .jupyter-widgets textarea:visible")
+CONTROL = (
+    ".jupyter-widgets input:visible, .jupyter-widgets select:visible, "
+    ".jupyter-widgets button:visible, .jupyter-widgets textarea:visible"
+)
 STATIC = b"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Floor</title></head>
 <body><div class="jupyter-widgets"><label>Your name <input type="text"></label></div></body></html>"""
 #: Measured on main before preheated kernels and the results cache (docs/benchmarks.md, load ~8).
@@ -129,10 +139,10 @@ def settle(served, kernels_at_rest: int | None, timeout: float = 240) -> None:
 async def run(args) -> dict:
     from playwright.async_api import async_playwright
 
+    from orb_widgets.app import App
     from orb_widgets.demo import make_demo
     from orb_widgets.progress import STEPS
     from orb_widgets.serve import launch
-    from orb_widgets.app import App
 
     os.environ.pop("ORB_DATABASE_URL", None)
     folder = Path(tempfile.mkdtemp(prefix="orb-pages-")) / "ws"
@@ -145,8 +155,11 @@ async def run(args) -> dict:
     out = {"load_before": os.getloadavg(), "counties": args.counties, "samples": args.samples}
     import inspect
 
-    pool = {"pool": {"default": args.pool, "06-results.ipynb": args.results_pool}} \
-        if "pool" in inspect.signature(launch).parameters else {}
+    pool = (
+        {"pool": {"default": args.pool, "06-results.ipynb": args.results_pool}}
+        if "pool" in inspect.signature(launch).parameters
+        else {}
+    )
     if not pool:
         args.pool = args.results_pool = 0  # a server from before preheated kernels (the reference run)
     # Closed pages' kernels go after a minute (a page still loading under load is never culled first).
@@ -168,16 +181,19 @@ async def run(args) -> dict:
             out["results_pool"] = args.results_pool
             out["memory_at_rest"] = memory(served)
             steps = {}
-            for notebook, title, _ in ([] if args.crowd_only else STEPS):
+            for notebook, title, _ in [] if args.crowd_only else STEPS:
                 times = []
                 for _ in range(args.samples):
                     times.append(await _usable(browser, served.page_url(notebook) + query))
                     settle(served, None)
-                steps[title] = {"median_s": round(statistics.median(times), 3),
-                                "x_floor": round(statistics.median(times) / out["floor_s"], 1),
-                                "samples_s": [round(t, 3) for t in times]}
-                print(f"{title:32s} {steps[title]['median_s']:6.2f} s  {steps[title]['x_floor']:6.1f}× floor",
-                      flush=True)
+                steps[title] = {
+                    "median_s": round(statistics.median(times), 3),
+                    "x_floor": round(statistics.median(times) / out["floor_s"], 1),
+                    "samples_s": [round(t, 3) for t in times],
+                }
+                print(
+                    f"{title:32s} {steps[title]['median_s']:6.2f} s  {steps[title]['x_floor']:6.1f}× floor", flush=True
+                )
             out["steps"] = steps
             medians = [s["median_s"] for s in steps.values()] or [float("nan")]
             out["step_median_s"] = statistics.median(medians)
@@ -199,24 +215,33 @@ async def run(args) -> dict:
                         await asyncio.sleep(0.5)
 
                 sampler = asyncio.ensure_future(sample_memory())
-                got = await asyncio.gather(*[_usable(browser, url, timeout_s=600) for _ in range(n)],
-                                           return_exceptions=True)
+                got = await asyncio.gather(
+                    *[_usable(browser, url, timeout_s=600) for _ in range(n)], return_exceptions=True
+                )
                 sampler.cancel()
                 times = [t for t in got if isinstance(t, float)]
                 never = n - len(times)  # not usable within 10 minutes (e.g. its kernel shut down first)
                 if not times:
                     times = [float("inf")]
                 total = time.perf_counter() - start
-                crowds[str(n)] = {"first_s": round(min(times), 2), "last_s": round(max(times), 2),
-                                  "median_s": round(statistics.median(times), 2),
-                                  "last_x_floor": round(max(times) / out["floor_s"], 1),
-                                  "never_usable": never,
-                                  "wall_s": round(total, 2), "memory_before": before, "memory_peak": peak,
-                                  "load": os.getloadavg()}
-                print(f"{n} open Results at once: first {min(times):.2f} s, last {max(times):.2f} s "
-                      f"({never} never usable within 10 minutes) "
-                      f"({max(times) / out['floor_s']:.0f}× floor); kernels' PSS peak {peak.get('kernels', 0):.0f} MB "
-                      f"in {peak.get('n_kernels', 0)} kernels, voila {peak.get('voila', 0):.0f} MB", flush=True)
+                crowds[str(n)] = {
+                    "first_s": round(min(times), 2),
+                    "last_s": round(max(times), 2),
+                    "median_s": round(statistics.median(times), 2),
+                    "last_x_floor": round(max(times) / out["floor_s"], 1),
+                    "never_usable": never,
+                    "wall_s": round(total, 2),
+                    "memory_before": before,
+                    "memory_peak": peak,
+                    "load": os.getloadavg(),
+                }
+                print(
+                    f"{n} open Results at once: first {min(times):.2f} s, last {max(times):.2f} s "
+                    f"({never} never usable within 10 minutes) "
+                    f"({max(times) / out['floor_s']:.0f}× floor); kernels' PSS peak {peak.get('kernels', 0):.0f} MB "
+                    f"in {peak.get('n_kernels', 0)} kernels, voila {peak.get('voila', 0):.0f} MB",
+                    flush=True,
+                )
             out["crowds"] = crowds
             await browser.close()
     finally:
@@ -232,18 +257,26 @@ def main() -> None:
     parser.add_argument("--crowd", type=int, nargs="*", default=[8, 30])
     parser.add_argument("--counties", type=int, default=2)
     parser.add_argument("--pool", type=int, default=1, help="preheated kernels per step (0: none)")
-    parser.add_argument("--results-pool", type=int, default=8,
-                        help="preheated kernels for the Results page (a webinar opens it together)")
+    parser.add_argument(
+        "--results-pool",
+        type=int,
+        default=8,
+        help="preheated kernels for the Results page (a webinar opens it together)",
+    )
     parser.add_argument("--crowd-only", action="store_true", help="skip the one-page-at-a-time part")
     parser.add_argument("--out", default=str(HERE / "results" / "pages.json"))
     args = parser.parse_args()
     result = asyncio.run(run(args))
     print(f"static page with one control: {result['floor_s']:.3f} s (median of {args.samples})")
-    print(f"steps: median {result['step_median_s']:.2f} s = {result['step_median_x']}× the floor "
-          f"(before: {REFERENCE['step_median_x']}×), slowest {result['step_slowest_x']}× "
-          f"(before: {REFERENCE['step_slowest_x']}×)")
-    print(f"load average before/after: {result['load_before'][0]:.1f} / {result['load_after'][0]:.1f} "
-          f"on {os.cpu_count()} cores")
+    print(
+        f"steps: median {result['step_median_s']:.2f} s = {result['step_median_x']}× the floor "
+        f"(before: {REFERENCE['step_median_x']}×), slowest {result['step_slowest_x']}× "
+        f"(before: {REFERENCE['step_slowest_x']}×)"
+    )
+    print(
+        f"load average before/after: {result['load_before'][0]:.1f} / {result['load_after'][0]:.1f} "
+        f"on {os.cpu_count()} cores"
+    )
     Path(args.out).parent.mkdir(exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2))
     print(f"wrote {args.out}")

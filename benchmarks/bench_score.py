@@ -10,6 +10,7 @@ earlier wave of the same size, as a county in its second round would), then runs
 Prints the median wall and CPU seconds of each and their ratio (the aim: the big county within 1.5× of
 the small one), and writes benchmarks/results/score.json (gitignored).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,8 +43,12 @@ def run_score(workspace: Path) -> tuple[float, float]:
     t = time.perf_counter()
     # The checkout's own code, as `orb` would run it from here (not whatever the venv installed).
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    subprocess.run([sys.executable, "-m", "orb_widgets.cli", "score", "--workspace", str(workspace),
-                    "--county", COUNTY, "--json"], check=True, stdout=subprocess.DEVNULL, env=env)
+    subprocess.run(
+        [sys.executable, "-m", "orb_widgets.cli", "score", "--workspace", str(workspace), "--county", COUNTY, "--json"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env=env,
+    )
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
@@ -65,11 +70,17 @@ def main() -> None:
         for _ in range(args.runs):
             for k, ws in spaces.items():
                 times[k].append(run_score(ws))
-    result = {"when": time.strftime("%Y-%m-%d"), "machine": platform.platform(), "runs": args.runs,
-              "people": {"small": args.small, "big": args.big}}
+    result = {
+        "when": time.strftime("%Y-%m-%d"),
+        "machine": platform.platform(),
+        "runs": args.runs,
+        "people": {"small": args.small, "big": args.big},
+    }
     for k in times:
-        result[k] = {"wall": statistics.median(w for w, _ in times[k]),
-                     "cpu": statistics.median(c for _, c in times[k])}
+        result[k] = {
+            "wall": statistics.median(w for w, _ in times[k]),
+            "cpu": statistics.median(c for _, c in times[k]),
+        }
     result["ratio_wall"] = result["big"]["wall"] / result["small"]["wall"]
     result["ratio_cpu"] = result["big"]["cpu"] / result["small"]["cpu"]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ counts shared pages once per kernel and overstates it.
 
 Run: .venv/bin/python benchmarks/bench_serve_memory.py
 """
+
 from __future__ import annotations
 
 import json
@@ -28,10 +29,10 @@ sys.path.insert(0, str(HERE.parent / "tests" / "browser"))
 
 from kernel_client import KernelChannel, open_page, page_kernel_id  # noqa: E402
 
+from orb_widgets.app import App  # noqa: E402
 from orb_widgets.demo import make_demo  # noqa: E402
-from orb_widgets.serve import launch  # noqa: E402
-from orb_widgets.app import App
 from orb_widgets.progress import STEPS  # noqa: E402
+from orb_widgets.serve import launch  # noqa: E402
 
 MB = 1024 * 1024
 

@@ -3,13 +3,23 @@
 The public API. Heavy modules (pandas, seaborn, papermill) load only when a
 name from them is used, so the respondent form's kernel stays light.
 """
+
 from __future__ import annotations
 
 import importlib
 
 from .content import Framework, list_frameworks, load_framework
-from .exceptions import (ImportFileError, InstrumentError, InvalidValue, NoInstrument, OrbError, PackError,
-                         StaleEdit, UnknownCounty, WorkspaceError)
+from .exceptions import (
+    ImportFileError,
+    InstrumentError,
+    InvalidValue,
+    NoInstrument,
+    OrbError,
+    PackError,
+    StaleEdit,
+    UnknownCounty,
+    WorkspaceError,
+)
 from .instrument import Instrument, export_printable, export_text, tailor
 from .store import NewResponse, Store
 
@@ -31,6 +41,24 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'orb_widgets' has no attribute {name!r}")
 
 
-__all__ = ["Framework", "ImportFileError", "Instrument", "InstrumentError", "InvalidValue", "NewResponse",
-           "NoInstrument", "OrbError", "PackError", "StaleEdit", "Store", "UnknownCounty", "WorkspaceError",
-           "export_printable", "export_text", "list_frameworks", "load_framework", "tailor", *_LAZY]
+__all__ = [
+    "Framework",
+    "ImportFileError",
+    "Instrument",
+    "InstrumentError",
+    "InvalidValue",
+    "NewResponse",
+    "NoInstrument",
+    "OrbError",
+    "PackError",
+    "StaleEdit",
+    "Store",
+    "UnknownCounty",
+    "WorkspaceError",
+    "export_printable",
+    "export_text",
+    "list_frameworks",
+    "load_framework",
+    "tailor",
+    *_LAZY,
+]

@@ -13,6 +13,7 @@ of its own. The model is nbgrader's ``NbGraderAPI``: one object, passed down.
 >>> app.with_(workspace="/srv/other").workspace
 PosixPath('/srv/other')
 """
+
 from __future__ import annotations
 
 import os

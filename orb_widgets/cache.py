@@ -32,6 +32,7 @@ True
 >>> again.report() == first.report() and not again.computed  # read from the workspace
 True
 """
+
 from __future__ import annotations
 
 import functools
@@ -54,8 +55,11 @@ def code_version() -> str:
     from .resources import shipped
 
     package = Path(__file__).resolve().parent
-    files = sorted(package.rglob("*.py")) + sorted(shipped("templates").rglob("*.j2")) + \
-        sorted(shipped("data").rglob("*.yaml"))
+    files = (
+        sorted(package.rglob("*.py"))
+        + sorted(shipped("templates").rglob("*.j2"))
+        + sorted(shipped("data").rglob("*.yaml"))
+    )
     h = hashlib.sha256(str(FORMAT).encode())
     for f in files:
         try:
@@ -76,9 +80,20 @@ def fingerprint(store, county: str, wave: str | None = None) -> str:
 
     c = store.county(county)
     h = hashlib.sha256()
-    h.update(json.dumps([FORMAT, c.name, c.framework, None if wave is None else str(wave), code_version(),
-                         hashlib.sha256(str(store.url).encode()).hexdigest(), min_group_floor(),
-                         [v["id"] for v in store.instrument_versions(c.name)]]).encode())
+    h.update(
+        json.dumps(
+            [
+                FORMAT,
+                c.name,
+                c.framework,
+                None if wave is None else str(wave),
+                code_version(),
+                hashlib.sha256(str(store.url).encode()).hexdigest(),
+                min_group_floor(),
+                [v["id"] for v in store.instrument_versions(c.name)],
+            ]
+        ).encode()
+    )
     h.update(store.response_marks(c.name).encode())
     return h.hexdigest()
 
@@ -150,6 +165,7 @@ class Entry:
         """Chart ``name`` as SVG text (``{"svg", "narrow", "alt"}``), drawn the first time by ``draw()``
         (a matplotlib axis) with :func:`orb_widgets.plots.to_svg`, as the packets draw it: once for a
         wide page and once (inside :func:`orb_widgets.plots.narrow`) for a phone."""
+
         def make():
             from . import plots
 
@@ -172,8 +188,9 @@ class Entry:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # Another process may have kept other pieces meanwhile: keep theirs too.
             merged = {**self._read(), **self.data}
-            text = json.dumps({"format": FORMAT, "key": self.key, "county": self.county, "parts": merged},
-                              ensure_ascii=False)
+            text = json.dumps(
+                {"format": FORMAT, "key": self.key, "county": self.county, "parts": merged}, ensure_ascii=False
+            )
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.path.parent)
             try:
                 # readable by whoever may read the workspace itself (mkstemp makes it private)
@@ -203,7 +220,7 @@ def _prune(folder: Path, county: str, keep: Path) -> None:
                 mine.append((path.stat().st_mtime, path))
         except OSError:
             continue
-    for _, path in sorted(mine, reverse=True)[KEEP - 1:]:
+    for _, path in sorted(mine, reverse=True)[KEEP - 1 :]:
         path.unlink(missing_ok=True)
 
 

@@ -3,6 +3,7 @@
 Every subcommand takes ``--workspace DIR`` (or ``$ORB_WORKSPACE``). Exit codes:
 0 ok, 1 some packets failed, 2 a user error (one line on stderr), 130 stopped.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,22 +35,28 @@ def cmd_init(args) -> int:
 
     store = args.app.open_store(create=True, upgrade=args.upgrade)
     if store.upgraded and store.upgraded[0] != store.upgraded[1]:
-        print(f"Workspace brought from layout {store.upgraded[0]} to {store.upgraded[1]}; nothing was lost: "
-              f"{store.folder or store.where}")
+        print(
+            f"Workspace brought from layout {store.upgraded[0]} to {store.upgraded[1]}; nothing was lost: "
+            f"{store.folder or store.where}"
+        )
     else:
         print(f"Workspace ready: {store.folder or store.where}")
     # Breakout sessions counties kept themselves in older versions: moved into the coach's series on upgrade.
     if args.upgrade and not store.read_only:
         moved = legacy.move_breakouts(store)
         if moved.events:
-            print(f"Moved {plural(len(moved.events), 'breakout session')} that counties recorded themselves into "
-                  f"the coach's webinar series, one event each: {', '.join(moved.events)}")
+            print(
+                f"Moved {plural(len(moved.events), 'breakout session')} that counties recorded themselves into "
+                f"the coach's webinar series, one event each: {', '.join(moved.events)}"
+            )
         if moved.unreadable:
             print(f"Not moved, as they could not be read (they are not shown anywhere): {'; '.join(moved.unreadable)}")
     elif waiting := legacy.waiting(store):
-        print(f"Note: this workspace holds {plural(waiting, 'breakout session')} recorded in an older version, "
-              f"not shown anywhere; run 'orb init --upgrade' to move {'it' if waiting == 1 else 'them'} into the "
-              f"coach's webinar series.")
+        print(
+            f"Note: this workspace holds {plural(waiting, 'breakout session')} recorded in an older version, "
+            f"not shown anywhere; run 'orb init --upgrade' to move {'it' if waiting == 1 else 'them'} into the "
+            f"coach's webinar series."
+        )
     return 0
 
 
@@ -65,18 +72,26 @@ def cmd_demo(args) -> int:
     store = App(replace(args.app.settings, database_url=args.database_url)).open_store(create=True)
     if not store.is_empty():
         if not store.get_meta("demo"):
-            raise WorkspaceError(f"{store.where} holds real counties; a demo is never made there. "
-                                 f"Choose another folder with --workspace")
+            raise WorkspaceError(
+                f"{store.where} holds real counties; a demo is never made there. Choose another folder with --workspace"
+            )
         if not args.force:
-            raise WorkspaceError(f"{store.where} already holds a demo; use --force to make it afresh "
-                                 f"or --workspace to choose another folder")
+            raise WorkspaceError(
+                f"{store.where} already holds a demo; use --force to make it afresh "
+                f"or --workspace to choose another folder"
+            )
         store.clear()
     names = make_demo(store, counties=args.counties, seed=args.seed)
-    print(f"Demo workspace with {len(names)} fictional counties and municipalities (synthetic answers, seed {args.seed}): "
-          f"{folder if not args.database_url else store.where}")
+    print(
+        f"Demo workspace with {len(names)} fictional counties and municipalities (synthetic answers, seed {args.seed}): "
+        f"{folder if not args.database_url else store.where}"
+    )
     if args.app.settings.database_url and not args.database_url:
-        print("Note: ORB_DATABASE_URL is set in this shell, so other orb commands open that database; "
-              "unset it to work with this demo.", file=sys.stderr)
+        print(
+            "Note: ORB_DATABASE_URL is set in this shell, so other orb commands open that database; "
+            "unset it to work with this demo.",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -96,8 +111,10 @@ def cmd_frameworks(args) -> int:
         _print_json(packs)
     else:
         for p in packs:
-            print(f"{p['id']:10} {p['title']}  ({p['elements']} elements, {p['items']} items; "
-                  f"languages: {', '.join(p['languages'])})")
+            print(
+                f"{p['id']:10} {p['title']}  ({p['elements']} elements, {p['items']} items; "
+                f"languages: {', '.join(p['languages'])})"
+            )
     return 0
 
 
@@ -114,14 +131,24 @@ def cmd_instrument(args) -> int:
     if args.action == "create":
         if not args.framework:
             raise OrbError("say which framework to tailor from: --framework cpm-orb (see 'orb frameworks')")
-        inst = tailor(args.framework, county=args.county, elements=args.elements, items=args.items,
-                      points=args.scale, roles=args.roles, min_group=args.min_group, language=args.language)
+        inst = tailor(
+            args.framework,
+            county=args.county,
+            elements=args.elements,
+            items=args.items,
+            points=args.scale,
+            roles=args.roles,
+            min_group=args.min_group,
+            language=args.language,
+        )
         iid, version = store.save_instrument(inst)
         if args.json:
             _print_json({**inst.to_json(), "version": version})
         else:
-            print(f"Saved the assessment for {inst.county}: {len(inst.items)} statements in "
-                  f"{len(inst.elements)} sections, {inst.scale.points}-point scale (version {version}, id {iid}).")
+            print(
+                f"Saved the assessment for {inst.county}: {len(inst.items)} statements in "
+                f"{len(inst.elements)} sections, {inst.scale.points}-point scale (version {version}, id {iid})."
+            )
         return 0
     inst = store.current_instrument(store.county(args.county).name)
     if args.action == "show":
@@ -158,10 +185,13 @@ def cmd_import(args) -> int:
         from .exceptions import ImportFileError
 
         unused = " | ".join(export.ignored_columns) or "none"
-        raise ImportFileError(path, f"no column holds question(s) {', '.join(missing)}; columns not used: "
-                                    f"{unused}. Put the [A1]-style tag back in the question's header, or "
-                                    f"import without --require-all-questions to score without them",
-                              row=export.table.header_row)
+        raise ImportFileError(
+            path,
+            f"no column holds question(s) {', '.join(missing)}; columns not used: "
+            f"{unused}. Put the [A1]-style tag back in the question's header, or "
+            f"import without --require-all-questions to score without them",
+            row=export.table.header_row,
+        )
     held: dict[str, list[int]] = {}
 
     def skipped_row(response, how):
@@ -170,10 +200,17 @@ def cmd_import(args) -> int:
     with _progress(path, "Checking" if args.dry_run else "Importing") as bar:
         # Written in batches that stay invisible until the last one lands: survey answers keep
         # arriving meanwhile, and a mistake on the file's last row (or a stop) stores nothing.
-        added, skipped = store.import_responses(county, args.wave, _counted(export, bar), instrument=inst,
-                                                file_name=path.name, sha256=export.sha256,
-                                                source=f"import:{path.name}", on_skip=skipped_row,
-                                                dry_run=args.dry_run)
+        added, skipped = store.import_responses(
+            county,
+            args.wave,
+            _counted(export, bar),
+            instrument=inst,
+            file_name=path.name,
+            sha256=export.sha256,
+            source=f"import:{path.name}",
+            on_skip=skipped_row,
+            dry_run=args.dry_run,
+        )
     if args.verbose:
         for how, rows in held.items():
             print(f"Already imported before ({_HELD[how]}): {_rows(rows)}")
@@ -183,21 +220,24 @@ def cmd_import(args) -> int:
     again = f"; {skipped} already imported before" if skipped else ""
     again += " (--verbose lists their rows)" if skipped and not args.verbose else ""
     unasked = f"; not in the file, so not scored: {', '.join(missing)}" if missing else ""
-    done = (f"Dry run, nothing stored: would import {added} responses" if args.dry_run
-            else f"Imported {added} responses")
+    done = f"Dry run, nothing stored: would import {added} responses" if args.dry_run else f"Imported {added} responses"
     print(f"{done} for {county}, wave {args.wave} ({export.format}){again}{dropped}{unasked}.")
     if export.ignored_columns:
-        print("Columns not used (no [A1]-style tag or matching question): "
-              + " | ".join(export.ignored_columns), file=sys.stderr)
+        print(
+            "Columns not used (no [A1]-style tag or matching question): " + " | ".join(export.ignored_columns),
+            file=sys.stderr,
+        )
     return 0
 
 
 #: Why ``orb import --verbose`` says a row is one the wave already holds (the store's ``how``).
-_HELD = {"id": "the same id",
-         "time": "the same time, to the second, and role group",
-         "minute": "the same minute and role group, in a file that gives no seconds or after one",
-         "rows": "the same rows, from the top, as a file imported before",
-         "earlier": "as an earlier ORB Workbook stored it"}
+_HELD = {
+    "id": "the same id",
+    "time": "the same time, to the second, and role group",
+    "minute": "the same minute and role group, in a file that gives no seconds or after one",
+    "rows": "the same rows, from the top, as a file imported before",
+    "earlier": "as an earlier ORB Workbook stored it",
+}
 
 
 def _rows(numbers: list[int]) -> str:
@@ -227,8 +267,15 @@ def _progress(path: Path, what: str, total: int | None = None):
     """A progress bar on stderr, shown only on a terminal and only when the work takes over 3 s."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=f"{what} {path.name}", unit=" responses", file=sys.stderr, delay=3,
-                disable=not sys.stderr.isatty(), leave=False)
+    return tqdm(
+        total=total,
+        desc=f"{what} {path.name}",
+        unit=" responses",
+        file=sys.stderr,
+        delay=3,
+        disable=not sys.stderr.isatty(),
+        leave=False,
+    )
 
 
 def cmd_score(args) -> int:
@@ -266,8 +313,10 @@ def cmd_plan(args) -> int:
         from .exports import write_table
 
         path = write_table(matrix_frame(rows, labels=labels, target_names=names), args.out, sheet="SO WHAT matrix")
-        print(f"Planning matrix for {county}: {path}" + (" (suggested rows from the scores: the team's matrix "
-                                                          "is empty)" if suggested and rows else ""))
+        print(
+            f"Planning matrix for {county}: {path}"
+            + (" (suggested rows from the scores: the team's matrix is empty)" if suggested and rows else "")
+        )
     else:
         print(render("matrix.txt.j2", county=county, matrix=matrix_view(rows, labels, names, suggested)))
     return 0
@@ -276,23 +325,31 @@ def cmd_plan(args) -> int:
 # ----------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--workspace", metavar="DIR", default=None,
-                        help="workspace folder (default: $ORB_WORKSPACE or ./workspace)")
-    p = argparse.ArgumentParser(prog="orb", description="ORB Workbook: organizational readiness building.",
-                                parents=[common])
+    common.add_argument(
+        "--workspace", metavar="DIR", default=None, help="workspace folder (default: $ORB_WORKSPACE or ./workspace)"
+    )
+    p = argparse.ArgumentParser(
+        prog="orb", description="ORB Workbook: organizational readiness building.", parents=[common]
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("init", parents=[common], help="create an empty workspace")
-    s.add_argument("--upgrade", action="store_true",
-                   help="bring a workspace made by an older ORB Workbook to this version's layout")
+    s.add_argument(
+        "--upgrade",
+        action="store_true",
+        help="bring a workspace made by an older ORB Workbook to this version's layout",
+    )
     s.set_defaults(func=cmd_init)
 
     s = sub.add_parser("demo", parents=[common], help="make a demo workspace of fictional counties")
     s.add_argument("--counties", type=int, default=6, help="how many fictional counties (default 6)")
     s.add_argument("--seed", type=int, default=2026, help="random seed (same seed, same data)")
     s.add_argument("--force", action="store_true", help="make an existing demo afresh (never real data)")
-    s.add_argument("--database-url", metavar="URL",
-                   help="put the demo in this (empty or demo-only) database instead of the folder's SQLite file")
+    s.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="put the demo in this (empty or demo-only) database instead of the folder's SQLite file",
+    )
     s.set_defaults(func=cmd_demo)
 
     s = sub.add_parser("frameworks", parents=[common], help="list the content packs")
@@ -312,8 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--items", help="comma-separated bank item ids (default: all suited to the role groups)")
     s.add_argument("--roles", help="comma-separated role group ids (default: all)")
     s.add_argument("--scale", type=int, default=5, choices=[4, 5], help="4 or 5 points (default 5)")
-    s.add_argument("--min-group", type=int, default=5,
-                   help="smallest group shown in results (default 5, at least 3)")
+    s.add_argument("--min-group", type=int, default=5, help="smallest group shown in results (default 5, at least 3)")
     s.add_argument("--language", default=None)
     s.add_argument("--json", action="store_true")
     s.add_argument("--out", metavar="DIR", help="folder for export files (default: current folder)")
@@ -323,17 +379,33 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("file")
     s.add_argument("--county", "--unit", required=True, help=UNIT_HELP)
     s.add_argument("--wave", required=True, help="wave label, e.g. 2026-spring")
-    s.add_argument("--format", default="auto", choices=_import_formats(),
-                   help="the survey tool that made the file (default: recognised from the file)")
-    s.add_argument("--encoding", default=None,
-                   help="the file's text encoding when it is not UTF-8 or Windows-1252 (e.g. shift_jis)")
-    s.add_argument("--require-all-questions", action="store_true",
-                   help="refuse the file when a question of the survey has no column in it (by default it "
-                        "is imported and the summary names the questions not asked)")
-    s.add_argument("--dry-run", action="store_true",
-                   help="read and check the file and say what it would add and skip, storing nothing")
-    s.add_argument("--verbose", action="store_true",
-                   help="list the rows skipped (already imported before, or left out) by their number")
+    s.add_argument(
+        "--format",
+        default="auto",
+        choices=_import_formats(),
+        help="the survey tool that made the file (default: recognised from the file)",
+    )
+    s.add_argument(
+        "--encoding",
+        default=None,
+        help="the file's text encoding when it is not UTF-8 or Windows-1252 (e.g. shift_jis)",
+    )
+    s.add_argument(
+        "--require-all-questions",
+        action="store_true",
+        help="refuse the file when a question of the survey has no column in it (by default it "
+        "is imported and the summary names the questions not asked)",
+    )
+    s.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="read and check the file and say what it would add and skip, storing nothing",
+    )
+    s.add_argument(
+        "--verbose",
+        action="store_true",
+        help="list the rows skipped (already imported before, or left out) by their number",
+    )
     s.set_defaults(func=cmd_import)
 
     s = sub.add_parser("score", parents=[common], help="score a county's assessment")

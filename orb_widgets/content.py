@@ -9,6 +9,7 @@ returns plain strings.
 >>> [e.id for e in fw.elements]
 ['A', 'B', 'C', 'D', 'E', 'F']
 """
+
 from __future__ import annotations
 
 import functools
@@ -183,8 +184,16 @@ class Framework(_Model):
         _unique("elements", element_ids)
         _unique("items", [i.id for i in self.items])
         _unique("role_groups", [r.id for r in self.role_groups])
-        for name in ("components", "competence_levels", "key_message_questions", "planning_columns",
-                     "testing_profile", "buddy_questions", "plan_fields", "followup"):
+        for name in (
+            "components",
+            "competence_levels",
+            "key_message_questions",
+            "planning_columns",
+            "testing_profile",
+            "buddy_questions",
+            "plan_fields",
+            "followup",
+        ):
             _unique(name, [x.id for x in getattr(self, name)])
         roles = {r.id for r in self.role_groups}
         for n, item in enumerate(self.items):
@@ -225,9 +234,23 @@ def _unique(what: str, ids: list[str]) -> None:
 
 
 # Keys whose values are language-tagged text, and keys holding lists of such text.
-_TEXT_KEYS = {"title", "description", "name", "label", "text", "help", "role_question",
-              "breakout_note", "dont_know_label", "practice",
-              "unit", "unit_plural", "team", "coordinator", "buddy_unit"}  # the last five: a pack's ``words``
+_TEXT_KEYS = {
+    "title",
+    "description",
+    "name",
+    "label",
+    "text",
+    "help",
+    "role_question",
+    "breakout_note",
+    "dont_know_label",
+    "practice",
+    "unit",
+    "unit_plural",
+    "team",
+    "coordinator",
+    "buddy_unit",
+}  # the last five: a pack's ``words``
 _TEXT_LIST_KEYS = {"labels", "reflection_prompts", "breakout_prompts"}
 
 
@@ -251,7 +274,7 @@ def _resolve(node, language: str, path: str, file: Path):
 
 def _pick(value, language: str, path: str, file: Path) -> str:
     if not isinstance(value, dict):
-        raise PackError(file, path, "text must be tagged with its language, e.g. {en: \"...\"}")
+        raise PackError(file, path, 'text must be tagged with its language, e.g. {en: "..."}')
     if language not in value:
         raise PackError(file, path, f"no '{language}' text; add it or load another language")
     return value[language]
@@ -265,8 +288,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
-                raise yaml.constructor.ConstructorError(None, None, f"key '{key}' appears twice",
-                                                        key_node.start_mark)
+                raise yaml.constructor.ConstructorError(None, None, f"key '{key}' appears twice", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
@@ -281,8 +303,15 @@ def list_frameworks() -> list[dict]:
     out = []
     for pack_id in pack_dirs():
         fw = load_framework(pack_id)
-        out.append({"id": fw.id, "title": fw.title, "languages": fw.languages,
-                    "elements": len(fw.elements), "items": len(fw.items)})
+        out.append(
+            {
+                "id": fw.id,
+                "title": fw.title,
+                "languages": fw.languages,
+                "elements": len(fw.elements),
+                "items": len(fw.items),
+            }
+        )
     return out
 
 
@@ -359,25 +388,29 @@ def _survey_text(pack: str, language: str) -> SurveyText:
     file, raw = _raw_pack(pack)
     known = [*(raw.get("languages") or []), *(raw.get("survey_languages") or [])]
     if language not in known:
-        raise PackError(file, "survey_languages", f"this pack has no '{language}' survey text "
-                                                  f"(it has {', '.join(known)})")
+        raise PackError(
+            file, "survey_languages", f"this pack has no '{language}' survey text (it has {', '.join(known)})"
+        )
 
     def pick(value, key):
         return _pick(value, language, key, file)
 
     scales = {}
     for points, scale in (raw.get("scales") or {}).items():
-        scales[int(points)] = Scale(points=scale["points"], dont_know_label=pick(scale["dont_know_label"],
-                                                                                 f"scales.{points}.dont_know_label"),
-                                    labels=[pick(v, f"scales.{points}.labels.{n}")
-                                            for n, v in enumerate(scale["labels"])])
+        scales[int(points)] = Scale(
+            points=scale["points"],
+            dont_know_label=pick(scale["dont_know_label"], f"scales.{points}.dont_know_label"),
+            labels=[pick(v, f"scales.{points}.labels.{n}") for n, v in enumerate(scale["labels"])],
+        )
     return SurveyText(
-        language=language, title=pick(raw["title"], "title"),
+        language=language,
+        title=pick(raw["title"], "title"),
         role_question=pick(raw["role_question"], "role_question"),
         roles={r["id"]: pick(r["label"], f"role_groups.{n}.label") for n, r in enumerate(raw["role_groups"])},
         elements={e["id"]: pick(e["name"], f"elements.{n}.name") for n, e in enumerate(raw["elements"])},
         items={i["id"]: pick(i["text"], f"items.{n}.text") for n, i in enumerate(raw["items"])},
-        scales=scales)
+        scales=scales,
+    )
 
 
 @functools.lru_cache(maxsize=16)
@@ -396,12 +429,18 @@ def _raw_pack(pack: str) -> tuple[Path, dict]:
         raise PackError(file, "", f"cannot be read ({exc.strerror}); check that it is a file you may read") from None
     except UnicodeDecodeError as exc:
         line = exc.object.count(b"\n", 0, exc.start) + 1
-        raise PackError(file, "", f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line {line}); save it "
-                                  f"as UTF-8 in your editor") from None
+        raise PackError(
+            file,
+            "",
+            f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line {line}); save it as UTF-8 in your editor",
+        ) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, such as NUL
         line = text.count("\n", 0, exc.position) + 1
-        raise PackError(file, "", f"not valid YAML at line {line}: character #x{exc.character:04x} is not "
-                                  f"allowed in a YAML file; delete it") from None
+        raise PackError(
+            file,
+            "",
+            f"not valid YAML at line {line}: character #x{exc.character:04x} is not allowed in a YAML file; delete it",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "?"

@@ -15,6 +15,7 @@ only where many answered it, a fall only where the element fell.
 >>> sum(mix.values()), mix["partners"] < 5 and mix["supervisors"] < 5 <= mix["leadership"]
 (60, True)
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,16 +32,35 @@ from .results import county_results
 from .store import NewResponse, Store
 from .webinar import demo_series
 
-DEMO_NOTICE = ("Demo data: the places are invented and every answer was made up by a seeded script. "
-               "These are not real results.")
+DEMO_NOTICE = (
+    "Demo data: the places are invented and every answer was made up by a seeded script. These are not real results."
+)
 
 COUNTY_NAMES = [
-    "Alder Creek County", "Bayside County", "Cedar Valley County", "Driftwood County",
-    "Elkhorn Ridge County", "Foxglove County", "Granite Bend County", "Harbor Point County",
-    "Ironwood County", "Juniper Flats County", "Kestrel Lake County", "Larkspur County",
-    "Maple Hollow County", "Northgate County", "Oak Meadow County", "Pinecrest County",
-    "Quail Run County", "Rivermouth County", "Sagebrush County", "Tamarack County",
-    "Upland Springs County", "Vista Mesa County", "Willow Bend County", "Yarrow County",
+    "Alder Creek County",
+    "Bayside County",
+    "Cedar Valley County",
+    "Driftwood County",
+    "Elkhorn Ridge County",
+    "Foxglove County",
+    "Granite Bend County",
+    "Harbor Point County",
+    "Ironwood County",
+    "Juniper Flats County",
+    "Kestrel Lake County",
+    "Larkspur County",
+    "Maple Hollow County",
+    "Northgate County",
+    "Oak Meadow County",
+    "Pinecrest County",
+    "Quail Run County",
+    "Rivermouth County",
+    "Sagebrush County",
+    "Tamarack County",
+    "Upland Springs County",
+    "Vista Mesa County",
+    "Willow Bend County",
+    "Yarrow County",
 ]
 WAVES = ["2025-fall", "2026-spring"]
 
@@ -52,8 +72,8 @@ MIXES = ("small", "small", "all", "all", "all", "few_leaders")
 
 # Share of respondents per role level, and the smallest group each mix aims for.
 LEVEL_SHARE = {"leadership": 0.12, "supervisor": 0.15, "staff": 0.6, "partner": 0.13}
-SHOWN_FLOOR = 8          # comfortably above the demo's min_group of 5, so a few skipped answers keep it shown
-SMALL = (3, 4)           # a hidden group: fewer than min_group, but two of them together reach it
+SHOWN_FLOOR = 8  # comfortably above the demo's min_group of 5, so a few skipped answers keep it shown
+SMALL = (3, 4)  # a hidden group: fewer than min_group, but two of them together reach it
 # How much higher than staff each level rates readiness; leaders' lead varies by county and element.
 LEVEL_OFFSET = {"supervisor": 0.1, "staff": -0.1, "partner": 0.0}
 # How many more answer "don't know" on the element a county knows least about.
@@ -87,8 +107,13 @@ def framework_of(k: int) -> str:
     return "cps" if k % 4 == 3 else "cpm-orb"
 
 
-def make_demo(store: Store, counties: int = 6, seed: int = 2026, responses: tuple[int, int] = (25, 90),
-              today: dt.date | None = None) -> list[str]:
+def make_demo(
+    store: Store,
+    counties: int = 6,
+    seed: int = 2026,
+    responses: tuple[int, int] = (25, 90),
+    today: dt.date | None = None,
+) -> list[str]:
     """Fill ``store`` with ``counties`` fictional counties over two waves.
 
     Every fourth county uses the CPS pack on a 4-point scale; the rest use the
@@ -112,12 +137,12 @@ def make_demo(store: Store, counties: int = 6, seed: int = 2026, responses: tupl
         elements = None
         if framework == "cpm-orb" and k % 3 == 1:
             elements = [e.id for e in fw.elements if e.id != "E"]
-        inst = tailor(fw, county=name, elements=elements, points=4 if framework == "cps" else 5,
-                      min_group=5)
+        inst = tailor(fw, county=name, elements=elements, points=4 if framework == "cps" else 5, min_group=5)
         store.save_instrument(inst)
         _responses(store, inst, fw, rng, responses, MIXES[k % len(MIXES)], unclear=k % 3 != 2)
-        _workbook(store, name, fw, county_results(store, name), rng, k, _Draw(rng, uses.setdefault(framework, {})),
-                  today)
+        _workbook(
+            store, name, fw, county_results(store, name), rng, k, _Draw(rng, uses.setdefault(framework, {})), today
+        )
     demo_series(store, [n for k, n in enumerate(names) if framework_of(k) == "cpm-orb"], seed)
     return names
 
@@ -139,7 +164,9 @@ def role_counts(framework: str, mix: str, n: int) -> dict[str, int]:
     else:
         counts = {r: fixed.get(r) or max(SHOWN_FLOOR, int(share[r])) for r in levels}
     main = next(r for r, lv in levels.items() if lv == "staff")
-    counts[main] = max(counts[main] + n - sum(counts.values()), SHOWN_FLOOR if n >= people_needed(framework, mix) else 0)
+    counts[main] = max(
+        counts[main] + n - sum(counts.values()), SHOWN_FLOOR if n >= people_needed(framework, mix) else 0
+    )
     return counts
 
 
@@ -167,9 +194,9 @@ def _responses(store, inst, fw, rng, size, mix, unclear) -> None:
     mid = (points + 1) / 2
     base = {e: rng.normal(mid + 0.2, 0.45) for e in inst.elements}
     trend = {e: rng.normal(0.15, 0.25) for e in inst.elements}
-    lead = rng.uniform(-0.05, 0.55)   # how far ahead of staff this county's leaders are, on average
+    lead = rng.uniform(-0.05, 0.55)  # how far ahead of staff this county's leaders are, on average
     lead_by = {e: lead + rng.normal(0, 0.2) for e in inst.elements}
-    foggy = min(base, key=base.get) if unclear else None   # the element people know least about
+    foggy = min(base, key=base.get) if unclear else None  # the element people know least about
     item_el = np.array([i.element for i in inst.items])
     item_rev = np.array([i.reverse for i in inst.items])
     item_ids = [i.id for i in inst.items]
@@ -197,8 +224,9 @@ def _responses(store, inst, fw, rng, size, mix, unclear) -> None:
         skip = rng.random((n, len(item_ids))) < 0.02
         batch = []
         for p in range(n):
-            answers = {iid: (None if skip[p, j] else "dk" if dk[p, j] else int(values[p, j]))
-                       for j, iid in enumerate(item_ids)}
+            answers = {
+                iid: (None if skip[p, j] else "dk" if dk[p, j] else int(values[p, j])) for j, iid in enumerate(item_ids)
+            }
             said = {}
             if rng.random() < 0.15:
                 e = inst.elements[int(rng.integers(len(inst.elements)))]
@@ -319,9 +347,20 @@ def _workbook(store, county, fw, report, rng, k, draw, today) -> None:
     _plan(store, county, fw, words["plan"], facts, draw, rng, user, today)
     board = words["followup"]
     reviewed = today - dt.timedelta(weeks=3)
-    workbook.save(store, county, "followup", reviewed.isoformat(), workbook.FollowUp(
-        date=reviewed, keep=draw.take("keep", board["keep"], 2), improve=draw.take("improve", board["improve"]),
-        start=draw.take("start", board["start"]), stop=draw.take("stop", board["stop"])), user)
+    workbook.save(
+        store,
+        county,
+        "followup",
+        reviewed.isoformat(),
+        workbook.FollowUp(
+            date=reviewed,
+            keep=draw.take("keep", board["keep"], 2),
+            improve=draw.take("improve", board["improve"]),
+            start=draw.take("start", board["start"]),
+            stop=draw.take("stop", board["stop"]),
+        ),
+        user,
+    )
 
 
 def _messages(store, county, fw, words, draw, rng, user) -> None:
@@ -331,20 +370,39 @@ def _messages(store, county, fw, words, draw, rng, user) -> None:
         tests = []
         for a, audience in enumerate(draw.take(f"audiences-{m}", words["audiences"], 2)):
             for v in (1, 2):
-                heard = (draw.one(f"feedback-{audience['who']}", audience["feedback"]) if v == 1
-                         else draw.one("feedback-revised", words["feedback_revised"]))
-                tests.append(workbook.MessageTest(
-                    version=v, audience=audience["who"], event=audience["where"],
-                    date=first_test + dt.timedelta(days=14 * (v - 1) + 7 * m + a + int(rng.integers(0, 3))),
-                    people=int(rng.integers(5, 16)),  # a meeting's worth of people
-                    ratings={q: int(np.clip(rng.integers(2, 5) + (v - 1) * rng.integers(0, 2), 1, 5))
-                             for q in questions},
-                    feedback=heard))
-        workbook.save(store, county, "key_message", f"message-{m + 1}", workbook.KeyMessage(
-            title=msg["title"],
-            versions=[workbook.MessageVersion(version=1, text=msg["v1"], created=dt.date(2025, 9, 25)),
-                      workbook.MessageVersion(version=2, text=msg["v2"], created=dt.date(2025, 10, 9))],
-            tests=tests), user)
+                heard = (
+                    draw.one(f"feedback-{audience['who']}", audience["feedback"])
+                    if v == 1
+                    else draw.one("feedback-revised", words["feedback_revised"])
+                )
+                tests.append(
+                    workbook.MessageTest(
+                        version=v,
+                        audience=audience["who"],
+                        event=audience["where"],
+                        date=first_test + dt.timedelta(days=14 * (v - 1) + 7 * m + a + int(rng.integers(0, 3))),
+                        people=int(rng.integers(5, 16)),  # a meeting's worth of people
+                        ratings={
+                            q: int(np.clip(rng.integers(2, 5) + (v - 1) * rng.integers(0, 2), 1, 5)) for q in questions
+                        },
+                        feedback=heard,
+                    )
+                )
+        workbook.save(
+            store,
+            county,
+            "key_message",
+            f"message-{m + 1}",
+            workbook.KeyMessage(
+                title=msg["title"],
+                versions=[
+                    workbook.MessageVersion(version=1, text=msg["v1"], created=dt.date(2025, 9, 25)),
+                    workbook.MessageVersion(version=2, text=msg["v2"], created=dt.date(2025, 10, 9)),
+                ],
+                tests=tests,
+            ),
+            user,
+        )
 
 
 def learned(facts: _Facts, element: str, reasons, words: dict, draw: _Draw) -> str:
@@ -352,8 +410,11 @@ def learned(facts: _Facts, element: str, reasons, words: dict, draw: _Draw) -> s
     row = facts.elements[element]
     fill = {"mean": views.short(row.mean), "points": facts.points}
     ranked = [x for x in reasons if "score of the" in x]
-    out = [draw.one("score", words["score"]).format(reason=ranked[0], **fill) if ranked
-           else draw.one("no_reason", words["no_reason"]).format(**fill)]
+    out = [
+        draw.one("score", words["score"]).format(reason=ranked[0], **fill)
+        if ranked
+        else draw.one("no_reason", words["no_reason"]).format(**fill)
+    ]
     gap = facts.notable_gap(element)
     if gap is not None:
         key = "gap_leaders" if gap > 0 else "gap_staff"
@@ -380,14 +441,26 @@ def _matrix(store, county, words, facts, draw, k, user, today) -> None:
         status, days = STEP_STATES[(n + k) % len(STEP_STATES)]
         e = p.element
         dont_know = facts.high_dont_know(e) is not None
-        workbook.save(store, county, "matrix_row", e, workbook.MatrixRow(
-            target=e, what_we_learned=learned(facts, e, p.reasons, words, draw),
-            why_it_matters=draw.one(f"why-{e}", words["why"][e]),
-            next_steps=draw.take(f"steps-{e}", words["steps"][e], 2), who=draw.one("who", words["who"]),
-            by_when=today + dt.timedelta(days=days), support_needed=draw.one("support", words["support"]),
-            how_we_will_know=draw.first("know", words["know"], lambda t: dont_know or "don't know" not in t
-                                        ).format(element=facts.name(e)),
-            status=status), user)
+        workbook.save(
+            store,
+            county,
+            "matrix_row",
+            e,
+            workbook.MatrixRow(
+                target=e,
+                what_we_learned=learned(facts, e, p.reasons, words, draw),
+                why_it_matters=draw.one(f"why-{e}", words["why"][e]),
+                next_steps=draw.take(f"steps-{e}", words["steps"][e], 2),
+                who=draw.one("who", words["who"]),
+                by_when=today + dt.timedelta(days=days),
+                support_needed=draw.one("support", words["support"]),
+                how_we_will_know=draw.first("know", words["know"], lambda t: dont_know or "don't know" not in t).format(
+                    element=facts.name(e)
+                ),
+                status=status,
+            ),
+            user,
+        )
 
 
 def buddy_of(k: int) -> str:
@@ -401,16 +474,31 @@ def _profile(store, county, fw, words, facts, draw, k, user) -> None:
     sections = {s.id: draw.one(f"section-{s.id}", words["sections"].get(s.id, [""])) for s in fw.testing_profile}
     low = facts.lowest()
     if low is not None and "c" in sections:
-        cited = [draw.one("lowest", words["results"]["lowest"]).format(
-            element=facts.name(low.element), mean=views.short(low.mean), points=facts.points)]
+        cited = [
+            draw.one("lowest", words["results"]["lowest"]).format(
+                element=facts.name(low.element), mean=views.short(low.mean), points=facts.points
+            )
+        ]
         wide = facts.widest_gap()
         if wide is not None:
-            cited.append(draw.one("gap", words["results"]["gap"]).format(
-                element=facts.name(wide), gap=views.score(facts.gap[wide])))
+            cited.append(
+                draw.one("gap", words["results"]["gap"]).format(
+                    element=facts.name(wide), gap=views.score(facts.gap[wide])
+                )
+            )
         sections["c"] = " ".join([*cited, sections["c"]])
-    workbook.save(store, county, "testing_profile", "main", workbook.TestingProfile(
-        buddy_county=buddy_of(k) if k < len(COUNTY_NAMES) else "", sections=sections,
-        buddy={q.id: draw.one(f"buddy-{q.id}", words["buddy"].get(q.id, [""])) for q in fw.buddy_questions}), user)
+    workbook.save(
+        store,
+        county,
+        "testing_profile",
+        "main",
+        workbook.TestingProfile(
+            buddy_county=buddy_of(k) if k < len(COUNTY_NAMES) else "",
+            sections=sections,
+            buddy={q.id: draw.one(f"buddy-{q.id}", words["buddy"].get(q.id, [""])) for q in fw.buddy_questions},
+        ),
+        user,
+    )
 
 
 def _plan(store, county, fw, words, facts, draw, rng, user, today) -> None:
@@ -418,8 +506,12 @@ def _plan(store, county, fw, words, facts, draw, rng, user, today) -> None:
     measures = draw.take("measures", words["measures"], 1)
     if facts.ok and facts.top:
         first = facts.top[0]
-        fill = {"element": facts.name(first.element), "mean": views.short(first.mean), "points": facts.points,
-                "target": views.short(min(facts.points, round(first.mean + 0.3, 1)))}
+        fill = {
+            "element": facts.name(first.element),
+            "mean": views.short(first.mean),
+            "points": facts.points,
+            "target": views.short(min(facts.points, round(first.mean + 0.3, 1))),
+        }
         goals.append(words["goal_from_results"].format(**fill))
         measures.insert(0, words["measure_from_results"].format(**fill))
     activities = []
@@ -427,9 +519,20 @@ def _plan(store, county, fw, words, facts, draw, rng, user, today) -> None:
         start = today + dt.timedelta(weeks=9 * n - 8)
         end = start if kind == "day" else start + dt.timedelta(weeks=20)
         activities.append(workbook.Activity(what=what, who=who, start=start, end=end))
-    workbook.save(store, county, "plan", "main", workbook.ImplementationPlan(
-        vision=draw.one("vision", words["visions"]), goals=goals, effect_measures=measures,
-        activities=activities, competence=_competence(fw, rng)), user)
+    workbook.save(
+        store,
+        county,
+        "plan",
+        "main",
+        workbook.ImplementationPlan(
+            vision=draw.one("vision", words["visions"]),
+            goals=goals,
+            effect_measures=measures,
+            activities=activities,
+            competence=_competence(fw, rng),
+        ),
+        user,
+    )
 
 
 def _competence(fw, rng) -> dict:

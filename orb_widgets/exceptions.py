@@ -5,6 +5,7 @@ Each subclass says when it is raised and carries the fields a message needs;
 to do. The command line prints that line and exits non-zero, without a
 traceback.
 """
+
 from __future__ import annotations
 
 
@@ -75,8 +76,7 @@ class NoInstrument(OrbError):
 class ImportFileError(OrbError):
     """A survey export cannot be imported; nothing from it was stored."""
 
-    def __init__(self, path, problem: str, row: int | None = None, column: str | None = None,
-                 value: object = None):
+    def __init__(self, path, problem: str, row: int | None = None, column: str | None = None, value: object = None):
         parts = [str(path)]
         if row is not None:
             parts.append(f"row {row}")
@@ -86,8 +86,13 @@ class ImportFileError(OrbError):
         shown = "" if value is None else f" (value: {str(value)[:60]!r})"
         # A file or part name, a header or a library's message read from a damaged file may hold line
         # breaks or terminal control codes; the message stays one line that prints as it reads.
-        super().__init__(one_line(f"{where}: {problem}{shown}. Nothing was imported."),
-                         path=str(path), row=row, column=column, value=value)
+        super().__init__(
+            one_line(f"{where}: {problem}{shown}. Nothing was imported."),
+            path=str(path),
+            row=row,
+            column=column,
+            value=value,
+        )
 
 
 def one_line(text: str) -> str:
@@ -96,8 +101,9 @@ def one_line(text: str) -> str:
     >>> one_line("part 'x\\n/sheet1.xml'\\x1b[2J")
     "part 'x\\\\x0a/sheet1.xml'\\\\x1b[2J"
     """
-    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
-                   for ch in text)
+    return "".join(
+        ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}" for ch in text
+    )
 
 
 class InvalidValue(OrbError):

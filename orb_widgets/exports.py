@@ -7,6 +7,7 @@ note typed as ``=HYPERLINK(...)`` opens as that text, never as a live link.
 Files get the person's usual permissions (their umask), like any file they
 save themselves, so a folder copied to a shared drive opens for colleagues.
 """
+
 from __future__ import annotations
 
 import io
@@ -126,4 +127,3 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, sheet: str = "Sheet1"
     if suffix not in (".csv", ".xlsx"):
         raise OrbError(f"{path}: save as .xlsx or .csv")
     return write_atomic(path, table_bytes(df, suffix[1:], sheet))
-

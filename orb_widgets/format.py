@@ -17,6 +17,7 @@ rounded up as a reader rounds it (2.65 reads "2.65", 2.675 reads "2.68", never
 >>> date("2026-03-05"), plural(2, "activity", "activities"), hidden_text(5)
 ('March 5, 2026', '2 activities', 'hidden: fewer than 5 answers')
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -10,6 +10,7 @@ on different versions stay tellable apart.
 >>> sorted({i.element for i in inst.items}), inst.scale.points
 (['A', 'C'], 4)
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -111,12 +112,19 @@ class Instrument(BaseModel):
             "language": self.language,
             "title": self.title,
             "elements": [{"id": e, "name": self.element_names[e]} for e in self.elements],
-            "items": [{"id": i.id, "element": i.element, "text": i.text, "reverse": i.reverse,
-                       "based_on": i.based_on} for i in self.items],
-            "scale": {"points": self.scale.points, "labels": list(self.scale.labels),
-                      "dont_know_label": self.scale.dont_know_label},
-            "role_question": {"text": self.role_question, "options": [{"id": r.id, "label": r.label}
-                                                                     for r in self.roles]},
+            "items": [
+                {"id": i.id, "element": i.element, "text": i.text, "reverse": i.reverse, "based_on": i.based_on}
+                for i in self.items
+            ],
+            "scale": {
+                "points": self.scale.points,
+                "labels": list(self.scale.labels),
+                "dont_know_label": self.scale.dont_know_label,
+            },
+            "role_question": {
+                "text": self.role_question,
+                "options": [{"id": r.id, "label": r.label} for r in self.roles],
+            },
             "min_group": self.min_group,
         }
 
@@ -124,8 +132,10 @@ class Instrument(BaseModel):
         """Items as the DataFrame scoring expects (``item``, ``element``, ``reverse``)."""
         import pandas as pd
 
-        return pd.DataFrame([{"item": i.id, "element": i.element, "reverse": i.reverse}
-                             for i in self.items], columns=["item", "element", "reverse"])
+        return pd.DataFrame(
+            [{"item": i.id, "element": i.element, "reverse": i.reverse} for i in self.items],
+            columns=["item", "element", "reverse"],
+        )
 
 
 def content_hash(body: Mapping) -> str:
@@ -141,11 +151,18 @@ def _split(value) -> list[str]:
     return [str(v).strip() for v in value]
 
 
-def tailor(framework: str | Framework, county: str, elements: Iterable[str] | str | None = None,
-           items: Iterable[str] | str | None = None, points: int = 5,
-           roles: Iterable[str] | str | None = None, min_group: int = DEFAULT_MIN_GROUP,
-           rewording: Mapping[str, str] | None = None, language: str | None = None,
-           title: str | None = None) -> Instrument:
+def tailor(
+    framework: str | Framework,
+    county: str,
+    elements: Iterable[str] | str | None = None,
+    items: Iterable[str] | str | None = None,
+    points: int = 5,
+    roles: Iterable[str] | str | None = None,
+    min_group: int = DEFAULT_MIN_GROUP,
+    rewording: Mapping[str, str] | None = None,
+    language: str | None = None,
+    title: str | None = None,
+) -> Instrument:
     """Make a county's instrument from a framework's item bank.
 
     ``elements`` defaults to all; ``items`` (bank ids) defaults to every bank
@@ -159,8 +176,10 @@ def tailor(framework: str | Framework, county: str, elements: Iterable[str] | st
     if points not in fw.scales:
         raise InstrumentError(f"scale must be 4 or 5 points, not {points!r}")
     if isinstance(min_group, bool) or not isinstance(min_group, int) or min_group < min_group_floor():
-        raise InstrumentError(f"the smallest group shown must be a whole number of at least {min_group_floor()} "
-                              f"(so no one's answers can be singled out), not {min_group!r}")
+        raise InstrumentError(
+            f"the smallest group shown must be a whole number of at least {min_group_floor()} "
+            f"(so no one's answers can be singled out), not {min_group!r}"
+        )
     element_ids = [e.id for e in fw.elements]
     chosen = [e.upper() for e in _split(elements)] or element_ids
     for e in chosen:
@@ -176,15 +195,18 @@ def tailor(framework: str | Framework, county: str, elements: Iterable[str] | st
         bank = {i.id: i for i in fw.items}
         for item_id in picked:
             if item_id not in bank:
-                raise InstrumentError(f"item '{item_id}' is not in the {fw.id} item bank; "
-                                      f"'orb frameworks --items' lists them")
+                raise InstrumentError(
+                    f"item '{item_id}' is not in the {fw.id} item bank; 'orb frameworks --items' lists them"
+                )
         if not _split(elements):
             chosen = [e for e in element_ids if any(bank[i].element == e for i in picked)]
         bank_items = [bank[i] for i in picked]
         outside = [i.id for i in bank_items if i.element not in chosen]
         if outside:
-            raise InstrumentError(f"item(s) {', '.join(outside)} belong to elements not chosen "
-                                  f"({', '.join(chosen)}); add the element or drop the item")
+            raise InstrumentError(
+                f"item(s) {', '.join(outside)} belong to elements not chosen "
+                f"({', '.join(chosen)}); add the element or drop the item"
+            )
     else:
         bank_items = [i for i in fw.items if i.element in chosen and set(i.roles) & set(chosen_roles)]
     for e in chosen:
@@ -197,14 +219,23 @@ def tailor(framework: str | Framework, county: str, elements: Iterable[str] | st
     out_items = []
     for i in sorted(bank_items, key=lambda i: (chosen.index(i.element), i.id)):
         text = rewording.get(i.id, "").strip()
-        out_items.append(InstrumentItem(id=i.id, element=i.element, text=text or i.text,
-                                        reverse=i.reverse, based_on=i.id if text else None))
+        out_items.append(
+            InstrumentItem(
+                id=i.id, element=i.element, text=text or i.text, reverse=i.reverse, based_on=i.id if text else None
+            )
+        )
     return Instrument(
-        framework=fw.id, language=fw.language, county=county.strip(),
+        framework=fw.id,
+        language=fw.language,
+        county=county.strip(),
         title=title or f"{fw.title}: {county.strip()}",
-        elements=chosen, element_names={e: fw.element(e).name for e in chosen},
-        items=out_items, scale=fw.scales[points], role_question=fw.role_question,
-        roles=[r for r in fw.role_groups if r.id in chosen_roles], min_group=min_group,
+        elements=chosen,
+        element_names={e: fw.element(e).name for e in chosen},
+        items=out_items,
+        scale=fw.scales[points],
+        role_question=fw.role_question,
+        roles=[r for r in fw.role_groups if r.id in chosen_roles],
+        min_group=min_group,
     )
 
 
@@ -214,8 +245,10 @@ def from_json(body: Mapping) -> Instrument:
     if version is None or version < FORMAT_VERSION:
         raise InstrumentError(f"instrument format {version} is too old for this version of ORB Workbook")
     if version > FORMAT_VERSION:
-        raise InstrumentError(f"instrument format {version} is newer than this version of ORB Workbook "
-                              f"reads ({FORMAT_VERSION}); upgrade orb-workbook")
+        raise InstrumentError(
+            f"instrument format {version} is newer than this version of ORB Workbook "
+            f"reads ({FORMAT_VERSION}); upgrade orb-workbook"
+        )
     body = dict(body)
     if int(body.get("min_group", DEFAULT_MIN_GROUP)) < min_group_floor():
         # Saved before the floor existed: keep its id (answers point at it), report with the floor.
@@ -227,6 +260,7 @@ def from_json(body: Mapping) -> Instrument:
 
 
 # ---------------------------------------------------------------- export
+
 
 def tagged(item: InstrumentItem) -> str:
     """Question text with its ``[A1]`` id tag, so imports match columns exactly."""
@@ -241,14 +275,19 @@ def export_text(inst: Instrument) -> str:
 
     Each question keeps its ``[id]`` tag: the import matches columns by it.
     """
-    lines = [inst.title, "", "How to set this up in your survey tool:",
-             "- Make one multiple-choice question for the role group.",
-             "- Make each statement below a question (or a row of a grid/matrix) with these choices, in this order:",
-             "  " + " | ".join([*inst.scale.labels, inst.scale.dont_know_label]),
-             "- Keep the [A1]-style tag at the start of each question: the import uses it.",
-             "- Add one optional comment box per section.",
-             "- Do not collect names or email addresses: answers are anonymous.",
-             "", f"ROLE: {inst.role_question}"]
+    lines = [
+        inst.title,
+        "",
+        "How to set this up in your survey tool:",
+        "- Make one multiple-choice question for the role group.",
+        "- Make each statement below a question (or a row of a grid/matrix) with these choices, in this order:",
+        "  " + " | ".join([*inst.scale.labels, inst.scale.dont_know_label]),
+        "- Keep the [A1]-style tag at the start of each question: the import uses it.",
+        "- Add one optional comment box per section.",
+        "- Do not collect names or email addresses: answers are anonymous.",
+        "",
+        f"ROLE: {inst.role_question}",
+    ]
     lines += [f"  ( ) {r.label}" for r in inst.roles]
     for e in inst.elements:
         lines += ["", f"SECTION {e}: {inst.element_names[e]}"]

@@ -14,17 +14,16 @@ workbook widget validates them on the kernel side (see ``widgets/form.py``).
 This module is imported by the voila server process only (by name, from the
 serve configuration); nothing else in ``orb_widgets`` imports it.
 """
+
 from __future__ import annotations
 
 import json
 
-from jupyter_server.services.kernels.connection.base import (deserialize_binary_message,
-                                                             deserialize_msg_from_ws_v1)
+from jupyter_server.services.kernels.connection.base import deserialize_binary_message, deserialize_msg_from_ws_v1
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 
 #: The only message types a served page may send, all on the shell channel.
-ALLOWED_FROM_BROWSER = frozenset({"comm_open", "comm_msg", "comm_close", "comm_info_request",
-                                  "kernel_info_request"})
+ALLOWED_FROM_BROWSER = frozenset({"comm_open", "comm_msg", "comm_close", "comm_info_request", "kernel_info_request"})
 
 
 def peek(subprotocol: str | None, ws_msg) -> tuple[str | None, str | None]:
@@ -52,7 +51,8 @@ class RestrictedWebsocketConnection(ZMQChannelsWebsocketConnection):
     def handle_incoming_message(self, incoming_msg) -> None:
         channel, msg_type = peek(self.subprotocol, incoming_msg)
         if channel != "shell" or msg_type not in ALLOWED_FROM_BROWSER:
-            self.log.warning("Refused a %r message on channel %r from a browser for kernel %s",
-                             msg_type, channel, self.kernel_id)
+            self.log.warning(
+                "Refused a %r message on channel %r from a browser for kernel %s", msg_type, channel, self.kernel_id
+            )
             return
         super().handle_incoming_message(incoming_msg)

@@ -17,6 +17,7 @@ can all use it.
 >>> ratings_alt(ratings_frame(m))
 'Average rating of the message by version and audience: Version 1, line staff: 3.75'
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -32,8 +33,14 @@ LOW, HIGH = 1, 5
 RATING_SCALE = HIGH
 ANCHORS = {1: "not at all", 3: "somewhat", 5: "very much"}
 SCALE_TEXT = f"{LOW} ({ANCHORS[LOW]}) to {HIGH} ({ANCHORS[HIGH]})"
-RATING_CHOICES = [("not asked", 0), ("1 · not at all", 1), ("2", 2), ("3 · somewhat", 3), ("4", 4),
-                  ("5 · very much", 5)]
+RATING_CHOICES = [
+    ("not asked", 0),
+    ("1 · not at all", 1),
+    ("2", 2),
+    ("3 · somewhat", 3),
+    ("4", 4),
+    ("5 · very much", 5),
+]
 
 
 def _message(message):
@@ -55,8 +62,11 @@ def ratings_records(message) -> list[dict]:
     >>> SCALE_TEXT
     '1 (not at all) to 5 (very much)'
     """
-    return [{"version": f"Version {t.version}", "audience": t.audience, "rating": rating_of(t)}
-            for t in _message(message).tests if t.ratings]
+    return [
+        {"version": f"Version {t.version}", "audience": t.audience, "rating": rating_of(t)}
+        for t in _message(message).tests
+        if t.ratings
+    ]
 
 
 def ratings_frame(message) -> pd.DataFrame:
@@ -68,7 +78,8 @@ def ratings_alt(frame: pd.DataFrame) -> str:
     """The ratings chart in words: each version and audience with its average."""
     means = frame.groupby(["version", "audience"], as_index=False, sort=False)["rating"].mean()
     return "Average rating of the message by version and audience: " + "; ".join(
-        f"{r.version}, {r.audience}: {score(r.rating)}" for r in means.itertuples())
+        f"{r.version}, {r.audience}: {score(r.rating)}" for r in means.itertuples()
+    )
 
 
 def check_test(test: dict, versions, questions) -> dict:
@@ -106,7 +117,18 @@ def tests_table(message, questions) -> Table:
     """
     m = _message(message)
     heads = ("Version", "Date", "Audience", "Where", "People", *(q.label for q in questions), "What people said")
-    lines = tuple(Line(f"Version {t.version}", (date(t.date), t.audience, t.event, str(t.people),
-                                                *(str(t.ratings.get(q.id, DASH)) for q in questions), t.feedback))
-                  for t in m.tests)
+    lines = tuple(
+        Line(
+            f"Version {t.version}",
+            (
+                date(t.date),
+                t.audience,
+                t.event,
+                str(t.people),
+                *(str(t.ratings.get(q.id, DASH)) for q in questions),
+                t.feedback,
+            ),
+        )
+        for t in m.tests
+    )
     return Table(f"Tests so far (ratings from 1, not at all, to {RATING_SCALE}, very much)", heads, lines, "")

@@ -15,6 +15,7 @@ access log in the same spirit: status, method, path, milliseconds.
 >>> scrub("http://[::1]:8866/?token=5f1e2d&x=1")
 'http://(address):8866/?token=…&x=1'
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,8 +28,10 @@ _SURVEY = re.compile(r"(survey/)([A-Za-z0-9_-]{4})[A-Za-z0-9_-]{4,60}")
 _SECRET_PARAM = re.compile(r"((?:[?&;\s'\"]|^)(?:token|_xsrf|access_token|once)=)[^&\s'\"#;,)]+", re.IGNORECASE)
 _AUTH_HEADER = re.compile(r"((?:Authorization|Cookie)['\"]?\s*[:=]\s*['\"]?)[^'\"\n,}]+", re.IGNORECASE)
 _HEX = r"[0-9A-Fa-f]{1,4}"
-_IPV6 = re.compile(rf"(?<![\w:.])\[?(?:(?:{_HEX}:){{7}}{_HEX}|(?:{_HEX}(?::{_HEX})*)?::(?:{_HEX}(?::{_HEX})*)?)"
-                   r"(?:%\w+)?(?:\]|(?![\w:]))")
+_IPV6 = re.compile(
+    rf"(?<![\w:.])\[?(?:(?:{_HEX}:){{7}}{_HEX}|(?:{_HEX}(?::{_HEX})*)?::(?:{_HEX}(?::{_HEX})*)?)"
+    r"(?:%\w+)?(?:\]|(?![\w:]))"
+)
 _IPV4 = re.compile(r"(?<![\w.])(?:::ffff:)?\d{1,3}(?:\.\d{1,3}){3}(?![\w.])", re.IGNORECASE)
 ADDRESS = "(address)"
 
@@ -106,8 +109,9 @@ def log_request(handler) -> None:
     """tornado's ``log_function``: status, method, path (scrubbed, no query) and time; no client address."""
     status = handler.get_status()
     if status < 400:
-        method = logging.getLogger("tornado.access").info if status >= 300 else \
-            logging.getLogger("tornado.access").debug
+        method = (
+            logging.getLogger("tornado.access").info if status >= 300 else logging.getLogger("tornado.access").debug
+        )
     elif status < 500:
         method = logging.getLogger("tornado.access").warning
     else:

@@ -22,6 +22,7 @@ A deletion against an edit of the same key is a conflict, and the edit stays:
 >>> merge3({"a": 1, "b": 2}, {"a": 1, "b": 3}, {"a": 1})
 ({'a': 1, 'b': 3}, ['b'])
 """
+
 from __future__ import annotations
 
 import copy
@@ -54,11 +55,11 @@ def merge3(base, mine, theirs):
             b = b if isinstance(b, dict) else {}
             out = {}
             for k in list(m) + [k for k in t if k not in m]:
-                if k not in m and k in b:      # I deleted it
+                if k not in m and k in b:  # I deleted it
                     if t.get(k) != b.get(k):
                         conflicts.append(f"{path}{k}")
                     continue
-                if k not in t and k in b:      # they deleted it
+                if k not in t and k in b:  # they deleted it
                     if m.get(k) != b.get(k):
                         out[k] = copy.deepcopy(m[k])
                         conflicts.append(f"{path}{k}")
@@ -70,8 +71,8 @@ def merge3(base, mine, theirs):
             if len(m) == len(t) == len(b):
                 return [walk(x, y, z, f"{path}{n}.") for n, (x, y, z) in enumerate(zip(b, m, t))]
             # both grew the same list from the same start: keep both sets of additions
-            if b == m[:len(b)] == t[:len(b)]:
-                return copy.deepcopy(t) + [x for x in m[len(b):] if x not in t[len(b):]]
+            if b == m[: len(b)] == t[: len(b)]:
+                return copy.deepcopy(t) + [x for x in m[len(b) :] if x not in t[len(b) :]]
         conflicts.append(path.rstrip(".") or "entry")
         return copy.deepcopy(m)
 

@@ -5,6 +5,7 @@
 >>> slugify("../../etc/passwd")
 'etc-passwd'
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -8,6 +8,7 @@ Pure functions: priorities and saved rows in, tables out. No widgets, no I/O.
 >>> rows["C"]["target"], rows["C"]["what_we_learned"]
 ('C', 'Team structures: average 2.40 (lowest score).')
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -15,8 +16,16 @@ import pandas as pd
 from .format import date, score
 from .workbook import STATUSES, FollowUp, MatrixRow
 
-MATRIX_FIELDS = ["what_we_learned", "why_it_matters", "next_steps", "who", "by_when",
-                 "support_needed", "how_we_will_know", "status"]
+MATRIX_FIELDS = [
+    "what_we_learned",
+    "why_it_matters",
+    "next_steps",
+    "who",
+    "by_when",
+    "support_needed",
+    "how_we_will_know",
+    "status",
+]
 
 
 def prefill(priorities, element_names: dict[str, str], top: int = 3) -> dict[str, dict]:
@@ -41,15 +50,16 @@ def prefill(priorities, element_names: dict[str, str], top: int = 3) -> dict[str
     return rows
 
 
-def matrix_frame(rows: dict, labels: dict[str, str] | None = None,
-                 target_names: dict[str, str] | None = None) -> pd.DataFrame:
+def matrix_frame(
+    rows: dict, labels: dict[str, str] | None = None, target_names: dict[str, str] | None = None
+) -> pd.DataFrame:
     """The matrix as a table, one row per element/component, columns in matrix order.
 
     ``rows`` maps key to :class:`MatrixRow` (or its dict). ``labels`` renames
     the columns to the framework's headings; ``target_names`` names the targets.
     """
     records = []
-    for key, row in rows.items():
+    for row in rows.values():
         r = row if isinstance(row, MatrixRow) else MatrixRow.model_validate(row)
         rec = {"target": (target_names or {}).get(r.target, r.target)}
         for f in MATRIX_FIELDS:
@@ -99,8 +109,14 @@ def competence_frame(competence: dict, levels) -> pd.DataFrame:
         if isinstance(share, dict):
             now, target = share.get("now"), share.get("target")
         records.append({"level": level.id, "label": level.label, "when": "now", "share": now or 0.0})
-        records.append({"level": level.id, "label": level.label, "when": "target",
-                        "share": level.target_share if target is None else target})
+        records.append(
+            {
+                "level": level.id,
+                "label": level.label,
+                "when": "target",
+                "share": level.target_share if target is None else target,
+            }
+        )
     return pd.DataFrame(records, columns=["level", "label", "when", "share"])
 
 
@@ -131,8 +147,9 @@ def targets(fw, asked=None) -> dict[str, str]:
     """
     keep = set(asked) if asked is not None else {e.id for e in fw.elements}
     out = {e.id: f"{e.id}. {e.name}" for e in fw.elements if e.id in keep}
-    out.update({f"component:{c.id}": f"Readiness component {c.id}: {c.name}" for c in fw.components
-                if keep & set(c.elements)})
+    out.update(
+        {f"component:{c.id}": f"Readiness component {c.id}: {c.name}" for c in fw.components if keep & set(c.elements)}
+    )
     return out
 
 
@@ -148,4 +165,5 @@ def lines(text: str) -> list[str]:
 def timeline_alt(activities: list[dict]) -> str:
     """The timeline chart in words: each activity with its dates."""
     return "Timeline: " + "; ".join(
-        f"{a['what']} from {date(a['start'])} to {date(a.get('end') or a['start'])}" for a in activities)
+        f"{a['what']} from {date(a['start'])} to {date(a.get('end') or a['start'])}" for a in activities
+    )

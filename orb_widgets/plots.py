@@ -12,6 +12,7 @@ they are drawn as a labelled gap or a hatched, greyed cell.
 >>> [t.get_text() for t in ax.get_yticklabels()]
 ['A. Fit', 'B. Climate']
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -40,8 +41,8 @@ GAP = "#f3f4f6"
 FONT = 9
 
 
-CHAR_IN = 0.068   # about one character's width at the tick-label size, in inches
-LINE_IN = 0.16    # about one line's height
+CHAR_IN = 0.068  # about one character's width at the tick-label size, in inches
+LINE_IN = 0.16  # about one line's height
 
 #: A chart drawn for a phone: this wide (inches; about a phone's width at 96 px an inch), its row
 #: labels above their bars instead of beside them, its legend under the plot instead of beside it.
@@ -81,8 +82,15 @@ def _row_labels(ax, ys, labels, above: float = 0.3) -> None:
     ax.set_yticks([])
 
 
-def _ax(ax, width: float = 7.0, height: float = 3.0, left: float = 0.7, right: float = 0.25,
-        top: float = 0.45, bottom: float = 0.5):
+def _ax(
+    ax,
+    width: float = 7.0,
+    height: float = 3.0,
+    left: float = 0.7,
+    right: float = 0.25,
+    top: float = 0.45,
+    bottom: float = 0.5,
+):
     """A new figure with margins given in inches when ``ax`` is None (fixed margins are much
     cheaper to draw than a layout engine, and the labels' sizes are known here)."""
     if ax is None:
@@ -90,8 +98,12 @@ def _ax(ax, width: float = 7.0, height: float = 3.0, left: float = 0.7, right: f
             right, width = min(right, 0.25), NARROW_WIDTH
             top, height = (top + 0.2, height + 0.2) if top >= 0.45 else (top, height)
         fig = plt.figure(figsize=(width, height))
-        fig.subplots_adjust(left=min(left / width, 0.6), right=max(1 - right / width, 0.4),
-                            top=max(1 - top / height, 0.3), bottom=min(bottom / height, 0.5))
+        fig.subplots_adjust(
+            left=min(left / width, 0.6),
+            right=max(1 - right / width, 0.4),
+            top=max(1 - top / height, 0.3),
+            bottom=min(bottom / height, 0.5),
+        )
         ax = fig.add_subplot()
     return ax
 
@@ -108,8 +120,18 @@ def plain(text) -> str:
 
 
 # seaborn's "colorblind" palette: one colour per element line, repeating after ten
-COLORBLIND = ("#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#fbafe4", "#949494", "#ece133",
-              "#56b4e9")
+COLORBLIND = (
+    "#0173b2",
+    "#de8f05",
+    "#029e73",
+    "#d55e00",
+    "#cc78bc",
+    "#ca9161",
+    "#fbafe4",
+    "#949494",
+    "#ece133",
+    "#56b4e9",
+)
 SATURATION = 0.75  # bars are a little muted, as seaborn drew them
 
 
@@ -147,8 +169,14 @@ def _grouped_bars(ax, df: pd.DataFrame, x: str, y: str, hue: str, colors) -> Non
     width = 0.8 / max(len(hues), 1)
     for k, (level, color) in enumerate(zip(hues, colors)):
         at = [(i, means[(xv, level)]) for i, xv in enumerate(xs) if (xv, level) in means.index]
-        ax.bar([i - 0.4 + k * width for i, _ in at], [m for _, m in at], width=width, align="edge",
-               color=_muted(color), label=str(level))
+        ax.bar(
+            [i - 0.4 + k * width for i, _ in at],
+            [m for _, m in at],
+            width=width,
+            align="edge",
+            color=_muted(color),
+            label=str(level),
+        )
     ax.set_xticks(range(len(xs)), [str(v) for v in xs])
     ax.set_xlim(-0.5, len(xs) - 0.5)
     ax.xaxis.grid(False)
@@ -168,10 +196,13 @@ def _heat(ax, grid: pd.DataFrame, points: int, lw: float):
     for (i, j), v in np.ndenumerate(values.filled(np.nan)):
         if not np.isnan(v):
             r, g, b = to_rgb(mesh.cmap(mesh.norm(v)))
-            lum = sum(w * (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
-                      for w, c in zip((0.2126, 0.7152, 0.0722), (r, g, b)))
-            ax.text(j + 0.5, i + 0.5, score(v), ha="center", va="center", fontsize=FONT,
-                    color=".15" if lum > 0.408 else "w")
+            lum = sum(
+                w * (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
+                for w, c in zip((0.2126, 0.7152, 0.0722), (r, g, b))
+            )
+            ax.text(
+                j + 0.5, i + 0.5, score(v), ha="center", va="center", fontsize=FONT, color=".15" if lum > 0.408 else "w"
+            )
     return mesh
 
 
@@ -208,9 +239,15 @@ def _nan(x) -> bool:
     return isinstance(x, float) and math.isnan(x)
 
 
-def element_scores(elements: list[dict], element_names: dict | None = None, points: int = 5, ax=None,
-                   title: str | None = "Average score by element, with 95% interval", min_group: int | None = None,
-                   label_key: str = "element"):
+def element_scores(
+    elements: list[dict],
+    element_names: dict | None = None,
+    points: int = 5,
+    ax=None,
+    title: str | None = "Average score by element, with 95% interval",
+    min_group: int | None = None,
+    label_key: str = "element",
+):
     """Dot per element at its mean, a line for its 95% interval; suppressed rows are a labelled gap.
 
     ``elements`` are records with ``element`` (or ``label_key``), ``mean``,
@@ -220,26 +257,31 @@ def element_scores(elements: list[dict], element_names: dict | None = None, poin
     labels = [_label(r[label_key], element_names, 42 if thin else 34) for r in elements]
     chars, lines = _extent(labels)
     pitch = 1.0 + (LINE_IN * lines + 0.1) / 0.55 if thin else 1.0  # room above each row for its label
-    ax = _ax(ax, 7.0, 0.55 * pitch * max(len(elements), 2) + 1.0, left=0.3 if thin else 0.3 + CHAR_IN * chars,
-             top=0.5 if title else 0.15, bottom=0.55)
+    ax = _ax(
+        ax,
+        7.0,
+        0.55 * pitch * max(len(elements), 2) + 1.0,
+        left=0.3 if thin else 0.3 + CHAR_IN * chars,
+        top=0.5 if title else 0.15,
+        bottom=0.55,
+    )
     y = np.arange(len(elements))[::-1] * pitch
     hidden_text = f"{HIDDEN}: fewer than {min_group} answers" if min_group else f"{HIDDEN}: too few answers"
     for yi, rec in zip(y, elements):
         if _hidden(rec):
             ax.axhspan(yi - 0.35, yi + 0.35, color=GAP, zorder=0)
-            ax.text((1 + points) / 2, yi, hidden_text, ha="center", va="center", fontsize=FONT, color=MUTED,
-                    style="italic")
+            ax.text(
+                (1 + points) / 2, yi, hidden_text, ha="center", va="center", fontsize=FONT, color=MUTED, style="italic"
+            )
             continue
         lo, hi = rec.get("ci_low"), rec.get("ci_high")
         if lo is not None and hi is not None and not (_nan(lo) or _nan(hi)):
             ax.plot([lo, hi], [yi, yi], color=ACCENT, lw=2.2, alpha=0.55, solid_capstyle="round")
         ax.plot(rec["mean"], yi, "o", color=ACCENT, ms=8, zorder=3)
         if thin:  # the label is above the row: the number goes beside the dot
-            ax.text(rec["mean"], yi - 0.22, score(rec["mean"]), ha="center", va="top", fontsize=FONT - 1,
-                    color=INK)
+            ax.text(rec["mean"], yi - 0.22, score(rec["mean"]), ha="center", va="top", fontsize=FONT - 1, color=INK)
         else:
-            ax.text(rec["mean"], yi + 0.3, score(rec["mean"]), ha="center", va="bottom", fontsize=FONT - 1,
-                    color=INK)
+            ax.text(rec["mean"], yi + 0.3, score(rec["mean"]), ha="center", va="bottom", fontsize=FONT - 1, color=INK)
     if thin:
         _row_labels(ax, y, labels)
     else:
@@ -255,24 +297,42 @@ def element_scores(elements: list[dict], element_names: dict | None = None, poin
     return ax
 
 
-def component_scores(components: list[dict], points: int = 5, ax=None,
-                     title: str | None = "Readiness components, with 95% interval", min_group: int | None = None):
+def component_scores(
+    components: list[dict],
+    points: int = 5,
+    ax=None,
+    title: str | None = "Readiness components, with 95% interval",
+    min_group: int | None = None,
+):
     """Like :func:`element_scores`, one row per readiness component (named by ``name``)."""
     recs = [{**c, "label": c.get("name") or c.get("component")} for c in components]
     return element_scores(recs, None, points, ax=ax, title=title, min_group=min_group, label_key="label")
 
 
-def wave_change(by_wave: list[dict], element_names: dict | None = None, points: int = 5, ax=None,
-                title: str | None = "Scores by survey wave"):
+def wave_change(
+    by_wave: list[dict],
+    element_names: dict | None = None,
+    points: int = 5,
+    ax=None,
+    title: str | None = "Scores by survey wave",
+):
     """One line per element across waves; suppressed waves are left out of the line."""
     df = pd.DataFrame(by_wave, columns=["wave", "element", "mean", "suppressed"])
     thin = is_narrow()
     chars, lines = _extent([_label(e, element_names, 30) for e in df["element"].unique()])
     # the legend, under the plot: a line per element name's line
-    below = sum(LINE_IN * _extent([_label(e, element_names, 30)])[1] + 0.05 for e in df["element"].unique()) \
-        if thin else 0
-    ax = _ax(ax, 7.0, 3.2 + below, left=0.75, right=0.7 + CHAR_IN * 0.9 * chars, top=0.5 if title else 0.15,
-             bottom=0.45 + below)
+    below = (
+        sum(LINE_IN * _extent([_label(e, element_names, 30)])[1] + 0.05 for e in df["element"].unique()) if thin else 0
+    )
+    ax = _ax(
+        ax,
+        7.0,
+        3.2 + below,
+        left=0.75,
+        right=0.7 + CHAR_IN * 0.9 * chars,
+        top=0.5 if title else 0.15,
+        bottom=0.45 + below,
+    )
     waves = list(dict.fromkeys(df["wave"]))
     df["mean"] = pd.to_numeric(df["mean"], errors="coerce")
     df.loc[df["suppressed"].fillna(False).astype(bool), "mean"] = np.nan
@@ -290,16 +350,22 @@ def wave_change(by_wave: list[dict], element_names: dict | None = None, points: 
     ax.set_ylabel(f"average (1–{points})", fontsize=FONT, color=MUTED)
     ax.grid(axis="y", color=GRID, lw=0.6)
     if ax.get_legend_handles_labels()[0] and thin:
-        ax.legend(fontsize=FONT - 1, frameon=False, loc="lower left", bbox_to_anchor=(0.02, 0.01),
-                  bbox_transform=ax.figure.transFigure)
+        ax.legend(
+            fontsize=FONT - 1,
+            frameon=False,
+            loc="lower left",
+            bbox_to_anchor=(0.02, 0.01),
+            bbox_transform=ax.figure.transFigure,
+        )
     elif ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=FONT - 1, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
     _style(ax, title)
     return ax
 
 
-def key_message_ratings(tests: pd.DataFrame | list[dict], ax=None,
-                        title: str | None = "Key-message ratings by version and audience"):
+def key_message_ratings(
+    tests: pd.DataFrame | list[dict], ax=None, title: str | None = "Key-message ratings by version and audience"
+):
     """Average rating per message version, one bar per audience, on the key messages' 1–5 scale.
 
     ``tests`` has columns ``version`` (label), ``audience`` and ``rating``
@@ -312,8 +378,15 @@ def key_message_ratings(tests: pd.DataFrame | list[dict], ax=None,
     thin = is_narrow()
     chars, _ = _extent(df["audience"].astype(str).unique())
     below = (LINE_IN + 0.04) * df["audience"].nunique() + 0.1 if thin else 0  # the legend, under the plot
-    ax = _ax(ax, 7.0, 3.0 + below, left=1.3, right=0.7 + CHAR_IN * 0.9 * min(chars, 40),
-             top=0.3 + 0.22 * (title.count("\n") + 1) if title else 0.15, bottom=0.45 + below)
+    ax = _ax(
+        ax,
+        7.0,
+        3.0 + below,
+        left=1.3,
+        right=0.7 + CHAR_IN * 0.9 * min(chars, 40),
+        top=0.3 + 0.22 * (title.count("\n") + 1) if title else 0.15,
+        bottom=0.45 + below,
+    )
     if df.empty:
         ax.set_axis_off()
         return ax
@@ -321,17 +394,23 @@ def key_message_ratings(tests: pd.DataFrame | list[dict], ax=None,
     df["audience"] = df["audience"].astype(str).map(plain)
     _grouped_bars(ax, df, "version", "rating", "audience", palette("Blues_d", df["audience"].nunique()))
     for bars in ax.containers:
-        ax.bar_label(bars, labels=[score(b.get_height() + b.get_y()) for b in bars], fontsize=FONT - 1,
-                     padding=2)
+        ax.bar_label(bars, labels=[score(b.get_height() + b.get_y()) for b in bars], fontsize=FONT - 1, padding=2)
     ax.set_ylim(LOW, HIGH + 0.4)  # bars rise from the bottom of the scale, 1, not from 0
     ax.set_yticks(range(LOW, HIGH + 1))
-    ax.set_yticklabels([f"{k} {ANCHORS[k]}" if k in ANCHORS else str(k) for k in range(LOW, HIGH + 1)],
-                       fontsize=FONT - 1)
+    ax.set_yticklabels(
+        [f"{k} {ANCHORS[k]}" if k in ANCHORS else str(k) for k in range(LOW, HIGH + 1)], fontsize=FONT - 1
+    )
     ax.set_xlabel("")
     ax.set_ylabel("average rating", fontsize=FONT, color=MUTED)
     if thin:
-        ax.legend(title="", fontsize=FONT - 1, frameon=False, loc="lower left", bbox_to_anchor=(0.02, 0.01),
-                  bbox_transform=ax.figure.transFigure)
+        ax.legend(
+            title="",
+            fontsize=FONT - 1,
+            frameon=False,
+            loc="lower left",
+            bbox_to_anchor=(0.02, 0.01),
+            bbox_transform=ax.figure.transFigure,
+        )
     else:
         ax.legend(title="", fontsize=FONT - 1, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     _style(ax, title)
@@ -360,8 +439,14 @@ def competence(frame: pd.DataFrame, ax=None, title: str | None = "Competence now
     return ax
 
 
-def counties_heatmap(frame: pd.DataFrame, element_names: dict | None = None, points: int = 5, ax=None,
-                     title: str | None = "Average score by county and element", notes: pd.DataFrame | None = None):
+def counties_heatmap(
+    frame: pd.DataFrame,
+    element_names: dict | None = None,
+    points: int = 5,
+    ax=None,
+    title: str | None = "Average score by county and element",
+    notes: pd.DataFrame | None = None,
+):
     """Counties (rows) × elements (columns); NaN cells (suppressed or not asked) are hatched grey, no number.
 
     ``notes`` (same shape, text or empty) names why a cell is empty, e.g. "hidden" or
@@ -371,27 +456,48 @@ def counties_heatmap(frame: pd.DataFrame, element_names: dict | None = None, poi
     chars, _ = _extent([plain(c) for c in grid.index])
     _, lines = _extent([_label(e, element_names, 12) for e in grid.columns])
     top = (0.5 if title else 0.1) + 0.15 + 0.14 * lines
-    ax = _ax(ax, 7.5, 0.38 * max(len(grid), 2) + top + 0.2, left=0.3 + CHAR_IN * chars, top=top, bottom=0.2,
-             right=0.1)
+    ax = _ax(ax, 7.5, 0.38 * max(len(grid), 2) + top + 0.2, left=0.3 + CHAR_IN * chars, top=top, bottom=0.2, right=0.1)
     if grid.empty:
         ax.set_axis_off()
         return ax
     mask = grid.isna()
     import seaborn as sns  # the statewide table only, not a packet's charts
 
-    sns.heatmap(grid, ax=ax, mask=mask, vmin=1, vmax=points, cmap="Blues", annot=grid.map(score), fmt="",
-                annot_kws={"fontsize": FONT}, linewidths=1.2, linecolor="white",
-                cbar_kws={"label": f"average (1–{points})", "shrink": 0.6})
+    sns.heatmap(
+        grid,
+        ax=ax,
+        mask=mask,
+        vmin=1,
+        vmax=points,
+        cmap="Blues",
+        annot=grid.map(score),
+        fmt="",
+        annot_kws={"fontsize": FONT},
+        linewidths=1.2,
+        linecolor="white",
+        cbar_kws={"label": f"average (1–{points})", "shrink": 0.6},
+    )
     for (i, j), hide in np.ndenumerate(mask.to_numpy()):
         if hide:
-            ax.add_patch(matplotlib.patches.Rectangle((j, i), 1, 1, facecolor=GAP, edgecolor="white", lw=1.2,
-                                                      hatch="///", zorder=0.5))
+            ax.add_patch(
+                matplotlib.patches.Rectangle(
+                    (j, i), 1, 1, facecolor=GAP, edgecolor="white", lw=1.2, hatch="///", zorder=0.5
+                )
+            )
             note = notes.iat[i, j] if notes is not None else ""
             if note:
-                ax.text(j + 0.5, i + 0.5, plain(note), ha="center", va="center", fontsize=FONT - 1, color=INK,
-                        fontstyle="italic", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
-    ax.set_xticks(np.arange(grid.shape[1]) + 0.5, [_label(e, element_names, 12) for e in grid.columns],
-                  rotation=0)
+                ax.text(
+                    j + 0.5,
+                    i + 0.5,
+                    plain(note),
+                    ha="center",
+                    va="center",
+                    fontsize=FONT - 1,
+                    color=INK,
+                    fontstyle="italic",
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5},
+                )
+    ax.set_xticks(np.arange(grid.shape[1]) + 0.5, [_label(e, element_names, 12) for e in grid.columns], rotation=0)
     ax.set_yticks(np.arange(grid.shape[0]) + 0.5, [plain(c) for c in grid.index], rotation=0)
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -401,8 +507,13 @@ def counties_heatmap(frame: pd.DataFrame, element_names: dict | None = None, poi
     return ax
 
 
-def answer_distribution(frame: pd.DataFrame, labels: list[str], element_names: dict | None = None, ax=None,
-                        title: str | None = "How people answered, by element"):
+def answer_distribution(
+    frame: pd.DataFrame,
+    labels: list[str],
+    element_names: dict | None = None,
+    ax=None,
+    title: str | None = "How people answered, by element",
+):
     r"""Stacked bars: the share of answers at each point of the scale, one bar per element.
 
     ``frame`` has ``element``, ``point`` (1 … len(labels)) and ``share`` (from
@@ -428,10 +539,16 @@ def answer_distribution(frame: pd.DataFrame, labels: list[str], element_names: d
     ncol = min(len(labels), 3) if thin else len(labels)
     legend_lines *= -(-len(labels) // max(ncol, 1))  # legend rows
     pitch = 1.0 + (LINE_IN * lines + 0.15) / 0.42 if thin else 1.0  # room above each bar for its label
-    height = (0.42 * pitch * max(len(elements), 1) * (1 if thin else max(lines, 1) ** 0.5) + 1.0
-              + LINE_IN * legend_lines)
-    ax = _ax(ax, 7.5, height, left=0.3 if thin else 0.3 + CHAR_IN * chars, right=0.3, top=0.5 if title else 0.15,
-             bottom=0.75 + LINE_IN * legend_lines)
+    height = 0.42 * pitch * max(len(elements), 1) * (1 if thin else max(lines, 1) ** 0.5) + 1.0 + LINE_IN * legend_lines
+    ax = _ax(
+        ax,
+        7.5,
+        height,
+        left=0.3 if thin else 0.3 + CHAR_IN * chars,
+        right=0.3,
+        top=0.5 if title else 0.15,
+        bottom=0.75 + LINE_IN * legend_lines,
+    )
     if df.empty:
         ax.set_axis_off()
         return ax
@@ -442,8 +559,14 @@ def answer_distribution(frame: pd.DataFrame, labels: list[str], element_names: d
     for point, (label, color) in enumerate(zip(legend, colors), start=1):
         share = df[df["point"] == point].set_index("element")["share"].reindex(elements).fillna(0)
         ys = np.arange(len(elements))[::-1] * pitch
-        ax.barh(ys if thin else names[::-1], (share * 100 if thin else share[::-1] * 100),
-                left=(left * 100 if thin else left[::-1] * 100), color=color, label=label, edgecolor="white")
+        ax.barh(
+            ys if thin else names[::-1],
+            (share * 100 if thin else share[::-1] * 100),
+            left=(left * 100 if thin else left[::-1] * 100),
+            color=color,
+            label=label,
+            edgecolor="white",
+        )
         left += share
     if thin:
         _row_labels(ax, np.arange(len(elements))[::-1] * pitch, names, above=0.45)
@@ -451,8 +574,14 @@ def answer_distribution(frame: pd.DataFrame, labels: list[str], element_names: d
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of answers (don't know left out)", fontsize=FONT, color=MUTED)
     # below the axis label, inside the figure: a legend outside it would be cut off in the image
-    ax.legend(fontsize=FONT - 1, frameon=False, ncol=ncol, loc="lower center",
-              bbox_to_anchor=(0.5, 0.02), bbox_transform=ax.figure.transFigure)
+    ax.legend(
+        fontsize=FONT - 1,
+        frameon=False,
+        ncol=ncol,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.02),
+        bbox_transform=ax.figure.transFigure,
+    )
     _style(ax, title)
     return ax
 
@@ -465,8 +594,7 @@ def timeline(activities: list[dict], ax=None, title: str | None = "Activities on
     """
     import datetime as dt
 
-    ax = _ax(ax, 7.5, 0.45 * max(len(activities), 1) + 1.2, left=0.6, right=0.3, top=0.5 if title else 0.15,
-             bottom=0.7)
+    ax = _ax(ax, 7.5, 0.45 * max(len(activities), 1) + 1.2, left=0.6, right=0.3, top=0.5 if title else 0.15, bottom=0.7)
     spans = [(dt.date.fromisoformat(a["start"]), dt.date.fromisoformat(a.get("end") or a["start"])) for a in activities]
     middle = min(s for s, _ in spans) + (max(e for _, e in spans) - min(s for s, _ in spans)) / 2 if spans else None
     for y, a in enumerate(reversed(activities)):
@@ -478,9 +606,15 @@ def timeline(activities: list[dict], ax=None, title: str | None = "Activities on
             _row_labels(ax, [y + 0.02], [plain(textwrap.shorten(text, 36, placeholder=" …"))])
         else:  # a bar in the later half has its label end where it ends, so the label stays on the chart
             late = start > middle
-            ax.text(max(end, start + dt.timedelta(days=3)) if late else start, y + 0.32,
-                    plain(textwrap.shorten(text, 90, placeholder=" …")), fontsize=FONT - 1, va="bottom", color=INK,
-                    ha="right" if late else "left")
+            ax.text(
+                max(end, start + dt.timedelta(days=3)) if late else start,
+                y + 0.32,
+                plain(textwrap.shorten(text, 90, placeholder=" …")),
+                fontsize=FONT - 1,
+                va="bottom",
+                color=INK,
+                ha="right" if late else "left",
+            )
     ax.set_yticks([])
     ax.set_ylim(-0.6, len(activities))
     ax.spines["left"].set_visible(False)
@@ -502,8 +636,7 @@ def to_svg(ax_or_fig) -> bytes:
     for WeasyPrint to print. Ids are seeded so the same chart gives the same
     bytes. The SVG holds no script: it is safe inside a self-contained packet.
     """
-    fig = ax_or_fig.figure if hasattr(ax_or_fig, "figure") and not isinstance(ax_or_fig, plt.Figure) \
-        else ax_or_fig
+    fig = ax_or_fig.figure if hasattr(ax_or_fig, "figure") and not isinstance(ax_or_fig, plt.Figure) else ax_or_fig
     buf = io.BytesIO()
     with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "orb-packet", "font.sans-serif": ["DejaVu Sans"]}):
         fig.savefig(buf, format="svg", facecolor="white", metadata={"Date": None})
@@ -551,7 +684,7 @@ def _unwrap_groups(text: str) -> str:
         else:
             drop = tag == "<g>"  # markup-ok: matplotlib's groups, matched
             keep.append(not drop)
-        out.append(text[last:m.start()])
+        out.append(text[last : m.start()])
         if not drop:
             out.append(tag)
         last = m.end()
@@ -561,8 +694,7 @@ def _unwrap_groups(text: str) -> str:
 
 def to_png(ax_or_fig, dpi: int = 150) -> bytes:
     """PNG bytes of a chart; closes its figure so charts never pile up in memory."""
-    fig = ax_or_fig.figure if hasattr(ax_or_fig, "figure") and not isinstance(ax_or_fig, plt.Figure) \
-        else ax_or_fig
+    fig = ax_or_fig.figure if hasattr(ax_or_fig, "figure") and not isinstance(ax_or_fig, plt.Figure) else ax_or_fig
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
     plt.close(fig)

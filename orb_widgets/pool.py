@@ -9,6 +9,7 @@ hands out only kernels that have run their notebook up to the page's request
 a kernel of its own, exactly as without a pool. Used by ``orb serve``
 (:mod:`orb_widgets.survey.app`) and the hub (:mod:`orb_widgets.hub.preheat`).
 """
+
 from __future__ import annotations
 
 
@@ -25,16 +26,19 @@ class ReadyFirst:
         waiting = _waiting()
         ready = []
         for i, task in enumerate(self._pools.get(notebook_name, [])):
-            if task.done() and not task.cancelled() and task.exception() is None \
-                    and task.result().get("kernel_id") in waiting:
+            if (
+                task.done()
+                and not task.cancelled()
+                and task.exception() is None
+                and task.result().get("kernel_id") in waiting
+            ):
                 ready.append(i)
         return ready
 
     def get_pool_size(self, notebook_name: str) -> int:
         return len(self._ready(notebook_name))
 
-    async def get_rendered_notebook(self, notebook_name: str, extra_kernel_env_variables: dict | None = None,
-                                    **kwargs):
+    async def get_rendered_notebook(self, notebook_name: str, extra_kernel_env_variables: dict | None = None, **kwargs):
         ready = self._ready(notebook_name)
         if ready:  # voila takes the pool's first kernel: make it a ready one
             pool = self._pools[notebook_name]
@@ -45,6 +49,7 @@ class ReadyFirst:
 def ready_first_factory(factory):
     """Wrap :func:`voila.voila_kernel_manager.voila_kernel_manager_factory` so its pooling class is
     :class:`ReadyFirst` too (the class keeps voila's name, so its configuration section still applies)."""
+
     def make(base_class, preheat_kernel, default_pool_size, *args, **kwargs):
         cls = factory(base_class, preheat_kernel, default_pool_size, *args, **kwargs)
         if not preheat_kernel:

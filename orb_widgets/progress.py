@@ -9,6 +9,7 @@ page, the packets and the command line can all show it.
 >>> [title for _, title, _ in STEPS][4]
 'The survey link'
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,27 +23,36 @@ from .webinar import load_series, suggestions
 #: The workbook's pages, in order: notebook file, title, what it is for (``{unit}`` is the
 #: framework's word for it, see :func:`steps`).
 STEPS = [
-    ("01-start-here.ipynb", "Start here",
-     "Pick your {unit} and see where your team is."),
-    ("02-breakout-session.ipynb", "Webinar series",
-     "For coaches: breakout rooms that mix {unit_plural}, the prompts and timer, SO WHAT? takeaways and "
-     "follow-ups."),
-    ("03-key-messages.ipynb", "Key messages",
-     "Draft and test the messages that explain the change to staff and partners."),
-    ("04-tailor-assessment.ipynb", "Tailor the assessment",
-     "Choose the sections, statements and role groups of your survey."),
-    ("05-take-assessment.ipynb", "The survey link",
-     "Open the link staff and partners answer on, print its flyer, see the page and the count."),
-    ("06-results.ipynb", "Results",
-     "Readiness scores, gaps and priorities, with small groups hidden."),
-    ("07-planning-matrix.ipynb", "SO WHAT? planning matrix",
-     "What you learned, next steps, who leads them and by when."),
-    ("08-testing-profile.ipynb", "Testing profile",
-     "How you will try the new way of working out, and with whom."),
-    ("09-implementation-plan.ipynb", "Implementation plan",
-     "Goals, activities, timeline and follow-up."),
+    ("01-start-here.ipynb", "Start here", "Pick your {unit} and see where your team is."),
+    (
+        "02-breakout-session.ipynb",
+        "Webinar series",
+        "For coaches: breakout rooms that mix {unit_plural}, the prompts and timer, SO WHAT? takeaways and follow-ups.",
+    ),
+    (
+        "03-key-messages.ipynb",
+        "Key messages",
+        "Draft and test the messages that explain the change to staff and partners.",
+    ),
+    (
+        "04-tailor-assessment.ipynb",
+        "Tailor the assessment",
+        "Choose the sections, statements and role groups of your survey.",
+    ),
+    (
+        "05-take-assessment.ipynb",
+        "The survey link",
+        "Open the link staff and partners answer on, print its flyer, see the page and the count.",
+    ),
+    ("06-results.ipynb", "Results", "Readiness scores, gaps and priorities, with small groups hidden."),
+    (
+        "07-planning-matrix.ipynb",
+        "SO WHAT? planning matrix",
+        "What you learned, next steps, who leads them and by when.",
+    ),
+    ("08-testing-profile.ipynb", "Testing profile", "How you will try the new way of working out, and with whom."),
+    ("09-implementation-plan.ipynb", "Implementation plan", "Goals, activities, timeline and follow-up."),
 ]
-
 
 
 def steps(words: Words = DEFAULT_WORDS) -> list[tuple[str, str, str]]:
@@ -91,44 +101,80 @@ def progress(store, county: str) -> list[StepStatus]:
     steps = webinar_steps(store, c.name)
     taken = matrix_steps(store, c.name)
     reported = sum(s.done for s in steps)
-    add("Next steps from the coach's webinars", "07-planning-matrix.ipynb", steps,
+    add(
+        "Next steps from the coach's webinars",
+        "07-planning-matrix.ipynb",
+        steps,
         f"{len(steps)} named by your people, {reported} reported done, "
         f"{sum(s.step in taken for s in steps)} in the planning matrix"
-        if steps else f"nobody from this {words.unit} has taken part yet")
+        if steps
+        else f"nobody from this {words.unit} has taken part yet",
+    )
     messages = workbook.load_all(store, c.name, "key_message")
     tests = sum(len(m.tests) for m in messages.values())
-    add("Key messages tested", "03-key-messages.ipynb", tests,
-        f"{plural(len(messages), 'message')}, {plural(tests, 'test')}" if messages else "no messages yet")
+    add(
+        "Key messages tested",
+        "03-key-messages.ipynb",
+        tests,
+        f"{plural(len(messages), 'message')}, {plural(tests, 'test')}" if messages else "no messages yet",
+    )
     try:
         inst = store.current_instrument(c.name)
         versions = store.instrument_versions(c.name)
-        add("Assessment tailored", "04-tailor-assessment.ipynb", True,
+        add(
+            "Assessment tailored",
+            "04-tailor-assessment.ipynb",
+            True,
             f"version {versions[-1]['version']}: {plural(len(inst.items), 'statement')}, "
-            f"{inst.scale.points}-point scale")
+            f"{inst.scale.points}-point scale",
+        )
     except OrbError:
         add("Assessment tailored", "04-tailor-assessment.ipynb", False, "no survey saved yet")
     waves = store.waves(c.name)
     counts = [(wv, store.response_count(c.name, wv)) for wv in waves]
     links = store.links(c.name)
     open_now = [link.wave for link in links if link.is_open]
-    add("Survey link opened", "05-take-assessment.ipynb", links or any(n for _, n in counts),
-        f"open for wave {', '.join(open_now)}" if open_now else
-        f"{plural(len(links), 'link')}, all closed" if links else
-        "answers imported from a survey tool" if any(n for _, n in counts) else "no link yet")
-    add("Survey answers in", "06-results.ipynb", any(n for _, n in counts),
-        "; ".join(f"{plural(n, 'answer')} in wave {wv}" for wv, n in counts) if counts else "no answers yet")
+    add(
+        "Survey link opened",
+        "05-take-assessment.ipynb",
+        links or any(n for _, n in counts),
+        f"open for wave {', '.join(open_now)}"
+        if open_now
+        else f"{plural(len(links), 'link')}, all closed"
+        if links
+        else "answers imported from a survey tool"
+        if any(n for _, n in counts)
+        else "no link yet",
+    )
+    add(
+        "Survey answers in",
+        "06-results.ipynb",
+        any(n for _, n in counts),
+        "; ".join(f"{plural(n, 'answer')} in wave {wv}" for wv, n in counts) if counts else "no answers yet",
+    )
     rows = workbook.load_all(store, c.name, "matrix_row")
     done_rows = sum(1 for r in rows.values() if r.status == "done")
-    add("Planning matrix started", "07-planning-matrix.ipynb", rows,
-        f"{plural(len(rows), 'row')}, {done_rows} done" if rows else "no rows yet")
+    add(
+        "Planning matrix started",
+        "07-planning-matrix.ipynb",
+        rows,
+        f"{plural(len(rows), 'row')}, {done_rows} done" if rows else "no rows yet",
+    )
     profile = workbook.load(store, c.name, "testing_profile", "main")
     filled = sum(1 for t in (profile.sections.values() if profile else []) if t.strip())
-    add("Testing profile written", "08-testing-profile.ipynb", filled,
-        f"{plural(filled, 'section')} written" if profile else "not started")
+    add(
+        "Testing profile written",
+        "08-testing-profile.ipynb",
+        filled,
+        f"{plural(filled, 'section')} written" if profile else "not started",
+    )
     plan = workbook.load(store, c.name, "plan", "main")
     reviews = workbook.load_all(store, c.name, "followup")
-    detail = (f"{plural(len(plan.goals), 'goal')}, {plural(len(plan.activities), 'activity', 'activities')}"
-              if plan else "not started")
+    detail = (
+        f"{plural(len(plan.goals), 'goal')}, {plural(len(plan.activities), 'activity', 'activities')}"
+        if plan
+        else "not started"
+    )
     if reviews:
         detail += f"; last review {date(max(reviews))}"
     add("Implementation plan made", "09-implementation-plan.ipynb", plan and (plan.vision or plan.goals), detail)

@@ -13,6 +13,7 @@ A missing value is an error (``StrictUndefined``), never a blank.
 >>> str(render("cards.html.j2", cards=[]))
 ''
 """
+
 from __future__ import annotations
 
 import functools
@@ -69,8 +70,9 @@ def wrap(value, width: int = WIDTH, indent: str = "", first: str | None = None) 
     first = indent if first is None else first
     out = []
     for n, para in enumerate(text_cell(value).split("\n")):
-        lines = textwrap.wrap(para, width, initial_indent=first if n == 0 else indent,
-                              subsequent_indent=indent, break_long_words=True) or [indent.rstrip()]
+        lines = textwrap.wrap(
+            para, width, initial_indent=first if n == 0 else indent, subsequent_indent=indent, break_long_words=True
+        ) or [indent.rstrip()]
         out += lines
     return "\n".join(out)
 
@@ -80,9 +82,18 @@ def environment() -> Environment:
     """The partials' environment (``orb_widgets.templating.environment``) with the text filters and
     the one way dates, counts and hidden cells are written."""
     return templating.environment(
-        templating.PARTIALS, trim=True,
-        filters={"text": text_cell, "line": one_line, "md": md, "wrap": wrap, "text_table": text_table, "longdate": date},
-        globals={"date": date, "plural": plural, "HIDDEN": HIDDEN, "WIDTH": WIDTH})
+        templating.PARTIALS,
+        trim=True,
+        filters={
+            "text": text_cell,
+            "line": one_line,
+            "md": md,
+            "wrap": wrap,
+            "text_table": text_table,
+            "longdate": date,
+        },
+        globals={"date": date, "plural": plural, "HIDDEN": HIDDEN, "WIDTH": WIDTH},
+    )
 
 
 def render(name: str, /, **context) -> Markup | str:

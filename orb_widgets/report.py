@@ -13,6 +13,7 @@ number, so no view can show what it must not.
 >>> row.shown
 False
 """
+
 from __future__ import annotations
 
 import json

@@ -11,6 +11,7 @@ True
 >>> (shipped("templates") / "voila-orb" / "index.html.j2").is_file()
 True
 """
+
 from __future__ import annotations
 
 import importlib.resources
@@ -46,5 +47,6 @@ def shipped(name: str) -> Path:
     checkout = import_root() / name  # a source checkout or an editable install
     if checkout.is_dir() and (import_root() / "pyproject.toml").is_file():
         return checkout
-    raise OrbError(f"this installation of ORB has no {name}/ folder (looked in {inside}); "
-                   f"reinstall the package from its wheel")
+    raise OrbError(
+        f"this installation of ORB has no {name}/ folder (looked in {inside}); reinstall the package from its wheel"
+    )

@@ -3,6 +3,7 @@
 This is the one place that joins the two layers, so the command line, the
 dashboard and the packets all show the same numbers.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -14,8 +15,7 @@ from .instrument import Instrument
 from .report import ScoreReport
 
 
-def answers_on_scale(store, county: str, inst: Instrument,
-                     coded: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+def answers_on_scale(store, county: str, inst: Instrument, coded: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The county's answers on the current instrument's scale, and the items frame.
 
     Items are the union over every version the county used (ids are kept when
@@ -31,8 +31,11 @@ def answers_on_scale(store, county: str, inst: Instrument,
     for vid in sorted(versions):
         old = store.instrument(vid)
         points_of[vid] = old.scale.points
-        extra += [{"item": i.id, "element": i.element, "reverse": i.reverse}
-                  for i in old.items if i.id not in set(items["item"])]
+        extra += [
+            {"item": i.id, "element": i.element, "reverse": i.reverse}
+            for i in old.items
+            if i.id not in set(items["item"])
+        ]
     if extra:
         items = pd.concat([items, pd.DataFrame(extra).drop_duplicates("item")], ignore_index=True)
     points = inst.scale.points
@@ -57,21 +60,33 @@ def county_results(store, county: str, wave: str | None = None) -> ScoreReport:
     answers, items = answers_on_scale(store, c.name, inst, coded=True)
     fw = load_framework(inst.framework, inst.language)
     role_levels = {r.id: r.level for r in fw.role_groups}
-    components = [{"id": comp.id, "name": comp.name, "elements": [e for e in comp.elements if e in inst.elements]}
-                  for comp in fw.components]
+    components = [
+        {"id": comp.id, "name": comp.name, "elements": [e for e in comp.elements if e in inst.elements]}
+        for comp in fw.components
+    ]
     components = [comp for comp in components if comp["elements"]]
-    out = scoring.score(answers, items, inst.scale.points, inst.min_group, role_levels, components,
-                        waves, wave=None if wave is None else str(wave))
-    out.update({
-        "county": c.name,
-        "instrument": inst.id,
-        "framework": inst.framework,
-        "waves": waves,
-        "min_group": inst.min_group,
-        "points": inst.scale.points,
-        "element_names": dict(inst.element_names),
-        "role_labels": {r.id: r.label for r in inst.roles},
-    })
+    out = scoring.score(
+        answers,
+        items,
+        inst.scale.points,
+        inst.min_group,
+        role_levels,
+        components,
+        waves,
+        wave=None if wave is None else str(wave),
+    )
+    out.update(
+        {
+            "county": c.name,
+            "instrument": inst.id,
+            "framework": inst.framework,
+            "waves": waves,
+            "min_group": inst.min_group,
+            "points": inst.scale.points,
+            "element_names": dict(inst.element_names),
+            "role_labels": {r.id: r.label for r in inst.roles},
+        }
+    )
     # by_role carries the label beside the id, so a script can join it with
     # `orb instrument show --json` (role_question.options: {id, label}).
     labels = {r.id: r.label for r in fw.role_groups} | out["role_labels"]
@@ -98,8 +113,7 @@ def shareable_comments(store, county: str, results: ScoreReport) -> list[dict]:
     """
     if results.suppressed or not results.wave:
         return []
-    return [{"element": c["element"], "text": c["text"]}
-            for c in store.comments(county, results.wave)]
+    return [{"element": c["element"], "text": c["text"]} for c in store.comments(county, results.wave)]
 
 
 def distribution(store, county: str, results: ScoreReport) -> pd.DataFrame:

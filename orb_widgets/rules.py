@@ -12,6 +12,7 @@ differ, so the rules a county reads are the rules the code states beside the cod
 >>> "14. **What a reader sees**" in text and "**One wave at a time.**" in text
 True
 """
+
 from __future__ import annotations
 
 import re

@@ -26,6 +26,7 @@ Security model, in short (README.md "Serving the workbook and the survey" has th
 
 This module stays import-light: ``orb`` imports it for every command.
 """
+
 from __future__ import annotations
 
 import json
@@ -114,15 +115,19 @@ def pool_sizes(pool=None) -> dict[str, int]:
         return sizes
     if isinstance(pool, int):
         return {"default": max(pool, 0)}
-    items = pool.items() if isinstance(pool, dict) else [
-        (v.split("=", 1) if "=" in str(v) else ("default", v)) for v in pool]
+    items = (
+        pool.items()
+        if isinstance(pool, dict)
+        else [(v.split("=", 1) if "=" in str(v) else ("default", v)) for v in pool]
+    )
     for step, size in items:
         step = str(step).strip()
         try:
             n = int(str(size).strip())
         except ValueError:
-            raise OrbError(f"--pool {step}={size}: the number of kernels must be a whole number, "
-                           f"e.g. --pool 06-results=8") from None
+            raise OrbError(
+                f"--pool {step}={size}: the number of kernels must be a whole number, e.g. --pool 06-results=8"
+            ) from None
         if n < 0:
             raise OrbError(f"--pool {step}={size}: the number of kernels cannot be negative")
         if step != "default" and not step.endswith(".ipynb"):
@@ -131,8 +136,13 @@ def pool_sizes(pool=None) -> dict[str, int]:
     return sizes
 
 
-def voila_config(port: int, token: str = "", cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
-                 cull_interval: int = CULL_INTERVAL, pool=None) -> dict:
+def voila_config(
+    port: int,
+    token: str = "",
+    cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
+    cull_interval: int = CULL_INTERVAL,
+    pool=None,
+) -> dict:
     """The voila configuration ``orb serve`` writes (as ``voila.json``) and starts with.
 
     ``pool``: preheated kernels per step (see :func:`pool_sizes`; 0 for none).
@@ -345,11 +355,20 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
-def launch(workspace=None, form: bool = False, county: str | None = None, wave: str | None = None,
-           port: int | None = None, token: str | None = None,
-           cull_idle_timeout: int = CULL_IDLE_TIMEOUT, cull_interval: int = CULL_INTERVAL,
-           log_path: Path | None = None, lock: bool = False, settings: Settings | None = None,
-           pool=None) -> Served:
+def launch(
+    workspace=None,
+    form: bool = False,
+    county: str | None = None,
+    wave: str | None = None,
+    port: int | None = None,
+    token: str | None = None,
+    cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
+    cull_interval: int = CULL_INTERVAL,
+    log_path: Path | None = None,
+    lock: bool = False,
+    settings: Settings | None = None,
+    pool=None,
+) -> Served:
     """Start voila in the background and return once it is listening.
 
     ``token=None`` means: a fresh random token for the workbook, none for the
@@ -367,7 +386,7 @@ def launch(workspace=None, form: bool = False, county: str | None = None, wave: 
     if not settings.database_url and not (folder / "orb.sqlite").exists():
         raise WorkspaceError(f"{folder} is not an ORB workspace yet: run 'orb init' or 'orb demo' first")
     if lock and (form or not county):
-        raise OrbError("--lock needs the county to serve: orb serve --county \"NAME\" --lock")
+        raise OrbError('--lock needs the county to serve: orb serve --county "NAME" --lock')
     if form:  # survey links only: no voila, no workbook, no kernels (orb_widgets.survey)
         from .survey.app import launch_form
 
@@ -384,8 +403,10 @@ def launch(workspace=None, form: bool = False, county: str | None = None, wave: 
     sizes = pool_sizes(pool)
     steps = sorted(p.name for p in nb_dir.glob("*.ipynb") if p.name not in NOT_PAGES)
     for step in sizes.keys() - {"default", *steps}:
-        raise OrbError(f"--pool {step.removesuffix('.ipynb')}: there is no such step; the steps are "
-                       f"{', '.join(s.removesuffix('.ipynb') for s in steps)}")
+        raise OrbError(
+            f"--pool {step.removesuffix('.ipynb')}: there is no such step; the steps are "
+            f"{', '.join(s.removesuffix('.ipynb') for s in steps)}"
+        )
     config = voila_config(port, token, cull_idle_timeout, cull_interval, pool=sizes)
     config.update(survey_config(settings))  # open survey links are served beside the workbook
     runtime = _runtime(config)
@@ -393,19 +414,34 @@ def launch(workspace=None, form: bool = False, county: str | None = None, wave: 
     # What the kernels are told. One server account serves many people: never
     # pre-fill the last visitor's name.
     served = settings.with_(county="", wave="", form_county="", form_wave="", locked=False).with_(
-        served=True, remember_name=False, county=county or "", wave=wave, locked=bool(lock))
+        served=True, remember_name=False, county=county or "", wave=wave, locked=bool(lock)
+    )
     env = {k: v for k, v in os.environ.items() if k not in Settings.OWN_VARIABLES and k != "QUERY_STRING"}
     env.update(served.to_env())
     env["MPLBACKEND"] = "Agg"
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(runtime / "share"), os.environ.get("JUPYTER_PATH")]))
-    argv = [sys.executable, "-m", "orb_widgets.survey.app", "voila", str(nb_dir),
-            f"--Voila.config_file_paths={runtime}",
-            f"--Voila.root_dir={nb_dir}"]
+    argv = [
+        sys.executable,
+        "-m",
+        "orb_widgets.survey.app",
+        "voila",
+        str(nb_dir),
+        f"--Voila.config_file_paths={runtime}",
+        f"--Voila.root_dir={nb_dir}",
+    ]
     log_path = Path(log_path) if log_path else runtime / "voila.log"
     log = open(log_path, "ab")
     # Its own session, so stopping it reaches all of it; and it dies with us.
-    process = subprocess.Popen(argv, env=env, cwd=str(nb_dir), stdout=log, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
+    process = subprocess.Popen(
+        argv,
+        env=env,
+        cwd=str(nb_dir),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=_die_with_parent,
+    )
     result = Served(process, f"http://{HOST}:{port}/", token, runtime, log_path, log)
     try:
         _wait_listening(result)
@@ -448,6 +484,7 @@ _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 def _stop_on_signals() -> dict:
     """Turn SIGTERM (and SIGHUP) into the same clean stop as Ctrl+C; returns the previous handlers."""
+
     def stop(signum, frame):
         raise KeyboardInterrupt
 
@@ -469,9 +506,17 @@ def cmd_serve(args) -> int:
     settings = args.app.settings
     previous = _stop_on_signals()
     try:
-        served = launch(form=args.form, county=args.county, wave=args.wave, port=args.port,
-                        token="" if args.no_token else None,
-                        log_path=args.log, lock=args.lock, settings=settings, pool=args.pool)
+        served = launch(
+            form=args.form,
+            county=args.county,
+            wave=args.wave,
+            port=args.port,
+            token="" if args.no_token else None,
+            log_path=args.log,
+            lock=args.lock,
+            settings=settings,
+            pool=args.pool,
+        )
     except BaseException:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -524,8 +569,11 @@ def team_notebooks(settings: Settings) -> Path:
         for nb in steps:
             shutil.copy2(nb, staging / nb.name)
         staging.rename(own)  # all of them or none: a stopped copy is started afresh next time
-        print(f"Copied the {len(steps)} workbook notebooks into {own}: your team's edits are kept there "
-              f"(a new version of ORB never overwrites them).", flush=True)
+        print(
+            f"Copied the {len(steps)} workbook notebooks into {own}: your team's edits are kept there "
+            f"(a new version of ORB never overwrites them).",
+            flush=True,
+        )
     return own
 
 
@@ -534,12 +582,17 @@ def cmd_lab(args) -> int:
     nb_dir = team_notebooks(settings)
     env = {k: v for k, v in os.environ.items() if k not in Settings.OWN_VARIABLES}
     env.update(settings.with_(form_county="", form_wave="", locked=False, served=False).to_env())
-    argv = [sys.executable, "-m", "jupyterlab", f"--ServerApp.ip={HOST}",
-            f"--ServerApp.root_dir={nb_dir}",
-            f"--MappingKernelManager.cull_idle_timeout={LAB_CULL_IDLE_TIMEOUT}",
-            f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
-            "--ServerApp.jpserver_extensions={'orb_widgets.survey': True}",
-            f"--SurveyConfig.workspace={settings.workspace}"]
+    argv = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        f"--ServerApp.ip={HOST}",
+        f"--ServerApp.root_dir={nb_dir}",
+        f"--MappingKernelManager.cull_idle_timeout={LAB_CULL_IDLE_TIMEOUT}",
+        f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
+        "--ServerApp.jpserver_extensions={'orb_widgets.survey': True}",
+        f"--SurveyConfig.workspace={settings.workspace}",
+    ]
     if args.port:
         argv.append(f"--ServerApp.port={args.port}")
     if args.no_browser:
@@ -552,24 +605,37 @@ def cmd_lab(args) -> int:
 
 
 def add_cli(sub, common) -> None:
-    s = sub.add_parser("serve", parents=[common],
-                       help="serve the workbook (or only the survey form) in a browser, code hidden")
-    s.add_argument("--form", action="store_true",
-                   help="serve only the survey links (every open link of every county; see 'orb survey')")
+    s = sub.add_parser(
+        "serve", parents=[common], help="serve the workbook (or only the survey form) in a browser, code hidden"
+    )
+    s.add_argument(
+        "--form",
+        action="store_true",
+        help="serve only the survey links (every open link of every county; see 'orb survey')",
+    )
     s.add_argument("--county", "--unit", help="the county pages open on (fixed on the server for --lock)")
-    s.add_argument("--lock", action="store_true",
-                   help="serve only --county's workbook: no page can open another county")
-    s.add_argument("--wave", help="wave the form stores answers under (default: the open or latest wave); "
-                                  "for the workbook, the wave its pages open on")
+    s.add_argument(
+        "--lock", action="store_true", help="serve only --county's workbook: no page can open another county"
+    )
+    s.add_argument(
+        "--wave",
+        help="wave the form stores answers under (default: the open or latest wave); "
+        "for the workbook, the wave its pages open on",
+    )
     s.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default 8866)")
-    s.add_argument("--no-token", action="store_true",
-                   help="serve the workbook without an access token (the form never needs one)")
+    s.add_argument(
+        "--no-token", action="store_true", help="serve the workbook without an access token (the form never needs one)"
+    )
     s.add_argument("--open", action="store_true", help="open the page in a web browser")
     s.add_argument("--log", metavar="FILE", help="write the server log to FILE")
-    s.add_argument("--pool", action="append", metavar="[STEP=]N",
-                   help=f"kernels kept ready for each step before anyone opens it (default {DEFAULT_POOL}; "
-                        f"0: none); STEP=N for one step, e.g. --pool 06-results=8 before a webinar "
-                        f"opens the results together; repeat for several")
+    s.add_argument(
+        "--pool",
+        action="append",
+        metavar="[STEP=]N",
+        help=f"kernels kept ready for each step before anyone opens it (default {DEFAULT_POOL}; "
+        f"0: none); STEP=N for one step, e.g. --pool 06-results=8 before a webinar "
+        f"opens the results together; repeat for several",
+    )
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("lab", parents=[common], help="open JupyterLab on the workbook notebooks")

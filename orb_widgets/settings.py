@@ -13,6 +13,7 @@ agree on every value.
 >>> s.page_target("", query="county=Alder+County&wave=2026-fall")
 ('Alder County', '2026-fall')
 """
+
 from __future__ import annotations
 
 import os
@@ -199,8 +200,9 @@ class Settings:
         want_wave = (wave or (asked.get("wave") or [""])[0]).strip() or self.wave
         if self.locked:
             if want and want != self.county:
-                raise CountyLocked(f"this workbook is open for {self.county} only; "
-                                   f"ask whoever runs it for a link to {want}'s workbook")
+                raise CountyLocked(
+                    f"this workbook is open for {self.county} only; ask whoever runs it for a link to {want}'s workbook"
+                )
             return self.county, want_wave
         return want or self.county, want_wave
 
@@ -215,13 +217,22 @@ class Settings:
 
     def to_env(self) -> dict[str, str]:
         """The environment variables that give a child process (voila, a kernel) these settings."""
-        env = {"ORB_WORKSPACE": str(self.workspace), "ORB_NAME_FILE": str(self.name_file),
-               "ORB_REMEMBER_NAME": "1" if self.remember_name else "0"}
-        for key, value in [("ORB_DATABASE_URL", self.database_url), ("ORB_COUNTY", self.county),
-                           ("ORB_WAVE", self.wave), ("ORB_USER", self.user),
-                           ("ORB_FORM_COUNTY", self.form_county), ("ORB_FORM_WAVE", self.form_wave),
-                           ("ORB_NOTEBOOKS", str(self.notebooks) if self.notebooks else ""),
-                           ("ORB_SURVEY_URL", self.survey_url), ("ORB_POOL", self.pool)]:
+        env = {
+            "ORB_WORKSPACE": str(self.workspace),
+            "ORB_NAME_FILE": str(self.name_file),
+            "ORB_REMEMBER_NAME": "1" if self.remember_name else "0",
+        }
+        for key, value in [
+            ("ORB_DATABASE_URL", self.database_url),
+            ("ORB_COUNTY", self.county),
+            ("ORB_WAVE", self.wave),
+            ("ORB_USER", self.user),
+            ("ORB_FORM_COUNTY", self.form_county),
+            ("ORB_FORM_WAVE", self.form_wave),
+            ("ORB_NOTEBOOKS", str(self.notebooks) if self.notebooks else ""),
+            ("ORB_SURVEY_URL", self.survey_url),
+            ("ORB_POOL", self.pool),
+        ]:
             if value:
                 env[key] = value
         if self.locked:
@@ -231,6 +242,19 @@ class Settings:
         return env
 
     #: Variables :meth:`to_env` may write; a child gets none of them from elsewhere.
-    OWN_VARIABLES = ("ORB_WORKSPACE", "ORB_DATABASE_URL", "ORB_COUNTY", "ORB_WAVE", "ORB_LOCKED", "ORB_SERVED",
-                     "ORB_REMEMBER_NAME", "ORB_NAME_FILE", "ORB_USER", "ORB_FORM_COUNTY", "ORB_FORM_WAVE",
-                     "ORB_NOTEBOOKS", "ORB_SURVEY_URL", "ORB_POOL")
+    OWN_VARIABLES = (
+        "ORB_WORKSPACE",
+        "ORB_DATABASE_URL",
+        "ORB_COUNTY",
+        "ORB_WAVE",
+        "ORB_LOCKED",
+        "ORB_SERVED",
+        "ORB_REMEMBER_NAME",
+        "ORB_NAME_FILE",
+        "ORB_USER",
+        "ORB_FORM_COUNTY",
+        "ORB_FORM_WAVE",
+        "ORB_NOTEBOOKS",
+        "ORB_SURVEY_URL",
+        "ORB_POOL",
+    )

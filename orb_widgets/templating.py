@@ -14,6 +14,7 @@ its own filters and globals through the factory.
 >>> env.autoescape("table.html.j2"), env.autoescape("results.txt.j2"), env.autoescape("followup.md.j2")
 (True, False, False)
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,27 +25,41 @@ from .resources import shipped
 
 #: The shipped ``templates/`` folder and the template folders in it.
 TEMPLATES = shipped("templates")
-PARTIALS = TEMPLATES / "partials"   # shared partials: packet sections, dashboard, command line, widgets
-PACKET = TEMPLATES / "packet"       # the nbconvert template of a county packet
-INDEX = TEMPLATES / "index"         # the statewide index page
-SURVEY = TEMPLATES / "survey"       # the respondent's survey pages
-HUB = TEMPLATES / "hub"             # the hub's packet page
+PARTIALS = TEMPLATES / "partials"  # shared partials: packet sections, dashboard, command line, widgets
+PACKET = TEMPLATES / "packet"  # the nbconvert template of a county packet
+INDEX = TEMPLATES / "index"  # the statewide index page
+SURVEY = TEMPLATES / "survey"  # the respondent's survey pages
+HUB = TEMPLATES / "hub"  # the hub's packet page
 
-_AUTOESCAPE = jinja2.select_autoescape(enabled_extensions=("html", "html.j2"),
-                                       disabled_extensions=("txt", "txt.j2", "md", "md.j2"),
-                                       default_for_string=True, default=True)
+_AUTOESCAPE = jinja2.select_autoescape(
+    enabled_extensions=("html", "html.j2"),
+    disabled_extensions=("txt", "txt.j2", "md", "md.j2"),
+    default_for_string=True,
+    default=True,
+)
 
 
-def environment(folder: Path, *, trim: bool = False, extensions: tuple = (), filters: dict | None = None,
-                globals: dict | None = None) -> jinja2.Environment:
+def environment(
+    folder: Path,
+    *,
+    trim: bool = False,
+    extensions: tuple = (),
+    filters: dict | None = None,
+    globals: dict | None = None,
+) -> jinja2.Environment:
     """An environment over ``folder``: autoescaping HTML, strict about missing values.
 
     ``trim`` drops the newline after a block tag and the spaces before it
     (``trim_blocks``, ``lstrip_blocks``), for templates written with one tag a line.
     """
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=_AUTOESCAPE,
-                             undefined=jinja2.StrictUndefined, trim_blocks=trim, lstrip_blocks=trim,
-                             extensions=list(extensions))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        autoescape=_AUTOESCAPE,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=trim,
+        lstrip_blocks=trim,
+        extensions=list(extensions),
+    )
     env.filters.update(filters or {})
     env.globals.update(globals or {})
     return env

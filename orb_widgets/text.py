@@ -3,6 +3,7 @@
 Light on purpose (nothing but the standard library): the store imports it, and
 so does every page's kernel.
 """
+
 from __future__ import annotations
 
 

@@ -19,13 +19,13 @@ plan              ``"main"``                   :class:`ImplementationPlan`
 followup          a review date (ISO)          :class:`FollowUp`
 ================  ===========================  ===============================
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError,
-                      field_validator)
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from .exceptions import InvalidValue
 from .text import clean_text
@@ -109,8 +109,8 @@ class MatrixRow(_Entry):
 # ------------------------------------------------------------------ testing profile
 class TestingProfile(_Entry):
     buddy_county: Short = ""
-    sections: dict[Short, Text] = Field(default_factory=dict)   # a..g
-    buddy: dict[Short, Text] = Field(default_factory=dict)      # i..iii
+    sections: dict[Short, Text] = Field(default_factory=dict)  # a..g
+    buddy: dict[Short, Text] = Field(default_factory=dict)  # i..iii
 
 
 # ------------------------------------------------------------------ plan and follow-up
@@ -185,5 +185,6 @@ def load(store, county: str, kind: str, key: str):
 
 def load_all(store, county: str, kind: str) -> dict:
     """Every live entry of a kind, by key, in the order they were created."""
-    return {d.key: MODELS[kind].model_validate(d.body) for d in store.list_docs(county, kind)
-            if not d.body.get("_deleted")}
+    return {
+        d.key: MODELS[kind].model_validate(d.body) for d in store.list_docs(county, kind) if not d.body.get("_deleted")
+    }

@@ -81,8 +81,8 @@ def shared_demo(tmp_path_factory):
 
     Tests only read it; a test that writes works on a copy (``demo_copy``, ``copy_demo``).
     """
-    from orb_widgets.demo import make_demo
     from orb_widgets.app import App
+    from orb_widgets.demo import make_demo
 
     os.environ.pop("ORB_DATABASE_URL", None)
     folder = tmp_path_factory.mktemp("demo") / "ws"

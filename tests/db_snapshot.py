@@ -3,6 +3,7 @@
 Used by tests/test_widgets.py (pages built in code) and tests/browser/ (pages
 served and opened in Chromium). Works on SQLite and PostgreSQL alike.
 """
+
 from __future__ import annotations
 
 

@@ -4,6 +4,7 @@ Shared by tests/test_hub.py (people over HTTP) and tests/browser/test_hub_login.
 (people in Chromium). The hub uses the demo's shared-password log-in and the
 local process spawner; everything it starts is stopped by :func:`stop_hub`.
 """
+
 from __future__ import annotations
 
 import os
@@ -46,8 +47,8 @@ def _free(port: int) -> bool:
 
 def start_hub(base: Path, teams: str = TEAMS) -> dict:
     """A demo workspace of two counties in ``base/ws`` and a hub over it; returns what the tests need."""
-    from orb_widgets.demo import make_demo
     from orb_widgets.app import App
+    from orb_widgets.demo import make_demo
 
     store = App.for_workspace(base / "ws", create=True).store
     assert make_demo(store, counties=2, seed=7)[:2] == [A, B]
@@ -58,13 +59,34 @@ def start_hub(base: Path, teams: str = TEAMS) -> dict:
     hub_dir.mkdir()
     (hub_dir / "teams.yaml").write_text(teams, "utf-8")
     port = _free_ports()
-    written = subprocess.run([sys.executable, "-m", "orb_widgets.cli", "hub-config", "--workspace", str(base / "ws"),
-                              "--out", str(hub_dir), "--port", str(port)], env=env, capture_output=True, text=True)
+    written = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orb_widgets.cli",
+            "hub-config",
+            "--workspace",
+            str(base / "ws"),
+            "--out",
+            str(hub_dir),
+            "--port",
+            str(port),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert written.returncode == 0, written.stderr
     password = re.search(r"password (\S+)", written.stdout).group(1)
     log = open(hub_dir / "hub.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(hub_dir / "jupyterhub_config.py")],
-                            cwd=hub_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterhub", "-f", str(hub_dir / "jupyterhub_config.py")],
+        cwd=hub_dir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     running = {"url": url, "password": password, "proc": proc, "dir": hub_dir, "ws": base / "ws", "log": log}
     deadline = time.monotonic() + 90
@@ -116,8 +138,9 @@ class Person:
         self.http = requests.Session()
         self.http.get(f"{hub['url']}/hub/login", timeout=30)
         xsrf = self.http.cookies.get("_xsrf", path="/hub/")
-        r = self.http.post(f"{hub['url']}/hub/login", timeout=120,
-                           data={"username": name, "password": hub["password"], "_xsrf": xsrf})
+        r = self.http.post(
+            f"{hub['url']}/hub/login", timeout=120, data={"username": name, "password": hub["password"], "_xsrf": xsrf}
+        )
         assert r.status_code == 200, r.text[:500]
         self.server = f"{hub['url']}/user/{name}/"
         deadline = time.monotonic() + 180  # the hub starts their server on first log-in

@@ -2,6 +2,7 @@
 temporary cluster on 127.0.0.1, made at the start of a test session and
 removed at its end. ``python3 dev.py test`` installs the package when missing.
 """
+
 from __future__ import annotations
 
 import glob
@@ -18,8 +19,10 @@ from pathlib import Path
 def _bin(name: str) -> str:
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or [shutil.which(name)]
     if not found or not found[-1]:
-        raise RuntimeError("PostgreSQL is not installed here; 'python3 dev.py test' installs Debian's "
-                           "postgresql package (or: apt-get install postgresql)")
+        raise RuntimeError(
+            "PostgreSQL is not installed here; 'python3 dev.py test' installs Debian's "
+            "postgresql package (or: apt-get install postgresql)"
+        )
     return found[-1]
 
 
@@ -41,12 +44,35 @@ class PgCluster:
         if self.as_postgres:
             pw = pwd.getpwnam("postgres")
             os.chown(self.root, pw.pw_uid, pw.pw_gid)
-        self._run(_bin("initdb"), "-D", str(self.root / "data"), "-U", self.user, "--auth=trust",
-                  "-E", "UTF8", "--no-locale", "--no-sync")
-        opts = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        self._run(_bin("pg_ctl"), "-D", str(self.root / "data"), "-o", opts, "-l", str(self.root / "log"),
-                  "-w", "-t", "60", "start")
+        self._run(
+            _bin("initdb"),
+            "-D",
+            str(self.root / "data"),
+            "-U",
+            self.user,
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        )
+        opts = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        self._run(
+            _bin("pg_ctl"),
+            "-D",
+            str(self.root / "data"),
+            "-o",
+            opts,
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         self._admin = None
 
     def _run(self, *cmd: str) -> None:

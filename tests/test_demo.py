@@ -2,6 +2,7 @@
 words, never repeats itself, differs from the other counties, and says about the results only
 what the results show; the role mix shows the leaders–staff gap in most counties while small
 groups stay hidden in some. Checked on what `orb demo` makes (6 counties, seed 2026)."""
+
 import re
 from html import unescape
 
@@ -9,9 +10,9 @@ import pytest
 import test_views
 
 from orb_widgets import demo, packets, views, webinar, workbook
+from orb_widgets.app import App
 from orb_widgets.cli import main
 from orb_widgets.results import county_results
-from orb_widgets.app import App
 
 CHILD_WELFARE = ("famil", "child welfare", "social worker", "practice model", "caseload", "case review")
 SCHOOL = ("school", "teacher", "student", "principal", "guardian", "plan b", "cps", "collaborative")
@@ -27,8 +28,12 @@ LEADERS_AHEAD = re.compile(r"[Ll]eaders (?:rate this|see more)")
 def orb_demo(tmp_path_factory, monkeypatch_module):
     store = App.for_workspace(tmp_path_factory.mktemp("orb-demo"), create=True).store
     names = demo.make_demo(store)
-    return {"store": store, "names": names, "folder": str(store.folder),
-            "reports": {n: county_results(store, n) for n in names}}
+    return {
+        "store": store,
+        "names": names,
+        "folder": str(store.folder),
+        "reports": {n: county_results(store, n) for n in names},
+    }
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +57,7 @@ def test_the_gap_and_role_groups_show_in_most_counties_and_small_groups_stay_hid
     reports = orb_demo["reports"].values()
     with_gap = [r.county for r in reports if any(g.shown for g in r.gap)]
     assert len(with_gap) >= 5, with_gap
-    for r in reports:   # the role table has numbers in every county
+    for r in reports:  # the role table has numbers in every county
         assert sum(x.shown for x in r.by_role) >= 2 * len(r.elements), r.county
     hidden = [r.county for r in reports if any(not x.shown for x in r.by_role)]
     assert 2 <= len(hidden) < len(orb_demo["names"]), hidden
@@ -79,9 +84,16 @@ def test_the_same_seed_makes_the_same_workspace_and_another_seed_another(tmp_pat
     def made(folder, seed):
         store = App.for_workspace(tmp_path / folder, create=True).store
         names = demo.make_demo(store, counties=2, seed=seed)
-        return [(county_results(store, n).to_json(), {k: {key: e.model_dump(mode="json") for key, e in
-                                                         entries(store, n, k).items()} for k in workbook.MODELS})
-                for n in names]
+        return [
+            (
+                county_results(store, n).to_json(),
+                {
+                    k: {key: e.model_dump(mode="json") for key, e in entries(store, n, k).items()}
+                    for k in workbook.MODELS
+                },
+            )
+            for n in names
+        ]
 
     first = made("a", 9)
     assert made("b", 9) == first
@@ -96,7 +108,7 @@ def test_each_packet_speaks_its_framework(orb_demo):
         page = text("".join(pk.section_html(s) for s in packets.SECTIONS)).lower()
         wrong = SCHOOL if pk.framework.id == "cpm-orb" else CHILD_WELFARE
         assert not [w for w in wrong if re.search(rf"\b{re.escape(w)}", page)], (name, pk.framework.id)
-        assert demo.DEMO_NOTICE.split(":")[0].lower() in page   # still says it is made up
+        assert demo.DEMO_NOTICE.split(":")[0].lower() in page  # still says it is made up
 
 
 def test_no_county_repeats_itself(orb_demo):
@@ -135,7 +147,7 @@ def test_matrix_rows_say_only_what_the_results_show(orb_demo):
         if not rows:
             continue
         top = [p.element for p in r.priorities if p.shown][: len(rows)]
-        assert list(rows) == top, name                                 # rows for the top-ranked priorities
+        assert list(rows) == top, name  # rows for the top-ranked priorities
         section = text(packets.Packet(store, name).section_html("matrix"))
         gap = {g.element: g for g in r.gap}
         element = {e.element: e for e in r.elements}
@@ -143,8 +155,10 @@ def test_matrix_rows_say_only_what_the_results_show(orb_demo):
         for key, row in rows.items():
             said = row.what_we_learned
             assert said in section, (name, key)
-            assert f"{views.short(element[key].mean)} of {r.points}" in said or \
-                f"{views.short(element[key].mean)} out of {r.points}" in said
+            assert (
+                f"{views.short(element[key].mean)} of {r.points}" in said
+                or f"{views.short(element[key].mean)} out of {r.points}" in said
+            )
             named = GAP.search(said)
             g = gap[key]
             if named:
@@ -165,7 +179,7 @@ def test_matrix_rows_say_only_what_the_results_show(orb_demo):
                     assert m.group(1) == views.score(abs(change[key].change))
             if "don't know" in row.how_we_will_know:
                 assert element[key].pct_dont_know >= demo.DONT_KNOW_HIGH
-    assert all(seen.values()), seen   # the demo does exercise each rule
+    assert all(seen.values()), seen  # the demo does exercise each rule
 
 
 def test_profile_and_plan_cite_the_county_s_own_results(orb_demo):
@@ -187,8 +201,10 @@ def test_profile_and_plan_cite_the_county_s_own_results(orb_demo):
         plan = workbook.load(store, name, "plan", "main")
         first = next(p for p in r.priorities if p.shown)
         cited = [g for g in plan.goals if g.startswith("Raise ")]
-        assert cited == [f"Raise {r.element_names[first.element]} from {views.short(first.mean)} to at least "
-                         f"{views.short(min(r.points, round(first.mean + 0.3, 1)))} by the next wave"]
+        assert cited == [
+            f"Raise {r.element_names[first.element]} from {views.short(first.mean)} to at least "
+            f"{views.short(min(r.points, round(first.mean + 0.3, 1)))} by the next wave"
+        ]
 
 
 def test_competence_now_and_target_each_add_up_to_everyone(orb_demo):
@@ -208,8 +224,7 @@ def test_the_reader_s_rules_hold_in_every_county_of_the_default_demo(orb_demo):
     store, names = orb_demo["store"], orb_demo["names"]
     test_views.test_card_counts_equal_the_change_table(store, names)
     test_views.test_every_priority_shown_has_its_reason(store, names)
-    test_views.test_the_breakout_section_shows_the_countys_own_webinar_part_and_nothing_of_another_county(
-        store, names)
+    test_views.test_the_breakout_section_shows_the_countys_own_webinar_part_and_nothing_of_another_county(store, names)
 
 
 def test_orb_plan_says_when_its_rows_are_only_suggestions(orb_demo, capsys):

@@ -7,6 +7,7 @@ what a reader copies: each is run, page by page, in a fresh folder holding a dem
 workspace, and must exit 0, unless it is listed in SKIP with the reason. The JSON pages
 are compared with what the commands print.
 """
+
 from __future__ import annotations
 
 import functools
@@ -76,8 +77,7 @@ def documented_commands(runnable: bool | None = None):
     """(page, line, language, command) for every command in a fenced block of every page."""
     for page in PAGES:
         for lang, line, text in blocks(page):
-            if lang in ("yaml", "json", "python", "{orb-model}", "{argparse}", "{eval-rst}", "{toctree}",
-                        "{figure}"):
+            if lang in ("yaml", "json", "python", "{orb-model}", "{argparse}", "{eval-rst}", "{toctree}", "{figure}"):
                 continue
             for cmd in command_lines(lang, text):
                 if runnable is None or runnable == (lang == "bash"):
@@ -161,21 +161,31 @@ def test_every_runnable_command_parses_and_the_skip_list_is_current():
             except SystemExit:
                 pytest.fail(f"{_where(page, line)}: orb cannot parse {cmd!r}")
         else:
-            assert cmd in SKIP, (f"{_where(page, line)}: {cmd!r} is not an orb command: run it here or add it "
-                                 f"to SKIP with the reason")
+            assert cmd in SKIP, (
+                f"{_where(page, line)}: {cmd!r} is not an orb command: run it here or add it to SKIP with the reason"
+            )
 
 
 # ------------------------------------------------------------------ the safe commands run
 def _env() -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORB_")}
-    env.update(PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-               MPLBACKEND="Agg", PYTHONHASHSEED="0")
+    env.update(
+        PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+        MPLBACKEND="Agg",
+        PYTHONHASHSEED="0",
+    )
     return env
 
 
 def _orb(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "orb_widgets.cli", *args], cwd=cwd, env=_env(),
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "orb_widgets.cli", *args],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -189,8 +199,10 @@ def demo(tmp_path_factory) -> Path:
 
     inst = App.for_workspace(folder / "workspace", create=True).store.current_instrument("Bayside County")
     header = ["id", "role"] + [f"[{i.id}] {i.text}" for i in inst.items]
-    rows = [[f"paper-{k}", inst.roles[k % len(inst.roles)].label] + [str(1 + (k + j) % 5) for j in range(len(inst.items))]
-            for k in range(8)]
+    rows = [
+        [f"paper-{k}", inst.roles[k % len(inst.roles)].label] + [str(1 + (k + j) % 5) for j in range(len(inst.items))]
+        for k in range(8)
+    ]
     import csv
 
     with open(folder / "responses.csv", "w", newline="", encoding="utf-8") as f:
@@ -208,8 +220,9 @@ def _run_page(page: Path, demo: Path, where: Path) -> dict[str, subprocess.Compl
         if _page != page or cmd in SKIP:
             continue
         results[cmd] = done = _orb(shlex.split(cmd)[1:], where)
-        assert done.returncode == 0, (f"{_where(page, line)}: {cmd}\nexit code {done.returncode}\n"
-                                      f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+        assert done.returncode == 0, (
+            f"{_where(page, line)}: {cmd}\nexit code {done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+        )
     return results
 
 
@@ -219,11 +232,13 @@ def run_page(demo, tmp_path_factory):
         page = ROOT / name
         where = tmp_path_factory.getbasetemp() / "docs-pages" / name.replace("/", "-")
         return _run_page(page, demo, where), where
+
     return run
 
 
-RUNNABLE_PAGES = sorted({str(page.relative_to(ROOT)) for page, _l, _g, cmd in documented_commands(runnable=True)
-                         if cmd not in SKIP})
+RUNNABLE_PAGES = sorted(
+    {str(page.relative_to(ROOT)) for page, _l, _g, cmd in documented_commands(runnable=True) if cmd not in SKIP}
+)
 
 
 @pytest.mark.parametrize("name", RUNNABLE_PAGES)
@@ -249,9 +264,15 @@ def test_orb_score_json_prints_the_fields_of_the_documented_model(run_page):
     results, _ = run_page("docs/reference/json.md")
     data = json.loads(results['orb score --county "Bayside County" --json'].stdout)
     assert list(data) == list(report.ScoreReport.model_fields)
-    rows = {"elements": report.ElementRow, "by_role": report.RoleRow, "by_wave": report.WaveRow,
-            "gap": report.GapRow, "change": report.ChangeRow, "components": report.ComponentRow,
-            "priorities": report.PriorityRow}
+    rows = {
+        "elements": report.ElementRow,
+        "by_role": report.RoleRow,
+        "by_wave": report.WaveRow,
+        "gap": report.GapRow,
+        "change": report.ChangeRow,
+        "components": report.ComponentRow,
+        "priorities": report.PriorityRow,
+    }
     for table, model in rows.items():
         assert data[table], f"the demo should fill {table}"
         assert list(data[table][0]) == list(model.model_fields), table
@@ -292,9 +313,26 @@ def test_the_packet_manifest_has_the_documented_fields(run_page):
 def test_the_site_builds_without_a_warning(tmp_path):
     """What python3 dev.py docs runs: every warning (a broken link, a missing image, a docstring
     that does not parse, a reference to nothing) fails the build."""
-    done = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n", "-q", "-b", "html",
-                           str(DOCS), str(tmp_path / "html")], cwd=ROOT, env=_env(), capture_output=True,
-                          text=True, timeout=1200)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "--keep-going",
+            "-n",
+            "-q",
+            "-b",
+            "html",
+            str(DOCS),
+            str(tmp_path / "html"),
+        ],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert done.returncode == 0, f"sphinx-build -W failed:\n{done.stderr[-6000:]}"
     cli = (tmp_path / "html" / "reference" / "cli.html").read_text(encoding="utf-8")
     for sub in _subparsers():
@@ -318,7 +356,10 @@ def test_the_readme_stays_short_and_points_into_the_docs():
     for guide in ("coach", "county-team", "coordinator", "importing", "administrator"):
         assert f"(docs/guides/{guide}.md)" in readme
     assert re.findall(r"^python3 dev\.py \w+$", readme, re.M) == [
-        "python3 dev.py demo", "python3 dev.py test", "python3 dev.py docs"]
+        "python3 dev.py demo",
+        "python3 dev.py test",
+        "python3 dev.py docs",
+    ]
 
 
 def test_the_test_set_up_installs_what_the_docs_build_needs():

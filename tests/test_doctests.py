@@ -1,13 +1,37 @@
 """The examples in the docstrings run, and give what they say (pingouin's way: docs that are tested)."""
+
 import doctest
 import importlib
 
 import pytest
 
-MODULES = ["scoring", "scoring.stats", "scoring.prepare", "scoring.elements", "scoring.reliability",
-           "scoring.breakdowns", "scoring.priorities", "scoring.wave", "report", "views", "views.results", "format",
-           "templating", "text", "packets.models", "render", "planning", "plots", "exports", "paths", "rules", "merge",
-           "keymessages", "progress", "results"]
+MODULES = [
+    "scoring",
+    "scoring.stats",
+    "scoring.prepare",
+    "scoring.elements",
+    "scoring.reliability",
+    "scoring.breakdowns",
+    "scoring.priorities",
+    "scoring.wave",
+    "report",
+    "views",
+    "views.results",
+    "format",
+    "templating",
+    "text",
+    "packets.models",
+    "render",
+    "planning",
+    "plots",
+    "exports",
+    "paths",
+    "rules",
+    "merge",
+    "keymessages",
+    "progress",
+    "results",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

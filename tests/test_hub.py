@@ -6,6 +6,7 @@ password log-in and the local process spawner. People log in through the
 hub's log-in form over HTTP; their pages and kernels are reached through the
 hub's proxy, as a browser reaches them.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,6 +28,7 @@ from hub_server import A, B, start_hub, stop_hub  # noqa: E402
 from kernel_client import KernelChannel, page_kernel_id  # noqa: E402
 
 pytestmark = pytest.mark.hub
+
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
@@ -57,8 +59,9 @@ class HubChannel(KernelChannel):
 
 
 def _shown(channel) -> str:
-    return "\n".join(str(st.get("value", "")) for st in channel.widget_states().values()
-                     if st.get("_model_name") == "HTMLModel")
+    return "\n".join(
+        str(st.get("value", "")) for st in channel.widget_states().values() if st.get("_model_name") == "HTMLModel"
+    )
 
 
 def _until(check, seconds: float = 20):
@@ -88,16 +91,20 @@ def test_a_team_member_sees_their_county_and_is_refused_the_other_by_every_route
 
     # another person's server, the Jupyter server's files, contents, new kernels, lab: refused
     refused = {
-        "ben's server": ana.http.get(f"{hub['url']}/user/ben/voila/render/06-results.ipynb?county="
-                                     + urllib.parse.quote(B), timeout=60),
+        "ben's server": ana.http.get(
+            f"{hub['url']}/user/ben/voila/render/06-results.ipynb?county=" + urllib.parse.quote(B), timeout=60
+        ),
         "files": ana.get("files/06-results.ipynb"),
         "database": ana.get("files/" + urllib.parse.quote(str(hub["ws"] / "orb.sqlite"))),
         "voila files": ana.get("voila/files/" + urllib.parse.quote(str(hub["ws"] / "orb.sqlite"))),
         "contents": ana.get("api/contents"),
         "lab": ana.get("lab"),
-        "new kernel": ana.http.post(f"{ana.server}api/kernels", json={"name": "python3"}, timeout=60,
-                                    headers={"X-XSRFToken": ana.http.cookies.get("_xsrf", path="/user/ana/")
-                                             or ""}),
+        "new kernel": ana.http.post(
+            f"{ana.server}api/kernels",
+            json={"name": "python3"},
+            timeout=60,
+            headers={"X-XSRFToken": ana.http.cookies.get("_xsrf", path="/user/ana/") or ""},
+        ),
     }
     for route, r in refused.items():
         assert r.status_code in (403, 404, 405), (route, r.status_code, r.url)
@@ -107,14 +114,20 @@ def test_a_team_member_sees_their_county_and_is_refused_the_other_by_every_route
     counties_before = [c.name for c in App.for_workspace(hub["ws"]).store.counties()]
     _, chan = ana.page("01-start-here.ipynb")
     states = chan.widget_states()
-    picker = next(cid for cid, st in states.items() if st.get("_model_name") == "DropdownModel"
-                  and str(st.get("description", "")).startswith("County"))
+    picker = next(
+        cid
+        for cid, st in states.items()
+        if st.get("_model_name") == "DropdownModel" and str(st.get("description", "")).startswith("County")
+    )
     assert states[picker]["_options_labels"] == [A]
     chan.update(picker, {"_options_labels": [B, A], "index": 1})
 
     def named(model, label):
-        return next(cid for cid, st in states.items()
-                    if st.get("_model_name") == model and str(st.get("description", "")).startswith(label))
+        return next(
+            cid
+            for cid, st in states.items()
+            if st.get("_model_name") == model and str(st.get("description", "")).startswith(label)
+        )
 
     chan.update(named("TextModel", "New county"), {"value": "Sneaky County"})
     chan.click(named("ButtonModel", "Add county"))
@@ -138,8 +151,11 @@ def test_a_coordinator_sees_every_county(hub):
 def test_someone_outside_the_teams_cannot_log_in(hub):
     http = requests.Session()
     http.get(f"{hub['url']}/hub/login", timeout=30)
-    r = http.post(f"{hub['url']}/hub/login", timeout=60, data={
-        "username": "mallory", "password": hub["password"], "_xsrf": http.cookies.get("_xsrf", path="/hub/")})
+    r = http.post(
+        f"{hub['url']}/hub/login",
+        timeout=60,
+        data={"username": "mallory", "password": hub["password"], "_xsrf": http.cookies.get("_xsrf", path="/hub/")},
+    )
     assert r.status_code == 403 or "/hub/login" in r.url
     assert http.get(f"{hub['url']}/user/mallory/voila/tree", timeout=60).url.split("?")[0].endswith("/hub/login")
 
@@ -166,7 +182,7 @@ def _row(page: str, county: str) -> str:
     """The page's entry for one county (from its heading to the next one)."""
     start = page.index(f"<h3>{county}</h3>")
     end = page.find("<h3>", start + 1)
-    return page[start:end if end > 0 else None]
+    return page[start : end if end > 0 else None]
 
 
 @pytest.fixture(scope="module")
@@ -209,8 +225,11 @@ def test_a_coordinator_builds_and_opens_a_county_packet_on_the_hub(hub, coordina
     assert page.status_code == 200 and A in page.text
     assert "default-src 'none'" in page.headers["Content-Security-Policy"]
     pdf = cora.get(f"orb/packets/{pdf_name}")
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and "attachment" in pdf.headers[
-        "Content-Disposition"]
+    assert (
+        pdf.status_code == 200
+        and pdf.content.startswith(b"%PDF")
+        and "attachment" in pdf.headers["Content-Disposition"]
+    )
     assert 'href="/user/cora/orb/packets/index.html"' in after
     overview = cora.get("orb/packets/index.html")
     assert overview.status_code == 200 and A in overview.text
@@ -222,8 +241,14 @@ def test_a_packet_goes_out_of_date_when_its_county_changes(hub, coordinator_buil
 
     cora = coordinator_build["cora"]
     store = App.for_workspace(hub["ws"]).store
-    workbook.save(store, A, "matrix_row", "hub-test", {"target": "F", "what_we_learned": "Leaders want a monthly huddle"},
-                  user="Test")
+    workbook.save(
+        store,
+        A,
+        "matrix_row",
+        "hub-test",
+        {"target": "F", "what_we_learned": "Leaders want a monthly huddle"},
+        user="Test",
+    )
     store.engine.dispose()
     row = _row(_packet_page(cora), A)
     assert "Out of date" in row and "Build" in row

@@ -2,6 +2,7 @@
 
 tests/test_hub.py and tests/browser/test_hub_login.py drive the same page through a real hub.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,7 +23,6 @@ A, B = "Alder Creek County", "Bayside County"
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory, copy_demo):
-    from orb_widgets.store import Store
 
     folder = copy_demo(tmp_path_factory.mktemp("hub-packets") / "ws")
     store = App.for_workspace(folder).store
@@ -44,8 +44,16 @@ def _built(settings, entries: dict) -> None:
 
 
 def _entry(county, slug, fingerprint, status="ok", built="2026-05-12T14:02:00+00:00", **more):
-    return {"county": county, "status": status, "fingerprint": fingerprint, "html": f"{slug}.html",
-            "pdf": f"{slug}.pdf", "built": built, "index_row": {"wave": "2026-spring"}, **more}
+    return {
+        "county": county,
+        "status": status,
+        "fingerprint": fingerprint,
+        "html": f"{slug}.html",
+        "pdf": f"{slug}.pdf",
+        "built": built,
+        "index_row": {"wave": "2026-spring"},
+        **more,
+    }
 
 
 def _states(rows):
@@ -61,8 +69,13 @@ def test_each_county_packet_is_up_to_date_out_of_date_failed_or_not_built(settin
     assert _states(rows) == {A: "current", B: "stale"}
     assert rows[0].wave == "2026-spring" and rows[0].html == "alder.html" and rows[0].pdf == "alder.pdf"
 
-    _built(settings, {A: _entry(A, "alder", now[A]),
-                      B: _entry(B, "bayside", None, status="failed", error="the results step stopped")})
+    _built(
+        settings,
+        {
+            A: _entry(A, "alder", now[A]),
+            B: _entry(B, "bayside", None, status="failed", error="the results step stopped"),
+        },
+    )
     rows = county_packets(settings, [A, B])
     assert _states(rows) == {A: "current", B: "failed"} and rows[1].error == "the results step stopped"
 
@@ -70,7 +83,9 @@ def test_each_county_packet_is_up_to_date_out_of_date_failed_or_not_built(settin
     running = Build(state="running", counties=[B], started="2026-05-12T15:00:00+00:00")
     assert _states(county_packets(settings, [A, B], running)) == {A: "current", B: "building"}
     # a county finished during the build is no longer "being built"
-    _built(settings, {A: _entry(A, "alder", now[A]), B: _entry(B, "bayside", now[B], built="2026-05-12T15:01:00+00:00")})
+    _built(
+        settings, {A: _entry(A, "alder", now[A]), B: _entry(B, "bayside", now[B], built="2026-05-12T15:01:00+00:00")}
+    )
     assert _states(county_packets(settings, [A, B], running)) == {A: "current", B: "current"}
 
 
@@ -89,8 +104,9 @@ def test_a_person_opens_only_the_files_of_their_counties(settings):
 def test_one_build_at_a_time(settings):
     out = packet_build.packets_dir(settings)
     out.mkdir(exist_ok=True)
-    (out / packet_build.STATUS).write_text(json.dumps({"state": "running", "started": "2026-05-12T15:00:00+00:00",
-                                                       "by": "cora", "counties": []}), "utf-8")
+    (out / packet_build.STATUS).write_text(
+        json.dumps({"state": "running", "started": "2026-05-12T15:00:00+00:00", "by": "cora", "counties": []}), "utf-8"
+    )
     fd = os.open(out / packet_build.LOCK, os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a build (another coordinator's) holds the lock
@@ -107,13 +123,31 @@ def test_the_packet_page_escapes_what_people_typed():
     from orb_widgets.hub.packet_page import STATES, _env
 
     hostile = '<script>alert("x")</script> County'
-    rows = [packet_build.CountyPacket(county=hostile, state="failed", built=dt.datetime.now().isoformat(),
-                                      error="<img src=x onerror=alert(1)>")]
+    rows = [
+        packet_build.CountyPacket(
+            county=hostile, state="failed", built=dt.datetime.now().isoformat(), error="<img src=x onerror=alert(1)>"
+        )
+    ]
     for coordinator in (True, False):
-        page = _env().get_template("packets.html.j2").render(
-            coordinator=coordinator, county=hostile, who="<b>cora</b>", logout="/hub/logout", rows=rows,
-            states=STATES, build=Build(state="done", by="<i>cora</i>", summary="<u>1 built</u>", failed=[hostile]),
-            base="/user/cora/orb/packets/", home="/user/cora/voila/tree", xsrf=Markup(""), refresh=0,
-            notice="", index=False, css=Markup(""))
+        page = (
+            _env()
+            .get_template("packets.html.j2")
+            .render(
+                coordinator=coordinator,
+                county=hostile,
+                who="<b>cora</b>",
+                logout="/hub/logout",
+                rows=rows,
+                states=STATES,
+                build=Build(state="done", by="<i>cora</i>", summary="<u>1 built</u>", failed=[hostile]),
+                base="/user/cora/orb/packets/",
+                home="/user/cora/voila/tree",
+                xsrf=Markup(""),
+                refresh=0,
+                notice="",
+                index=False,
+                css=Markup(""),
+            )
+        )
         assert "<script>alert" not in page and "<img src=x" not in page and "<b>cora" not in page
         assert "&lt;script&gt;alert" in page

@@ -1,46 +1,58 @@
 """orb_widgets.importers: survey exports from each vendor back into responses."""
+
 import datetime as dt
 import re
 import tempfile
 from pathlib import Path
 
 import pytest
+import vendors
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import vendors
+from orb_widgets.app import App
 from orb_widgets.content import RoleGroup, Scale
 from orb_widgets.exceptions import ImportFileError
 from orb_widgets.importers import FORMATS, INCOMPLETE, read_export
 from orb_widgets.instrument import Instrument, InstrumentItem
-from orb_widgets.app import App
 from orb_widgets.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers"
 UTC = dt.timezone.utc
-LABELS = {5: ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"],
-          4: ["Strongly disagree", "Disagree", "Agree", "Strongly agree"]}
+LABELS = {
+    5: ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"],
+    4: ["Strongly disagree", "Disagree", "Agree", "Strongly agree"],
+}
 DK = "Don't know / not applicable"
 
 
 def make_instrument(points: int = 5, county: str = "Alder Creek County") -> Instrument:
     """A small instrument of our own, so these tests do not move when the content packs do."""
-    items = [("A1", "A", "Our leaders explain why this change matters."),
-             ("A2", "A", "The practice model fits how we want to work with families."),
-             ("A3", "A", "I’m told about changes — early enough to plan for them."),
-             ("B1", "B", "It is safe to try new ways of working here."),
-             ("B2", "B", "People here learn from each other, and share what works."),
-             ("B3", "B", "Data are used here to learn, not to blame.")]
+    items = [
+        ("A1", "A", "Our leaders explain why this change matters."),
+        ("A2", "A", "The practice model fits how we want to work with families."),
+        ("A3", "A", "I’m told about changes — early enough to plan for them."),
+        ("B1", "B", "It is safe to try new ways of working here."),
+        ("B2", "B", "People here learn from each other, and share what works."),
+        ("B3", "B", "Data are used here to learn, not to blame."),
+    ]
     return Instrument(
-        framework="test-pack", language="en", county=county, title=f"Readiness check: {county}",
-        elements=["A", "B"], element_names={"A": "Fit and priority", "B": "Organizational climate"},
+        framework="test-pack",
+        language="en",
+        county=county,
+        title=f"Readiness check: {county}",
+        elements=["A", "B"],
+        element_names={"A": "Fit and priority", "B": "Organizational climate"},
         items=[InstrumentItem(id=i, element=e, text=t) for i, e, t in items],
         scale=Scale(points=points, labels=LABELS[points], dont_know_label=DK),
         role_question="Which group best fits your role?",
-        roles=[RoleGroup(id="leadership", label="Director, deputy director or manager", level="leadership"),
-               RoleGroup(id="supervisors", label="Supervisor", level="supervisor"),
-               RoleGroup(id="social_workers", label="Social worker or other line staff"),
-               RoleGroup(id="partners", label="Community member or partner agency", level="partner")])
+        roles=[
+            RoleGroup(id="leadership", label="Director, deputy director or manager", level="leadership"),
+            RoleGroup(id="supervisors", label="Supervisor", level="supervisor"),
+            RoleGroup(id="social_workers", label="Social worker or other line staff"),
+            RoleGroup(id="partners", label="Community member or partner agency", level="partner"),
+        ],
+    )
 
 
 @pytest.fixture
@@ -80,8 +92,12 @@ WRITERS = {
     "redcap labels": (vendors.redcap, {}, "export.csv", "redcap"),
     "paper, tagged": (vendors.paper, {}, "paper.csv", "csv"),
     "paper, bare ids": (vendors.paper, {"headers": "id", "role_header": "Role group"}, "paper.csv", "csv"),
-    "paper, text only": (vendors.paper, {"headers": "text", "comment_header": "prompt",
-                                         "role_header": "Which group best fits your role?"}, "paper.csv", "csv"),
+    "paper, text only": (
+        vendors.paper,
+        {"headers": "text", "comment_header": "prompt", "role_header": "Which group best fits your role?"},
+        "paper.csv",
+        "csv",
+    ),
     "paper, numbers": (vendors.paper, {"numbers": True}, "paper.csv", "csv"),
     "paper xlsx": (vendors.paper, {"xlsx": True}, "paper.xlsx", "xlsx"),
     "paper xlsx, numbers": (vendors.paper, {"xlsx": True, "numbers": True}, "paper.xlsx", "xlsx"),
@@ -129,6 +145,7 @@ def test_a_real_content_pack_round_trips(tmp_path):
 
 # ---------------------------------------------------------------- hand-written samples
 
+
 def test_surveymonkey_sample(inst):
     res = read_export(FIXTURES / "surveymonkey_expanded.csv", inst)
     assert res.format == "surveymonkey"
@@ -164,21 +181,26 @@ def test_google_sample_counts_rows_as_a_spreadsheet_does(inst, tmp_path):
     assert second.answers == {"A1": 5, "A2": None, "A3": 2, "B1": None, "B2": None, "B3": 4}
     # The comment cell spans two lines of text, but the next response is still spreadsheet row 3.
     bad = tmp_path / "bad.csv"
-    bad.write_text((FIXTURES / "google_forms.csv").read_text("utf-8").replace(
-        "Strongly agree,,Disagree", "Strongly agree,,Sometimes"), "utf-8")
+    bad.write_text(
+        (FIXTURES / "google_forms.csv")
+        .read_text("utf-8")
+        .replace("Strongly agree,,Disagree", "Strongly agree,,Sometimes"),
+        "utf-8",
+    )
     with pytest.raises(ImportFileError, match=r"row 3, column 'Fit and priority \[\[A3\]"):
         read_export(bad, inst)
 
 
 # ---------------------------------------------------------------- vendor details
 
+
 def test_qualtrics_previews_tests_and_spam_are_dropped_and_counted(inst, tmp_path):
     answers, roles, comments = vendors.people(inst, 7, seed=5, blanks=0)
-    statuses = ["IP Address", "Survey Preview", "Survey Test", "Spam", "Imported", "Survey Preview",
-                "IP Address"]
+    statuses = ["IP Address", "Survey Preview", "Survey Test", "Spam", "Imported", "Survey Preview", "IP Address"]
     for numeric in (False, True):
-        path = vendors.qualtrics(tmp_path / f"q{numeric}.csv", inst, answers, roles, comments,
-                                 statuses=statuses, numeric=numeric)
+        path = vendors.qualtrics(
+            tmp_path / f"q{numeric}.csv", inst, answers, roles, comments, statuses=statuses, numeric=numeric
+        )
         res = read_export(path, inst)
         assert res.dropped == {"Qualtrics preview": 2, "Qualtrics test": 1, "Qualtrics spam": 1}
         kept = [0, 4, 6]
@@ -191,15 +213,24 @@ def test_qualtrics_unfinished_without_answers_is_incomplete(inst, tmp_path):
     res = read_export(path, inst)
     assert res.dropped == {INCOMPLETE: 1}
     assert [r.answers for r in res.responses] == [
-        {i.id: {"A1": 2}.get(i.id) for i in inst.items}, {i.id: {"B2": "dk"}.get(i.id) for i in inst.items}]
+        {i.id: {"A1": 2}.get(i.id) for i in inst.items},
+        {i.id: {"B2": "dk"}.get(i.id) for i in inst.items},
+    ]
 
 
 def test_qualtrics_recodes_beyond_the_scale_only_in_a_numeric_export(inst, tmp_path):
     answers, roles = [{"A1": "dk", "A2": None, "A3": 3}], ["supervisors"]
-    numeric = vendors.qualtrics(tmp_path / "n.csv", inst, answers, roles, numeric=True, dk_code=-1,
-                                seen_unanswered=True)
+    numeric = vendors.qualtrics(
+        tmp_path / "n.csv", inst, answers, roles, numeric=True, dk_code=-1, seen_unanswered=True
+    )
     assert read_export(numeric, inst).responses[0].answers == {
-        "A1": "dk", "A2": None, "A3": 3, "B1": None, "B2": None, "B3": None}
+        "A1": "dk",
+        "A2": None,
+        "A3": 3,
+        "B1": None,
+        "B2": None,
+        "B3": None,
+    }
     text = vendors.qualtrics(tmp_path / "t.csv", inst, answers, roles)
     content = text.read_text("utf-8-sig").replace(f'"{DK}"', '"6"')
     text.write_text(content, "utf-8-sig")
@@ -218,11 +249,18 @@ def test_surveymonkey_two_header_rows_carry_the_matrix_question(inst, crowd, tmp
 
 
 def test_google_grid_header_with_the_tag_inside_brackets(inst, tmp_path):
-    path = vendors._write_csv(tmp_path / "g.csv", [
-        ["Timestamp", "Which group best fits your role?",
-         "Fit and priority [[A1] Our leaders explain why this change matters.]",
-         "Organizational climate [People here learn from each other, and share what works.]"],
-        ["6/15/2024 10:23:45", "Supervisor", "Agree", "Disagree"]])
+    path = vendors._write_csv(
+        tmp_path / "g.csv",
+        [
+            [
+                "Timestamp",
+                "Which group best fits your role?",
+                "Fit and priority [[A1] Our leaders explain why this change matters.]",
+                "Organizational climate [People here learn from each other, and share what works.]",
+            ],
+            ["6/15/2024 10:23:45", "Supervisor", "Agree", "Disagree"],
+        ],
+    )
     res = read_export(path, inst)
     assert res.responses[0].answers == {"A1": 4, "B2": 2}
     assert res.responses[0].submitted_at == dt.datetime(2024, 6, 15, 10, 23, 45, tzinfo=UTC)
@@ -233,8 +271,10 @@ def test_matching_by_text_when_tags_are_missing(inst, tmp_path):
     path.write_text(
         "ROLE GROUP,our leaders explain why this change matters,"
         "I'm told about changes - early enough to plan for them.,"
-        "\"Fit and priority - Data are used here to learn, not to blame.\",A comments\n"
-        "social worker or other line staff,5 - Strongly agree,Strongly agree (5),N/A,Too many memos\n", "utf-8")
+        '"Fit and priority - Data are used here to learn, not to blame.",A comments\n'
+        "social worker or other line staff,5 - Strongly agree,Strongly agree (5),N/A,Too many memos\n",
+        "utf-8",
+    )
     res = read_export(path, inst)
     assert res.format == "csv"
     (r,) = res.responses
@@ -243,12 +283,26 @@ def test_matching_by_text_when_tags_are_missing(inst, tmp_path):
     assert r.comments == {"A": "Too many memos"}
 
 
-@pytest.mark.parametrize("cell, value", [
-    ("Agree", 4), ("  strongly AGREE ", 5), ("4", 4), ("4.0", 4), ("1 - Strongly disagree", 1),
-    ("(3) Neither agree nor disagree", 3), ("Disagree (2)", 2), (DK, "dk"), ("Don’t know", "dk"),
-    ("don't know / not applicable", "dk"), ("N/A", "dk"), ("Not applicable", "dk"), ("DK", "dk"),
-    ("", None), ("   ", None),
-])
+@pytest.mark.parametrize(
+    "cell, value",
+    [
+        ("Agree", 4),
+        ("  strongly AGREE ", 5),
+        ("4", 4),
+        ("4.0", 4),
+        ("1 - Strongly disagree", 1),
+        ("(3) Neither agree nor disagree", 3),
+        ("Disagree (2)", 2),
+        (DK, "dk"),
+        ("Don’t know", "dk"),
+        ("don't know / not applicable", "dk"),
+        ("N/A", "dk"),
+        ("Not applicable", "dk"),
+        ("DK", "dk"),
+        ("", None),
+        ("   ", None),
+    ],
+)
 def test_answer_forms(cell, value, inst, tmp_path):
     path = tmp_path / "one.csv"
     vendors._write_csv(path, [["role", "[A1]"], ["Supervisor", cell], ["Supervisor", "Agree"]])
@@ -279,14 +333,23 @@ def test_a_missing_item_column_is_fine(inst, tmp_path):
 
 def test_empty_rows_are_skipped_and_role_only_rows_dropped(inst, tmp_path):
     path = tmp_path / "p.csv"
-    vendors._write_csv(path, [["Role", "A1", "A comments"], ["Supervisor", "Agree", ""], ["", "", ""],
-                              ["Supervisor", "", ""], ["Supervisor", "", "only a comment"]])
+    vendors._write_csv(
+        path,
+        [
+            ["Role", "A1", "A comments"],
+            ["Supervisor", "Agree", ""],
+            ["", "", ""],
+            ["Supervisor", "", ""],
+            ["Supervisor", "", "only a comment"],
+        ],
+    )
     res = read_export(path, inst)
     assert res.dropped == {INCOMPLETE: 1}
     assert [r.comments for r in res.responses] == [{}, {"A": "only a comment"}]
 
 
 # ---------------------------------------------------------------- encodings
+
 
 def test_excel_sep_line_is_not_a_row(inst, tmp_path):
     path = tmp_path / "semi.csv"
@@ -296,8 +359,10 @@ def test_excel_sep_line_is_not_a_row(inst, tmp_path):
 
 
 def test_xlsx_rows_are_numbered_as_excel_shows_them(inst, tmp_path):
-    path = vendors._write_xlsx(tmp_path / "p.xlsx", [[None], [None], ["Role", "[A1] x", "[A2] y"],
-                                                      ["Supervisor", 4, 5.0], ["Supervisor", 4, "Often"]])
+    path = vendors._write_xlsx(
+        tmp_path / "p.xlsx",
+        [[None], [None], ["Role", "[A1] x", "[A2] y"], ["Supervisor", 4, 5.0], ["Supervisor", 4, "Often"]],
+    )
     with pytest.raises(ImportFileError, match=r"row 5, column '\[A2\] y'.*'Often'"):
         read_export(path, inst)
 
@@ -310,9 +375,10 @@ def test_utf8_bom_file(inst, crowd, tmp_path):
 
 def test_windows_latin_file(inst, tmp_path):
     path = tmp_path / "excel.csv"
-    path.write_bytes("Role,[A1] x,[A3] y,A comments\r\n"
-                     "Supervisor,Don\u2019t know,Agree,Se\u00f1ora D\u00edaz\u2019s team helped\r\n"
-                     .encode("cp1252"))
+    path.write_bytes(
+        "Role,[A1] x,[A3] y,A comments\r\n"
+        "Supervisor,Don\u2019t know,Agree,Se\u00f1ora D\u00edaz\u2019s team helped\r\n".encode("cp1252")
+    )
     (r,) = read_export(path, inst).responses
     assert r.answers == {"A1": "dk", "A3": 4}
     assert r.comments == {"A": "Se\u00f1ora D\u00edaz\u2019s team helped"}
@@ -329,17 +395,26 @@ ANSWER = st.one_of(st.none(), st.just("dk"), st.integers(1, 5))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.fixed_dictionaries({i: ANSWER for i in ("A1", "A2", "A3", "B1", "B2", "B3")}),
-                          st.sampled_from(["leadership", "supervisors", "social_workers", "partners"]),
-                          st.dictionaries(st.sampled_from(["A", "B"]),
-                                          st.text(st.characters(blacklist_categories=("Cs", "Cc")),
-                                                  min_size=1, max_size=30).filter(str.strip))),
-                min_size=1, max_size=8),
-       st.sampled_from(["surveymonkey", "google", "qualtrics"]))
+@given(
+    st.lists(
+        st.tuples(
+            st.fixed_dictionaries({i: ANSWER for i in ("A1", "A2", "A3", "B1", "B2", "B3")}),
+            st.sampled_from(["leadership", "supervisors", "social_workers", "partners"]),
+            st.dictionaries(
+                st.sampled_from(["A", "B"]),
+                st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30).filter(str.strip),
+            ),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.sampled_from(["surveymonkey", "google", "qualtrics"]),
+)
 def test_any_answers_round_trip(rows, vendor):
     inst = make_instrument()
-    kept = [(a, r, {e: t.strip() for e, t in c.items()}) for a, r, c in rows
-            if any(v is not None for v in a.values()) or c]
+    kept = [
+        (a, r, {e: t.strip() for e, t in c.items()}) for a, r, c in rows if any(v is not None for v in a.values()) or c
+    ]
     answers, roles, comments = ([x[k] for x in rows] for k in range(3))
     with tempfile.TemporaryDirectory() as folder:
         path = getattr(vendors, vendor)(Path(folder) / "x.csv", inst, answers, roles, comments)
@@ -361,35 +436,48 @@ def test_any_answers_round_trip(rows, vendor):
 
 BAD = {
     "answer off the scale": (
-        [["Role", "[A1] Our leaders", "[A2] Fits"], ["Supervisor", "Agree", "Agree"],
-         ["Supervisor", "Agree", "Somewhat agree"]],
-        ["row 3", "column '[A2] Fits'", "'Somewhat agree'",
-         "Strongly disagree | Disagree | Agree | Strongly agree | Don't know / not applicable"]),
-    "number off the scale": (
-        [["Role", "A1"], ["Supervisor", "5"]], ["row 2", "column 'A1'", "'5'", "4-point"]),
+        [
+            ["Role", "[A1] Our leaders", "[A2] Fits"],
+            ["Supervisor", "Agree", "Agree"],
+            ["Supervisor", "Agree", "Somewhat agree"],
+        ],
+        [
+            "row 3",
+            "column '[A2] Fits'",
+            "'Somewhat agree'",
+            "Strongly disagree | Disagree | Agree | Strongly agree | Don't know / not applicable",
+        ],
+    ),
+    "number off the scale": ([["Role", "A1"], ["Supervisor", "5"]], ["row 2", "column 'A1'", "'5'", "4-point"]),
     "unknown role": (
         [["Role", "A1"], ["Supervisor", "Agree"], ["Janitor", "Agree"]],
-        ["row 3", "column 'Role'", "'Janitor'", "Director, deputy director or manager | Supervisor"]),
-    "blank role": (
-        [["Role", "A1"], ["", "Agree"]], ["row 2", "column 'Role'", "value: ''", "fill in one of"]),
+        ["row 3", "column 'Role'", "'Janitor'", "Director, deputy director or manager | Supervisor"],
+    ),
+    "blank role": ([["Role", "A1"], ["", "Agree"]], ["row 2", "column 'Role'", "value: ''", "fill in one of"]),
     "no item column": (
         [["Role", "Question one", "Question two"], ["Supervisor", "Agree", "Agree"]],
-        ["row 1", "no column matches a question", "[A1]-style tags"]),
+        ["row 1", "no column matches a question", "[A1]-style tags"],
+    ),
     "unknown tag": (
         [["Role", "[A1] x", "[Z9] Something else"], ["Supervisor", "Agree", "Agree"]],
-        ["row 1", "column '[Z9] Something else'", "'[Z9]'", "no question Z9"]),
+        ["row 1", "column '[Z9] Something else'", "'[Z9]'", "no question Z9"],
+    ),
     "unknown comment section": (
         [["Role", "[A1] x", "[Q-comments] more"], ["Supervisor", "Agree", "hi"]],
-        ["row 1", "column '[Q-comments] more'", "'[Q-comments]'", "no section Q"]),
+        ["row 1", "column '[Q-comments] more'", "'[Q-comments]'", "no section Q"],
+    ),
     "two columns for one item": (
         [["Role", "[A1] x", "A1"], ["Supervisor", "Agree", "Agree"]],
-        ["row 1", "column 'A1'", "two columns hold question A1", "'[A1] x'"]),
+        ["row 1", "column 'A1'", "two columns hold question A1", "'[A1] x'"],
+    ),
     "no role column": (
         [["Team", "[A1] x"], ["Supervisor", "Agree"]],
-        ["row 1", "no column holds the role group", "Which group best fits your role?"]),
+        ["row 1", "no column holds the role group", "Which group best fits your role?"],
+    ),
     "same paper form twice": (
         [["ID", "Role", "A1"], ["17", "Supervisor", "Agree"], ["17", "Supervisor", "Disagree"]],
-        ["row 3", "column 'ID'", "'17'", "also on row 2"]),
+        ["row 3", "column 'ID'", "'17'", "also on row 2"],
+    ),
 }
 
 
@@ -430,16 +518,19 @@ def test_unknown_qualtrics_status(inst, tmp_path):
         read_export(path, inst)
 
 
-@pytest.mark.parametrize("content, words", [
-    (b"", "empty"),
-    (b"\xef\xbb\xbf  \r\n", "empty"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "not a text CSV"),
-    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "PDF"),
-    (b"<!DOCTYPE html><html><body>Sign in</body></html>", "web page"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, ".xls"),
-    (b"PK\x03\x04not really a workbook", ".xlsx"),
-    (b"just one column\nSupervisor\n", "one column"),
-])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b"", "empty"),
+        (b"\xef\xbb\xbf  \r\n", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "not a text CSV"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "PDF"),
+        (b"<!DOCTYPE html><html><body>Sign in</body></html>", "web page"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, ".xls"),
+        (b"PK\x03\x04not really a workbook", ".xlsx"),
+        (b"just one column\nSupervisor\n", "one column"),
+    ],
+)
 def test_files_that_cannot_be_read(content, words, inst, tmp_path):
     path = tmp_path / "upload.csv"
     path.write_bytes(content)
@@ -455,10 +546,12 @@ def test_missing_file(inst, tmp_path):
 
 # ---------------------------------------------------------------- re-import
 
+
 def test_reimport_gives_the_same_keys_and_stores_nothing_new(inst, crowd, tmp_path):
     store = new_store(tmp_path, inst)
-    for n, write in enumerate([vendors.surveymonkey, vendors.google, vendors.qualtrics, vendors.msforms,
-                               vendors.redcap, vendors.paper]):
+    for n, write in enumerate(
+        [vendors.surveymonkey, vendors.google, vendors.qualtrics, vendors.msforms, vendors.redcap, vendors.paper]
+    ):
         path = write(tmp_path / f"{write.__name__}.csv", inst, *crowd)
         first, again = read_export(path, inst), read_export(path, inst)
         assert [r.source_key for r in first.responses] == [r.source_key for r in again.responses]
@@ -477,8 +570,7 @@ def test_identical_paper_rows_stay_two_people(inst, tmp_path):
     path = vendors.paper(tmp_path / "p.csv", inst, [{"A1": 3}, {"A1": 3}, {"A1": 4}], ["partners"] * 3)
     keys = [r.source_key for r in read_export(path, inst).responses]
     assert len(set(keys)) == 3
-    grown = vendors.paper(tmp_path / "p2.csv", inst, [{"A1": 3}, {"A1": 3}, {"A1": 4}, {"A1": 3}],
-                          ["partners"] * 4)
+    grown = vendors.paper(tmp_path / "p2.csv", inst, [{"A1": 3}, {"A1": 3}, {"A1": 4}, {"A1": 3}], ["partners"] * 4)
     assert [r.source_key for r in read_export(grown, inst).responses][:3] == keys
 
 
@@ -492,8 +584,7 @@ def test_csv_and_xlsx_copies_of_a_paper_table_share_keys(inst, crowd, tmp_path):
 def test_msforms_ids_from_two_forms_do_not_collide(inst, crowd, tmp_path):
     answers, roles, comments = crowd
     one = read_export(vendors.msforms(tmp_path / "one.xlsx", inst, answers[:3], roles[:3]), inst)
-    two = read_export(vendors.msforms(tmp_path / "two.xlsx", inst, answers[3:6], roles[3:6],
-                                         days_later=30), inst)
+    two = read_export(vendors.msforms(tmp_path / "two.xlsx", inst, answers[3:6], roles[3:6], days_later=30), inst)
     # Both forms number their responses 1, 2, 3: the times keep them apart.
     assert not {r.source_key for r in one.responses} & {r.source_key for r in two.responses}
 
@@ -534,13 +625,32 @@ def ws(workspace, inst, capsys):
 
 def google_rows(n, comment=lambda k: ""):
     """A Google Forms CSV body of ``n`` people (one header row)."""
-    head = ["Timestamp", ROLE_Q, "Fit and priority [[A1] Our leaders explain why this change matters.]",
-            "[A2] The practice model fits how we want to work with families.", "[A3] x", "[B1] x", "[B2] x",
-            "[B3] x", "[B-comments] Anything else?"]
+    head = [
+        "Timestamp",
+        ROLE_Q,
+        "Fit and priority [[A1] Our leaders explain why this change matters.]",
+        "[A2] The practice model fits how we want to work with families.",
+        "[A3] x",
+        "[B1] x",
+        "[B2] x",
+        "[B3] x",
+        "[B-comments] Anything else?",
+    ]
     rows = [head]
     for k in range(n):
-        rows.append([f"6/5/2024 {10 + k // 60}:{k % 60:02d}:15", "Supervisor", "Agree", "Disagree", "Agree",
-                     "Strongly agree", "", "Agree", comment(k)])
+        rows.append(
+            [
+                f"6/5/2024 {10 + k // 60}:{k % 60:02d}:15",
+                "Supervisor",
+                "Agree",
+                "Disagree",
+                "Agree",
+                "Strongly agree",
+                "",
+                "Agree",
+                comment(k),
+            ]
+        )
     return rows
 
 
@@ -596,8 +706,9 @@ def test_shift_jis_is_refused_unless_the_encoding_is_given(ws, inst, capsys, tmp
     rows = google_rows(6, comment=lambda k: "研修の時間がもっと必要です。チームで話し合いたい。")
     path = write_csv(tmp_path / "sjis.csv", rows, encoding="shift_jis")
     refused(capsys, ws, inst, path, "--encoding")
-    code, out, err = orb(capsys, "import", "--workspace", ws, "--county", inst.county, "--wave", "w1", path,
-                         "--encoding", "shift_jis")
+    code, out, err = orb(
+        capsys, "import", "--workspace", ws, "--county", inst.county, "--wave", "w1", path, "--encoding", "shift_jis"
+    )
     assert code == 0, err
     comments = App.for_workspace(ws, create=True).store.comments(inst.county, "w1")
     assert {c["text"] for c in comments} == {"研修の時間がもっと必要です。チームで話し合いたい。"}
@@ -609,7 +720,7 @@ def test_a_file_without_responses_is_refused(ws, inst, capsys, tmp_path):
 
 def test_a_question_without_a_column_is_named_and_can_be_required(ws, inst, capsys, tmp_path):
     rows = google_rows(8)
-    rows[0][3] = "[A2 reworded] The model suits us"      # the tag was broken in the survey tool
+    rows[0][3] = "[A2 reworded] The model suits us"  # the tag was broken in the survey tool
     path = write_csv(tmp_path / "edited.csv", rows)
     refused(capsys, ws, inst, path, "A2", "The model suits us", extra=["--require-all-questions"])
     code, out, err = orb(capsys, "import", "--workspace", ws, "--county", inst.county, "--wave", "w1", path)
@@ -618,23 +729,40 @@ def test_a_question_without_a_column_is_named_and_can_be_required(ws, inst, caps
     assert "Columns not used" in err and "[A2 reworded] The model suits us" in err
     # the corrected file (tag put back) adds nobody: a response's key does not depend on its answers
     rows[0][3] = "[A2] The practice model fits how we want to work with families."
-    code, out, err = orb(capsys, "import", "--workspace", ws, "--county", inst.county, "--wave", "w1",
-                         write_csv(tmp_path / "fixed.csv", rows))
+    code, out, err = orb(
+        capsys,
+        "import",
+        "--workspace",
+        ws,
+        "--county",
+        inst.county,
+        "--wave",
+        "w1",
+        write_csv(tmp_path / "fixed.csv", rows),
+    )
     assert code == 0 and "Imported 0 responses" in out and "8 already imported" in out, out
 
 
 def test_two_people_with_the_same_answers_in_the_same_minute_both_count(ws, inst, capsys, tmp_path):
     rows = google_rows(3)
-    rows.append(list(rows[1]))                               # same minute, role and answers
+    rows.append(list(rows[1]))  # same minute, role and answers
     path = write_csv(tmp_path / "twins.csv", rows)
     code, out, _ = orb(capsys, "import", "--workspace", ws, "--county", inst.county, "--wave", "w1", path)
     assert code == 0 and "Imported 4 responses" in out
     # the same sheet downloaded as .xlsx, times kept to the millisecond: nobody new
-    vendors._write_xlsx(tmp_path / "twins.xlsx", [[cell if j or not k else
-                                                  dt.datetime(2024, 6, 5, 10, (k - 1) % 3 if k < 4 else 0, 14, 700000)
-                                                  for j, cell in enumerate(r)] for k, r in enumerate(rows)])
-    code, out, _ = orb(capsys, "import", "--workspace", ws, "--county", inst.county, "--wave", "w1",
-                       tmp_path / "twins.xlsx")
+    vendors._write_xlsx(
+        tmp_path / "twins.xlsx",
+        [
+            [
+                cell if j or not k else dt.datetime(2024, 6, 5, 10, (k - 1) % 3 if k < 4 else 0, 14, 700000)
+                for j, cell in enumerate(r)
+            ]
+            for k, r in enumerate(rows)
+        ],
+    )
+    code, out, _ = orb(
+        capsys, "import", "--workspace", ws, "--county", inst.county, "--wave", "w1", tmp_path / "twins.xlsx"
+    )
     assert code == 0 and "Imported 0 responses" in out and "4 already imported" in out, out
 
 

@@ -7,6 +7,7 @@ through ``orb import`` (in-process through :func:`orb_widgets.cli.main`; a few
 in a child process to see the exit code and stderr as a shell does). Each
 case is reproducible by its id: the case number seeds its own random source.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,18 +28,22 @@ from orb_widgets.app import App
 from orb_widgets.cli import main
 from orb_widgets.importers.reading import MAX_CELL, MAX_COLUMNS
 from orb_widgets.paths import DB_FILE
-from orb_widgets.store import Store
 
 WAVE = "2024-fall"
 SHEET = "xl/worksheets/sheet1.xml"
 SHARED = "xl/sharedStrings.xml"
-BOMB = (b'<!DOCTYPE sst [<!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">'
-        + b"".join(b'<!ENTITY %s "%s">' % (bytes([c]), b"".join([b"&%s;" % bytes([c - 1])] * 10))
-                   for c in range(ord("b"), ord("k")))
-        + b"]>")
+BOMB = (
+    b'<!DOCTYPE sst [<!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">'
+    + b"".join(
+        b'<!ENTITY %s "%s">' % (bytes([c]), b"".join([b"&%s;" % bytes([c - 1])] * 10))
+        for c in range(ord("b"), ord("k"))
+    )
+    + b"]>"
+)
 
 
 # ---------------------------------------------------------------- one workspace, one county
+
 
 @pytest.fixture(scope="module")
 def inst():
@@ -56,8 +61,9 @@ def ws(tmp_path_factory, inst):
     store.add_county(inst.county)
     store.save_instrument(inst)
     good = vendors.google(folder.parent / "earlier.csv", inst, *vendors.people(inst, 9, seed=11))
-    assert main(["import", "--workspace", str(folder), "--county", inst.county, "--wave", "2024-spring",
-                 str(good)]) == 0
+    assert (
+        main(["import", "--workspace", str(folder), "--county", inst.county, "--wave", "2024-spring", str(good)]) == 0
+    )
     yield folder
     mp.undo()
 
@@ -68,8 +74,7 @@ def exports(tmp_path_factory, inst):
     folder = tmp_path_factory.mktemp("clean")
     crowd = vendors.people(inst, 12, seed=5)
     files = {
-        "surveymonkey.xlsx": vendors.share_strings(vendors.surveymonkey(folder / "sm.xlsx", inst, *crowd,
-                                                                        xlsx=True)),
+        "surveymonkey.xlsx": vendors.share_strings(vendors.surveymonkey(folder / "sm.xlsx", inst, *crowd, xlsx=True)),
         "msforms.xlsx": vendors.share_strings(vendors.msforms(folder / "ms.xlsx", inst, *crowd)),
         "paper.xlsx": vendors.paper(folder / "paper.xlsx", inst, *crowd, xlsx=True),
         "google.csv": vendors.google(folder / "google.csv", inst, *crowd),
@@ -94,18 +99,21 @@ def stored(ws: Path) -> str:
 def stored_rows(ws: Path) -> set:
     with sqlite3.connect(f"file:{ws / DB_FILE}?mode=ro", uri=True) as db:
         return {("r", *row) for row in db.execute("SELECT * FROM responses")} | {
-            ("a", *row) for row in db.execute("SELECT * FROM answers")}
+            ("a", *row) for row in db.execute("SELECT * FROM answers")
+        }
 
 
 def import_file(capsys, ws, inst, path, *extra):
     """``orb import``: exit code, stdout and stderr, with any warning written to stderr as Python would."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        code = main(["import", "--workspace", str(ws), "--county", inst.county, "--wave", WAVE, str(path),
-                     *extra])
+        code = main(["import", "--workspace", str(ws), "--county", inst.county, "--wave", WAVE, str(path), *extra])
     out, err = capsys.readouterr()
-    return code, out, err + "".join(warnings.formatwarning(w.message, w.category, w.filename, w.lineno, w.line)
-                                    for w in caught)
+    return (
+        code,
+        out,
+        err + "".join(warnings.formatwarning(w.message, w.category, w.filename, w.lineno, w.line) for w in caught),
+    )
 
 
 def one_line(err: str, path: Path) -> str:
@@ -128,6 +136,7 @@ def refused(capsys, ws, inst, path, *words) -> str:
 
 
 # ---------------------------------------------------------------- workbook surgery
+
 
 def parts_of(data: bytes) -> dict[str, bytes]:
     import io
@@ -154,12 +163,14 @@ def with_part(data: bytes, name: str, change) -> bytes:
 
 # ---------------------------------------------------------------- the named cases
 
+
 def test_flipped_bytes_inside_a_workbook_part_are_refused_naming_the_part(ws, inst, exports, capsys, tmp_path):
     path = tmp_path / "flipped.xlsx"
     path.write_bytes(with_part(exports["msforms.xlsx"], SHEET, _flip_a_tag))
-    line = refused(capsys, ws, inst, path, f"part '{SHEET}'", "XML is broken at line", "save it again",
-                   "download it again")
-    assert re.search(r", row [0-9]+: ", line), line   # where reading stopped
+    line = refused(
+        capsys, ws, inst, path, f"part '{SHEET}'", "XML is broken at line", "save it again", "download it again"
+    )
+    assert re.search(r", row [0-9]+: ", line), line  # where reading stopped
 
 
 def test_a_shared_text_number_past_the_table_is_refused_naming_the_cell(ws, inst, exports, capsys, tmp_path):
@@ -179,10 +190,12 @@ def test_billion_laughs_in_shared_strings_is_refused_before_it_expands(ws, inst,
 def test_an_external_entity_is_refused_and_never_read(ws, inst, exports, capsys, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("Supervisor")
+
     def xxe(xml: bytes) -> bytes:
         head, _, body = xml.partition(b"?>")
         dtd = b'<!DOCTYPE sst [<!ENTITY x SYSTEM "file://%s">]>' % str(secret).encode()
         return head + b"?>" + dtd + body.replace(b">Supervisor<", b">&x;<")
+
     path = tmp_path / "xxe.xlsx"
     path.write_bytes(with_part(exports["msforms.xlsx"], SHARED, xxe))
     refused(capsys, ws, inst, path, f"part '{SHARED}'", "DTD")
@@ -207,7 +220,7 @@ def test_a_zip_part_whose_bytes_do_not_match_its_checksum_is_refused(ws, inst, e
     with zipfile.ZipFile(__import__("io").BytesIO(bytes(data))) as z:
         info = z.getinfo(SHEET)
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
-    data[start + info.compress_size // 2] ^= 0xFF      # inside the sheet's compressed bytes
+    data[start + info.compress_size // 2] ^= 0xFF  # inside the sheet's compressed bytes
     path = tmp_path / "crc.xlsx"
     path.write_bytes(bytes(data))
     refused(capsys, ws, inst, path, SHEET)
@@ -215,7 +228,7 @@ def test_a_zip_part_whose_bytes_do_not_match_its_checksum_is_refused(ws, inst, e
 
 def test_a_part_name_with_a_line_break_is_shown_on_the_one_line(ws, inst, exports, capsys, tmp_path):
     parts = parts_of(exports["msforms.xlsx"])
-    parts["xl/media/note\n\x1b[2Jimage.xml"] = b"<broken"       # a name as a flipped byte can make it
+    parts["xl/media/note\n\x1b[2Jimage.xml"] = b"<broken"  # a name as a flipped byte can make it
     path = tmp_path / "odd-name.xlsx"
     path.write_bytes(zipped(parts))
     refused(capsys, ws, inst, path, "'xl/media/note\\x0a\\x1b[2Jimage.xml'", "XML is broken")
@@ -240,6 +253,7 @@ def test_the_clean_exports_import(ws, inst, exports, capsys, tmp_path):
 
 
 # ---------------------------------------------------------------- the fuzz test
+
 
 def _xml_parts(parts, rng, weights=((SHEET, 4), (SHARED, 4))):
     names = [n for n in parts if n.endswith((".xml", ".rels"))]
@@ -293,9 +307,19 @@ def x_shared_index(data, rng):
     count = parts[SHARED].count(b"<si>")
     cells = list(re.finditer(rb'(<c r="[A-Z]+[0-9]+"[^>]*t="s"[^>]*><v>)([0-9]+)(</v>)', parts[SHEET]))
     m = rng.choice(cells)
-    value = rng.choice([str(count).encode(), str(count + rng.randrange(1, 10**6)).encode(), b"-1", b"x", b"",
-                        b"1e3", b"99999999999999999999999", b" 3 "])
-    parts[SHEET] = parts[SHEET][: m.start(2)] + value + parts[SHEET][m.end(2):]
+    value = rng.choice(
+        [
+            str(count).encode(),
+            str(count + rng.randrange(1, 10**6)).encode(),
+            b"-1",
+            b"x",
+            b"",
+            b"1e3",
+            b"99999999999999999999999",
+            b" 3 ",
+        ]
+    )
+    parts[SHEET] = parts[SHEET][: m.start(2)] + value + parts[SHEET][m.end(2) :]
     if rng.random() < 0.3:  # the table itself cut short: its last entries gone
         ends = [e.end() for e in re.finditer(rb"</si>", parts[SHARED])]
         parts[SHARED] = parts[SHARED][: rng.choice(ends)] + b"</sst>"
@@ -308,9 +332,15 @@ def x_entities(data, rng):
     head, sep, body = parts[name].partition(b"?>")
     if not sep:
         head, body = b"", parts[name]
-    dtd = rng.choice([BOMB, b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>',
-                      b'<!DOCTYPE x SYSTEM "http://198.51.100.1/x.dtd">', b"<!DOCTYPE x>",
-                      b'<!DOCTYPE x [<!ENTITY % p SYSTEM "file:///etc/hostname"> %p;]>'])
+    dtd = rng.choice(
+        [
+            BOMB,
+            b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>',
+            b'<!DOCTYPE x SYSTEM "http://198.51.100.1/x.dtd">',
+            b"<!DOCTYPE x>",
+            b'<!DOCTYPE x [<!ENTITY % p SYSTEM "file:///etc/hostname"> %p;]>',
+        ]
+    )
     parts[name] = head + sep + dtd + body
     return zipped(parts)
 
@@ -329,16 +359,19 @@ def x_encoding(data, rng):
     name = _xml_parts(parts, rng)
     b = parts[name]
     kind = rng.randrange(4)
-    if kind == 0:   # declared as another encoding than the bytes are in
+    if kind == 0:  # declared as another encoding than the bytes are in
         decl = rng.choice([b"UTF-16", b"ebcdic-cp-us", b"no-such-encoding", b"ISO-8859-1", b"UTF-32"])
-        b = re.sub(rb'encoding="[^"]*"', b'encoding="' + decl + b'"', b, count=1) if b"encoding=" in b else \
-            b'<?xml version="1.0" encoding="' + decl + b'"?>' + b
+        b = (
+            re.sub(rb'encoding="[^"]*"', b'encoding="' + decl + b'"', b, count=1)
+            if b"encoding=" in b
+            else b'<?xml version="1.0" encoding="' + decl + b'"?>' + b
+        )
     elif kind == 1:  # bytes that are not UTF-8 inside a text
         m = rng.choice(list(re.finditer(rb">[^<]+<", b)) or [re.search(rb">", b)])
-        b = b[: m.start() + 1] + rng.choice([b"\xff\xfe", b"\xc3", b"\xe9t\xe9", b"\xed\xa0\x80"]) + b[m.start() + 1:]
+        b = b[: m.start() + 1] + rng.choice([b"\xff\xfe", b"\xc3", b"\xe9t\xe9", b"\xed\xa0\x80"]) + b[m.start() + 1 :]
     elif kind == 2:  # the whole part re-encoded as UTF-16 without saying so
         b = b.decode("utf-8").encode("utf-16-le")
-    else:            # a byte-order mark in the middle
+    else:  # a byte-order mark in the middle
         at = rng.randrange(len(b))
         b = b[:at] + b"\xef\xbb\xbf" + b[at:]
     parts[name] = b
@@ -356,13 +389,13 @@ def x_zip_bytes(data, rng):
 def x_huge(data, rng):
     parts = parts_of(data)
     kind = rng.randrange(3)
-    if kind == 0 and SHARED in parts:   # one enormous text
+    if kind == 0 and SHARED in parts:  # one enormous text
         big = rng.choice([b"A", b"x ", "é".encode()]) * rng.choice([MAX_CELL + 1, 300_000])
         parts[SHARED] = parts[SHARED].replace(b"</t></si>", big + b"</t></si>", 1)
-    elif kind == 1:                     # a row with more cells than any survey
+    elif kind == 1:  # a row with more cells than any survey
         cells = b"".join(b'<c t="n"><v>1</v></c>' for _ in range(MAX_COLUMNS + 2))
         parts[SHEET] = re.sub(rb'(<row r="3"[^>]*>)', lambda m: m.group(1) + cells, parts[SHEET], count=1)
-    else:                               # cells placed at absurd references
+    else:  # cells placed at absurd references
         ref = rng.choice([b"XFD1048576", b"A0", b"ZZZZ1", b"A99999999999", b"", b"3A", b"A-1"])
         parts[SHEET] = re.sub(rb'r="[A-Z]+[0-9]+"', b'r="' + ref + b'"', parts[SHEET], count=rng.randint(1, 3))
     return zipped(parts)
@@ -374,7 +407,7 @@ def x_types(data, rng):
     cells = list(re.finditer(rb'<c r="[A-Z]+[0-9]+"( [^>]*)?>', parts[SHEET]))
     m = rng.choice(cells)
     tag = re.sub(rb' t="[^"]*"', b"", m.group()).replace(b">", b' t="' + kind + b'">')
-    parts[SHEET] = parts[SHEET][: m.start()] + tag + parts[SHEET][m.end():]
+    parts[SHEET] = parts[SHEET][: m.start()] + tag + parts[SHEET][m.end() :]
     return zipped(parts)
 
 
@@ -385,10 +418,21 @@ def x_swap(data, rng):
     return zipped(parts)
 
 
-XLSX = {"flip": x_flip, "flip-markup": x_flip_markup, "cut-part": x_cut_part, "cut-file": x_cut_file,
-        "drop-part": x_drop_part, "shared-index": x_shared_index, "entities": x_entities, "nul": x_nul,
-        "encoding": x_encoding, "zip-bytes": x_zip_bytes, "huge": x_huge, "cell-types": x_types,
-        "swap-parts": x_swap}
+XLSX = {
+    "flip": x_flip,
+    "flip-markup": x_flip_markup,
+    "cut-part": x_cut_part,
+    "cut-file": x_cut_file,
+    "drop-part": x_drop_part,
+    "shared-index": x_shared_index,
+    "entities": x_entities,
+    "nul": x_nul,
+    "encoding": x_encoding,
+    "zip-bytes": x_zip_bytes,
+    "huge": x_huge,
+    "cell-types": x_types,
+    "swap-parts": x_swap,
+}
 
 
 def c_flip(data, rng):
@@ -482,19 +526,26 @@ def c_controls(data, rng):
     return bytes(b)
 
 
-CSV = {"flip": c_flip, "cut": c_cut, "nul": c_nul, "encoding": c_encoding, "ragged": c_ragged, "huge": c_huge,
-       "quotes": c_quotes, "lines": c_lines, "controls": c_controls}
+CSV = {
+    "flip": c_flip,
+    "cut": c_cut,
+    "nul": c_nul,
+    "encoding": c_encoding,
+    "ragged": c_ragged,
+    "huge": c_huge,
+    "quotes": c_quotes,
+    "lines": c_lines,
+    "controls": c_controls,
+}
 
 XLSX_BASES = ("surveymonkey.xlsx", "msforms.xlsx", "paper.xlsx")
 CSV_BASES = ("google.csv", "qualtrics.csv", "surveymonkey.csv", "paper.csv", "paper.txt")
-CASES = [("xlsx", kind, k) for kind in XLSX for k in range(24)] + \
-        [("csv", kind, k) for kind in CSV for k in range(26)]
+CASES = [("xlsx", kind, k) for kind in XLSX for k in range(24)] + [("csv", kind, k) for kind in CSV for k in range(26)]
 assert len(CASES) >= 500
 
 
 @pytest.mark.parametrize("container, kind, k", CASES, ids=[f"{c}-{m}-{k}" for c, m, k in CASES])
-def test_a_damaged_export_is_imported_or_refused_in_one_line(container, kind, k, ws, inst, exports, capsys,
-                                                             tmp_path):
+def test_a_damaged_export_is_imported_or_refused_in_one_line(container, kind, k, ws, inst, exports, capsys, tmp_path):
     rng = random.Random(f"{container}-{kind}-{k}")
     base = rng.choice(XLSX_BASES if container == "xlsx" else CSV_BASES)
     damaged = (XLSX if container == "xlsx" else CSV)[kind](exports[base], rng)
@@ -522,12 +573,16 @@ def _bomb(xml: bytes) -> bytes:
 
 
 def _flip_a_tag(xml: bytes) -> bytes:
-    at = xml.index(b"<row", len(xml) // 2)   # a tag in the middle of the sheet's rows
-    return xml[:at] + bytes([xml[at] ^ 0x04]) + xml[at + 1:]     # '<' becomes '8'
+    at = xml.index(b"<row", len(xml) // 2)  # a tag in the middle of the sheet's rows
+    return xml[:at] + bytes([xml[at] ^ 0x04]) + xml[at + 1 :]  # '<' becomes '8'
 
 
-SHELL = {"flipped byte": (SHEET, _flip_a_tag), "shared text number": (SHEET, _past_the_table),
-         "billion laughs": (SHARED, _bomb), "NUL in a CSV": None}
+SHELL = {
+    "flipped byte": (SHEET, _flip_a_tag),
+    "shared text number": (SHEET, _past_the_table),
+    "billion laughs": (SHARED, _bomb),
+    "NUL in a CSV": None,
+}
 
 
 @pytest.mark.parametrize("damage", SHELL)
@@ -540,9 +595,25 @@ def test_a_damaged_file_in_a_shell_exits_2_with_one_line(damage, ws, inst, expor
         path = tmp_path / "damaged.xlsx"
         path.write_bytes(with_part(exports["msforms.xlsx"], *SHELL[damage]))
     before = stored(ws)
-    proc = subprocess.run([sys.executable, "-m", "orb_widgets.cli", "import", "--workspace", str(ws),
-                           "--county", inst.county, "--wave", WAVE, str(path)],
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orb_widgets.cli",
+            "import",
+            "--workspace",
+            str(ws),
+            "--county",
+            inst.county,
+            "--wave",
+            WAVE,
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 2, proc.stderr
     one_line(proc.stderr, path)
     assert stored(ws) == before

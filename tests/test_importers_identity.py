@@ -5,6 +5,7 @@ hold the import to: an identity belongs to its county and wave; a tool's id matc
 keep their seconds, and a minute is compared only when one side has no seconds; a paper id
 repeated with other answers is refused; a file with no identity at all is known by its rows.
 """
+
 import csv
 import io
 import os
@@ -17,7 +18,7 @@ from test_importers import make_instrument
 
 from orb_widgets.app import App
 from orb_widgets.cli import main
-from orb_widgets.store import _ENGINES, Store
+from orb_widgets.store import _ENGINES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 COUNTY = "Alder Creek County"
@@ -34,7 +35,9 @@ def ws(db_url, tmp_path, monkeypatch):
         monkeypatch.setenv("ORB_DATABASE_URL", db_url)
     else:
         monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
-    App.for_workspace(folder, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.save_instrument(make_instrument())
+    App.for_workspace(folder, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.save_instrument(
+        make_instrument()
+    )
     return folder
 
 
@@ -56,7 +59,9 @@ def imported(capsys, ws, path, wave="w1", *extra):
 
 
 def count(ws, wave=None):
-    return App.for_workspace(ws, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.response_count(COUNTY, wave)
+    return App.for_workspace(ws, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.response_count(
+        COUNTY, wave
+    )
 
 
 def _csv(path, rows):
@@ -83,19 +88,29 @@ def google(path, times, answers=None, role="Supervisor"):
     return _csv(path, [head] + [[t, role] + [LABELS[p - 1] for p in a] for t, a in zip(times, answers)])
 
 
-SIX = [[4, 4, 4, 4, 4, 4], [2, 3, 4, 5, 1, 2], [4, 4, 4, 4, 4, 4], [5, 5, 5, 5, 5, 5], [3, 3, 3, 3, 3, 3],
-       [1, 2, 1, 2, 1, 2]]
+SIX = [
+    [4, 4, 4, 4, 4, 4],
+    [2, 3, 4, 5, 1, 2],
+    [4, 4, 4, 4, 4, 4],
+    [5, 5, 5, 5, 5, 5],
+    [3, 3, 3, 3, 3, 3],
+    [1, 2, 1, 2, 1, 2],
+]
 
 
 # ---------------------------------------------------------------- an identity belongs to its wave
+
 
 def test_paper_ids_that_restart_at_1_in_a_new_wave_are_new_people(ws, capsys, tmp_path):
     first = paper(tmp_path / "spring.csv", SIX, ids=[str(k) for k in range(1, 7)])
     assert imported(capsys, ws, first, "2025-spring")[:2] == (6, 0)
     autumn = paper(tmp_path / "autumn.csv", SIX[::-1], ids=[str(k) for k in range(1, 7)])
     assert imported(capsys, ws, autumn, "2025-fall")[:2] == (6, 0)
-    assert App.for_workspace(ws, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.waves(COUNTY) == ["2025-spring", "2025-fall"]
-    assert imported(capsys, ws, autumn, "2025-fall")[:2] == (0, 6)       # the same file again
+    assert App.for_workspace(ws, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.waves(COUNTY) == [
+        "2025-spring",
+        "2025-fall",
+    ]
+    assert imported(capsys, ws, autumn, "2025-fall")[:2] == (0, 6)  # the same file again
     assert (count(ws, "2025-spring"), count(ws, "2025-fall")) == (6, 6)
 
 
@@ -109,8 +124,8 @@ def test_a_paper_id_repeated_with_other_answers_is_refused_naming_row_and_id(ws,
         lines = [x for x in err.splitlines() if x.strip()]
         assert code == 2 and len(lines) == 1 and "Traceback" not in err, err
         assert "row 3" in lines[0] and "'F-2'" in lines[0] and "own id" in lines[0], lines[0]
-    assert count(ws) == 6                                                 # F-7 was not stored either
-    assert imported(capsys, ws, other)[:2] == (1, 1)                      # F-2 with its own answers: the same form
+    assert count(ws) == 6  # F-7 was not stored either
+    assert imported(capsys, ws, other)[:2] == (1, 1)  # F-2 with its own answers: the same form
 
 
 def test_a_table_without_ids_is_known_by_its_rows(ws, capsys, tmp_path):
@@ -122,10 +137,16 @@ def test_a_table_without_ids_is_known_by_its_rows(ws, capsys, tmp_path):
     assert imported(capsys, ws, tmp_path / "w2.csv", "w2")[:2] == (0, 6)
     inst = make_instrument()
     roles = ["supervisors"] * 6
-    as_xlsx = vendors.paper(tmp_path / "w2.xlsx", inst, [dict(zip(["A1", "A2", "A3", "B1", "B2", "B3"], a))
-                                                          for a in later], roles, xlsx=True)
-    as_csv = vendors.paper(tmp_path / "w2-copy.csv", inst, [dict(zip(["A1", "A2", "A3", "B1", "B2", "B3"], a))
-                                                            for a in later], roles)
+    as_xlsx = vendors.paper(
+        tmp_path / "w2.xlsx",
+        inst,
+        [dict(zip(["A1", "A2", "A3", "B1", "B2", "B3"], a)) for a in later],
+        roles,
+        xlsx=True,
+    )
+    as_csv = vendors.paper(
+        tmp_path / "w2-copy.csv", inst, [dict(zip(["A1", "A2", "A3", "B1", "B2", "B3"], a)) for a in later], roles
+    )
     assert imported(capsys, ws, as_csv, "w3")[:2] == (6, 0)
     assert imported(capsys, ws, as_xlsx, "w3")[:2] == (0, 6)
     # more forms typed below the same rows: only those are new
@@ -137,6 +158,7 @@ def test_a_table_without_ids_is_known_by_its_rows(ws, capsys, tmp_path):
 
 
 # ---------------------------------------------------------------- times keep their seconds
+
 
 def test_two_downloads_that_split_one_minute_are_twelve_people(ws, capsys, tmp_path):
     early = google(tmp_path / "early.csv", [f"6/5/2024 9:00:{s}" for s in range(10, 16)])
@@ -180,6 +202,7 @@ def test_a_tools_own_id_matches_exactly(ws, capsys, tmp_path):
 
 # ---------------------------------------------------------------- what the import says
 
+
 def test_dry_run_says_what_the_import_would_do_and_stores_nothing(ws, capsys, tmp_path):
     assert imported(capsys, ws, paper(tmp_path / "a.csv", SIX, ids=["1", "2", "3", "4", "5", "6"]))[0] == 6
     more = paper(tmp_path / "b.csv", SIX + [[1, 1, 1, 1, 1, 1]], ids=["1", "2", "3", "4", "5", "6", "7"])
@@ -187,8 +210,10 @@ def test_dry_run_says_what_the_import_would_do_and_stores_nothing(ws, capsys, tm
     assert (added, skipped) == (1, 6) and "nothing stored" in out
     added, skipped, out = imported(capsys, ws, more, "w9", "--dry-run")
     assert (added, skipped) == (7, 0)
-    assert count(ws) == 6 and App.for_workspace(ws, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.waves(COUNTY) == ["w1"]
-    assert imported(capsys, ws, more)[:2] == (1, 6)                      # the real import does as it said
+    assert count(ws) == 6 and App.for_workspace(
+        ws, create=True, database_url=os.environ.get("ORB_DATABASE_URL")
+    ).store.waves(COUNTY) == ["w1"]
+    assert imported(capsys, ws, more)[:2] == (1, 6)  # the real import does as it said
 
 
 def test_verbose_lists_the_rows_skipped_by_number(ws, capsys, tmp_path):
@@ -197,7 +222,7 @@ def test_verbose_lists_the_rows_skipped_by_number(ws, capsys, tmp_path):
     rows = [f"6/5/2024 9:00:{s}" for s in [10, 11, 30, 12, 13]]
     path = google(tmp_path / "again.csv", rows, answers=[[4, 2, 4, 5, 3, 4]] * 5)
     text = path.read_text("utf-8").splitlines()
-    text.insert(3, "6/5/2024 9:00:20,Supervisor,,,,,,")                 # row 4: nobody answered
+    text.insert(3, "6/5/2024 9:00:20,Supervisor,,,,,,")  # row 4: nobody answered
     path.write_text("\r\n".join(text) + "\r\n", "utf-8")
     added, skipped, out = imported(capsys, ws, path, "w1")
     assert (added, skipped) == (1, 4) and "--verbose lists their rows" in out
@@ -210,6 +235,7 @@ def test_verbose_lists_the_rows_skipped_by_number(ws, capsys, tmp_path):
 
 
 # ---------------------------------------------------------------- an older workspace
+
 
 def test_a_schema_2_workspace_is_brought_forward_and_keeps_its_identities(tmp_path, capsys, monkeypatch):
     """``workspace-v2.sql`` was made by ORB Workbook at schema 2 importing the three files in
@@ -228,21 +254,49 @@ def test_a_schema_2_workspace_is_brought_forward_and_keeps_its_identities(tmp_pa
         assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == answers_before
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     for name in ("google-2025-fall.csv", "paper-2025-fall.csv", "paper-ids-2025-fall.csv"):
-        code, out, err = orb(capsys, "import", "--workspace", ws, "--county", "Old County", "--wave", "2025-fall",
-                             FIXTURES / "identity" / name)
+        code, out, err = orb(
+            capsys,
+            "import",
+            "--workspace",
+            ws,
+            "--county",
+            "Old County",
+            "--wave",
+            "2025-fall",
+            FIXTURES / "identity" / name,
+        )
         assert code == 0 and "Imported 0 responses" in out, (name, out, err)
-    code, out, err = orb(capsys, "import", "--workspace", ws, "--county", "Old County", "--wave", "2026-spring",
-                         FIXTURES / "identity" / "paper-ids-2025-fall.csv")
-    assert code == 0 and "Imported 4 responses" in out, err                 # ids 1-4 again, another wave
+    code, out, err = orb(
+        capsys,
+        "import",
+        "--workspace",
+        ws,
+        "--county",
+        "Old County",
+        "--wave",
+        "2026-spring",
+        FIXTURES / "identity" / "paper-ids-2025-fall.csv",
+    )
+    assert code == 0 and "Imported 4 responses" in out, err  # ids 1-4 again, another wave
     # the Google sheet re-saved by Excel (no seconds) adds nobody; people sent 30 s after those stored
     # (the same minutes and roles, which schema 2 took for the same people) are new
     head, *rows = list(csv.reader(io.StringIO((FIXTURES / "identity" / "google-2025-fall.csv").read_text("utf-8"))))
     resaved = [[r[0][:16].replace("/", "-") + r[0][-6:], *r[1:]] for r in rows]  # 2024-06-15 09:07 GMT-7
-    for name, body, added in (("resaved.csv", resaved, 0),
-                              ("later.csv", [[_later(r[0]), *r[1:]]
-                                             for r in rows[1:]], 7)):
-        code, out, err = orb(capsys, "import", "--workspace", ws, "--county", "Old County", "--wave", "2025-fall",
-                             _csv(tmp_path / name, [head, *body]))
+    for name, body, added in (
+        ("resaved.csv", resaved, 0),
+        ("later.csv", [[_later(r[0]), *r[1:]] for r in rows[1:]], 7),
+    ):
+        code, out, err = orb(
+            capsys,
+            "import",
+            "--workspace",
+            ws,
+            "--county",
+            "Old County",
+            "--wave",
+            "2025-fall",
+            _csv(tmp_path / name, [head, *body]),
+        )
         assert code == 0 and f"Imported {added} responses" in out, (name, out, err)
     assert s.response_count("Old County") == 29
     assert orb(capsys, "init", "--upgrade", "--workspace", ws)[1].startswith("Workspace ready")
@@ -260,7 +314,9 @@ def test_the_upgrade_to_schema_3_on_postgresql(pg_cluster, tmp_path, capsys, mon
     url = pg_cluster.new_url()
     monkeypatch.setenv("ORB_DATABASE_URL", url)
     ws = tmp_path / "ws"
-    App.for_workspace(ws, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.save_instrument(make_instrument())
+    App.for_workspace(ws, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.save_instrument(
+        make_instrument()
+    )
     path = paper(tmp_path / "a.csv", SIX, ids=[str(k) for k in range(1, 7)])
     assert imported(capsys, ws, path, "w1")[:2] == (6, 0)
     eng = App.for_workspace(ws, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.engine
@@ -268,8 +324,9 @@ def test_the_upgrade_to_schema_3_on_postgresql(pg_cluster, tmp_path, capsys, mon
         conn.exec_driver_sql("ALTER TABLE responses DROP CONSTRAINT uq_responses_wave_source_key")
         conn.exec_driver_sql("DROP INDEX ix_responses_minute_key")
         conn.exec_driver_sql("ALTER TABLE responses DROP COLUMN minute_key, DROP COLUMN seconds")
-        conn.exec_driver_sql("ALTER TABLE responses ADD CONSTRAINT responses_county_id_source_key_key "
-                             "UNIQUE (county_id, source_key)")
+        conn.exec_driver_sql(
+            "ALTER TABLE responses ADD CONSTRAINT responses_county_id_source_key_key UNIQUE (county_id, source_key)"
+        )
         conn.exec_driver_sql("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     code, _, err = orb(capsys, "counties", "--workspace", ws)
     assert code == 2 and "orb init --upgrade" in err

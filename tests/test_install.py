@@ -11,6 +11,7 @@ that environment sees the test environment's libraries through a one-line
 installed ``orb`` script, in a folder outside the checkout, with no
 ``PYTHONPATH``.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,8 +43,12 @@ TIMEOUT = 300
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
-                   check=True, capture_output=True, timeout=TIMEOUT)
+    subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=TIMEOUT,
+    )
     return out
 
 
@@ -54,52 +59,102 @@ def installed(dist, tmp_path_factory) -> dict:
     env_dir = home / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     py = env_dir / "bin" / "python"
-    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
+    site = subprocess.run(
+        [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     (Path(site) / "zz_shared_libraries.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     wheel = next(dist.glob("*.whl"))
-    subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--ignore-installed",
-                    "--disable-pip-version-check", str(wheel)], check=True, capture_output=True, timeout=TIMEOUT)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("ORB_", "PYTHON", "VIRTUAL_ENV", "JUPYTER")) and k != "QUERY_STRING"}
+    subprocess.run(
+        [
+            str(py),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            "--ignore-installed",
+            "--disable-pip-version-check",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=TIMEOUT,
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ORB_", "PYTHON", "VIRTUAL_ENV", "JUPYTER")) and k != "QUERY_STRING"
+    }
     # The libraries' own data files (nbconvert's and voila's base templates) sit in the test
     # environment's share/jupyter, where a real install would have put them in the new one.
-    env.update(PATH=f"{env_dir / 'bin'}{os.pathsep}{env.get('PATH', '')}", MPLBACKEND="Agg",
-               JUPYTER_PATH=str(Path(sys.prefix) / "share" / "jupyter"),
-               HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"))
+    env.update(
+        PATH=f"{env_dir / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+        MPLBACKEND="Agg",
+        JUPYTER_PATH=str(Path(sys.prefix) / "share" / "jupyter"),
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+    )
     work = home / "work"
     work.mkdir()
     return {"bin": env_dir / "bin", "env": env, "cwd": work, "site": Path(site)}
 
 
 def orb(installed, *args, timeout=TIMEOUT) -> subprocess.CompletedProcess:
-    return subprocess.run([str(installed["bin"] / "orb"), *args], cwd=installed["cwd"], env=installed["env"],
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [str(installed["bin"] / "orb"), *args],
+        cwd=installed["cwd"],
+        env=installed["env"],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_the_wheel_and_sdist_carry_packs_notebooks_templates_and_catalogues(dist):
     names = set(zipfile.ZipFile(next(dist.glob("*.whl"))).namelist())
-    for needed in ("orb_widgets/_shipped/data/cpm-orb/pack.yaml", "orb_widgets/_shipped/data/cps/pack.yaml",
-                   "orb_widgets/_shipped/data/cpm-orb/demo.yaml", "orb_widgets/_shipped/data/cps/demo.yaml",
-                   "orb_widgets/_shipped/notebooks/packet.ipynb", "orb_widgets/_shipped/notebooks/06-results.ipynb",
-                   "orb_widgets/_shipped/templates/voila-orb/index.html.j2",
-                   "orb_widgets/_shipped/templates/packet/conf.json",
-                   "orb_widgets/_shipped/templates/index/index.html.j2",
-                   "orb_widgets/_shipped/templates/survey/form.html.j2",
-                   "orb_widgets/survey/locale/es/LC_MESSAGES/messages.po"):
+    for needed in (
+        "orb_widgets/_shipped/data/cpm-orb/pack.yaml",
+        "orb_widgets/_shipped/data/cps/pack.yaml",
+        "orb_widgets/_shipped/data/cpm-orb/demo.yaml",
+        "orb_widgets/_shipped/data/cps/demo.yaml",
+        "orb_widgets/_shipped/notebooks/packet.ipynb",
+        "orb_widgets/_shipped/notebooks/06-results.ipynb",
+        "orb_widgets/_shipped/templates/voila-orb/index.html.j2",
+        "orb_widgets/_shipped/templates/packet/conf.json",
+        "orb_widgets/_shipped/templates/index/index.html.j2",
+        "orb_widgets/_shipped/templates/survey/form.html.j2",
+        "orb_widgets/survey/locale/es/LC_MESSAGES/messages.po",
+    ):
         assert needed in names, f"the wheel lacks {needed}"
-    metadata = zipfile.ZipFile(next(dist.glob("*.whl"))).read(
-        next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    metadata = (
+        zipfile.ZipFile(next(dist.glob("*.whl")))
+        .read(next(n for n in names if n.endswith(".dist-info/METADATA")))
+        .decode()
+    )
     assert "License-Expression: BSD-3-Clause" in metadata
     with tarfile.open(next(dist.glob("*.tar.gz"))) as sdist:
         members = {m.split("/", 1)[1] for m in sdist.getnames() if "/" in m}
-    assert {"data/cpm-orb/pack.yaml", "notebooks/packet.ipynb", "templates/voila-orb/index.html.j2",
-            "pyproject.toml"} <= members
+    assert {
+        "data/cpm-orb/pack.yaml",
+        "notebooks/packet.ipynb",
+        "templates/voila-orb/index.html.j2",
+        "pyproject.toml",
+    } <= members
 
 
 def test_the_installed_package_is_the_one_that_runs(installed):
-    where = subprocess.run([str(installed["bin"] / "python"), "-c", "import orb_widgets; print(orb_widgets.__file__)"],
-                           cwd=installed["cwd"], env=installed["env"], capture_output=True, text=True, check=True)
+    where = subprocess.run(
+        [str(installed["bin"] / "python"), "-c", "import orb_widgets; print(orb_widgets.__file__)"],
+        cwd=installed["cwd"],
+        env=installed["env"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert Path(where.stdout.strip()).is_relative_to(installed["site"])
     assert not Path(where.stdout.strip()).is_relative_to(ROOT)
 
@@ -151,16 +206,23 @@ def test_serve_and_survey_from_the_installed_package(installed):
         assert orb(installed, "demo", "--counties", "2", "--workspace", "ws").returncode == 0
     county = orb(installed, "counties", "--workspace", "ws").stdout.split("\n")[0].strip()
     port = _free_port()
-    opened = orb(installed, "survey", "open", "--county", county, "--workspace", "ws",
-                 "--base-url", f"http://127.0.0.1:{port}/")
+    opened = orb(
+        installed, "survey", "open", "--county", county, "--workspace", "ws", "--base-url", f"http://127.0.0.1:{port}/"
+    )
     assert opened.returncode == 0, opened.stderr
     link = re.search(r"http://127\.0\.0\.1:\d+/\S+", opened.stdout).group(0)
 
     import psutil
 
-    server = subprocess.Popen([str(installed["bin"] / "orb"), "serve", "--workspace", "ws", "--port", str(port),
-                               "--no-token"], cwd=installed["cwd"], env=installed["env"],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    server = subprocess.Popen(
+        [str(installed["bin"] / "orb"), "serve", "--workspace", "ws", "--port", str(port), "--no-token"],
+        cwd=installed["cwd"],
+        env=installed["env"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         line = server.stdout.readline()  # "Serving the workbook at ..." once voila listens
         assert "Serving the workbook" in line, line

@@ -51,16 +51,19 @@ def test_role_groups_narrow_the_items():
     assert [r.id for r in inst.roles] == ["partners"]
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({"elements": "A,Z"}, "element 'Z'"),
-    ({"items": "A1,Q9"}, "item 'Q9'"),
-    ({"roles": "aliens"}, "role group 'aliens'"),
-    ({"points": 7}, "4 or 5"),
-    ({"min_group": 0}, "at least 3"),
-    ({"min_group": 2}, "at least 3"),
-    ({"elements": "A", "items": "C1"}, "C1"),
-    ({"rewording": {"F1": "x"}, "elements": "A"}, "cannot reword F1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"elements": "A,Z"}, "element 'Z'"),
+        ({"items": "A1,Q9"}, "item 'Q9'"),
+        ({"roles": "aliens"}, "role group 'aliens'"),
+        ({"points": 7}, "4 or 5"),
+        ({"min_group": 0}, "at least 3"),
+        ({"min_group": 2}, "at least 3"),
+        ({"elements": "A", "items": "C1"}, "C1"),
+        ({"rewording": {"F1": "x"}, "elements": "A"}, "cannot reword F1"),
+    ],
+)
 def test_bad_choices_say_what_is_wrong(kwargs, words):
     with pytest.raises(InstrumentError, match=words.replace("(", r"\(")):
         tailor("cpm-orb", county="X", **kwargs)

@@ -5,6 +5,7 @@ partial, every value is escaped unless it is already ``Markup``. Docstrings
 may show tags (they document escaping); any other string literal, f-string
 part included, may not.
 """
+
 from __future__ import annotations
 
 import ast
@@ -19,9 +20,11 @@ PACKAGE = Path(orb_widgets.__file__).parent
 #: the last test fails when one listed here no longer needs its place).
 KNOWN: tuple[str, ...] = ()
 
-_ELEMENTS = ("a|b|body|br|caption|code|details|div|em|figure|footer|h[1-6]|head|header|hr|html|i|iframe|img|"
-             "li|main|meta|nav|ol|p|pre|script|section|small|span|strong|style|summary|svg|table|tbody|td|th|"
-             "thead|title|tr|ul")
+_ELEMENTS = (
+    "a|b|body|br|caption|code|details|div|em|figure|footer|h[1-6]|head|header|hr|html|i|iframe|img|"
+    "li|main|meta|nav|ol|p|pre|script|section|small|span|strong|style|summary|svg|table|tbody|td|th|"
+    "thead|title|tr|ul"
+)
 # "<div", "</td>", "<br/>" but not "0 < p < 1" nor a placeholder such as "/survey/<link>"
 TAG = re.compile(rf"(?<![\w/])</?(?:{_ELEMENTS})(?=[\s>/])", re.I)
 
@@ -34,12 +37,23 @@ def markup_in(source: str) -> list[tuple[int, str]]:
     """
     tree = ast.parse(source)
     marked = {n for n, line in enumerate(source.splitlines(), start=1) if "# markup-ok:" in line}
-    docs = {id(node.body[0].value) for node in ast.walk(tree)
-            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-            and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
-    return [(node.lineno, node.value[:70]) for node in ast.walk(tree)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs
-            and TAG.search(node.value) and node.lineno not in marked]
+    docs = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        (node.lineno, node.value[:70])
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docs
+        and TAG.search(node.value)
+        and node.lineno not in marked
+    ]
 
 
 def _hits() -> dict[str, list]:
@@ -56,22 +70,26 @@ def _known(rel: str) -> bool:
 
 
 def test_the_check_finds_markup_in_strings_and_f_strings_but_not_in_docstrings_or_comparisons():
-    source = ('"""Shows <b>bold</b>."""\n'
-              'x = "<div class=\'orb-note\'>"\n'
-              'y = f"<td>{x}</td>"\n'
-              'z = "need 0 < p < 1"\n'
-              'u = "served at /survey/<link>"\n'
-              'v = "<svg " + x  # markup-ok: rewriting a library\'s SVG\n')
+    source = (
+        '"""Shows <b>bold</b>."""\n'
+        "x = \"<div class='orb-note'>\"\n"
+        'y = f"<td>{x}</td>"\n'
+        'z = "need 0 < p < 1"\n'
+        'u = "served at /survey/<link>"\n'
+        'v = "<svg " + x  # markup-ok: rewriting a library\'s SVG\n'
+    )
     assert [line for line, _ in markup_in(source)] == [2, 3, 3]
 
 
 def test_no_module_writes_html_in_a_python_string():
     hits = {rel: found for rel, found in _hits().items() if not _known(rel)}
     assert not hits, "move this markup to a partial in templates/partials/: " + "; ".join(
-        f"{rel}:{line} {text!r}" for rel, found in hits.items() for line, text in found)
+        f"{rel}:{line} {text!r}" for rel, found in hits.items() for line, text in found
+    )
 
 
 def test_every_known_exception_still_needs_its_place_on_the_list():
-    converted = [k for k in KNOWN if not any(_known(rel) and rel.split("/")[0].removesuffix(".py") == k
-                                             for rel in _hits())]
+    converted = [
+        k for k in KNOWN if not any(_known(rel) and rel.split("/")[0].removesuffix(".py") == k for rel in _hits())
+    ]
     assert not converted, f"{converted} hold no markup in strings any more: remove them from KNOWN"

@@ -3,6 +3,7 @@
 Each notebook, and the packet template, is executed once here with nbclient, so a plain ``pytest``
 covers them (no second run under nbval).
 """
+
 from __future__ import annotations
 
 import ast
@@ -13,9 +14,17 @@ import nbformat
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-STEPS = ["01-start-here", "02-breakout-session", "03-key-messages", "04-tailor-assessment", "05-take-assessment",
-         "06-results",
-         "07-planning-matrix", "08-testing-profile", "09-implementation-plan"]
+STEPS = [
+    "01-start-here",
+    "02-breakout-session",
+    "03-key-messages",
+    "04-tailor-assessment",
+    "05-take-assessment",
+    "06-results",
+    "07-planning-matrix",
+    "08-testing-profile",
+    "09-implementation-plan",
+]
 
 
 def load(name):
@@ -53,8 +62,9 @@ def demo_workspace(tmp_path_factory, copy_demo):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name,county", [(n, "") for n in STEPS] + [("09-implementation-plan", "Driftwood Municipality"),
-                                                                     ("packet", "")])
+@pytest.mark.parametrize(
+    "name,county", [(n, "") for n in STEPS] + [("09-implementation-plan", "Driftwood Municipality"), ("packet", "")]
+)
 def test_notebook_runs_top_to_bottom_on_the_demo(name, county, demo_workspace, tmp_path, monkeypatch):
     from nbclient import NotebookClient
 
@@ -68,12 +78,22 @@ def test_notebook_runs_top_to_bottom_on_the_demo(name, county, demo_workspace, t
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert errors == []
     if name == "packet":  # the template with no county set previews a fictional county's packet
-        shown = [o["data"]["text/html"] for c in nb.cells if c.cell_type == "code" for o in c.outputs
-                 if "text/html" in o.get("data", {})]
+        shown = [
+            o["data"]["text/html"]
+            for c in nb.cells
+            if c.cell_type == "code"
+            for o in c.outputs
+            if "text/html" in o.get("data", {})
+        ]
         assert len(shown) >= 5 and "Alder Creek County" in shown[0]
         return
-    widgets = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-               if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    widgets = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
     assert widgets, "the page shows its widgets"
 
 

@@ -4,6 +4,7 @@ A CPS unit's report (4-point scale) is given chosen values: an average of 2.65,
 changes of +0.35, +0.16 and +0.14. Each view must write them alike, and the
 "up"/"down" threshold it prints (0.15 on a 1–4 scale) must be the one it uses.
 """
+
 from __future__ import annotations
 
 import html
@@ -19,7 +20,13 @@ CPS = "Driftwood Municipality"
 
 def test_one_rule_rounds_halves_up_and_keeps_two_decimals():
     assert [fmt.score(x) for x in (2.65, 2.675, 0.35, 0.16, 0.15, 3.0)] == [
-        "2.65", "2.68", "0.35", "0.16", "0.15", "3.00"]
+        "2.65",
+        "2.68",
+        "0.35",
+        "0.16",
+        "0.15",
+        "3.00",
+    ]
     assert [fmt.signed(x) for x in (0.35, -0.35, 0.004, -0.004, 0.145)] == ["+0.35", "-0.35", "0.00", "0.00", "+0.15"]
     assert fmt.short(2.65) == fmt.score(2.65) and fmt.interval(2.645, 2.655) == "2.65 to 2.66"
 
@@ -43,14 +50,21 @@ def chosen(demo_store, monkeypatch):
     assert real.change and real.elements, "the demo CPS unit needs two waves"
     first = real.elements[0].element
     changes = {c.element: v for c, v in zip(real.change, (0.35, 0.16, 0.14, -0.16))}
-    report = real.model_copy(update={
-        "elements": tuple(e.model_copy(update={"mean": 2.65, "suppressed": False}) if e.element == first else e
-                          for e in real.elements),
-        "change": tuple(c.model_copy(update={"change": changes.get(c.element, c.change), "suppressed": False})
-                        for c in real.change),
-        "priorities": tuple(p.model_copy(update={"mean": 2.65}) if p.element == first else p
-                            for p in real.priorities),
-    })
+    report = real.model_copy(
+        update={
+            "elements": tuple(
+                e.model_copy(update={"mean": 2.65, "suppressed": False}) if e.element == first else e
+                for e in real.elements
+            ),
+            "change": tuple(
+                c.model_copy(update={"change": changes.get(c.element, c.change), "suppressed": False})
+                for c in real.change
+            ),
+            "priorities": tuple(
+                p.model_copy(update={"mean": 2.65}) if p.element == first else p for p in real.priorities
+            ),
+        }
+    )
 
     def fake(store, county, wave=None):
         return report if county == CPS else real_results(store, county, wave)

@@ -1,4 +1,5 @@
 """Set-up promises: conda and pip users get the same libraries; CI runs the README's command."""
+
 import re
 import tomllib
 from pathlib import Path
@@ -14,8 +15,11 @@ def _name(spec: str) -> str:
 
 def test_environment_yml_and_pyproject_list_the_same_libraries():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    conda = [d for d in yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
-             if isinstance(d, str) and not d.startswith("python")]
+    conda = [
+        d
+        for d in yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
+        if isinstance(d, str) and not d.startswith("python")
+    ]
     pip_names = {_name(d) for d in project}
     # dask[distributed] is two packages on conda-forge; conda also brings pip itself and
     # JupyterHub's Node.js proxy, which pip users get from npm.

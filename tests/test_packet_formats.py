@@ -1,4 +1,5 @@
 """A packet folder is complete: the manifest says which formats were built, and no PDF disagrees with its HTML."""
+
 from __future__ import annotations
 
 import json
@@ -7,14 +8,14 @@ import re
 import shutil
 import subprocess
 
-from orb_widgets.app import App
 import pytest
 
 from orb_widgets import packets
+from orb_widgets.app import App
 from orb_widgets.cli import main
 from orb_widgets.demo import make_demo
 from orb_widgets.paths import unique_slug
-from orb_widgets.store import NewResponse, Store
+from orb_widgets.store import NewResponse
 
 
 def _people(text: str) -> str:
@@ -27,8 +28,9 @@ def _pdf_people(pdf) -> str:
     """The cover's "People who answered", read from the PDF laid out as printed (label above value)."""
     if not shutil.which("pdftotext"):
         pytest.fail("pdftotext is missing: install poppler-utils", pytrace=False)
-    lines = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                           check=True).stdout.splitlines()
+    lines = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
     at = next(n for n, line in enumerate(lines) if "PEOPLE WHO ANSWERED" in line.upper())
     column = lines[at].upper().index("PEOPLE WHO ANSWERED")
     return lines[at + 1][column:].split()[0]
@@ -54,8 +56,13 @@ def test_a_pdf_run_after_an_html_only_run_rebuilds_the_pdf_so_both_agree(tmp_pat
     # one more person answers; the coordinator rebuilds the HTML only
     inst = store.current_instrument(name)
     wave = store.waves(name)[-1]
-    store.add_responses(name, wave, [NewResponse(role=inst.roles[0].id, answers={i.id: 3 for i in inst.items})],
-                        instrument=inst, source="test")
+    store.add_responses(
+        name,
+        wave,
+        [NewResponse(role=inst.roles[0].id, answers={i.id: 3 for i in inst.items})],
+        instrument=inst,
+        source="test",
+    )
     assert main([*args, "--no-pdf"]) == 0
     html_only = json.loads((out / "manifest.json").read_text("utf-8"))["packets"][name]
     assert html_only["formats"] == ["html"]
@@ -68,8 +75,7 @@ def test_a_pdf_run_after_an_html_only_run_rebuilds_the_pdf_so_both_agree(tmp_pat
     assert "1 packet built" in said.out + said.err
     again = json.loads((out / "manifest.json").read_text("utf-8"))["packets"][name]
     assert again["formats"] == ["html", "pdf"]
-    assert _pdf_people(out / f"{slug}.pdf") == _people(_html_text(out / f"{slug}.html")) == str(
-        int(people) + 1)
+    assert _pdf_people(out / f"{slug}.pdf") == _people(_html_text(out / f"{slug}.html")) == str(int(people) + 1)
 
 
 def test_a_manifest_entry_without_a_pdf_is_rebuilt_when_a_pdf_is_asked_for(tmp_path, monkeypatch):

@@ -1,4 +1,5 @@
 """How the packet's stylesheet lays out a printed page (WeasyPrint, the packet's PDF engine)."""
+
 import base64
 import subprocess
 
@@ -13,17 +14,21 @@ CSS = (TEMPLATES / "packet" / "static" / "packet.css").read_text("utf-8")
 
 def pdf_pages(tmp_path, body: str) -> list[str]:
     pdf = tmp_path / "page.pdf"
-    pdf.write_bytes(html_to_pdf(f'<html><head><style>{CSS}</style></head><body class="orb-packet"><main>'
-                                f"{body}</main></body></html>"))
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    pdf.write_bytes(
+        html_to_pdf(
+            f'<html><head><style>{CSS}</style></head><body class="orb-packet"><main>{body}</main></body></html>'
+        )
+    )
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     return text.split("\f")
 
 
 def table(rows: int, label: str) -> str:
     body = "".join(f"<tr><td>{label} row {k:02d}</td><td>What we heard</td></tr>" for k in range(rows))
-    return (f'<table class="orb-table"><thead><tr><th>{label} head</th><th>Feedback</th></tr></thead>'
-            f"<tbody>{body}</tbody></table>")
+    return (
+        f'<table class="orb-table"><thead><tr><th>{label} head</th><th>Feedback</th></tr></thead>'
+        f"<tbody>{body}</tbody></table>"
+    )
 
 
 def filler(lines: int) -> str:
@@ -35,7 +40,7 @@ def page_of(pages: list[str], text: str) -> list[int]:
 
 
 def test_short_table_near_the_foot_of_a_page_moves_whole(tmp_path):
-    for lines in range(24, 34, 3):   # whichever way the page falls, no row is left alone
+    for lines in range(24, 34, 3):  # whichever way the page falls, no row is left alone
         pages = pdf_pages(tmp_path, filler(lines) + table(5, "Short"))
         where = {i for k in range(5) for i in page_of(pages, f"Short row {k:02d}")}
         assert len(where) == 1, (lines, where)

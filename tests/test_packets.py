@@ -1,4 +1,5 @@
 """Packets: one fresh process per county, self-contained HTML + PDF, incremental, isolated."""
+
 import datetime as dt
 import html
 import json
@@ -10,11 +11,11 @@ import subprocess
 import pytest
 
 from orb_widgets import packets, workbook
+from orb_widgets.app import App
 from orb_widgets.cli import main
 from orb_widgets.demo import make_demo
 from orb_widgets.instrument import tailor
 from orb_widgets.paths import unique_slug
-from orb_widgets.app import App
 from orb_widgets.store import NewResponse
 
 EVIL = '../Evil "County"/..'
@@ -25,9 +26,14 @@ def _add_county(store, name, people):
     inst = tailor("cpm-orb", county=name, elements=["A", "B"], points=5, min_group=5)
     store.save_instrument(inst)
     roles = [r.id for r in inst.roles]
-    batch = [NewResponse(role=roles[k % len(roles)], answers={i.id: 2 + (k % 3) for i in inst.items},
-                         comments={"A": "<script>alert('x')</script> & more"} if k == 0 else None)
-             for k in range(people)]
+    batch = [
+        NewResponse(
+            role=roles[k % len(roles)],
+            answers={i.id: 2 + (k % 3) for i in inst.items},
+            comments={"A": "<script>alert('x')</script> & more"} if k == 0 else None,
+        )
+        for k in range(people)
+    ]
     store.add_responses(name, "2026-spring", batch, instrument=inst, source="test")
 
 
@@ -37,8 +43,8 @@ def ws(tmp_path_factory):
     folder = tmp_path_factory.mktemp("packets-ws")
     store = App.for_workspace(folder, create=True).store
     names = make_demo(store, counties=3, seed=11)
-    _add_county(store, EVIL, 12)      # a hostile name; enough answers to score
-    _add_county(store, TINY, 3)       # fewer than the minimum group: everything suppressed
+    _add_county(store, EVIL, 12)  # a hostile name; enough answers to score
+    _add_county(store, TINY, 3)  # fewer than the minimum group: everything suppressed
     return {"folder": folder, "store": store, "demo": names, "all": [*names, EVIL, TINY]}
 
 
@@ -76,7 +82,7 @@ def test_packet_holds_only_its_own_county(ws, run):
         body = text_of(html)
         assert name in body
         profile = workbook.load(store, name, "testing_profile", "main")
-        buddy = profile.buddy_county if profile else None   # the county's own note of its buddy county
+        buddy = profile.buddy_county if profile else None  # the county's own note of its buddy county
         for other in ws["demo"]:
             if other not in (name, buddy):
                 assert other not in html
@@ -94,7 +100,7 @@ def test_packet_has_every_section_and_no_code(ws, run):
             assert html.count(title.replace("'", "&#x27;").replace("&", "&amp;")) >= 1, title
     assert "Demo data: synthetic, fictional" in html
     assert "packet.show" not in html and "Packet.load" not in html and "import" not in text_of(html)
-    assert "class=\"jp-InputArea" not in html and "In&nbsp;[" not in html and "Out[" not in html
+    assert 'class="jp-InputArea' not in html and "In&nbsp;[" not in html and "Out[" not in html
     assert 'class="jp-InputPrompt' not in html and 'class="jp-OutputPrompt' not in html
     assert "No description has been provided" not in html and 'alt="Chart: ' in html
 
@@ -118,10 +124,15 @@ def test_free_text_is_escaped(ws, run):
 
 
 def test_sections_without_data_say_so(ws, run):
-    html = page(run["out"], EVIL)   # no workbook entries at all
-    for sentence in ["has taken part in a breakout yet", "No key messages have been drafted yet",
-                     "The testing profile has not been filled in yet", "The implementation plan has not been",
-                     "No follow-up review has been held yet", "first survey wave"]:
+    html = page(run["out"], EVIL)  # no workbook entries at all
+    for sentence in [
+        "has taken part in a breakout yet",
+        "No key messages have been drafted yet",
+        "The testing profile has not been filled in yet",
+        "The implementation plan has not been",
+        "No follow-up review has been held yet",
+        "first survey wave",
+    ]:
         assert sentence in html
     assert "Demo data" in html  # the whole workspace is a demo
 
@@ -155,8 +166,9 @@ def test_suppressed_role_groups_are_hidden(ws, run):
 
 def test_pdf_opens_and_names_the_county(ws, run):
     if not shutil.which("pdftotext"):
-        pytest.fail("pdftotext is missing: install poppler-utils (python3 dev.py test installs it on Debian)",
-                    pytrace=False)
+        pytest.fail(
+            "pdftotext is missing: install poppler-utils (python3 dev.py test installs it on Debian)", pytrace=False
+        )
     name = ws["demo"][1]
     pdf = run["out"] / f"{unique_slug(name)}.pdf"
     assert pdf.read_bytes()[:5] == b"%PDF-"
@@ -166,8 +178,7 @@ def test_pdf_opens_and_names_the_county(ws, run):
 
 
 def _pdf_pages(pdf) -> list[list[str]]:
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     return [[line.strip() for line in pg.splitlines()] for pg in text.split("\f")]
 
 
@@ -183,8 +194,7 @@ def test_html_contents_links_go_to_each_section(ws, run):
 def test_pdf_contents_give_the_page_each_section_starts_on(ws, run):
     for name in ws["demo"]:
         pages = _pdf_pages(run["out"] / f"{unique_slug(name)}.pdf")
-        entries = [m.groups() for line in pages[0]
-                   if (m := re.match(r"^\d+\.\s+(.+?)\s{2,}(\d+)$", line))]
+        entries = [m.groups() for line in pages[0] if (m := re.match(r"^\d+\.\s+(.+?)\s{2,}(\d+)$", line))]
         assert [t for t, _ in entries] == [t for k, t in packets.SECTIONS.items() if k != "cover"], name
         for title, number in entries:
             starts = [i + 1 for i, lines in enumerate(pages) if i > 0 and title in lines]
@@ -198,8 +208,11 @@ def test_charts_are_vector_with_their_alt_text(ws, run):
     name = ws["demo"][0]
     html = page(run["out"], name)
     assert "data:image/png" not in html
-    imgs = re.findall(r'<img alt="([^"]*)"(?: class="orb-chart-img orb-chart-(?:wide|narrow)")? '
-                      r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+    imgs = re.findall(
+        r'<img alt="([^"]*)"(?: class="orb-chart-img orb-chart-(?:wide|narrow)")? '
+        r'src="data:image/svg\+xml;base64,([^"]+)"',
+        html,
+    )
     assert len(imgs) >= 4  # elements, components, roles, change (and key messages)
     for alt, data in imgs:
         assert alt.strip() and alt != "Chart"
@@ -208,8 +221,9 @@ def test_charts_are_vector_with_their_alt_text(ws, run):
         ElementTree.fromstring(svg)  # well-formed, or a browser shows a broken image
     packets.check_self_contained(html)
     # in the PDF they are drawings, not pictures: no raster image is left in the packet
-    listing = subprocess.run(["pdfimages", "-list", str(run["out"] / f"{unique_slug(name)}.pdf")],
-                             capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(run["out"] / f"{unique_slug(name)}.pdf")], capture_output=True, text=True, check=True
+    ).stdout
     assert len(listing.strip().splitlines()) == 2, listing  # the two header lines, no image rows
 
 
@@ -228,7 +242,7 @@ def test_index_lists_and_links_every_packet(ws, run):
         assert f'href="{unique_slug(name)}.html"' in index
         assert f'href="{unique_slug(name)}.pdf"' in index
     assert "Last run" in index and "packets ready" in index
-    assert "<img" not in index   # the heatmap is drawn inline, as SVG
+    assert "<img" not in index  # the heatmap is drawn inline, as SVG
     assert re.search(r'<figure class="heatmap" role="img" aria-label="[^"]+"><svg ', index)
     assert not re.search(r"<script", index, re.I)
     assert "Evil &#34;County&#34;" in index or "Evil &quot;County&quot;" in index
@@ -240,8 +254,14 @@ def test_second_run_skips_and_a_change_reruns_only_that_county(ws, run):
     assert {r.status for r in again.results} == {"skipped"}
     changed = ws["demo"][2]
     later = (dt.date.today() + dt.timedelta(days=3)).isoformat()  # after the demo's own review
-    workbook.save(ws["store"], changed, "followup", later, workbook.FollowUp(
-        date=later, keep=["Weekly huddles"], improve=[], start=[], stop=[]), "tester")
+    workbook.save(
+        ws["store"],
+        changed,
+        "followup",
+        later,
+        workbook.FollowUp(date=later, keep=["Weekly huddles"], improve=[], start=[], stop=[]),
+        "tester",
+    )
     third = packets.run_packets(ws["folder"], out=out, pdf=True, progress=False)
     built = [r.county for r in third.results if r.status == "ok"]
     assert built == [changed]
@@ -260,8 +280,7 @@ def test_failing_county_is_isolated_and_named(ws, tmp_path, monkeypatch):
         return original(self)
 
     monkeypatch.setattr(packets.Packet, "_roles", broken)  # forked children inherit it
-    report = packets.run_packets(ws["folder"], counties=ws["demo"][:2], out=tmp_path, pdf=False,
-                                 progress=False)
+    report = packets.run_packets(ws["folder"], counties=ws["demo"][:2], out=tmp_path, pdf=False, progress=False)
     assert not report.ok
     (failed,) = report.failed
     assert failed.county == victim
@@ -277,17 +296,33 @@ def test_failing_county_is_isolated_and_named(ws, tmp_path, monkeypatch):
 
 def test_cli_exit_codes(ws, run, tmp_path, monkeypatch, capsys):
     folder = str(ws["folder"])
-    assert main(["packets", "--workspace", folder]) == 2                       # neither --all nor --county
+    assert main(["packets", "--workspace", folder]) == 2  # neither --all nor --county
     assert main(["packets", "--workspace", folder, "--county", "Nowhere County"]) == 2
     assert main(["packets", "--workspace", str(tmp_path / "none"), "--all"]) == 2
     assert main(["packets", "--workspace", folder, "--all", "--wave", "1999-fall", "--out", str(tmp_path)]) == 2
-    assert main(["packets", "--workspace", folder, "--county", ws["demo"][1], "--out", str(run["out"]),
-                 "--quiet"]) == 0                                                 # unchanged: skipped, ok
+    assert (
+        main(["packets", "--workspace", folder, "--county", ws["demo"][1], "--out", str(run["out"]), "--quiet"]) == 0
+    )  # unchanged: skipped, ok
     original = packets.Packet._glance
-    monkeypatch.setattr(packets.Packet, "_glance",
-                        lambda self: 1 / 0 if self.county == ws["demo"][1] else original(self))
-    assert main(["packets", "--workspace", folder, "--county", ws["demo"][1], "--out", str(tmp_path / "o"),
-                 "--no-pdf", "--quiet"]) == 1
+    monkeypatch.setattr(
+        packets.Packet, "_glance", lambda self: 1 / 0 if self.county == ws["demo"][1] else original(self)
+    )
+    assert (
+        main(
+            [
+                "packets",
+                "--workspace",
+                folder,
+                "--county",
+                ws["demo"][1],
+                "--out",
+                str(tmp_path / "o"),
+                "--no-pdf",
+                "--quiet",
+            ]
+        )
+        == 1
+    )
     err = capsys.readouterr()
     assert "FAILED" in err.out and "ZeroDivisionError" in err.out
 
@@ -302,11 +337,17 @@ def test_out_must_be_a_folder(ws, tmp_path):
 @pytest.mark.slow  # a dask cluster of two worker processes
 def test_dask_route_gives_the_same_packets(ws, run, tmp_path):
     import distributed
+
     counties = ws["demo"][:2]
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
-        report = packets.run_packets(ws["folder"], counties=counties, out=tmp_path, pdf=False, progress=False,
-                                     scheduler=cluster.scheduler_address)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        report = packets.run_packets(
+            ws["folder"],
+            counties=counties,
+            out=tmp_path,
+            pdf=False,
+            progress=False,
+            scheduler=cluster.scheduler_address,
+        )
     assert report.ok, report.summary()
     for name in counties:
         assert page(tmp_path, name) == page(run["out"], name)
@@ -335,21 +376,37 @@ def test_inprocess_engine_injects_parameters_and_records_outputs():
     from papermill.exceptions import PapermillExecutionError
 
     packets.register_engine()
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("from IPython.display import HTML, display\ndisplay(HTML('<b>hi</b>'))\nx + 41")])
-    out = papermill.execute_notebook(nb, None, parameters={"x": 2}, engine_name=packets.ENGINE,
-                                     kernel_name="python3", language="python", progress_bar=False)
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell("from IPython.display import HTML, display\ndisplay(HTML('<b>hi</b>'))\nx + 41"),
+        ]
+    )
+    out = papermill.execute_notebook(
+        nb,
+        None,
+        parameters={"x": 2},
+        engine_name=packets.ENGINE,
+        kernel_name="python3",
+        language="python",
+        progress_bar=False,
+    )
     outputs = out.cells[-1].outputs
     assert outputs[0]["output_type"] == "display_data" and outputs[0]["data"]["text/html"] == "<b>hi</b>"
     assert outputs[1]["output_type"] == "execute_result" and outputs[1]["data"]["text/plain"] == "43"
     assert "injected-parameters" in out.cells[1].metadata.tags
     # a fresh namespace per notebook: x from the run before is gone
-    bad = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("y = 1"), nbformat.v4.new_code_cell("x"),
-                                          nbformat.v4.new_code_cell("never = True")])
+    bad = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("y = 1"),
+            nbformat.v4.new_code_cell("x"),
+            nbformat.v4.new_code_cell("never = True"),
+        ]
+    )
     with pytest.raises(PapermillExecutionError) as err:
-        papermill.execute_notebook(bad, None, engine_name=packets.ENGINE, kernel_name="python3",
-                                   language="python", progress_bar=False)
+        papermill.execute_notebook(
+            bad, None, engine_name=packets.ENGINE, kernel_name="python3", language="python", progress_bar=False
+        )
     assert err.value.ename == "NameError" and err.value.exec_count == 2
 
 
@@ -369,8 +426,15 @@ def test_children_get_the_database_in_their_task_not_the_environment(ws, tmp_pat
     monkeypatch.setenv("ORB_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nowhere")  # would fail if read
     from orb_widgets.settings import Settings
 
-    report = packets.run_packets(ws["folder"], counties=ws["demo"][:1], out=tmp_path, pdf=False, progress=False,
-                                 workers=1, settings=Settings(workspace=ws["folder"]))
+    report = packets.run_packets(
+        ws["folder"],
+        counties=ws["demo"][:1],
+        out=tmp_path,
+        pdf=False,
+        progress=False,
+        workers=1,
+        settings=Settings(workspace=ws["folder"]),
+    )
     assert report.ok, report.summary()
     assert ws["demo"][0] in page(tmp_path, ws["demo"][0])
 
@@ -385,7 +449,7 @@ def _used_height(pdf, dpi=30) -> list[float]:
         for png in sorted(__import__("pathlib").Path(tmp).glob("p*.pgm")):
             img = Image.open(png).convert("L")
             width, height = img.size
-            top, bottom = int(0.7 * dpi), height - int(0.8 * dpi)   # the @page margins; the footer is below
+            top, bottom = int(0.7 * dpi), height - int(0.8 * dpi)  # the @page margins; the footer is below
             px = img.load()
             inked = [y for y in range(top, bottom) if any(px[x, y] < 200 for x in range(width))]
             out.append((inked[-1] - top) / (bottom - top) if inked else 0.0)
@@ -407,9 +471,16 @@ def test_the_frameworks_full_name_comes_before_its_initials(ws, tmp_path):
     store = App.for_workspace(tmp_path, create=True).store
     inst = tailor("cps", county="School District", points=4, min_group=5)
     store.save_instrument(inst)
-    store.add_responses("School District", "2026-spring", [
-        NewResponse(role=inst.roles[k % len(inst.roles)].id, answers={i.id: 1 + k % 4 for i in inst.items})
-        for k in range(12)], instrument=inst, source="test")
+    store.add_responses(
+        "School District",
+        "2026-spring",
+        [
+            NewResponse(role=inst.roles[k % len(inst.roles)].id, answers={i.id: 1 + k % 4 for i in inst.items})
+            for k in range(12)
+        ],
+        instrument=inst,
+        source="test",
+    )
     full = {"CPS": "Collaborative & Proactive Solutions (CPS)", "CPM": "Core Practice Model (CPM)"}
     seen = set()
     for pk in [packets.Packet(store, "School District"), *(packets.Packet(ws["store"], n) for n in ws["demo"])]:
@@ -418,8 +489,9 @@ def test_the_frameworks_full_name_comes_before_its_initials(ws, tmp_path):
             first = re.search(rf"\b{short}\b", text)
             if first:
                 seen.add(short)
-                assert text[:first.end() + 1].rstrip().endswith(long), \
-                    f"{pk.county}: '{short}' before '{long}': …{text[max(0, first.start() - 80):first.end()]}"
+                assert text[: first.end() + 1].rstrip().endswith(long), (
+                    f"{pk.county}: '{short}' before '{long}': …{text[max(0, first.start() - 80) : first.end()]}"
+                )
     assert "CPS" in seen
 
 
@@ -445,8 +517,10 @@ def test_packet_sections_write_no_html_in_python():
     """Section markup lives in templates/partials (autoescaped); the packet modules only pass view models."""
     from pathlib import Path
 
-    tag = re.compile(r"""["'][^"'\n]*(?<!`)"""
-                     r"<(h\d|p|div|table|tr|td|th|ul|ol|li|dl|dt|dd|section|blockquote|strong|span|a|img|figure)[\s>]")
+    tag = re.compile(
+        r"""["'][^"'\n]*(?<!`)"""
+        r"<(h\d|p|div|table|tr|td|th|ul|ol|li|dl|dt|dd|section|blockquote|strong|span|a|img|figure)[\s>]"
+    )
     for f in sorted((Path(packets.__file__).parent).glob("*.py")):
         found = [line for line in f.read_text().splitlines() if tag.search(line)]
         assert not found, f"{f.name}: {found}"

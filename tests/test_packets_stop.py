@@ -5,6 +5,7 @@ Each test runs the real command in a subprocess and uses the runner's hold hook
 ready but not yet handed over, or the parent half-way through writing a
 county's files. Nothing is timed: the test waits for the hook's marker file.
 """
+
 import json
 import os
 import re
@@ -17,9 +18,9 @@ from pathlib import Path
 import psutil
 import pytest
 
+from orb_widgets.app import App
 from orb_widgets.demo import make_demo
 from orb_widgets.paths import unique_slug
-from orb_widgets.app import App
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow  # a real `orb packets` in a subprocess per test
@@ -39,9 +40,28 @@ def orb_packets(ws, out, hold_dir=None, lose_stop=False):
         env["ORB_PACKETS_TEST_HOLD"] = str(hold_dir)
     if lose_stop:  # the stop's exception is lost, as when the signal lands inside a finaliser
         env["ORB_PACKETS_TEST_LOSE_STOP"] = "1"
-    return subprocess.Popen([sys.executable, "-m", "orb_widgets.cli", "packets", "--workspace", str(ws["folder"]),
-                             "--all", "--out", str(out), "--no-pdf", "--quiet", "--workers", "2"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "orb_widgets.cli",
+            "packets",
+            "--workspace",
+            str(ws["folder"]),
+            "--all",
+            "--out",
+            str(out),
+            "--no-pdf",
+            "--quiet",
+            "--workers",
+            "2",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
 
 
 def wait_for(marker: Path, proc) -> None:
@@ -56,16 +76,20 @@ def manifest(out: Path) -> dict:
     return json.loads(path.read_text())["packets"] if path.exists() else {}
 
 
-@pytest.mark.parametrize("signum, point, code, lose_stop", [
-    (signal.SIGKILL, "child", -signal.SIGKILL, False),     # the runner killed while a child holds a finished packet
-    (signal.SIGTERM, "child", 128 + signal.SIGTERM, False),
-    (signal.SIGINT, "child", 130, False),
-    (signal.SIGKILL, "writing", -signal.SIGKILL, False),   # killed between a county's HTML and the manifest
-    (signal.SIGINT, "writing", 130, False),
-    # the stop's exception swallowed (it happened in CI: the signal landed in a multiprocessing finaliser,
-    # "Exception ignored", and the run waited for ever): the waiting loop raises the remembered stop
-    (signal.SIGTERM, "child", 128 + signal.SIGTERM, True),
-], ids=["kill-9-child", "sigterm-child", "sigint-child", "kill-9-writing", "sigint-writing", "sigterm-lost"])
+@pytest.mark.parametrize(
+    "signum, point, code, lose_stop",
+    [
+        (signal.SIGKILL, "child", -signal.SIGKILL, False),  # the runner killed while a child holds a finished packet
+        (signal.SIGTERM, "child", 128 + signal.SIGTERM, False),
+        (signal.SIGINT, "child", 130, False),
+        (signal.SIGKILL, "writing", -signal.SIGKILL, False),  # killed between a county's HTML and the manifest
+        (signal.SIGINT, "writing", 130, False),
+        # the stop's exception swallowed (it happened in CI: the signal landed in a multiprocessing finaliser,
+        # "Exception ignored", and the run waited for ever): the waiting loop raises the remembered stop
+        (signal.SIGTERM, "child", 128 + signal.SIGTERM, True),
+    ],
+    ids=["kill-9-child", "sigterm-child", "sigint-child", "kill-9-writing", "sigint-writing", "sigterm-lost"],
+)
 def test_stopped_run_leaves_no_process_and_no_partial_packet(ws, tmp_path, signum, point, code, lose_stop):
     held = ws["names"][1]
     slug = unique_slug(held)
@@ -89,8 +113,10 @@ def test_stopped_run_leaves_no_process_and_no_partial_packet(ws, tmp_path, signu
     _, alive = psutil.wait_procs(children, timeout=20)
     assert not alive, f"left behind: {alive}"
     # (only this run's processes: their command line names this test's workspace)
-    assert not any(c.info["cmdline"] and str(ws["folder"]) in " ".join(c.info["cmdline"]) and
-                   c.info["ppid"] == 1 for c in psutil.process_iter(["cmdline", "ppid"]))
+    assert not any(
+        c.info["cmdline"] and str(ws["folder"]) in " ".join(c.info["cmdline"]) and c.info["ppid"] == 1
+        for c in psutil.process_iter(["cmdline", "ppid"])
+    )
 
     # the county that was cut off is not counted as built, and no temporary file is left looking like one
     built = manifest(out)

@@ -48,8 +48,16 @@ def test_element_scores_uses_given_axes():
 
 
 def test_component_scores_labels_by_name():
-    comps = [{"component": "1", "name": "Communication for engagement", "mean": 3.0, "ci_low": 2.8,
-              "ci_high": 3.2, "suppressed": False}]
+    comps = [
+        {
+            "component": "1",
+            "name": "Communication for engagement",
+            "mean": 3.0,
+            "ci_low": 2.8,
+            "ci_high": 3.2,
+            "suppressed": False,
+        }
+    ]
     ax = plots.component_scores(comps, points=4)
     assert "Communication for engagement" in ax.get_yticklabels()[0].get_text().replace("\n", " ")
     assert ax.get_xlim()[1] == pytest.approx(4.1)
@@ -70,17 +78,23 @@ def test_wave_change_skips_suppressed_points():
 
 
 def test_key_message_ratings_bars_per_audience():
-    tests = [{"version": "version 1", "audience": "Staff", "rating": 3.0},
-             {"version": "version 1", "audience": "Partners", "rating": 4.0},
-             {"version": "version 2", "audience": "Staff", "rating": 4.5}]
+    tests = [
+        {"version": "version 1", "audience": "Staff", "rating": 3.0},
+        {"version": "version 1", "audience": "Partners", "rating": 4.0},
+        {"version": "version 2", "audience": "Staff", "rating": 4.5},
+    ]
     ax = plots.key_message_ratings(tests)
     heights = sorted(round(p.get_height(), 2) for p in ax.patches if p.get_height() > 0)
     assert heights == [3.0, 4.0, 4.5]
 
 
 def test_competence_now_vs_target():
-    frame = pd.DataFrame([{"level": "basic", "label": "Basic skills", "when": "now", "share": 0.1},
-                          {"level": "basic", "label": "Basic skills", "when": "target", "share": 0.2}])
+    frame = pd.DataFrame(
+        [
+            {"level": "basic", "label": "Basic skills", "when": "now", "share": 0.1},
+            {"level": "basic", "label": "Basic skills", "when": "target", "share": 0.2},
+        ]
+    )
     ax = plots.competence(frame)
     assert sorted(round(p.get_height()) for p in ax.patches if p.get_height() > 0) == [10, 20]
 
@@ -94,8 +108,7 @@ def test_counties_heatmap_masks_missing_cells():
 
 
 def test_empty_inputs_do_not_fail():
-    for fn, arg in [(plots.key_message_ratings, []), (plots.competence, []),
-                    (plots.counties_heatmap, pd.DataFrame())]:
+    for fn, arg in [(plots.key_message_ratings, []), (plots.competence, []), (plots.counties_heatmap, pd.DataFrame())]:
         ax = fn(arg)  # a blank space where the chart goes: no axes, bars or numbers to misread
         assert (ax.axison, len(ax.patches), len(ax.texts), len(ax.get_lines())) == (False, 0, 0, 0), fn.__name__
         assert plots.to_png(ax)[:8] == b"\x89PNG\r\n\x1a\n", fn.__name__
@@ -163,35 +176,67 @@ def test_lean_svg_keeps_every_drawing_and_its_nesting():
     assert all(el.attrib for el in groups)
 
 
-LONG = {"A": "Fit & Priority of implementing the practice model", "B": "Organizational Climate",
-        "C": "Using Data for Understanding & Improvement"}
+LONG = {
+    "A": "Fit & Priority of implementing the practice model",
+    "B": "Organizational Climate",
+    "C": "Using Data for Understanding & Improvement",
+}
 NARROW_CHARTS = {
     "element_scores": lambda: plots.element_scores(ELEMENTS, LONG, points=5, min_group=5),
     "wave_change": lambda: plots.wave_change(
-        [{"wave": w, "element": e, "mean": m, "suppressed": False}
-         for w, ms in (("2025-fall", (3.0, 3.2, 2.8)), ("2026-spring", (3.3, 3.4, 2.9))) for e, m in zip("ABC", ms)],
-        LONG, 5),
+        [
+            {"wave": w, "element": e, "mean": m, "suppressed": False}
+            for w, ms in (("2025-fall", (3.0, 3.2, 2.8)), ("2026-spring", (3.3, 3.4, 2.9)))
+            for e, m in zip("ABC", ms)
+        ],
+        LONG,
+        5,
+    ),
     "answer_distribution": lambda: plots.answer_distribution(
         pd.DataFrame({"element": ["A", "A", "C"], "point": [1, 5, 3], "share": [0.4, 0.6, 1.0]}),
-        ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"], LONG),
+        ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"],
+        LONG,
+    ),
     "key_message_ratings": lambda: plots.key_message_ratings(
-        [{"version": "Version 1", "audience": "Supervisors and managers", "rating": 3.5},
-         {"version": "Version 2", "audience": "Community partners", "rating": 4.0}]),
-    "competence": lambda: plots.competence(pd.DataFrame(
-        [{"level": k, "label": lab, "when": w, "share": v} for k, lab in (("basic", "Basic skills"),
-                                                                           ("independent", "Independent user"))
-         for w, v in (("now", 0.4), ("target", 0.8))])),
-    "timeline": lambda: plots.timeline([{"what": "Practice huddles in each unit, every second week", "who": "Blair A.",
-                                         "start": "2026-06-01", "end": "2026-09-01"},
-                                        {"what": "Partner briefing", "start": "2026-01-05", "end": "2026-02-01"}]),
+        [
+            {"version": "Version 1", "audience": "Supervisors and managers", "rating": 3.5},
+            {"version": "Version 2", "audience": "Community partners", "rating": 4.0},
+        ]
+    ),
+    "competence": lambda: plots.competence(
+        pd.DataFrame(
+            [
+                {"level": k, "label": lab, "when": w, "share": v}
+                for k, lab in (("basic", "Basic skills"), ("independent", "Independent user"))
+                for w, v in (("now", 0.4), ("target", 0.8))
+            ]
+        )
+    ),
+    "timeline": lambda: plots.timeline(
+        [
+            {
+                "what": "Practice huddles in each unit, every second week",
+                "who": "Blair A.",
+                "start": "2026-06-01",
+                "end": "2026-09-01",
+            },
+            {"what": "Partner briefing", "start": "2026-01-05", "end": "2026-02-01"},
+        ]
+    ),
 }
 
 
 @pytest.mark.parametrize("width", ["wide", "narrow"])
 def test_timeline_labels_stay_on_the_chart_however_late_an_activity_starts(width):
-    acts = [{"what": "Practice huddles in each unit", "who": "Supervisors", "start": "2026-01-12", "end": "2026-06-01"},
-            {"what": "Partner briefing on what changes for them", "who": "Deputy director", "start": "2026-05-18",
-             "end": "2026-05-25"}]
+    acts = [
+        {"what": "Practice huddles in each unit", "who": "Supervisors", "start": "2026-01-12", "end": "2026-06-01"},
+        {
+            "what": "Partner briefing on what changes for them",
+            "who": "Deputy director",
+            "start": "2026-05-18",
+            "end": "2026-05-25",
+        },
+    ]
     if width == "narrow":
         with plots.narrow():
             ax = plots.timeline(acts)
@@ -216,8 +261,14 @@ def test_a_chart_drawn_for_a_phone_is_narrow_and_every_word_of_it_fits(name):
     renderer = fig.canvas.get_renderer()
     box = fig.bbox
     legend = ax.get_legend()
-    words = [*ax.texts, ax.title, ax._left_title, *ax.get_yticklabels(), *ax.get_xticklabels(),
-             *(legend.get_texts() if legend else [])]
+    words = [
+        *ax.texts,
+        ax.title,
+        ax._left_title,
+        *ax.get_yticklabels(),
+        *ax.get_xticklabels(),
+        *(legend.get_texts() if legend else []),
+    ]
     for t in words:
         if not t.get_text() or not t.get_visible():
             continue
@@ -226,5 +277,6 @@ def test_a_chart_drawn_for_a_phone_is_narrow_and_every_word_of_it_fits(name):
     if name in ("element_scores", "answer_distribution"):
         assert [t.get_text() for t in ax.get_yticklabels()] == []
         assert "A. Fit & Priority of implementing the practice model" in " ".join(
-            t.get_text().replace("\n", " ") for t in ax.texts)
+            t.get_text().replace("\n", " ") for t in ax.texts
+        )
     assert not plots.is_narrow()  # only inside the block

@@ -1,5 +1,6 @@
 """Kernels started ahead of time (``orb serve --pool``): a page waits for its request and shows only the
 county that request asked for; the results cache is shared and never stale (no browser)."""
+
 from __future__ import annotations
 
 import re
@@ -10,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from orb_widgets.app import App
 from orb_widgets import serve
+from orb_widgets.app import App
 from orb_widgets.exceptions import OrbError
 
 sys.path.insert(0, str(Path(__file__).parent / "browser"))
@@ -24,7 +25,6 @@ RESULTS = "06-results.ipynb"
 @pytest.fixture(scope="module")
 def pool_workspace(tmp_path_factory):
     from orb_widgets.demo import make_demo
-    from orb_widgets.store import Store
 
     folder = tmp_path_factory.mktemp("pool-ws")
     store = App.for_workspace(folder, create=True).store
@@ -40,8 +40,9 @@ def _page(served, notebook: str, **query) -> tuple[str, str]:
 
 
 def _shown(channel) -> str:
-    return "\n".join(str(st.get("value", "")) for st in channel.widget_states().values()
-                     if st.get("_model_name") == "HTMLModel")
+    return "\n".join(
+        str(st.get("value", "")) for st in channel.widget_states().values() if st.get("_model_name") == "HTMLModel"
+    )
 
 
 def _pool_ready(served, seconds: float = 240) -> None:
@@ -140,7 +141,10 @@ def test_a_hub_members_pooled_results_page_shows_their_county_only(tmp_path):
     hub = start_hub(tmp_path)
     try:
         ana = Person(hub, "ana")
-        log = lambda: (hub["dir"] / "hub.log").read_text("utf-8", "replace")
+
+        def log():
+            return (hub["dir"] / "hub.log").read_text("utf-8", "replace")
+
         seen, shown = {}, []
         for query in ({"county": B}, {}, {"county": A}):
             deadline = time.monotonic() + 240

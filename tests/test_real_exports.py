@@ -5,6 +5,7 @@ the repository. In CI (the ``CI`` variable set) it must be there: without it
 this test fails, so the proof cannot go missing quietly. In any other clone it
 is skipped with one line saying where the corpus goes.
 """
+
 import os
 import stat
 import subprocess

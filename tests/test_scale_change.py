@@ -1,13 +1,14 @@
 """A county that changes its scale between waves (4 to 5 points) is still scored, and its waves compare."""
+
 from __future__ import annotations
 
 import random
 
 import pytest
 
+from orb_widgets.app import App
 from orb_widgets.instrument import tailor
 from orb_widgets.results import county_results, distribution
-from orb_widgets.app import App
 from orb_widgets.store import NewResponse
 
 COUNTY = "Mix County"
@@ -16,8 +17,9 @@ COUNTY = "Mix County"
 def _answers(inst, n, value, seed):
     rng = random.Random(seed)
     roles = [r.id for r in inst.roles]
-    return [NewResponse(role=roles[k % len(roles)], answers={i.id: value(rng, i) for i in inst.items})
-            for k in range(n)]
+    return [
+        NewResponse(role=roles[k % len(roles)], answers={i.id: value(rng, i) for i in inst.items}) for k in range(n)
+    ]
 
 
 @pytest.fixture
@@ -26,12 +28,14 @@ def store(tmp_path):
     four = tailor("cpm-orb", county=COUNTY, points=4, min_group=3)
     st.save_instrument(four)
     # everyone "agrees" (3 on 4 points) with every statement, reverse-worded ones included as worded
-    st.add_responses(COUNTY, "2025-fall", _answers(four, 30, lambda r, i: 2 if i.reverse else 3, 1),
-                     instrument=four, source="test")
+    st.add_responses(
+        COUNTY, "2025-fall", _answers(four, 30, lambda r, i: 2 if i.reverse else 3, 1), instrument=four, source="test"
+    )
     five = tailor("cpm-orb", county=COUNTY, points=5, min_group=3)
     st.save_instrument(five)
-    st.add_responses(COUNTY, "2026-spring", _answers(five, 30, lambda r, i: r.randint(1, 5), 2),
-                     instrument=five, source="test")
+    st.add_responses(
+        COUNTY, "2026-spring", _answers(five, 30, lambda r, i: r.randint(1, 5), 2), instrument=five, source="test"
+    )
     return st
 
 

@@ -1,12 +1,13 @@
 """``orb serve`` / ``orb lab`` configuration and the kernel websocket filter (no browser)."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from orb_widgets.app import App
 from orb_widgets import serve
+from orb_widgets.app import App
 from orb_widgets.exceptions import NoInstrument, OrbError, UnknownCounty
 
 
@@ -125,8 +126,9 @@ def test_websocket_filter_passes_widget_messages_only(subprotocol):
     assert peek(subprotocol, make("shell", "execute_request")) == ("shell", "execute_request")
     assert peek(subprotocol, b"\x00garbage" if subprotocol else "{not json") == (None, None)
     assert "execute_request" not in ALLOWED_FROM_BROWSER
-    assert {"history_request", "inspect_request", "complete_request", "input_reply",
-            "shutdown_request"}.isdisjoint(ALLOWED_FROM_BROWSER)
+    assert {"history_request", "inspect_request", "complete_request", "input_reply", "shutdown_request"}.isdisjoint(
+        ALLOWED_FROM_BROWSER
+    )
     assert {"comm_msg", "comm_open", "comm_info_request", "kernel_info_request"} <= ALLOWED_FROM_BROWSER
 
 
@@ -134,17 +136,23 @@ def test_websocket_filter_drops_code(monkeypatch):
     from orb_widgets.kernel import RestrictedWebsocketConnection
 
     forwarded = []
-    monkeypatch.setattr("jupyter_server.services.kernels.connection.channels."
-                        "ZMQChannelsWebsocketConnection.handle_incoming_message",
-                        lambda self, msg: forwarded.append(msg))
+    monkeypatch.setattr(
+        "jupyter_server.services.kernels.connection.channels.ZMQChannelsWebsocketConnection.handle_incoming_message",
+        lambda self, msg: forwarded.append(msg),
+    )
     conn = RestrictedWebsocketConnection.__new__(RestrictedWebsocketConnection)
     import logging
 
     monkeypatch.setattr(RestrictedWebsocketConnection, "log", logging.getLogger("t"), raising=False)
     monkeypatch.setattr(RestrictedWebsocketConnection, "subprotocol", None, raising=False)
     monkeypatch.setattr(RestrictedWebsocketConnection, "kernel_id", "k", raising=False)
-    for channel, kind in [("shell", "execute_request"), ("control", "comm_msg"), ("stdin", "input_reply"),
-                          ("shell", "history_request"), ("shell", "comm_msg")]:
+    for channel, kind in [
+        ("shell", "execute_request"),
+        ("control", "comm_msg"),
+        ("stdin", "input_reply"),
+        ("shell", "history_request"),
+        ("shell", "comm_msg"),
+    ]:
         conn.handle_incoming_message(json.dumps({"channel": channel, "header": {"msg_type": kind}}))
     assert len(forwarded) == 1 and "comm_msg" in forwarded[0] and "shell" in forwarded[0]
 
@@ -221,16 +229,20 @@ def _until(check, seconds: float = 60, every: float = 0.25):
 
 
 def _widget(states: dict, model: str, description: str) -> str:
-    found = [cid for cid, st in states.items()
-             if st.get("_model_name") == model and str(st.get("description", "")).startswith(description)]
+    found = [
+        cid
+        for cid, st in states.items()
+        if st.get("_model_name") == model and str(st.get("description", "")).startswith(description)
+    ]
     assert found, f"no {model} labelled {description!r} on the page"
     return found[0]
 
 
 def _shown(channel) -> str:
     """All text the page's HTML widgets show (what the person reads)."""
-    return "\n".join(str(st.get("value", "")) for st in channel.widget_states().values()
-                     if st.get("_model_name") == "HTMLModel")
+    return "\n".join(
+        str(st.get("value", "")) for st in channel.widget_states().values() if st.get("_model_name") == "HTMLModel"
+    )
 
 
 @pytest.mark.slow
@@ -245,8 +257,12 @@ def test_two_people_work_on_two_counties_at_once(served_workspace):
         states = ana_start.widget_states()
         picker = _widget(states, "DropdownModel", "County")
         ana_start.update(picker, {"index": states[picker]["_options_labels"].index(B)})
-        assert _until(lambda: any("county=Driftwood+Municipality" in str(s.get("value", ""))
-                                  for s in ana_start.widget_states().values()), 20)
+        assert _until(
+            lambda: any(
+                "county=Driftwood+Municipality" in str(s.get("value", "")) for s in ana_start.widget_states().values()
+            ),
+            20,
+        )
         # Ana follows her link, Ben opens the same step with his own county, both at once.
         ana = KernelChannel(served, _page(served, "08-testing-profile.ipynb", county=B)[1])
         ben = KernelChannel(served, _page(served, "08-testing-profile.ipynb", county=A)[1])
@@ -259,11 +275,13 @@ def test_two_people_work_on_two_counties_at_once(served_workspace):
         other.close()
         assert store.get_meta("workbook_county") is None
 
-        for _who, channel, text in [("Ana", ana, "Driftwood tried it in two units"),
-                                   ("Ben", ben, "Alder Creek tried it with one team")]:
+        for _who, channel, text in [
+            ("Ana", ana, "Driftwood tried it in two units"),
+            ("Ben", ben, "Alder Creek tried it with one team"),
+        ]:
             st = channel.widget_states()
             channel.update(_widget(st, "TextareaModel", "a)"), {"value": text})
-        saved = lambda county: (store.get_doc(county, "testing_profile", "main") or None)  # noqa: E731
+        saved = lambda county: store.get_doc(county, "testing_profile", "main") or None  # noqa: E731
         assert _until(lambda: saved(B) and saved(B).body["sections"].get("a") == "Driftwood tried it in two units")
         assert _until(lambda: saved(A) and saved(A).body["sections"].get("a") == "Alder Creek tried it with one team")
         for channel in (ana_start, ana, ben):
@@ -292,9 +310,14 @@ def test_a_locked_server_refuses_other_counties_by_every_route(served_workspace)
                 assert f"open for {A} only" in shown, notebook
                 assert f"<b>{B}</b>" not in shown and "Part of this page could not be shown" not in html
         # the files handler serves nothing: notebooks, the database, paths outside
-        for path in ["voila/files/06-results.ipynb", "voila/files/../" + str(served_workspace / "orb.sqlite"),
-                     "voila/files/" + urllib.parse.quote(str(served_workspace / "orb.sqlite")),
-                     "files/06-results.ipynb", "api/contents", "voila/tree/../"]:
+        for path in [
+            "voila/files/06-results.ipynb",
+            "voila/files/../" + str(served_workspace / "orb.sqlite"),
+            "voila/files/" + urllib.parse.quote(str(served_workspace / "orb.sqlite")),
+            "files/06-results.ipynb",
+            "api/contents",
+            "voila/tree/../",
+        ]:
             assert _status(f"{served.url}{path}?{token}") in (403, 404, 405), path
         # the kernel websocket: crafted widget messages on the Start page
         _, kid = _page(served, "01-start-here.ipynb")
@@ -306,12 +329,10 @@ def test_a_locked_server_refuses_other_counties_by_every_route(served_workspace)
         chan.update(_widget(states, "TextModel", "New county"), {"value": "Sneaky County"})
         chan.click(_widget(states, "ButtonModel", "Add county"))
         chan.send("execute_request", {"code": "import orb_widgets; 1/0", "silent": False})
-        after = _until(lambda: [s for s in chan.widget_states().values() if "open for" in str(s.get("value", ""))],
-                       20)
+        after = _until(lambda: [s for s in chan.widget_states().values() if "open for" in str(s.get("value", ""))], 20)
         assert after, "the page never answered the crafted click"
         assert [c.name for c in App.for_workspace(served_workspace).store.counties()] == counties_before
-        checklist = [s["value"] for s in chan.widget_states().values()
-                     if "steps done for" in str(s.get("value", ""))]
+        checklist = [s["value"] for s in chan.widget_states().values() if "steps done for" in str(s.get("value", ""))]
         assert checklist and all(A in v and B not in v for v in checklist)
         chan.close()
 
@@ -341,13 +362,17 @@ def test_pending_autosave_is_written_when_the_kernel_shuts_down(served_workspace
 
     folder = tmp_path / "ws"
     shutil.copytree(served_workspace, folder)
-    km, kc = start_new_kernel(kernel_name="python3", env={**os.environ, "ORB_WORKSPACE": str(folder),
-                                                              "PYTHONPATH": str(Path(__file__).parents[1])})
+    km, kc = start_new_kernel(
+        kernel_name="python3",
+        env={**os.environ, "ORB_WORKSPACE": str(folder), "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
     try:
-        code = ("from orb_widgets.widgets import open_county, TestingProfile\n"
-                f"page = TestingProfile(open_county(None, {B!r}, user='Ana'), delay=3600)\n"
-                "page.sections['b'].value = 'typed a moment before the tab closed'\n"
-                "assert page.autosave.pending")
+        code = (
+            "from orb_widgets.widgets import open_county, TestingProfile\n"
+            f"page = TestingProfile(open_county(None, {B!r}, user='Ana'), delay=3600)\n"
+            "page.sections['b'].value = 'typed a moment before the tab closed'\n"
+            "assert page.autosave.pending"
+        )
         reply = kc.execute_interactive(code, timeout=120)
         assert reply["content"]["status"] == "ok", reply["content"]
         before = App.for_workspace(folder).store.get_doc(B, "testing_profile", "main")
@@ -381,9 +406,23 @@ def test_stopping_orb_serve_stops_voila_and_every_kernel(served_workspace, how):
 
     port = serve.free_port()
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
-    orb = subprocess.Popen([sys.executable, "-m", "orb_widgets.cli", "serve", "--workspace", str(served_workspace),
-                            "--port", str(port), "--no-token"], env=env, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True)
+    orb = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "orb_widgets.cli",
+            "serve",
+            "--workspace",
+            str(served_workspace),
+            "--port",
+            str(port),
+            "--no-token",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         first = orb.stdout.readline()
         assert first.startswith("Serving the workbook"), first + orb.stdout.read()
@@ -404,8 +443,11 @@ def test_stopping_orb_serve_stops_voila_and_every_kernel(served_workspace, how):
 
 
 def _runtime_of(tmp: Path, pid: int) -> Path:
-    found = [f for f in tmp.glob("orb-*") if (f / serve.OWNER_FILE).is_file()
-             and json.loads((f / serve.OWNER_FILE).read_text())["pid"] == pid]
+    found = [
+        f
+        for f in tmp.glob("orb-*")
+        if (f / serve.OWNER_FILE).is_file() and json.loads((f / serve.OWNER_FILE).read_text())["pid"] == pid
+    ]
     assert len(found) == 1, list(tmp.iterdir())
     return found[0]
 
@@ -422,9 +464,23 @@ def test_a_killed_servers_folder_is_removed_at_the_next_start(served_workspace, 
     killed = []
     for form in (False, True):
         port = serve.free_port()
-        orb = subprocess.Popen([sys.executable, "-m", "orb_widgets.cli", "serve", "--workspace",
-                                str(served_workspace), "--port", str(port), *(["--form"] if form else [])],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        orb = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "orb_widgets.cli",
+                "serve",
+                "--workspace",
+                str(served_workspace),
+                "--port",
+                str(port),
+                *(["--form"] if form else []),
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         try:
             first = orb.stdout.readline()
             assert first.startswith("Serving"), first + orb.stdout.read()
@@ -447,8 +503,9 @@ def test_a_killed_servers_folder_is_removed_at_the_next_start(served_workspace, 
         killed.append(folder)
     someone_elses = tmp / "orb-serve-running"  # a server of a process still running is left alone
     someone_elses.mkdir(mode=0o700)
-    (someone_elses / serve.OWNER_FILE).write_text(json.dumps({"pid": os.getppid(),
-                                                               "started": serve._started(os.getppid())}))
+    (someone_elses / serve.OWNER_FILE).write_text(
+        json.dumps({"pid": os.getppid(), "started": serve._started(os.getppid())})
+    )
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp))
     with serve.launch(served_workspace, form=True) as served:
@@ -460,18 +517,24 @@ def test_a_killed_servers_folder_is_removed_at_the_next_start(served_workspace, 
 
 def test_the_workbook_servers_log_holds_no_token_and_no_address(served_workspace, tmp_path):
     """orb serve (voila with the survey links): its whole log, after pages, a survey send and bad requests."""
-    from orb_widgets.store import Store
 
     link = App.for_workspace(served_workspace).store.open_link(A, "2026-fall").token
     log_path = tmp_path / "voila.log"
     with serve.launch(served_workspace, log_path=log_path) as served:
         q = f"token={served.token}"
         _page(served, "08-testing-profile.ipynb", county=A)
-        for path in (f"api/kernels?{q}", f"no/such/page?{q}", f"voila/render/nothing.ipynb?{q}",
-                     f"survey/{link}", f"survey/{link}/thanks?lang=%ff", "api/kernels?token=wrong"):
+        for path in (
+            f"api/kernels?{q}",
+            f"no/such/page?{q}",
+            f"voila/render/nothing.ipynb?{q}",
+            f"survey/{link}",
+            f"survey/{link}/thanks?lang=%ff",
+            "api/kernels?token=wrong",
+        ):
             _status(served.url + path)
-        request = urllib.request.Request(f"{served.url}survey/{link}", b"q-A1=%ff&" + b"&".join(
-            b"x%d=1" % k for k in range(20_000)), method="POST")
+        request = urllib.request.Request(
+            f"{served.url}survey/{link}", b"q-A1=%ff&" + b"&".join(b"x%d=1" % k for k in range(20_000)), method="POST"
+        )
         assert _status(request) in (400, 403)
     log = log_path.read_text()
     assert "Voil" in log and "GET" in log  # it did log, privately

@@ -1,4 +1,5 @@
 """The one settings object: read once from the environment, passed down."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,12 +15,26 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_settings_come_from_the_environment_once_and_round_trip(tmp_path):
-    env = {"ORB_WORKSPACE": str(tmp_path / "ws"), "ORB_COUNTY": "Alder County", "ORB_WAVE": "2026-fall",
-           "ORB_LOCKED": "1", "ORB_SERVED": "1", "ORB_REMEMBER_NAME": "0", "ORB_NAME_FILE": str(tmp_path / "n"),
-           "ORB_DATABASE_URL": "postgresql://db/orb", "QUERY_STRING": "county=Alder+County"}
+    env = {
+        "ORB_WORKSPACE": str(tmp_path / "ws"),
+        "ORB_COUNTY": "Alder County",
+        "ORB_WAVE": "2026-fall",
+        "ORB_LOCKED": "1",
+        "ORB_SERVED": "1",
+        "ORB_REMEMBER_NAME": "0",
+        "ORB_NAME_FILE": str(tmp_path / "n"),
+        "ORB_DATABASE_URL": "postgresql://db/orb",
+        "QUERY_STRING": "county=Alder+County",
+    }
     s = Settings.from_env(env)
     assert (s.workspace, s.county, s.wave, s.locked, s.served, s.remember_name) == (
-        (tmp_path / "ws").resolve(), "Alder County", "2026-fall", True, True, False)
+        (tmp_path / "ws").resolve(),
+        "Alder County",
+        "2026-fall",
+        True,
+        True,
+        False,
+    )
     assert database_url(None, s) == "postgresql://db/orb" and s.page_query == "county=Alder+County"
     assert Settings.from_env({**s.to_env(), "QUERY_STRING": s.page_query}) == s
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -50,8 +65,16 @@ def test_a_locked_server_refuses_every_other_county():
 
 def test_the_package_reads_the_environment_only_in_settings():
     """Configuration is read at the edge: no os.environ/getenv deep inside the package."""
-    out = subprocess.run(["grep", "-rnE", r"os\.environ\.get|os\.getenv|environ\[", "orb_widgets"],
-                         cwd=ROOT, capture_output=True, text=True).stdout.splitlines()
-    allowed = ("orb_widgets/settings.py", "orb_widgets/serve.py", "orb_widgets/packets/cli.py",
-               "orb_widgets/hub/singleuser.py")  # entry points that set their children's environment
+    out = subprocess.run(
+        ["grep", "-rnE", r"os\.environ\.get|os\.getenv|environ\[", "orb_widgets"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    allowed = (
+        "orb_widgets/settings.py",
+        "orb_widgets/serve.py",
+        "orb_widgets/packets/cli.py",
+        "orb_widgets/hub/singleuser.py",
+    )  # entry points that set their children's environment
     assert [line for line in out if not line.startswith(allowed)] == []

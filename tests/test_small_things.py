@@ -1,15 +1,15 @@
 """Small things a new user noticed, each checked as they would see it."""
+
 from __future__ import annotations
 
 import html
 import re
 import shutil
 
-from orb_widgets.app import App
 import pytest
 
+from orb_widgets.app import App
 from orb_widgets.progress import STEPS, progress
-from orb_widgets.store import Store
 
 CPM = "Alder Creek County"
 
@@ -51,8 +51,9 @@ def test_a_next_step_reported_done_shows_done_not_suggested(ws):
     from orb_widgets.widgets.start import StartHere
 
     series = load_series(ws)
-    reported = {d for rec in series.events for key, rb in rec.reportbacks.items() if key == county_key(CPM)
-                for d in rb.done}
+    reported = {
+        d for rec in series.events for key, rb in rec.reportbacks.items() if key == county_key(CPM) for d in rb.done
+    }
     steps = webinar_steps(ws, CPM)
     done = [s for s in steps if s.step in reported]
     assert done, "the demo has a county that reported a next step done"
@@ -95,18 +96,29 @@ def test_ideas_from_several_rooms_are_phrases_never_single_words():
     from orb_widgets.webinar.storage import EventRecord
     from orb_widgets.webinar.views import themes
 
-    rooms = [Room(event="e", name="Room 1", takeaway="Give guides protected time.", notes={0: "We already started"}),
-             Room(event="e", name="Room 2", takeaway="Leaders should give guides protected time first",
-                  notes={0: "already done"}),
-             Room(event="e", name="Room 3", takeaway="Already on it", notes={0: "Guides need protected time!"})]
+    rooms = [
+        Room(event="e", name="Room 1", takeaway="Give guides protected time.", notes={0: "We already started"}),
+        Room(
+            event="e",
+            name="Room 2",
+            takeaway="Leaders should give guides protected time first",
+            notes={0: "already done"},
+        ),
+        Room(event="e", name="Room 3", takeaway="Already on it", notes={0: "Guides need protected time!"}),
+    ]
     rec = EventRecord(id="e", event=Event(title="T", prompts=["p"]), rooms=rooms)
     found = {t.word: t.rooms for t in themes(rec)}
-    assert found == {"guide protected time": ["Room 1", "Room 2", "Room 3"],
-                     "give guide protected": ["Room 1", "Room 2"]}
+    assert found == {
+        "guide protected time": ["Room 1", "Room 2", "Room 3"],
+        "give guide protected": ["Room 1", "Room 2"],
+    }
     assert list(found)[0] == "guide protected time"  # most rooms first
     assert all(2 <= len(p.split()) <= 3 for p in found)
-    single = EventRecord(id="e", event=Event(title="T", prompts=["p"]), rooms=[
-        Room(event="e", name=n, takeaway="already") for n in ("Room 1", "Room 2", "Room 3")])
+    single = EventRecord(
+        id="e",
+        event=Event(title="T", prompts=["p"]),
+        rooms=[Room(event="e", name=n, takeaway="already") for n in ("Room 1", "Room 2", "Room 3")],
+    )
     assert themes(single) == []
 
 
@@ -123,8 +135,9 @@ def test_survey_open_prints_the_address_the_server_uses(ws, monkeypatch, capsys)
     def fake_launch(**kw):  # the server itself is tested in test_serve; here only what the CLI remembers
         seen.update(kw)
         url = f"http://127.0.0.1:{kw['port']}/"
-        return SimpleNamespace(url=url, page_url=lambda: url, process=SimpleNamespace(wait=lambda: 0),
-                               stop=lambda: None)
+        return SimpleNamespace(
+            url=url, page_url=lambda: url, process=SimpleNamespace(wait=lambda: 0), stop=lambda: None
+        )
 
     monkeypatch.setattr(serve, "launch", fake_launch)
     ws_args = ["--workspace", str(ws.folder)]

@@ -5,9 +5,9 @@ import pytest
 import sqlalchemy as sa
 
 from orb_widgets import workbook
+from orb_widgets.app import App
 from orb_widgets.exceptions import InvalidValue, NoInstrument, StaleEdit, UnknownCounty, WorkspaceError
 from orb_widgets.instrument import tailor
-from orb_widgets.app import App
 from orb_widgets.store import NewResponse, Store
 
 
@@ -159,21 +159,30 @@ def test_workbook_entries_keep_every_version_and_who_saved_it(any_store):
 def test_a_teammates_save_in_between_is_not_overwritten(any_store):
     any_store.add_county("X")
     workbook.save(any_store, "X", "testing_profile", "main", {"sections": {"a": "first"}}, user="Ana")
-    workbook.save(any_store, "X", "testing_profile", "main", {"sections": {"a": "Ben's"}}, user="Ben", expected_version=1)
+    workbook.save(
+        any_store, "X", "testing_profile", "main", {"sections": {"a": "Ben's"}}, user="Ben", expected_version=1
+    )
     with pytest.raises(StaleEdit, match="changed by someone else"):
-        workbook.save(any_store, "X", "testing_profile", "main", {"sections": {"a": "Ana's"}}, user="Ana",
-                      expected_version=1)
+        workbook.save(
+            any_store, "X", "testing_profile", "main", {"sections": {"a": "Ana's"}}, user="Ana", expected_version=1
+        )
     assert workbook.load(any_store, "X", "testing_profile", "main").sections["a"] == "Ben's"
 
 
-@pytest.mark.parametrize("kind, body, words", [
-    ("matrix_row", {"target": "C", "status": "hacked"}, "status must be one of"),
-    ("matrix_row", {"target": "C", "next_steps": ["a", "b", "c", "d"]}, "next_steps"),
-    ("key_message", {"title": "m", "tests": [{"version": 1, "audience": "x", "ratings": {"clear": 9}}]},
-     "rating for 'clear' must be 1 to 5"),
-    ("plan", {"competence": {"user": {"now": 1.5}}}, "competence.user.now"),
-    ("secrets", {}, "unknown workbook entry kind"),
-])
+@pytest.mark.parametrize(
+    "kind, body, words",
+    [
+        ("matrix_row", {"target": "C", "status": "hacked"}, "status must be one of"),
+        ("matrix_row", {"target": "C", "next_steps": ["a", "b", "c", "d"]}, "next_steps"),
+        (
+            "key_message",
+            {"title": "m", "tests": [{"version": 1, "audience": "x", "ratings": {"clear": 9}}]},
+            "rating for 'clear' must be 1 to 5",
+        ),
+        ("plan", {"competence": {"user": {"now": 1.5}}}, "competence.user.now"),
+        ("secrets", {}, "unknown workbook entry kind"),
+    ],
+)
 def test_workbook_values_are_checked_before_saving(any_store, kind, body, words):
     any_store.add_county("X")
     with pytest.raises(InvalidValue, match=words):
@@ -198,8 +207,10 @@ def test_survey_links_open_close_and_list(any_store):
     assert link.token != other.token and len(link.token) >= 24  # unguessable
     assert (link.county, link.wave, link.is_open) == ("Bayside County", "2026-spring", True)
     assert any_store.close_link(link.token).is_open is False
-    assert {(x.token, x.is_open) for x in any_store.links("Bayside County")} == {(link.token, False),
-                                                                                 (other.token, True)}
+    assert {(x.token, x.is_open) for x in any_store.links("Bayside County")} == {
+        (link.token, False),
+        (other.token, True),
+    }
     assert any_store.link("not-a-token") is None
     with pytest.raises(InvalidValue, match="orb survey list"):
         any_store.close_link("not-a-token")

@@ -6,6 +6,7 @@ PostgreSQL the hook is a barrier: every writer is inside that window at
 once. On SQLite writers cannot be (write transactions begin IMMEDIATE), so
 the hook checks that only one ever is.
 """
+
 import multiprocessing as mp
 import os
 import signal
@@ -88,8 +89,9 @@ def test_fifty_first_answers_to_a_new_wave_all_land(db_url, race):
     install("wave", 50)
     answers = {i.id: 4 for i in inst.items}
 
-    errors = _in_threads(50, lambda i: s.add_response(COUNTY, "2026-spring",
-                                                      NewResponse(role="social_workers", answers=answers)))
+    errors = _in_threads(
+        50, lambda i: s.add_response(COUNTY, "2026-spring", NewResponse(role="social_workers", answers=answers))
+    )
 
     assert errors == []
     assert s.response_count(COUNTY, "2026-spring") == 50
@@ -109,9 +111,18 @@ def test_two_teammates_saving_the_same_version_one_is_offered_the_merge(db_url, 
     install("doc", 2)
     texts = {0: "Ana's wording", 1: "Ben's wording"}
 
-    errors = _in_threads(2, lambda i: workbook.save(s, COUNTY, "testing_profile", "main",
-                                                    {"sections": {"a": texts[i]}}, user=["Ana", "Ben"][i],
-                                                    expected_version=1))
+    errors = _in_threads(
+        2,
+        lambda i: workbook.save(
+            s,
+            COUNTY,
+            "testing_profile",
+            "main",
+            {"sections": {"a": texts[i]}},
+            user=["Ana", "Ben"][i],
+            expected_version=1,
+        ),
+    )
 
     assert len(errors) == 1 and isinstance(errors[0], StaleEdit)
     assert errors[0].fields["current"] == 2
@@ -121,10 +132,14 @@ def test_two_teammates_saving_the_same_version_one_is_offered_the_merge(db_url, 
     assert kept in texts.values()
     # the one who was refused saves on top of the current version: nothing typed is lost
     loser = next(t for t in texts.values() if t != kept)
-    workbook.save(s, COUNTY, "testing_profile", "main", {"sections": {"a": f"{kept} / {loser}"}},
-                  user="Ana", expected_version=2)
+    workbook.save(
+        s, COUNTY, "testing_profile", "main", {"sections": {"a": f"{kept} / {loser}"}}, user="Ana", expected_version=2
+    )
     assert [h.body["sections"]["a"] for h in s.doc_history(COUNTY, "testing_profile", "main")] == [
-        "first draft", kept, f"{kept} / {loser}"]
+        "first draft",
+        kept,
+        f"{kept} / {loser}",
+    ]
 
 
 def test_unconditional_saves_at_once_all_land_in_order(db_url, race):
@@ -196,8 +211,14 @@ def test_eight_processes_opening_an_empty_database_at_once(db_url):
 
 # ----------------------------------------------------------------- imports cut off
 def _rows(inst, n, prefix="k"):
-    return [NewResponse(role="social_workers", answers={i.id: 1 + (k + j) % 5 for j, i in enumerate(inst.items)},
-                        source_key=f"{prefix}{k}") for k in range(n)]
+    return [
+        NewResponse(
+            role="social_workers",
+            answers={i.id: 1 + (k + j) % 5 for j, i in enumerate(inst.items)},
+            source_key=f"{prefix}{k}",
+        )
+        for k in range(n)
+    ]
 
 
 def _import_then_hang(url, ready):
@@ -228,12 +249,14 @@ def test_an_import_killed_midway_stores_nothing_and_a_rerun_stores_it_once(db_ur
 
     assert s.response_count(COUNTY) == 0
     assert s.waves(COUNTY) == []
-    added = s.import_responses(COUNTY, "2026-spring", iter(_rows(inst, 300)), file_name="export.csv",
-                               sha256="0" * 64, batch=100)
+    added = s.import_responses(
+        COUNTY, "2026-spring", iter(_rows(inst, 300)), file_name="export.csv", sha256="0" * 64, batch=100
+    )
     assert added == (300, 0)
     assert s.response_count(COUNTY) == 300
-    again = s.import_responses(COUNTY, "2026-spring", iter(_rows(inst, 300)), file_name="export.csv",
-                               sha256="0" * 64, batch=100)
+    again = s.import_responses(
+        COUNTY, "2026-spring", iter(_rows(inst, 300)), file_name="export.csv", sha256="0" * 64, batch=100
+    )
     assert again == (0, 300)
 
 
@@ -260,18 +283,25 @@ def test_survey_answers_keep_landing_during_a_large_import(db_url):
 
     def between_batches(added, skipped):
         if added == 200:  # the import is half-way: a respondent presses Send, from another thread
-            worker = threading.Thread(target=lambda: s.add_response(
-                COUNTY, "2026-spring", NewResponse(role="supervisors", answers=answers)))
+            worker = threading.Thread(
+                target=lambda: s.add_response(COUNTY, "2026-spring", NewResponse(role="supervisors", answers=answers))
+            )
             worker.start()
             worker.join(30)
             seen_during.append((worker.is_alive(), s.response_count(COUNTY)))
 
-    s.import_responses(COUNTY, "2026-spring", iter(_rows(inst, 400)), file_name="big.csv", sha256="2" * 64,
-                       batch=100, on_batch=between_batches)
+    s.import_responses(
+        COUNTY,
+        "2026-spring",
+        iter(_rows(inst, 400)),
+        file_name="big.csv",
+        sha256="2" * 64,
+        batch=100,
+        on_batch=between_batches,
+    )
     # the form's answer landed at once and is counted; the import's rows appeared only at its end
     assert seen_during == [(False, 1)]
     assert s.response_count(COUNTY) == 401
-
 
 
 class _LockedCursor:

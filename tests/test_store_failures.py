@@ -1,5 +1,6 @@
 """What a person sees when the store meets an old workspace, a full disk, a
 read-only copy, odd text or a shared database: one line, nothing half-made."""
+
 import os
 import pickle
 import shutil
@@ -28,11 +29,14 @@ def orb(capsys, *args):
 
 
 # ----------------------------------------------------------------- the same rules on both backends
-@pytest.mark.parametrize("name, words", [
-    ("B" * 201 + " County", "at most 200 characters"),
-    ("Bay\nside", "one line"),
-    ("   ", "cannot be empty"),
-])
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("B" * 201 + " County", "at most 200 characters"),
+        ("Bay\nside", "one line"),
+        ("   ", "cannot be empty"),
+    ],
+)
 def test_county_names_are_checked_alike_on_both_backends(any_store, name, words):
     with pytest.raises(InvalidValue, match=words):
         any_store.add_county(name)
@@ -67,8 +71,13 @@ def test_odd_characters_typed_by_a_person_are_kept_not_refused(any_store):
 
 
 def test_store_errors_survive_pickling():
-    errors = [UnknownCounty("X", ["A"]), ImportFileError("f.csv", "bad", row=3, column="Q", value="v"),
-              StaleEdit("changed", current=2), WorkspaceError("w"), InvalidValue("v")]
+    errors = [
+        UnknownCounty("X", ["A"]),
+        ImportFileError("f.csv", "bad", row=3, column="Q", value="v"),
+        StaleEdit("changed", current=2),
+        WorkspaceError("w"),
+        InvalidValue("v"),
+    ]
     for err in errors:
         back = pickle.loads(pickle.dumps(err))
         assert (type(back), str(back), back.fields) == (type(err), str(err), err.fields)
@@ -122,8 +131,17 @@ def full_disk(workspace):
 
 
 def test_a_full_disk_is_one_line_and_leaves_nothing_half_made(full_disk, capsys):
-    code, _, err = orb(capsys, "instrument", "create", "--county", "Cedar Valley County", "--framework",
-                       "cpm-orb", "--workspace", full_disk)
+    code, _, err = orb(
+        capsys,
+        "instrument",
+        "create",
+        "--county",
+        "Cedar Valley County",
+        "--framework",
+        "cpm-orb",
+        "--workspace",
+        full_disk,
+    )
     assert code == 2
     assert err.count("\n") == 1 and "is full: nothing was saved" in err
     s = App.for_workspace(full_disk, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store
@@ -137,8 +155,11 @@ def test_a_read_only_copy_of_a_workspace_can_still_be_read(workspace, capsys):
     s = App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store
     inst = tailor("cpm-orb", county="Bayside County", elements="A", min_group=3)
     s.save_instrument(inst)
-    s.add_responses("Bayside County", "w1", [NewResponse(role="supervisors", answers={i.id: 4 for i in inst.items})
-                                              for _ in range(4)])
+    s.add_responses(
+        "Bayside County",
+        "w1",
+        [NewResponse(role="supervisors", answers={i.id: 4 for i in inst.items}) for _ in range(4)],
+    )
     _ENGINES.clear()
     copy = Path(tempfile.mkdtemp(prefix="orb-ro-")) / "ws"
     shutil.copytree(workspace, copy)
@@ -152,8 +173,9 @@ def test_a_read_only_copy_of_a_workspace_can_still_be_read(workspace, capsys):
     env.pop("ORB_DATABASE_URL", None)
 
     def run(*args):
-        return subprocess.run([*orb_cmd, *args, "--workspace", str(copy)], capture_output=True, text=True,
-                              env=env, timeout=120)
+        return subprocess.run(
+            [*orb_cmd, *args, "--workspace", str(copy)], capture_output=True, text=True, env=env, timeout=120
+        )
 
     done = run("score", "--county", "Bayside County")
     assert done.returncode == 0, done.stderr
@@ -195,10 +217,17 @@ def test_making_the_demo_again_never_doubles_it(workspace, capsys, monkeypatch):
 
 
 def test_the_demo_refuses_a_real_workspace_even_with_force(workspace, capsys):
-    App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.save_instrument(tailor("cpm-orb", county="Real County", elements="A"))
+    App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.save_instrument(
+        tailor("cpm-orb", county="Real County", elements="A")
+    )
     code, _, err = orb(capsys, "demo", "--force", "--workspace", workspace)
     assert code == 2 and "holds real counties" in err
-    assert [c.name for c in App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.counties()] == ["Real County"]
+    assert [
+        c.name
+        for c in App.for_workspace(
+            workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")
+        ).store.counties()
+    ] == ["Real County"]
 
 
 def test_every_database_error_is_an_orb_error(any_store, monkeypatch):
@@ -217,7 +246,9 @@ def test_instrument_create_on_a_full_disk_leaves_no_temp_file(workspace, capsys,
     import errno
     import pathlib
 
-    App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.add_county("Bayside County")
+    App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.add_county(
+        "Bayside County"
+    )
     write_text = pathlib.Path.write_text
 
     def full(self, *args, **kwargs):
@@ -227,11 +258,25 @@ def test_instrument_create_on_a_full_disk_leaves_no_temp_file(workspace, capsys,
         return write_text(self, *args, **kwargs)
 
     monkeypatch.setattr(pathlib.Path, "write_text", full)
-    code, _, err = orb(capsys, "instrument", "create", "--county", "Cedar Valley County", "--framework",
-                       "cpm-orb", "--workspace", workspace)
+    code, _, err = orb(
+        capsys,
+        "instrument",
+        "create",
+        "--county",
+        "Cedar Valley County",
+        "--framework",
+        "cpm-orb",
+        "--workspace",
+        workspace,
+    )
     assert code == 2 and err.count("\n") == 1 and "is full: nothing was saved" in err, err
     assert [p.name for p in (workspace / "instruments").rglob("*")] == []
-    assert [c.name for c in App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.counties()] == ["Bayside County"]
+    assert [
+        c.name
+        for c in App.for_workspace(
+            workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")
+        ).store.counties()
+    ] == ["Bayside County"]
 
 
 def _big_import(tmp_path, n=3000):
@@ -247,10 +292,11 @@ def _leftovers(store: Store) -> tuple[int, int, int]:
     from orb_widgets.store.models import imports, responses, waves
 
     with store.engine.connect() as conn:
-        return (conn.execute(sa.select(sa.func.count()).select_from(responses)).scalar(),
-                conn.execute(sa.select(sa.func.count()).select_from(imports)
-                             .where(imports.c.status == "running")).scalar(),
-                conn.execute(sa.select(sa.func.count()).select_from(waves)).scalar())
+        return (
+            conn.execute(sa.select(sa.func.count()).select_from(responses)).scalar(),
+            conn.execute(sa.select(sa.func.count()).select_from(imports).where(imports.c.status == "running")).scalar(),
+            conn.execute(sa.select(sa.func.count()).select_from(waves)).scalar(),
+        )
 
 
 def test_an_import_the_disk_stops_part_way_removes_its_hidden_rows_itself(workspace, tmp_path):
@@ -259,19 +305,23 @@ def test_an_import_the_disk_stops_part_way_removes_its_hidden_rows_itself(worksp
     import resource
 
     inst, path = _big_import(tmp_path)
-    App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.save_instrument(inst)
+    App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.save_instrument(
+        inst
+    )
     _ENGINES.clear()
-    child = ("import sys, orb_widgets.store as st\n"
-             "from orb_widgets.cli import main\n"
-             "insert = st.Store._insert_rows\n"
-             "batches = []\n"
-             "def counted(*a):\n"
-             "    batches.append(1)\n"
-             "    return insert(*a)\n"
-             "st.Store._insert_rows = staticmethod(counted)\n"
-             "code = main(sys.argv[1:])\n"
-             "print('batches', len(batches))\n"
-             "sys.exit(code)\n")
+    child = (
+        "import sys, orb_widgets.store as st\n"
+        "from orb_widgets.cli import main\n"
+        "insert = st.Store._insert_rows\n"
+        "batches = []\n"
+        "def counted(*a):\n"
+        "    batches.append(1)\n"
+        "    return insert(*a)\n"
+        "st.Store._insert_rows = staticmethod(counted)\n"
+        "code = main(sys.argv[1:])\n"
+        "print('batches', len(batches))\n"
+        "sys.exit(code)\n"
+    )
     env = {**os.environ, "PYTHONPATH": f"{Path(__file__).parents[1]}:{Path(__file__).parent}"}
     env.pop("ORB_DATABASE_URL", None)
     limit = 2_500_000  # bytes any one file may reach: the log holds two batches, not three
@@ -279,13 +329,32 @@ def test_an_import_the_disk_stops_part_way_removes_its_hidden_rows_itself(worksp
     def small_disk():
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    done = subprocess.run([sys.executable, "-c", child, "import", "--county", inst.county, "--wave", "w1",
-                           str(path), "--workspace", str(workspace)], env=env, capture_output=True, text=True,
-                          preexec_fn=small_disk, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            child,
+            "import",
+            "--county",
+            inst.county,
+            "--wave",
+            "w1",
+            str(path),
+            "--workspace",
+            str(workspace),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        preexec_fn=small_disk,
+        timeout=300,
+    )
     lines = [x for x in done.stderr.splitlines() if x.strip()]
     assert done.returncode == 2 and len(lines) == 1 and "nothing was saved" in lines[0], done.stderr
     assert int(done.stdout.split()[-1]) >= 2  # batches were written before the disk ran out
-    assert _leftovers(App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store) == (0, 0, 0)
+    assert _leftovers(
+        App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store
+    ) == (0, 0, 0)
 
 
 def test_a_failed_import_removes_its_rows_on_both_backends(any_store):
@@ -312,23 +381,42 @@ def test_the_next_start_removes_what_a_killed_import_left(db_url, workspace, tmp
     inst, path = _big_import(tmp_path)
     if db_url.startswith("postgresql"):
         monkeypatch.setenv("ORB_DATABASE_URL", db_url)
-    App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.save_instrument(inst)
+    App.for_workspace(workspace, create=True, database_url=os.environ.get("ORB_DATABASE_URL")).store.save_instrument(
+        inst
+    )
     marker = tmp_path / "two-batches-written"
-    child = ("import sys, time, orb_widgets.store as st\n"
-             "from orb_widgets.cli import main\n"
-             "real = st.Store.import_responses\n"
-             "def held(self, *a, **k):\n"
-             "    def on_batch(added, skipped):\n"
-             "        if added >= 2000:\n"
-             f"            open({str(marker)!r}, 'w').close()\n"
-             "            time.sleep(600)\n"
-             "    return real(self, *a, **{**k, 'on_batch': on_batch})\n"
-             "st.Store.import_responses = held\n"
-             "sys.exit(main(sys.argv[1:]))\n")
+    child = (
+        "import sys, time, orb_widgets.store as st\n"
+        "from orb_widgets.cli import main\n"
+        "real = st.Store.import_responses\n"
+        "def held(self, *a, **k):\n"
+        "    def on_batch(added, skipped):\n"
+        "        if added >= 2000:\n"
+        f"            open({str(marker)!r}, 'w').close()\n"
+        "            time.sleep(600)\n"
+        "    return real(self, *a, **{**k, 'on_batch': on_batch})\n"
+        "st.Store.import_responses = held\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
-    proc = subprocess.Popen([sys.executable, "-c", child, "import", "--county", inst.county, "--wave", "w1",
-                             str(path), "--workspace", str(workspace)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            child,
+            "import",
+            "--county",
+            inst.county,
+            "--wave",
+            "w1",
+            str(path),
+            "--workspace",
+            str(workspace),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         while not marker.exists():  # waits for a state, not for a time
             assert proc.poll() is None, proc.stderr.read()

@@ -1,4 +1,5 @@
 """The code reads one way: ruff's lint rules and its formatting, as pyproject.toml's [tool.ruff] sets them."""
+
 import subprocess
 import sys
 from pathlib import Path

@@ -1,4 +1,5 @@
 """The survey link without a browser: what a respondent and a coordinator would notice."""
+
 from __future__ import annotations
 
 import logging
@@ -10,12 +11,12 @@ import urllib.error
 import urllib.request
 
 import pytest
+from survey_server import COUNTY, OTHER, WAVE, Browser, make_workspace, start
 
 from orb_widgets.app import App
 from orb_widgets.exceptions import InvalidValue, WorkspaceError
 from orb_widgets.instrument import tailor
 from orb_widgets.survey.form import build_response, form_languages, form_view, pick_language, read_answers
-from survey_server import COUNTY, OTHER, WAVE, Browser, make_workspace, start
 
 ANSWERS = {"role": "supervisors", "q-A1": "4", "q-A2": "5", "q-B3": "2", "q-C1": "dk"}
 
@@ -45,10 +46,15 @@ def test_build_response_refuses_what_the_survey_does_not_have():
     assert build_response(inst, "Supervisor", {first: 5}).role == "supervisors"
     assert build_response(inst, "supervisors", {first: "dk"}).answers == {first: "dk"}
     for role, answers, comments in [
-        ("mayor", {first: 3}, None), (None, {first: 3}, None), ("supervisors", {first: 6}, None),
-        ("supervisors", {first: 0}, None), ("supervisors", {first: True}, None),
-        ("supervisors", {first: "4"}, None), ("supervisors", {"Z99": 3}, None),
-        ("supervisors", {first: None}, None), ("supervisors", {first: 3}, {"Q": "x"}),
+        ("mayor", {first: 3}, None),
+        (None, {first: 3}, None),
+        ("supervisors", {first: 6}, None),
+        ("supervisors", {first: 0}, None),
+        ("supervisors", {first: True}, None),
+        ("supervisors", {first: "4"}, None),
+        ("supervisors", {"Z99": 3}, None),
+        ("supervisors", {first: None}, None),
+        ("supervisors", {first: 3}, {"Q": "x"}),
         ("supervisors", {first: 3}, {"A": 42}),
     ]:
         with pytest.raises(InvalidValue):
@@ -57,8 +63,9 @@ def test_build_response_refuses_what_the_survey_does_not_have():
 
 def test_posted_fields_become_numbers_only_when_they_are_digits():
     inst = tailor("cpm-orb", county=COUNTY, elements=["A"])
-    role, answers, comments = read_answers(inst, {"role": "supervisors", "q-A1": "3", "q-A2": "dk", "q-A3": "",
-                                                  "q-A4": "3.5", "c-A": "hi", "once": "x"})
+    role, answers, comments = read_answers(
+        inst, {"role": "supervisors", "q-A1": "3", "q-A2": "dk", "q-A3": "", "q-A4": "3.5", "c-A": "hi", "once": "x"}
+    )
     assert (role, answers, comments) == ("supervisors", {"A1": 3, "A2": "dk", "A3": None, "A4": "3.5"}, {"A": "hi"})
     with pytest.raises(InvalidValue):
         build_response(inst, role, answers, comments)  # 3.5 is not a scale point
@@ -79,8 +86,13 @@ def test_spanish_and_swedish_are_offered_unless_the_county_reworded():
     assert form_languages(reworded) == ["en"]  # the county's words exist in English only
     view = form_view(tailor("cps", county=OTHER, points=4), "sv")
     assert view.role_question == "Vilken grupp passar bäst för din roll?"
-    assert [c.label for c in view.scale] == ["Stämmer inte alls", "Stämmer inte", "Stämmer", "Stämmer helt",
-                                            "Vet inte / gäller inte mig"]
+    assert [c.label for c in view.scale] == [
+        "Stämmer inte alls",
+        "Stämmer inte",
+        "Stämmer",
+        "Stämmer helt",
+        "Vet inte / gäller inte mig",
+    ]
     assert [c.value for c in view.scale] == ["1", "2", "3", "4", "dk"]
 
 
@@ -110,8 +122,21 @@ def test_catalogue_template_lists_every_text_the_pages_use(tmp_path):
 
     out = tmp_path / "messages.pot"
     root = LOCALE_DIR.parent.parent.parent
-    CommandLineInterface().run(["pybabel", "extract", "-F", str(root / "babel.cfg"), "-k", "N_",
-                                "--no-location", "--omit-header", "-o", str(out), str(root)])
+    CommandLineInterface().run(
+        [
+            "pybabel",
+            "extract",
+            "-F",
+            str(root / "babel.cfg"),
+            "-k",
+            "N_",
+            "--no-location",
+            "--omit-header",
+            "-o",
+            str(out),
+            str(root),
+        ]
+    )
     with open(out, "rb") as f:
         fresh = {m.id for m in read_po(f) if m.id}
     with open(LOCALE_DIR / "messages.pot", "rb") as f:
@@ -255,12 +280,20 @@ def _malformed_posts(url: str) -> list[tuple[str, int, str]]:
         ("bad unicode", f"{form}&q-A2=%ff%fe&c-A=%c3%28", "application/x-www-form-urlencoded"),
         ("20,000 fields", form + "".join(f"&x{k}=1" for k in range(20_000)), "application/x-www-form-urlencoded"),
         ("huge body", f"{form}&c-A={'x' * 3_000_000}", "application/x-www-form-urlencoded"),
-        ("garbage multipart", "--zz\r\nContent-Disposition: nonsense\r\n\r\n\x00\xff--", "multipart/form-data; boundary=zz"),
+        (
+            "garbage multipart",
+            "--zz\r\nContent-Disposition: nonsense\r\n\r\n\x00\xff--",
+            "multipart/form-data; boundary=zz",
+        ),
         ("multipart without boundary", form, "multipart/form-data"),
         ("wrong XSRF", form.replace("_xsrf=", "_xsrf=2%7Cbad%7Cbad%7C") + "", "application/x-www-form-urlencoded"),
     ]:
-        request = urllib.request.Request(url, body.encode("utf-8", "surrogateescape"), method="POST",
-                                         headers={"Content-Type": kind, "Cookie": cookie})
+        request = urllib.request.Request(
+            url,
+            body.encode("utf-8", "surrogateescape"),
+            method="POST",
+            headers={"Content-Type": kind, "Cookie": cookie},
+        )
         try:
             with urllib.request.urlopen(request, timeout=60) as r:
                 sent.append((what, r.status, r.read().decode()))
@@ -269,8 +302,9 @@ def _malformed_posts(url: str) -> list[tuple[str, int, str]]:
     # and one the HTTP layer itself refuses (no page can be sent then, but the log must stay clean)
     host, port = urllib.parse.urlsplit(url).netloc.split(":")
     with socket.create_connection((host, int(port)), timeout=30) as raw:
-        raw.sendall(f"POST {urllib.parse.urlsplit(url).path} HTTP/1.1\r\nHost: x\r\n"
-                    "Content-Length: lots\r\n\r\n".encode())
+        raw.sendall(
+            f"POST {urllib.parse.urlsplit(url).path} HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\n\r\n".encode()
+        )
         assert raw.recv(100).startswith(b"HTTP/1.1 400")
     return sent
 
@@ -303,7 +337,6 @@ def test_malformed_posts_get_the_kind_page_and_leave_a_private_log(server, caplo
 def test_the_survey_servers_own_log_holds_no_link_and_no_address(folder, tmp_path):
     """``orb serve --form`` as a process: everything it writes (stdout and stderr) is private."""
     from orb_widgets.serve import launch
-    from orb_widgets.store import Store
 
     token = App.for_workspace(folder).store.open_link(COUNTY, WAVE).token
     log_path = tmp_path / "survey.log"
@@ -339,9 +372,13 @@ def test_spanish_page_and_scores_that_do_not_depend_on_the_language(tmp_path, mo
                 assert f'<html lang="{lang}">' in b.page
                 if lang == "es":
                     assert "Enviar mis respuestas" in b.page and "Muy de acuerdo" in b.page
-                answers = {"role": ["supervisors", "social_workers"][k % 2],
-                           **{f"q-{i.id}": str(1 + (k + n) % 5) for n, i in
-                              enumerate(server.store.current_instrument(COUNTY).items)}}
+                answers = {
+                    "role": ["supervisors", "social_workers"][k % 2],
+                    **{
+                        f"q-{i.id}": str(1 + (k + n) % 5)
+                        for n, i in enumerate(server.store.current_instrument(COUNTY).items)
+                    },
+                }
                 b.post(server.link(), answers)
                 assert b.url.endswith(f"thanks?lang={lang}")
             res = county_results(server.store, COUNTY, WAVE)
@@ -360,10 +397,15 @@ def test_three_hundred_sends_at_once_are_all_stored_and_a_double_click_once(fold
     store = App.for_workspace(folder).store
     inst = store.current_instrument(COUNTY)
     writer = Writer(store)
-    futures = [writer.submit(COUNTY, WAVE, inst, build_response(inst, "supervisors", {"A1": 1 + k % 5},
-                                                                source_key=f"form:{k}")) for k in range(300)]
-    futures.append(writer.submit(COUNTY, WAVE, inst, build_response(inst, "supervisors", {"A1": 2},
-                                                                    source_key="form:7")))
+    futures = [
+        writer.submit(
+            COUNTY, WAVE, inst, build_response(inst, "supervisors", {"A1": 1 + k % 5}, source_key=f"form:{k}")
+        )
+        for k in range(300)
+    ]
+    futures.append(
+        writer.submit(COUNTY, WAVE, inst, build_response(inst, "supervisors", {"A1": 2}, source_key="form:7"))
+    )
     concurrent.futures.wait(futures, timeout=60)
     assert all(f.result() for f in futures)
     assert store.response_count(COUNTY, WAVE) == 300
@@ -371,13 +413,28 @@ def test_three_hundred_sends_at_once_are_all_stored_and_a_double_click_once(fold
 
 # ---------------------------------------------------------------- orb survey, orb serve --form
 def orb(*args, folder):
-    return subprocess.run([sys.executable, "-m", "orb_widgets.cli", *args, "--workspace", str(folder)],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "orb_widgets.cli", *args, "--workspace", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_survey_open_list_close_and_flyer(folder, tmp_path):
-    r = orb("survey", "open", "--county", "alder creek county", "--wave", "2026-fall",
-            "--base-url", "https://survey.example.gov", "--flyer", str(tmp_path / "flyer.html"), folder=folder)
+    r = orb(
+        "survey",
+        "open",
+        "--county",
+        "alder creek county",
+        "--wave",
+        "2026-fall",
+        "--base-url",
+        "https://survey.example.gov",
+        "--flyer",
+        str(tmp_path / "flyer.html"),
+        folder=folder,
+    )
     assert r.returncode == 0, r.stderr
     url = re.search(r"https://survey\.example\.gov/survey/([\w-]+)", r.stdout)
     assert url and len(url[1]) >= 20
@@ -390,13 +447,16 @@ def test_survey_open_list_close_and_flyer(folder, tmp_path):
     assert "| closed" in orb("survey", "list", folder=folder).stdout
 
 
-@pytest.mark.parametrize("args,message", [
-    (["survey", "open"], "say which county"),
-    (["survey", "open", "--county", "Nowhere"], "no county, municipality or school named 'Nowhere'"),
-    (["survey", "close", "nope"], "no survey link 'nope'"),
-    (["survey", "open", "--county", COUNTY, "--base-url", "survey.example.gov"], "--base-url must start"),
-    (["serve", "--form", "--county", "Nowhere"], "no county, municipality or school named"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["survey", "open"], "say which county"),
+        (["survey", "open", "--county", "Nowhere"], "no county, municipality or school named 'Nowhere'"),
+        (["survey", "close", "nope"], "no survey link 'nope'"),
+        (["survey", "open", "--county", COUNTY, "--base-url", "survey.example.gov"], "--base-url must start"),
+        (["serve", "--form", "--county", "Nowhere"], "no county, municipality or school named"),
+    ],
+)
 def test_survey_mistakes_get_one_line(folder, args, message):
     r = orb(*args, folder=folder)
     assert r.returncode == 2 and message in r.stderr
@@ -407,8 +467,8 @@ def test_serve_form_serves_every_open_link_and_nothing_else(folder):
     import urllib.error
     import urllib.request
 
-    from orb_widgets.serve import launch
     from orb_widgets.app import App
+    from orb_widgets.serve import launch
 
     store = App.for_workspace(folder).store
     a, b = store.open_link(COUNTY, WAVE).token, store.open_link(OTHER, WAVE).token
@@ -537,16 +597,31 @@ def test_two_servers_on_one_database_store_a_page_sent_to_both_once(db_url, monk
         async def send_all():
             client = tornado.httpclient.AsyncHTTPClient(force_instance=True, max_clients=len(sends))
             try:
-                return await asyncio.gather(*(client.fetch(
-                    url, method="POST", body=body, headers={"Cookie": cookie}, raise_error=False,
-                    request_timeout=600, connect_timeout=600) for url, body in sends))
+                return await asyncio.gather(
+                    *(
+                        client.fetch(
+                            url,
+                            method="POST",
+                            body=body,
+                            headers={"Cookie": cookie},
+                            raise_error=False,
+                            request_timeout=600,
+                            connect_timeout=600,
+                        )
+                        for url, body in sends
+                    )
+                )
             finally:
                 client.close()
 
         answers = asyncio.run(send_all())
         releaser.join(10)
-        thanked = [r.code == 200 and r.effective_url.endswith("/thanks?lang=en")
-                   and "Thank you — your answers were saved." in r.body.decode() for r in answers]
+        thanked = [
+            r.code == 200
+            and r.effective_url.endswith("/thanks?lang=en")
+            and "Thank you — your answers were saved." in r.body.decode()
+            for r in answers
+        ]
         assert all(thanked), f"{thanked.count(False)} sends did not see the thank-you page"
         assert Store(db_url).response_count(COUNTY, WAVE) == 1 + 200 + 299
         if gate.postgres:
@@ -554,7 +629,7 @@ def test_two_servers_on_one_database_store_a_page_sent_to_both_once(db_url, monk
         else:
             assert gate.most_inside == 1
     finally:
-        for survey, url, loop, thread in servers:
+        for _survey, _url, loop, thread in servers:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(10)
         for s in stores:

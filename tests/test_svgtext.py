@@ -1,5 +1,6 @@
 """Chart labels print as whole words (orb_widgets.packets.svgtext): the same words in the same places
 as WeasyPrint's letter-by-letter route, one text run a label, and WeasyPrint as it was afterwards."""
+
 import re
 import subprocess
 
@@ -22,8 +23,9 @@ def _page() -> str:
     def place(x, y):
         return f'x="{x}" y="{y}"' if x is not None else ""
 
-    texts = "".join(f'<text {place(x, y)} font-family="DejaVu Sans" font-size="11px" {a}>{t}</text>'
-                    for x, y, a, t in LABELS)
+    texts = "".join(
+        f'<text {place(x, y)} font-family="DejaVu Sans" font-size="11px" {a}>{t}</text>' for x, y, a, t in LABELS
+    )
     svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="600" height="240" viewBox="0 0 600 240">{texts}</svg>'
     return f"<html><body style='margin:0'>{svg}</body></html>"
 
@@ -40,8 +42,10 @@ def _words(pdf: bytes, tmp_path, name: str) -> list[tuple[str, float, float]]:
     path = tmp_path / f"{name}.pdf"
     path.write_bytes(pdf)
     out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    return [(w, float(x), float(y)) for x, y, w in
-            re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', out)]
+    return [
+        (w, float(x), float(y))
+        for x, y, w in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', out)
+    ]
 
 
 def test_the_installed_weasyprint_gets_the_fix():
@@ -65,7 +69,7 @@ def test_a_label_is_one_text_run_and_only_letter_spacing_goes_letter_by_letter()
     stock = runs(_pdf(False, uncompressed_pdf=True))
     fast = runs(_pdf(True, uncompressed_pdf=True))
     letters = sum(len(t.replace("&amp;", "&").replace(" ", "")) for *_, t in LABELS)
-    assert stock == letters               # WeasyPrint's route: a run per letter (spaces are not drawn)
+    assert stock == letters  # WeasyPrint's route: a run per letter (spaces are not drawn)
     assert fast == len(LABELS) - 1 + len("Wide")  # one per label; the spaced one keeps one per letter
 
 

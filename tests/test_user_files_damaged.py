@@ -5,6 +5,7 @@ instrument create --framework FOLDER``) and the hub's teams file
 (``orb hub-config --teams FILE``). Survey exports are in
 ``test_importers_damaged.py``.
 """
+
 from __future__ import annotations
 
 import random
@@ -42,13 +43,18 @@ def damaged_pack(tmp_path: Path, data: bytes) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("damage, words", [
-    (lambda b: b.replace(b"Organizational", "Organizational café".encode("latin-1"), 1),
-     ["not UTF-8 text", "byte 0xe9 on line", "save it as UTF-8"]),
-    (lambda b: b[:5000] + b"\x00" + b[5000:], ["not valid YAML at line", "#x0000", "delete it"]),
-    (lambda b: b[:5000] + b"\x7f" + b[5000:], ["not valid YAML at line", "#x007f"]),
-    (lambda b: b"\xff\xfe" + b, ["not UTF-8 text", "byte 0xff on line 1"]),
-])
+@pytest.mark.parametrize(
+    "damage, words",
+    [
+        (
+            lambda b: b.replace(b"Organizational", "Organizational café".encode("latin-1"), 1),
+            ["not UTF-8 text", "byte 0xe9 on line", "save it as UTF-8"],
+        ),
+        (lambda b: b[:5000] + b"\x00" + b[5000:], ["not valid YAML at line", "#x0000", "delete it"]),
+        (lambda b: b[:5000] + b"\x7f" + b[5000:], ["not valid YAML at line", "#x007f"]),
+        (lambda b: b"\xff\xfe" + b, ["not UTF-8 text", "byte 0xff on line 1"]),
+    ],
+)
 def test_a_pack_file_that_is_not_yaml_text_is_named_in_one_line(damage, words, capsys, tmp_path):
     folder = damaged_pack(tmp_path, damage(PACK.read_bytes()))
     code, _, err = orb(capsys, "frameworks", "--items", folder)
@@ -78,14 +84,18 @@ def test_a_pack_file_with_flipped_bytes_loads_or_is_refused_in_one_line(k, capsy
         one_line(err, folder / "pack.yaml")
 
 
-@pytest.mark.parametrize("data, words", [
-    ("coordinators: [ana]\ncounties:\n  Alder: [bén]\n".encode("latin-1"), ["not UTF-8 text", "0xe9"]),
-    ("coordinators: [ana]\n".encode("utf-16"), ["not UTF-8 text", "0xff"]),
-    (b"coordinators: [ana\x00]\n", ["not valid YAML"]),
-    (random.Random(3).randbytes(300), ["teams file"]),
-    (b"yyyy", ["found no keys", "is this the teams file?"]),
-    (b"\n".join(b"key%d: 1" % k for k in range(40)), ["found: key0, key1", "key7 …)"]),
-], ids=["latin-1", "utf-16", "nul", "random bytes", "a word", "forty keys"])
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        ("coordinators: [ana]\ncounties:\n  Alder: [bén]\n".encode("latin-1"), ["not UTF-8 text", "0xe9"]),
+        ("coordinators: [ana]\n".encode("utf-16"), ["not UTF-8 text", "0xff"]),
+        (b"coordinators: [ana\x00]\n", ["not valid YAML"]),
+        (random.Random(3).randbytes(300), ["teams file"]),
+        (b"yyyy", ["found no keys", "is this the teams file?"]),
+        (b"\n".join(b"key%d: 1" % k for k in range(40)), ["found: key0, key1", "key7 …)"]),
+    ],
+    ids=["latin-1", "utf-16", "nul", "random bytes", "a word", "forty keys"],
+)
 def test_a_teams_file_that_is_not_yaml_text_is_one_error(data, words, tmp_path):
     path = tmp_path / "teams.yaml"
     path.write_bytes(data)

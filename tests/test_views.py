@@ -1,5 +1,6 @@
 """What a reader sees agrees with itself: counts equal the lists they count, "up" on the card is
 "up" in the table, every ranked priority says why, and the command line prints plain text."""
+
 import re
 from html.parser import HTMLParser
 
@@ -118,9 +119,11 @@ def test_role_table_is_shaded_darker_for_higher_scores_and_hidden_cells_stay_bla
             continue
         html = pk.section_html("roles")
         assert "<img" not in html and "darker" in html
-        cells = re.findall(r'<td class="num(?: orb-hidden-cell)?"(?: data-label="[^"]*")?'
-                           r'(?: style="background:(#[0-9a-f]{6});color:(#[0-9a-f]{6})")?>([^<]*)</td>',
-                           html.split("Leaders compared")[0])
+        cells = re.findall(
+            r'<td class="num(?: orb-hidden-cell)?"(?: data-label="[^"]*")?'
+            r'(?: style="background:(#[0-9a-f]{6});color:(#[0-9a-f]{6})")?>([^<]*)</td>',
+            html.split("Leaders compared")[0],
+        )
         assert cells
         order = [bg for bg, _ in views.SHADES]
         by_value = []
@@ -145,8 +148,10 @@ def test_the_breakout_section_shows_the_countys_own_webinar_part_and_nothing_of_
     series, seen = webinar.load_series(demo_store), 0
     for name in counties:
         page = Text(packets.Packet(demo_store, name).section_html("breakouts")).text
-        mine, theirs = {"steps": set(), "rooms": set(), "said": set()}, {"people": set(), "steps": set(),
-                                                                          "rooms": set(), "said": set()}
+        mine, theirs = (
+            {"steps": set(), "rooms": set(), "said": set()},
+            {"people": set(), "steps": set(), "rooms": set(), "said": set()},
+        )
         for rec in series.events:
             for r in rec.rooms:
                 here = [p for p in r.people if webinar.county_key(p.county) == webinar.county_key(name)]
@@ -189,8 +194,11 @@ def test_cli_prints_plain_text_within_100_columns(demo_store, counties, capsys):
 def test_terminal_escapes_never_reach_the_command_line():
     from orb_widgets.render import render
 
-    matrix = views.matrix_view({"A": {"target": "A", "what_we_learned": "ok\x1b[2J\x1b]0;x\x07 done",
-                                      "next_steps": ["\x1b[31mred"]}}, {}, {"A": "A. Fit\x1b[1m"})
+    matrix = views.matrix_view(
+        {"A": {"target": "A", "what_we_learned": "ok\x1b[2J\x1b]0;x\x07 done", "next_steps": ["\x1b[31mred"]}},
+        {},
+        {"A": "A. Fit\x1b[1m"},
+    )
     out = render("matrix.txt.j2", county="X\x1b[0m", matrix=matrix)
     assert "\x1b" not in out and "\x07" not in out
     assert "ok[2J]0;x done" in out and "1. [31mred" in out
@@ -235,8 +243,13 @@ def test_competence_shares_total_one_hundred_percent_or_say_what_the_rest_is():
     from orb_widgets.workbook import ImplementationPlan
 
     levels = load_framework("cps").competence_levels
-    plan = ImplementationPlan(competence={"basic": {"now": 0.5, "target": 0.2}, "user": {"now": 0.25, "target": 0.6},
-                                          "independent": {"now": 0.06, "target": 0.2}})
+    plan = ImplementationPlan(
+        competence={
+            "basic": {"now": 0.5, "target": 0.2},
+            "user": {"now": 0.25, "target": 0.6},
+            "independent": {"now": 0.06, "target": 0.2},
+        }
+    )
     v = views.plan_view(plan, levels)
     now = {r["label"]: r["share"] for r in v.competence_records if r["when"] == "now"}
     assert abs(sum(now.values()) - 1) < 1e-9
@@ -247,8 +260,12 @@ def test_competence_shares_total_one_hundred_percent_or_say_what_the_rest_is():
 def test_key_message_chart_runs_over_the_rating_scale():
     from orb_widgets import plots
 
-    ax = plots.key_message_ratings([{"version": "Version 1", "audience": "Staff", "rating": 3.5},
-                                    {"version": "Version 2", "audience": "Staff", "rating": 4.25}])
+    ax = plots.key_message_ratings(
+        [
+            {"version": "Version 1", "audience": "Staff", "rating": 3.5},
+            {"version": "Version 2", "audience": "Staff", "rating": 4.25},
+        ]
+    )
     assert ax.get_ylim()[0] == 1 and 5 <= ax.get_ylim()[1] < 6
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels[0] == "1 not at all" and labels[-1] == "5 very much"

@@ -1,4 +1,5 @@
 """The coach's webinar series: routing to each county, the check-in across events, live rooms, exports."""
+
 import csv
 import datetime as dt
 import io
@@ -11,19 +12,28 @@ import pytest
 
 import orb_widgets.store as store_module
 from orb_widgets import webinar, workbook
+from orb_widgets.app import App
 from orb_widgets.cli import main
 from orb_widgets.exceptions import StaleEdit
 from orb_widgets.exports import table_bytes
 from orb_widgets.instrument import tailor
-from orb_widgets.app import App
 from orb_widgets.store import Store
 from orb_widgets.webinar import Person, ReportBack, Room
 
 X, Y = "Bayside County", "Cedar Valley County"
-TYPED = "wren   valley county"     # typed in a room; not in the workspace
+TYPED = "wren   valley county"  # typed in a room; not in the workspace
 SCRIPT = "<script>alert(1)</script>"
-HOSTILE = [SCRIPT, '"><img src=x onerror=alert(1)>', '=HYPERLINK("http://evil.example","x")', "@SUM(1)", "+1",
-           "-1+2", "\t=1+2", "[link](javascript:alert(1))", "*bold* _it_ `code` | pipe"]
+HOSTILE = [
+    SCRIPT,
+    '"><img src=x onerror=alert(1)>',
+    '=HYPERLINK("http://evil.example","x")',
+    "@SUM(1)",
+    "+1",
+    "-1+2",
+    "\t=1+2",
+    "[link](javascript:alert(1))",
+    "*bold* _it_ `code` | pipe",
+]
 
 
 def never(delay, callback):
@@ -34,25 +44,78 @@ def two_events(store, x_step="X: survey our supervisors", y_step="Y: ask partner
     """Two events; rooms mix X, Y and a typed county; X and Y report back at the second."""
     for c in (X, Y):
         store.save_instrument(tailor("cpm-orb", county=c, elements=["A", "B"], points=5, min_group=3))
-    first = webinar.new_event(store, "September webinar", dt.date(2025, 9, 18), "Coach",
-                              prompts=["Where are we starting?"], rooms=2)
-    second = webinar.new_event(store, "October webinar", dt.date(2025, 10, 23), "Coach",
-                               prompts=["What did you try?"], rooms=2)
-    webinar.save_room(store, first, 0, Room(event=first, name="Room 1", reporter="Rae", takeaway="Start with supervisors",
-                                            notes={0: "supervisors first"},
-                                            people=[Person(name="Ana", county=X, role="Supervisor", steps=[x_step]),
-                                                    Person(name="Bo", county=Y, steps=[y_step])]), "Rae", 0)
-    webinar.save_room(store, first, 1, Room(event=first, name="Room 2", reporter="Sam", takeaway="Ask partners early",
-                                            notes={0: "partners and supervisors"},
-                                            people=[Person(name="Cy", county="bayside  COUNTY", steps=["X: second"]),
-                                                    Person(name="Di", county=TYPED, steps=["W: visit"])]), "Sam", 0)
-    webinar.save_reportback(store, second, ReportBack(event=second, county=X, done=[x_step], activities="We met",
-                                                      learned="X learned a lot", next_step="X: survey staff"), "Coach", 0)
-    webinar.save_reportback(store, second, ReportBack(event=second, county=Y, learned="Y learned",
-                                                      next_step="Y: next"), "Coach", 0)
-    webinar.save_room(store, second, 0, Room(event=second, name="Room 1", takeaway="Keep it small",
-                                             people=[Person(name="Ana", county=X, steps=["X: share results"])]),
-                      "Rae", 0)
+    first = webinar.new_event(
+        store, "September webinar", dt.date(2025, 9, 18), "Coach", prompts=["Where are we starting?"], rooms=2
+    )
+    second = webinar.new_event(
+        store, "October webinar", dt.date(2025, 10, 23), "Coach", prompts=["What did you try?"], rooms=2
+    )
+    webinar.save_room(
+        store,
+        first,
+        0,
+        Room(
+            event=first,
+            name="Room 1",
+            reporter="Rae",
+            takeaway="Start with supervisors",
+            notes={0: "supervisors first"},
+            people=[
+                Person(name="Ana", county=X, role="Supervisor", steps=[x_step]),
+                Person(name="Bo", county=Y, steps=[y_step]),
+            ],
+        ),
+        "Rae",
+        0,
+    )
+    webinar.save_room(
+        store,
+        first,
+        1,
+        Room(
+            event=first,
+            name="Room 2",
+            reporter="Sam",
+            takeaway="Ask partners early",
+            notes={0: "partners and supervisors"},
+            people=[
+                Person(name="Cy", county="bayside  COUNTY", steps=["X: second"]),
+                Person(name="Di", county=TYPED, steps=["W: visit"]),
+            ],
+        ),
+        "Sam",
+        0,
+    )
+    webinar.save_reportback(
+        store,
+        second,
+        ReportBack(
+            event=second,
+            county=X,
+            done=[x_step],
+            activities="We met",
+            learned="X learned a lot",
+            next_step="X: survey staff",
+        ),
+        "Coach",
+        0,
+    )
+    webinar.save_reportback(
+        store, second, ReportBack(event=second, county=Y, learned="Y learned", next_step="Y: next"), "Coach", 0
+    )
+    webinar.save_room(
+        store,
+        second,
+        0,
+        Room(
+            event=second,
+            name="Room 1",
+            takeaway="Keep it small",
+            people=[Person(name="Ana", county=X, steps=["X: share results"])],
+        ),
+        "Rae",
+        0,
+    )
     return first, second
 
 
@@ -93,7 +156,9 @@ def test_the_county_workbook_offers_its_own_steps_and_accepts_one_into_the_matri
     store = App.for_workspace(tmp_path / "ws", create=True).store
     two_events(store)
     start = StartHere(store, X)
-    assert "X: survey our supervisors" in start.webinar_steps.value and "Y: ask partners" not in start.webinar_steps.value
+    assert (
+        "X: survey our supervisors" in start.webinar_steps.value and "Y: ask partners" not in start.webinar_steps.value
+    )
     assert webinar.OWNER not in start.county.options
     start.county.value = Y
     assert "Y: ask partners" in start.webinar_steps.value and "X:" not in start.webinar_steps.value
@@ -112,28 +177,33 @@ def test_the_series_view_follows_each_county_across_two_events(store):
     first, second = two_events(store)
     s = webinar.load_series(store)
     rows = webinar.series_view(s)
-    assert list(rows) == [X, Y, "wren valley county"]   # a typed county keeps its spelling, spaces tidied
+    assert list(rows) == [X, Y, "wren valley county"]  # a typed county keeps its spelling, spaces tidied
     x = rows[X]
     assert [r.event_id for r in x] == [first, second]
     assert x[0].committed == ["X: survey our supervisors", "X: second"] and x[0].reported_done == []
     assert x[1].reported_done == ["X: survey our supervisors"] and x[1].learned == "X learned a lot"
     assert x[1].next_step == "X: survey staff" and x[1].committed == ["X: share results"]
-    assert [r.event_id for r in rows["wren valley county"]] == [first]      # never came back
+    assert [r.event_id for r in rows["wren valley county"]] == [first]  # never came back
     op = webinar.opening(s, second)
     assert op.previous_title == "September webinar" and op.questions == webinar.REPORT_BACK_QUESTIONS
     assert {c.county: [st for p in c.steps for st in p.steps] for c in op.counties}[X] == [
-        "X: survey our supervisors", "X: second"]
+        "X: survey our supervisors",
+        "X: second",
+    ]
     assert webinar.opening(s, first) is None
     only_y = webinar.series_view(s, Y)
     assert list(only_y) == [Y]
     themes = webinar.themes(s.get(first))
-    assert themes == []   # the rooms share the word "supervisor" only: a single word is no idea
-    assert [t.takeaway for t in webinar.quick_takeaways(s.get(first))] == ["Start with supervisors", "Ask partners early"]
+    assert themes == []  # the rooms share the word "supervisor" only: a single word is no idea
+    assert [t.takeaway for t in webinar.quick_takeaways(s.get(first))] == [
+        "Start with supervisors",
+        "Ask partners early",
+    ]
 
 
 def test_three_reporters_typing_into_three_rooms_at_once_lose_nothing(any_store, db_url, monkeypatch):
     ev = webinar.new_event(any_store, "Live", None, "Coach", prompts=["p"], rooms=3)
-    if db_url.startswith("postgresql"):   # all three inside the write window together
+    if db_url.startswith("postgresql"):  # all three inside the write window together
         barrier = threading.Barrier(3, timeout=60)
         monkeypatch.setattr(store_module, "race_hook", lambda name: barrier.wait() if name == "doc" else None)
     start, errors = threading.Barrier(3, timeout=60), []
@@ -144,9 +214,19 @@ def test_three_reporters_typing_into_three_rooms_at_once_lose_nothing(any_store,
             s = Store(db_url)
             for k in range(3):  # each keystroke burst saved on top of the reporter's own last version
                 doc = s.get_doc(webinar.OWNER, "webinar_room", webinar.room_key(ev, n))
-                webinar.save_room(s, ev, n, Room(event=ev, name=f"Room {n + 1}", takeaway=f"room {n} v{k}",
-                                                 people=[Person(name=f"P{n}", county=X, steps=[f"step {n}.{k}"])]),
-                                  f"Reporter {n}", expected_version=doc.version if doc else 0)
+                webinar.save_room(
+                    s,
+                    ev,
+                    n,
+                    Room(
+                        event=ev,
+                        name=f"Room {n + 1}",
+                        takeaway=f"room {n} v{k}",
+                        people=[Person(name=f"P{n}", county=X, steps=[f"step {n}.{k}"])],
+                    ),
+                    f"Reporter {n}",
+                    expected_version=doc.version if doc else 0,
+                )
         except Exception as exc:
             errors.append(exc)
 
@@ -159,7 +239,9 @@ def test_three_reporters_typing_into_three_rooms_at_once_lose_nothing(any_store,
     assert errors == []
     rooms = webinar.rooms(any_store, ev)
     assert [r.takeaway for r in rooms] == ["room 0 v2", "room 1 v2", "room 2 v2"]
-    assert [len(any_store.doc_history(webinar.OWNER, "webinar_room", webinar.room_key(ev, n))) for n in range(3)] == [3] * 3
+    assert [len(any_store.doc_history(webinar.OWNER, "webinar_room", webinar.room_key(ev, n))) for n in range(3)] == [
+        3
+    ] * 3
     # two reporters in the same room from the same version: the second is told, never overwrites silently
     webinar.save_room(any_store, ev, 0, Room(event=ev, name="Room 1", takeaway="mine"), "A", expected_version=3)
     with pytest.raises(StaleEdit):
@@ -177,7 +259,7 @@ def test_the_coach_page_runs_rooms_and_its_compiled_view_follows_other_reporters
     assert page.event_id == key and len(page.room_choice.options) == 3
     room = page.editor
     assert page.room_box.children == (room,)
-    page.show_room(0)                   # the room already on screen is kept, not built a second time
+    page.show_room(0)  # the room already on screen is kept, not built a second time
     assert page.editor is room
     room.reporter.value = "Rae"
     room.people[0].person.value, room.people[0].county.value = "Eve", "bayside county"
@@ -185,12 +267,12 @@ def test_the_coach_page_runs_rooms_and_its_compiled_view_follows_other_reporters
     room.takeaway.value = "Room one's takeaway"
     room.timer.play.value = room.timer.play.max
     assert "Time is up" in room.timer.left.value
-    page.room_choice.value = 1          # another room on screen: the first is saved first
+    page.room_choice.value = 1  # another room on screen: the first is saved first
     assert webinar.rooms(store, key)[0].people[0].county == "bayside county"
     other = webinar.rooms(store, key)[2]  # a reporter on another laptop writes room 3
     webinar.save_room(store, key, 2, other.model_copy(update={"takeaway": "Typed elsewhere"}), "Sam", 0)
     assert "Typed elsewhere" not in page.compiled.value
-    page.live.value += 1                  # the browser's timer ticks: the view reads every room again
+    page.live.value += 1  # the browser's timer ticks: the view reads every room again
     assert "Typed elsewhere" in page.compiled.value and "Room one&#39;s takeaway" in page.compiled.value
     assert "X: from the page" in page.compiled.value and "Next steps people take back" in page.compiled.value
     s = webinar.load_series(store)
@@ -211,12 +293,32 @@ def _seeded_hostile(store):
     for c in (X,):
         store.save_instrument(tailor("cpm-orb", county=c, elements=["A"], points=5, min_group=3))
     ev = webinar.new_event(store, HOSTILE[1], None, "Coach", prompts=HOSTILE[:2], rooms=1, questions=HOSTILE[:3])
-    webinar.save_room(store, ev, 0, Room(event=ev, name=HOSTILE[0], facilitator=HOSTILE[1], reporter=HOSTILE[2],
-                                         notes={0: HOSTILE[0]}, takeaway=HOSTILE[3],
-                                         people=[Person(name=h, county=X, role=HOSTILE[4], steps=[h, HOSTILE[(k + 2) % 9]])
-                                                 for k, h in enumerate(HOSTILE)]), "Coach", 0)
-    webinar.save_reportback(store, ev, ReportBack(event=ev, county=X, activities=HOSTILE[0], learned=HOSTILE[2],
-                                                  next_step=HOSTILE[7], why=HOSTILE[1]), "Coach", 0)
+    webinar.save_room(
+        store,
+        ev,
+        0,
+        Room(
+            event=ev,
+            name=HOSTILE[0],
+            facilitator=HOSTILE[1],
+            reporter=HOSTILE[2],
+            notes={0: HOSTILE[0]},
+            takeaway=HOSTILE[3],
+            people=[
+                Person(name=h, county=X, role=HOSTILE[4], steps=[h, HOSTILE[(k + 2) % 9]])
+                for k, h in enumerate(HOSTILE)
+            ],
+        ),
+        "Coach",
+        0,
+    )
+    webinar.save_reportback(
+        store,
+        ev,
+        ReportBack(event=ev, county=X, activities=HOSTILE[0], learned=HOSTILE[2], next_step=HOSTILE[7], why=HOSTILE[1]),
+        "Coach",
+        0,
+    )
     return ev
 
 
@@ -232,8 +334,13 @@ class _Tags(HTMLParser):
 def _live(html: str):
     p = _Tags()
     p.feed(html)
-    return [(t, a) for t, a in p.tags if t in ("script", "img") or any(k.startswith("on") for k in a)
-            or any(str(v).startswith("javascript") for v in a.values())]
+    return [
+        (t, a)
+        for t, a in p.tags
+        if t in ("script", "img")
+        or any(k.startswith("on") for k in a)
+        or any(str(v).startswith("javascript") for v in a.values())
+    ]
 
 
 def test_hostile_text_is_inert_in_every_export(store):
@@ -242,14 +349,22 @@ def test_hostile_text_is_inert_in_every_export(store):
     f = webinar.followup(s, ev, X)
     assert _live(webinar.followup_html(f)) == []
     assert _live(webinar.takeaways_html(webinar.packet_view(s, X))) == []
-    assert _live(mistune.html(webinar.followup_markdown(f))) == []          # the Markdown, as a mail client shows it
+    assert _live(mistune.html(webinar.followup_markdown(f))) == []  # the Markdown, as a mail client shows it
     assert SCRIPT in mistune.html(webinar.followup_markdown(f)).replace("&lt;", "<").replace("&gt;", ">")
     rec = s.get(ev)
-    for partial, kw in [("webinar_compiled.html.j2", dict(title=rec.event.title, takeaways=webinar.quick_takeaways(rec),
-                                                          themes=webinar.themes(rec, 1),
-                                                          steps=webinar.views.next_steps(rec, s))),
-                        ("webinar_series.html.j2", dict(rows=webinar.series_view(s))),
-                        ("webinar_suggestions.html.j2", dict(items=webinar.suggestions(s, X), taken=set()))]:
+    for partial, kw in [
+        (
+            "webinar_compiled.html.j2",
+            dict(
+                title=rec.event.title,
+                takeaways=webinar.quick_takeaways(rec),
+                themes=webinar.themes(rec, 1),
+                steps=webinar.views.next_steps(rec, s),
+            ),
+        ),
+        ("webinar_series.html.j2", dict(rows=webinar.series_view(s))),
+        ("webinar_suggestions.html.j2", dict(items=webinar.suggestions(s, X), taken=set())),
+    ]:
         assert _live(webinar.render(partial, **kw)) == [], partial
     frame = webinar.export_frame(s, ev)
     for fmt in ("csv", "xlsx"):
@@ -260,8 +375,15 @@ def test_hostile_text_is_inert_in_every_export(store):
             wb = openpyxl.load_workbook(io.BytesIO(data))
             assert not [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
             cells = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row]
-        live = [c for c in cells if isinstance(c, str) and c[:1] in ("=", "+", "@", "\t", "\r")
-                or isinstance(c, str) and c.startswith("-") and c != "-"]
+        live = [
+            c
+            for c in cells
+            if isinstance(c, str)
+            and c[:1] in ("=", "+", "@", "\t", "\r")
+            or isinstance(c, str)
+            and c.startswith("-")
+            and c != "-"
+        ]
         assert live == [] and any(str(c).startswith("'=HYPERLINK") for c in cells)
 
 
@@ -281,14 +403,33 @@ def test_orb_webinar_list_and_export(tmp_path, monkeypatch, capsys):
     txt = capsys.readouterr().out
     assert txt.count(": after September webinar") == 3 and "Y: ask partners" in txt
     out_file = tmp_path / "f.csv"
-    assert main(["webinar", "export", "--workspace", str(folder), "--event", first, "--county", Y,
-                 "--format", "csv", "--out", str(out_file)]) == 0
+    assert (
+        main(
+            [
+                "webinar",
+                "export",
+                "--workspace",
+                str(folder),
+                "--event",
+                first,
+                "--county",
+                Y,
+                "--format",
+                "csv",
+                "--out",
+                str(out_file),
+            ]
+        )
+        == 0
+    )
     rows = list(csv.DictReader(io.StringIO(out_file.read_text("utf-8-sig"))))
     assert {r["county"] for r in rows} == {Y} and {"next step", "room takeaway"} <= {r["kind"] for r in rows}
     capsys.readouterr()
-    for bad, words in [(["--event", "nope"], "no webinar event 'nope'"),
-                       (["--event", first, "--county", "Nowhere County"], "nobody from 'Nowhere County'"),
-                       ([], "say which event")]:
+    for bad, words in [
+        (["--event", "nope"], "no webinar event 'nope'"),
+        (["--event", first, "--county", "Nowhere County"], "nobody from 'Nowhere County'"),
+        ([], "say which event"),
+    ]:
         target = tmp_path / "never.md"
         assert main(["webinar", "export", "--workspace", str(folder), "--out", str(target), *bad]) == 2
         err = capsys.readouterr().err
@@ -299,14 +440,19 @@ def test_the_demo_has_a_two_event_series_with_report_backs(demo_store):
     s = webinar.load_series(demo_store)
     assert len(s.events) == 2
     first, second = s.events
-    assert all(len({webinar.county_key(p.county) for p in r.people}) > 1 for r in first.rooms)   # mixed rooms
+    assert all(len({webinar.county_key(p.county) for p in r.people}) > 1 for r in first.rooms)  # mixed rooms
     assert len(second.reportbacks) >= 3
     county = demo_store.counties()[0].name
     view = webinar.packet_view(s, county)
     assert view.events and all(p for ev in view.events for p in ev.people)
     names = {p.name for ev in view.events for p in ev.people}
-    others = {p.name for rec in s.events for r in rec.rooms for p in r.people
-              if webinar.county_key(p.county) != webinar.county_key(county)}
+    others = {
+        p.name
+        for rec in s.events
+        for r in rec.rooms
+        for p in r.people
+        if webinar.county_key(p.county) != webinar.county_key(county)
+    }
     assert names and not names & others
 
 
@@ -344,20 +490,33 @@ def test_each_countys_packet_shows_its_own_webinar_steps_and_no_other_countys(tm
         assert leak not in pages[Y]
     # the coach's series is no county of its own: no packet for it
     assert sorted(p.name for p in (tmp_path / "out").glob("*.html")) == sorted(
-        [f"{s.county(X).slug}.html", f"{s.county(Y).slug}.html", "index.html"])
+        [f"{s.county(X).slug}.html", f"{s.county(Y).slug}.html", "index.html"]
+    )
 
 
 # ------------------------------------------------------------------ older workspaces
 #: A breakout session as older versions saved it in a county's own workbook (kind "breakout").
-OLD_SESSION = {"title": "Kick-off with # managers", "date": "2025-09-18", "minutes_per_prompt": 10, "rooms": [
-    {"name": "Room 1", "facilitator": "Fay", "reporter": "Ray", "notes": {"0": "old note"},
-     "takeaway": "X: old takeaway", "next_steps": [{"person": "Ola", "steps": ["X: old step"]},
-                                                  {"person": "", "steps": ["X: nameless step"]}]},
-    {"name": "Room 2", "reporter": "Rex", "takeaway": "X: second room", "next_steps": []}]}
+OLD_SESSION = {
+    "title": "Kick-off with # managers",
+    "date": "2025-09-18",
+    "minutes_per_prompt": 10,
+    "rooms": [
+        {
+            "name": "Room 1",
+            "facilitator": "Fay",
+            "reporter": "Ray",
+            "notes": {"0": "old note"},
+            "takeaway": "X: old takeaway",
+            "next_steps": [{"person": "Ola", "steps": ["X: old step"]}, {"person": "", "steps": ["X: nameless step"]}],
+        },
+        {"name": "Room 2", "reporter": "Rex", "takeaway": "X: second room", "next_steps": []},
+    ],
+}
 
 
 def test_an_older_workspace_with_a_countys_own_breakout_opens_builds_its_packets_and_moves_it_on_upgrade(
-        tmp_path, monkeypatch, capsys):
+    tmp_path, monkeypatch, capsys
+):
     from orb_widgets import packets
 
     monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
@@ -388,7 +547,8 @@ def test_an_older_workspace_with_a_countys_own_breakout_opens_builds_its_packets
     assert [r.takeaway for r in part.rooms] == ["X: old takeaway", "X: second room"]
     assert {s for p in part.people for s in p.steps} == {"X: old step", "X: nameless step"}
     assert webinar.followup_markdown(webinar.followup(series, moved[0].id, X)).startswith(
-        f"# {X}: after Kick-off with \\# managers")
+        f"# {X}: after Kick-off with \\# managers"
+    )
     after = pages("after")
     for text in ("X: old step", "X: nameless step", "X: old takeaway", "X: second room", "X: survey our supervisors"):
         assert text in after[X] and text not in after[Y]
@@ -408,7 +568,7 @@ def test_two_upgrades_at_once_move_an_old_breakout_once(any_store, monkeypatch):
     real, raced = any_store.put_doc, []
 
     def put_doc(county, kind, key, body, user, expected_version=None):
-        if kind == "breakout" and not raced:   # another upgrade moves it just before this one claims it
+        if kind == "breakout" and not raced:  # another upgrade moves it just before this one claims it
             raced.append("started")
             raced.append(legacy.move_breakouts(any_store))
         return real(county, kind, key, body, user, expected_version)
@@ -421,13 +581,33 @@ def test_two_upgrades_at_once_move_an_old_breakout_once(any_store, monkeypatch):
 def test_typed_text_never_changes_the_shape_of_the_follow_up_e_mails(store):
     """Headings, lists and tables in the Markdown and plain-text e-mails come from the templates only."""
     store.save_instrument(tailor("cpm-orb", county=X, elements=["A"], points=5, min_group=3))
-    typed = ["# Not a heading", "1. not a numbered list", "- not an item", "| a | b |\n|---|---|\n| c | d |",
-             "line one\n\n## WHAT THE ROOMS YOU WERE IN TOOK AWAY", "=1+2", "---", "> not a quote"]
-    ev = webinar.new_event(store, "# Title | with pipe", dt.date(2025, 9, 18), "Coach", rooms=1,
-                           questions=typed[:3])
-    webinar.save_room(store, ev, 0, Room(event=ev, name="| Room |", takeaway=typed[3], people=[
-        Person(name=t, county=X, role=typed[(k + 1) % len(typed)], steps=[typed[(k + 2) % len(typed)]])
-        for k, t in enumerate(typed)]), "Coach", 0)
+    typed = [
+        "# Not a heading",
+        "1. not a numbered list",
+        "- not an item",
+        "| a | b |\n|---|---|\n| c | d |",
+        "line one\n\n## WHAT THE ROOMS YOU WERE IN TOOK AWAY",
+        "=1+2",
+        "---",
+        "> not a quote",
+    ]
+    ev = webinar.new_event(store, "# Title | with pipe", dt.date(2025, 9, 18), "Coach", rooms=1, questions=typed[:3])
+    webinar.save_room(
+        store,
+        ev,
+        0,
+        Room(
+            event=ev,
+            name="| Room |",
+            takeaway=typed[3],
+            people=[
+                Person(name=t, county=X, role=typed[(k + 1) % len(typed)], steps=[typed[(k + 2) % len(typed)]])
+                for k, t in enumerate(typed)
+            ],
+        ),
+        "Coach",
+        0,
+    )
     s = webinar.load_series(store)
     f = webinar.followup(s, ev, X)
     page = mistune.html(webinar.followup_markdown(f))
@@ -435,14 +615,17 @@ def test_typed_text_never_changes_the_shape_of_the_follow_up_e_mails(store):
     tags.feed(page)
     names = [t for t, _ in tags.tags]
     assert names.count("h1") == 1 and names.count("h2") == 3 and "table" not in names and "blockquote" not in names
-    assert "hr" not in names and names.count("ol") == 1                    # the questions' list only
-    assert names.count("li") == len(typed) * 2 + 1 + 3                     # people, their steps, one room, questions
+    assert "hr" not in names and names.count("ol") == 1  # the questions' list only
+    assert names.count("li") == len(typed) * 2 + 1 + 3  # people, their steps, one room, questions
     shown = " ".join(page.replace("&gt;", ">").replace("&quot;", '"').split())
     for t in typed:
-        assert " ".join(t.split()) in shown, t                             # every typed text, as typed
+        assert " ".join(t.split()) in shown, t  # every typed text, as typed
     text = webinar.followup_text(f)
     heads = [line for line in text.splitlines() if line.isupper()]
-    assert heads == ["YOUR PEOPLE AND THEIR NEXT STEPS", "WHAT THE ROOMS YOU WERE IN TOOK AWAY",
-                     "QUESTIONS FOR THE NEXT WEBINAR"]
+    assert heads == [
+        "YOUR PEOPLE AND THEIR NEXT STEPS",
+        "WHAT THE ROOMS YOU WERE IN TOOK AWAY",
+        "QUESTIONS FOR THE NEXT WEBINAR",
+    ]
     # title, underline, date, greeting and the first heading; a line per person and per step; the room; questions
     assert len(text.splitlines()) == 7 + len(typed) * 2 + 3 + 2 + 3

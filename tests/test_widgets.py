@@ -4,6 +4,7 @@ Each test sets values, clicks buttons and flushes the autosave against a demo
 workspace in a temporary folder, then checks what the person would notice:
 what is in the store, under whose name, and what the page says.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,19 +16,29 @@ import pytest
 from traitlets import TraitError
 
 from orb_widgets import workbook
+from orb_widgets.app import App
 from orb_widgets.content import load_framework
 from orb_widgets.exceptions import UnknownCounty
 from orb_widgets.instrument import tailor
-from orb_widgets.app import App
-from orb_widgets.store import NewResponse
-from orb_widgets.widgets import (FollowUpBoard, ImplementationPlan, KeyMessages, PlanningMatrix,
-                                 ResultsDashboard, StartHere, TailorAssessment, TestingProfile, WorkbookContext, progress)
 from orb_widgets.merge import merge3
+from orb_widgets.store import NewResponse
+from orb_widgets.widgets import (
+    FollowUpBoard,
+    ImplementationPlan,
+    KeyMessages,
+    PlanningMatrix,
+    ResultsDashboard,
+    StartHere,
+    TailorAssessment,
+    TestingProfile,
+    WorkbookContext,
+    progress,
+)
 from orb_widgets.widgets.autosave import Autosave
 
-CPM = "Alder Creek County"      # demo: CPM pack, matrix + profile saved
-CPM_EMPTY = "Bayside County"    # demo: CPM pack, no matrix rows, no profile
-CPS = "Driftwood Municipality"        # demo: CPS pack, 4-point scale, competence levels, matrix + profile saved
+CPM = "Alder Creek County"  # demo: CPM pack, matrix + profile saved
+CPM_EMPTY = "Bayside County"  # demo: CPM pack, no matrix rows, no profile
+CPS = "Driftwood Municipality"  # demo: CPS pack, 4-point scale, competence levels, matrix + profile saved
 
 
 def never(delay, callback):
@@ -65,19 +76,23 @@ def text_of(html: str) -> str:
 # ------------------------------------------------------------------ shared pieces
 def test_autosave_waits_for_quiet_then_saves_once():
     now, scheduled, saved = [0.0], [], []
-    auto = Autosave(lambda: saved.append(now[0]), delay=1.0,
-                    scheduler=lambda d, cb: scheduled.append((d, cb)) or object(), clock=lambda: now[0])
+    auto = Autosave(
+        lambda: saved.append(now[0]),
+        delay=1.0,
+        scheduler=lambda d, cb: scheduled.append((d, cb)) or object(),
+        clock=lambda: now[0],
+    )
     auto.touch()
     now[0] = 0.5
-    auto.touch()                     # typed again: the save waits for a full quiet second
+    auto.touch()  # typed again: the save waits for a full quiet second
     assert len(scheduled) == 1 and saved == []
     now[0] = 1.0
-    scheduled.pop()[1]()             # the first wake-up comes too early: reschedules
+    scheduled.pop()[1]()  # the first wake-up comes too early: reschedules
     assert saved == [] and scheduled and scheduled[-1][0] == pytest.approx(0.5)
     now[0] = 1.6
     scheduled.pop()[1]()
     assert saved == [1.6]
-    auto.flush()                     # nothing pending: no second save
+    auto.flush()  # nothing pending: no second save
     assert saved == [1.6]
 
 
@@ -194,16 +209,19 @@ def test_pending_edits_are_saved_when_the_editor_closes_or_the_kernel_exits(ws):
 def test_every_saved_field_comes_back_on_reopen(ws, county):
     """Opening a page and saving without changes must give back exactly what was stored."""
     ctx = ctx_for(ws, county)
-    editors = [TestingProfile(ctx, scheduler=never), ImplementationPlan(ctx, scheduler=never),
-               KeyMessages(ctx, scheduler=never).editor,
-               FollowUpBoard(ctx, scheduler=never).editor, *PlanningMatrix(ctx, scheduler=never).editors.values()]
+    editors = [
+        TestingProfile(ctx, scheduler=never),
+        ImplementationPlan(ctx, scheduler=never),
+        KeyMessages(ctx, scheduler=never).editor,
+        FollowUpBoard(ctx, scheduler=never).editor,
+        *PlanningMatrix(ctx, scheduler=never).editors.values(),
+    ]
     for ed in editors:
         stored = ws.get_doc(county, ed.kind, ed.key)
         if stored is None:
             continue
         shown = workbook.validate(ed.kind, ed.collect()).model_dump(mode="json")
         assert shown == workbook.validate(ed.kind, stored.body).model_dump(mode="json"), ed.kind
-
 
 
 def test_profile_edit_is_saved_with_the_name_and_shown_on_reopen(ws):
@@ -241,7 +259,7 @@ def test_stale_edit_keeps_the_persons_text_and_says_so(ws):
     ana.flush()
     ben.sections["a"].value = "Ben wrote this"
     ben.flush()
-    assert ben.sections["a"].value == "Ben wrote this"          # never dropped
+    assert ben.sections["a"].value == "Ben wrote this"  # never dropped
     assert ben.status.kind == "warn" and "Ana changed the same part" in ben.status.text
     assert "Your text is still here" in ben.status.text
     assert ben.conflict_box.layout.display == "flex"
@@ -278,7 +296,7 @@ def test_prompt_timer_counts_down_without_waiting(ws):
     assert "2:30 left" in room.timer.left.value
     room.timer.play.value = 300
     assert "Time is up" in room.timer.left.value
-    room.next_button.click()           # next prompt: timer starts over, notes box changes
+    room.next_button.click()  # next prompt: timer starts over, notes box changes
     assert room.current == 1 and room.timer.play.value == 0
     assert "Prompt 2 of 4" in room.prompt_head.value
     assert room.notes[1].layout.display == "flex" and room.notes[0].layout.display == "none"
@@ -311,7 +329,6 @@ def test_key_message_test_is_recorded_and_versions_compare(ws):
     assert "<img" in ed.chart.value and "Supervisors" in ed.tests_table.value
 
 
-
 def test_message_tests_read_in_the_order_they_happened_under_one_heading(ws):
     page = KeyMessages(ctx_for(ws, CPM_EMPTY, "Ana"), scheduler=never)
     page.new_message("Order")
@@ -330,12 +347,13 @@ def test_message_tests_read_in_the_order_they_happened_under_one_heading(ws):
     # The section heading says "Tests so far"; the table does not say it again.
     assert "Tests so far" not in text and "Ratings from 1 (not at all) to 5 (very much)" in text
 
+
 def test_crafted_rating_and_question_are_refused_and_nothing_saved(ws):
     page = KeyMessages(ctx_for(ws, CPM), scheduler=never)
     ed = page.editor
     before = doc(ws, CPM, "key_message", page.choice.value).version
     with pytest.raises(TraitError):
-        ed.ratings["clear"].value = 9        # the control itself only holds 0..5
+        ed.ratings["clear"].value = 9  # the control itself only holds 0..5
     assert not ed.record_test(audience="Staff", ratings={"clear": 9})
     assert "must be 1 to 5" in text_of(ed.test_message.value)
     assert not ed.record_test(audience="Staff", ratings={"hacked": 3})
@@ -438,9 +456,12 @@ def test_results_show_hidden_for_suppressed_cells_and_no_number(ws):
 def test_results_of_a_tiny_wave_show_no_numbers(ws):
     inst = tailor("cpm-orb", county="Tiny Example County", elements=["A", "B"], points=5)
     ws.save_instrument(inst)
-    ws.add_responses("Tiny Example County", "2026-spring",
-                     [NewResponse(role="social_workers", answers={i.id: 4 for i in inst.items}) for _ in range(3)],
-                     instrument=inst)
+    ws.add_responses(
+        "Tiny Example County",
+        "2026-spring",
+        [NewResponse(role="social_workers", answers={i.id: 4 for i in inst.items}) for _ in range(3)],
+        instrument=inst,
+    )
     page = ResultsDashboard(ctx_for(ws, "Tiny Example County"))
     open_every_tab(page)
     assert "Fewer than 5 people answered" in text_of(page.headline.value)
@@ -461,7 +482,7 @@ def test_matrix_prefill_comes_from_the_priorities(ws):
     row = doc(ws, CPM_EMPTY, "matrix_row", added[0])
     assert row.updated_by == "Ana" and "average" in row.body["what_we_learned"]
     assert page.editors[added[0]].learned.value == row.body["what_we_learned"]
-    assert page.prefill() == []              # a second press adds nothing twice
+    assert page.prefill() == []  # a second press adds nothing twice
 
 
 def test_matrix_row_edit_status_history_and_reopen(ws):
@@ -529,7 +550,9 @@ def test_plan_competence_chart_and_activities(ws):
 
 def test_followup_carries_unfinished_items_forward(ws):
     board = FollowUpBoard(ctx_for(ws, CPM, "Ana"), scheduler=never)
-    reviewed = (dt.date.today() - dt.timedelta(weeks=3)).isoformat()  # the demo's review, three weeks before it was made
+    reviewed = (
+        dt.date.today() - dt.timedelta(weeks=3)
+    ).isoformat()  # the demo's review, three weeks before it was made
     assert board.choice.value == reviewed
     saved = workbook.load(ws, CPM, "followup", reviewed)
     board.editor.boxes["improve"].value += "\nShorter agendas"
@@ -539,7 +562,7 @@ def test_followup_carries_unfinished_items_forward(ws):
     assert board.choice.value == key == next_review.isoformat()
     carried = board.editor.carried.value.splitlines()
     assert "Shorter agendas" in carried and saved.improve[0] in carried and saved.start[0] in carried
-    assert not set(saved.keep) & set(carried)   # Keep items stay behind
+    assert not set(saved.keep) & set(carried)  # Keep items stay behind
 
 
 # ------------------------------------------------------------------ start page
@@ -567,21 +590,28 @@ def _controls(widget):
     return seen
 
 
-@pytest.mark.parametrize("make", [
-    lambda s: StartHere(s),
-    lambda s: __import__("orb_widgets.widgets.breakout", fromlist=["x"]).webinar_page(s.folder, scheduler=never),
-    lambda s: KeyMessages(ctx_for(s, CPM), scheduler=never),
-    lambda s: TailorAssessment(ctx_for(s, CPM), scheduler=never),
-    lambda s: PlanningMatrix(ctx_for(s, CPM), scheduler=never),
-    lambda s: TestingProfile(ctx_for(s, CPM), scheduler=never),
-    lambda s: ImplementationPlan(ctx_for(s, CPS), scheduler=never),
-    lambda s: FollowUpBoard(ctx_for(s, CPS), scheduler=never),
-    lambda s: ctx_for(s, CPM),
-], ids=["start", "breakout", "messages", "tailor", "matrix", "profile", "plan", "followup", "context"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda s: StartHere(s),
+        lambda s: __import__("orb_widgets.widgets.breakout", fromlist=["x"]).webinar_page(s.folder, scheduler=never),
+        lambda s: KeyMessages(ctx_for(s, CPM), scheduler=never),
+        lambda s: TailorAssessment(ctx_for(s, CPM), scheduler=never),
+        lambda s: PlanningMatrix(ctx_for(s, CPM), scheduler=never),
+        lambda s: TestingProfile(ctx_for(s, CPM), scheduler=never),
+        lambda s: ImplementationPlan(ctx_for(s, CPS), scheduler=never),
+        lambda s: FollowUpBoard(ctx_for(s, CPS), scheduler=never),
+        lambda s: ctx_for(s, CPM),
+    ],
+    ids=["start", "breakout", "messages", "tailor", "matrix", "profile", "plan", "followup", "context"],
+)
 def test_every_control_has_a_visible_label(ws, make):
     page = make(ws)
-    inputs = [c for c in _controls(page) if isinstance(c, (w.ValueWidget, w.Button)) and not isinstance(
-        c, (w.HTML, w.Label, w.HTMLMath))]
+    inputs = [
+        c
+        for c in _controls(page)
+        if isinstance(c, (w.ValueWidget, w.Button)) and not isinstance(c, (w.HTML, w.Label, w.HTMLMath))
+    ]
     assert inputs
     unlabeled = [type(c).__name__ for c in inputs if not (c.description or "").strip()]
     assert unlabeled == []
@@ -611,8 +641,18 @@ def test_survey_links_open_count_and_close(ws):
 
 # ------------------------------------------------------------------ what pages read like
 def test_start_checklist_writes_counts_in_plain_plurals_and_dates_one_way(ws):
-    workbook.save(ws, CPS, "plan", "main", {"vision": "Every child heard", "goals": ["One goal"],
-                                             "activities": [{"what": "Train the team", "start": "2026-03-05"}]}, "Ana")
+    workbook.save(
+        ws,
+        CPS,
+        "plan",
+        "main",
+        {
+            "vision": "Every child heard",
+            "goals": ["One goal"],
+            "activities": [{"what": "Train the team", "start": "2026-03-05"}],
+        },
+        "Ana",
+    )
     later = dt.date.today() + dt.timedelta(days=3)  # after the demo's own review
     workbook.save(ws, CPS, "followup", later.isoformat(), {"date": later.isoformat()}, "Ana")
     text = text_of(StartHere(ws, CPS).checklist.value)
@@ -628,13 +668,17 @@ def test_a_page_names_the_survey_wave_a_wave_and_never_repeats_its_notebook_head
     from orb_widgets.progress import step_title
     from orb_widgets.widgets.form import SurveyLinks
 
-    for page, notebook in ((StartHere(ws, CPM), "01-start-here.ipynb"),
-                           (KeyMessages(ctx_for(ws, CPM)), "03-key-messages.ipynb"),
-                           (TailorAssessment(ctx_for(ws, CPM), scheduler=never), "04-tailor-assessment.ipynb"),
-                           (SurveyLinks(ctx_for(ws, CPM), survey_url="https://survey.example.gov"),
-                            "05-take-assessment.ipynb")):
-        headings = [re.sub(r"\s+", " ", text_of(c.value.split("</style>")[-1])).strip()
-                    for c in page.children if isinstance(c, w.HTML) and "orb-head" in c.value]
+    for page, notebook in (
+        (StartHere(ws, CPM), "01-start-here.ipynb"),
+        (KeyMessages(ctx_for(ws, CPM)), "03-key-messages.ipynb"),
+        (TailorAssessment(ctx_for(ws, CPM), scheduler=never), "04-tailor-assessment.ipynb"),
+        (SurveyLinks(ctx_for(ws, CPM), survey_url="https://survey.example.gov"), "05-take-assessment.ipynb"),
+    ):
+        headings = [
+            re.sub(r"\s+", " ", text_of(c.value.split("</style>")[-1])).strip()
+            for c in page.children
+            if isinstance(c, w.HTML) and "orb-head" in c.value
+        ]
         # the notebook's own heading names the step already: the page's parts say something else
         assert headings and not any(h.startswith(step_title(notebook)) for h in headings), headings
 
@@ -656,8 +700,9 @@ def test_matrix_offers_rows_only_for_what_the_county_asks(ws):
     assert all(e in offered for e in inst.elements)
     assert not [e for e in left_out if e in offered]
     components = [key for key in offered if key.startswith("component:")]
-    assert components and all(set(c.elements) & set(inst.elements) for c in fw.components
-                              if f"component:{c.id}" in components)
+    assert components and all(
+        set(c.elements) & set(inst.elements) for c in fw.components if f"component:{c.id}" in components
+    )
 
 
 # ------------------------------------------------------------------ opening a page writes nothing
@@ -701,17 +746,19 @@ def _every_step(store, county, user, timers):
     from orb_widgets.widgets.start import start_here
 
     ctx = WorkbookContext(store, county, user=user, remember=False)
-    return {"01 start": start_here(store.folder, county),
-            "02 breakout": webinar_page(store.folder, county, user=user, scheduler=timers),
-            "03 key messages": KeyMessages(ctx, scheduler=timers),
-            "04 tailor": TailorAssessment(ctx, scheduler=timers),
-            "05 survey link": survey_links(ctx, "https://survey.example.gov"),
-            "06 results": ResultsDashboard(ctx, charts=False),
-            "07 matrix": PlanningMatrix(ctx, scheduler=timers),
-            "08 profile": TestingProfile(ctx, scheduler=timers),
-            "09 plan": ImplementationPlan(ctx, scheduler=timers),
-            "09 follow-up": FollowUpBoard(ctx, scheduler=timers),
-            "the county and name": ctx}
+    return {
+        "01 start": start_here(store.folder, county),
+        "02 breakout": webinar_page(store.folder, county, user=user, scheduler=timers),
+        "03 key messages": KeyMessages(ctx, scheduler=timers),
+        "04 tailor": TailorAssessment(ctx, scheduler=timers),
+        "05 survey link": survey_links(ctx, "https://survey.example.gov"),
+        "06 results": ResultsDashboard(ctx, charts=False),
+        "07 matrix": PlanningMatrix(ctx, scheduler=timers),
+        "08 profile": TestingProfile(ctx, scheduler=timers),
+        "09 plan": ImplementationPlan(ctx, scheduler=timers),
+        "09 follow-up": FollowUpBoard(ctx, scheduler=timers),
+        "the county and name": ctx,
+    }
 
 
 @pytest.mark.parametrize("user", ["", "Ana Example"], ids=["no name", "named"])
@@ -745,8 +792,11 @@ def test_a_saved_share_is_shown_as_saved_and_only_a_persons_move_writes_it(ws, m
 
     monkeypatch.setattr(plan_page, "COMPETENCE_STEP", step)
     body = workbook.load(ws, CPS, "plan", "main").model_dump(mode="json")
-    body["competence"] = {"basic": {"now": 0.73, "target": 0.185}, "user": {"now": 0.07, "target": 0.615},
-                          "independent": {"now": 0.2, "target": 0.2}}
+    body["competence"] = {
+        "basic": {"now": 0.73, "target": 0.185},
+        "user": {"now": 0.07, "target": 0.615},
+        "independent": {"now": 0.2, "target": 0.2},
+    }
     workbook.save(ws, CPS, "plan", "main", body, "demo script")
     before = table_contents(ws)
 
@@ -775,11 +825,14 @@ def test_a_saved_share_is_shown_as_saved_and_only_a_persons_move_writes_it(ws, m
     assert [t for t in after if t not in ("documents", "document_history") and after[t] != before[t]] == []
     saved = ws.get_doc(CPS, "plan", "main")
     assert saved.updated_by == "Ana" and ws.doc_history(CPS, "plan", "main")[-1].updated_by == "Ana"
-    assert saved.body["competence"] == {"basic": {"now": 0.73, "target": 0.185},
-                                        "user": {"now": 0.07, "target": 0.615},
-                                        "independent": {"now": 0.25, "target": 0.2}}
+    assert saved.body["competence"] == {
+        "basic": {"now": 0.73, "target": 0.185},
+        "user": {"now": 0.07, "target": 0.615},
+        "independent": {"now": 0.25, "target": 0.2},
+    }
     assert {k: v for k, v in saved.body.items() if k != "competence"} == {
-        k: v for k, v in body.items() if k != "competence"}
+        k: v for k, v in body.items() if k != "competence"
+    }
 
 
 def test_typing_then_undoing_it_saves_nothing_and_says_saved_again(ws):

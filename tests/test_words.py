@@ -3,6 +3,7 @@
 The words come from the pack (``words:`` in ``data/<pack>/pack.yaml``); every page,
 packet and command-line message takes them from there.
 """
+
 from __future__ import annotations
 
 import html
@@ -10,14 +11,13 @@ import re
 import shutil
 
 import ipywidgets as w
-from orb_widgets.app import App
 import pytest
 
+from orb_widgets.app import App
 from orb_widgets.content import load_framework
-from orb_widgets.store import Store
 
-CPS = "Driftwood Municipality"   # demo unit 3: CPS pack
-CPM = "Alder Creek County"       # demo unit 0: CPM pack
+CPS = "Driftwood Municipality"  # demo unit 3: CPS pack
+CPM = "Alder Creek County"  # demo unit 0: CPM pack
 COUNTY = re.compile(r"\bcount(y|ies)\b", re.IGNORECASE)
 
 
@@ -76,18 +76,20 @@ def every_step(store, unit):
     from orb_widgets.widgets.start import start_here
 
     ctx = WorkbookContext(store, unit, user="Ana Example", remember=False)
-    return {"01 start": start_here(store.folder, unit),
-            # the unit's own part of the coach's series (the coach's page is the series' own, child welfare's)
-            "02 breakout": CountyWebinarView(store, unit),
-            "03 key messages": KeyMessages(ctx, scheduler=never),
-            "04 tailor": TailorAssessment(ctx, scheduler=never),
-            "05 survey link": survey_links(ctx, "https://survey.example.gov"),
-            "06 results": ResultsDashboard(ctx, charts=False),
-            "07 matrix": PlanningMatrix(ctx, scheduler=never),
-            "08 profile": TestingProfile(ctx, scheduler=never),
-            "09 plan": ImplementationPlan(ctx, scheduler=never),
-            "09 follow-up": FollowUpBoard(ctx, scheduler=never),
-            "context": ctx}
+    return {
+        "01 start": start_here(store.folder, unit),
+        # the unit's own part of the coach's series (the coach's page is the series' own, child welfare's)
+        "02 breakout": CountyWebinarView(store, unit),
+        "03 key messages": KeyMessages(ctx, scheduler=never),
+        "04 tailor": TailorAssessment(ctx, scheduler=never),
+        "05 survey link": survey_links(ctx, "https://survey.example.gov"),
+        "06 results": ResultsDashboard(ctx, charts=False),
+        "07 matrix": PlanningMatrix(ctx, scheduler=never),
+        "08 profile": TestingProfile(ctx, scheduler=never),
+        "09 plan": ImplementationPlan(ctx, scheduler=never),
+        "09 follow-up": FollowUpBoard(ctx, scheduler=never),
+        "context": ctx,
+    }
 
 
 def county_lines(text: str, name: str) -> list[str]:

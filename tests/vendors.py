@@ -23,6 +23,7 @@ The shapes follow the vendors' own exports:
   labels, ``Complete?``.
 - A paper table: one header row, in CSV or XLSX, any delimiter or encoding.
 """
+
 from __future__ import annotations
 
 import csv
@@ -45,6 +46,7 @@ QUALTRICS_STATUS_CODES = {"IP Address": 0, "Survey Preview": 1, "Survey Test": 2
 
 # ---------------------------------------------------------------- helpers
 
+
 def people(inst: Instrument, n: int, seed: int = 1, blanks: float = 0.1, dk: float = 0.1):
     """``n`` made-up respondents: (answers, roles, comments)."""
     rng = random.Random(seed)
@@ -58,8 +60,9 @@ def people(inst: Instrument, n: int, seed: int = 1, blanks: float = 0.1, dk: flo
             row[inst.items[0].id] = 1
         answers.append(row)
         roles.append(rng.choice(inst.roles).id)
-        comments.append({e: f"Comment {k} on {e}, with \"quotes\" and a comma" for e in inst.elements
-                         if rng.random() < 0.3})
+        comments.append(
+            {e: f'Comment {k} on {e}, with "quotes" and a comma' for e in inst.elements if rng.random() < 0.3}
+        )
     return answers, roles, comments
 
 
@@ -147,15 +150,21 @@ def share_strings(path: Path) -> Path:
             ET.SubElement(c, f"{{{_MAIN}}}v").text = str(texts.setdefault(text, len(texts)))
         parts[name] = ET.tostring(root, xml_declaration=True, encoding="UTF-8")
     items = "".join(f'<si><t xml:space="preserve">{escape(t)}</t></si>' for t in texts)
-    parts["xl/sharedStrings.xml"] = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                                     f'<sst xmlns="{_MAIN}" count="{len(texts)}" uniqueCount="{len(texts)}">'
-                                     f'{items}</sst>').encode("utf-8")
+    parts["xl/sharedStrings.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<sst xmlns="{_MAIN}" count="{len(texts)}" uniqueCount="{len(texts)}">'
+        f"{items}</sst>"
+    ).encode("utf-8")
     parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
-                     b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+        b"</Types>",
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+        b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    )
     parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
-        b"</Relationships>", b'<Relationship Id="rIdShared" Type="http://schemas.openxmlformats.org/officeDocument/'
-                             b'2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+        b"</Relationships>",
+        b'<Relationship Id="rIdShared" Type="http://schemas.openxmlformats.org/officeDocument/'
+        b'2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts.items():
             z.writestr(name, data)
@@ -168,12 +177,24 @@ def _norm_comments(comments, n):
 
 # ---------------------------------------------------------------- vendors
 
-def surveymonkey(path, inst, answers, roles, comments=None, *, matrix=True, xlsx=False, other_box=True,
-                 encoding="utf-8-sig"):
+
+def surveymonkey(
+    path, inst, answers, roles, comments=None, *, matrix=True, xlsx=False, other_box=True, encoding="utf-8-sig"
+):
     comments = _norm_comments(comments, len(answers))
     prompts = comment_prompts(inst)
-    row1 = ["Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address", "Email Address",
-            "First Name", "Last Name", "Custom Data 1", inst.role_question]
+    row1 = [
+        "Respondent ID",
+        "Collector ID",
+        "Start Date",
+        "End Date",
+        "IP Address",
+        "Email Address",
+        "First Name",
+        "Last Name",
+        "Custom Data 1",
+        inst.role_question,
+    ]
     row2 = [""] * 9 + ["Response"]
     if other_box:
         row1.append("")
@@ -192,9 +213,18 @@ def surveymonkey(path, inst, answers, roles, comments=None, *, matrix=True, xlsx
     for k, (ans, role, com) in enumerate(zip(answers, roles, comments)):
         start, end = _stamp(k), _stamp(k) + dt.timedelta(minutes=6)
         fmt = "%m/%d/%Y %I:%M:%S %p"
-        row = [str(114030000000 + 37 * k), "431234567",
-               start if xlsx else start.strftime(fmt), end if xlsx else end.strftime(fmt),
-               IP, EMAIL, FIRST, LAST, CUSTOM, role_label(inst, role)]
+        row = [
+            str(114030000000 + 37 * k),
+            "431234567",
+            start if xlsx else start.strftime(fmt),
+            end if xlsx else end.strftime(fmt),
+            IP,
+            EMAIL,
+            FIRST,
+            LAST,
+            CUSTOM,
+            role_label(inst, role),
+        ]
         if other_box:
             row.append("")
         for e in inst.elements:
@@ -224,27 +254,82 @@ def google(path, inst, answers, roles, comments=None, *, grid=True, email=True, 
     return _write_csv(path, rows, encoding)
 
 
-def qualtrics(path, inst, answers, roles, comments=None, *, statuses=None, numeric=False, dk_code=None,
-              seen_unanswered=False, zone="America/Los_Angeles"):
+def qualtrics(
+    path,
+    inst,
+    answers,
+    roles,
+    comments=None,
+    *,
+    statuses=None,
+    numeric=False,
+    dk_code=None,
+    seen_unanswered=False,
+    zone="America/Los_Angeles",
+):
     comments = _norm_comments(comments, len(answers))
     statuses = statuses or ["IP Address"] * len(answers)
     prompts = comment_prompts(inst)
-    tags = ["StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)", "Finished",
-            "RecordedDate", "ResponseId", "RecipientLastName", "RecipientFirstName", "RecipientEmail",
-            "ExternalReference", "LocationLatitude", "LocationLongitude", "DistributionChannel",
-            "UserLanguage", "Q1"]
-    texts = ["Start Date", "End Date", "Response Type", "IP Address", "Progress", "Duration (in seconds)",
-             "Finished", "Recorded Date", "Response ID", "Recipient Last Name", "Recipient First Name",
-             "Recipient Email", "External Data Reference", "Location Latitude", "Location Longitude",
-             "Distribution Channel", "User Language", inst.role_question]
-    import_ids = [{"ImportId": "startDate", "timeZone": zone}, {"ImportId": "endDate", "timeZone": zone},
-                  {"ImportId": "status"}, {"ImportId": "ipAddress"}, {"ImportId": "progress"},
-                  {"ImportId": "duration"}, {"ImportId": "finished"},
-                  {"ImportId": "recordedDate", "timeZone": zone}, {"ImportId": "_recordId"},
-                  {"ImportId": "recipientLastName"}, {"ImportId": "recipientFirstName"},
-                  {"ImportId": "recipientEmail"}, {"ImportId": "externalDataReference"},
-                  {"ImportId": "locationLatitude"}, {"ImportId": "locationLongitude"},
-                  {"ImportId": "distributionChannel"}, {"ImportId": "userLanguage"}, {"ImportId": "QID1"}]
+    tags = [
+        "StartDate",
+        "EndDate",
+        "Status",
+        "IPAddress",
+        "Progress",
+        "Duration (in seconds)",
+        "Finished",
+        "RecordedDate",
+        "ResponseId",
+        "RecipientLastName",
+        "RecipientFirstName",
+        "RecipientEmail",
+        "ExternalReference",
+        "LocationLatitude",
+        "LocationLongitude",
+        "DistributionChannel",
+        "UserLanguage",
+        "Q1",
+    ]
+    texts = [
+        "Start Date",
+        "End Date",
+        "Response Type",
+        "IP Address",
+        "Progress",
+        "Duration (in seconds)",
+        "Finished",
+        "Recorded Date",
+        "Response ID",
+        "Recipient Last Name",
+        "Recipient First Name",
+        "Recipient Email",
+        "External Data Reference",
+        "Location Latitude",
+        "Location Longitude",
+        "Distribution Channel",
+        "User Language",
+        inst.role_question,
+    ]
+    import_ids = [
+        {"ImportId": "startDate", "timeZone": zone},
+        {"ImportId": "endDate", "timeZone": zone},
+        {"ImportId": "status"},
+        {"ImportId": "ipAddress"},
+        {"ImportId": "progress"},
+        {"ImportId": "duration"},
+        {"ImportId": "finished"},
+        {"ImportId": "recordedDate", "timeZone": zone},
+        {"ImportId": "_recordId"},
+        {"ImportId": "recipientLastName"},
+        {"ImportId": "recipientFirstName"},
+        {"ImportId": "recipientEmail"},
+        {"ImportId": "externalDataReference"},
+        {"ImportId": "locationLatitude"},
+        {"ImportId": "locationLongitude"},
+        {"ImportId": "distributionChannel"},
+        {"ImportId": "userLanguage"},
+        {"ImportId": "QID1"},
+    ]
     q = 1
     for e in inst.elements:
         q += 1
@@ -262,12 +347,26 @@ def qualtrics(path, inst, answers, roles, comments=None, *, statuses=None, numer
     for k, (ans, role, com, status) in enumerate(zip(answers, roles, comments, statuses)):
         start, end = _stamp(k), _stamp(k) + dt.timedelta(minutes=5)
         finished = any(v is not None for v in ans.values())
-        row = [start.strftime("%Y-%m-%d %H:%M:%S"), end.strftime("%Y-%m-%d %H:%M:%S"),
-               str(QUALTRICS_STATUS_CODES[status]) if numeric else status, IP, "100" if finished else "20",
-               "312", ("1" if finished else "0") if numeric else ("True" if finished else "False"),
-               end.strftime("%Y-%m-%d %H:%M:%S"), f"R_{k:03d}aZ9xQpLm2Kt", LAST, FIRST, EMAIL, "", "38.5816",
-               "-121.4944", "preview" if "Preview" in status else "anonymous", "EN",
-               str(role_ids.index(role) + 1) if numeric else role_label(inst, role)]
+        row = [
+            start.strftime("%Y-%m-%d %H:%M:%S"),
+            end.strftime("%Y-%m-%d %H:%M:%S"),
+            str(QUALTRICS_STATUS_CODES[status]) if numeric else status,
+            IP,
+            "100" if finished else "20",
+            "312",
+            ("1" if finished else "0") if numeric else ("True" if finished else "False"),
+            end.strftime("%Y-%m-%d %H:%M:%S"),
+            f"R_{k:03d}aZ9xQpLm2Kt",
+            LAST,
+            FIRST,
+            EMAIL,
+            "",
+            "38.5816",
+            "-121.4944",
+            "preview" if "Preview" in status else "anonymous",
+            "EN",
+            str(role_ids.index(role) + 1) if numeric else role_label(inst, role),
+        ]
         for e in inst.elements:
             for item in _items_of(inst, e):
                 v = ans.get(item.id)
@@ -295,8 +394,7 @@ def msforms(path, inst, answers, roles, comments=None, *, as_csv=False, days_lat
         end = start + dt.timedelta(minutes=4)
         if as_csv:
             start, end = start.strftime("%m/%d/%y %H:%M:%S"), end.strftime("%m/%d/%y %H:%M:%S")
-        row = [k + 1 if not as_csv else str(k + 1), start, end, EMAIL, f"{FIRST} {LAST}", "",
-               role_label(inst, role)]
+        row = [k + 1 if not as_csv else str(k + 1), start, end, EMAIL, f"{FIRST} {LAST}", "", role_label(inst, role)]
         for e in inst.elements:
             row += [label(inst, ans.get(i.id)) for i in _items_of(inst, e)]
             row.append(com.get(e, ""))
@@ -315,8 +413,12 @@ def redcap(path, inst, answers, roles, comments=None):
     rows = [header]
     for k, (ans, role, com) in enumerate(zip(answers, roles, comments)):
         done = any(v is not None for v in ans.values())
-        row = [str(k + 1), EMAIL, _stamp(k).strftime("%Y-%m-%d %H:%M:%S") if done else "[not completed]",
-               role_label(inst, role)]
+        row = [
+            str(k + 1),
+            EMAIL,
+            _stamp(k).strftime("%Y-%m-%d %H:%M:%S") if done else "[not completed]",
+            role_label(inst, role),
+        ]
         for e in inst.elements:
             row += [label(inst, ans.get(i.id)) for i in _items_of(inst, e)]
             row.append(com.get(e, ""))
@@ -325,9 +427,23 @@ def redcap(path, inst, answers, roles, comments=None):
     return _write_csv(path, rows, "utf-8-sig")
 
 
-def paper(path, inst, answers, roles, comments=None, *, headers="tag", role_header="Role",
-          comment_header="name", numbers=False, xlsx=False, encoding="utf-8", delimiter=",",
-          title=None, ids=None):
+def paper(
+    path,
+    inst,
+    answers,
+    roles,
+    comments=None,
+    *,
+    headers="tag",
+    role_header="Role",
+    comment_header="name",
+    numbers=False,
+    xlsx=False,
+    encoding="utf-8",
+    delimiter=",",
+    title=None,
+    ids=None,
+):
     """A table typed from paper forms: ``headers`` is "tag" (``[A1] text``), "id" (``A1``) or "text"."""
     comments = _norm_comments(comments, len(answers))
     head = ([] if ids is None else ["ID"]) + [role_header]

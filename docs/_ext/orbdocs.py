@@ -10,6 +10,7 @@ docstring under the field, which pydantic reads with ``use_attribute_docstrings`
 A field without a description fails the build, so a new field cannot reach the
 JSON without a line saying what it holds.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -86,10 +87,13 @@ class ModelFields(Directive):
         rows = []
         for name, field in model.model_fields.items():
             if not field.description:
-                raise ExtensionError(f"{self.arguments[0]}.{name} has no description: write a docstring "
-                                     f"under the field saying what it holds")
-            rows.append([[nodes.literal(name, name)], [nodes.Text(json_type(field.annotation))],
-                         _inline(field.description)])
+                raise ExtensionError(
+                    f"{self.arguments[0]}.{name} has no description: write a docstring "
+                    f"under the field saying what it holds"
+                )
+            rows.append(
+                [[nodes.literal(name, name)], [nodes.Text(json_type(field.annotation))], _inline(field.description)]
+            )
         return [_table(["field", "type", "what it holds"], rows)]
 
 

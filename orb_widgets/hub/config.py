@@ -4,6 +4,7 @@
 upgrade of ORB upgrades the hub's set-up; the teams file and the workspace
 are named there, and the coordinator edits only the teams file.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -22,7 +23,7 @@ TEAMS_FILE = "teams.yaml"
 #: The page a person lands on after logging in: the workbook's list of steps.
 LANDING = "/voila/tree"
 
-CONFIG_TEMPLATE = '''\
+CONFIG_TEMPLATE = """\
 # JupyterHub for ORB Workbook county teams, written by `orb hub-config`.
 # Start it with:  jupyterhub -f {config}
 # Who sees which county: {teams} (edit it, then restart the hub).
@@ -30,7 +31,7 @@ from orb_widgets.hub.config import configure
 
 configure(c, teams={teams!r}, workspace={workspace!r}, port={port},
           demo_password={password!r})
-'''
+"""
 
 
 def proxy_command() -> str:
@@ -41,14 +42,17 @@ def proxy_command() -> str:
         return found
     if local.is_file():
         return str(local)
-    raise OrbError("JupyterHub's proxy is missing: install it with 'npm install -g configurable-http-proxy' "
-                   "(python3 dev.py test installs it into .venv/chp)")
+    raise OrbError(
+        "JupyterHub's proxy is missing: install it with 'npm install -g configurable-http-proxy' "
+        "(python3 dev.py test installs it into .venv/chp)"
+    )
 
 
 def spawn_settings(settings: Settings, teams: Teams, user: str) -> Settings:
     """What one person's server is told: their county, locked; or every county for a coordinator."""
     base = settings.with_(county="", wave="", form_county="", form_wave="", locked=False).with_(
-        served=True, remember_name=False, user=user)
+        served=True, remember_name=False, user=user
+    )
     if user in teams.coordinators:
         return base
     if user not in teams.county_of:
@@ -56,8 +60,9 @@ def spawn_settings(settings: Settings, teams: Teams, user: str) -> Settings:
     return base.with_(county=teams.county_of[user], locked=True)
 
 
-def configure(c, teams: str, workspace: str, port: int = 8000, demo_password: str | None = None,
-              settings: Settings | None = None) -> Teams:
+def configure(
+    c, teams: str, workspace: str, port: int = 8000, demo_password: str | None = None, settings: Settings | None = None
+) -> Teams:
     """Fill JupyterHub's config object ``c`` for the county teams in ``teams``.
 
     Every person's server runs :mod:`orb_widgets.hub.singleuser` as the hub's
@@ -135,22 +140,34 @@ def cmd_hub_config(args) -> int:
         teams.write_text(example_teams(counties), "utf-8")
         print(f"Wrote {teams}: put each team member under their county, and the coordinators at the top.")
     password = None if args.no_demo_login else secrets.token_urlsafe(12)
-    config.write_text(CONFIG_TEMPLATE.format(config=config, teams=str(teams), workspace=str(settings.workspace),
-                                             port=args.port, password=password), "utf-8")
+    config.write_text(
+        CONFIG_TEMPLATE.format(
+            config=config, teams=str(teams), workspace=str(settings.workspace), port=args.port, password=password
+        ),
+        "utf-8",
+    )
     print(f"Wrote {config}. Start the hub with: jupyterhub -f {config}")
     if password:
-        print(f"Demo log-in at http://127.0.0.1:{args.port}/: any name in the teams file, password {password} "
-              f"(for real use, set an authenticator such as OAuth or LDAP: see docs/deploying.md)")
+        print(
+            f"Demo log-in at http://127.0.0.1:{args.port}/: any name in the teams file, password {password} "
+            f"(for real use, set an authenticator such as OAuth or LDAP: see docs/deploying.md)"
+        )
     return 0
 
 
 def add_cli(sub, common) -> None:
-    s = sub.add_parser("hub-config", parents=[common],
-                       help="write a JupyterHub configuration: each county team sees only its county")
+    s = sub.add_parser(
+        "hub-config", parents=[common], help="write a JupyterHub configuration: each county team sees only its county"
+    )
     s.add_argument("--out", metavar="DIR", default="hub", help="folder for jupyterhub_config.py (default ./hub)")
     s.add_argument("--teams", metavar="FILE", help="the teams file (default DIR/teams.yaml, written if missing)")
-    s.add_argument("--port", type=int, default=8000, help="the hub's port on 127.0.0.1 (default 8000; it also uses the next two)")
-    s.add_argument("--no-demo-login", action="store_true",
-                   help="no shared demo password: you configure a real authenticator yourself")
+    s.add_argument(
+        "--port", type=int, default=8000, help="the hub's port on 127.0.0.1 (default 8000; it also uses the next two)"
+    )
+    s.add_argument(
+        "--no-demo-login",
+        action="store_true",
+        help="no shared demo password: you configure a real authenticator yourself",
+    )
     s.add_argument("--force", action="store_true", help="write jupyterhub_config.py afresh")
     s.set_defaults(func=cmd_hub_config)

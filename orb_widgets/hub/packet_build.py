@@ -15,6 +15,7 @@ ends (however it ends). A second press finds the lock taken.
 The build process stops with the server that started it (its parent), and
 stopping it stops the runner's workers: nothing is left running.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,7 +29,6 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from ..app import App
@@ -120,6 +120,7 @@ def county_packets(settings: Settings, counties: list[str], build: Build | None 
     *stale* means something has, and a build would make it again.
     """
     from ..packets.models import Status
+
     out = packets_dir(settings)
     manifest = _manifest(out)
     build = build or read_build(out)
@@ -142,9 +143,17 @@ def county_packets(settings: Settings, counties: list[str], build: Build | None 
         else:
             state = "none"
         wave = (entry.index_row.wave if entry.index_row else None) or entry.wave
-        rows.append(CountyPacket(county=name, state=state, built=entry.built, wave=str(wave or ""),
-                                 html=html if have else "", pdf=pdf if pdf and (out / pdf).is_file() else "",
-                                 error=str(entry.error or "") if state == "failed" else ""))
+        rows.append(
+            CountyPacket(
+                county=name,
+                state=state,
+                built=entry.built,
+                wave=str(wave or ""),
+                html=html if have else "",
+                pdf=pdf if pdf and (out / pdf).is_file() else "",
+                error=str(entry.error or "") if state == "failed" else "",
+            )
+        )
     return rows
 
 
@@ -207,8 +216,18 @@ def start_build(settings: Settings, counties: list[str] | None, by: str) -> bool
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return False
-        _write_status(out, {"state": "running", "counties": list(counties or []), "by": by, "started": _now(),
-                            "finished": "", "summary": "", "failed": []})
+        _write_status(
+            out,
+            {
+                "state": "running",
+                "counties": list(counties or []),
+                "by": by,
+                "started": _now(),
+                "finished": "",
+                "summary": "",
+                "failed": [],
+            },
+        )
         env = {k: v for k, v in os.environ.items() if k not in Settings.OWN_VARIABLES}
         env.update(settings.to_env())
         argv = [sys.executable, "-m", "orb_widgets.hub.packet_build", "--lock-fd", str(fd)]
@@ -216,8 +235,16 @@ def start_build(settings: Settings, counties: list[str] | None, by: str) -> bool
             argv += ["--county", name]
         log = open(out / ".hub-build.log", "ab")
         try:
-            process = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                       pass_fds=(fd,), start_new_session=True, preexec_fn=_die_with_parent)
+            process = subprocess.Popen(
+                argv,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                pass_fds=(fd,),
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
         finally:
             log.close()
         threading.Thread(target=process.wait, name="orb-packet-build-reaper", daemon=True).start()

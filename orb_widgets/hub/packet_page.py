@@ -16,6 +16,7 @@ their page lists their own county's packet only, they cannot build, and the
 only files they can open are their county's HTML and PDF. File names are
 looked up in the runner's manifest, never joined to a path from a request.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -45,8 +46,10 @@ REFRESH = 5
 
 #: Packet files are self-contained pages: no scripts, nothing fetched, not framed elsewhere.
 FILE_HEADERS = {
-    "Content-Security-Policy": ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
-                                "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"),
+    "Content-Security-Policy": (
+        "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
+        "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+    ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
@@ -96,8 +99,11 @@ class PacketHandler(JupyterHandler):
 
     def write_error(self, status_code, **kwargs):
         self.set_header("Content-Type", "text/plain; charset=utf-8")
-        self.finish({403: "This page is not open to you.\n", 404: "There is no such packet here.\n"}
-                    .get(status_code, "Something went wrong on our side; please try again in a minute.\n"))
+        self.finish(
+            {403: "This page is not open to you.\n", 404: "There is no such packet here.\n"}.get(
+                status_code, "Something went wrong on our side; please try again in a minute.\n"
+            )
+        )
 
 
 class PacketPage(PacketHandler):
@@ -110,17 +116,34 @@ class PacketPage(PacketHandler):
         rows = await loop.run_in_executor(None, packet_build.county_packets, self.orb, counties, build)
         base = url_path_join(self.base_url, PATH) + "/"
         notice = self.get_argument("notice", "")
-        page = _env().get_template("packets.html.j2").render(
-            coordinator=self.coordinator, county=self.orb.county, who=self.orb.user, logout=self.logout, rows=rows, states=STATES, build=build,
-            base=base, home=url_path_join(self.base_url, "voila/tree"),
-            xsrf=Markup(self.xsrf_form_html()), refresh=REFRESH if build.running else 0,
-            # the answer to the last press, while it still holds (the page keeps its address as it reloads)
-            notice={"busy": "Another build is still running; wait for it to finish, then press Build again.",
-                    "started": "The build has started. This page shows how far it got each time it reloads."}
-            .get(notice, "") if build.running else "",
-            index=self.coordinator and any(r.html for r in rows)
-            and (packet_build.packets_dir(self.orb) / "index.html").is_file(),
-            css=Markup((templating.HUB / "packets.css").read_text("utf-8")))
+        page = (
+            _env()
+            .get_template("packets.html.j2")
+            .render(
+                coordinator=self.coordinator,
+                county=self.orb.county,
+                who=self.orb.user,
+                logout=self.logout,
+                rows=rows,
+                states=STATES,
+                build=build,
+                base=base,
+                home=url_path_join(self.base_url, "voila/tree"),
+                xsrf=Markup(self.xsrf_form_html()),
+                refresh=REFRESH if build.running else 0,
+                # the answer to the last press, while it still holds (the page keeps its address as it reloads)
+                notice={
+                    "busy": "Another build is still running; wait for it to finish, then press Build again.",
+                    "started": "The build has started. This page shows how far it got each time it reloads.",
+                }.get(notice, "")
+                if build.running
+                else "",
+                index=self.coordinator
+                and any(r.html for r in rows)
+                and (packet_build.packets_dir(self.orb) / "index.html").is_file(),
+                css=Markup((templating.HUB / "packets.css").read_text("utf-8")),
+            )
+        )
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(page)
 
@@ -142,8 +165,9 @@ class BuildHandler(PacketHandler):
         except OrbError as exc:
             self.log.error("Packet build not started: %s", exc)
             raise web.HTTPError(500) from None
-        self.redirect(url_path_join(self.base_url, PATH) + ("?notice=started" if started else "?notice=busy"),
-                      status=303)
+        self.redirect(
+            url_path_join(self.base_url, PATH) + ("?notice=started" if started else "?notice=busy"), status=303
+        )
 
 
 class FileHandler(PacketHandler):
@@ -169,9 +193,12 @@ class FileHandler(PacketHandler):
 def handlers(base_url: str, settings: Settings, logout: str = "") -> list:
     root = url_path_join(base_url, PATH)
     kwargs = {"orb": settings, "logout": logout, "app": App(settings)}  # one store for every request
-    return [(root, PacketPage, kwargs), (root + "/", PacketPage, kwargs),
-            (root + "/build", BuildHandler, kwargs),
-            (root + r"/([^/]+\.(?:html|pdf))", FileHandler, kwargs)]
+    return [
+        (root, PacketPage, kwargs),
+        (root + "/", PacketPage, kwargs),
+        (root + "/build", BuildHandler, kwargs),
+        (root + r"/([^/]+\.(?:html|pdf))", FileHandler, kwargs),
+    ]
 
 
 def load_jupyter_server_extension(serverapp) -> None:

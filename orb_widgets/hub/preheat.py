@@ -11,6 +11,7 @@ waits there for its request, :meth:`orb_widgets.settings.Settings.after_request`
 and fills the pools when the server starts. The page handler is voila's own:
 it takes a kernel from the pool when one is ready, else starts one as before.
 """
+
 from __future__ import annotations
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
@@ -64,7 +65,8 @@ def _load_jupyter_server_extension(server_app) -> None:
     server_app.template_paths = collect_template_paths(["voila", "nbconvert"], voila.template)
     server_app.server_url = server_app.base_url
     server_app.app = server_app.web_app
-    server_app.web_app.add_handlers(".*$", [
-        (url_path_join(server_app.base_url, rf"/voila/query/{_kernel_id_regex}"), RequestInfoSocketHandler)])
+    server_app.web_app.add_handlers(
+        ".*$", [(url_path_join(server_app.base_url, rf"/voila/query/{_kernel_id_regex}"), RequestInfoSocketHandler)]
+    )
     manager.root_dir = server_app.root_dir
     manager.fill_all()

@@ -19,6 +19,7 @@ messages only. On top of that:
   coordinator builds and opens every county's packet, a member opens their
   own county's; the workbook's home page links to it.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,12 +36,25 @@ from ..settings import Settings
 #: What a logged-in person may do on the Jupyter server behind their pages:
 #: talk to the page's kernel (widget messages only, see orb_widgets.kernel) and read kernel specs.
 #: and the packet page (orb_widgets.hub.packet_page, which narrows a team member to their own county).
-ALLOWED = frozenset({("kernels", "read"), ("kernels", "execute"), ("kernelspecs", "read"),
-                     ("orb_packets", "read"), ("orb_packets", "write")})
+ALLOWED = frozenset(
+    {
+        ("kernels", "read"),
+        ("kernels", "execute"),
+        ("kernelspecs", "read"),
+        ("orb_packets", "read"),
+        ("orb_packets", "write"),
+    }
+)
 
 #: Server extensions installed beside ORB that a team member's server must not load.
-DISABLED_EXTENSIONS = ("jupyterlab", "jupyter_lsp", "jupyter_server_terminals", "notebook", "nbclassic",
-                       "orb_widgets.survey")
+DISABLED_EXTENSIONS = (
+    "jupyterlab",
+    "jupyter_lsp",
+    "jupyter_server_terminals",
+    "notebook",
+    "nbclassic",
+    "orb_widgets.survey",
+)
 
 
 class WorkbookAuthorizer(JupyterHubAuthorizer):
@@ -69,16 +83,25 @@ def server_config(settings: Settings, logout: str = "/hub/logout") -> dict:
     # What the workbook's home page adds on the hub (templates/voila-orb/tree.html reads it from the page
     # config): who is logged in, for which county, the way out, and the packet page.
     locked = settings.locked
-    hub = {"orb": {"who": settings.user, "county": settings.county if locked else "every county (coordinator)",
-                   "logout": logout,
-                   "packets": "Your county's packet" if locked else "County packets",
-                   "packets_what": "Open or download your county's packet (web page and PDF)." if locked
-                   else "Build, open and download each county's packet and the statewide overview."}}
+    hub = {
+        "orb": {
+            "who": settings.user,
+            "county": settings.county if locked else "every county (coordinator)",
+            "logout": logout,
+            "packets": "Your county's packet" if locked else "County packets",
+            "packets_what": "Open or download your county's packet (web page and PDF)."
+            if locked
+            else "Build, open and download each county's packet and the statewide overview.",
+        }
+    }
     return {
         "ServerApp": {
-            "jpserver_extensions": {"voila.server_extension": True, "orb_widgets.hub.packet_page": True,
-                                    "orb_widgets.hub.preheat": preheat,
-                                    **{name: False for name in DISABLED_EXTENSIONS}},
+            "jpserver_extensions": {
+                "voila.server_extension": True,
+                "orb_widgets.hub.packet_page": True,
+                "orb_widgets.hub.preheat": preheat,
+                **{name: False for name in DISABLED_EXTENSIONS},
+            },
             "root_dir": str(nb_dir),
             "allow_unauthenticated_access": False,
             # The server runs as the hub's account; a hub run as root (a container, CI) is allowed.
@@ -108,8 +131,7 @@ def main() -> None:
         etc = runtime / "etc"
         etc.mkdir()
         logout = os.environ.get("JUPYTERHUB_BASE_URL", "/").rstrip("/") + "/hub/logout"
-        (etc / "jupyter_server_config.json").write_text(json.dumps(server_config(settings, logout), indent=2),
-                                                         "utf-8")
+        (etc / "jupyter_server_config.json").write_text(json.dumps(server_config(settings, logout), indent=2), "utf-8")
         for variable, folder in (("JUPYTER_CONFIG_PATH", etc), ("JUPYTER_PATH", runtime / "share")):
             os.environ[variable] = os.pathsep.join(filter(None, [str(folder), os.environ.get(variable)]))
         os.environ["MPLBACKEND"] = "Agg"
@@ -119,6 +141,7 @@ def main() -> None:
         run()
     finally:
         shutil.rmtree(runtime, ignore_errors=True)
+
 
 if __name__ == "__main__":
     main()

@@ -10,6 +10,7 @@ The coordinator edits it (YAML) and restarts the hub::
 A person is in one county team, or is a coordinator (who sees every county);
 nobody else can log in.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,15 +50,20 @@ def read_teams(path: str | Path, known_counties: list[str] | None = None) -> Tea
     try:
         data = yaml.safe_load(path.read_text("utf-8")) or {}
     except OSError as exc:
-        raise OrbError(f"{path}: cannot read the teams file ({exc.strerror}); write one with 'orb hub-config'") from None
+        raise OrbError(
+            f"{path}: cannot read the teams file ({exc.strerror}); write one with 'orb hub-config'"
+        ) from None
     except UnicodeDecodeError as exc:
-        raise OrbError(f"{path}: the teams file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
-                       f"position {exc.start}); save it as UTF-8 in your editor") from None
+        raise OrbError(
+            f"{path}: the teams file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+            f"position {exc.start}); save it as UTF-8 in your editor"
+        ) from None
     except yaml.YAMLError as exc:
         raise OrbError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(data, dict):
-        raise OrbError(f"{path}: the file has two keys, 'coordinators' and 'counties' (found no keys: is this the "
-                       f"teams file?)")
+        raise OrbError(
+            f"{path}: the file has two keys, 'coordinators' and 'counties' (found no keys: is this the teams file?)"
+        )
     if set(data) - {COORDINATORS, "counties"}:
         found = ", ".join(str(k)[:40] for k in list(data)[:8]) + (" …" if len(data) > 8 else "")
         raise OrbError(f"{path}: the file has two keys, 'coordinators' and 'counties' (found: {found})")
@@ -69,21 +75,26 @@ def read_teams(path: str | Path, known_counties: list[str] | None = None) -> Tea
     for county, members in counties.items():
         county = str(county).strip()
         if known_counties is not None and county not in known_counties:
-            raise OrbError(f"{path}: counties: '{county}' is not a county of the workspace "
-                           f"(it has: {', '.join(known_counties) or 'none'}); spell it as 'orb counties' does")
+            raise OrbError(
+                f"{path}: counties: '{county}' is not a county of the workspace "
+                f"(it has: {', '.join(known_counties) or 'none'}); spell it as 'orb counties' does"
+            )
         if not isinstance(members, list):
             raise OrbError(f"{path}: counties: '{county}': give its members as a list, e.g. [ana, ben]")
         for name in members:
             name = _checked(path, name, f"counties: '{county}'")
             if name in county_of and county_of[name] != county:
-                raise OrbError(f"{path}: '{name}' is in two county teams ({county_of[name]} and {county}); "
-                               f"a person works on one county (coordinators see all)")
+                raise OrbError(
+                    f"{path}: '{name}' is in two county teams ({county_of[name]} and {county}); "
+                    f"a person works on one county (coordinators see all)"
+                )
             county_of[name] = county
     coord = {_checked(path, name, COORDINATORS) for name in coordinators}
     both = sorted(coord & set(county_of))
     if both:
-        raise OrbError(f"{path}: '{both[0]}' is both a coordinator and in {county_of[both[0]]}'s team; "
-                       f"keep them in one place")
+        raise OrbError(
+            f"{path}: '{both[0]}' is both a coordinator and in {county_of[both[0]]}'s team; keep them in one place"
+        )
     if not coord and not county_of:
         raise OrbError(f"{path}: nobody is listed; add the coordinators and each county's team members")
     return Teams(county_of, frozenset(coord))
@@ -92,19 +103,25 @@ def read_teams(path: str | Path, known_counties: list[str] | None = None) -> Tea
 def _checked(path: Path, name, where: str) -> str:
     text = str(name).strip().lower()
     if not NAME.match(text):
-        raise OrbError(f"{path}: {where}: '{name}' is not a log-in name "
-                       f"(lower-case letters, digits, '.', '_', '-', '@'; at most 64)")
+        raise OrbError(
+            f"{path}: {where}: '{name}' is not a log-in name "
+            f"(lower-case letters, digits, '.', '_', '-', '@'; at most 64)"
+        )
     return text
 
 
 def example_teams(counties: list[str]) -> str:
     """A teams file to start from: the workspace's counties, with example members to replace."""
-    lines = ["# Who may log in to the hub, and which county each person sees.",
-             "# Coordinators see every county. Edit, then restart the hub.",
-             f"{COORDINATORS}: [coordinator]", "counties:"]
+    lines = [
+        "# Who may log in to the hub, and which county each person sees.",
+        "# Coordinators see every county. Edit, then restart the hub.",
+        f"{COORDINATORS}: [coordinator]",
+        "counties:",
+    ]
     for i, county in enumerate(counties, 1):
-        lines.append(f"  {yaml.safe_dump(county, default_style=None).strip().removesuffix('...').strip()}: "
-                     f"[team{i}-member]")
+        lines.append(
+            f"  {yaml.safe_dump(county, default_style=None).strip().removesuffix('...').strip()}: [team{i}-member]"
+        )
     if not counties:
         lines.append("  {}")
     return "\n".join(lines) + "\n"

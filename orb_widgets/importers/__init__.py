@@ -12,6 +12,7 @@ Only the role, answers, comments, times and the vendor's response id are
 read. IP addresses, e-mail addresses, names and other identifying columns are
 never read, so nothing from them reaches a response or its ``source_key``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,12 +46,26 @@ def read_export(path, instrument: Instrument, format: str = "auto", encoding: st
     responses = list(export)
     if not responses:
         export.check()  # raises the "no responses" error
-    return ImportResult(responses=responses, format=export.format, dropped=dict(export.dropped),
-                        sha256=export.sha256, ignored_columns=export.ignored_columns,
-                        missing_questions=export.missing_questions)
+    return ImportResult(
+        responses=responses,
+        format=export.format,
+        dropped=dict(export.dropped),
+        sha256=export.sha256,
+        ignored_columns=export.ignored_columns,
+        missing_questions=export.missing_questions,
+    )
 
 
 FORMATS = formats()
 
-__all__ = ["FORMATS", "INCOMPLETE", "Export", "ImportResult", "Vendor", "formats", "open_export",
-           "read_export", "register"]
+__all__ = [
+    "FORMATS",
+    "INCOMPLETE",
+    "Export",
+    "ImportResult",
+    "Vendor",
+    "formats",
+    "open_export",
+    "read_export",
+    "register",
+]

@@ -7,6 +7,7 @@ curly quotes or repeated spaces. A grid/matrix header may carry the section
 title around the row (``Section [[A1] text]``, ``Section - [A1] text``,
 ``Section-[A1] text``, ``Title.Statement``).
 """
+
 from __future__ import annotations
 
 import html
@@ -18,11 +19,28 @@ from pathlib import Path
 from ..exceptions import ImportFileError
 from ..instrument import TAG_RE, Instrument
 
-_TYPOGRAPHY = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'", "\u00b4": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
-})
+_TYPOGRAPHY = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "`": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+    }
+)
 _HTML_TAG = re.compile(r"<[^<>]*>")
 _NOT_WORD = re.compile(r"[\W_]+")
 COMMENT_TAG = re.compile(r"\[([A-Za-z]{1,3})[-_ ]comments?\]", re.IGNORECASE)
@@ -52,19 +70,19 @@ def key(text) -> str:
 
 def short(text: str, width: int = 80) -> str:
     text = " ".join(str(text).split())
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @dataclass
 class Header:
     index: int
-    row: int                  # the spreadsheet row that shows this header
-    display: str              # how an error names the column
-    texts: tuple[str, ...]    # candidate texts to match against the survey, best first
-    key: str                  # for vendor bookkeeping columns
-    skip: bool = False        # a vendor side column (e.g. "Other (please specify)")
+    row: int  # the spreadsheet row that shows this header
+    display: str  # how an error names the column
+    texts: tuple[str, ...]  # candidate texts to match against the survey, best first
+    key: str  # for vendor bookkeeping columns
+    skip: bool = False  # a vendor side column (e.g. "Other (please specify)")
     group: int | None = None  # SurveyMonkey "Expanded": the column of the question this choice belongs to
-    choice: str = ""          # … and the choice this column stands for
+    choice: str = ""  # … and the choice this column stands for
 
 
 def plain_headers(row: list[str], n: int) -> list[Header]:
@@ -82,7 +100,7 @@ def candidates(text: str) -> tuple[str, ...]:
     for sep in (" - ", "-"):
         parts = text.split(sep)
         out += [sep.join(parts[k:]) for k in range(1, len(parts))]
-    out += [text[i + 1:] for i, ch in enumerate(text) if ch == "." and 0 < i < len(text) - 1]
+    out += [text[i + 1 :] for i, ch in enumerate(text) if ch == "." and 0 < i < len(text) - 1]
     return tuple(dict.fromkeys(t.strip() for t in out if t.strip()))
 
 
@@ -94,7 +112,7 @@ def _bracket_tail(text: str) -> str | None:
     for i in range(len(text) - 1, -1, -1):
         depth += {"]": 1, "[": -1}.get(text[i], 0)
         if depth == 0:
-            return text[i + 1:-1].strip() if text[:i].strip() else None
+            return text[i + 1 : -1].strip() if text[:i].strip() else None
     return None
 
 
@@ -105,7 +123,7 @@ class Columns:
     comments: dict[str, Header] = field(default_factory=dict)
     meta: dict[str, int] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)   # item ids no column holds
+    missing: list[str] = field(default_factory=list)  # item ids no column holds
     expanded: dict[int, list[Header]] = field(default_factory=dict)  # question column -> its choice columns
 
 
@@ -121,16 +139,26 @@ def map_columns(path: Path, table, inst: Instrument, vendor) -> Columns:
     comment_names = {}
     for e in inst.elements:
         name = inst.element_names[e]
-        for t in (f"{e} comments", f"{e} comment", f"comments {e}", f"{name} comments", f"comments {name}",
-                  inst.comment_prompt(e)):
+        for t in (
+            f"{e} comments",
+            f"{e} comment",
+            f"comments {e}",
+            f"{name} comments",
+            f"comments {name}",
+            inst.comment_prompt(e),
+        ):
             comment_names[norm(t)] = e
     role_names = {norm(inst.role_question)} | _ROLE_HEADERS
     cols = Columns()
 
     def taken(where: dict, k: str, h: Header, what: str) -> None:
         if k in where:
-            raise ImportFileError(path, f"two columns hold {what}: '{where[k].display}' and this one; "
-                                        f"delete one of them", row=h.row, column=h.display)
+            raise ImportFileError(
+                path,
+                f"two columns hold {what}: '{where[k].display}' and this one; delete one of them",
+                row=h.row,
+                column=h.display,
+            )
         where[k] = h
 
     for h in table.headers:
@@ -162,19 +190,31 @@ def map_columns(path: Path, table, inst: Instrument, vendor) -> Columns:
             taken(cols.comments, k, h, f"the comments for section {k}")
         elif kind == "role":
             if cols.role is not None:
-                raise ImportFileError(path, f"two columns hold the role group: '{cols.role.display}' and "
-                                            f"this one; delete one of them", row=h.row, column=h.display)
+                raise ImportFileError(
+                    path,
+                    f"two columns hold the role group: '{cols.role.display}' and this one; delete one of them",
+                    row=h.row,
+                    column=h.display,
+                )
             cols.role = h
         else:
             cols.ignored.append(h.display)
     if not cols.items:
-        raise ImportFileError(path, f"no column matches a question of this survey; check that the questions "
-                                    f"keep their [A1]-style tags (this survey asks {some_ids(inst)}) and "
-                                    f"that this is the right county's file", row=table.header_row)
+        raise ImportFileError(
+            path,
+            f"no column matches a question of this survey; check that the questions "
+            f"keep their [A1]-style tags (this survey asks {some_ids(inst)}) and "
+            f"that this is the right county's file",
+            row=table.header_row,
+        )
     if cols.role is None:
-        raise ImportFileError(path, f"no column holds the role group; add one headed 'role' (or "
-                                    f"'{inst.role_question}') with one of: "
-                                    f"{' | '.join(r.label for r in inst.roles)}", row=table.header_row)
+        raise ImportFileError(
+            path,
+            f"no column holds the role group; add one headed 'role' (or "
+            f"'{inst.role_question}') with one of: "
+            f"{' | '.join(r.label for r in inst.roles)}",
+            row=table.header_row,
+        )
     cols.missing = [i.id for i in inst.items if i.id not in cols.items]
     return cols
 
@@ -186,18 +226,28 @@ def _classify(path, h: Header, inst: Instrument, ids: dict, elements: dict):
         if found:
             tag = found[-1]
             if tag.casefold() not in elements:
-                raise ImportFileError(path, f"this column is tagged [{tag}-comments] but the survey has no "
-                                            f"section {tag} (it has {', '.join(inst.elements)}); remove the "
-                                            f"column or correct the tag", row=h.row, column=h.display,
-                                      value=f"[{tag}-comments]")
+                raise ImportFileError(
+                    path,
+                    f"this column is tagged [{tag}-comments] but the survey has no "
+                    f"section {tag} (it has {', '.join(inst.elements)}); remove the "
+                    f"column or correct the tag",
+                    row=h.row,
+                    column=h.display,
+                    value=f"[{tag}-comments]",
+                )
             return "comment", elements[tag.casefold()]
         found = TAG_RE.findall(text)
         if found:
             tag = found[-1]
             if tag.casefold() not in ids:
-                raise ImportFileError(path, f"this column is tagged [{tag}] but the survey has no question "
-                                            f"{tag}; remove the column or correct the tag (this survey "
-                                            f"asks {some_ids(inst)})", row=h.row,
-                                      column=h.display, value=f"[{tag}]")
+                raise ImportFileError(
+                    path,
+                    f"this column is tagged [{tag}] but the survey has no question "
+                    f"{tag}; remove the column or correct the tag (this survey "
+                    f"asks {some_ids(inst)})",
+                    row=h.row,
+                    column=h.display,
+                    value=f"[{tag}]",
+                )
             return "item", ids[tag.casefold()]
     return None, None

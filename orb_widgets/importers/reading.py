@@ -20,6 +20,7 @@ where known) and what to do. A workbook's XML is parsed with defusedxml, and a
 part that declares a DTD (which no workbook may: the Open Packaging Conventions
 forbid it, and it is how entity bombs start) is refused before openpyxl reads it.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -54,20 +55,22 @@ class Rows:
     """A file's rows: ``head`` (the first few, for detection) and :meth:`iter` for all of them."""
 
     path: Path
-    container: str                 # "csv" or "xlsx"
+    container: str  # "csv" or "xlsx"
     sha256: str
     size: int
     encoding: str | None = None
     delimiter: str = ","
     skip_first_line: bool = False  # Excel's "sep=;" line
-    quoting: bool = True           # False: a TSV that never quotes (Google's download)
+    quoting: bool = True  # False: a TSV that never quotes (Google's download)
     head: list[list[str]] = field(default_factory=list)
     sheet: str | None = None
 
     def iter(self):
         """Yield ``(row_number, cells)`` as a spreadsheet numbers rows (1 = the first line)."""
-        with _reading(self.path, self.container) as at, closing(
-                _xlsx_rows(self.path, self.sheet) if self.container == "xlsx" else _csv_rows(self)) as rows:
+        with (
+            _reading(self.path, self.container) as at,
+            closing(_xlsx_rows(self.path, self.sheet) if self.container == "xlsx" else _csv_rows(self)) as rows,
+        ):
             for n, cells in rows:
                 at.row = n
                 yield n, cells
@@ -89,20 +92,24 @@ def open_rows(path, encoding: str | None = None, head_rows: int = 12) -> Rows:
     except IsADirectoryError:
         raise ImportFileError(path, "is a folder, not an export file") from None
     except OSError as exc:
-        raise ImportFileError(path, f"cannot be read ({exc.strerror}); check that it is not open "
-                                    f"elsewhere and that you may read it") from None
+        raise ImportFileError(
+            path, f"cannot be read ({exc.strerror}); check that it is not open elsewhere and that you may read it"
+        ) from None
     if magic[:4] == b"PK\x03\x04":
         with _reading(path, "xlsx"):
             _check_zip(path)
             rows = Rows(path, "xlsx", _sha256(path), size)
             rows.sheet = _first_sheet_with_data(path)
     elif magic == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise ImportFileError(path, "is an old-style Excel .xls workbook; open it in Excel and save it "
-                                    "as .xlsx (or download the responses again as .xlsx or CSV)")
+        raise ImportFileError(
+            path,
+            "is an old-style Excel .xls workbook; open it in Excel and save it "
+            "as .xlsx (or download the responses again as .xlsx or CSV)",
+        )
     else:
         with _reading(path, "csv"):
             rows = _text_rows(path, size, encoding)
-    for n, cells in rows.iter():
+    for _n, cells in rows.iter():
         rows.head.append(cells)
         if len(rows.head) >= head_rows:
             break
@@ -161,14 +168,19 @@ def _short(exc: BaseException) -> str:
 
 def _text_damage(exc: Exception) -> tuple[str, int | None]:
     if isinstance(exc, UnicodeError):
-        return (f"holds bytes that cannot be read as text ({_short(exc)}); save it as 'CSV UTF-8', or say its "
-                f"encoding with --encoding"), None
+        return (
+            f"holds bytes that cannot be read as text ({_short(exc)}); save it as 'CSV UTF-8', or say its "
+            f"encoding with --encoding"
+        ), None
     if isinstance(exc, OSError):
-        return (f"cannot be read ({exc.strerror or _short(exc)}); check that it is not open elsewhere and that "
-                f"you may read it"), None
+        return (
+            f"cannot be read ({exc.strerror or _short(exc)}); check that it is not open elsewhere and that "
+            f"you may read it"
+        ), None
     if isinstance(exc, csv.Error):
-        return (f"the rows stop being one table here ({_csv_problem(exc)}); fix that row or export the file "
-                f"again"), None
+        return (
+            f"the rows stop being one table here ({_csv_problem(exc)}); fix that row or export the file again"
+        ), None
     return f"cannot be read as a table ({_short(exc)}); export the responses again as CSV or .xlsx", None
 
 
@@ -207,8 +219,9 @@ def _find_damage(path: Path) -> tuple[str, int | None] | None:
                         element.clear()
             except SafeET.ParseError as exc:
                 line, column = getattr(exc, "position", (0, 0))
-                return (f"part '{name}' of this workbook is damaged: its XML is broken at line {line}, "
-                        f"column {column}"), None
+                return (
+                    f"part '{name}' of this workbook is damaged: its XML is broken at line {line}, column {column}"
+                ), None
             except DefusedXmlException:
                 return _DTD_PROBLEM.format(name=name), None
             except (ValueError, LookupError) as exc:  # an encoding the XML declares but is not in, say
@@ -249,8 +262,10 @@ def _bad_cell(ref: str | None, kind: str, value: str | None, shared: int, table:
         if not value.strip().isdigit():
             return f"{where} should point at a shared text by number, but holds {value[:20]!r}"
         if int(value) >= shared:
-            return (f"{where} points at shared text number {int(value)}, but the workbook holds only {shared} "
-                    f"('{table}' is damaged or cut short)")
+            return (
+                f"{where} points at shared text number {int(value)}, but the workbook holds only {shared} "
+                f"('{table}' is damaged or cut short)"
+            )
     elif kind == "n":
         try:
             float(value)
@@ -261,11 +276,14 @@ def _bad_cell(ref: str | None, kind: str, value: str | None, shared: int, table:
     return None
 
 
-_DTD_PROBLEM = ("part '{name}' of this workbook declares its own XML entities (a DTD), which no workbook "
-                "saved by Excel or a survey tool does and which can make a file expand without end")
+_DTD_PROBLEM = (
+    "part '{name}' of this workbook declares its own XML entities (a DTD), which no workbook "
+    "saved by Excel or a survey tool does and which can make a file expand without end"
+)
 
 
 # ---------------------------------------------------------------- text files
+
 
 def _text_rows(path: Path, size: int, encoding: str | None) -> Rows:
     sha, enc = _settle_encoding(path, encoding)
@@ -278,12 +296,12 @@ def _text_rows(path: Path, size: int, encoding: str | None) -> Rows:
     if head.lstrip().startswith("%PDF"):
         raise ImportFileError(path, "is a PDF, not a CSV or .xlsx export of the responses")
     if re.match(r"\s*<(?:!doctype|html|\?xml)", head, re.IGNORECASE):
-        raise ImportFileError(path, "is a web page or XML file, not a CSV; download the responses as CSV "
-                                    "or .xlsx")
+        raise ImportFileError(path, "is a web page or XML file, not a CSV; download the responses as CSV or .xlsx")
     controls = sum(1 for ch in head if ord(ch) < 32 and ch not in "\t\r\n\x0b\x0c")
     if "\x00" in head or controls > len(head) // 100:
-        raise ImportFileError(path, "is not a text CSV file (it holds binary data); export the responses "
-                                    "as CSV or .xlsx")
+        raise ImportFileError(
+            path, "is not a text CSV file (it holds binary data); export the responses as CSV or .xlsx"
+        )
     first, _, rest = sample.partition("\n")
     hint = re.fullmatch(r'\s*"?sep=(.)"?\s*', first)
     if hint:  # Excel's "sep=;" line: Excel hides it, so rows are numbered without it
@@ -311,8 +329,9 @@ def _settle_encoding(path: Path, encoding: str | None) -> tuple[str, str]:
                 if not codecs.lookup(encoding)._is_text_encoding:  # rot13, base64 …: not for text files
                     raise LookupError(encoding)
             except LookupError:
-                raise ImportFileError(path, "unknown --encoding; use a name such as utf-8, cp1252, "
-                                            "latin-1 or shift_jis", value=encoding) from None
+                raise ImportFileError(
+                    path, "unknown --encoding; use a name such as utf-8, cp1252, latin-1 or shift_jis", value=encoding
+                ) from None
             for chunk in iter(lambda: fh.read(_CHUNK), b""):
                 h.update(chunk)
             return h.hexdigest(), encoding
@@ -348,9 +367,12 @@ def _settle_encoding(path: Path, encoding: str | None) -> tuple[str, str]:
         # Japanese, Chinese or Cyrillic text read as Windows-1252 comes out as runs of accented
         # letters; Western text has one accented letter here and there.
         if undefined or (non_ascii > 20 and runs > non_ascii // 2):
-            raise ImportFileError(path, "is not in UTF-8 or Windows-1252 text, so its letters cannot be read "
-                                        "safely; save it as 'CSV UTF-8', or say its encoding with "
-                                        "--encoding (for example --encoding shift_jis)")
+            raise ImportFileError(
+                path,
+                "is not in UTF-8 or Windows-1252 text, so its letters cannot be read "
+                "safely; save it as 'CSV UTF-8', or say its encoding with "
+                "--encoding (for example --encoding shift_jis)",
+            )
         return h.hexdigest(), "cp1252"
 
 
@@ -400,24 +422,36 @@ def _csv_rows(rows: Rows):
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise ImportFileError(path, f"the rows stop being one table here ({_csv_problem(exc)}); a quote "
-                                            f"mark opened in a cell is probably never closed: fix that cell "
-                                            f"or export the file again", row=start) from None
+                raise ImportFileError(
+                    path,
+                    f"the rows stop being one table here ({_csv_problem(exc)}); a quote "
+                    f"mark opened in a cell is probably never closed: fix that cell "
+                    f"or export the file again",
+                    row=start,
+                ) from None
             except UnicodeDecodeError as exc:
-                raise ImportFileError(path, f"holds bytes that are not {rows.encoding} ({exc.reason}); say "
-                                            f"the file's encoding with --encoding", row=start) from None
+                raise ImportFileError(
+                    path,
+                    f"holds bytes that are not {rows.encoding} ({exc.reason}); say the file's encoding with --encoding",
+                    row=start,
+                ) from None
             if len(cells) > MAX_COLUMNS:
-                raise ImportFileError(path, f"a row with more than {MAX_COLUMNS} cells; this is not a survey "
-                                            f"export", row=start)
+                raise ImportFileError(
+                    path, f"a row with more than {MAX_COLUMNS} cells; this is not a survey export", row=start
+                )
             for j, c in enumerate(cells):
                 bad = _BAD_BYTES.search(c)
                 if bad:
                     raw = bad.group().encode("utf-8", "surrogateescape")
-                    raise ImportFileError(path, f"this cell holds bytes that are not UTF-8 (0x{raw.hex()}), "
-                                                f"while the rest of the file is UTF-8; fix the cell and save "
-                                                f"as 'CSV UTF-8', or say the encoding with --encoding",
-                                          row=start, column=f"column {j + 1}", value=c.encode(
-                                              "utf-8", "surrogateescape").decode("utf-8", "replace"))
+                    raise ImportFileError(
+                        path,
+                        f"this cell holds bytes that are not UTF-8 (0x{raw.hex()}), "
+                        f"while the rest of the file is UTF-8; fix the cell and save "
+                        f"as 'CSV UTF-8', or say the encoding with --encoding",
+                        row=start,
+                        column=f"column {j + 1}",
+                        value=c.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+                    )
             # rows as a spreadsheet shows them: a cell with line breaks stays in one row
             yield start, cells
             start += 1
@@ -434,28 +468,39 @@ def _csv_problem(exc: csv.Error) -> str:
 
 # ---------------------------------------------------------------- workbooks
 
+
 def _check_zip(path: Path) -> None:
     try:
         z = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
-        raise ImportFileError(path, f"is not an Excel .xlsx workbook that can be read (it may be cut short or "
-                                    f"damaged); {AGAIN}") from None
+        raise ImportFileError(
+            path, f"is not an Excel .xlsx workbook that can be read (it may be cut short or damaged); {AGAIN}"
+        ) from None
     with z:
         infos = z.infolist()
         if "[Content_Types].xml" not in {i.filename for i in infos}:
-            raise ImportFileError(path, "is a zip file but not an Excel .xlsx workbook (it has no "
-                                        "'[Content_Types].xml' part); open it in Excel and save it again as "
-                                        ".xlsx, or download the responses again as .xlsx or CSV")
+            raise ImportFileError(
+                path,
+                "is a zip file but not an Excel .xlsx workbook (it has no "
+                "'[Content_Types].xml' part); open it in Excel and save it again as "
+                ".xlsx, or download the responses again as .xlsx or CSV",
+            )
         total = sum(i.file_size for i in infos)
         if total > MAX_XLSX_BYTES:
-            raise ImportFileError(path, f"this workbook expands to {total / 1e9:.1f} GB, more than the "
-                                        f"{MAX_XLSX_BYTES / 1e9:.0f} GB an import reads; save the responses as "
-                                        f"CSV instead")
+            raise ImportFileError(
+                path,
+                f"this workbook expands to {total / 1e9:.1f} GB, more than the "
+                f"{MAX_XLSX_BYTES / 1e9:.0f} GB an import reads; save the responses as "
+                f"CSV instead",
+            )
         for i in infos:
             if i.file_size > 10_000_000 and i.file_size > MAX_XLSX_RATIO * max(i.compress_size, 1):
-                raise ImportFileError(path, f"part '{i.filename}' of this workbook is compressed "
-                                            f"{i.file_size // max(i.compress_size, 1):,} times, which no real "
-                                            f"export is; open it in Excel and save it again, or use CSV")
+                raise ImportFileError(
+                    path,
+                    f"part '{i.filename}' of this workbook is compressed "
+                    f"{i.file_size // max(i.compress_size, 1):,} times, which no real "
+                    f"export is; open it in Excel and save it again, or use CSV",
+                )
         for i in infos:
             if _XML_PART.search(i.filename):
                 _check_prolog(path, z, i.filename)
@@ -532,8 +577,11 @@ def _first_sheet_with_data(path: Path) -> str:
                     break
     finally:
         book.close()
-    raise ImportFileError(path, "the workbook has no data on any sheet; if you see the responses when you open it "
-                                "in Excel, save it again there; otherwise export the responses again")
+    raise ImportFileError(
+        path,
+        "the workbook has no data on any sheet; if you see the responses when you open it "
+        "in Excel, save it again there; otherwise export the responses again",
+    )
 
 
 def _xlsx_rows(path: Path, sheet_name: str | None):
@@ -542,8 +590,9 @@ def _xlsx_rows(path: Path, sheet_name: str | None):
         sheet = book[sheet_name] if sheet_name else book.worksheets[0]
         for n, row in enumerate(book.rows(sheet), start=1):
             if len(row) > MAX_COLUMNS:
-                raise ImportFileError(path, f"a row with more than {MAX_COLUMNS} cells; this is not a "
-                                            f"survey export", row=n)
+                raise ImportFileError(
+                    path, f"a row with more than {MAX_COLUMNS} cells; this is not a survey export", row=n
+                )
             yield n, [_cell_text(v) for v in row]
     finally:
         book.close()

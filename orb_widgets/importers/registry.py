@@ -14,6 +14,7 @@ work the same way). A vendor says:
   file holds codes rather than labels (:meth:`Vendor.numeric`);
 - what identifies a response (:meth:`Vendor.identity`, ``id_times``, ``typed_ids``).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -29,23 +30,23 @@ class Table:
 
     headers: list[Header]
     start: int
-    header_row: int                 # the spreadsheet row an error names for a missing column
+    header_row: int  # the spreadsheet row an error names for a missing column
     zones: dict = field(default_factory=dict)
-    width: int = 0                  # cells a data row must have (0 = not checked)
+    width: int = 0  # cells a data row must have (0 = not checked)
 
 
 class Vendor:
-    name = ""                       # the --format value and what the summary line shows
-    title = ""                      # how a person calls the tool
-    family = ""                     # downloads of one family share response keys (default: name)
-    order = 100                     # detection order, lowest first
-    meta: dict[str, str] = {}       # header key -> what it holds: id, start, end, status, event, …
+    name = ""  # the --format value and what the summary line shows
+    title = ""  # how a person calls the tool
+    family = ""  # downloads of one family share response keys (default: name)
+    order = 100  # detection order, lowest first
+    meta: dict[str, str] = {}  # header key -> what it holds: id, start, end, status, event, …
     known: frozenset = frozenset()  # bookkeeping never read (several identify people), not reported
-    dont_know_codes: tuple = ()     # numbers meaning don't know in a numeric export ("points+1" allowed)
-    skipped_codes: tuple = ()       # numbers meaning "seen, not answered"
-    tsv_quotes = True               # False: this tool's TSV download never quotes a cell
+    dont_know_codes: tuple = ()  # numbers meaning don't know in a numeric export ("points+1" allowed)
+    skipped_codes: tuple = ()  # numbers meaning "seen, not answered"
+    tsv_quotes = True  # False: this tool's TSV download never quotes a cell
     id_times: tuple[str, ...] = ()  # times that go with the tool's id ("start", "end"): its ids repeat
-    typed_ids = False               # ids typed by people: one repeated with other answers is refused
+    typed_ids = False  # ids typed by people: one repeated with other answers is refused
 
     @classmethod
     def detect(cls, head: list[list[str]]) -> bool:

@@ -9,6 +9,7 @@ negative number mean don't know, and the role group may be its choice number,
 counted in the order the instrument lists the groups. Everywhere else a number
 off the scale is an error.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,8 +20,17 @@ from .matching import clean, norm
 
 UTC = dt.timezone.utc
 
-_DK_VARIANTS = {"dont know", "do not know", "dk", "na", "n a", "not applicable", "dont know not applicable",
-                "dont know n a", "dont know or not applicable"}
+_DK_VARIANTS = {
+    "dont know",
+    "do not know",
+    "dk",
+    "na",
+    "n a",
+    "not applicable",
+    "dont know not applicable",
+    "dont know n a",
+    "dont know or not applicable",
+}
 _LEADING_NUMBER = re.compile(r"^\(?([+-]?\d+)\)?\s*(?:[-.:=)]\s*)?(\D.*)$")
 _TRAILING_NUMBER = re.compile(r"^(\D.*?)\s*\(([+-]?\d+)\)$")
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.0*)?$")
@@ -85,12 +95,25 @@ class Values:
         raise ValueError
 
 
-_ZONE_SUFFIX = re.compile(r"\s*(?:(?:GMT|UTC)\s*(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?|(?P<utc>GMT|UTC|Z))$",
-                          re.IGNORECASE)
-_TIME_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M",
-                 "%m/%d/%y %I:%M:%S %p", "%m/%d/%y %I:%M %p", "%m/%d/%y %H:%M:%S", "%m/%d/%y %H:%M",
-                 "%Y/%m/%d %I:%M:%S %p", "%Y/%m/%d %I:%M %p", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
-                 "%m/%d/%Y", "%Y/%m/%d")
+_ZONE_SUFFIX = re.compile(
+    r"\s*(?:(?:GMT|UTC)\s*(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?|(?P<utc>GMT|UTC|Z))$", re.IGNORECASE
+)
+_TIME_FORMATS = (
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%y %I:%M:%S %p",
+    "%m/%d/%y %I:%M %p",
+    "%m/%d/%y %H:%M:%S",
+    "%m/%d/%y %H:%M",
+    "%Y/%m/%d %I:%M:%S %p",
+    "%Y/%m/%d %I:%M %p",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%m/%d/%Y",
+    "%Y/%m/%d",
+)
 
 
 _last_fit = [_TIME_FORMATS[0]]
@@ -108,7 +131,7 @@ def when(raw: str, zone: dt.tzinfo | None = None) -> dt.datetime | None:
         else:
             minutes = int(m.group("h")) * 60 + int(m.group("m") or 0)
             zone = dt.timezone(dt.timedelta(minutes=minutes if m.group("sign") == "+" else -minutes))
-        text = text[:m.start()].strip()
+        text = text[: m.start()].strip()
     try:
         value = dt.datetime.fromisoformat(text)
     except ValueError:

@@ -17,6 +17,7 @@ This package is the only code that calls papermill. The engine (and papermill
 with it) is imported only when a packet is built, not when the template
 notebook imports this package.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -27,8 +28,7 @@ from .cli import add_cli, cmd_packets
 from .files import INDEX_TEMPLATE, NOTEBOOK, PACKET_TEMPLATE, TEMPLATES
 from .hooks import hold
 from .index import render_index
-from .models import (MANIFEST, IndexRow, LastRun, Manifest, PacketEntry, PacketResult, PacketTask, RunReport,
-                     Status)
+from .models import MANIFEST, IndexRow, LastRun, Manifest, PacketEntry, PacketResult, PacketTask, RunReport, Status
 from .runner import Stopped, code_fingerprint, county_fingerprint, load_manifest, run_packets, warm_up
 from .sections import KINDS, PREVIEW_URL, SECTIONS, Chart, Packet, demo_text
 
@@ -41,8 +41,41 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["INDEX_TEMPLATE", "KINDS", "MANIFEST", "NOTEBOOK", "PACKET_TEMPLATE", "PREVIEW_URL", "SECTIONS",
-           "TEMPLATES", "Chart", "IndexRow", "LastRun", "Manifest", "Packet", "PacketEntry", "PacketError",
-           "PacketResult", "PacketTask", "RunReport", "Status", "Stopped", "add_cli", "build_packet",
-           "check_self_contained", "cmd_packets", "code_fingerprint", "county_fingerprint", "demo_text", "export_html", "hold",
-           "html_to_pdf", "load_manifest", "render_index", "run_in_subprocess", "run_packets", "warm_up", *_ENGINE_NAMES]
+__all__ = [
+    "INDEX_TEMPLATE",
+    "KINDS",
+    "MANIFEST",
+    "NOTEBOOK",
+    "PACKET_TEMPLATE",
+    "PREVIEW_URL",
+    "SECTIONS",
+    "TEMPLATES",
+    "Chart",
+    "IndexRow",
+    "LastRun",
+    "Manifest",
+    "Packet",
+    "PacketEntry",
+    "PacketError",
+    "PacketResult",
+    "PacketTask",
+    "RunReport",
+    "Status",
+    "Stopped",
+    "add_cli",
+    "build_packet",
+    "check_self_contained",
+    "cmd_packets",
+    "code_fingerprint",
+    "county_fingerprint",
+    "demo_text",
+    "export_html",
+    "hold",
+    "html_to_pdf",
+    "load_manifest",
+    "render_index",
+    "run_in_subprocess",
+    "run_packets",
+    "warm_up",
+    *_ENGINE_NAMES,
+]

@@ -1,4 +1,5 @@
 """``python -m orb_widgets.packets --child FD``: build one packet in this brand-new process (the Dask route)."""
+
 import sys
 
 from .build import subprocess_main

@@ -7,6 +7,7 @@ the notebook with the in-process papermill engine (a new IPython namespace),
 exports, and exits, so nothing of one county can reach another's packet. A
 child dies with the runner, however the runner ends.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -69,8 +70,12 @@ def _exporter():
         c.TagRemovePreprocessor.enabled = True
         c.CSSHTMLHeaderPreprocessor.enabled = False  # code highlighting styles: a packet shows no code
         # the shared partials' folder too: a packet carries the one responsive sheet every ORB page does
-        exp = HTMLExporter(config=c, extra_template_basedirs=[str(TEMPLATES)], template_name=PACKET_TEMPLATE,
-                           extra_template_paths=[str(TEMPLATES / "partials")])
+        exp = HTMLExporter(
+            config=c,
+            extra_template_basedirs=[str(TEMPLATES)],
+            template_name=PACKET_TEMPLATE,
+            extra_template_paths=[str(TEMPLATES / "partials")],
+        )
         exp.exclude_input = True
         exp.exclude_input_prompt = True
         exp.exclude_output_prompt = True
@@ -109,7 +114,8 @@ class _ActiveContent(HTMLParser):
             if name.startswith("on"):
                 self.found.append(f"<{tag} {name}=…>")
             elif name in self.URL_ATTRS and "".join((value or "").split()).lower().startswith(
-                    ("javascript:", "vbscript:", "data:text/html")):
+                ("javascript:", "vbscript:", "data:text/html")
+            ):
                 self.found.append(f"<{tag} {name}={value[:30]!r}>")
         if tag == "meta" and any(n == "http-equiv" and (v or "").lower() == "refresh" for n, v in attrs):
             self.found.append("a meta refresh (http-equiv=refresh)")
@@ -127,18 +133,24 @@ def check_self_contained(page: str) -> None:
     an attribute or element (``"><script>``, ``onerror=``) is caught here even
     if a section forgot to escape it.
     """
-    bad = re.search(r"<script[^>]*\ssrc=|<link[^>]*\shref=[\"']?(?:https?:)?//|\ssrc=[\"']?(?:https?:)?//"
-                    r"|@import|url\([\"']?(?:https?:)?//", page, re.I)
+    bad = re.search(
+        r"<script[^>]*\ssrc=|<link[^>]*\shref=[\"']?(?:https?:)?//|\ssrc=[\"']?(?:https?:)?//"
+        r"|@import|url\([\"']?(?:https?:)?//",
+        page,
+        re.I,
+    )
     if bad:
-        raise PacketError(f"the packet page would load an outside resource ({page[bad.start():bad.start() + 60]!r})")
+        raise PacketError(f"the packet page would load an outside resource ({page[bad.start() : bad.start() + 60]!r})")
     parser = _ActiveContent()
     # Charts' base64 payloads (most of a page) hold no quote, bracket or space, so they cannot change how
     # the page parses; the parser reads the page without them.
     parser.feed(_PAYLOAD.sub(r"\1", page))
     parser.close()
     if parser.found:
-        raise PacketError(f"the packet page would run code ({', '.join(parser.found[:3])}); "
-                          f"some text was not escaped, please report this")
+        raise PacketError(
+            f"the packet page would run code ({', '.join(parser.found[:3])}); "
+            f"some text was not escaped, please report this"
+        )
 
 
 _SHEET: tuple | None = None  # packet.css: (its text, as WeasyPrint parsed it)
@@ -175,7 +187,7 @@ def html_to_pdf(page: str) -> bytes:
     sheets = None
     style = re.search(r"<style[^>]*>\s*(.*?)\s*</style>", page, re.S)  # markup-ok: finds the page's style sheet
     if style and style.group(1) == text:  # the page's own style sheet, already parsed: not parsed again
-        page, sheets = page[:style.start()] + page[style.end():], [sheet]
+        page, sheets = page[: style.start()] + page[style.end() :], [sheet]
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -193,8 +205,9 @@ def _peak_mb() -> float:
 def task_settings(task: PacketTask) -> Settings:
     """The settings a child builds from its task: the runner read them once, the child never reads the environment."""
     settings = Settings()
-    return dataclasses.replace(settings, workspace=workspace_dir(task.workspace, settings),
-                               database_url=task.database_url or None)
+    return dataclasses.replace(
+        settings, workspace=workspace_dir(task.workspace, settings), database_url=task.database_url or None
+    )
 
 
 def build_packet(task: PacketTask) -> PacketResult:
@@ -218,9 +231,16 @@ def build_packet(task: PacketTask) -> PacketResult:
             settings = task_settings(task)
             params.update(workspace=str(settings.workspace), database_url=settings.database_url)
         try:
-            nb = papermill.execute_notebook(task.notebook or str(NOTEBOOK), None, parameters=params,
-                                            engine_name=ENGINE, kernel_name="python3", language="python",
-                                            progress_bar=False, log_output=False)
+            nb = papermill.execute_notebook(
+                task.notebook or str(NOTEBOOK),
+                None,
+                parameters=params,
+                engine_name=ENGINE,
+                kernel_name="python3",
+                language="python",
+                progress_bar=False,
+                log_output=False,
+            )
         except PapermillExecutionError as exc:
             first = next((ln for ln in str(exc.source).splitlines() if ln.strip() and not ln.startswith("#")), "")
             out.error = f"{exc.ename}: {exc.evalue}".strip()
@@ -330,9 +350,14 @@ def run_in_subprocess(task: PacketTask) -> PacketResult:
 
     r, w = os.pipe()
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "orb_widgets.packets", "--child", str(w)],
-                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                pass_fds=(w,), cwd=str(ROOT))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "orb_widgets.packets", "--child", str(w)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=(w,),
+            cwd=str(ROOT),
+        )
     finally:
         os.close(w)
     proc.stdin.write(task.model_dump_json().encode())
@@ -343,5 +368,3 @@ def run_in_subprocess(task: PacketTask) -> PacketResult:
     if not data:
         return PacketResult.failure(task, f"the packet process ended unexpectedly (exit code {code})")
     return pickle.loads(data)
-
-

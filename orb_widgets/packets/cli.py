@@ -1,4 +1,5 @@
 """``orb packets`` on the command line, plugged into :mod:`orb_widgets.cli`."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,19 +10,36 @@ import sys
 from ..exceptions import PacketError
 from .runner import Stopped, clear_stop, request_stop
 
+
 def add_cli(sub, common) -> None:
     """``orb packets``: plugged into :mod:`orb_widgets.cli`."""
-    s = sub.add_parser("packets", parents=[common], help="build a packet (HTML and PDF) per county and an index",
-                       description="Build one self-contained packet per county (HTML, and PDF unless --no-pdf) "
-                                   "and a statewide index.html in --out. Unchanged counties are skipped.")
+    s = sub.add_parser(
+        "packets",
+        parents=[common],
+        help="build a packet (HTML and PDF) per county and an index",
+        description="Build one self-contained packet per county (HTML, and PDF unless --no-pdf) "
+        "and a statewide index.html in --out. Unchanged counties are skipped.",
+    )
     s.add_argument("--all", action="store_true", help="every county in the workspace")
-    s.add_argument("--county", "--unit", action="append", metavar="NAME", help="a county, municipality or school (repeat for several; --unit is the same)")
+    s.add_argument(
+        "--county",
+        "--unit",
+        action="append",
+        metavar="NAME",
+        help="a county, municipality or school (repeat for several; --unit is the same)",
+    )
     s.add_argument("--wave", default=None, help="survey wave (default: each county's latest)")
     s.add_argument("--out", metavar="DIR", default="packets", help="output folder (default ./packets)")
-    s.add_argument("--workers", type=int, default=None, metavar="N",
-                   help=f"counties built at once (default: the machine's cores, {os.cpu_count()})")
-    s.add_argument("--pdf", action=argparse.BooleanOptionalAction, default=True,
-                   help="also write a PDF per county (default: yes)")
+    s.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"counties built at once (default: the machine's cores, {os.cpu_count()})",
+    )
+    s.add_argument(
+        "--pdf", action=argparse.BooleanOptionalAction, default=True, help="also write a PDF per county (default: yes)"
+    )
     s.add_argument("--force", action="store_true", help="rebuild every packet, changed or not")
     s.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler address, e.g. tcp://10.0.0.5:8786")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -51,18 +69,25 @@ def cmd_packets(args) -> int:
     previous = signal.signal(signal.SIGTERM, stop)
     previous_int = signal.signal(signal.SIGINT, stop)
     try:
-        report = app.run_packets(counties=None if args.all else args.county, wave=args.wave,
-                                 out=args.out, workers=args.workers, pdf=args.pdf, force=args.force,
-                                 scheduler=args.scheduler, progress=not args.quiet,
-                                 hold_dir=os.environ.get("ORB_PACKETS_TEST_HOLD"))
+        report = app.run_packets(
+            counties=None if args.all else args.county,
+            wave=args.wave,
+            out=args.out,
+            workers=args.workers,
+            pdf=args.pdf,
+            force=args.force,
+            scheduler=args.scheduler,
+            progress=not args.quiet,
+            hold_dir=os.environ.get("ORB_PACKETS_TEST_HOLD"),
+        )
     except KeyboardInterrupt as exc:
-        print("orb: stopped. Packets finished before the stop are kept; run the same command again to build "
-              "the rest.", file=sys.stderr)
+        print(
+            "orb: stopped. Packets finished before the stop are kept; run the same command again to build the rest.",
+            file=sys.stderr,
+        )
         return getattr(exc, "exit_code", 130)
     finally:
         signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGINT, previous_int)
     print(report.summary())
     return 0 if report.ok else 1
-
-

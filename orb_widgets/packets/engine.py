@@ -4,6 +4,7 @@ Registered with papermill as ``orb-inprocess`` through the ``papermill.engine``
 entry point (``pyproject.toml``) and by :func:`register_engine`, so it is found
 even in a checkout whose installed entry points predate it.
 """
+
 from __future__ import annotations
 
 import traceback
@@ -58,13 +59,19 @@ class InProcessEngine(Engine):
                 outputs.append(nbformat.v4.new_output("display_data", data=o.data, metadata=o.metadata or {}))
             if res.result is not None:
                 data, meta = shell.display_formatter.format(res.result)
-                outputs.append(nbformat.v4.new_output("execute_result", data=data, metadata=meta,
-                                                      execution_count=count))
+                outputs.append(
+                    nbformat.v4.new_output("execute_result", data=data, metadata=meta, execution_count=count)
+                )
             exc = res.error_in_exec or res.error_before_exec
             if exc is not None:
-                outputs.append(nbformat.v4.new_output(
-                    "error", ename=type(exc).__name__, evalue=str(exc),
-                    traceback=traceback.format_exception(type(exc), exc, exc.__traceback__)))
+                outputs.append(
+                    nbformat.v4.new_output(
+                        "error",
+                        ename=type(exc).__name__,
+                        evalue=str(exc),
+                        traceback=traceback.format_exception(type(exc), exc, exc.__traceback__),
+                    )
+                )
             cell.outputs = outputs
             if exc is not None:
                 nb_man.cell_exception(cell, index)

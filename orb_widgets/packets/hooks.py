@@ -1,4 +1,5 @@
 """Test hooks of a packet run: points where a test can hold the run and signal it, without timing anything."""
+
 from __future__ import annotations
 
 import os

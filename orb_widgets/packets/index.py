@@ -1,4 +1,5 @@
 """The statewide index page: every county's packet, its status, and a counties × elements heatmap."""
+
 from __future__ import annotations
 
 from markupsafe import Markup
@@ -18,7 +19,7 @@ def inline_svg(svg: bytes) -> Markup:
     and the page's self-containment check still parses it for anything active.
     """
     text = svg.decode("utf-8")
-    return Markup(text[text.index("<svg"):])
+    return Markup(text[text.index("<svg") :])
 
 
 def render_index(manifest: Manifest, counties: list[str], demo_notice: str | None = None) -> str:
@@ -39,19 +40,35 @@ def render_index(manifest: Manifest, counties: list[str], demo_notice: str | Non
         ir = entry.index_row
         status = Status.FAILED if name in failed else entry.status
         ok = status == Status.OK
-        rows.append({"county": name, "status": str(status), "html": entry.html if ok else None,
-                     "pdf": entry.pdf if ok else None, "wave": (ir.wave if ir else None) or "",
-                     "n": ir.n_respondents if ir else None, "framework": (ir.framework_title if ir else "") or "",
-                     "error": (failed[name].error if name in failed else None) or entry.error,
-                     # a packet kept from an earlier run says when it was built; this run's say nothing more
-                     "built": moment(entry.built) if entry.built < started else ""})
+        rows.append(
+            {
+                "county": name,
+                "status": str(status),
+                "html": entry.html if ok else None,
+                "pdf": entry.pdf if ok else None,
+                "wave": (ir.wave if ir else None) or "",
+                "n": ir.n_respondents if ir else None,
+                "framework": (ir.framework_title if ir else "") or "",
+                "error": (failed[name].error if name in failed else None) or entry.error,
+                # a packet kept from an earlier run says when it was built; this run's say nothing more
+                "built": moment(entry.built) if entry.built < started else "",
+            }
+        )
         if ir and ir.framework and ir.elements:
-            f = frames.setdefault(ir.framework, {"title": ir.framework_title or ir.framework, "points": ir.points,
-                                                 "names": {}, "rows": {}, "min_group": ir.min_group})
+            f = frames.setdefault(
+                ir.framework,
+                {
+                    "title": ir.framework_title or ir.framework,
+                    "points": ir.points,
+                    "names": {},
+                    "rows": {},
+                    "min_group": ir.min_group,
+                },
+            )
             f["names"].update(ir.element_names)
             f["rows"][name] = ir.elements
     tables = []
-    for fid, f in frames.items():
+    for f in frames.values():
         elements = sorted(f["names"])
         grid = pd.DataFrame.from_dict(f["rows"], orient="index").reindex(columns=elements).astype(float)
         cells, notes = [], []
@@ -68,16 +85,30 @@ def render_index(manifest: Manifest, counties: list[str], demo_notice: str | Non
             notes.append([why or "" for why, _ in values])
         notes = pd.DataFrame(notes, index=grid.index, columns=elements)
         svg = plots.to_svg(plots.counties_heatmap(grid, f["names"], f["points"], title=None, notes=notes))
-        tables.append({"title": f["title"], "elements": [(e, f["names"][e]) for e in elements], "rows": cells,
-                       "svg": inline_svg(svg), "min_group": f["min_group"]})
+        tables.append(
+            {
+                "title": f["title"],
+                "elements": [(e, f["names"][e]) for e in elements],
+                "rows": cells,
+                "svg": inline_svg(svg),
+                "min_group": f["min_group"],
+            }
+        )
     env = templating.environment(INDEX_TEMPLATE)
     # the page's own look, then the sheet every ORB page shares (tables as cards and charts on a phone)
-    css = "\n".join((folder / name).read_text("utf-8")
-                    for folder, name in ((INDEX_TEMPLATE, "index.css"), (templating.PARTIALS, "responsive.css")))
+    css = "\n".join(
+        (folder / name).read_text("utf-8")
+        for folder, name in ((INDEX_TEMPLATE, "index.css"), (templating.PARTIALS, "responsive.css"))
+    )
     page = env.get_template("index.html.j2").render(
-        rows=rows, tables=tables, css=css, demo_notice=(demo_text(demo_notice) or "Not real results.") if demo_notice else None,
+        rows=rows,
+        tables=tables,
+        css=css,
+        demo_notice=(demo_text(demo_notice) or "Not real results.") if demo_notice else None,
         run=run.model_dump() if run else {},
         started=moment(started),
-        n_ok=sum(1 for r in rows if r["html"]), n_failed=len(failed))
+        n_ok=sum(1 for r in rows if r["html"]),
+        n_failed=len(failed),
+    )
     check_self_contained(page)
     return page

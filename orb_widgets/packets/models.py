@@ -16,12 +16,12 @@ next run rebuilds every packet.
 >>> Manifest.read_text('{"version": 0, "packets": []}').packets
 {}
 """
+
 from __future__ import annotations
 
 import enum
 import json
 from pathlib import Path
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -34,10 +34,10 @@ MANIFEST_VERSION = 1
 class Status(enum.StrEnum):
     """Where a county's packet stands in a run (and, but for ``skipped``, in the manifest)."""
 
-    OK = "ok"             # built: its files are all in place
-    SKIPPED = "skipped"   # unchanged since the manifest's build: not built again (in a run's results only)
-    FAILED = "failed"     # the build failed; ``cell`` and ``error`` say where and why
-    WRITING = "writing"   # the files were being written when the run ended: rebuilt next time
+    OK = "ok"  # built: its files are all in place
+    SKIPPED = "skipped"  # unchanged since the manifest's build: not built again (in a run's results only)
+    FAILED = "failed"  # the build failed; ``cell`` and ``error`` say where and why
+    WRITING = "writing"  # the files were being written when the run ended: rebuilt next time
 
 
 class _Model(BaseModel):
@@ -98,8 +98,9 @@ class PacketResult(_Timings):
 
     @classmethod
     def failure(cls, task: PacketTask, error: str, cell: str | None = None) -> "PacketResult":
-        return cls(county=task.county or "preview", slug=task.slug, fingerprint=task.fingerprint, error=error,
-                   cell=cell)
+        return cls(
+            county=task.county or "preview", slug=task.slug, fingerprint=task.fingerprint, error=error, cell=cell
+        )
 
 
 class PacketEntry(_Timings):
@@ -112,8 +113,8 @@ class PacketEntry(_Timings):
     error: str | None = None
     cell: str | None = None
     wave: str | None = None
-    built: str = ""           # ISO time the files were written
-    html: str | None = None   # file names inside the output folder
+    built: str = ""  # ISO time the files were written
+    html: str | None = None  # file names inside the output folder
     pdf: str | None = None
     #: The formats built from ``fingerprint``: a run that asks for a PDF builds any packet without one.
     formats: list[Literal["html", "pdf"]] = Field(default_factory=list)
@@ -223,6 +224,10 @@ class RunReport(_Model):
         return "\n".join(lines)
 
     def last_run(self) -> LastRun:
-        return LastRun(started=self.started, seconds=round(self.seconds, 2), ok=self.count(Status.OK),
-                       skipped=self.count(Status.SKIPPED),
-                       failed=[FailedCounty(county=r.county, cell=r.cell, error=r.error) for r in self.failed])
+        return LastRun(
+            started=self.started,
+            seconds=round(self.seconds, 2),
+            ok=self.count(Status.OK),
+            skipped=self.count(Status.SKIPPED),
+            failed=[FailedCounty(county=r.county, cell=r.cell, error=r.error) for r in self.failed],
+        )

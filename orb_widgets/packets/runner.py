@@ -5,6 +5,7 @@ child builds it (:mod:`.build`), locally in parallel or on a Dask cluster. The
 manifest records a county as ``ok`` only once its files are all in place, so a
 run stopped at any point leaves the rest to the next run.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,6 +32,7 @@ from .hooks import hold
 from .index import render_index
 from .models import MANIFEST, Manifest, PacketEntry, PacketResult, PacketTask, RunReport, Status
 from .sections import KINDS, PREVIEW_URL
+
 
 class Stopped(KeyboardInterrupt):
     """``orb packets`` was told to stop (SIGINT or SIGTERM); carries the exit code (128 + signal)."""
@@ -70,9 +72,15 @@ def _raise_if_stopped() -> None:
 def code_fingerprint(notebook: Path) -> str:
     h = hashlib.sha256()
     package = Path(__file__).resolve().parent.parent
-    files = [notebook, *sorted(TEMPLATES.glob(f"{PACKET_TEMPLATE}/**/*")), *sorted(INDEX_TEMPLATE.glob("**/*")),
-             *sorted(TEMPLATES.glob("partials/*")), *sorted(package.glob("*.py")),
-             *sorted(package.glob("packets/*.py")), *sorted(shipped("data").glob("*/pack.yaml"))]
+    files = [
+        notebook,
+        *sorted(TEMPLATES.glob(f"{PACKET_TEMPLATE}/**/*")),
+        *sorted(INDEX_TEMPLATE.glob("**/*")),
+        *sorted(TEMPLATES.glob("partials/*")),
+        *sorted(package.glob("*.py")),
+        *sorted(package.glob("packets/*.py")),
+        *sorted(shipped("data").glob("*/pack.yaml")),
+    ]
     for f in files:
         if f.is_file():
             h.update(f.name.encode())
@@ -156,10 +164,9 @@ def _run_local(tasks: list[PacketTask], workers: int, on_result) -> None:
     If the run is interrupted (Ctrl-C, SIGTERM, an error), every running child
     is killed and reaped before the exception goes on: nothing is left behind.
     """
+    import gc
     import multiprocessing as mp
     from multiprocessing.connection import wait
-
-    import gc
 
     ctx = mp.get_context("fork")
     # Everything loaded so far (libraries, the warm-up's caches) is moved out of the collector's reach: a
@@ -178,8 +185,12 @@ def _run_local(tasks: list[PacketTask], workers: int, on_result) -> None:
             while pending and len(running) < workers:
                 task = pending.popleft()
                 reader, writer = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=forked_child, name=f"orb-packet-{task.slug}", daemon=True,
-                                   args=(task, writer, [reader, *running], os.getpid(), lifeline))
+                proc = ctx.Process(
+                    target=forked_child,
+                    name=f"orb-packet-{task.slug}",
+                    daemon=True,
+                    args=(task, writer, [reader, *running], os.getpid(), lifeline),
+                )
                 # A stop signal arriving during the fork would otherwise run our handler in the child
                 # too, or leave a started child that _stop_children does not know about.
                 old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
@@ -200,7 +211,8 @@ def _run_local(tasks: list[PacketTask], workers: int, on_result) -> None:
                 except (EOFError, OSError):
                     proc.join()
                     result = PacketResult.failure(
-                        task, f"the packet process ended unexpectedly (exit code {proc.exitcode})")
+                        task, f"the packet process ended unexpectedly (exit code {proc.exitcode})"
+                    )
                 reader.close()
                 proc.join()
                 on_result(task, result)
@@ -258,10 +270,20 @@ def _run_dask(tasks: list[PacketTask], scheduler, on_result) -> None:
             client.close()
 
 
-def run_packets(workspace=None, counties: list[str] | None = None, wave: str | None = None, out="packets",
-                workers: int | None = None, pdf: bool = True, force: bool = False, scheduler=None,
-                progress: bool = True, notebook: str | os.PathLike | None = None,
-                hold_dir: str | None = None, settings: Settings | None = None) -> RunReport:
+def run_packets(
+    workspace=None,
+    counties: list[str] | None = None,
+    wave: str | None = None,
+    out="packets",
+    workers: int | None = None,
+    pdf: bool = True,
+    force: bool = False,
+    scheduler=None,
+    progress: bool = True,
+    notebook: str | os.PathLike | None = None,
+    hold_dir: str | None = None,
+    settings: Settings | None = None,
+) -> RunReport:
     """Build the packets of ``counties`` (default: all) and the statewide index in ``out``.
 
     Unchanged counties (same data, template, notebook and code as in the
@@ -292,7 +314,9 @@ def run_packets(workspace=None, counties: list[str] | None = None, wave: str | N
     else:
         names = known
     if not names:
-        raise PacketError("this workspace has no counties, municipalities or schools yet: add one with 'orb instrument create' or try 'orb demo'")
+        raise PacketError(
+            "this workspace has no counties, municipalities or schools yet: add one with 'orb instrument create' or try 'orb demo'"
+        )
     if wave is not None and not any(str(wave) in store.waves(n) for n in names):
         raise PacketError(f"nothing here has a survey wave '{wave}'; leave out --wave for each one's latest")
     out = _out_dir(out)
@@ -309,9 +333,14 @@ def run_packets(workspace=None, counties: list[str] | None = None, wave: str | N
         slugs[name] = slug
         _inside(out, f"{slug}.html")
         if wave is not None and str(wave) not in store.waves(name):
-            report.results.append(PacketEntry(
-                county=name, slug=slug, status=Status.FAILED,
-                error=f"no survey wave '{wave}' (waves: {', '.join(store.waves(name)) or 'none'})"))
+            report.results.append(
+                PacketEntry(
+                    county=name,
+                    slug=slug,
+                    status=Status.FAILED,
+                    error=f"no survey wave '{wave}' (waves: {', '.join(store.waves(name)) or 'none'})",
+                )
+            )
             continue
         fp = county_fingerprint(store, name, wave, code)
         prev = manifest.packets.get(name)
@@ -322,9 +351,19 @@ def run_packets(workspace=None, counties: list[str] | None = None, wave: str | N
         if not force and prev is not None and prev.fingerprint == fp and prev.status == Status.OK and have:
             report.results.append(prev.model_copy(update={"county": name, "status": Status.SKIPPED}))
             continue
-        tasks.append(PacketTask(county=name, slug=slug, wave=wave, workspace=str(store.folder or ""),
-                                database_url=url, pdf=bool(pdf), fingerprint=fp, notebook=str(notebook),
-                                hold=hold_dir))
+        tasks.append(
+            PacketTask(
+                county=name,
+                slug=slug,
+                wave=wave,
+                workspace=str(store.folder or ""),
+                database_url=url,
+                pdf=bool(pdf),
+                fingerprint=fp,
+                notebook=str(notebook),
+                hold=hold_dir,
+            )
+        )
     store.engine.dispose()  # children open their own connections
 
     bar = None
@@ -338,12 +377,22 @@ def run_packets(workspace=None, counties: list[str] | None = None, wave: str | N
         write_atomic(out / MANIFEST, manifest.dump())
 
     def on_result(task: PacketTask, result: PacketResult):
-        entry = PacketEntry(county=task.county, slug=task.slug, status=result.status, fingerprint=task.fingerprint,
-                            error=result.error, cell=result.cell, wave=wave, seconds=round(result.seconds or 0, 3),
-                            run_seconds=result.run_seconds, html_seconds=result.html_seconds,
-                            pdf_seconds=result.pdf_seconds, pdf_cpu_seconds=result.pdf_cpu_seconds,
-                            peak_mb=round(result.peak_mb or 0, 1),
-                            built=dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+        entry = PacketEntry(
+            county=task.county,
+            slug=task.slug,
+            status=result.status,
+            fingerprint=task.fingerprint,
+            error=result.error,
+            cell=result.cell,
+            wave=wave,
+            seconds=round(result.seconds or 0, 3),
+            run_seconds=result.run_seconds,
+            html_seconds=result.html_seconds,
+            pdf_seconds=result.pdf_seconds,
+            pdf_cpu_seconds=result.pdf_cpu_seconds,
+            peak_mb=round(result.peak_mb or 0, 1),
+            built=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        )
         previous = manifest.packets.get(task.county) or PacketEntry(county=task.county, slug=task.slug)
         if entry.status == Status.OK:
             # Not "ok" in the manifest until both files are in place: a run killed in between rebuilds it.
@@ -367,8 +416,9 @@ def run_packets(workspace=None, counties: list[str] | None = None, wave: str | N
         if entry.status == Status.OK:
             manifest.packets[task.county] = entry
         else:
-            manifest.packets[task.county] = previous.model_copy(update={
-                "status": Status.FAILED, "fingerprint": None, "error": entry.error, "cell": entry.cell})
+            manifest.packets[task.county] = previous.model_copy(
+                update={"status": Status.FAILED, "fingerprint": None, "error": entry.error, "cell": entry.cell}
+            )
         save()
         if bar is not None:
             bar.update(1)
@@ -390,5 +440,3 @@ def run_packets(workspace=None, counties: list[str] | None = None, wave: str | N
     save()
     write_atomic(_inside(out, "index.html"), render_index(manifest, known, store.get_meta("demo")))
     return report
-
-

@@ -4,6 +4,7 @@ Called from the thin template ``notebooks/packet.ipynb``. Every section is
 HTML rendered from the shared autoescaping partials (:mod:`orb_widgets.render`)
 with SVG charts; a section with nothing saved yet says so in a sentence.
 """
+
 from __future__ import annotations
 
 import base64
@@ -19,7 +20,7 @@ from ..format import date, plural, short
 from ..keymessages import SCALE_TEXT
 from ..planning import prefill
 from ..render import render
-from ..results import county_results, shareable_comments
+from ..results import shareable_comments
 from ..settings import Settings
 from ..store import Store
 from ..views import board_view, key_message_view, matrix_view, plan_view, profile_view, results_view
@@ -71,7 +72,7 @@ def demo_text(notice: str) -> str:
     """The workspace's demo notice without a leading "Demo data:" (the banner already says it)."""
     text = str(notice or "").strip()
     if text.lower().startswith("demo data:"):
-        text = text[len("demo data:"):].strip()
+        text = text[len("demo data:") :].strip()
     return text[:1].upper() + text[1:]
 
 
@@ -115,8 +116,13 @@ class Packet:
         self._view = None
 
     @classmethod
-    def load(cls, county: str | None = None, wave: str | None = None, workspace: str | None = None,
-             database_url: str | None = None) -> "Packet":
+    def load(
+        cls,
+        county: str | None = None,
+        wave: str | None = None,
+        workspace: str | None = None,
+        database_url: str | None = None,
+    ) -> "Packet":
         """The packet of ``county`` in ``workspace``; with no county, a fictional demo county (a preview).
 
         ``database_url`` names the database when it is not the workspace's own
@@ -133,8 +139,9 @@ class Packet:
         # The packet notebook's kernel starts here: the runner names the workspace and database; a
         # notebook run by hand falls back on $ORB_WORKSPACE / $ORB_DATABASE_URL, read this once.
         settings = Settings.from_env(workspace=workspace, database_url=database_url)
-        return cls(Store.open(paths.database_url(settings=settings), create=False, folder=settings.workspace),
-                   county, wave)
+        return cls(
+            Store.open(paths.database_url(settings=settings), create=False, folder=settings.workspace), county, wave
+        )
 
     # ----------------------------------------------------------- helpers
     @property
@@ -157,8 +164,9 @@ class Packet:
 
     def _no_results(self) -> str | None:
         if self.instrument is None:
-            return (f"This {self.words.unit} has not set up its readiness assessment yet, so there are no "
-                    "scores to show.")
+            return (
+                f"This {self.words.unit} has not set up its readiness assessment yet, so there are no scores to show."
+            )
         if self.results is None:
             return "No survey answers have been collected yet, so there are no scores to show."
         if self.results.suppressed:
@@ -195,12 +203,18 @@ class Packet:
         """The statewide index's view of this county: element means, suppression respected."""
         r = self.results
         elements = {e.element: e.mean if e.shown else None for e in r.elements} if r else {}
-        return IndexRow(county=self.county, wave=r.wave if r else None,
-                        framework=self.framework.id if self.framework else None,
-                        framework_title=self.framework.title if self.framework else "",
-                        n_respondents=r.n_respondents if r and not r.suppressed else None,
-                        suppressed=bool(r and r.suppressed), points=self.points, min_group=self.min_group,
-                        element_names=self.names, elements=elements)
+        return IndexRow(
+            county=self.county,
+            wave=r.wave if r else None,
+            framework=self.framework.id if self.framework else None,
+            framework_title=self.framework.title if self.framework else "",
+            n_respondents=r.n_respondents if r and not r.suppressed else None,
+            suppressed=bool(r and r.suppressed),
+            points=self.points,
+            min_group=self.min_group,
+            element_names=self.names,
+            elements=elements,
+        )
 
     # ----------------------------------------------------------- sections
     @staticmethod
@@ -239,23 +253,33 @@ class Packet:
         if r is not None and r.wave:
             facts.append(("Survey wave", r.wave))
             n = r.n_respondents
-            facts.append(("People who answered", str(n) if n is not None and not r.suppressed
-                          else f"fewer than {self.min_group}"))
+            facts.append(
+                (
+                    "People who answered",
+                    str(n) if n is not None and not r.suppressed else f"fewer than {self.min_group}",
+                )
+            )
             facts.append(("Waves so far", ", ".join(r.waves)))
         else:
             facts.append(("Survey wave", "no answers yet"))
         facts.append(("Smallest group shown", plural(self.min_group, "person", "people")))
         facts.append(("Prepared", date(self.prepared)))
-        return render("packet_cover.html.j2", county=self.county,
-                      demo=demo_text(self.demo_notice) if self.demo_notice else "",
-                      title=self.framework.title if self.framework else "Organizational readiness",
-                      facts=facts, contents=[(k, t) for k, t in SECTIONS.items() if k != "cover"],
-                      points=self.points, min_group=self.min_group)
+        return render(
+            "packet_cover.html.j2",
+            county=self.county,
+            demo=demo_text(self.demo_notice) if self.demo_notice else "",
+            title=self.framework.title if self.framework else "Organizational readiness",
+            facts=facts,
+            contents=[(k, t) for k, t in SECTIONS.items() if k != "cover"],
+            points=self.points,
+            min_group=self.min_group,
+        )
 
     def _glance(self) -> Markup:
         v = self.view
-        return self._render("glance", missing=self._no_results(), cards=v.cards if v else (),
-                            priorities=v.priorities if v else ())
+        return self._render(
+            "glance", missing=self._no_results(), cards=v.cards if v else (), priorities=v.priorities if v else ()
+        )
 
     def _scores(self) -> Markup:
         from .. import plots
@@ -264,11 +288,19 @@ class Packet:
         if missing:
             return self._render("scores", missing=missing)
         r, v = self.results, self.view
-        charts = {"elements": self._chart("elements", lambda: plots.element_scores(
-            r.records("elements"), self.names, self.points, min_group=self.min_group), v.alt["elements"])}
+        charts = {
+            "elements": self._chart(
+                "elements",
+                lambda: plots.element_scores(r.records("elements"), self.names, self.points, min_group=self.min_group),
+                v.alt["elements"],
+            )
+        }
         if v.components:
-            charts["components"] = self._chart("components", lambda: plots.component_scores(
-                r.records("components"), self.points, min_group=self.min_group), v.alt["components"])
+            charts["components"] = self._chart(
+                "components",
+                lambda: plots.component_scores(r.records("components"), self.points, min_group=self.min_group),
+                v.alt["components"],
+            )
         comments = [{"label": self._el(c["element"]), "text": c["text"]} for c in self.comments]
         return self._render("scores", missing="", view=v, charts=charts, comments=comments)
 
@@ -278,8 +310,7 @@ class Packet:
         if not missing and not r.by_role:
             missing = "No answers by role group yet."
         elif not missing and not any(b.shown for b in r.by_role):
-            missing = (f"Every role group had fewer than {self.min_group} answers, so no role group scores can "
-                       f"be shown.")
+            missing = f"Every role group had fewer than {self.min_group} answers, so no role group scores can be shown."
         if missing:
             return self._render("roles", missing=missing)
         gap = bool(v.gap and any(line.shown for line in v.gap.lines))
@@ -291,12 +322,15 @@ class Packet:
         r, v = self.results, self.view
         missing = self._no_results()
         if not missing and v.change is None:
-            missing = (f"This is the {self.words.unit}’s first survey wave, so there is no change to show yet. Change will "
-                       "show here after the next wave.")
+            missing = (
+                f"This is the {self.words.unit}’s first survey wave, so there is no change to show yet. Change will "
+                "show here after the next wave."
+            )
         if missing:
             return self._render("change", missing=missing)
-        chart = self._chart("change", lambda: plots.wave_change(r.records("by_wave"), self.names, self.points),
-                            v.alt["change"])
+        chart = self._chart(
+            "change", lambda: plots.wave_change(r.records("by_wave"), self.names, self.points), v.alt["change"]
+        )
         return self._render("change", missing="", view=v, chart=chart)
 
     def _breakouts(self) -> Markup:
@@ -315,10 +349,13 @@ class Packet:
             mv = key_message_view(m)
             chart = None
             if mv.records:
-                chart = self._fig(lambda mv=mv: plots.key_message_ratings(list(mv.records), title=mv.chart_title),
-                                  "Chart: " + mv.chart_title.replace("\n", " ") + ": " + "; ".join(
-                                      f"{x['version']}, {x['audience']}: {short(x['rating'])}"
-                                      for x in mv.records))
+                chart = self._fig(
+                    lambda mv=mv: plots.key_message_ratings(list(mv.records), title=mv.chart_title),
+                    "Chart: "
+                    + mv.chart_title.replace("\n", " ")
+                    + ": "
+                    + "; ".join(f"{x['version']}, {x['audience']}: {short(x['rating'])}" for x in mv.records),
+                )
             out.append((mv, chart))
         return self._render("messages", messages=out, scale=SCALE_TEXT)
 
@@ -348,9 +385,11 @@ class Packet:
         view = plan_view(plan, self.framework.competence_levels if self.framework else ())
         chart = None
         if view.competence_records:
-            chart = self._fig(lambda: plots.competence(list(view.competence_records)),
-                              "Chart: share of people at each competence level, now and the target: " + "; ".join(
-                                  f"{c.label}: now {c.now}, target {c.target}" for c in view.competence))
+            chart = self._fig(
+                lambda: plots.competence(list(view.competence_records)),
+                "Chart: share of people at each competence level, now and the target: "
+                + "; ".join(f"{c.label}: now {c.now}, target {c.target}" for c in view.competence),
+            )
         return self._render("plan", plan=view, chart=chart)
 
     def _followup(self) -> Markup:

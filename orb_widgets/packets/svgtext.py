@@ -13,6 +13,7 @@ or rotate values for specific glyphs").
 any WeasyPrint whose SVG code no longer looks as expected, takes WeasyPrint's
 own route. It restores WeasyPrint as it found it afterwards.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -21,8 +22,18 @@ from math import inf
 
 # Attributes that place or space single glyphs, or move the baseline: a text using any of them is drawn
 # by WeasyPrint itself.
-PER_GLYPH = ("dx", "dy", "rotate", "letter-spacing", "textLength", "lengthAdjust", "direction", "display-anchor",
-             "dominant-baseline", "alignment-baseline")
+PER_GLYPH = (
+    "dx",
+    "dy",
+    "rotate",
+    "letter-spacing",
+    "textLength",
+    "lengthAdjust",
+    "direction",
+    "display-anchor",
+    "dominant-baseline",
+    "alignment-baseline",
+)
 
 
 def _parts():
@@ -39,12 +50,27 @@ def _parts():
     except ImportError:
         return None
     stock = getattr(text_mod, "text", None)
-    if stock is None or getattr(svg, "TAGS", {}).get("text") is not stock or getattr(svg, "text", None) is not stock \
-            or not hasattr(text_mod, "TextBox") or not hasattr(text_mod, "Style"):
+    if (
+        stock is None
+        or getattr(svg, "TAGS", {}).get("text") is not stock
+        or getattr(svg, "text", None) is not stock
+        or not hasattr(text_mod, "TextBox")
+        or not hasattr(text_mod, "Style")
+    ):
         return None
-    return dict(svg=svg, text_mod=text_mod, stock=stock, INITIAL_VALUES=INITIAL_VALUES, draw_emojis=draw_emojis,
-                draw_first_line=draw_first_line, Matrix=Matrix, extend_bounding_box=extend_bounding_box,
-                normalize=normalize, size=size, split_first_line=split_first_line)
+    return dict(
+        svg=svg,
+        text_mod=text_mod,
+        stock=stock,
+        INITIAL_VALUES=INITIAL_VALUES,
+        draw_emojis=draw_emojis,
+        draw_first_line=draw_first_line,
+        Matrix=Matrix,
+        extend_bounding_box=extend_bounding_box,
+        normalize=normalize,
+        size=size,
+        split_first_line=split_first_line,
+    )
 
 
 def _single(value, normalize) -> bool:
@@ -57,9 +83,13 @@ def _whole_text(p):
     def text(svg, node, font_size):
         """WeasyPrint's SVG text drawing, with a label of one position laid out and drawn as one run."""
         attrs = node.attrib
-        if (node.tag != "text" or not node.text or getattr(svg, "text_path_width", 0)
-                or any(name in attrs for name in PER_GLYPH)
-                or not (_single(attrs.get("x"), p["normalize"]) and _single(attrs.get("y"), p["normalize"]))):
+        if (
+            node.tag != "text"
+            or not node.text
+            or getattr(svg, "text_path_width", 0)
+            or any(name in attrs for name in PER_GLYPH)
+            or not (_single(attrs.get("x"), p["normalize"]) and _single(attrs.get("y"), p["normalize"]))
+        ):
             return stock(svg, node, font_size)
         style = text_mod.Style()
         style.update(p["INITIAL_VALUES"])
@@ -83,7 +113,8 @@ def _whole_text(p):
         x, y = x + svg.cursor_d_position[0], y + svg.cursor_d_position[1]
         # the box WeasyPrint's text-anchor shift reads, as its letter-by-letter route would have made it
         node.text_bounding_box = p["extend_bounding_box"](
-            node.text_bounding_box, ((x, y - baseline), (x + width, y - baseline + height)))
+            node.text_bounding_box, ((x, y - baseline), (x + width, y - baseline + height))
+        )
         svg.stream.push_state()
         fill, stroke = svg.set_graphical_state(node, font_size)
         svg.stream.begin_text()

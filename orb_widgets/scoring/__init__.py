@@ -116,6 +116,7 @@ Example
 >>> score(answers, items, 5, min_group=1)["elements"][0]["mean"]
 4.0
 """
+
 from __future__ import annotations
 
 # The rules above are carried out by the package's modules, in the order a score is made:

@@ -1,4 +1,5 @@
 """Respondents' element scores (rule 3) and each element's summary (rules 4 to 8)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,27 +24,31 @@ def respondent_scores(prepared: pd.DataFrame, items: pd.DataFrame) -> pd.DataFra
     group = pd.factorize(key)[0]
     first = np.flatnonzero(~pd.Index(group).duplicated())
     role = label_codes(prepared["role"])
-    sums = (pd.DataFrame({"role": np.where(role >= 0, role, np.nan), "value": prepared["value"].to_numpy()})
-            .groupby(group, sort=False).agg(role=("role", "first"), n_answered=("value", "count"),
-                                             total=("value", "sum")))
+    sums = (
+        pd.DataFrame({"role": np.where(role >= 0, role, np.nan), "value": prepared["value"].to_numpy()})
+        .groupby(group, sort=False)
+        .agg(role=("role", "first"), n_answered=("value", "count"), total=("value", "sum"))
+    )
     heads = prepared.iloc[first]
-    out = pd.DataFrame({
-        "wave": heads["wave"].array,
-        "respondent": heads["respondent"].array,
-        "element": heads["element"].array,
-        "role": pd.Categorical.from_codes(sums["role"].fillna(-1).to_numpy(dtype=np.int64),
-                                          categories=prepared["role"].cat.categories),
-        "n_answered": sums["n_answered"].to_numpy(),
-        "_r": heads["_r"].to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "wave": heads["wave"].array,
+            "respondent": heads["respondent"].array,
+            "element": heads["element"].array,
+            "role": pd.Categorical.from_codes(
+                sums["role"].fillna(-1).to_numpy(dtype=np.int64), categories=prepared["role"].cat.categories
+            ),
+            "n_answered": sums["n_answered"].to_numpy(),
+            "_r": heads["_r"].to_numpy(),
+        }
+    )
     out["n_items"] = out["element"].map(n_items).astype(int)
     enough = (out["n_answered"] * 2 >= out["n_items"]) & (out["n_answered"] > 0)
     out["score"] = (sums["total"].to_numpy() / out["n_answered"].where(enough)).astype(float)
     return out
 
 
-def respondent_element_scores(answers: pd.DataFrame, items: pd.DataFrame,
-                              points: int) -> pd.DataFrame:
+def respondent_element_scores(answers: pd.DataFrame, items: pd.DataFrame, points: int) -> pd.DataFrame:
     """Each respondent's score on each element they were shown.
 
     Reverse items are flipped and don't-knows are missing. The score is the
@@ -74,7 +79,6 @@ def respondent_element_scores(answers: pd.DataFrame, items: pd.DataFrame,
     return plain_labels(respondent_scores(prepare(answers, items, points), items).drop(columns="_r"))
 
 
-
 def describe(scores: pd.DataFrame, keys: list) -> pd.DataFrame:
     group, index = group_keys(scores, keys)
     score = scores["score"].to_numpy()
@@ -96,17 +100,21 @@ def shares(prepared: pd.DataFrame, keys: list, points: int) -> pd.DataFrame:
     def count(flag):  # rows per group with the flag set: whole numbers, so any order gives the same
         return np.bincount(group[kept], weights=flag[kept], minlength=len(index))
 
-    sums = pd.DataFrame({
-        "answered": count(answered),
-        "agree": count(prepared["agree"].to_numpy(dtype=bool)),
-        "dont_know": count(dont_know),
-        "shown": count(answered | dont_know),
-    }, index=index)
-    return pd.DataFrame({
-        "pct_agree": sums["agree"] / sums["answered"].where(sums["answered"] > 0),
-        "pct_dont_know": sums["dont_know"] / sums["shown"].where(sums["shown"] > 0),
-    })
-
+    sums = pd.DataFrame(
+        {
+            "answered": count(answered),
+            "agree": count(prepared["agree"].to_numpy(dtype=bool)),
+            "dont_know": count(dont_know),
+            "shown": count(answered | dont_know),
+        },
+        index=index,
+    )
+    return pd.DataFrame(
+        {
+            "pct_agree": sums["agree"] / sums["answered"].where(sums["answered"] > 0),
+            "pct_dont_know": sums["dont_know"] / sums["shown"].where(sums["shown"] > 0),
+        }
+    )
 
 
 def _wide(prepared: pd.DataFrame) -> pd.DataFrame:
@@ -133,9 +141,7 @@ def _wide(prepared: pd.DataFrame) -> pd.DataFrame:
 
 def summarise_elements(prepared, scores, items, points, min_group) -> pd.DataFrame:
     order = element_order(items)
-    table = (describe(scores, ["element"])
-             .join(shares(prepared, [], points))
-             .reindex(pd.Index(order, name="element")))
+    table = describe(scores, ["element"]).join(shares(prepared, [], points)).reindex(pd.Index(order, name="element"))
     table["n"] = table["n"].fillna(0)
     wide = _wide(prepared)
     members = instrument_table(items).groupby("element", sort=False)["item"].agg(list)
@@ -148,14 +154,13 @@ def summarise_elements(prepared, scores, items, points, min_group) -> pd.DataFra
     table["alpha"] = pd.Series(alpha).where(pd.Series(complete) >= max(3, min_group))
     table["rwg"] = pd.Series(rwg)
     suppressed = table["n"] < min_group
-    table = hide(table, suppressed,
-                  STATS + ["pct_agree", "alpha", "pct_dont_know", "rwg"])
-    return table.reset_index()[["element", "n", "mean", "sd", "ci_low", "ci_high", "pct_agree",
-                                "alpha", "pct_dont_know", "rwg", "suppressed"]]
+    table = hide(table, suppressed, STATS + ["pct_agree", "alpha", "pct_dont_know", "rwg"])
+    return table.reset_index()[
+        ["element", "n", "mean", "sd", "ci_low", "ci_high", "pct_agree", "alpha", "pct_dont_know", "rwg", "suppressed"]
+    ]
 
 
-def element_summary(answers: pd.DataFrame, items: pd.DataFrame, points: int,
-                    min_group: int = 5) -> pd.DataFrame:
+def element_summary(answers: pd.DataFrame, items: pd.DataFrame, points: int, min_group: int = 5) -> pd.DataFrame:
     """Summarise each element over all respondents in ``answers``.
 
     Pass one wave's answers (several waves are pooled). Rows follow the

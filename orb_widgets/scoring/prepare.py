@@ -4,6 +4,7 @@ put every answer on the instrument's scale, flip reverse-scored items (rules 1 a
 Label columns are coded once as categoricals, so everything downstream groups
 small integers instead of hashing the same strings again and again.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,8 +20,7 @@ RESPONDENT = ["wave", "respondent"]
 def instrument_table(items: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in ITEM_COLUMNS if c not in items.columns]
     if missing:
-        raise InvalidValue(f"items table lacks column(s) {', '.join(missing)}: "
-                           f"it needs {', '.join(ITEM_COLUMNS)}.")
+        raise InvalidValue(f"items table lacks column(s) {', '.join(missing)}: it needs {', '.join(ITEM_COLUMNS)}.")
     it = items.loc[:, list(ITEM_COLUMNS)].drop_duplicates("item")
     return it.assign(reverse=it["reverse"].eq(True))
 
@@ -31,8 +31,7 @@ def element_order(items: pd.DataFrame) -> list:
 
 def check_points(points) -> int:
     if int(points) != points or points < 2:
-        raise InvalidValue(f"scale points must be a whole number of at least 2 (4 or 5), "
-                           f"got {points!r}.")
+        raise InvalidValue(f"scale points must be a whole number of at least 2 (4 or 5), got {points!r}.")
     return int(points)
 
 
@@ -94,8 +93,9 @@ def label_codes(column) -> np.ndarray:
 
 def coded_labels(answers: pd.DataFrame) -> pd.DataFrame:
     """``answers`` with its label columns coded once (see :func:`coded`); values unchanged."""
-    return answers.assign(**{c: coded(answers[c]) for c in ("wave", "respondent", "role", "item")
-                             if c in answers.columns})
+    return answers.assign(
+        **{c: coded(answers[c]) for c in ("wave", "respondent", "role", "item") if c in answers.columns}
+    )
 
 
 def on_scale(answers: pd.DataFrame, points: int) -> pd.DataFrame:
@@ -125,8 +125,10 @@ def _given_on(answers: pd.DataFrame, rows, points: int) -> np.ndarray:
     given = pd.to_numeric(answers["points"], errors="coerce").to_numpy(dtype=float)[rows]
     wrong = ~np.isin(given, [float(p) for p in range(2, 12)])
     if wrong.any():
-        raise InvalidValue(f"the answers' scale (column 'points') is {given[wrong][0]!r} in a row: "
-                           "it must be the whole number of points the question was asked on (4 or 5).")
+        raise InvalidValue(
+            f"the answers' scale (column 'points') is {given[wrong][0]!r} in a row: "
+            "it must be the whole number of points the question was asked on (4 or 5)."
+        )
     return given
 
 
@@ -141,8 +143,7 @@ def prepare(answers: pd.DataFrame, items: pd.DataFrame, points: int) -> pd.DataF
     points = check_points(points)
     missing = [c for c in ANSWER_COLUMNS if c not in answers.columns]
     if missing:
-        raise InvalidValue(f"answers table lacks column(s) {', '.join(missing)}: "
-                           f"it needs {', '.join(ANSWER_COLUMNS)}.")
+        raise InvalidValue(f"answers table lacks column(s) {', '.join(missing)}: it needs {', '.join(ANSWER_COLUMNS)}.")
     it = instrument_table(items)
     item = coded(answers["item"])
     at = pd.Index(it["item"]).get_indexer(item.categories)  # instrument row of each distinct item
@@ -161,7 +162,10 @@ def prepare(answers: pd.DataFrame, items: pd.DataFrame, points: int) -> pd.DataF
             f"answer to item '{row['item']}' by respondent '{row['respondent']}' is "
             f"{row['value']!r}, not a whole number from 1 to {scale} on this {scale}-point "
             "scale: correct the response data or re-import it.",
-            item=row["item"], respondent=row["respondent"], value=row["value"])
+            item=row["item"],
+            respondent=row["respondent"],
+            value=row["value"],
+        )
     wave, person = coded(a["wave"]), coded(a["respondent"])
     w, p = label_codes(wave), label_codes(person)
     pair = (w + 1) * (len(person.categories) + 1) + (p + 1)  # one integer per (wave, respondent)
@@ -171,7 +175,10 @@ def prepare(answers: pd.DataFrame, items: pd.DataFrame, points: int) -> pd.DataF
         raise InvalidValue(
             f"respondent '{row['respondent']}' answered item '{row['item']}' more than once "
             f"in wave '{row['wave']}': keep one answer per item.",
-            item=row["item"], respondent=row["respondent"], wave=row["wave"])
+            item=row["item"],
+            respondent=row["respondent"],
+            wave=row["wave"],
+        )
     reverse = it["reverse"].to_numpy()[position]
     flipped = np.where(reverse, given_on + 1 - value.to_numpy(), value.to_numpy())
     agree = flipped >= given_on - 1  # on the scale the answer was given on
@@ -180,32 +187,42 @@ def prepare(answers: pd.DataFrame, items: pd.DataFrame, points: int) -> pd.DataF
     elements = element_order(items)
     element_of = coded(it["element"], [e for e in elements if not pd.isna(e)]).codes
     respondent = np.where((w >= 0) & (p >= 0), pd.factorize(pair)[0], -1)
-    return pd.DataFrame({
-        "wave": wave,
-        "respondent": person,
-        "role": coded(a["role"]),
-        "item": pd.Categorical.from_codes(position, categories=it["item"]),
-        "element": pd.Categorical.from_codes(element_of[position],
-                                             categories=[e for e in elements if not pd.isna(e)]),
-        "value": placed,
-        "agree": agree,
-        "dont_know": dont_know,
-        "_r": respondent,
-    }, index=a.index)
-
+    return pd.DataFrame(
+        {
+            "wave": wave,
+            "respondent": person,
+            "role": coded(a["role"]),
+            "item": pd.Categorical.from_codes(position, categories=it["item"]),
+            "element": pd.Categorical.from_codes(
+                element_of[position], categories=[e for e in elements if not pd.isna(e)]
+            ),
+            "value": placed,
+            "agree": agree,
+            "dont_know": dont_know,
+            "_r": respondent,
+        },
+        index=a.index,
+    )
 
 
 def plain_labels(table: pd.DataFrame) -> pd.DataFrame:
     """Categorical columns back to their plain labels, for tables handed to the caller."""
-    return table.assign(**{c: table[c].astype(table[c].cat.categories.dtype)
-                           for c in table.columns if isinstance(table[c].dtype, pd.CategoricalDtype)})
+    return table.assign(
+        **{
+            c: table[c].astype(table[c].cat.categories.dtype)
+            for c in table.columns
+            if isinstance(table[c].dtype, pd.CategoricalDtype)
+        }
+    )
 
 
 def group_keys(table: pd.DataFrame, keys: list) -> tuple[np.ndarray, pd.Index]:
     """Group numbers for ``keys`` in order of first appearance (-1 where a key is missing),
     and the index of key labels for each group, as ``groupby(keys, sort=False)`` gives them."""
-    codes = [label_codes(table[k]) if isinstance(table[k].dtype, pd.CategoricalDtype)
-             else label_codes(coded(table[k])) for k in keys]
+    codes = [
+        label_codes(table[k]) if isinstance(table[k].dtype, pd.CategoricalDtype) else label_codes(coded(table[k]))
+        for k in keys
+    ]
     key = np.zeros(len(table), dtype=np.int64)
     missing = np.zeros(len(table), dtype=bool)
     for c in codes:
@@ -217,6 +234,5 @@ def group_keys(table: pd.DataFrame, keys: list) -> tuple[np.ndarray, pd.Index]:
     for i, k in enumerate(keys):
         if isinstance(table[k].dtype, pd.CategoricalDtype):
             labels[i] = pd.Index(labels[i]).astype(table[k].cat.categories.dtype)
-    index = (pd.Index(labels[0], name=keys[0]) if len(keys) == 1
-             else pd.MultiIndex.from_arrays(labels, names=keys))
+    index = pd.Index(labels[0], name=keys[0]) if len(keys) == 1 else pd.MultiIndex.from_arrays(labels, names=keys)
     return group, index

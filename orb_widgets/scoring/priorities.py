@@ -1,4 +1,5 @@
 """Which elements to work on first, and why, in plain words (rule 13)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,8 +11,7 @@ from .prepare import check_points
 # A gap or a fall is worth naming as a reason from this share of the scale range.
 NOTABLE = 0.05
 
-_WORDS = dict(enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve".split()))
+_WORDS = dict(enumerate("zero one two three four five six seven eight nine ten eleven twelve".split()))
 _ORDINALS = {1: "lowest", 2: "second-lowest", 3: "third-lowest"}
 
 
@@ -19,8 +19,7 @@ def _count(n: int) -> str:
     return _WORDS.get(n, str(n))
 
 
-def priorities(elements: pd.DataFrame, gap: pd.DataFrame, change: pd.DataFrame,
-               points: int) -> pd.DataFrame:
+def priorities(elements: pd.DataFrame, gap: pd.DataFrame, change: pd.DataFrame, points: int) -> pd.DataFrame:
     """Rank elements to work on: low score, wide leadership–staff gap, falling trend.
 
     ``priority = ((points - mean) + |gap| + max(0, -change)) / (points - 1)``;
@@ -74,11 +73,12 @@ def priorities(elements: pd.DataFrame, gap: pd.DataFrame, change: pd.DataFrame,
     fall = (-t["change"].astype(float)).clip(lower=0)
     t["priority"] = ((points - t["mean"]) + gap_width.fillna(0) + fall.fillna(0)) / scale
 
-    t = pd.concat([
-        t.loc[ranked].sort_values(["priority", "mean", "_order"],
-                                  ascending=[False, True, True], kind="mergesort"),
-        t.loc[~ranked],
-    ])
+    t = pd.concat(
+        [
+            t.loc[ranked].sort_values(["priority", "mean", "_order"], ascending=[False, True, True], kind="mergesort"),
+            t.loc[~ranked],
+        ]
+    )
     k = int(ranked.sum())
     t["rank"] = pd.array(list(range(1, k + 1)) + [None] * (len(t) - k), dtype="Int64")
     low_rank = t["mean"].rank(method="min")
@@ -105,5 +105,4 @@ def priorities(elements: pd.DataFrame, gap: pd.DataFrame, change: pd.DataFrame,
             why.append(f"fell {score(fall[idx])} since last wave")
         reasons.append(why)
     t["reasons"] = reasons
-    return t[["rank", "element", "mean", "gap", "change", "priority", "reasons"]].reset_index(
-        drop=True)
+    return t[["rank", "element", "mean", "gap", "change", "priority", "reasons"]].reset_index(drop=True)

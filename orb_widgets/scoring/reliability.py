@@ -1,5 +1,6 @@
 """How far an element's items hang together and how far people agree: Cronbach's alpha (rule 7)
 and rwg(J) (rule 8), on a respondents × items table."""
+
 from __future__ import annotations
 
 import math
@@ -86,7 +87,7 @@ def rwg_j(data, points: int) -> float:
     if not usable.any():
         return math.nan
     j = int(usable.sum())
-    ratio = np.nanvar(x[:, usable], axis=0, ddof=1).mean() / ((points ** 2 - 1) / 12)
+    ratio = np.nanvar(x[:, usable], axis=0, ddof=1).mean() / ((points**2 - 1) / 12)
     if ratio >= 1:
         return 0.0
     return float(j * (1 - ratio) / (j * (1 - ratio) + ratio))

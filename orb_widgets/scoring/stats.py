@@ -8,6 +8,7 @@ monotonically to the root.
 >>> round(t_quantile(0.975, 10), 4), round(t975(11), 4)
 (2.2281, 2.2281)
 """
+
 from __future__ import annotations
 
 import functools
@@ -34,8 +35,7 @@ def t_quantile(p: float, df: int) -> float:
     k = np.arange(1, (df - 1) // 2 if odd else df // 2)
     ratio = 2 * k / (2 * k + 1) if odd else (2 * k - 1) / (2 * k)
     coef = np.concatenate([[1.0], np.cumprod(ratio)])
-    log_norm = (math.lgamma((df + 1) / 2) - math.lgamma(df / 2)
-                - 0.5 * math.log(df * math.pi))
+    log_norm = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
 
     def within(t: float) -> float:  # P(|T| < t)
         theta = math.atan(t / math.sqrt(df))

@@ -1,11 +1,11 @@
 """Privacy: hiding a row computed from too few people, and its complementary partner (rule 9)."""
+
 from __future__ import annotations
 
 import pandas as pd
 
 
-def hide(table: pd.DataFrame, suppressed: pd.Series, columns: list,
-          counts: tuple = ("n",)) -> pd.DataFrame:
+def hide(table: pd.DataFrame, suppressed: pd.Series, columns: list, counts: tuple = ("n",)) -> pd.DataFrame:
     out = table.copy()
     for c in counts:
         out[c] = out[c].astype("Int64").mask(suppressed)
@@ -13,7 +13,6 @@ def hide(table: pd.DataFrame, suppressed: pd.Series, columns: list,
         out[c] = out[c].astype(float).mask(suppressed)
     out["suppressed"] = suppressed.astype(bool)
     return out
-
 
 
 def suppress_breakdown(table: pd.DataFrame, min_group: int) -> pd.Series:
@@ -24,6 +23,5 @@ def suppress_breakdown(table: pd.DataFrame, min_group: int) -> pd.Series:
     primary = table["n"] < min_group
     lonely = primary.groupby(table["element"]).transform("sum") == 1
     candidates = table.loc[~primary & lonely]
-    partner = (candidates.sort_values(["n", "_pos"], kind="mergesort")
-               .groupby("element", sort=False).head(1).index)
+    partner = candidates.sort_values(["n", "_pos"], kind="mergesort").groupby("element", sort=False).head(1).index
     return primary | table.index.isin(partner)

@@ -1,4 +1,5 @@
 """Everything for one wave, JSON-ready: :func:`score` (see "One wave at a time" in :mod:`orb_widgets.scoring`)."""
+
 from __future__ import annotations
 
 import math
@@ -30,13 +31,19 @@ def _plain(value):
 
 
 def _records(table: pd.DataFrame, columns: list) -> list[dict]:
-    return [{c: _plain(row[c]) for c in columns}
-            for row in table[columns].astype(object).to_dict("records")]
+    return [{c: _plain(row[c]) for c in columns} for row in table[columns].astype(object).to_dict("records")]
 
 
-def score(answers: pd.DataFrame, items: pd.DataFrame, points: int, min_group: int = 5,
-          role_levels: dict | None = None, components: list | None = None,
-          waves: list | None = None, wave=None) -> dict:
+def score(
+    answers: pd.DataFrame,
+    items: pd.DataFrame,
+    points: int,
+    min_group: int = 5,
+    role_levels: dict | None = None,
+    components: list | None = None,
+    waves: list | None = None,
+    wave=None,
+) -> dict:
     """Score one wave of a county's assessment; return a JSON-ready dict.
 
     Parameters
@@ -84,14 +91,15 @@ def score(answers: pd.DataFrame, items: pd.DataFrame, points: int, min_group: in
     present = list(pd.unique(answers["wave"]))
     if waves is None:
         if len(present) > 1:
-            raise InvalidValue("answers hold several waves: pass waves=[...] in "
-                               "chronological order.")
+            raise InvalidValue("answers hold several waves: pass waves=[...] in chronological order.")
         waves = present
     waves = list(waves)
     unknown = [w for w in present if w not in waves]
     if unknown:
-        raise InvalidValue(f"answers include wave '{unknown[0]}', which is not in the list of "
-                           f"waves ({', '.join(map(str, waves))}): add it in chronological order.")
+        raise InvalidValue(
+            f"answers include wave '{unknown[0]}', which is not in the list of "
+            f"waves ({', '.join(map(str, waves))}): add it in chronological order."
+        )
     if wave is None:
         with_data = [w for w in waves if w in set(present)]
         wave = with_data[-1] if with_data else (waves[-1] if waves else None)
@@ -109,13 +117,16 @@ def score(answers: pd.DataFrame, items: pd.DataFrame, points: int, min_group: in
     by_role = break_down(now, scores_now, "role", items, points, min_group, list(role_levels))
     # Waves are never added up into a shown total, so a hidden wave cannot be
     # worked out from the others: only primary suppression applies across waves.
-    by_wave = break_down(prepared, scores, "wave", items, points, min_group, upto,
-                         complementary=False)
+    by_wave = break_down(prepared, scores, "wave", items, points, min_group, upto, complementary=False)
     gap = gap_table(scores_now, role_levels, min_group, by_role, items)
 
     changes = change_since_previous(by_wave, upto)
-    change = (changes.loc[changes["wave"] == wave].set_index("element")
-              .reindex(pd.Index(element_order(items), name="element")).reset_index())
+    change = (
+        changes.loc[changes["wave"] == wave]
+        .set_index("element")
+        .reindex(pd.Index(element_order(items), name="element"))
+        .reset_index()
+    )
     no_row = change["wave"].isna()  # no scored respondent this wave: shown as hidden
     change["suppressed"] = change["suppressed"].astype(object).where(~no_row, True).astype(bool)
     change["previous_wave"] = change["previous_wave"].astype(object).where(~no_row, None)
@@ -128,16 +139,31 @@ def score(answers: pd.DataFrame, items: pd.DataFrame, points: int, min_group: in
         "wave": _plain(wave),
         "n_respondents": None if too_few else n_respondents,
         "suppressed": bool(too_few),
-        "elements": _records(elements, ["element", "n", "mean", "sd", "ci_low", "ci_high",
-                                        "pct_agree", "alpha", "pct_dont_know", "rwg",
-                                        "suppressed"]),
+        "elements": _records(
+            elements,
+            [
+                "element",
+                "n",
+                "mean",
+                "sd",
+                "ci_low",
+                "ci_high",
+                "pct_agree",
+                "alpha",
+                "pct_dont_know",
+                "rwg",
+                "suppressed",
+            ],
+        ),
         "by_role": _records(by_role, ["role", "element", "n", "mean", "sd", "suppressed"]),
-        "by_wave": _records(by_wave, ["wave", "element", "n", "mean", "ci_low", "ci_high",
-                                      "pct_agree", "suppressed"]),
+        "by_wave": _records(by_wave, ["wave", "element", "n", "mean", "ci_low", "ci_high", "pct_agree", "suppressed"]),
         "gap": _records(gap, ["element", "leadership_n", "staff_n", "gap", "suppressed"]),
         "change": _records(change, ["element", "previous_wave", "change", "suppressed"]),
-        "components": _records(comps, ["component", "name", "elements", "n", "mean", "sd",
-                                       "ci_low", "ci_high", "suppressed"]),
-        "priorities": _records(ranks.assign(suppressed=ranks["rank"].isna()),
-                               ["rank", "element", "mean", "gap", "change", "reasons", "suppressed"]),
+        "components": _records(
+            comps, ["component", "name", "elements", "n", "mean", "sd", "ci_low", "ci_high", "suppressed"]
+        ),
+        "priorities": _records(
+            ranks.assign(suppressed=ranks["rank"].isna()),
+            ["rank", "element", "mean", "gap", "change", "reasons", "suppressed"],
+        ),
     }

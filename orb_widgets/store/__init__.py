@@ -17,6 +17,7 @@ transactions begin ``IMMEDIATE``.
 >>> store.add_county("EXAMPLE COUNTY").name  # one county, whatever the capitals
 'Example County'
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,13 +38,22 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..exceptions import (ImportFileError, InvalidValue, NoInstrument, OrbError, StaleEdit, UnknownCounty,
-                          WorkspaceError)
+from ..exceptions import ImportFileError, InvalidValue, NoInstrument, OrbError, StaleEdit, UnknownCounty, WorkspaceError
 from ..instrument import Instrument, from_json
 from ..paths import unique_slug
 from . import checks, schema
-from .models import (answers, counties, document_history, documents, imports, instruments, meta, responses,
-                     survey_links, waves)
+from .models import (
+    answers,
+    counties,
+    document_history,
+    documents,
+    imports,
+    instruments,
+    meta,
+    responses,
+    survey_links,
+    waves,
+)
 from .schema import _ENGINES, SCHEMA_VERSION  # noqa: F401  (tests and packets reset engines)
 
 __all__ = ["Store", "NewResponse", "Origin", "County", "Document", "SurveyLink", "SCHEMA_VERSION"]
@@ -117,13 +127,13 @@ class Origin:
     :meth:`Store.import_responses` applies them.
     """
 
-    row: int                        # the file's row, as a spreadsheet shows it
-    minute_key: str | None = None   # a timed response: its minute with its role (or id), not its place
-    seconds: bool = True            # False when the file gave its time to the minute only
-    legacy_key: str | None = None   # the key ORB Workbook gave it before schema 3
-    kind: str = "id"                # what its source_key is: "id", "time" (to the second) or "rows"
-    typed_id: str | None = None     # an id typed on a paper form (repeated with other answers: refused)
-    id_column: str | None = None    # … and the column that holds it
+    row: int  # the file's row, as a spreadsheet shows it
+    minute_key: str | None = None  # a timed response: its minute with its role (or id), not its place
+    seconds: bool = True  # False when the file gave its time to the minute only
+    legacy_key: str | None = None  # the key ORB Workbook gave it before schema 3
+    kind: str = "id"  # what its source_key is: "id", "time" (to the second) or "rows"
+    typed_id: str | None = None  # an id typed on a paper form (repeated with other answers: refused)
+    id_column: str | None = None  # … and the column that holds it
 
 
 @dataclass(frozen=True)
@@ -240,14 +250,18 @@ class Store:
         (where saved instruments are copied).
         """
         if not isinstance(url, str) or "://" not in url:
-            raise TypeError(f"Store.open takes a database URL, not {url!r}: use App(settings).store, "
-                            f"or Store.open(paths.database_url(folder))")
+            raise TypeError(
+                f"Store.open takes a database URL, not {url!r}: use App(settings).store, "
+                f"or Store.open(paths.database_url(folder))"
+            )
         path = schema.sqlite_file(url)
         if path is not None:  # a workspace's own SQLite file
             where = path.parent
             if not create and not path.exists():
-                raise WorkspaceError(f"{where} is not an ORB workspace yet: run 'orb init --workspace {where}' "
-                                     f"or 'orb demo --workspace {where}'")
+                raise WorkspaceError(
+                    f"{where} is not an ORB workspace yet: run 'orb init --workspace {where}' "
+                    f"or 'orb demo --workspace {where}'"
+                )
             url = schema.sqlite_url(path)
             if schema.is_read_only(url) and not path.exists():
                 raise WorkspaceError(f"{where} is read-only, so no workspace can be made there")
@@ -278,8 +292,11 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         key = checks.label(key, "setting name")
         with self._write() as conn:
-            conn.execute(_insert(conn, meta).values(key=key, value=checks.text(value))
-                         .on_conflict_do_update(index_elements=[meta.c.key], set_={"value": checks.text(value)}))
+            conn.execute(
+                _insert(conn, meta)
+                .values(key=key, value=checks.text(value))
+                .on_conflict_do_update(index_elements=[meta.c.key], set_={"value": checks.text(value)})
+            )
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         with self._read() as conn:
@@ -300,17 +317,25 @@ class Store:
     def _county_row(self, conn, name: str, framework: str | None, internal: bool = False) -> County:
         name = checks.name(name, "county name")
         key = checks.name_key(name)
-        conn.execute(_insert(conn, counties).values(name=name, name_key=key, slug=unique_slug(name),
-                                                    framework=framework, created_at=now(), internal=internal)
-                     .on_conflict_do_nothing())
+        conn.execute(
+            _insert(conn, counties)
+            .values(
+                name=name,
+                name_key=key,
+                slug=unique_slug(name),
+                framework=framework,
+                created_at=now(),
+                internal=internal,
+            )
+            .on_conflict_do_nothing()
+        )
         row = conn.execute(sa.select(counties).where(counties.c.name_key == key)).one()
         return County(row.id, row.name, row.slug, row.framework)
 
     def counties(self) -> list[County]:
         """The workspace's counties by name (internal owners such as the coach's series left out)."""
         with self._read() as conn:
-            rows = conn.execute(sa.select(counties).where(sa.not_(counties.c.internal))
-                                .order_by(counties.c.name)).all()
+            rows = conn.execute(sa.select(counties).where(sa.not_(counties.c.internal)).order_by(counties.c.name)).all()
         return [County(r.id, r.name, r.slug, r.framework) for r in rows]
 
     def county(self, name: str) -> County:
@@ -343,20 +368,27 @@ class Store:
                 if same:
                     version = same.version
                 else:
-                    current = conn.execute(sa.select(instruments.c.id, instruments.c.version)
-                                           .where(instruments.c.county_id == county.id)
-                                           .order_by(instruments.c.version.desc())).first()
+                    current = conn.execute(
+                        sa.select(instruments.c.id, instruments.c.version)
+                        .where(instruments.c.county_id == county.id)
+                        .order_by(instruments.c.version.desc())
+                    ).first()
                     version = 1
                     if current:
-                        answered = conn.execute(sa.select(sa.func.count()).select_from(responses)
-                                                .where(responses.c.instrument_id == current.id)).scalar()
+                        answered = conn.execute(
+                            sa.select(sa.func.count())
+                            .select_from(responses)
+                            .where(responses.c.instrument_id == current.id)
+                        ).scalar()
                         version = current.version + 1 if answered else current.version
                         if not answered:
                             conn.execute(instruments.delete().where(instruments.c.id == current.id))
-                    conn.execute(instruments.insert().values(id=inst.id, county_id=county.id, version=version,
-                                                             body=body, created_at=now()))
-                    conn.execute(counties.update().where(counties.c.id == county.id)
-                                 .values(framework=inst.framework))
+                    conn.execute(
+                        instruments.insert().values(
+                            id=inst.id, county_id=county.id, version=version, body=body, created_at=now()
+                        )
+                    )
+                    conn.execute(counties.update().where(counties.c.id == county.id).values(framework=inst.framework))
         except BaseException:
             if staged:
                 staged.unlink(missing_ok=True)
@@ -377,8 +409,9 @@ class Store:
         except OSError as exc:
             tmp.unlink(missing_ok=True)  # a full disk leaves the file made and empty: no leftover
             if exc.errno == errno.ENOSPC:
-                raise WorkspaceError(f"the disk holding {folder} is full: nothing was saved; free some space "
-                                     f"and try again") from None
+                raise WorkspaceError(
+                    f"the disk holding {folder} is full: nothing was saved; free some space and try again"
+                ) from None
             raise WorkspaceError(f"cannot write in {folder}: {exc.strerror}; nothing was saved") from None
         return tmp
 
@@ -401,8 +434,11 @@ class Store:
     def current_instrument(self, county: str) -> Instrument:
         c = self.county(county)
         with self._read() as conn:
-            row = conn.execute(sa.select(instruments.c.body).where(instruments.c.county_id == c.id)
-                               .order_by(instruments.c.version.desc())).first()
+            row = conn.execute(
+                sa.select(instruments.c.body)
+                .where(instruments.c.county_id == c.id)
+                .order_by(instruments.c.version.desc())
+            ).first()
         if row is None:
             raise NoInstrument(c.name)
         return from_json(json.loads(row.body))
@@ -410,9 +446,11 @@ class Store:
     def instrument_versions(self, county: str) -> list[dict]:
         c = self.county(county)
         with self._read() as conn:
-            rows = conn.execute(sa.select(instruments.c.id, instruments.c.version, instruments.c.created_at)
-                                .where(instruments.c.county_id == c.id)
-                                .order_by(instruments.c.version)).all()
+            rows = conn.execute(
+                sa.select(instruments.c.id, instruments.c.version, instruments.c.created_at)
+                .where(instruments.c.county_id == c.id)
+                .order_by(instruments.c.version)
+            ).all()
         return [dict(id=r.id, version=r.version, created_at=r.created_at) for r in rows]
 
     # ------------------------------------------------------------ waves
@@ -425,10 +463,16 @@ class Store:
         if row:
             return row.id
         _race_point("wave")
-        seq = sa.select(sa.func.coalesce(sa.func.max(waves.c.seq), 0) + 1) \
-            .where(waves.c.county_id == county_id).scalar_subquery()
-        conn.execute(_insert(conn, waves).values(county_id=county_id, label=label, seq=seq)
-                     .on_conflict_do_nothing(index_elements=[waves.c.county_id, waves.c.label]))
+        seq = (
+            sa.select(sa.func.coalesce(sa.func.max(waves.c.seq), 0) + 1)
+            .where(waves.c.county_id == county_id)
+            .scalar_subquery()
+        )
+        conn.execute(
+            _insert(conn, waves)
+            .values(county_id=county_id, label=label, seq=seq)
+            .on_conflict_do_nothing(index_elements=[waves.c.county_id, waves.c.label])
+        )
         return conn.execute(found).scalar_one()
 
     def waves(self, county: str) -> list[str]:
@@ -436,12 +480,23 @@ class Store:
         c = self.county(county)
         answered = sa.exists().where(responses.c.wave_id == waves.c.id, _visible)
         with self._read() as conn:
-            return list(conn.execute(sa.select(waves.c.label).where(waves.c.county_id == c.id, answered)
-                                     .order_by(waves.c.seq, waves.c.id)).scalars())
+            return list(
+                conn.execute(
+                    sa.select(waves.c.label)
+                    .where(waves.c.county_id == c.id, answered)
+                    .order_by(waves.c.seq, waves.c.id)
+                ).scalars()
+            )
 
     # ------------------------------------------------------------ responses
-    def add_responses(self, county: str, wave: str, items: Iterable[NewResponse],
-                      instrument: Instrument | None = None, source: str = "form") -> tuple[int, int]:
+    def add_responses(
+        self,
+        county: str,
+        wave: str,
+        items: Iterable[NewResponse],
+        instrument: Instrument | None = None,
+        source: str = "form",
+    ) -> tuple[int, int]:
         """Store responses in one transaction, all or nothing.
 
         Every answer is checked against the instrument (known item, on the
@@ -457,14 +512,24 @@ class Store:
             wave_id = self._wave_id(conn, c.id, wave)
             return self._insert_responses(conn, c, wave_id, inst, rows, source, set(), None)
 
-    def add_response(self, county: str, wave: str, response: NewResponse,
-                     instrument: Instrument | None = None) -> None:
+    def add_response(self, county: str, wave: str, response: NewResponse, instrument: Instrument | None = None) -> None:
         self.add_responses(county, wave, [response], instrument=instrument, source="form")
 
-    def import_responses(self, county: str, wave: str, items: Iterable[NewResponse], *,
-                         file_name: str, sha256: str, instrument: Instrument | None = None,
-                         source: str | None = None, batch: int = IMPORT_BATCH,
-                         on_batch=None, on_skip=None, dry_run: bool = False) -> tuple[int, int]:
+    def import_responses(
+        self,
+        county: str,
+        wave: str,
+        items: Iterable[NewResponse],
+        *,
+        file_name: str,
+        sha256: str,
+        instrument: Instrument | None = None,
+        source: str | None = None,
+        batch: int = IMPORT_BATCH,
+        on_batch=None,
+        on_skip=None,
+        dry_run: bool = False,
+    ) -> tuple[int, int]:
         """Store a survey export's responses, all or nothing, in batches.
 
         A response the wave already holds is skipped, by the rules of the
@@ -489,8 +554,9 @@ class Store:
         if dry_run:
             with self._read() as conn:
                 self._require_instrument(conn, c, inst)
-                wave_id = conn.execute(sa.select(waves.c.id).where(waves.c.county_id == c.id,
-                                                                   waves.c.label == label)).scalar()
+                wave_id = conn.execute(
+                    sa.select(waves.c.id).where(waves.c.county_id == c.id, waves.c.label == label)
+                ).scalar()
             match = _Matching(c.id, wave_id, label, file_name, on_skip)
             added = skipped = 0
             for chunk in _chunks(items, batch):
@@ -505,9 +571,19 @@ class Store:
         with self._write() as conn:
             self._require_instrument(conn, c, inst)
             wave_id = self._wave_id(conn, c.id, label)
-            import_id = conn.execute(imports.insert().values(
-                county_id=c.id, wave_id=wave_id, file_name=checks.text(file_name)[:400], file_sha256=sha256,
-                added=0, skipped=0, at=now(), status="running", owner=_owner())).inserted_primary_key[0]
+            import_id = conn.execute(
+                imports.insert().values(
+                    county_id=c.id,
+                    wave_id=wave_id,
+                    file_name=checks.text(file_name)[:400],
+                    file_sha256=sha256,
+                    added=0,
+                    skipped=0,
+                    at=now(),
+                    status="running",
+                    owner=_owner(),
+                )
+            ).inserted_primary_key[0]
         match = _Matching(c.id, wave_id, label, file_name, on_skip)
         added = skipped = 0
         try:
@@ -521,8 +597,11 @@ class Store:
                     on_batch(added, skipped)
             with self._write() as conn:
                 conn.execute(responses.update().where(responses.c.import_id == import_id).values(pending=False))
-                conn.execute(imports.update().where(imports.c.id == import_id)
-                             .values(status="done", added=added, skipped=skipped, at=now()))
+                conn.execute(
+                    imports.update()
+                    .where(imports.c.id == import_id)
+                    .values(status="done", added=added, skipped=skipped, at=now())
+                )
         except BaseException:
             try:
                 self._drop_import(import_id, c.id, wave_id)
@@ -531,15 +610,22 @@ class Store:
             raise
         return added, skipped
 
-    def record_import(self, county: str, wave: str, file_name: str, sha256: str, added: int,
-                      skipped: int) -> None:
+    def record_import(self, county: str, wave: str, file_name: str, sha256: str, added: int, skipped: int) -> None:
         """Record a file's import made with :meth:`add_responses` (prefer :meth:`import_responses`)."""
         c = self.county(county)
         with self._write() as conn:
             wave_id = self._wave_id(conn, c.id, wave)
-            conn.execute(imports.insert().values(county_id=c.id, wave_id=wave_id,
-                                                 file_name=checks.text(file_name)[:400], file_sha256=sha256,
-                                                 added=added, skipped=skipped, at=now()))
+            conn.execute(
+                imports.insert().values(
+                    county_id=c.id,
+                    wave_id=wave_id,
+                    file_name=checks.text(file_name)[:400],
+                    file_sha256=sha256,
+                    added=added,
+                    skipped=skipped,
+                    at=now(),
+                )
+            )
 
     def _target(self, county: str, instrument: Instrument | None) -> tuple[County, Instrument]:
         c = self.county(county)
@@ -554,13 +640,28 @@ class Store:
             raise InvalidValue(f"survey version {inst.id} is not saved for {c.name}")
 
     @classmethod
-    def _insert_responses(cls, conn, c: County, wave_id: int, inst: Instrument, rows: list[NewResponse],
-                          source: str, seen: set[str], import_id: int | None) -> tuple[int, int]:
+    def _insert_responses(
+        cls,
+        conn,
+        c: County,
+        wave_id: int,
+        inst: Instrument,
+        rows: list[NewResponse],
+        source: str,
+        seen: set[str],
+        import_id: int | None,
+    ) -> tuple[int, int]:
         keys = [r.source_key for r in rows if r.source_key]
         for start in range(0, len(keys), 500):
-            seen |= set(conn.execute(sa.select(responses.c.source_key).where(
-                responses.c.county_id == c.id, responses.c.wave_id == wave_id,
-                responses.c.source_key.in_(keys[start:start + 500]))).scalars())
+            seen |= set(
+                conn.execute(
+                    sa.select(responses.c.source_key).where(
+                        responses.c.county_id == c.id,
+                        responses.c.wave_id == wave_id,
+                        responses.c.source_key.in_(keys[start : start + 500]),
+                    )
+                ).scalars()
+            )
         fresh, skipped = [], 0
         for r in rows:
             if r.source_key and r.source_key in seen:
@@ -573,24 +674,42 @@ class Store:
         return stored, skipped + len(fresh) - stored
 
     @staticmethod
-    def _insert_rows(conn, c: County, wave_id: int, inst: Instrument, fresh: list[NewResponse],
-                     source: str, import_id: int | None) -> int:
+    def _insert_rows(
+        conn, c: County, wave_id: int, inst: Instrument, fresh: list[NewResponse], source: str, import_id: int | None
+    ) -> int:
         """Write ``fresh`` and their answers; the number written (a keyed row another server
         stored meanwhile is left out)."""
         if not fresh:
             return 0
         stamp, inst_id = now(), inst.id
-        values = [dict(respondent=secrets.token_hex(8), county_id=c.id, wave_id=wave_id, instrument_id=inst_id,
-                       role=r.role, submitted_at=r.submitted_at or stamp, source=checks.text(source)[:200],
-                       source_key=r.source_key, comments=json.dumps(dict(r.comments or {}), ensure_ascii=False),
-                       minute_key=r.origin.minute_key if r.origin else None,
-                       seconds=r.origin.seconds if r.origin else True,
-                       import_id=import_id, pending=import_id is not None) for r in fresh]
+        values = [
+            dict(
+                respondent=secrets.token_hex(8),
+                county_id=c.id,
+                wave_id=wave_id,
+                instrument_id=inst_id,
+                role=r.role,
+                submitted_at=r.submitted_at or stamp,
+                source=checks.text(source)[:200],
+                source_key=r.source_key,
+                comments=json.dumps(dict(r.comments or {}), ensure_ascii=False),
+                minute_key=r.origin.minute_key if r.origin else None,
+                seconds=r.origin.seconds if r.origin else True,
+                import_id=import_id,
+                pending=import_id is not None,
+            )
+            for r in fresh
+        ]
         stored = []  # (id, response) of the rows written
         plain = [(v, r) for v, r in zip(values, fresh) if not r.source_key]
         if plain:
-            ids = conn.execute(responses.insert().returning(responses.c.id, sort_by_parameter_order=True),
-                               [v for v, _ in plain]).scalars().all()
+            ids = (
+                conn.execute(
+                    responses.insert().returning(responses.c.id, sort_by_parameter_order=True), [v for v, _ in plain]
+                )
+                .scalars()
+                .all()
+            )
             stored += zip(ids, (r for _, r in plain))
         keyed = sorted(((v, r) for v, r in zip(values, fresh) if r.source_key), key=lambda p: p[1].source_key)
         if keyed:
@@ -599,16 +718,23 @@ class Store:
             # two servers writing the same keys wait for each other instead of deadlocking.
             _race_point("responses")
             insert = _insert(conn, responses).on_conflict_do_nothing(index_elements=_response_key())
-            written = dict(conn.execute(insert.returning(responses.c.source_key, responses.c.id),
-                                        [v for v, _ in keyed]).all())
+            written = dict(
+                conn.execute(insert.returning(responses.c.source_key, responses.c.id), [v for v, _ in keyed]).all()
+            )
             stored += [(written[r.source_key], r) for _, r in keyed if r.source_key in written]
-        answer_rows = [(rid, item, None if value == "dk" else value, value == "dk")
-                       for rid, r in stored for item, value in r.answers.items() if value is not None]
+        answer_rows = [
+            (rid, item, None if value == "dk" else value, value == "dk")
+            for rid, r in stored
+            for item, value in r.answers.items()
+            if value is not None
+        ]
         if answer_rows:
             # The driver's own executemany: thousands of plain rows need no statement compiling each.
             mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-            conn.exec_driver_sql(f"INSERT INTO answers (response_id, item, value, dont_know) "
-                                 f"VALUES ({mark}, {mark}, {mark}, {mark})", answer_rows)
+            conn.exec_driver_sql(
+                f"INSERT INTO answers (response_id, item, value, dont_know) VALUES ({mark}, {mark}, {mark}, {mark})",
+                answer_rows,
+            )
         return len(stored)
 
     def _drop_import(self, import_id: int, county_id: int, wave_id: int) -> None:
@@ -631,8 +757,9 @@ class Store:
         with self._write() as conn:
             conn.execute(imports.delete().where(imports.c.id == import_id))
             used = [sa.exists().where(t.c.wave_id == wave_id) for t in (responses, imports)]
-            conn.execute(waves.delete().where(waves.c.id == wave_id, waves.c.county_id == county_id,
-                                              ~used[0], ~used[1]))
+            conn.execute(
+                waves.delete().where(waves.c.id == wave_id, waves.c.county_id == county_id, ~used[0], ~used[1])
+            )
         self._checkpoint(truncate=True)
 
     def _checkpoint(self, truncate: bool = False) -> None:
@@ -642,7 +769,8 @@ class Store:
         try:
             with self.engine.connect() as conn:
                 conn.connection.driver_connection.execute(
-                    f"PRAGMA wal_checkpoint({'TRUNCATE' if truncate else 'PASSIVE'})")
+                    f"PRAGMA wal_checkpoint({'TRUNCATE' if truncate else 'PASSIVE'})"
+                )
         except (sa.exc.SQLAlchemyError, sqlite3.Error):
             pass  # a reader holds the log: it is folded in later
 
@@ -654,8 +782,11 @@ class Store:
         if county_id is not None:
             where = sa.and_(where, imports.c.county_id == county_id)
         with self._read() as conn:
-            running = conn.execute(sa.select(imports.c.id, imports.c.county_id, imports.c.wave_id,
-                                             imports.c.owner, imports.c.at).where(where)).all()
+            running = conn.execute(
+                sa.select(imports.c.id, imports.c.county_id, imports.c.wave_id, imports.c.owner, imports.c.at).where(
+                    where
+                )
+            ).all()
         removed = 0
         for row in running:
             at = row.at if row.at.tzinfo else row.at.replace(tzinfo=dt.timezone.utc)
@@ -672,8 +803,9 @@ class Store:
         try:
             role = inst.role(str(r.role)).id
         except KeyError:
-            raise InvalidValue(f"'{r.role}' is not one of this survey's role groups "
-                               f"({', '.join(x.label for x in inst.roles)})") from None
+            raise InvalidValue(
+                f"'{r.role}' is not one of this survey's role groups ({', '.join(x.label for x in inst.roles)})"
+            ) from None
         known = {i.id for i in inst.items}
         clean = {}
         for item, value in dict(r.answers).items():
@@ -696,8 +828,9 @@ class Store:
         key = r.source_key
         if key is not None and (not isinstance(key, str) or not 0 < len(key) <= 64):
             raise InvalidValue(f"a response key must be 1 to 64 characters, not {key!r}")
-        return NewResponse(role=role, answers=clean, comments=comments,
-                           submitted_at=r.submitted_at, source_key=key, origin=r.origin)
+        return NewResponse(
+            role=role, answers=clean, comments=comments, submitted_at=r.submitted_at, source_key=key, origin=r.origin
+        )
 
     def response_count(self, county: str, wave: str | None = None) -> int:
         c = self.county(county)
@@ -718,8 +851,11 @@ class Store:
         import hashlib
 
         c = self.county(county)
-        q = (sa.select(responses.c.id, responses.c.respondent, responses.c.wave_id)
-             .where(responses.c.county_id == c.id, _visible).order_by(responses.c.id))
+        q = (
+            sa.select(responses.c.id, responses.c.respondent, responses.c.wave_id)
+            .where(responses.c.county_id == c.id, _visible)
+            .order_by(responses.c.id)
+        )
         h = hashlib.sha256()
         with self._read() as conn:
             for row in conn.execute(q):
@@ -740,20 +876,30 @@ class Store:
 
         c = self.county(county)
         mine = sa.and_(responses.c.county_id == c.id, _visible)
-        people = (sa.select(responses.c.id, responses.c.respondent, waves.c.label, responses.c.role,
-                            responses.c.instrument_id)
-                  .select_from(responses.join(waves, waves.c.id == responses.c.wave_id))
-                  .where(mine).order_by(responses.c.id))
-        rows = (sa.select(answers.c.response_id, answers.c.item, answers.c.value, answers.c.dont_know)
-                .select_from(answers.join(responses, responses.c.id == answers.c.response_id))
-                .where(mine))
+        people = (
+            sa.select(
+                responses.c.id, responses.c.respondent, waves.c.label, responses.c.role, responses.c.instrument_id
+            )
+            .select_from(responses.join(waves, waves.c.id == responses.c.wave_id))
+            .where(mine)
+            .order_by(responses.c.id)
+        )
+        rows = (
+            sa.select(answers.c.response_id, answers.c.item, answers.c.value, answers.c.dont_know)
+            .select_from(answers.join(responses, responses.c.id == answers.c.response_id))
+            .where(mine)
+        )
         with self._read() as conn:
             who = conn.execute(people).all()
             found = _fetch_plain(conn, rows)
         columns = ["respondent", "wave", "role", "instrument_id", "item", "value", "dont_know"]
         if not found:
-            return pd.DataFrame({col: pd.Series([], dtype=float if col == "value" else bool if col == "dont_know"
-                                                else "str") for col in columns})
+            return pd.DataFrame(
+                {
+                    col: pd.Series([], dtype=float if col == "value" else bool if col == "dont_know" else "str")
+                    for col in columns
+                }
+            )
         # One row per answer is the bulk of a big county: it is read as the driver's plain tuples
         # and built column by column, the people's columns looked up by position, and put in
         # (response, item) order here rather than by the database, so both backends give the
@@ -768,11 +914,12 @@ class Store:
             for k, name in enumerate(columns[:4], start=1):
                 codes, labels = pd.factorize(pd.Series([str(r[k]) for r in who], dtype="str"))
                 frame[name] = pd.Categorical.from_codes(codes[at], categories=labels)
-            frame["item"] = pd.Categorical.from_codes(items.codes[order],
-                                                      categories=items.categories.astype("str"))
+            frame["item"] = pd.Categorical.from_codes(items.codes[order], categories=items.categories.astype("str"))
         else:
-            frame = {name: np.asarray([str(r[k]) for r in who], dtype=object)[at]
-                     for k, name in enumerate(columns[:4], start=1)}
+            frame = {
+                name: np.asarray([str(r[k]) for r in who], dtype=object)[at]
+                for k, name in enumerate(columns[:4], start=1)
+            }
             frame["item"] = np.asarray(items.categories, dtype=object)[items.codes[order]]
         frame["value"] = np.asarray(value, dtype=float)[order]
         frame["dont_know"] = np.asarray(dont_know, dtype=bool)[order]
@@ -781,10 +928,12 @@ class Store:
     def comments(self, county: str, wave: str | None = None) -> list[dict]:
         """Free-text comments with their element and role group (never who wrote them)."""
         c = self.county(county)
-        q = (sa.select(waves.c.label, responses.c.role, responses.c.comments)
-             .select_from(responses.join(waves, waves.c.id == responses.c.wave_id))
-             .where(responses.c.county_id == c.id, _visible)
-             .order_by(responses.c.id))
+        q = (
+            sa.select(waves.c.label, responses.c.role, responses.c.comments)
+            .select_from(responses.join(waves, waves.c.id == responses.c.wave_id))
+            .where(responses.c.county_id == c.id, _visible)
+            .order_by(responses.c.id)
+        )
         if wave is not None:
             q = q.where(waves.c.label == str(wave))
         out = []
@@ -798,21 +947,26 @@ class Store:
     def get_doc(self, county: str, kind: str, key: str) -> Document | None:
         c = self.county(county)
         with self._read() as conn:
-            row = conn.execute(sa.select(documents).where(documents.c.county_id == c.id,
-                                                          documents.c.kind == kind,
-                                                          documents.c.key == key)).first()
+            row = conn.execute(
+                sa.select(documents).where(
+                    documents.c.county_id == c.id, documents.c.kind == kind, documents.c.key == key
+                )
+            ).first()
         return _doc(row) if row else None
 
     def list_docs(self, county: str, kind: str) -> list[Document]:
         c = self.county(county)
         with self._read() as conn:
-            rows = conn.execute(sa.select(documents).where(documents.c.county_id == c.id,
-                                                           documents.c.kind == kind)
-                                .order_by(documents.c.id)).all()
+            rows = conn.execute(
+                sa.select(documents)
+                .where(documents.c.county_id == c.id, documents.c.kind == kind)
+                .order_by(documents.c.id)
+            ).all()
         return [_doc(r) for r in rows]
 
-    def put_doc(self, county: str, kind: str, key: str, body: Mapping, user: str,
-                expected_version: int | None = None) -> Document:
+    def put_doc(
+        self, county: str, kind: str, key: str, body: Mapping, user: str, expected_version: int | None = None
+    ) -> Document:
         """Save a workbook entry; every version is kept in the history.
 
         With ``expected_version`` (0 for a new entry), the save succeeds only
@@ -830,34 +984,52 @@ class Store:
             stamp = now()
             try:
                 with self._write() as conn:
-                    row = conn.execute(sa.select(documents.c.id, documents.c.version, documents.c.body)
-                                       .where(documents.c.county_id == c.id, documents.c.kind == kind,
-                                              documents.c.key == key)).first()
+                    row = conn.execute(
+                        sa.select(documents.c.id, documents.c.version, documents.c.body).where(
+                            documents.c.county_id == c.id, documents.c.kind == kind, documents.c.key == key
+                        )
+                    ).first()
                     current = row.version if row else 0
                     if expected_version is not None and expected_version != current:
-                        raise StaleEdit(f"{kind} '{key}' was changed by someone else since you opened it "
-                                        f"(version {current}, yours {expected_version}); reload to see it",
-                                        current=current)
+                        raise StaleEdit(
+                            f"{kind} '{key}' was changed by someone else since you opened it "
+                            f"(version {current}, yours {expected_version}); reload to see it",
+                            current=current,
+                        )
                     if row and row.body == text:
                         break
                     _race_point("doc")
                     version = current + 1
                     if row:
                         doc_id = row.id
-                        done = conn.execute(documents.update().where(documents.c.id == doc_id,
-                                                                     documents.c.version == current)
-                                            .values(body=text, version=version, updated_by=user,
-                                                    updated_at=stamp)).rowcount
+                        done = conn.execute(
+                            documents.update()
+                            .where(documents.c.id == doc_id, documents.c.version == current)
+                            .values(body=text, version=version, updated_by=user, updated_at=stamp)
+                        ).rowcount
                     else:
-                        doc_id = conn.execute(_insert(conn, documents).values(
-                            county_id=c.id, kind=kind, key=key, body=text, version=version,
-                            updated_by=user, updated_at=stamp).on_conflict_do_nothing()
-                            .returning(documents.c.id)).scalar()
+                        doc_id = conn.execute(
+                            _insert(conn, documents)
+                            .values(
+                                county_id=c.id,
+                                kind=kind,
+                                key=key,
+                                body=text,
+                                version=version,
+                                updated_by=user,
+                                updated_at=stamp,
+                            )
+                            .on_conflict_do_nothing()
+                            .returning(documents.c.id)
+                        ).scalar()
                         done = 0 if doc_id is None else 1
                     if done != 1:
                         raise _Retry
-                    conn.execute(document_history.insert().values(
-                        document_id=doc_id, version=version, body=text, updated_by=user, updated_at=stamp))
+                    conn.execute(
+                        document_history.insert().values(
+                            document_id=doc_id, version=version, body=text, updated_by=user, updated_at=stamp
+                        )
+                    )
                 return Document(kind, key, json.loads(text), version, user, stamp)
             except _Retry:
                 continue
@@ -867,13 +1039,16 @@ class Store:
 
     def doc_history(self, county: str, kind: str, key: str) -> list[Document]:
         c = self.county(county)
-        q = (sa.select(document_history).select_from(
-            document_history.join(documents, documents.c.id == document_history.c.document_id))
-             .where(documents.c.county_id == c.id, documents.c.kind == kind, documents.c.key == key)
-             .order_by(document_history.c.version))
+        q = (
+            sa.select(document_history)
+            .select_from(document_history.join(documents, documents.c.id == document_history.c.document_id))
+            .where(documents.c.county_id == c.id, documents.c.kind == kind, documents.c.key == key)
+            .order_by(document_history.c.version)
+        )
         with self._read() as conn:
-            return [Document(kind, key, json.loads(r.body), r.version, r.updated_by, r.updated_at)
-                    for r in conn.execute(q)]
+            return [
+                Document(kind, key, json.loads(r.body), r.version, r.updated_by, r.updated_at) for r in conn.execute(q)
+            ]
 
     def delete_doc(self, county: str, kind: str, key: str, user: str) -> None:
         """Mark an entry deleted: its history stays, so nothing typed is lost."""
@@ -891,15 +1066,19 @@ class Store:
         stamp = now()
         by = checks.text(str(user or "")).strip()[:200] or "coordinator"
         with self._write() as conn:
-            conn.execute(survey_links.insert().values(token=token, county_id=c.id, wave=wave, opened_at=stamp,
-                                                      opened_by=by))
+            conn.execute(
+                survey_links.insert().values(token=token, county_id=c.id, wave=wave, opened_at=stamp, opened_by=by)
+            )
         return SurveyLink(token, c.name, wave, stamp, by, None)
 
     def close_link(self, token: str) -> SurveyLink:
         """Close a link: it then tells whoever opens it, kindly, that the survey has closed."""
         with self._write() as conn:
-            conn.execute(survey_links.update().where(survey_links.c.token == token,
-                                                     survey_links.c.closed_at.is_(None)).values(closed_at=now()))
+            conn.execute(
+                survey_links.update()
+                .where(survey_links.c.token == token, survey_links.c.closed_at.is_(None))
+                .values(closed_at=now())
+            )
         found = self.link(token)
         if found is None:
             raise InvalidValue(f"no survey link '{token}' in this workspace; 'orb survey list' shows them")
@@ -918,12 +1097,14 @@ class Store:
         return self._links(where)
 
     def _links(self, where) -> list[SurveyLink]:
-        q = (sa.select(survey_links, counties.c.name)
-             .select_from(survey_links.join(counties, counties.c.id == survey_links.c.county_id))
-             .where(where).order_by(survey_links.c.opened_at.desc()))
+        q = (
+            sa.select(survey_links, counties.c.name)
+            .select_from(survey_links.join(counties, counties.c.id == survey_links.c.county_id))
+            .where(where)
+            .order_by(survey_links.c.opened_at.desc())
+        )
         with self._read() as conn:
-            return [SurveyLink(r.token, r.name, r.wave, r.opened_at, r.opened_by, r.closed_at)
-                    for r in conn.execute(q)]
+            return [SurveyLink(r.token, r.name, r.wave, r.opened_at, r.opened_by, r.closed_at) for r in conn.execute(q)]
 
     # ------------------------------------------------------------ demo workspaces
     def is_empty(self) -> bool:
@@ -934,8 +1115,17 @@ class Store:
     def clear(self) -> None:
         """Remove every county and everything of theirs (a demo being made afresh)."""
         with self._write() as conn:
-            for table in (answers, responses, imports, document_history, documents, survey_links, waves,
-                          instruments, counties):
+            for table in (
+                answers,
+                responses,
+                imports,
+                document_history,
+                documents,
+                survey_links,
+                waves,
+                instruments,
+                counties,
+            ):
                 conn.execute(table.delete())
             conn.execute(meta.delete().where(meta.c.key != "schema_version"))
 
@@ -958,7 +1148,7 @@ class _Matching:
         self.county_id, self.wave_id, self.wave, self.file_name = county_id, wave_id, wave, file_name
         self.on_skip = on_skip
         self.seen: set[str] = set()
-        self.slots: dict[str, tuple[int, int]] = {}   # minute key -> (stored to the minute, stored in all)
+        self.slots: dict[str, tuple[int, int]] = {}  # minute key -> (stored to the minute, stored in all)
         self.counted: Counter = Counter()
 
     def fresh(self, conn, rows: list[NewResponse]) -> list[NewResponse]:
@@ -982,8 +1172,12 @@ class _Matching:
 
     def _held(self, r: NewResponse, stored: dict[str, dt.datetime]) -> str | None:
         o = r.origin
-        if o is not None and o.legacy_key and o.legacy_key in stored and (
-                not (o.minute_key and o.seconds) or _same_time(stored[o.legacy_key], r.submitted_at)):
+        if (
+            o is not None
+            and o.legacy_key
+            and o.legacy_key in stored
+            and (not (o.minute_key and o.seconds) or _same_time(stored[o.legacy_key], r.submitted_at))
+        ):
             return "earlier"
         if o is not None and o.minute_key and not o.seconds:
             return self._by_count(o.minute_key, everything=True)
@@ -1005,9 +1199,15 @@ class _Matching:
         keys = sorted({k for r in rows for k in (r.source_key, r.origin and r.origin.legacy_key) if k})
         found: dict[str, dt.datetime] = {}
         for start in range(0, len(keys), 500):
-            found.update(conn.execute(sa.select(responses.c.source_key, responses.c.submitted_at).where(
-                responses.c.county_id == self.county_id, responses.c.wave_id == self.wave_id,
-                responses.c.source_key.in_(keys[start:start + 500]))).all())
+            found.update(
+                conn.execute(
+                    sa.select(responses.c.source_key, responses.c.submitted_at).where(
+                        responses.c.county_id == self.county_id,
+                        responses.c.wave_id == self.wave_id,
+                        responses.c.source_key.in_(keys[start : start + 500]),
+                    )
+                ).all()
+            )
         return found
 
     def _count_slots(self, conn, rows: list[NewResponse]) -> None:
@@ -1019,9 +1219,11 @@ class _Matching:
         if self.wave_id is None:
             return
         for start in range(0, len(new), 500):
-            q = (sa.select(responses.c.minute_key, responses.c.seconds, sa.func.count())
-                 .where(responses.c.wave_id == self.wave_id, responses.c.minute_key.in_(new[start:start + 500]))
-                 .group_by(responses.c.minute_key, responses.c.seconds))
+            q = (
+                sa.select(responses.c.minute_key, responses.c.seconds, sa.func.count())
+                .where(responses.c.wave_id == self.wave_id, responses.c.minute_key.in_(new[start : start + 500]))
+                .group_by(responses.c.minute_key, responses.c.seconds)
+            )
             for slot, seconds, n in conn.execute(q):
                 to_minute, every = self.slots[slot]
                 self.slots[slot] = (to_minute + (0 if seconds else n), every + n)
@@ -1031,16 +1233,20 @@ class _Matching:
         keys = [r.source_key for r in rows]
         held = {}
         for start in range(0, len(keys), 500):
-            found = conn.execute(sa.select(responses.c.id, responses.c.source_key, responses.c.role,
-                                           responses.c.comments)
-                                 .where(responses.c.county_id == self.county_id,
-                                        responses.c.wave_id == self.wave_id,
-                                        responses.c.source_key.in_(keys[start:start + 500]))).all()
+            found = conn.execute(
+                sa.select(responses.c.id, responses.c.source_key, responses.c.role, responses.c.comments).where(
+                    responses.c.county_id == self.county_id,
+                    responses.c.wave_id == self.wave_id,
+                    responses.c.source_key.in_(keys[start : start + 500]),
+                )
+            ).all()
             ids = {row.id: row for row in found}
             given: dict[int, dict] = {i: {} for i in ids}
-            for rid, item, value, dk in conn.execute(sa.select(answers.c.response_id, answers.c.item,
-                                                               answers.c.value, answers.c.dont_know)
-                                                     .where(answers.c.response_id.in_(list(ids)))):
+            for rid, item, value, dk in conn.execute(
+                sa.select(answers.c.response_id, answers.c.item, answers.c.value, answers.c.dont_know).where(
+                    answers.c.response_id.in_(list(ids))
+                )
+            ):
                 given[rid][item] = "dk" if dk else value
             for rid, row in ids.items():
                 held[row.source_key] = (row.role, given[rid], json.loads(row.comments or "{}"))
@@ -1050,11 +1256,16 @@ class _Matching:
             mine = (r.role, {k: v for k, v in r.answers.items() if v is not None}, dict(r.comments or {}))
             if mine != held[r.source_key]:
                 o = r.origin
-                raise ImportFileError(self.file_name, f"wave {self.wave} already holds a form with this id and "
-                                                      f"other answers, so this row is another person, not the "
-                                                      f"same form imported again; give every form of a wave "
-                                                      f"its own id", row=o.row, column=o.id_column,
-                                      value=o.typed_id)
+                raise ImportFileError(
+                    self.file_name,
+                    f"wave {self.wave} already holds a form with this id and "
+                    f"other answers, so this row is another person, not the "
+                    f"same form imported again; give every form of a wave "
+                    f"its own id",
+                    row=o.row,
+                    column=o.id_column,
+                    value=o.typed_id,
+                )
 
 
 def _same_time(stored: dt.datetime | None, sent: dt.datetime | None) -> bool:

@@ -13,6 +13,7 @@ Traceback (most recent call last):
 ...
 orb_widgets.exceptions.InvalidValue: a county name is at most 200 characters (this one has 300); shorten it
 """
+
 from __future__ import annotations
 
 import json

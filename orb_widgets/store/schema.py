@@ -8,6 +8,7 @@ Creating the schema is safe when many processes open an empty database at
 the same moment: on SQLite the check and the creation run in one
 ``BEGIN IMMEDIATE`` transaction, on PostgreSQL under an advisory lock.
 """
+
 from __future__ import annotations
 
 import os
@@ -64,6 +65,7 @@ def engine(url: str, **options) -> sa.Engine:
         def _begin(conn):
             write = conn.get_execution_options().get("orb_write", False)
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write and not read_only else "BEGIN")
+
     _ENGINES[url] = eng
     return eng
 
@@ -91,9 +93,9 @@ def _wal(cur, wait: float = 60.0) -> None:
 
 def sqlite_file(url: str) -> Path | None:
     """The file a plain ``sqlite:///PATH`` URL names (``None`` for other databases, memory, or URI options)."""
-    if not url.startswith("sqlite:///") or "?" in url or url[len("sqlite:///"):].startswith(("file:", ":memory:")):
+    if not url.startswith("sqlite:///") or "?" in url or url[len("sqlite:///") :].startswith(("file:", ":memory:")):
         return None
-    return Path(url[len("sqlite:///"):])
+    return Path(url[len("sqlite:///") :])
 
 
 def sqlite_url(path: Path) -> str:
@@ -141,11 +143,15 @@ def ensure(eng: sa.Engine, url: str, create: bool) -> None:
             conn.execute(m.meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
             return
     if version > SCHEMA_VERSION:
-        raise WorkspaceError(f"this workspace was written by a newer ORB Workbook (schema {version}, "
-                             f"this one reads {SCHEMA_VERSION}); upgrade orb-workbook")
+        raise WorkspaceError(
+            f"this workspace was written by a newer ORB Workbook (schema {version}, "
+            f"this one reads {SCHEMA_VERSION}); upgrade orb-workbook"
+        )
     if version < SCHEMA_VERSION:
-        raise WorkspaceError(f"this workspace uses an older layout (schema {version}); run "
-                             f"'orb init --upgrade' once to bring it to {SCHEMA_VERSION} (nothing is lost)")
+        raise WorkspaceError(
+            f"this workspace uses an older layout (schema {version}); run "
+            f"'orb init --upgrade' once to bring it to {SCHEMA_VERSION} (nothing is lost)"
+        )
 
 
 def upgrade(eng: sa.Engine) -> tuple[int, int]:
@@ -168,15 +174,19 @@ def upgrade(eng: sa.Engine) -> tuple[int, int]:
                     conn.execute(m.meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
                     return SCHEMA_VERSION, SCHEMA_VERSION
                 if found > SCHEMA_VERSION:
-                    raise WorkspaceError(f"this workspace was written by a newer ORB Workbook (schema {found}); "
-                                         f"upgrade orb-workbook instead")
+                    raise WorkspaceError(
+                        f"this workspace was written by a newer ORB Workbook (schema {found}); "
+                        f"upgrade orb-workbook instead"
+                    )
                 version = found
                 while version < SCHEMA_VERSION:
                     _STEPS[version](conn)
                     version += 1
                 if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
-                    raise WorkspaceError("this workspace holds answers whose response is missing; nothing "
-                                         "was changed. Restore it from a backup before upgrading")
+                    raise WorkspaceError(
+                        "this workspace holds answers whose response is missing; nothing "
+                        "was changed. Restore it from a backup before upgrading"
+                    )
                 conn.execute(m.meta.update().where(m.meta.c.key == "schema_version").values(value=str(version)))
         finally:
             if sqlite:
@@ -194,8 +204,9 @@ def _v1_to_v2(conn) -> None:
     for cid, name in conn.execute(sa.text("SELECT id, name FROM counties ORDER BY id")).all():
         key = checks.name_key(name)
         if key in seen:
-            raise WorkspaceError(f"counties '{seen[key]}' and '{name}' differ only in capital letters; "
-                                 f"rename one before upgrading")
+            raise WorkspaceError(
+                f"counties '{seen[key]}' and '{name}' differ only in capital letters; rename one before upgrading"
+            )
         seen[key] = name
         conn.execute(sa.text("UPDATE counties SET name_key = :k WHERE id = :i"), {"k": key, "i": cid})
     conn.execute(sa.text("CREATE UNIQUE INDEX uq_counties_name_key ON counties (name_key)"))
@@ -203,22 +214,25 @@ def _v1_to_v2(conn) -> None:
     conn.execute(sa.text(f"ALTER TABLE counties ADD COLUMN internal BOOLEAN NOT NULL DEFAULT {false}"))
     conn.execute(sa.text("ALTER TABLE imports ADD COLUMN status VARCHAR(16) NOT NULL DEFAULT 'done'"))
     conn.execute(sa.text("ALTER TABLE imports ADD COLUMN owner VARCHAR(200)"))
-    conn.execute(sa.text("ALTER TABLE responses ADD COLUMN import_id INTEGER REFERENCES imports(id) "
-                         "ON DELETE CASCADE"))
+    conn.execute(sa.text("ALTER TABLE responses ADD COLUMN import_id INTEGER REFERENCES imports(id) ON DELETE CASCADE"))
     conn.execute(sa.text(f"ALTER TABLE responses ADD COLUMN pending BOOLEAN NOT NULL DEFAULT {false}"))
     conn.execute(sa.text("CREATE INDEX ix_responses_import_id ON responses (import_id)"))
     # An old race could store two "version 2" rows: number the later ones on, keeping both.
-    dupes = conn.execute(sa.text(
-        "SELECT h.id, h.document_id FROM document_history h WHERE EXISTS (SELECT 1 FROM document_history o "
-        "WHERE o.document_id = h.document_id AND o.version = h.version AND o.id < h.id) ORDER BY h.id")).all()
+    dupes = conn.execute(
+        sa.text(
+            "SELECT h.id, h.document_id FROM document_history h WHERE EXISTS (SELECT 1 FROM document_history o "
+            "WHERE o.document_id = h.document_id AND o.version = h.version AND o.id < h.id) ORDER BY h.id"
+        )
+    ).all()
     for hid, doc in dupes:
-        top = conn.execute(sa.text("SELECT MAX(version) FROM document_history WHERE document_id = :d"),
-                           {"d": doc}).scalar()
+        top = conn.execute(
+            sa.text("SELECT MAX(version) FROM document_history WHERE document_id = :d"), {"d": doc}
+        ).scalar()
         conn.execute(sa.text("UPDATE document_history SET version = :v WHERE id = :i"), {"v": top + 1, "i": hid})
-        conn.execute(sa.text("UPDATE documents SET version = :v WHERE id = :d AND version < :v"),
-                     {"v": top + 1, "d": doc})
-    conn.execute(sa.text("CREATE UNIQUE INDEX uq_document_history_version "
-                         "ON document_history (document_id, version)"))
+        conn.execute(
+            sa.text("UPDATE documents SET version = :v WHERE id = :d AND version < :v"), {"v": top + 1, "d": doc}
+        )
+    conn.execute(sa.text("CREATE UNIQUE INDEX uq_document_history_version ON document_history (document_id, version)"))
     m.survey_links.create(conn)
 
 
@@ -246,8 +260,9 @@ def _v2_to_v3(conn) -> None:
     for uc in sa.inspect(conn).get_unique_constraints("responses"):
         if sorted(uc["column_names"]) == ["county_id", "source_key"]:
             conn.exec_driver_sql(f'ALTER TABLE responses DROP CONSTRAINT "{uc["name"]}"')
-    conn.exec_driver_sql("ALTER TABLE responses ADD CONSTRAINT uq_responses_wave_source_key "
-                         "UNIQUE (county_id, wave_id, source_key)")
+    conn.exec_driver_sql(
+        "ALTER TABLE responses ADD CONSTRAINT uq_responses_wave_source_key UNIQUE (county_id, wave_id, source_key)"
+    )
     conn.exec_driver_sql("ALTER TABLE responses ADD COLUMN minute_key VARCHAR(64)")
     conn.exec_driver_sql("ALTER TABLE responses ADD COLUMN seconds BOOLEAN NOT NULL DEFAULT true")
     conn.exec_driver_sql("CREATE INDEX ix_responses_minute_key ON responses (wave_id, minute_key)")

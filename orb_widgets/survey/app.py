@@ -8,6 +8,7 @@
 * ``orb serve --form`` runs :func:`main`: a tornado server with only the survey
   routes, for any number of counties: no workbook, no files, no kernels.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,9 +35,13 @@ def make_app(survey: Survey) -> tornado.web.Application:
     """A tornado application serving the survey links and nothing else."""
     make_private(handlers=False)  # tornado's own lines about requests hold no address, no link
     handlers = [*survey_handlers(survey), (r"/", _Home), (r".*", _NotFound)]
-    return tornado.web.Application(handlers, xsrf_cookies=True,
-                                   xsrf_cookie_kwargs={"httponly": True, "samesite": "Lax"},
-                                   log_function=log_request, compress_response=True)
+    return tornado.web.Application(
+        handlers,
+        xsrf_cookies=True,
+        xsrf_cookie_kwargs={"httponly": True, "samesite": "Lax"},
+        log_function=log_request,
+        compress_response=True,
+    )
 
 
 class _Home(tornado.web.RequestHandler):
@@ -128,8 +133,7 @@ if __name__ == "__main__":
 
 
 # ---------------------------------------------------------------- orb serve --form
-def launch_form(app: App, county: str | None = None, wave: str | None = None, port: int = 8866,
-                log_path=None):
+def launch_form(app: App, county: str | None = None, wave: str | None = None, port: int = 8866, log_path=None):
     """Start the survey-only server in the background; return a :class:`~orb_widgets.serve.Served`."""
     import os
     import shutil
@@ -144,17 +148,35 @@ def launch_form(app: App, county: str | None = None, wave: str | None = None, po
         name = store.county(county).name
         store.current_instrument(name)
         if not any(link.is_open for link in store.links(name)):
-            raise OrbError(f"{name} has no open survey link; open one with: orb survey open --county \"{name}\""
-                           + (f" --wave {wave}" if wave else ""))
+            raise OrbError(
+                f'{name} has no open survey link; open one with: orb survey open --county "{name}"'
+                + (f" --wave {wave}" if wave else "")
+            )
     runtime = runtime_folder("orb-form-")
     log_path = Path(log_path) if log_path else runtime / "survey.log"
     log = open(log_path, "ab")
-    argv = [sys.executable, "-m", "orb_widgets.survey.app", "--workspace", str(folder), "--host", HOST,
-            "--port", str(port)]
+    argv = [
+        sys.executable,
+        "-m",
+        "orb_widgets.survey.app",
+        "--workspace",
+        str(folder),
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+    ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORB_FORM_")}
     # Its own session, so stopping it reaches all of it; and it dies with `orb serve`.
-    process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                               start_new_session=True, preexec_fn=_die_with_parent)
+    process = subprocess.Popen(
+        argv,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=_die_with_parent,
+    )
     served = Served(process, f"http://{HOST}:{port}/", "", runtime, log_path, log)
     try:
         _wait_listening(served)
@@ -173,4 +195,4 @@ def print_open_links(store, base_url: str) -> None:
     for link in links:
         print(f"  {link.county}, wave {link.wave}: {link_url(base_url, link.token)}")
     if not links:
-        print("  No link is open yet: open one with  orb survey open --county \"NAME\"  (it is served at once).")
+        print('  No link is open yet: open one with  orb survey open --county "NAME"  (it is served at once).')

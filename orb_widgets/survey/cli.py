@@ -4,6 +4,7 @@ A link is unguessable and belongs to one county and wave; answers sent on it
 are stored under that wave. ``orb serve`` (beside the workbook) and
 ``orb serve --form`` (survey links only) serve every open link.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -65,8 +66,7 @@ def cmd_survey(args) -> int:
         url = link_url(_base_url(args, store), link.token)
         print(f"Survey link for {county}, wave {wave}:")
         print(f"  {url}")
-        print("Anyone with this link can answer, once per page. Close it with: "
-              f"orb survey close {link.token}")
+        print(f"Anyone with this link can answer, once per page. Close it with: orb survey close {link.token}")
         if args.flyer:
             flyer = _write_flyer(store, link, _base_url(args, store), args.flyer, args.language)
             print(f"Printable flyer with a QR code: {flyer}")
@@ -75,26 +75,32 @@ def cmd_survey(args) -> int:
         if not args.token:
             raise OrbError("say which link to close: orb survey close TOKEN ('orb survey list' shows them)")
         link = store.close_link(args.token)
-        print(f"Closed the survey link for {link.county}, wave {link.wave}; "
-              f"{store.response_count(link.county, link.wave)} responses in that wave. "
-              "People who open it now read that the survey has closed.")
+        print(
+            f"Closed the survey link for {link.county}, wave {link.wave}; "
+            f"{store.response_count(link.county, link.wave)} responses in that wave. "
+            "People who open it now read that the survey has closed."
+        )
         return 0
     if args.action == "flyer":
         link = store.link(args.token or "")
         if link is None:
             raise OrbError("say which link the flyer is for: orb survey flyer TOKEN ('orb survey list' shows them)")
         out = args.out or f"survey-flyer-{link.token[:6]}.html"
-        print(f"Printable flyer with a QR code: {_write_flyer(store, link, _base_url(args, store), out, args.language)}")
+        print(
+            f"Printable flyer with a QR code: {_write_flyer(store, link, _base_url(args, store), out, args.language)}"
+        )
         return 0
     links = store.links(store.county(args.county).name if args.county else None)
     if not links:
-        print("No survey links yet. Open one with: orb survey open --county \"NAME\"")
+        print('No survey links yet. Open one with: orb survey open --county "NAME"')
         return 0
     base = _base_url(args, store)
     for link in links:
         state = "open" if link.is_open else f"closed {_when(link.closed_at)}"
-        print(f"{link.county} | wave {link.wave} | {state} | opened {_when(link.opened_at)} by {link.opened_by} | "
-              f"{store.response_count(link.county, link.wave)} responses | {link_url(base, link.token)}")
+        print(
+            f"{link.county} | wave {link.wave} | {state} | opened {_when(link.opened_at)} by {link.opened_by} | "
+            f"{store.response_count(link.county, link.wave)} responses | {link_url(base, link.token)}"
+        )
     return 0
 
 
@@ -102,11 +108,16 @@ def add_cli(sub, common) -> None:
     s = sub.add_parser("survey", parents=[common], help="open, close and list survey links for staff and partners")
     s.add_argument("action", choices=["open", "close", "list", "flyer"])
     s.add_argument("token", nargs="?", help="the link's token (close, flyer)")
-    s.add_argument("--county", "--unit", help="the county, municipality or school (open; list filters by it; --unit is the same)")
+    s.add_argument(
+        "--county", "--unit", help="the county, municipality or school (open; list filters by it; --unit is the same)"
+    )
     s.add_argument("--wave", help="the wave answers are stored under (open; default: the open or latest wave)")
-    s.add_argument("--base-url", metavar="URL",
-                   help="the address people reach the server at (default: $ORB_SURVEY_URL, else the address "
-                        f"'orb serve' serves this workspace at, else {DEFAULT_BASE_URL})")
+    s.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="the address people reach the server at (default: $ORB_SURVEY_URL, else the address "
+        f"'orb serve' serves this workspace at, else {DEFAULT_BASE_URL})",
+    )
     s.add_argument("--flyer", metavar="FILE", help="open: also write a printable flyer with a QR code")
     s.add_argument("--out", metavar="FILE", help="flyer: where to write it")
     s.add_argument("--language", help="flyer: its language (default: the survey's own)")

@@ -1,4 +1,5 @@
 """The survey's part of a server's configuration (import-light: ``orb`` reads it for every command)."""
+
 from __future__ import annotations
 
 from ..settings import Settings

@@ -18,6 +18,7 @@ and an English answer to the same statement are the same answer.
 >>> r.role, r.answers
 ('supervisors', {'A1': 3})
 """
+
 from __future__ import annotations
 
 import functools
@@ -157,13 +158,21 @@ def _form_view(body: str, _id: str, language: str) -> FormView:
         roles, names, texts, scale = t.roles, t.elements, t.items, t.scales[inst.scale.points]
     parts = tuple(
         Part(e, n, names[e], tuple(Question(i.id, texts[i.id]) for i in inst.items if i.element == e))
-        for n, e in enumerate(inst.elements, start=1))
+        for n, e in enumerate(inst.elements, start=1)
+    )
     return FormView(
-        language=language, title=title, county=inst.county, role_question=role_question,
+        language=language,
+        title=title,
+        county=inst.county,
+        role_question=role_question,
         roles=tuple(Choice(r.id, roles[r.id]) for r in inst.roles),
-        scale=(*(Choice(str(k), label) for k, label in enumerate(scale.labels, start=1)),
-               Choice(DK, scale.dont_know_label)),
-        parts=parts, min_group=inst.min_group)
+        scale=(
+            *(Choice(str(k), label) for k, label in enumerate(scale.labels, start=1)),
+            Choice(DK, scale.dont_know_label),
+        ),
+        parts=parts,
+        min_group=inst.min_group,
+    )
 
 
 # ---------------------------------------------------------------- sent pages
@@ -183,8 +192,9 @@ def read_answers(inst: Instrument, fields: dict[str, str]) -> tuple[str | None, 
     return fields.get("role") or None, answers, comments
 
 
-def build_response(instrument: Instrument, role, answers: dict, comments: dict | None = None,
-                   source_key: str | None = None) -> NewResponse:
+def build_response(
+    instrument: Instrument, role, answers: dict, comments: dict | None = None, source_key: str | None = None
+) -> NewResponse:
     """Check one person's answers against the instrument and make a :class:`NewResponse`.
 
     ``answers`` maps item id to a scale point, ``"dk"`` or ``None`` (skipped).
@@ -192,8 +202,7 @@ def build_response(instrument: Instrument, role, answers: dict, comments: dict |
     answer off the scale or a comment on a section the survey does not have.
     """
     if role is None or str(role).strip() == "":
-        raise InvalidValue("Please choose the group that best fits your role (the first question).",
-                           field="role")
+        raise InvalidValue("Please choose the group that best fits your role (the first question).", field="role")
     try:
         role_id = instrument.role(str(role)).id
     except KeyError:
@@ -225,5 +234,15 @@ def build_response(instrument: Instrument, role, answers: dict, comments: dict |
     return NewResponse(role=role_id, answers=clean, comments=notes, source_key=source_key)
 
 
-__all__ = ["Choice", "FormView", "OrbError", "Part", "Question", "build_response", "form_languages",
-           "form_view", "pick_language", "read_answers"]
+__all__ = [
+    "Choice",
+    "FormView",
+    "OrbError",
+    "Part",
+    "Question",
+    "build_response",
+    "form_languages",
+    "form_view",
+    "pick_language",
+    "read_answers",
+]

@@ -20,6 +20,7 @@ Rules a respondent can count on:
   address and no whole link (:mod:`orb_widgets.logs`), and a malformed post is
   one line there, not a traceback; pages are ``no-store`` and send no referrer.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -56,8 +57,10 @@ STATIC = TEMPLATES / "static"
 
 #: Sent with every survey page. Scripts and styles come from this server only.
 HEADERS = {
-    "Content-Security-Policy": ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
-                                "form-action 'self'; frame-ancestors 'self'; base-uri 'none'"),
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'self'; base-uri 'none'"
+    ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
@@ -69,26 +72,33 @@ PROBLEMS = {
     "answers": N_("Please answer at least one statement before sending."),
     "invalid": N_("Some answers could not be read. Please check them and press Send again."),
     "closed": N_("This survey closed before your answers arrived, so they could not be saved."),
-    "store": N_("We could not save your answers just now because of a problem on our side. "
-                "Please wait a minute and press Send again."),
+    "store": N_(
+        "We could not save your answers just now because of a problem on our side. "
+        "Please wait a minute and press Send again."
+    ),
     "busy": N_("Many people are sending answers right now. Please wait a minute and press Send again."),
     "stale": N_("This page had to be refreshed on our side. Please press Send once more."),
-    "cookie": N_("Your browser did not send back this page's safety check. Please allow cookies for this "
-                 "site and press Send again."),
+    "cookie": N_(
+        "Your browser did not send back this page's safety check. Please allow cookies for this "
+        "site and press Send again."
+    ),
 }
 
 
 class SurveyConfig(Configurable):
     """The survey link's settings (``orb serve`` writes them; traitlets config elsewhere)."""
 
-    workspace = Unicode("", help="Workspace folder whose survey links are served "
-                                 "(default: $ORB_WORKSPACE or ./workspace).").tag(config=True)
-    database_url = Unicode("", help="Database URL, when the workspace is a shared database "
-                                    "(default: $ORB_DATABASE_URL).").tag(config=True)
+    workspace = Unicode(
+        "", help="Workspace folder whose survey links are served (default: $ORB_WORKSPACE or ./workspace)."
+    ).tag(config=True)
+    database_url = Unicode(
+        "", help="Database URL, when the workspace is a shared database (default: $ORB_DATABASE_URL)."
+    ).tag(config=True)
     burst = Int(400, help="Sends one link accepts at once before its rate limit applies.").tag(config=True)
     per_minute = Float(120.0, help="Sends per minute one link accepts once its burst is used up.").tag(config=True)
-    instrument_ttl = Float(5.0, help="Seconds a county's survey is kept in memory before it is read "
-                                     "again.").tag(config=True)
+    instrument_ttl = Float(5.0, help="Seconds a county's survey is kept in memory before it is read again.").tag(
+        config=True
+    )
 
 
 # ---------------------------------------------------------------- pieces
@@ -249,10 +259,26 @@ def render(template: str, language: str, **context) -> str:
 def preview_page(inst: Instrument, language: str | None = None, static_url: str = "/survey/static") -> str:
     """The form exactly as respondents see it, with sending turned off (the tailoring step's preview)."""
     view = form_view(inst, language)
-    return render("form.html.j2", view.language, view=view, county=view.county, title=view.title,
-                  static_url=static_url, action="#", once="", xsrf_form_html="", chosen=_Chosen(), answered=0,
-                  problem=None, problem_field=None, minutes=max(2, round(view.total / 5)),
-                  max_comment=MAX_COMMENT, draft_key="", preview=True, with_script=False)
+    return render(
+        "form.html.j2",
+        view.language,
+        view=view,
+        county=view.county,
+        title=view.title,
+        static_url=static_url,
+        action="#",
+        once="",
+        xsrf_form_html="",
+        chosen=_Chosen(),
+        answered=0,
+        problem=None,
+        problem_field=None,
+        minutes=max(2, round(view.total / 5)),
+        max_comment=MAX_COMMENT,
+        draft_key="",
+        preview=True,
+        with_script=False,
+    )
 
 
 @functools.lru_cache(maxsize=None)
@@ -286,8 +312,13 @@ class _Base(tornado.web.RequestHandler):
         # No IP address and no full link in the log: the status, the method and how long it took.
         # (A body tornado could not read fails before the link is parsed: no path_kwargs then.)
         token = (getattr(self, "path_kwargs", None) or {}).get("token") or ""
-        log.info("%s %s /survey/%s… %.1f ms", self.get_status(), self.request.method, token[:4],
-                 1000 * self.request.request_time())
+        log.info(
+            "%s %s /survey/%s… %.1f ms",
+            self.get_status(),
+            self.request.method,
+            token[:4],
+            1000 * self.request.request_time(),
+        )
 
     def log_exception(self, typ, value, tb):
         # tornado's own names the client's address and the whole link. A request the client
@@ -304,18 +335,33 @@ class _Base(tornado.web.RequestHandler):
     def notice(self, status: int, language: str, heading: str, *lines: str, county: str = "") -> None:
         _ = translations(language).gettext
         self.set_status(status)
-        self.finish(self.survey.render("notice.html.j2", language, title=_(heading), heading=_(heading),
-                                       lines=[_(x) for x in lines], county=county))
+        self.finish(
+            self.survey.render(
+                "notice.html.j2",
+                language,
+                title=_(heading),
+                heading=_(heading),
+                lines=[_(x) for x in lines],
+                county=county,
+            )
+        )
 
     def write_error(self, status_code: int, **kwargs):
         language = pick_language(["en", "es", "sv"], None, self.request.headers.get("Accept-Language"))
         if status_code == 400:
-            return self.notice(status_code, language, N_("Your answers could not be read"),
-                               N_("Your browser sent something this page cannot read, so nothing was saved."),
-                               N_("Please go back to the survey, reload the page and press Send again."))
-        self.notice(status_code, language, N_("Something went wrong"),
-                    N_("Please try again in a minute. If it keeps happening, tell the person who sent you "
-                       "the link."))
+            return self.notice(
+                status_code,
+                language,
+                N_("Your answers could not be read"),
+                N_("Your browser sent something this page cannot read, so nothing was saved."),
+                N_("Please go back to the survey, reload the page and press Send again."),
+            )
+        self.notice(
+            status_code,
+            language,
+            N_("Something went wrong"),
+            N_("Please try again in a minute. If it keeps happening, tell the person who sent you the link."),
+        )
 
     def language(self, inst: Instrument) -> tuple[str, list[str]]:
         offered = form_languages(inst)
@@ -325,19 +371,28 @@ class _Base(tornado.web.RequestHandler):
     def open_link(self, token: str):
         link = self.survey.store.link(token)
         if link is None:
-            lang = pick_language(["en", "es", "sv"], self.get_argument("lang", None),
-                                 self.request.headers.get("Accept-Language"))
-            self.notice(404, lang, N_("We could not find this survey"),
-                        N_("Please check that you have the whole link. It may have been cut off in an e-mail "
-                           "or a message."))
+            lang = pick_language(
+                ["en", "es", "sv"], self.get_argument("lang", None), self.request.headers.get("Accept-Language")
+            )
+            self.notice(
+                404,
+                lang,
+                N_("We could not find this survey"),
+                N_("Please check that you have the whole link. It may have been cut off in an e-mail or a message."),
+            )
             return None
         if not link.is_open and self.request.method == "GET":
-            lang = pick_language(["en", "es", "sv"], self.get_argument("lang", None),
-                                 self.request.headers.get("Accept-Language"))
-            self.notice(410, lang, N_("This survey has closed"),
-                        N_("Thank you for wanting to take part. This survey is no longer taking answers."),
-                        N_("If you think this is a mistake, please ask the person who sent you the link."),
-                        county=link.county)
+            lang = pick_language(
+                ["en", "es", "sv"], self.get_argument("lang", None), self.request.headers.get("Accept-Language")
+            )
+            self.notice(
+                410,
+                lang,
+                N_("This survey has closed"),
+                N_("Thank you for wanting to take part. This survey is no longer taking answers."),
+                N_("If you think this is a mistake, please ask the person who sent you the link."),
+                county=link.county,
+            )
             return None
         return link
 
@@ -378,8 +433,13 @@ class FormHandler(_Base):
         request = self.request
         request.body = bytes(self._body)
         try:
-            tornado.httputil.parse_body_arguments(request.headers.get("Content-Type", ""), request.body,
-                                                  request.body_arguments, request.files, request.headers)
+            tornado.httputil.parse_body_arguments(
+                request.headers.get("Content-Type", ""),
+                request.body,
+                request.body_arguments,
+                request.files,
+                request.headers,
+            )
         except tornado.httputil.HTTPInputError:
             raise Unreadable() from None
         for name, values in request.body_arguments.items():
@@ -394,8 +454,12 @@ class FormHandler(_Base):
             return link, self.survey.instrument(link.county)
         except OrbError:
             log.exception("survey %s… cannot be shown", token[:4])
-            self.notice(503, "en", N_("This survey is not ready yet"),
-                        N_("Please try again later, or ask the person who sent you the link."))
+            self.notice(
+                503,
+                "en",
+                N_("This survey is not ready yet"),
+                N_("Please try again later, or ask the person who sent you the link."),
+            )
             return None, None
 
     def get(self, token: str):
@@ -405,22 +469,45 @@ class FormHandler(_Base):
         language, offered = self.language(inst)
         self.page(token, inst, language, offered, _Chosen())
 
-    def page(self, token: str, inst: Instrument, language: str, offered: list[str], chosen: _Chosen,
-             problem: str | None = None, problem_field: str | None = None, status: int = 200) -> None:
+    def page(
+        self,
+        token: str,
+        inst: Instrument,
+        language: str,
+        offered: list[str],
+        chosen: _Chosen,
+        problem: str | None = None,
+        problem_field: str | None = None,
+        status: int = 200,
+    ) -> None:
         view = form_view(inst, language)
         _ = translations(language).gettext
         answered = sum(1 for k, v in chosen.items() if k.startswith("q-") and v)
         self.set_status(status)
-        self.finish(self.survey.render(
-            "form.html.j2", language, view=view, county=view.county, title=view.title,
-            languages=[(code, LANGUAGE_NAMES.get(code, code), f"{self.survey.link_url(token)}?lang={code}")
-                       for code in offered],
-            action=self.survey.link_url(token), once=self.survey.once(token),
-            xsrf_form_html=jinja2.utils.markupsafe.Markup(self.xsrf_form_html()),
-            chosen=chosen, answered=answered, problem=_(problem) if problem else None,
-            problem_field=problem_field, minutes=max(2, round(view.total / 5)), max_comment=MAX_COMMENT,
-            draft_key=f"orb-draft:{token}",
-            preview=self.request.method == "GET" and self.get_query_argument("preview", "") == "1"))
+        self.finish(
+            self.survey.render(
+                "form.html.j2",
+                language,
+                view=view,
+                county=view.county,
+                title=view.title,
+                languages=[
+                    (code, LANGUAGE_NAMES.get(code, code), f"{self.survey.link_url(token)}?lang={code}")
+                    for code in offered
+                ],
+                action=self.survey.link_url(token),
+                once=self.survey.once(token),
+                xsrf_form_html=jinja2.utils.markupsafe.Markup(self.xsrf_form_html()),
+                chosen=chosen,
+                answered=answered,
+                problem=_(problem) if problem else None,
+                problem_field=problem_field,
+                minutes=max(2, round(view.total / 5)),
+                max_comment=MAX_COMMENT,
+                draft_key=f"orb-draft:{token}",
+                preview=self.request.method == "GET" and self.get_query_argument("preview", "") == "1",
+            )
+        )
 
     async def post(self, token: str):
         self.read_body()
@@ -429,8 +516,11 @@ class FormHandler(_Base):
             return
         offered = form_languages(inst)
         language = pick_language(offered, self.get_body_argument("lang", None))
-        fields = {k: self.get_body_argument(k, "") for k in self.request.body_arguments
-                  if k in ("role",) or k.startswith(("q-", "c-"))}
+        fields = {
+            k: self.get_body_argument(k, "")
+            for k in self.request.body_arguments
+            if k in ("role",) or k.startswith(("q-", "c-"))
+        }
         chosen = _Chosen(fields)
 
         def again(problem: str, status: int, field: str | None = None):
@@ -475,8 +565,15 @@ class ThanksHandler(_Base):
             except OrbError:
                 pass
         _ = translations(language).gettext
-        self.finish(self.survey.render("thanks.html.j2", language, title=_("Thank you — your answers were saved."),
-                                       county=county, draft_key=f"orb-draft:{token}"))
+        self.finish(
+            self.survey.render(
+                "thanks.html.j2",
+                language,
+                title=_("Thank you — your answers were saved."),
+                county=county,
+                draft_key=f"orb-draft:{token}",
+            )
+        )
 
 
 class StaticHandler(tornado.web.StaticFileHandler):

@@ -10,6 +10,7 @@ then write the translations.
 >>> translations("es").gettext("Send my answers")
 'Enviar mis respuestas'
 """
+
 from __future__ import annotations
 
 import functools

@@ -39,19 +39,95 @@ What a reader sees
 >>> direction(0.25, 5), direction(0.15, 5), direction(-0.2, 5), direction(0.1496, 4)
 ('up', 'about the same', 'down', 'up')
 """
+
 from __future__ import annotations
 
-from ..format import (DASH, HIDDEN, Card, Line, Table, date, hidden_text, interval, moment, pct, plural, score,
-                      short, signed, when)
+from ..format import (
+    DASH,
+    HIDDEN,
+    Card,
+    Line,
+    Table,
+    date,
+    hidden_text,
+    interval,
+    moment,
+    pct,
+    plural,
+    score,
+    short,
+    signed,
+    when,
+)
 from .messages import KeyMessageView, MessageTestLine, key_message_view
-from .planning import (NOT_YET, ActivityLine, BoardView, CompetenceLine, MatrixCard, MatrixView, PlanView,
-                       ProfileView, board_view, matrix_view, plan_view, profile_view)
-from .results import (NO_NOTABLE_REASON, SHADES, Priority, ResultsView, Shade, direction, distribution_alt,
-                      notable, reasons, results_view, shade)
+from .planning import (
+    NOT_YET,
+    ActivityLine,
+    BoardView,
+    CompetenceLine,
+    MatrixCard,
+    MatrixView,
+    PlanView,
+    ProfileView,
+    board_view,
+    matrix_view,
+    plan_view,
+    profile_view,
+)
+from .results import (
+    NO_NOTABLE_REASON,
+    SHADES,
+    Priority,
+    ResultsView,
+    Shade,
+    direction,
+    distribution_alt,
+    notable,
+    reasons,
+    results_view,
+    shade,
+)
 
-__all__ = ["DASH", "HIDDEN", "NOT_YET", "NO_NOTABLE_REASON", "SHADES", "ActivityLine", "BoardView", "Card",
-           "CompetenceLine", "KeyMessageView", "Line", "MatrixCard", "MatrixView", "MessageTestLine", "PlanView",
-           "Priority", "ProfileView", "ResultsView", "Shade", "Table",
-           "board_view", "date", "direction", "distribution_alt", "hidden_text", "interval", "key_message_view",
-           "matrix_view", "moment", "notable", "pct", "plan_view", "plural", "profile_view", "reasons",
-           "results_view", "score", "shade", "short", "signed", "when"]
+__all__ = [
+    "DASH",
+    "HIDDEN",
+    "NOT_YET",
+    "NO_NOTABLE_REASON",
+    "SHADES",
+    "ActivityLine",
+    "BoardView",
+    "Card",
+    "CompetenceLine",
+    "KeyMessageView",
+    "Line",
+    "MatrixCard",
+    "MatrixView",
+    "MessageTestLine",
+    "PlanView",
+    "Priority",
+    "ProfileView",
+    "ResultsView",
+    "Shade",
+    "Table",
+    "board_view",
+    "date",
+    "direction",
+    "distribution_alt",
+    "hidden_text",
+    "interval",
+    "key_message_view",
+    "matrix_view",
+    "moment",
+    "notable",
+    "pct",
+    "plan_view",
+    "plural",
+    "profile_view",
+    "reasons",
+    "results_view",
+    "score",
+    "shade",
+    "short",
+    "signed",
+    "when",
+]

@@ -1,4 +1,5 @@
 """A key message as the packet shows it: its versions, where it was tested, and its ratings."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,8 +28,8 @@ class KeyMessageView:
     """
 
     title: str
-    versions: tuple        # (label, text) pairs, oldest first
-    tests: tuple           # MessageTestLine
+    versions: tuple  # (label, text) pairs, oldest first
+    tests: tuple  # MessageTestLine
     records: tuple
     scale: str
     chart_title: str
@@ -37,8 +38,17 @@ class KeyMessageView:
 def key_message_view(message) -> KeyMessageView:
     """A key message as the packet shows it; ratings on the key messages' own 1–5 scale."""
     versions = tuple((f"Version {v.version}", v.text) for v in sorted(message.versions, key=lambda v: v.version))
-    tests = tuple(MessageTestLine(f"Version {t.version}", t.audience, t.event, date(t.date), str(t.people),
-                                  short(rating_of(t)), t.feedback)
-                  for t in sorted(message.tests, key=lambda t: (t.version, t.date or dt.date.min)))
-    return KeyMessageView(message.title, versions, tests, tuple(ratings_records(message)), SCALE_TEXT,
-                          f"Average rating by version and audience\non a scale of {SCALE_TEXT}")
+    tests = tuple(
+        MessageTestLine(
+            f"Version {t.version}", t.audience, t.event, date(t.date), str(t.people), short(rating_of(t)), t.feedback
+        )
+        for t in sorted(message.tests, key=lambda t: (t.version, t.date or dt.date.min))
+    )
+    return KeyMessageView(
+        message.title,
+        versions,
+        tests,
+        tuple(ratings_records(message)),
+        SCALE_TEXT,
+        f"Average rating by version and audience\non a scale of {SCALE_TEXT}",
+    )

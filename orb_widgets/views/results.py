@@ -3,6 +3,7 @@
 The reader-facing rules of :mod:`orb_widgets.views` that decide "up", "down"
 and a priority's reason live here, beside the one function that applies them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ def notable(points: int) -> float:
 
 
 def direction(change: float | None, points: int) -> str:
-    """"up", "down" or "about the same": up or down only by at least :func:`notable`.
+    """ "up", "down" or "about the same": up or down only by at least :func:`notable`.
 
     The same threshold decides when a fall is named as a priority's reason, so
     a table that says "down" and a priority that says "fell" always agree.
@@ -42,8 +43,14 @@ def reasons(row) -> str:
 # ------------------------------------------------------------------ view models
 # A score's shade, lowest to highest: the blues of the statewide heatmap, each with the text colour that
 # reads on it at a contrast of 4.5 or more (dark ink on the four light ones, white on the two dark ones).
-SHADES = (("#e3eef9", "#1f2a37"), ("#c6dbef", "#1f2a37"), ("#94c4df", "#1f2a37"), ("#5ba3d0", "#1f2a37"),
-          ("#2070b4", "#ffffff"), ("#084a91", "#ffffff"))
+SHADES = (
+    ("#e3eef9", "#1f2a37"),
+    ("#c6dbef", "#1f2a37"),
+    ("#94c4df", "#1f2a37"),
+    ("#5ba3d0", "#1f2a37"),
+    ("#2070b4", "#ffffff"),
+    ("#084a91", "#ffffff"),
+)
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,6 @@ def shade(mean, points: int) -> Shade | None:
     return Shade(*SHADES[min(int(share * len(SHADES)), len(SHADES) - 1)])
 
 
-
 @dataclass(frozen=True)
 class Priority:
     rank: int
@@ -76,7 +82,6 @@ class Priority:
     label: str
     mean: str
     reason: str
-
 
 
 @dataclass(frozen=True)
@@ -109,30 +114,42 @@ def results_view(r: ScoreReport, focus: int = 3) -> ResultsView:
     m, hide = r.min_group, hidden_text(r.min_group)
     missing = ""
     if r.suppressed:
-        missing = (f"Fewer than {m} people answered in wave {r.wave}, so scores are hidden to protect "
-                   f"their anonymity.")
-    headline = (missing or f"{plural(r.n_respondents or 0, 'person', 'people')} answered in wave {r.wave}. "
-                f"Scores run from 1 (lowest) to {r.points} (highest); any group of fewer than {m} people "
-                f"is shown as “{HIDDEN}”.")
+        missing = f"Fewer than {m} people answered in wave {r.wave}, so scores are hidden to protect their anonymity."
+    headline = (
+        missing
+        or f"{plural(r.n_respondents or 0, 'person', 'people')} answered in wave {r.wave}. "
+        f"Scores run from 1 (lowest) to {r.points} (highest); any group of fewer than {m} people "
+        f"is shown as “{HIDDEN}”."
+    )
 
     elements = Table(
         "Average score by element, with the range the true value most likely falls in (95% interval)",
         ("Element", "Average", "95% interval", "Agree", "Don't know", "People"),
-        tuple(Line(r.name(e.element), (score(e.mean), interval(e.ci_low, e.ci_high), pct(e.pct_agree),
-                                       pct(e.pct_dont_know), str(e.n)))
-              if e.shown else Line(r.name(e.element), shown=False) for e in r.elements),
-        hide)
+        tuple(
+            Line(
+                r.name(e.element),
+                (score(e.mean), interval(e.ci_low, e.ci_high), pct(e.pct_agree), pct(e.pct_dont_know), str(e.n)),
+            )
+            if e.shown
+            else Line(r.name(e.element), shown=False)
+            for e in r.elements
+        ),
+        hide,
+    )
 
     components = None
     if r.components:
         components = Table(
             "Readiness components, each scored from the elements that inform it",
             ("Component", "Informed by", "Average", "95% interval"),
-            tuple(Line(f"{c.component}. {c.name}", (", ".join(c.elements), score(c.mean),
-                                                     interval(c.ci_low, c.ci_high)))
-                  if c.shown else Line(f"{c.component}. {c.name}", (", ".join(c.elements),), shown=False)
-                  for c in r.components),
-            hide)
+            tuple(
+                Line(f"{c.component}. {c.name}", (", ".join(c.elements), score(c.mean), interval(c.ci_low, c.ci_high)))
+                if c.shown
+                else Line(f"{c.component}. {c.name}", (", ".join(c.elements),), shown=False)
+                for c in r.components
+            ),
+            hide,
+        )
 
     roles = None
     role_ids = list(dict.fromkeys(x.role for x in r.by_role))
@@ -143,21 +160,36 @@ def results_view(r: ScoreReport, focus: int = 3) -> ResultsView:
         for e in r.elements:
             found = [cell.get((role, e.element)) for role in role_ids]
             shown = [x if x is not None and x.shown else None for x in found]
-            lines.append(Line(r.name(e.element), tuple(score(x.mean) if x else HIDDEN for x in shown),
-                              shades=tuple(shade(x.mean, r.points) if x else None for x in shown)))
-        roles = Table("Average score by role group", ("Element", *(label[x] for x in role_ids)), tuple(lines),
-                      hide, note=f"The darker a cell, the higher the score. A cell marked “{HIDDEN}” had fewer "
-                                 f"than {m} answers from that role group (or would let someone work one out), so "
-                                 f"it is not shown.")
+            lines.append(
+                Line(
+                    r.name(e.element),
+                    tuple(score(x.mean) if x else HIDDEN for x in shown),
+                    shades=tuple(shade(x.mean, r.points) if x else None for x in shown),
+                )
+            )
+        roles = Table(
+            "Average score by role group",
+            ("Element", *(label[x] for x in role_ids)),
+            tuple(lines),
+            hide,
+            note=f"The darker a cell, the higher the score. A cell marked “{HIDDEN}” had fewer "
+            f"than {m} answers from that role group (or would let someone work one out), so "
+            f"it is not shown.",
+        )
 
     gap = None
     if r.gap:
-        gap = Table("Leaders compared with staff", ("Element", "Gap"),
-                    tuple(Line(r.name(g.element), (signed(g.gap),)) if g.shown
-                          else Line(r.name(g.element), shown=False) for g in r.gap),
-                    f"{HIDDEN}: leaders or staff had fewer than {m} answers",
-                    note="Leaders’ average minus staff’s average. A large positive gap means leaders see "
-                         "more readiness than staff do.")
+        gap = Table(
+            "Leaders compared with staff",
+            ("Element", "Gap"),
+            tuple(
+                Line(r.name(g.element), (signed(g.gap),)) if g.shown else Line(r.name(g.element), shown=False)
+                for g in r.gap
+            ),
+            f"{HIDDEN}: leaders or staff had fewer than {m} answers",
+            note="Leaders’ average minus staff’s average. A large positive gap means leaders see "
+            "more readiness than staff do.",
+        )
 
     change, up, down = None, 0, 0
     previous = next((c.previous_wave for c in r.change if c.previous_wave), None)
@@ -170,11 +202,14 @@ def results_view(r: ScoreReport, focus: int = 3) -> ResultsView:
                 lines.append(Line(r.name(c.element), (signed(c.change), word)))
             else:
                 lines.append(Line(r.name(c.element), shown=False))
-        change = Table(f"Change in the average from wave {previous} to wave {r.wave}",
-                       ("Element", "Change", "Direction"), tuple(lines),
-                       f"{HIDDEN}: a wave had fewer than {m} answers",
-                       note=f"“Up” and “down” mean a change of at least {score(notable(r.points))} on the "
-                            f"1–{r.points} scale; anything smaller is about the same.")
+        change = Table(
+            f"Change in the average from wave {previous} to wave {r.wave}",
+            ("Element", "Change", "Direction"),
+            tuple(lines),
+            f"{HIDDEN}: a wave had fewer than {m} answers",
+            note=f"“Up” and “down” mean a change of at least {score(notable(r.points))} on the "
+            f"1–{r.points} scale; anything smaller is about the same.",
+        )
 
     shown = [e for e in r.elements if e.shown]
     cards = []
@@ -188,20 +223,42 @@ def results_view(r: ScoreReport, focus: int = 3) -> ResultsView:
             cards.append(Card("Most room to grow", short(low.mean), r.name(low.element)))
         if change is not None:
             counted = sum(line.shown for line in change.lines)
-            cards.append(Card("Since last wave", f"{up} up, {down} down",
-                              f"of {plural(counted, 'element')} (change of {score(notable(r.points))} or more)"))
-        prios = [Priority(p.rank, p.element, r.name(p.element), short(p.mean), reasons(p))
-                 for p in r.priorities if p.shown][:focus]
+            cards.append(
+                Card(
+                    "Since last wave",
+                    f"{up} up, {down} down",
+                    f"of {plural(counted, 'element')} (change of {score(notable(r.points))} or more)",
+                )
+            )
+        prios = [
+            Priority(p.rank, p.element, r.name(p.element), short(p.mean), reasons(p)) for p in r.priorities if p.shown
+        ][:focus]
 
     alt = {
-        "elements": "Average score by element: " + "; ".join(
-            f"{e.element}: {short(e.mean) if e.shown else HIDDEN}" for e in r.elements),
-        "components": "Readiness components: " + "; ".join(
-            f"{c.name}: {short(c.mean) if c.shown else HIDDEN}" for c in r.components),
+        "elements": "Average score by element: "
+        + "; ".join(f"{e.element}: {short(e.mean) if e.shown else HIDDEN}" for e in r.elements),
+        "components": "Readiness components: "
+        + "; ".join(f"{c.name}: {short(c.mean) if c.shown else HIDDEN}" for c in r.components),
         "change": "Average score by element in each wave",
     }
-    return ResultsView(r.county, r.wave or "", r.points, m, headline, missing, elements, components, roles, gap,
-                       change, tuple(cards), tuple(prios), up, down, alt)
+    return ResultsView(
+        r.county,
+        r.wave or "",
+        r.points,
+        m,
+        headline,
+        missing,
+        elements,
+        components,
+        roles,
+        gap,
+        change,
+        tuple(cards),
+        tuple(prios),
+        up,
+        down,
+        alt,
+    )
 
 
 def distribution_alt(frame, labels) -> str:
@@ -212,6 +269,8 @@ def distribution_alt(frame, labels) -> str:
     ...                  ["Disagree", "Agree"])
     'How people answered: A: Disagree 25%, Agree 75%'
     """
-    parts = ["{}: {}".format(e, ", ".join(f"{labels[p - 1]} {pct(s)}" for p, s in zip(part["point"], part["share"])))
-             for e, part in frame.groupby("element", sort=False)]
+    parts = [
+        "{}: {}".format(e, ", ".join(f"{labels[p - 1]} {pct(s)}" for p, s in zip(part["point"], part["share"])))
+        for e, part in frame.groupby("element", sort=False)
+    ]
     return "How people answered: " + "; ".join(parts)

@@ -8,17 +8,80 @@ older versions' county-kept breakout sessions into the series on
 ``orb init --upgrade`` in :mod:`.legacy`. No widgets here: the coach's page is
 :mod:`orb_widgets.widgets.breakout`.
 """
-from .models import REPORT_BACK_QUESTIONS, Event, Person, ReportBack, Room, county_key
-from .storage import (OWNER, Series, add_room, event, events, is_internal, load_series, new_event, reportbacks,
-                      room_key, rooms, save_event, save_reportback, save_room)
-from .views import (FollowUpView, TakeawaysView, export_frame, followup, followup_html, followup_markdown,
-                    followup_text, key_words, opening, packet_view, quick_takeaways, render, series_view,
-                    suggestions, takeaways_html, themes)
-from .demo import demo_series
 
-__all__ = ["REPORT_BACK_QUESTIONS", "Event", "Person", "ReportBack", "Room", "county_key", "OWNER", "Series",
-           "add_room", "event", "events", "is_internal", "load_series", "new_event", "reportbacks", "room_key",
-           "rooms", "save_event", "save_reportback", "save_room", "FollowUpView", "TakeawaysView", "export_frame",
-           "followup", "followup_html", "followup_markdown", "followup_text", "key_words", "opening",
-           "packet_view", "quick_takeaways", "render", "series_view", "suggestions", "takeaways_html", "themes",
-           "demo_series"]
+from .demo import demo_series
+from .models import REPORT_BACK_QUESTIONS, Event, Person, ReportBack, Room, county_key
+from .storage import (
+    OWNER,
+    Series,
+    add_room,
+    event,
+    events,
+    is_internal,
+    load_series,
+    new_event,
+    reportbacks,
+    room_key,
+    rooms,
+    save_event,
+    save_reportback,
+    save_room,
+)
+from .views import (
+    FollowUpView,
+    TakeawaysView,
+    export_frame,
+    followup,
+    followup_html,
+    followup_markdown,
+    followup_text,
+    key_words,
+    opening,
+    packet_view,
+    quick_takeaways,
+    render,
+    series_view,
+    suggestions,
+    takeaways_html,
+    themes,
+)
+
+__all__ = [
+    "REPORT_BACK_QUESTIONS",
+    "Event",
+    "Person",
+    "ReportBack",
+    "Room",
+    "county_key",
+    "OWNER",
+    "Series",
+    "add_room",
+    "event",
+    "events",
+    "is_internal",
+    "load_series",
+    "new_event",
+    "reportbacks",
+    "room_key",
+    "rooms",
+    "save_event",
+    "save_reportback",
+    "save_room",
+    "FollowUpView",
+    "TakeawaysView",
+    "export_frame",
+    "followup",
+    "followup_html",
+    "followup_markdown",
+    "followup_text",
+    "key_words",
+    "opening",
+    "packet_view",
+    "quick_takeaways",
+    "render",
+    "series_view",
+    "suggestions",
+    "takeaways_html",
+    "themes",
+    "demo_series",
+]

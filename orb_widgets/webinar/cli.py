@@ -1,4 +1,5 @@
 """``orb webinar list|export``: the coach's series from the command line, to script follow-up e-mails."""
+
 from __future__ import annotations
 
 import sys
@@ -15,8 +16,15 @@ def cmd_webinar(args) -> int:
     store = args.app.store
     series = storage.load_series(store)
     if args.action == "list":
-        sys.stdout.write(views.render("webinar_list.txt.j2", events=[
-            (rec, sum(len(r.people) for r in rec.rooms), views.counties_in(rec, series)) for rec in series.events]))
+        sys.stdout.write(
+            views.render(
+                "webinar_list.txt.j2",
+                events=[
+                    (rec, sum(len(r.people) for r in rec.rooms), views.counties_in(rec, series))
+                    for rec in series.events
+                ],
+            )
+        )
         return 0
     if not args.event:
         raise OrbError("say which event to export: orb webinar export --event ID ('orb webinar list' shows them)")
@@ -47,13 +55,21 @@ def cmd_webinar(args) -> int:
 
 
 def add_cli(sub, common) -> None:
-    p = sub.add_parser("webinar", parents=[common], help="the coach's webinar series: events and follow-ups",
-                       description="List the coach's webinar events, or export the follow-up for each county "
-                                   "(or one, with --county) after an event.")
+    p = sub.add_parser(
+        "webinar",
+        parents=[common],
+        help="the coach's webinar series: events and follow-ups",
+        description="List the coach's webinar events, or export the follow-up for each county "
+        "(or one, with --county) after an event.",
+    )
     p.add_argument("action", choices=["list", "export"], help="list events, or export an event's follow-ups")
     p.add_argument("--event", help="the event id (from 'orb webinar list')")
     p.add_argument("--county", "--unit", help="only this county's follow-up (nothing of another county is included)")
-    p.add_argument("--format", choices=FORMATS, default="md",
-                   help="md (Markdown e-mail), txt (plain e-mail), csv (a table), html (a web page); default md")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="md",
+        help="md (Markdown e-mail), txt (plain e-mail), csv (a table), html (a web page); default md",
+    )
     p.add_argument("--out", help="write to this file instead of the screen")
     p.set_defaults(func=cmd_webinar)

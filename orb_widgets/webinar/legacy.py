@@ -10,6 +10,7 @@ county that recorded it, so its next steps and room takeaways show in that
 county's packet and follow-up, and nowhere else. The old entry is then marked
 moved (its history keeps what it held), so a second upgrade moves nothing.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,7 +58,7 @@ class Moved:
     """What :func:`move_breakouts` did: the events it made, and the entries it could not read."""
 
     events: list[str] = field(default_factory=list)
-    unreadable: list[str] = field(default_factory=list)   # "<county>: <key>"
+    unreadable: list[str] = field(default_factory=list)  # "<county>: <key>"
 
 
 def _waiting(store):
@@ -76,14 +77,29 @@ def _as_rooms(old: _OldSession, county: str) -> list[Room]:
     """The session's rooms as the series keeps them, every person of ``county`` (checked before anything is saved)."""
     rooms = []
     for n, r in enumerate(old.rooms):
-        people = [Person(name=ns.person.strip() or f"Someone from {county}", county=county,
-                         steps=[s for s in ns.steps if s.strip()][:2])
-                  for ns in r.next_steps]
+        people = [
+            Person(
+                name=ns.person.strip() or f"Someone from {county}",
+                county=county,
+                steps=[s for s in ns.steps if s.strip()][:2],
+            )
+            for ns in r.next_steps
+        ]
         if not people:  # the room still belongs to the county that recorded it
-            people = [Person(name=r.reporter.strip() or r.facilitator.strip() or f"Someone from {county}",
-                             county=county)]
-        rooms.append(Room(event="", name=r.name.strip() or f"Room {n + 1}", facilitator=r.facilitator,
-                          reporter=r.reporter, notes=r.notes, people=people, takeaway=r.takeaway))
+            people = [
+                Person(name=r.reporter.strip() or r.facilitator.strip() or f"Someone from {county}", county=county)
+            ]
+        rooms.append(
+            Room(
+                event="",
+                name=r.name.strip() or f"Room {n + 1}",
+                facilitator=r.facilitator,
+                reporter=r.reporter,
+                notes=r.notes,
+                people=people,
+                takeaway=r.takeaway,
+            )
+        )
     return rooms
 
 
@@ -110,16 +126,22 @@ def move_breakouts(store, user: str = USER) -> Moved:
         except OrbError:
             prompts = []
         try:
-            store.put_doc(county.name, KIND, doc.key, {"_deleted": True, "moved_to_webinar": True}, user,
-                          expected_version=doc.version)
+            store.put_doc(
+                county.name,
+                KIND,
+                doc.key,
+                {"_deleted": True, "moved_to_webinar": True},
+                user,
+                expected_version=doc.version,
+            )
         except StaleEdit:
-            continue   # another upgrade is moving this one
-        event_id = new_event(store, title, old.date, user, prompts=prompts, minutes=old.minutes_per_prompt,
-                             rooms=len(rooms))
+            continue  # another upgrade is moving this one
+        event_id = new_event(
+            store, title, old.date, user, prompts=prompts, minutes=old.minutes_per_prompt, rooms=len(rooms)
+        )
         ev = event(store, event_id).model_copy(update={"rooms": [r.name for r in rooms]})
         save_event(store, event_id, ev, user, expected_version=1)
         for n, room in enumerate(rooms):
             save_room(store, event_id, n, room.model_copy(update={"event": event_id}), user, expected_version=0)
         out.events.append(event_id)
     return out
-

@@ -13,6 +13,7 @@ webinar_room        ``<event id>/room-<n>``         :class:`Room`
 webinar_reportback  ``<event id>/<county key>``     :class:`ReportBack`
 ==================  ==============================  =====================
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -74,7 +75,7 @@ class ReportBack(_Entry):
     event: Short
     county: Short
     activities: Text = ""
-    done: list[Text] = Field(default_factory=list, max_length=60)   # earlier commitments reported done
+    done: list[Text] = Field(default_factory=list, max_length=60)  # earlier commitments reported done
     learned: Text = ""
     next_step: Text = ""
     why: Text = ""

@@ -7,6 +7,7 @@ with ``expected_version``: the version check is in the store's ``UPDATE``,
 so two people saving the same room at once get :class:`StaleEdit` (the page
 merges), never a silent overwrite; different rooms are different entries.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -61,8 +62,16 @@ def event(store, event_id: str) -> Event:
     return known[event_id]
 
 
-def new_event(store, title: str, date: dt.date | None, user: str, prompts: list[str] | None = None,
-              minutes: int = 10, rooms: int = 3, questions: list[str] | None = None) -> str:
+def new_event(
+    store,
+    title: str,
+    date: dt.date | None,
+    user: str,
+    prompts: list[str] | None = None,
+    minutes: int = 10,
+    rooms: int = 3,
+    questions: list[str] | None = None,
+) -> str:
     """Save a new event with ``rooms`` empty rooms; returns its id (``2025-09-18-readiness-webinar``)."""
     owner = _owner(store, create=True)
     title = (title or "").strip() or "Webinar"
@@ -72,16 +81,20 @@ def new_event(store, title: str, date: dt.date | None, user: str, prompts: list[
     while key in taken:
         n += 1
         key = f"{stem}-{n}"
-    body = Event(title=title, date=date, prompts=list(prompts or []), minutes_per_prompt=minutes,
-                 rooms=[f"Room {k}" for k in range(1, rooms + 1)],
-                 **({"questions": questions} if questions is not None else {}))
+    body = Event(
+        title=title,
+        date=date,
+        prompts=list(prompts or []),
+        minutes_per_prompt=minutes,
+        rooms=[f"Room {k}" for k in range(1, rooms + 1)],
+        **({"questions": questions} if questions is not None else {}),
+    )
     workbook.save(store, owner, "webinar_event", key, body, user, expected_version=0)
     return key
 
 
 def save_event(store, event_id: str, body, user: str, expected_version: int | None = None):
-    return workbook.save(store, _owner(store, create=True), "webinar_event", event_id, body, user,
-                         expected_version)
+    return workbook.save(store, _owner(store, create=True), "webinar_event", event_id, body, user, expected_version)
 
 
 def add_room(store, event_id: str, user: str) -> int:
@@ -102,8 +115,9 @@ def add_room(store, event_id: str, user: str) -> int:
 # ------------------------------------------------------------------ rooms and report-backs
 def save_room(store, event_id: str, n: int, body, user: str, expected_version: int | None = None):
     """Save room ``n`` (from 0) of an event; with ``expected_version`` a teammate's save in between is refused."""
-    return workbook.save(store, _owner(store, create=True), "webinar_room", room_key(event_id, n), body, user,
-                         expected_version)
+    return workbook.save(
+        store, _owner(store, create=True), "webinar_room", room_key(event_id, n), body, user, expected_version
+    )
 
 
 def rooms(store, event_id: str, ev: Event | None = None) -> list[Room]:
@@ -119,8 +133,15 @@ def rooms(store, event_id: str, ev: Event | None = None) -> list[Room]:
 
 def save_reportback(store, event_id: str, body, user: str, expected_version: int | None = None):
     rb = ReportBack.model_validate(body if isinstance(body, dict) else body.model_dump(mode="json"))
-    return workbook.save(store, _owner(store, create=True), "webinar_reportback",
-                         reportback_key(event_id, rb.county), rb, user, expected_version)
+    return workbook.save(
+        store,
+        _owner(store, create=True),
+        "webinar_reportback",
+        reportback_key(event_id, rb.county),
+        rb,
+        user,
+        expected_version,
+    )
 
 
 def reportbacks(store, event_id: str) -> dict[str, ReportBack]:
@@ -128,8 +149,11 @@ def reportbacks(store, event_id: str) -> dict[str, ReportBack]:
     owner = _owner(store, create=False)
     if owner is None:
         return {}
-    return {county_key(rb.county): rb for key, rb in workbook.load_all(store, owner, "webinar_reportback").items()
-            if key.startswith(f"{event_id}/") and rb.event == event_id}
+    return {
+        county_key(rb.county): rb
+        for key, rb in workbook.load_all(store, owner, "webinar_reportback").items()
+        if key.startswith(f"{event_id}/") and rb.event == event_id
+    }
 
 
 # ------------------------------------------------------------------ the whole series at once
@@ -146,7 +170,7 @@ class Series:
     """Everything of the series, read once; the views in :mod:`.views` are pure functions of it."""
 
     events: list[EventRecord]
-    counties: list[str] = field(default_factory=list)   # the workspace's counties, for matching names
+    counties: list[str] = field(default_factory=list)  # the workspace's counties, for matching names
 
     def get(self, event_id: str) -> EventRecord:
         for rec in self.events:

@@ -8,6 +8,7 @@ view models; Jinja partials in ``templates/partials/`` render them: as HTML
 selects by the county of each *person*, so nothing of one county reaches
 another county's follow-up, packet or workbook.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,7 +22,6 @@ from ..exceptions import InvalidValue
 from ..render import render as render_partial
 from .models import ReportBack, county_key
 from .storage import EventRecord, Series
-
 
 
 # ------------------------------------------------------------------ view models
@@ -48,7 +48,7 @@ class FollowUpView(BaseModel):
     people: list[PersonLine]
     rooms_heard: list[RoomLine]
     questions: list[str]
-    next_event: str = ""                  # the next event's title, "" after the last one
+    next_event: str = ""  # the next event's title, "" after the last one
     next_date: dt.date | None = None
     reportback: ReportBack | None = None
 
@@ -104,7 +104,7 @@ class EventPart(BaseModel):
     title: str
     date: dt.date | None
     people: list[PersonLine]
-    rooms: list[RoomLine] = []            # the takeaways of the rooms the county's people sat in
+    rooms: list[RoomLine] = []  # the takeaways of the rooms the county's people sat in
     reportback: ReportBack | None = None
 
 
@@ -135,8 +135,12 @@ def counties_in(rec: EventRecord, series: Series) -> list[str]:
 
 def _people(rec: EventRecord, county: str) -> list[PersonLine]:
     key = county_key(county)
-    return [PersonLine(name=p.name, role=p.role, room=r.name, steps=[s for s in p.steps if s.strip()])
-            for r in rec.rooms for p in r.people if county_key(p.county) == key]
+    return [
+        PersonLine(name=p.name, role=p.role, room=r.name, steps=[s for s in p.steps if s.strip()])
+        for r in rec.rooms
+        for p in r.people
+        if county_key(p.county) == key
+    ]
 
 
 # ------------------------------------------------------------------ follow-up
@@ -145,24 +149,36 @@ def followup(series: Series, event_id: str, county: str) -> FollowUpView:
     rec = series.get(event_id)
     present = counties_in(rec, series)
     if county_key(county) not in {county_key(c) for c in present}:
-        raise InvalidValue(f"nobody from '{county}' took part in '{rec.event.title}' ({event_id}); "
-                           f"counties there: {', '.join(present) or 'none yet'}")
+        raise InvalidValue(
+            f"nobody from '{county}' took part in '{rec.event.title}' ({event_id}); "
+            f"counties there: {', '.join(present) or 'none yet'}"
+        )
     people = _people(rec, county)
     ids = [r.id for r in series.events]
     after = series.events[ids.index(event_id) + 1] if ids.index(event_id) + 1 < len(ids) else None
     shown = next(c for c in present if county_key(c) == county_key(county))
-    return FollowUpView(county=shown, event_id=event_id, title=rec.event.title,
-                        date=rec.event.date, people=people, rooms_heard=_rooms_heard(rec, people),
-                        questions=list(rec.event.questions),
-                        next_event=after.event.title if after else "", next_date=after.event.date if after else None,
-                        reportback=rec.reportbacks.get(county_key(county)))
+    return FollowUpView(
+        county=shown,
+        event_id=event_id,
+        title=rec.event.title,
+        date=rec.event.date,
+        people=people,
+        rooms_heard=_rooms_heard(rec, people),
+        questions=list(rec.event.questions),
+        next_event=after.event.title if after else "",
+        next_date=after.event.date if after else None,
+        reportback=rec.reportbacks.get(county_key(county)),
+    )
 
 
 def _rooms_heard(rec: EventRecord, people: list[PersonLine]) -> list[RoomLine]:
     """The takeaways of the rooms ``people`` sat in, in room order."""
     heard = {p.room for p in people}
-    return [RoomLine(room=r.name, reporter=r.reporter, takeaway=r.takeaway.strip())
-            for r in rec.rooms if r.name in heard and r.takeaway.strip()]
+    return [
+        RoomLine(room=r.name, reporter=r.reporter, takeaway=r.takeaway.strip())
+        for r in rec.rooms
+        if r.name in heard and r.takeaway.strip()
+    ]
 
 
 def followup_markdown(f: FollowUpView) -> str:
@@ -196,19 +212,49 @@ def export_frame(series: Series, event_id: str, county: str | None = None) -> pd
         f = followup(series, event_id, name)
         for p in f.people:
             for s in p.steps or [""]:
-                records.append({"county": f.county, "person": p.name, "role": p.role, "room": p.room,
-                                "kind": "next step", "text": s})
+                records.append(
+                    {
+                        "county": f.county,
+                        "person": p.name,
+                        "role": p.role,
+                        "room": p.room,
+                        "kind": "next step",
+                        "text": s,
+                    }
+                )
         for r in f.rooms_heard:
-            records.append({"county": f.county, "person": r.reporter, "role": "reporter", "room": r.room,
-                            "kind": "room takeaway", "text": r.takeaway})
+            records.append(
+                {
+                    "county": f.county,
+                    "person": r.reporter,
+                    "role": "reporter",
+                    "room": r.room,
+                    "kind": "room takeaway",
+                    "text": r.takeaway,
+                }
+            )
         if f.reportback:
-            for label, value in [("activities", f.reportback.activities), ("learned", f.reportback.learned),
-                                 ("next step reported", f.reportback.next_step), ("why", f.reportback.why)]:
+            for label, value in [
+                ("activities", f.reportback.activities),
+                ("learned", f.reportback.learned),
+                ("next step reported", f.reportback.next_step),
+                ("why", f.reportback.why),
+            ]:
                 if value.strip():
-                    records.append({"county": f.county, "person": f.reportback.reported_by, "role": "",
-                                    "room": "", "kind": f"report-back: {label}", "text": value})
-        records += [{"county": f.county, "person": "", "role": "", "room": "", "kind": "question for next webinar",
-                     "text": q} for q in f.questions]
+                    records.append(
+                        {
+                            "county": f.county,
+                            "person": f.reportback.reported_by,
+                            "role": "",
+                            "room": "",
+                            "kind": f"report-back: {label}",
+                            "text": value,
+                        }
+                    )
+        records += [
+            {"county": f.county, "person": "", "role": "", "room": "", "kind": "question for next webinar", "text": q}
+            for q in f.questions
+        ]
     return pd.DataFrame(records, columns=["county", "person", "role", "room", "kind", "text"])
 
 
@@ -219,10 +265,16 @@ def opening(series: Series, event_id: str) -> OpeningView | None:
     if prev is None:
         return None
     now = series.get(event_id)
-    counties = [Commitments(county=c, steps=_people(prev, c), reportback=now.reportbacks.get(county_key(c)))
-                for c in counties_in(prev, series)]
-    return OpeningView(previous_title=prev.event.title, previous_date=prev.event.date, counties=counties,
-                       questions=list(prev.event.questions))
+    counties = [
+        Commitments(county=c, steps=_people(prev, c), reportback=now.reportbacks.get(county_key(c)))
+        for c in counties_in(prev, series)
+    ]
+    return OpeningView(
+        previous_title=prev.event.title,
+        previous_date=prev.event.date,
+        counties=counties,
+        questions=list(prev.event.questions),
+    )
 
 
 def series_view(series: Series, county: str | None = None) -> dict[str, list[SeriesRow]]:
@@ -237,18 +289,28 @@ def series_view(series: Series, county: str | None = None) -> dict[str, list[Ser
             rb = rec.reportbacks.get(county_key(name))
             if not people and rb is None:
                 continue
-            out[name].append(SeriesRow(
-                county=name, event_id=rec.id, title=rec.event.title, date=rec.event.date,
-                committed=[s for p in people for s in p.steps], reported_done=list(rb.done) if rb else [],
-                activities=rb.activities if rb else "", learned=rb.learned if rb else "",
-                next_step=rb.next_step if rb else "", why=rb.why.strip() if rb else ""))
+            out[name].append(
+                SeriesRow(
+                    county=name,
+                    event_id=rec.id,
+                    title=rec.event.title,
+                    date=rec.event.date,
+                    committed=[s for p in people for s in p.steps],
+                    reported_done=list(rb.done) if rb else [],
+                    activities=rb.activities if rb else "",
+                    learned=rb.learned if rb else "",
+                    next_step=rb.next_step if rb else "",
+                    why=rb.why.strip() if rb else "",
+                )
+            )
     return dict(out)
 
 
 def quick_takeaways(rec: EventRecord) -> list[RoomLine]:
     """The SO WHAT? quick takeaways, one per room that wrote one, to read out at the end."""
-    return [RoomLine(room=r.name, reporter=r.reporter, takeaway=r.takeaway.strip())
-            for r in rec.rooms if r.takeaway.strip()]
+    return [
+        RoomLine(room=r.name, reporter=r.reporter, takeaway=r.takeaway.strip()) for r in rec.rooms if r.takeaway.strip()
+    ]
 
 
 def next_steps(rec: EventRecord, series: Series) -> dict[str, list[PersonLine]]:
@@ -257,7 +319,8 @@ def next_steps(rec: EventRecord, series: Series) -> dict[str, list[PersonLine]]:
     return {county: people for county, people in out.items() if people}
 
 
-STOP_WORDS = frozenset("""
+STOP_WORDS = frozenset(
+    """
 a about above after again all also am an and any are as at be because been before being below between both but
 by can could did do does doing down during each few for from further get got had has have having he her here
 hers him his how i if in into is it its just like make may me might more most much must my need needs no nor
@@ -265,7 +328,8 @@ not now of off on once one only or other our ours out over own really same she s
 the their theirs them then there these they thing things think this those through to too try under until up us
 use very want wants was way we well were what when where which while who whom why will with would yes yet you
 your yours get going lot lots maybe many every start room rooms people
-""".split())
+""".split()
+)
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 
 
@@ -287,7 +351,7 @@ def key_phrases(text: str) -> set[str]:
     out = set()
     for words in _clauses(text):
         for n in (2, 3):
-            out.update(" ".join(words[i:i + n]) for i in range(len(words) - n + 1))
+            out.update(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
     return out
 
 
@@ -318,26 +382,49 @@ def themes(rec: EventRecord, min_rooms: int = 2) -> list[Theme]:
         for phrase in key_phrases(" . ".join([r.takeaway, *r.notes.values()])):
             by_phrase[phrase].append(r)
     shared = {p: rs for p, rs in by_phrase.items() if len(rs) >= min_rooms}
-    kept = {p: rs for p, rs in shared.items()
-            if not any(p != q and f" {p} " in f" {q} " and [r.name for r in rs] == [r.name for r in qs]
-                       for q, qs in shared.items())}
-    found = [Theme(word=p, rooms=[r.name for r in rs],
-                   quotes=[RoomLine(room=r.name, reporter=r.reporter, takeaway=r.takeaway.strip()) for r in rs
-                           if r.takeaway.strip()])
-             for p, rs in kept.items()]
+    kept = {
+        p: rs
+        for p, rs in shared.items()
+        if not any(
+            p != q and f" {p} " in f" {q} " and [r.name for r in rs] == [r.name for r in qs] for q, qs in shared.items()
+        )
+    }
+    found = [
+        Theme(
+            word=p,
+            rooms=[r.name for r in rs],
+            quotes=[
+                RoomLine(room=r.name, reporter=r.reporter, takeaway=r.takeaway.strip())
+                for r in rs
+                if r.takeaway.strip()
+            ],
+        )
+        for p, rs in kept.items()
+    ]
     return sorted(found, key=lambda t: (-len(t.rooms), t.word))
 
 
 # ------------------------------------------------------------------ the county's own workbook and packet
 def suggestions(series: Series, county: str) -> list[Suggestion]:
     """Every next step the county's people named at the series' events, newest event first."""
-    reported = {d.strip() for rec in series.events
-                for rb in [rec.reportbacks.get(county_key(county))] if rb for d in rb.done}
+    reported = {
+        d.strip() for rec in series.events for rb in [rec.reportbacks.get(county_key(county))] if rb for d in rb.done
+    }
     out = []
     for rec in reversed(series.events):
         for p in _people(rec, county):
-            out += [Suggestion(event_id=rec.id, title=rec.event.title, date=rec.event.date, person=p.name,
-                               role=p.role, step=s, done=s.strip() in reported) for s in p.steps]
+            out += [
+                Suggestion(
+                    event_id=rec.id,
+                    title=rec.event.title,
+                    date=rec.event.date,
+                    person=p.name,
+                    role=p.role,
+                    step=s,
+                    done=s.strip() in reported,
+                )
+                for s in p.steps
+            ]
     return out
 
 
@@ -349,8 +436,15 @@ def packet_view(series: Series, county: str) -> TakeawaysView:
         people = _people(rec, county)
         rb = rec.reportbacks.get(county_key(county))
         if people or rb:
-            parts.append(EventPart(title=rec.event.title, date=rec.event.date, people=people,
-                                   rooms=_rooms_heard(rec, people), reportback=rb))
+            parts.append(
+                EventPart(
+                    title=rec.event.title,
+                    date=rec.event.date,
+                    people=people,
+                    rooms=_rooms_heard(rec, people),
+                    reportback=rb,
+                )
+            )
     return TakeawaysView(county=county_name(series, county), events=parts)
 
 

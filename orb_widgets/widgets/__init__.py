@@ -8,22 +8,30 @@ Open a county once per page, then show the step's widget::
 
 Names load on first use, so a page imports only what it shows.
 """
+
 from __future__ import annotations
 
 import importlib
 
 _LAZY = {
-    "WorkbookContext": "context", "open_county": "context",
-    "StartHere": "start", "start_here": "start", "progress": "start",
-    "WebinarSeries": "breakout", "webinar_page": "breakout", "CoachContext": "breakout",
+    "WorkbookContext": "context",
+    "open_county": "context",
+    "StartHere": "start",
+    "start_here": "start",
+    "progress": "start",
+    "WebinarSeries": "breakout",
+    "webinar_page": "breakout",
+    "CoachContext": "breakout",
     "CountyWebinarView": "breakout",
     "KeyMessages": "messages",
     "TailorAssessment": "tailor",
-    "SurveyLinks": "form", "survey_links": "form",
+    "SurveyLinks": "form",
+    "survey_links": "form",
     "ResultsDashboard": "results",
     "PlanningMatrix": "matrix",
     "TestingProfile": "profile",
-    "ImplementationPlan": "plan", "FollowUpBoard": "plan",
+    "ImplementationPlan": "plan",
+    "FollowUpBoard": "plan",
 }
 
 

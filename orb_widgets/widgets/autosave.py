@@ -5,6 +5,7 @@ pass a scheduler that only records the callback and a fake clock, so they
 never wait; :func:`flush_all` saves whatever is still waiting when the
 interpreter exits (how a served page's kernel ends when its tab closes).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -13,7 +14,7 @@ import time
 import weakref
 from collections.abc import Callable
 
-DELAY = 1.0          # seconds of quiet before an edit is saved
+DELAY = 1.0  # seconds of quiet before an edit is saved
 
 
 def _loop_scheduler(delay: float, callback: Callable[[], None]):
@@ -64,8 +65,13 @@ class Autosave:
     edits are also saved when the editor closes and when the kernel exits.
     """
 
-    def __init__(self, save: Callable[[], None], delay: float = DELAY,
-                 scheduler: Callable | None = None, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        save: Callable[[], None],
+        delay: float = DELAY,
+        scheduler: Callable | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self._save, self.delay = save, delay
         self._scheduler = scheduler or _loop_scheduler
         self._clock = clock

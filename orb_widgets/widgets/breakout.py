@@ -8,6 +8,7 @@ compiled SO WHAT? view re-reads the rooms while they write, and each
 person's next steps go to *their* county. On a server locked to one
 county, the page shows that county's own follow-ups only.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,6 +34,7 @@ LIVE_CSS = ""  # the shared-screen look is part of the style sheet now: style(li
 #: Seconds between re-reads of the rooms for the coach's compiled view while a webinar runs.
 REFRESH_SECONDS = 5
 
+
 class CoachContext(w.VBox):
     """The coach's side of the workspace: the series' store and who is typing (no county of its own)."""
 
@@ -40,15 +42,21 @@ class CoachContext(w.VBox):
         self._settings = settings or Settings()
         self._store = store
         name = user if user is not None else remembered_name(self._settings)
-        self.name_box = field(w.Text(value=name[:NAME_MAX], description="Your name",
-                               placeholder="so the other coaches see who changed what",
-                               tooltip="Your name is saved with every change you make"), "medium")
+        self.name_box = field(
+            w.Text(
+                value=name[:NAME_MAX],
+                description="Your name",
+                placeholder="so the other coaches see who changed what",
+                tooltip="Your name is saved with every change you make",
+            ),
+            "medium",
+        )
         top = styled("widget_coach.html.j2", live=True, demo=store.get_meta("demo") or "")
         super().__init__([top, self.name_box])
 
     store = property(lambda self: self._store)
     settings = property(lambda self: self._settings)
-    county = property(lambda self: storage.OWNER)   # where the series' entries are kept
+    county = property(lambda self: storage.OWNER)  # where the series' entries are kept
 
     @property
     def user(self) -> str:
@@ -67,12 +75,21 @@ class PromptTimer(w.VBox):
     """
 
     def __init__(self, minutes: int = 10):
-        self.play = w.Play(value=0, min=0, max=minutes * 60, step=1, interval=1000, show_repeat=False,
-                           description="Timer", tooltip="Start, pause or stop the timer for this prompt")
+        self.play = w.Play(
+            value=0,
+            min=0,
+            max=minutes * 60,
+            step=1,
+            interval=1000,
+            show_repeat=False,
+            description="Timer",
+            tooltip="Start, pause or stop the timer for this prompt",
+        )
         self.left = w.HTML()
         self.play.observe(self._tick, "value")
-        super().__init__([w.HBox([w.Label("Prompt timer:"), self.play, self.left],
-                                 layout=w.Layout(align_items="center"))])
+        super().__init__(
+            [w.HBox([w.Label("Prompt timer:"), self.play, self.left], layout=w.Layout(align_items="center"))]
+        )
         self._tick()
 
     def set_minutes(self, minutes: int) -> None:
@@ -96,15 +113,24 @@ class PromptTimer(w.VBox):
 class PersonRow(w.HBox):
     def __init__(self, n: int, counties: list[str]):
         self.person = text_box(f"Person {n}", "name", size="medium")
-        self.county = field(w.Combobox(options=counties, description="County", placeholder="pick or type",
-                                 tooltip="The county this person takes their next steps back to",
-                                 ensure_option=False), "medium")
+        self.county = field(
+            w.Combobox(
+                options=counties,
+                description="County",
+                placeholder="pick or type",
+                tooltip="The county this person takes their next steps back to",
+                ensure_option=False,
+            ),
+            "medium",
+        )
         self.role = text_box("Role", "e.g. supervisor", size="medium")
         # wide enough that both next steps share the row's second line on a laptop, under the person
         self.step1 = text_box("Next step 1", "what they will do back home", size="long")
         self.step2 = text_box("Next step 2", "(optional)", size="long")
-        super().__init__([self.person, self.county, self.role, self.step1, self.step2],
-                         layout=w.Layout(border_bottom="1px solid #e3e8ee", padding="2px 0"))
+        super().__init__(
+            [self.person, self.county, self.role, self.step1, self.step2],
+            layout=w.Layout(border_bottom="1px solid #e3e8ee", padding="2px 0"),
+        )
         self.add_class("orb-row")
 
     def controls(self):
@@ -114,8 +140,12 @@ class PersonRow(w.HBox):
         steps = [s.value for s in (self.step1, self.step2) if s.value.strip()]
         if not self.person.value.strip() and not steps:
             return None
-        return {"name": self.person.value.strip() or "(no name)", "county": self.county.value.strip() or "(no county)",
-                "role": self.role.value, "steps": steps}
+        return {
+            "name": self.person.value.strip() or "(no name)",
+            "county": self.county.value.strip() or "(no county)",
+            "role": self.role.value,
+            "steps": steps,
+        }
 
 
 class RoomEditor(EntryEditor):
@@ -137,19 +167,32 @@ class RoomEditor(EntryEditor):
         self.prev_button.on_click(lambda _: self.show_prompt(self.current - 1))
         self.next_button.on_click(lambda _: self.show_prompt(self.current + 1))
         self.timer = PromptTimer(ev.minutes_per_prompt)
-        self.notes = [text_area(f"Notes for prompt {k + 1}", "What the room said, in a few words", rows=4)
-                      for k in range(len(self.prompts))]
+        self.notes = [
+            text_area(f"Notes for prompt {k + 1}", "What the room said, in a few words", rows=4)
+            for k in range(len(self.prompts))
+        ]
         self.people_box = w.VBox()
         self.people: list[PersonRow] = []
         self.add_person_button = button("Add a person", "Add a row for one more person", icon="plus")
         self.add_person_button.on_click(lambda _: self.add_person())
         self.takeaway = text_area("SO WHAT? Our takeaway", "The one thing this room wants everyone to hear", rows=3)
-        super().__init__(ctx, storage.room_key(event_id, n), [
-            row(self.name, self.facilitator, self.reporter),
-            self.prompt_head, row(self.prev_button, self.next_button), self.timer, *self.notes,
-            subheading("People and the next steps they take back to their county"),
-            note("Pick each person's county from the list, or type it if it is not in the workspace yet."),
-            self.people_box, self.add_person_button, self.takeaway], **kw)
+        super().__init__(
+            ctx,
+            storage.room_key(event_id, n),
+            [
+                row(self.name, self.facilitator, self.reporter),
+                self.prompt_head,
+                row(self.prev_button, self.next_button),
+                self.timer,
+                *self.notes,
+                subheading("People and the next steps they take back to their county"),
+                note("Pick each person's county from the list, or type it if it is not in the workspace yet."),
+                self.people_box,
+                self.add_person_button,
+                self.takeaway,
+            ],
+            **kw,
+        )
         self.watch(self.name, self.facilitator, self.reporter, *self.notes, self.takeaway)
         self.show_prompt(0)
         self.load()
@@ -170,8 +213,7 @@ class RoomEditor(EntryEditor):
             box.layout.display = "flex" if j == k else "none"
         self.prev_button.disabled = k == 0
         self.next_button.disabled = k == len(self.prompts) - 1
-        self.prompt_head.value = html("breakout_prompt.html.j2", n=k + 1, of=len(self.prompts),
-                                      prompt=self.prompts[k])
+        self.prompt_head.value = html("breakout_prompt.html.j2", n=k + 1, of=len(self.prompts), prompt=self.prompts[k])
 
     def add_person(self, body: dict | None = None) -> PersonRow | None:
         if len(self.people) >= MAX_PEOPLE:
@@ -188,10 +230,15 @@ class RoomEditor(EntryEditor):
         return row
 
     def collect(self) -> dict:
-        return {"event": self.event_id, "name": self.name.value.strip() or f"Room {self.n + 1}",
-                "facilitator": self.facilitator.value, "reporter": self.reporter.value,
-                "notes": {str(k): box.value for k, box in enumerate(self.notes) if box.value.strip()},
-                "people": [b for b in (p.body() for p in self.people) if b], "takeaway": self.takeaway.value}
+        return {
+            "event": self.event_id,
+            "name": self.name.value.strip() or f"Room {self.n + 1}",
+            "facilitator": self.facilitator.value,
+            "reporter": self.reporter.value,
+            "notes": {str(k): box.value for k, box in enumerate(self.notes) if box.value.strip()},
+            "people": [b for b in (p.body() for p in self.people) if b],
+            "takeaway": self.takeaway.value,
+        }
 
     def fill(self, body: dict) -> None:
         self.name.value = body.get("name", "")
@@ -214,21 +261,39 @@ class ReportBackEditor(EntryEditor):
 
     kind = "webinar_reportback"
 
-    def __init__(self, ctx: CoachContext, event_id: str, county: str, commitments: list[str],
-                 questions: list[str], **kw):
+    def __init__(
+        self, ctx: CoachContext, event_id: str, county: str, commitments: list[str], questions: list[str], **kw
+    ):
         self.event_id, self.county = event_id, county
-        q = list(questions) + webinar.REPORT_BACK_QUESTIONS[len(questions):]
-        self.done = field(w.SelectMultiple(options=list(dict.fromkeys(commitments)), description="Done",
-                                     tooltip="The commitments this county says it has done",
-                                     rows=min(6, max(2, len(commitments)))), "full")
+        q = list(questions) + webinar.REPORT_BACK_QUESTIONS[len(questions) :]
+        self.done = field(
+            w.SelectMultiple(
+                options=list(dict.fromkeys(commitments)),
+                description="Done",
+                tooltip="The commitments this county says it has done",
+                rows=min(6, max(2, len(commitments))),
+            ),
+            "full",
+        )
         self.activities = text_area(q[0], rows=2)
         self.learned = text_area(q[1], rows=2)
         self.next_step = text_area("Our next step", rows=2)
         self.why = text_area("Why", rows=1)
         self.reported_by = text_box("Reported by", "who spoke for the county", size="long")
-        super().__init__(ctx, storage.reportback_key(event_id, county),
-                         [subheading(f"{county} reports back", "orb-county"), self.done,
-                          self.activities, self.learned, self.next_step, self.why, self.reported_by], **kw)
+        super().__init__(
+            ctx,
+            storage.reportback_key(event_id, county),
+            [
+                subheading(f"{county} reports back", "orb-county"),
+                self.done,
+                self.activities,
+                self.learned,
+                self.next_step,
+                self.why,
+                self.reported_by,
+            ],
+            **kw,
+        )
         self.watch(self.done, self.activities, self.learned, self.next_step, self.why, self.reported_by)
         self.load()
 
@@ -236,9 +301,16 @@ class ReportBackEditor(EntryEditor):
         return {"event": self.event_id, "county": self.county}
 
     def collect(self) -> dict:
-        return {"event": self.event_id, "county": self.county, "activities": self.activities.value,
-                "done": list(self.done.value), "learned": self.learned.value, "next_step": self.next_step.value,
-                "why": self.why.value, "reported_by": self.reported_by.value}
+        return {
+            "event": self.event_id,
+            "county": self.county,
+            "activities": self.activities.value,
+            "done": list(self.done.value),
+            "learned": self.learned.value,
+            "next_step": self.next_step.value,
+            "why": self.why.value,
+            "reported_by": self.reported_by.value,
+        }
 
     def fill(self, body: dict) -> None:
         done = [d for d in body.get("done", [])]
@@ -257,66 +329,117 @@ class WebinarSeries(w.VBox):
 
     def __init__(self, ctx: CoachContext, **editor_kw):
         self.ctx, self._editor_kw = ctx, editor_kw
-        self.choice = field(w.Dropdown(description="Event",
-                                 tooltip="Open an event of the series"), "long")
+        self.choice = field(w.Dropdown(description="Event", tooltip="Open an event of the series"), "long")
         self.new_title = text_box("New event title", "e.g. Readiness webinar, March", size="long")
-        self.new_date = field(w.DatePicker(description="Date", value=dt.date.today(),
-                                     tooltip="Date of the new event"), "short")
-        self.new_minutes = field(w.BoundedIntText(value=10, min=1, max=120, description="Minutes per prompt",
-                                            tooltip="How long each room talks about one prompt"), "short")
-        self.new_rooms = field(w.BoundedIntText(value=3, min=1, max=60, description="Rooms",
-                                                tooltip="How many breakout rooms"), "short")
+        self.new_date = field(
+            w.DatePicker(description="Date", value=dt.date.today(), tooltip="Date of the new event"), "short"
+        )
+        self.new_minutes = field(
+            w.BoundedIntText(
+                value=10,
+                min=1,
+                max=120,
+                description="Minutes per prompt",
+                tooltip="How long each room talks about one prompt",
+            ),
+            "short",
+        )
+        self.new_rooms = field(
+            w.BoundedIntText(value=3, min=1, max=60, description="Rooms", tooltip="How many breakout rooms"), "short"
+        )
         self.new_button = button("Set up the event", "Save a new event with its rooms", "primary", "plus")
         self.new_button.on_click(lambda _: self.new_event(self.new_title.value))
         self.message = w.HTML()
-        self.room_choice = field(w.ToggleButtons(description="Room",
-                                           tooltip="Show one room on the screen"), "full")
+        self.room_choice = field(w.ToggleButtons(description="Room", tooltip="Show one room on the screen"), "full")
         self.room_choice.observe(lambda c: self.show_room(c["new"]), "value")
         self.add_room_button = button("Add a room", "Add one more breakout room to this event", icon="plus")
         self.add_room_button.on_click(lambda _: self.add_room())
         self.room_box = w.VBox()
         self.opening_html = w.HTML()
-        self.report_county = field(w.Dropdown(description="County reporting back",
-                                              tooltip="Record this county's answers"), "long")
+        self.report_county = field(
+            w.Dropdown(description="County reporting back", tooltip="Record this county's answers"), "long"
+        )
         self.report_county.observe(lambda c: self.show_reportback(c["new"]), "value")
         self.report_box = w.VBox()
         self.compiled = w.HTML()
         self.refresh_button = button("Refresh now", "Read every room again", icon="refresh")
         self.refresh_button.on_click(lambda _: self.refresh_compiled())
-        self.live = w.Play(value=0, min=0, max=10**6, step=1, interval=REFRESH_SECONDS * 1000, show_repeat=False,
-                           description="Live", tooltip="Keep this view up to date while rooms write")
+        self.live = w.Play(
+            value=0,
+            min=0,
+            max=10**6,
+            step=1,
+            interval=REFRESH_SECONDS * 1000,
+            show_repeat=False,
+            description="Live",
+            tooltip="Keep this view up to date while rooms write",
+        )
         self.live.observe(lambda _: self.refresh_compiled(), "value")
         self.series_html = w.HTML()
         self.follow_county = field(w.Dropdown(description="Follow-up for", tooltip="The county to write to"), "long")
         self.follow_county.observe(lambda _: self.show_followup(), "value")
         self.follow_links = w.HTML()
         self.follow_html = w.HTML()
-        self.tabs = w.Tab(children=[
-            w.VBox([note("One room per screen: pick the room, share this screen with the room in Zoom."),
-                    row(self.room_choice, self.add_room_button),
-                    self.room_box]),
-            w.VBox([self.opening_html, self.report_county, self.report_box]),
-            w.VBox([w.HBox([self.refresh_button, w.Label("Update by itself while rooms write:"), self.live],
-                           layout=w.Layout(align_items="center")), self.compiled]),
-            w.VBox([note("Per county, event by event: what people committed to, what the county reported "
-                         "done, what it learned and its next step."), self.series_html]),
-            w.VBox([note("An e-mail for each county: its own people, their next steps, the room takeaways "
-                         "they heard and the questions for the next webinar. Nothing of another county."),
-                    self.follow_county, self.follow_links, self.follow_html]),
-        ])
-        self.tabs.titles = ("Rooms", "Check-in: report-backs", "SO WHAT? compiled", "Series by county",
-                            "Follow-ups")
+        self.tabs = w.Tab(
+            children=[
+                w.VBox(
+                    [
+                        note("One room per screen: pick the room, share this screen with the room in Zoom."),
+                        row(self.room_choice, self.add_room_button),
+                        self.room_box,
+                    ]
+                ),
+                w.VBox([self.opening_html, self.report_county, self.report_box]),
+                w.VBox(
+                    [
+                        w.HBox(
+                            [self.refresh_button, w.Label("Update by itself while rooms write:"), self.live],
+                            layout=w.Layout(align_items="center"),
+                        ),
+                        self.compiled,
+                    ]
+                ),
+                w.VBox(
+                    [
+                        note(
+                            "Per county, event by event: what people committed to, what the county reported "
+                            "done, what it learned and its next step."
+                        ),
+                        self.series_html,
+                    ]
+                ),
+                w.VBox(
+                    [
+                        note(
+                            "An e-mail for each county: its own people, their next steps, the room takeaways "
+                            "they heard and the questions for the next webinar. Nothing of another county."
+                        ),
+                        self.follow_county,
+                        self.follow_links,
+                        self.follow_html,
+                    ]
+                ),
+            ]
+        )
+        self.tabs.titles = ("Rooms", "Check-in: report-backs", "SO WHAT? compiled", "Series by county", "Follow-ups")
         self.tabs.add_class("orb-live")
         self.editor: RoomEditor | None = None
         self.report_editor: ReportBackEditor | None = None
         self.event_id: str | None = None
-        super().__init__([
-            section_header("Events and rooms",
-                           "Breakout rooms mix people from many counties. Each room names a facilitator and a "
-                           "reporter, works through the prompts with the timer, and each person names one or two "
-                           "next steps for their own county. Everything saves as the reporter types."),
-            self.choice, row(self.new_title, self.new_date, self.new_minutes, self.new_rooms, self.new_button),
-            self.message, self.tabs])
+        super().__init__(
+            [
+                section_header(
+                    "Events and rooms",
+                    "Breakout rooms mix people from many counties. Each room names a facilitator and a "
+                    "reporter, works through the prompts with the timer, and each person names one or two "
+                    "next steps for their own county. Everything saves as the reporter types.",
+                ),
+                self.choice,
+                row(self.new_title, self.new_date, self.new_minutes, self.new_rooms, self.new_button),
+                self.message,
+                self.tabs,
+            ]
+        )
         self._load_choices()
         self.choice.observe(lambda c: self.show_event(c["new"]), "value")
         self.show_event(self.choice.value)
@@ -331,8 +454,15 @@ class WebinarSeries(w.VBox):
     def new_event(self, title: str) -> str:
         try:
             prompts = load_framework("cpm-orb").breakout_prompts
-            key = storage.new_event(self.ctx.store, title, self.new_date.value, self.ctx.user or "a coach",
-                                    prompts=prompts, minutes=self.new_minutes.value, rooms=self.new_rooms.value)
+            key = storage.new_event(
+                self.ctx.store,
+                title,
+                self.new_date.value,
+                self.ctx.user or "a coach",
+                prompts=prompts,
+                minutes=self.new_minutes.value,
+                rooms=self.new_rooms.value,
+            )
         except OrbError as exc:
             self.message.value = status(f"Not set up: {exc}", "err")
             return ""
@@ -405,8 +535,9 @@ class WebinarSeries(w.VBox):
         series = self._series()
         prev = series.previous(self.event_id)
         commitments = [s for p in views._people(prev, county) for s in p.steps] if prev else []
-        self.report_editor = ReportBackEditor(self.ctx, self.event_id, county, commitments,
-                                              prev.event.questions if prev else [], **self._editor_kw)
+        self.report_editor = ReportBackEditor(
+            self.ctx, self.event_id, county, commitments, prev.event.questions if prev else [], **self._editor_kw
+        )
         self.report_box.children = (self.report_editor,)
 
     def refresh_compiled(self, series=None) -> None:
@@ -416,9 +547,13 @@ class WebinarSeries(w.VBox):
             return
         series = series or self._series()
         rec = series.get(self.event_id)
-        self.compiled.value = views.render("webinar_compiled.html.j2", title=rec.event.title,
-                                           takeaways=views.quick_takeaways(rec), themes=views.themes(rec),
-                                           steps=views.next_steps(rec, series))
+        self.compiled.value = views.render(
+            "webinar_compiled.html.j2",
+            title=rec.event.title,
+            takeaways=views.quick_takeaways(rec),
+            themes=views.themes(rec),
+            steps=views.next_steps(rec, series),
+        )
 
     def show_followup(self, series=None) -> None:
         county = self.follow_county.value
@@ -429,10 +564,14 @@ class WebinarSeries(w.VBox):
         f = views.followup(series, self.event_id, county)
         page = views.followup_html(f)
         base = f"follow-up-{self.event_id}-{county}".replace(" ", "-").lower()
-        self.follow_links.value = status("", links=[
-            download(f"{base}.md", views.followup_markdown(f), "text/markdown", "Markdown e-mail"),
-            download(f"{base}.txt", views.followup_text(f), "text/plain", "Plain-text e-mail"),
-            download(f"{base}.html", page, "text/html", "Web page")])
+        self.follow_links.value = status(
+            "",
+            links=[
+                download(f"{base}.md", views.followup_markdown(f), "text/markdown", "Markdown e-mail"),
+                download(f"{base}.txt", views.followup_text(f), "text/plain", "Plain-text e-mail"),
+                download(f"{base}.html", page, "text/html", "Web page"),
+            ],
+        )
         # The e-mail's own page (every typed text escaped by its partial), shown framed on this one.
         self.follow_html.value = html("widget_boxed.html.j2", body=render("webinar_followup_body.html.j2", f=f))
 
@@ -454,16 +593,21 @@ class CountyWebinarView(w.VBox):
         view = views.packet_view(series, county)
         rows = views.series_view(series, county)
         words = framework_words(store.county(county).framework)
-        super().__init__([section_header("Our part in the coach's webinars",
-                                         "The next steps your people named at the webinars, and what your "
-                                         f"{words.unit} reported back. Other {words.unit_plural}' notes are "
-                                         "not shown here."),
-                          w.HTML(str(style(live=True) + Markup(views.takeaways_html(view)))),
-                          w.HTML(views.render("webinar_series.html.j2", rows=rows))])
+        super().__init__(
+            [
+                section_header(
+                    "Our part in the coach's webinars",
+                    "The next steps your people named at the webinars, and what your "
+                    f"{words.unit} reported back. Other {words.unit_plural}' notes are "
+                    "not shown here.",
+                ),
+                w.HTML(str(style(live=True) + Markup(views.takeaways_html(view)))),
+                w.HTML(views.render("webinar_series.html.j2", rows=rows)),
+            ]
+        )
 
 
-def webinar_page(workspace=None, county: str = "", user: str | None = None, settings: Settings | None = None,
-                 **kw):
+def webinar_page(workspace=None, county: str = "", user: str | None = None, settings: Settings | None = None, **kw):
     """The page of ``02-breakout-session``: the coach's series, or on a locked server that county's part."""
     app = page_app(workspace, settings)  # a page call: its kernel's entry point
     settings = app.settings
@@ -478,4 +622,3 @@ def webinar_page(workspace=None, county: str = "", user: str | None = None, sett
             raise
         return refused(exc)
     return w.VBox([ctx, WebinarSeries(ctx, **kw)])
-

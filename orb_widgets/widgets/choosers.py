@@ -1,4 +1,5 @@
 """Pick one of a county's saved entries of a kind, or start a new one, and edit it below."""
+
 from __future__ import annotations
 
 import ipywidgets as w
@@ -38,8 +39,14 @@ class EntryChooser(w.VBox):
         self.new_button.on_click(lambda _: self.new_entry(self.new_title.value))
         self.editor_box = w.VBox()
         self.editor = None
-        super().__init__([section_header(self.header_title, self.header_text),
-                          row(self.choice), row(self.new_title, self.new_button), self.editor_box])
+        super().__init__(
+            [
+                section_header(self.header_title, self.header_text),
+                row(self.choice),
+                row(self.new_title, self.new_button),
+                self.editor_box,
+            ]
+        )
         self._load_choices()
         self.choice.observe(lambda c: self.show_entry(c["new"]), "value")
         self.show_entry(self.choice.value)
@@ -70,8 +77,7 @@ class EntryChooser(w.VBox):
         while key in existing:
             n += 1
             key = f"{stem}-{n}"
-        workbook.save(self.ctx.store, self.ctx.county, self.kind, key, self.new_body(title),
-                      self.ctx.user or ANONYMOUS)
+        workbook.save(self.ctx.store, self.ctx.county, self.kind, key, self.new_body(title), self.ctx.user or ANONYMOUS)
         self.new_title.value = ""
         self._load_choices(select=key)
         return key

@@ -14,6 +14,7 @@
 * :func:`remembered_name` / :func:`remember_name` — the name typed last time
   on this computer account (never on a shared server).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,7 +29,6 @@ from ..settings import NoRequest, Settings
 from ..store import Store
 from .controls import NAME_MAX, field
 from .style import refused, styled
-
 
 #: This kernel's application object, built by the first page call (see :func:`page_app`).
 _kernel_app: App | None = None
@@ -126,8 +126,15 @@ class WorkbookContext(w.VBox):
     parameters cell or its address), never to the workspace.
     """
 
-    def __init__(self, store: Store, county: str, wave: str | None = None, user: str | None = None,
-                 remember: bool = True, settings: Settings | None = None):
+    def __init__(
+        self,
+        store: Store,
+        county: str,
+        wave: str | None = None,
+        user: str | None = None,
+        remember: bool = True,
+        settings: Settings | None = None,
+    ):
         c = store.county(county)  # UnknownCounty names the ones that exist
         self._settings = settings or Settings()
         self._store, self._county = store, c.name
@@ -135,20 +142,40 @@ class WorkbookContext(w.VBox):
         self._wave = wave or None
         self._remember = remember
         name = user if user is not None else remembered_name(self._settings)
-        self.name_box = field(w.Text(value=name[:NAME_MAX],
-                               description="Your name", placeholder="so teammates see who changed what",
-                               tooltip="Your name is saved with every change you make"), "medium")
+        self.name_box = field(
+            w.Text(
+                value=name[:NAME_MAX],
+                description="Your name",
+                placeholder="so teammates see who changed what",
+                tooltip="Your name is saved with every change you make",
+            ),
+            "medium",
+        )
         self.name_box.observe(self._name_changed, "value")
         fw = self.framework
         start = self._settings.page_link("01-start-here.ipynb", self._county, self._wave or "")
         change = start if self._settings.served and not self._settings.locked else ""
-        top = styled("widget_context.html.j2", county=self._county, framework=fw.title if fw else "",
-                     wave=self._wave or "", change=change, words=self.words, demo=store.get_meta("demo") or "")
+        top = styled(
+            "widget_context.html.j2",
+            county=self._county,
+            framework=fw.title if fw else "",
+            wave=self._wave or "",
+            change=change,
+            words=self.words,
+            demo=store.get_meta("demo") or "",
+        )
         super().__init__([top, self.name_box])
 
     @classmethod
-    def from_workspace(cls, workspace=None, county: str = "", wave: str = "", user: str | None = None,
-                       settings: Settings | None = None, **kw) -> "WorkbookContext":
+    def from_workspace(
+        cls,
+        workspace=None,
+        county: str = "",
+        wave: str = "",
+        user: str | None = None,
+        settings: Settings | None = None,
+        **kw,
+    ) -> "WorkbookContext":
         """Open a workspace (folder, or ``None`` for the settings' one) on a county.
 
         ``settings`` default to the kernel's (:func:`page_app`).
@@ -206,8 +233,7 @@ class WorkbookContext(w.VBox):
         return base / "exports" / slugify(self._county)
 
 
-def open_county(workspace=None, county: str = "", wave: str = "", user: str | None = None,
-                **kw) -> WorkbookContext:
+def open_county(workspace=None, county: str = "", wave: str = "", user: str | None = None, **kw) -> WorkbookContext:
     """The context a notebook's parameters cell asks for; see :meth:`WorkbookContext.from_workspace`.
 
     This is where a served page starts (:func:`page_app`: the kernel's

@@ -6,6 +6,7 @@ sheet's business (``templates/partials/responsive.css``): beside the control on 
 above it on a phone, the control as wide as what it holds and never wider than the screen.
 No pixel widths here: a fixed width is what drew labels over their controls on a phone.
 """
+
 from __future__ import annotations
 
 import math
@@ -39,9 +40,14 @@ def field(control: w.DOMWidget, size: str = "medium") -> w.DOMWidget:
 
 def text_area(label: str, placeholder: str = "", rows: int = 3, help: str = "") -> w.Textarea:
     """A text box with its label above it (the label is the widget's own, so screen readers get it)."""
-    box = w.Textarea(description=label, placeholder=placeholder or help, tooltip=help or label, rows=rows,
-                     layout=w.Layout(width="100%", flex_flow="column", align_items="stretch"),
-                     style={"description_width": "auto"})
+    box = w.Textarea(
+        description=label,
+        placeholder=placeholder or help,
+        tooltip=help or label,
+        rows=rows,
+        layout=w.Layout(width="100%", flex_flow="column", align_items="stretch"),
+        style={"description_width": "auto"},
+    )
     box.add_class("orb-stacked")
     return box
 
@@ -59,8 +65,13 @@ def text_box(label: str, placeholder: str = "", size: str = "medium") -> w.Text:
 
 
 def button(label: str, tooltip: str = "", style: str = "", icon: str = "") -> w.Button:
-    return w.Button(description=label, tooltip=tooltip or label, button_style=style, icon=icon,
-                    layout=w.Layout(width="auto", align_self="flex-start"))
+    return w.Button(
+        description=label,
+        tooltip=tooltip or label,
+        button_style=style,
+        icon=icon,
+        layout=w.Layout(width="auto", align_self="flex-start"),
+    )
 
 
 def shown_by(control, value):

@@ -13,6 +13,7 @@ draws it (a slider snapping to its step, see :func:`.controls.shown_by`); and
 what is on screen is compared with what was loaded or last saved before
 anything is written, so opening a page, or typing and undoing, writes nothing.
 """
+
 from __future__ import annotations
 
 import copy
@@ -27,8 +28,8 @@ from ..exceptions import InvalidValue, OrbError, StaleEdit
 from ..merge import merge3
 from ..views import when
 from .autosave import DELAY, Autosave
-from .controls import button, shown_by
 from .context import WorkbookContext
+from .controls import button, shown_by
 from .style import status
 
 ANONYMOUS = "someone (no name given)"
@@ -61,8 +62,16 @@ class EntryEditor(w.VBox):
 
     kind: str = ""
 
-    def __init__(self, ctx: WorkbookContext, key: str, children=(), delay: float = DELAY,
-                 scheduler=None, clock=time.monotonic, **kw):
+    def __init__(
+        self,
+        ctx: WorkbookContext,
+        key: str,
+        children=(),
+        delay: float = DELAY,
+        scheduler=None,
+        clock=time.monotonic,
+        **kw,
+    ):
         self.ctx, self.key = ctx, key
         self.status = StatusLine()
         self.autosave = Autosave(self.save_now, delay, scheduler, clock)
@@ -71,10 +80,14 @@ class EntryEditor(w.VBox):
         self._version: int | None = None
         self._theirs = None
         self._quiet_status: tuple[str, str] | None = None  # the line to show again when an edit is undone
-        self.keep_mine = button("Keep my version", "Save what you typed; the teammate's version stays in the history",
-                                "warning")
-        self.use_theirs = button("Show their version instead", "Replace what is on screen with the teammate's "
-                                 "saved version (yours stays in the history only if it was saved)")
+        self.keep_mine = button(
+            "Keep my version", "Save what you typed; the teammate's version stays in the history", "warning"
+        )
+        self.use_theirs = button(
+            "Show their version instead",
+            "Replace what is on screen with the teammate's "
+            "saved version (yours stays in the history only if it was saved)",
+        )
         self.keep_mine.on_click(lambda _: self._resolve(mine=True))
         self.use_theirs.on_click(lambda _: self._resolve(mine=False))
         self.conflict_box = w.HBox([self.keep_mine, self.use_theirs], layout=w.Layout(display="none"))
@@ -196,8 +209,15 @@ class EntryEditor(w.VBox):
         expected_version = self._version if expected == "mine" else expected
         store, county, user = self.ctx.store, self.ctx.county, self.ctx.user or ANONYMOUS
         try:
-            doc = workbook.save(store, county, self.kind, self.key, body, user,
-                                expected_version=expected_version if expected_version is not None else 0)
+            doc = workbook.save(
+                store,
+                county,
+                self.kind,
+                self.key,
+                body,
+                user,
+                expected_version=expected_version if expected_version is not None else 0,
+            )
         except StaleEdit:
             return self._stale(body)
         except InvalidValue as exc:
@@ -227,21 +247,24 @@ class EntryEditor(w.VBox):
         if theirs is None:
             return self.save_body(mine, expected=None)
         base = self._base if self._base is not None else self.default()
-        merged, conflicts = merge3(base, workbook.validate(self.kind, mine).model_dump(mode="json"),
-                                   theirs.body)
+        merged, conflicts = merge3(base, workbook.validate(self.kind, mine).model_dump(mode="json"), theirs.body)
         if not conflicts:
             ok = self.save_body(merged, expected=theirs.version)
             if ok:
                 self._fill(merged)
-                self.status.show(f"{self._saved_text_now()} · merged with "
-                                 f"{theirs.updated_by}'s changes from {when(theirs.updated_at)}")
+                self.status.show(
+                    f"{self._saved_text_now()} · merged with "
+                    f"{theirs.updated_by}'s changes from {when(theirs.updated_at)}"
+                )
             return ok
         self._theirs = theirs
         self.conflict_box.layout.display = "flex"
         self.status.show(
             f"Not saved: {theirs.updated_by} changed the same part ({', '.join(conflicts[:3])}) at "
             f"{when(theirs.updated_at)} while you were typing. Your text is still here. Choose "
-            f"“Keep my version” to save yours (theirs stays in the history), or look at theirs first.", "warn")
+            f"“Keep my version” to save yours (theirs stays in the history), or look at theirs first.",
+            "warn",
+        )
         return False
 
     def _resolve(self, mine: bool) -> None:
@@ -254,17 +277,26 @@ class EntryEditor(w.VBox):
         # Keep what this person typed in the history before showing the teammate's version.
         try:
             user = self.ctx.user or ANONYMOUS
-            kept = workbook.save(self.ctx.store, self.ctx.county, self.kind, self.key, self.collect(), user,
-                                 expected_version=theirs.version)
-            doc = workbook.save(self.ctx.store, self.ctx.county, self.kind, self.key, theirs.body, user,
-                                expected_version=kept.version)
+            kept = workbook.save(
+                self.ctx.store,
+                self.ctx.county,
+                self.kind,
+                self.key,
+                self.collect(),
+                user,
+                expected_version=theirs.version,
+            )
+            doc = workbook.save(
+                self.ctx.store, self.ctx.county, self.kind, self.key, theirs.body, user, expected_version=kept.version
+            )
         except OrbError as exc:
             self.status.show(f"Not changed: {exc}. Your text is still here.", "err")
             return
         self._fill(theirs.body)
         self._saved(doc)
-        self.status.show(f"Showing {theirs.updated_by}'s version. Yours is kept in the history "
-                         f"(version {kept.version}).")
+        self.status.show(
+            f"Showing {theirs.updated_by}'s version. Yours is kept in the history (version {kept.version})."
+        )
 
 
 def _echo(change) -> bool:

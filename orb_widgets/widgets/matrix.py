@@ -1,4 +1,5 @@
 """Step 7: the SO WHAT? planning matrix, one saved row per element or component."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -49,16 +50,30 @@ class MatrixRowEditor(EntryEditor):
         self.by_when = field(w.DatePicker(description=by_label, tooltip=by_label), "short")
         self.support = area("support_needed", "Support we need", 2)
         self.know = area("how_we_will_know", "How we will know", 2)
-        self.status_choice = field(w.Dropdown(options=list(STATUSES), value="not started", description="Status",
-                                        tooltip="Where this row stands today"), "medium")
+        self.status_choice = field(
+            w.Dropdown(
+                options=list(STATUSES), value="not started", description="Status", tooltip="Where this row stands today"
+            ),
+            "medium",
+        )
         self.history = w.HTML()
         self._history: list[dict] = []
         self._status_before = "not started"
-        body = [self.learned, self.why, subheading(steps_label), *self.steps,
-                self.who, self.by_when, self.support, self.know, row(self.status_choice, self.history)]
+        body = [
+            self.learned,
+            self.why,
+            subheading(steps_label),
+            *self.steps,
+            self.who,
+            self.by_when,
+            self.support,
+            self.know,
+            row(self.status_choice, self.history),
+        ]
         super().__init__(ctx, target, body, **kw)
-        self.watch(self.learned, self.why, *self.steps, self.who, self.by_when, self.support, self.know,
-                   self.status_choice)
+        self.watch(
+            self.learned, self.why, *self.steps, self.who, self.by_when, self.support, self.know, self.status_choice
+        )
         self.load()
 
     def default(self) -> dict:
@@ -70,11 +85,18 @@ class MatrixRowEditor(EntryEditor):
         last = history[-1]["status"] if history else self._status_before
         if status != last:
             history.append({"status": status, "on": self._today().isoformat(), "note": ""})
-        return {"target": self.key, "what_we_learned": self.learned.value, "why_it_matters": self.why.value,
-                "next_steps": [s.value for s in self.steps if s.value.strip()], "who": self.who.value,
-                "by_when": self.by_when.value.isoformat() if self.by_when.value else None,
-                "support_needed": self.support.value, "how_we_will_know": self.know.value,
-                "status": status, "status_history": history}
+        return {
+            "target": self.key,
+            "what_we_learned": self.learned.value,
+            "why_it_matters": self.why.value,
+            "next_steps": [s.value for s in self.steps if s.value.strip()],
+            "who": self.who.value,
+            "by_when": self.by_when.value.isoformat() if self.by_when.value else None,
+            "support_needed": self.support.value,
+            "how_we_will_know": self.know.value,
+            "status": status,
+            "status_history": history,
+        }
 
     def fill(self, body: dict) -> None:
         self.learned.value = body.get("what_we_learned", "")
@@ -99,8 +121,9 @@ class MatrixRowEditor(EntryEditor):
         self._show_history()
 
     def _show_history(self) -> None:
-        self.history.value = html("matrix_history.html.j2",
-                                  history=[(h["status"], date(h["on"])) for h in self._history[-4:]])
+        self.history.value = html(
+            "matrix_history.html.j2", history=[(h["status"], date(h["on"])) for h in self._history[-4:]]
+        )
 
 
 class PlanningMatrix(w.VBox):
@@ -117,19 +140,32 @@ class PlanningMatrix(w.VBox):
         self._offered = targets(fw, asked)
         self._results = results
         self.editors: dict[str, MatrixRowEditor] = {}
-        self.prefill_button = button("Start from our survey priorities",
-                                     "Add a row for each of the top priority elements in your results",
-                                     "primary", "magic")
+        self.prefill_button = button(
+            "Start from our survey priorities",
+            "Add a row for each of the top priority elements in your results",
+            "primary",
+            "magic",
+        )
         self.prefill_button.on_click(lambda _: self.prefill())
-        self.add_choice = field(w.Dropdown(description="Add a row for", tooltip="Pick an element or "
-                                     "readiness component"), "long")
+        self.add_choice = field(
+            w.Dropdown(description="Add a row for", tooltip="Pick an element or readiness component"), "long"
+        )
         self.add_button = button("Add row", "Add a row for the chosen element or component", icon="plus")
         self.add_button.on_click(lambda _: self.add_row(self.add_choice.value))
-        self.suggest_choice = field(w.Dropdown(description="Next step from a webinar",
-                                         tooltip="A next step your people named at the coach's webinars"), "long")
-        self.suggest_target = field(w.Dropdown(options=[(n, k) for k, n in self.names.items()],
-                                               description="into the row for",
-                                               tooltip="The element or component this step works on"), "long")
+        self.suggest_choice = field(
+            w.Dropdown(
+                description="Next step from a webinar", tooltip="A next step your people named at the coach's webinars"
+            ),
+            "long",
+        )
+        self.suggest_target = field(
+            w.Dropdown(
+                options=[(n, k) for k, n in self.names.items()],
+                description="into the row for",
+                tooltip="The element or component this step works on",
+            ),
+            "long",
+        )
         self.accept_button = button("Accept into the matrix", "Add this next step to the chosen row", icon="check")
         self.accept_button.on_click(lambda _: self.accept(self.suggest_choice.value, self.suggest_target.value))
         self.suggest_box = w.VBox([row(self.suggest_choice), row(self.suggest_target, self.accept_button)])
@@ -141,16 +177,24 @@ class PlanningMatrix(w.VBox):
         self.export_xlsx.on_click(lambda _: self.export("xlsx"))
         self.export_csv.on_click(lambda _: self.export("csv"))
         self.export_out = w.HTML()
-        super().__init__([
-            section_header("Our matrix",
-                           "One row for each part of readiness you chose to work on. Open a row to write in it; "
-                           "everything saves as you type, with your name."),
-            row(self.prefill_button), row(self.add_choice, self.add_button), self.suggest_box,
-            self.message,
-            self.summary, self.rows,
-            section_header("Share the matrix", "Download it for a team meeting or to send to your coach."),
-            row(self.export_xlsx, self.export_csv), self.export_out,
-        ])
+        super().__init__(
+            [
+                section_header(
+                    "Our matrix",
+                    "One row for each part of readiness you chose to work on. Open a row to write in it; "
+                    "everything saves as you type, with your name.",
+                ),
+                row(self.prefill_button),
+                row(self.add_choice, self.add_button),
+                self.suggest_box,
+                self.message,
+                self.summary,
+                self.rows,
+                section_header("Share the matrix", "Download it for a team meeting or to send to your coach."),
+                row(self.export_xlsx, self.export_csv),
+                self.export_out,
+            ]
+        )
         for key in workbook.load_all(ctx.store, ctx.county, "matrix_row"):
             if key in self.names:
                 self._add_editor(key)
@@ -173,12 +217,15 @@ class PlanningMatrix(w.VBox):
             self._create(key, body)
             added.append(key)
         if added:
-            self.message.value = status(f"Added rows for {', '.join(self.names[k] for k in added)} from your "
-                                        "survey priorities. “What we learned” is a suggestion from the scores; "
-                                        "change it as you like, and write the rest as a team.")
+            self.message.value = status(
+                f"Added rows for {', '.join(self.names[k] for k in added)} from your "
+                "survey priorities. “What we learned” is a suggestion from the scores; "
+                "change it as you like, and write the rest as a team."
+            )
         else:
-            self.message.value = status("Your top priorities already have rows (or no element had enough "
-                                        "answers to show).", "idle")
+            self.message.value = status(
+                "Your top priorities already have rows (or no element had enough answers to show).", "idle"
+            )
         self._refresh()
         return added
 
@@ -197,8 +244,11 @@ class PlanningMatrix(w.VBox):
         ed = self.editors[target]
         free = [box for box in ed.steps if not box.value.strip()]
         if not free:
-            self.message.value = status(f"The row for {self.names[target]} already has three next steps; finish "
-                                        "or clear one, or pick another row.", "warn")
+            self.message.value = status(
+                f"The row for {self.names[target]} already has three next steps; finish "
+                "or clear one, or pick another row.",
+                "warn",
+            )
             return False
         free[0].value = step
         ed.flush()
@@ -214,8 +264,9 @@ class PlanningMatrix(w.VBox):
 
     def add_row(self, target: str | None) -> bool:
         if target not in self.names:
-            self.message.value = status(f"Not added: “{target}” is not an element or readiness component of "
-                                        "this framework.", "err")
+            self.message.value = status(
+                f"Not added: “{target}” is not an element or readiness component of this framework.", "err"
+            )
             return False
         if target not in self.editors:
             self._create(target, workbook.MatrixRow(target=target).model_dump(mode="json"))
@@ -226,8 +277,9 @@ class PlanningMatrix(w.VBox):
 
     def _create(self, key: str, body: dict) -> None:
         try:
-            workbook.save(self.ctx.store, self.ctx.county, "matrix_row", key, body,
-                          self.ctx.user or ANONYMOUS, expected_version=0)
+            workbook.save(
+                self.ctx.store, self.ctx.county, "matrix_row", key, body, self.ctx.user or ANONYMOUS, expected_version=0
+            )
         except StaleEdit:
             pass  # a teammate started this row a moment ago: open theirs
         self._add_editor(key)
@@ -257,10 +309,10 @@ class PlanningMatrix(w.VBox):
         except OrbError as exc:
             self.export_out.value = status(str(exc), "err")
             return None
-        mime = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
-                else "text/csv")
-        self.export_out.value = status(f"Saved to {path}.",
-                                       links=[download(path.name, path.read_bytes(), mime, f"Download {path.name}")])
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx" else "text/csv"
+        self.export_out.value = status(
+            f"Saved to {path}.", links=[download(path.name, path.read_bytes(), mime, f"Download {path.name}")]
+        )
         return path
 
     def _refresh(self) -> None:
@@ -285,7 +337,8 @@ class PlanningMatrix(w.VBox):
         self.add_button.disabled = not free
         if keys:
             counts = planning.status_counts({k: ed.collect() for k, ed in self.editors.items()})
-            self.summary.value = html("matrix_summary.html.j2", rows=len(keys),
-                                      counts=[(s, int(n)) for s, n in counts.items() if n])
+            self.summary.value = html(
+                "matrix_summary.html.j2", rows=len(keys), counts=[(s, int(n)) for s, n in counts.items() if n]
+            )
         else:
             self.summary.value = note("No rows yet. Start from your survey priorities, or add a row.").value

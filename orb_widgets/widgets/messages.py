@@ -1,4 +1,5 @@
 """Step 3: key messages — draft, test with audiences, revise, compare."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,38 +33,65 @@ class MessageEditor(EntryEditor):
         self.title = text_box("Message name", "a short name for this message", size="long")
         self.wording = text_area("Wording", "Write the message the way you would say it", rows=3)
         self.version_note = w.HTML()
-        self.new_version_button = button("Start a new version", "Keep this version as it is and start a revised "
-                                         "copy to change", icon="copy")
+        self.new_version_button = button(
+            "Start a new version", "Keep this version as it is and start a revised copy to change", icon="copy"
+        )
         self.new_version_button.on_click(lambda _: self.new_version())
         self.earlier = w.HTML()
         # recording a test
-        self.test_version = field(w.Dropdown(description="Version tested",
-                                       tooltip="Which version of the message you tried out"), "medium")
+        self.test_version = field(
+            w.Dropdown(description="Version tested", tooltip="Which version of the message you tried out"), "medium"
+        )
         self.audience = text_box("Audience", "e.g. line staff, community partners", size="long")
         self.event = text_box("Where", "e.g. unit meeting, partner forum", size="long")
         self.when = field(w.DatePicker(description="Date", tooltip="Date of the test"), "short")
-        self.people = field(w.BoundedIntText(value=0, min=0, max=100_000, description="How many people",
-                                       tooltip="How many people heard the message"), "short")
-        self.ratings = {q.id: field(w.Dropdown(options=RATINGS, value=0, description=q.label,
-                                               tooltip=q.help or q.label), "medium")
-                        for q in self.questions}
+        self.people = field(
+            w.BoundedIntText(
+                value=0, min=0, max=100_000, description="How many people", tooltip="How many people heard the message"
+            ),
+            "short",
+        )
+        self.ratings = {
+            q.id: field(w.Dropdown(options=RATINGS, value=0, description=q.label, tooltip=q.help or q.label), "medium")
+            for q in self.questions
+        }
         self.feedback = text_area("What people said", "Their words, in short", rows=2)
         self.record_button = button("Record this test", "Save this test with the message", "primary", "check")
         self.record_button.on_click(lambda _: self.record_test())
         self.test_message = w.HTML()
         self.tests_table = w.HTML()
         self.chart = w.HTML()
-        test_form = w.VBox([
-            subheading("Record a test"),
-            note("After you try the message with a group, note who heard it and how it landed. Rate each "
-                 "question from 1 (not at all) to 5 (very much)."),
-            row(self.test_version, self.when, self.people),
-            row(self.audience, self.event),
-            *self.ratings.values(), self.feedback, self.record_button, self.test_message])
-        super().__init__(ctx, key, [self.title, self.version_note, self.wording, self.new_version_button,
-                                    self.earlier, test_form,
-                                    subheading("Tests so far"), self.tests_table,
-                                    self.chart], **kw)
+        test_form = w.VBox(
+            [
+                subheading("Record a test"),
+                note(
+                    "After you try the message with a group, note who heard it and how it landed. Rate each "
+                    "question from 1 (not at all) to 5 (very much)."
+                ),
+                row(self.test_version, self.when, self.people),
+                row(self.audience, self.event),
+                *self.ratings.values(),
+                self.feedback,
+                self.record_button,
+                self.test_message,
+            ]
+        )
+        super().__init__(
+            ctx,
+            key,
+            [
+                self.title,
+                self.version_note,
+                self.wording,
+                self.new_version_button,
+                self.earlier,
+                test_form,
+                subheading("Tests so far"),
+                self.tests_table,
+                self.chart,
+            ],
+            **kw,
+        )
         self.watch(self.title, self.wording)
         self.load()
 
@@ -73,13 +101,15 @@ class MessageEditor(EntryEditor):
     def collect(self) -> dict:
         versions = [dict(v) for v in self._versions] or [{"version": 1, "text": "", "created": None}]
         versions[-1]["text"] = self.wording.value
-        return {"title": self.title.value.strip() or "Key message", "versions": versions,
-                "tests": [dict(t) for t in self._tests]}
+        return {
+            "title": self.title.value.strip() or "Key message",
+            "versions": versions,
+            "tests": [dict(t) for t in self._tests],
+        }
 
     def fill(self, body: dict) -> None:
         self.title.value = body.get("title", "")
-        self._versions = [dict(v) for v in body.get("versions", [])] or [{"version": 1, "text": "",
-                                                                          "created": None}]
+        self._versions = [dict(v) for v in body.get("versions", [])] or [{"version": 1, "text": "", "created": None}]
         self._tests = [dict(t) for t in body.get("tests", [])]
         self.wording.value = self._versions[-1].get("text", "")
         self._show()
@@ -92,8 +122,10 @@ class MessageEditor(EntryEditor):
     def new_version(self) -> bool:
         latest = self.collect()["versions"][-1]
         n = latest["version"] + 1
-        self._versions = [*self.collect()["versions"],
-                          {"version": n, "text": latest["text"], "created": self._today().isoformat()}]
+        self._versions = [
+            *self.collect()["versions"],
+            {"version": n, "text": latest["text"], "created": self._today().isoformat()},
+        ]
         ok = self.save_body(self.collect())
         if not ok:
             self._versions.pop()
@@ -104,10 +136,15 @@ class MessageEditor(EntryEditor):
 
     def record_test(self, **values) -> bool:
         """Add a test from the form (or from ``values``, for code); refused with a message if not valid."""
-        test = {"version": self.test_version.value or len(self._versions), "audience": self.audience.value,
-                "event": self.event.value, "date": self.when.value.isoformat() if self.when.value else None,
-                "people": self.people.value, "feedback": self.feedback.value,
-                "ratings": {q: c.value for q, c in self.ratings.items() if c.value}}
+        test = {
+            "version": self.test_version.value or len(self._versions),
+            "audience": self.audience.value,
+            "event": self.event.value,
+            "date": self.when.value.isoformat() if self.when.value else None,
+            "people": self.people.value,
+            "feedback": self.feedback.value,
+            "ratings": {q: c.value for q, c in self.ratings.items() if c.value},
+        }
         test.update(values)
         try:
             check_test(test, [v["version"] for v in self._versions], [q.id for q in self.questions])
@@ -130,9 +167,12 @@ class MessageEditor(EntryEditor):
         versions = self._versions
         latest = versions[-1]["version"] if versions else 1
         tested = {t["version"] for t in self._tests}
-        self.version_note.value = html("message_versions.html.j2", latest=latest, tested=latest in tested,
-                                       older=[{"version": v["version"], "text": v.get("text", "")}
-                                              for v in versions[:-1]])
+        self.version_note.value = html(
+            "message_versions.html.j2",
+            latest=latest,
+            tested=latest in tested,
+            older=[{"version": v["version"], "text": v.get("text", "")} for v in versions[:-1]],
+        )
         self.earlier.value = ""
         opts = [(f"Version {v['version']}", v["version"]) for v in versions]
         self.test_version.options = opts
@@ -150,8 +190,9 @@ class MessageEditor(EntryEditor):
         if not frame.empty:
             from ..plots import key_message_ratings
 
-            self.chart.value = chart(lambda: key_message_ratings(frame, title="Average rating by version and audience"),
-                                     ratings_alt(frame))
+            self.chart.value = chart(
+                lambda: key_message_ratings(frame, title="Average rating by version and audience"), ratings_alt(frame)
+            )
 
 
 class KeyMessages(EntryChooser):
@@ -162,8 +203,10 @@ class KeyMessages(EntryChooser):
     new_label, new_placeholder = "New message name", "e.g. Why readiness matters"
     new_button_label, new_button_tooltip = "Draft a new message", "Start a new key message"
     header_title = "Your messages"
-    header_text = ("A key message says in a sentence or two why this work matters. Draft it, try it "
-                   "with different groups, note how it landed, and revise.")
+    header_text = (
+        "A key message says in a sentence or two why this work matters. Draft it, try it "
+        "with different groups, note how it landed, and revise."
+    )
     empty_text = "No key messages yet: give one a name and draft it."
     default_title = "Key message"
     key_prefix = "message-"

@@ -1,4 +1,5 @@
 """Step 9: the implementation plan and its follow-up reviews (Keep / Improve / Start / Stop)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,19 +32,20 @@ class ActivityRow(w.HBox):
         # One line on a laptop: the activity gets the room, the dates only what a date needs.
         self.what = text_box(f"Activity {n}", "what will happen", size="long")
         self.who = text_box("Who", "who leads it", size="medium")
-        self.start = field(w.DatePicker(description="From",
-                                  tooltip=f"Start date of activity {n}"), "short")
-        self.end = field(w.DatePicker(description="To",
-                                tooltip=f"End date of activity {n}"), "short")
+        self.start = field(w.DatePicker(description="From", tooltip=f"Start date of activity {n}"), "short")
+        self.end = field(w.DatePicker(description="To", tooltip=f"End date of activity {n}"), "short")
         super().__init__([self.what, self.who, self.start, self.end])
         self.add_class("orb-row")
 
     def body(self) -> dict | None:
         if not self.what.value.strip():
             return None
-        return {"what": self.what.value, "who": self.who.value,
-                "start": self.start.value.isoformat() if self.start.value else None,
-                "end": self.end.value.isoformat() if self.end.value else None}
+        return {
+            "what": self.what.value,
+            "who": self.who.value,
+            "start": self.start.value.isoformat() if self.start.value else None,
+            "end": self.end.value.isoformat() if self.end.value else None,
+        }
 
     def fill(self, body: dict) -> None:
         self.what.value, self.who.value = body.get("what", ""), body.get("who", "")
@@ -60,11 +62,15 @@ class ImplementationPlan(EntryEditor):
         labels = {f.id: f.label for f in fw.plan_fields}
         helps = {f.id: f.help for f in fw.plan_fields}
         self.levels = list(fw.competence_levels)
-        self.vision = text_area(labels.get("vision", "Vision"),
-                                helps.get("vision") or "Where do we want to be? One or two sentences.", rows=2)
+        self.vision = text_area(
+            labels.get("vision", "Vision"),
+            helps.get("vision") or "Where do we want to be? One or two sentences.",
+            rows=2,
+        )
         self.goals = text_area(labels.get("goals", "Goals"), "One goal per line", rows=4)
-        self.measures = text_area(labels.get("effect_measures", "How we will measure the effect"),
-                                  "One measure per line", rows=3)
+        self.measures = text_area(
+            labels.get("effect_measures", "How we will measure the effect"), "One measure per line", rows=3
+        )
         self.activity_box = w.VBox()
         self.activities: list[ActivityRow] = []
         self.add_activity_button = button("Add an activity", icon="plus")
@@ -72,29 +78,68 @@ class ImplementationPlan(EntryEditor):
         self.timeline = w.HTML()
         # Step 1: every whole percentage shows as it is; a coarser step would show 73 as 75 and the
         # browser would send 75 back (opening the page must never change the numbers).
-        self.competence = {lv.id: (field(w.IntSlider(value=0, min=0, max=100, step=COMPETENCE_STEP,
-                                               description="Now (%)",
-                                               tooltip=f"{lv.label}: share of people now"), "short"),
-                                   field(w.IntSlider(value=_pct(lv.target_share), min=0, max=100,
-                                               step=COMPETENCE_STEP, description="Target (%)",
-                                               tooltip=f"{lv.label}: share of people we aim for"), "short"))
-                           for lv in self.levels}
+        self.competence = {
+            lv.id: (
+                field(
+                    w.IntSlider(
+                        value=0,
+                        min=0,
+                        max=100,
+                        step=COMPETENCE_STEP,
+                        description="Now (%)",
+                        tooltip=f"{lv.label}: share of people now",
+                    ),
+                    "short",
+                ),
+                field(
+                    w.IntSlider(
+                        value=_pct(lv.target_share),
+                        min=0,
+                        max=100,
+                        step=COMPETENCE_STEP,
+                        description="Target (%)",
+                        tooltip=f"{lv.label}: share of people we aim for",
+                    ),
+                    "short",
+                ),
+            )
+            for lv in self.levels
+        }
         self._shares: dict[str, dict] = {}  # the shares as saved, kept exactly until a slider is moved
         self.competence_chart = w.HTML()
         comp_rows = []
         for lv in self.levels:
             now, target = self.competence[lv.id]
-            comp_rows.append(w.VBox([w.HTML(html("plan_level.html.j2", label=lv.label, description=lv.description)),
-                                     row(now, target)]))
-        competence = ([section_header("Competence levels",
-                                      "About what share of people are at each level now, and where do you "
-                                      "want to be?"), *comp_rows, self.competence_chart] if self.levels else [])
+            comp_rows.append(
+                w.VBox(
+                    [w.HTML(html("plan_level.html.j2", label=lv.label, description=lv.description)), row(now, target)]
+                )
+            )
+        competence = (
+            [
+                section_header(
+                    "Competence levels",
+                    "About what share of people are at each level now, and where do you want to be?",
+                ),
+                *comp_rows,
+                self.competence_chart,
+            ]
+            if self.levels
+            else []
+        )
         children = [
-            section_header("Our implementation plan",
-                           "Where you want to go, how you will get there and how you will see the effect."),
-            self.vision, self.goals, self.measures,
+            section_header(
+                "Our implementation plan",
+                "Where you want to go, how you will get there and how you will see the effect.",
+            ),
+            self.vision,
+            self.goals,
+            self.measures,
             subheading(f"{labels.get('activities', 'Activities')} and {labels.get('timeline', 'timeline').lower()}"),
-            self.activity_box, self.add_activity_button, self.timeline, *competence,
+            self.activity_box,
+            self.add_activity_button,
+            self.timeline,
+            *competence,
         ]
         super().__init__(ctx, "main", children, **kw)
         self.watch(self.vision, self.goals, self.measures, *[c for pair in self.competence.values() for c in pair])
@@ -112,11 +157,16 @@ class ImplementationPlan(EntryEditor):
         return row
 
     def collect(self) -> dict:
-        return {"vision": self.vision.value, "goals": _lines(self.goals.value),
-                "effect_measures": _lines(self.measures.value),
-                "activities": [b for b in (a.body() for a in self.activities) if b],
-                "competence": {k: {"now": self._share(k, "now", now), "target": self._share(k, "target", target)}
-                               for k, (now, target) in self.competence.items()}}
+        return {
+            "vision": self.vision.value,
+            "goals": _lines(self.goals.value),
+            "effect_measures": _lines(self.measures.value),
+            "activities": [b for b in (a.body() for a in self.activities) if b],
+            "competence": {
+                k: {"now": self._share(k, "now", now), "target": self._share(k, "target", target)}
+                for k, (now, target) in self.competence.items()
+            },
+        }
 
     def _share(self, level: str, which: str, slider) -> float:
         """The slider's share; the saved one while the slider still shows it (0.735 stays 0.735, not 0.74)."""
@@ -173,18 +223,31 @@ class ReviewEditor(EntryEditor):
     def __init__(self, ctx: WorkbookContext, key: str, **kw):
         fw = ctx.framework
         labels = {f.id: f.label for f in fw.followup} if fw else {}
-        helps = {"keep": "What works and should go on", "improve": "What to do better",
-                 "start": "What to begin", "stop": "What to drop"}
-        self.boxes = {k: text_area(labels.get(k, k.title()), f"{helps[k]}: one item per line", rows=5)
-                      for k in ("keep", "improve", "start", "stop")}
+        helps = {
+            "keep": "What works and should go on",
+            "improve": "What to do better",
+            "start": "What to begin",
+            "stop": "What to drop",
+        }
+        self.boxes = {
+            k: text_area(labels.get(k, k.title()), f"{helps[k]}: one item per line", rows=5)
+            for k in ("keep", "improve", "start", "stop")
+        }
         for box in self.boxes.values():  # two side by side on a laptop, one under the other on a phone
             box.add_class("orb-half")
-        self.carried = text_area("Brought forward from the last review",
-                                 "Unfinished items: delete a line when it is done", rows=3)
-        super().__init__(ctx, key, [
-            self.carried,
-            row(self.boxes["keep"], self.boxes["improve"]),
-            row(self.boxes["start"], self.boxes["stop"])], **kw)
+        self.carried = text_area(
+            "Brought forward from the last review", "Unfinished items: delete a line when it is done", rows=3
+        )
+        super().__init__(
+            ctx,
+            key,
+            [
+                self.carried,
+                row(self.boxes["keep"], self.boxes["improve"]),
+                row(self.boxes["start"], self.boxes["stop"]),
+            ],
+            **kw,
+        )
         self.watch(self.carried, *self.boxes.values())
         self.load()
 
@@ -192,8 +255,11 @@ class ReviewEditor(EntryEditor):
         return {"date": self.key, "keep": [], "improve": [], "start": [], "stop": [], "carried": []}
 
     def collect(self) -> dict:
-        return {"date": self.key, "carried": _lines(self.carried.value),
-                **{k: _lines(b.value) for k, b in self.boxes.items()}}
+        return {
+            "date": self.key,
+            "carried": _lines(self.carried.value),
+            **{k: _lines(b.value) for k, b in self.boxes.items()},
+        }
 
     def fill(self, body: dict) -> None:
         self.carried.value = "\n".join(body.get("carried", []))
@@ -207,20 +273,30 @@ class FollowUpBoard(w.VBox):
     def __init__(self, ctx: WorkbookContext, today=dt.date.today, **editor_kw):
         self.ctx, self._editor_kw, self._today = ctx, editor_kw, today
         self.choice = field(w.Dropdown(description="Review of", tooltip="Open a saved review"), "medium")
-        self.new_date = field(w.DatePicker(description="New review on", value=today(),
-                                     tooltip="Date of the new review"), "short")
-        self.new_button = button("Start a new review", "Start a review; unfinished items come forward",
-                                 "primary", "plus")
+        self.new_date = field(
+            w.DatePicker(description="New review on", value=today(), tooltip="Date of the new review"), "short"
+        )
+        self.new_button = button(
+            "Start a new review", "Start a review; unfinished items come forward", "primary", "plus"
+        )
         self.new_button.on_click(lambda _: self.new_review(self.new_date.value))
         self.message = w.HTML()
         self.editor_box = w.VBox()
         self.editor: ReviewEditor | None = None
-        super().__init__([
-            section_header("Follow-up: Keep, Improve, Start, Stop",
-                           "At each review, look at the plan together. What do we keep, improve, start and "
-                           "stop? Items to improve or start that are not done yet come forward to the next "
-                           "review."),
-            self.choice, row(self.new_date, self.new_button), self.message, self.editor_box])
+        super().__init__(
+            [
+                section_header(
+                    "Follow-up: Keep, Improve, Start, Stop",
+                    "At each review, look at the plan together. What do we keep, improve, start and "
+                    "stop? Items to improve or start that are not done yet come forward to the next "
+                    "review.",
+                ),
+                self.choice,
+                row(self.new_date, self.new_button),
+                self.message,
+                self.editor_box,
+            ]
+        )
         self._load_choices()
         self.choice.observe(lambda c: self.show_review(c["new"]), "value")
         self.show_review(self.choice.value)
@@ -242,13 +318,22 @@ class FollowUpBoard(w.VBox):
         previous = reviews[earlier[-1]] if earlier else None
         carried = planning.carry_forward(previous)
         try:
-            workbook.save(self.ctx.store, self.ctx.county, "followup", key,
-                          workbook.FollowUp(date=on, carried=carried), self.ctx.user or ANONYMOUS,
-                          expected_version=0)
+            workbook.save(
+                self.ctx.store,
+                self.ctx.county,
+                "followup",
+                key,
+                workbook.FollowUp(date=on, carried=carried),
+                self.ctx.user or ANONYMOUS,
+                expected_version=0,
+            )
         except StaleEdit:
             pass  # a teammate started the same review a moment ago
-        brought = (f": {plural(len(carried), 'unfinished item')} brought forward from the review on "
-                   f"{date(earlier[-1])}." if carried else ".")
+        brought = (
+            f": {plural(len(carried), 'unfinished item')} brought forward from the review on {date(earlier[-1])}."
+            if carried
+            else "."
+        )
         self.message.value = status(f"New review on {date(on)}{brought}")
         self._load_choices(select=key)
         return key

@@ -5,6 +5,7 @@ formatted once by :func:`orb_widgets.views.results_view` and rendered by the
 same partials as the packet; a suppressed cell (too few answers) shows the
 word "hidden" and never a number.
 """
+
 from __future__ import annotations
 
 import ipywidgets as w
@@ -40,21 +41,36 @@ class ResultsDashboard(w.VBox):
     def __init__(self, ctx: WorkbookContext, charts: bool = True):
         self.ctx, self._charts = ctx, charts
         waves = ctx.store.waves(ctx.county)
-        self.wave = field(w.Dropdown(options=[(f"Wave {x}", x) for x in waves], description="Show",
-                                     tooltip="Which survey wave to show",
-                               value=ctx.wave if ctx.wave in waves else (waves[-1] if waves else None)), "medium")
+        self.wave = field(
+            w.Dropdown(
+                options=[(f"Wave {x}", x) for x in waves],
+                description="Show",
+                tooltip="Which survey wave to show",
+                value=ctx.wave if ctx.wave in waves else (waves[-1] if waves else None),
+            ),
+            "medium",
+        )
         self.headline = w.HTML()
         self.overview, self.roles, self.over_time, self.detail, self.priorities = (w.HTML() for _ in range(5))
-        self.tabs = w.Tab(children=[self.overview, self.priorities, self.roles, self.over_time, self.detail],
-                          titles=["Overview", "Priorities", "By role group", "Over time", "Answers in detail"])
+        self.tabs = w.Tab(
+            children=[self.overview, self.priorities, self.roles, self.over_time, self.detail],
+            titles=["Overview", "Priorities", "By role group", "Over time", "Answers in detail"],
+        )
         self.results = None
         self._entry = None
         self._view = None
-        super().__init__([
-            section_header("Readiness survey results",
-                           # The line under the wave says the scale and the smallest group, in numbers.
-                           "Pick a wave, then go through the tabs from left to right."),
-            self.wave, self.headline, self.tabs])
+        super().__init__(
+            [
+                section_header(
+                    "Readiness survey results",
+                    # The line under the wave says the scale and the smallest group, in numbers.
+                    "Pick a wave, then go through the tabs from left to right.",
+                ),
+                self.wave,
+                self.headline,
+                self.tabs,
+            ]
+        )
         self.wave.observe(lambda _: self.refresh(), "value")
         self.tabs.observe(lambda _: self._show_tab(), "selected_index")
         self.refresh()
@@ -122,22 +138,39 @@ class ResultsDashboard(w.VBox):
         charts = self._charts and not r.suppressed
         blocks = [("", self._table(v.elements))]
         if charts:
-            blocks.append(("", self._chart("elements", lambda: plots.element_scores(
-                r.records("elements"), r.element_names, r.points, min_group=r.min_group), v.alt["elements"])))
+            blocks.append(
+                (
+                    "",
+                    self._chart(
+                        "elements",
+                        lambda: plots.element_scores(
+                            r.records("elements"), r.element_names, r.points, min_group=r.min_group
+                        ),
+                        v.alt["elements"],
+                    ),
+                )
+            )
         # The components' heading comes before their chart and table, never between the two.
         parts = []
         if charts and r.components:
-            parts.append(self._chart("components", lambda: plots.component_scores(
-                r.records("components"), r.points, min_group=r.min_group), v.alt["components"]))
+            parts.append(
+                self._chart(
+                    "components",
+                    lambda: plots.component_scores(r.records("components"), r.points, min_group=r.min_group),
+                    v.alt["components"],
+                )
+            )
         if v.components:
             parts.append(self._table(v.components))
         blocks += [("Readiness components" if i == 0 else "", part) for i, part in enumerate(parts)]
         return self._part(blocks)
 
     def _priorities(self, r) -> str:
-        return self._part([("", render("priorities.html.j2", priorities=self.view.priorities))],
-                          lead="Where to look first, from the scores, and why. Talk as a team about what each "
-                               f"one means for your {self.ctx.words.unit}.")
+        return self._part(
+            [("", render("priorities.html.j2", priorities=self.view.priorities))],
+            lead="Where to look first, from the scores, and why. Talk as a team about what each "
+            f"one means for your {self.ctx.words.unit}.",
+        )
 
     def _roles(self, r) -> str:
         v = self.view
@@ -156,8 +189,16 @@ class ResultsDashboard(w.VBox):
             return note("Only one wave so far: change shows after the next one.").value
         blocks = [("", self._table(v.change))]
         if self._charts:
-            blocks.append(("", self._chart("change", lambda: plots.wave_change(
-                r.records("by_wave"), r.element_names, r.points), v.alt["change"])))
+            blocks.append(
+                (
+                    "",
+                    self._chart(
+                        "change",
+                        lambda: plots.wave_change(r.records("by_wave"), r.element_names, r.points),
+                        v.alt["change"],
+                    ),
+                )
+            )
         return self._part(blocks)
 
     def _detail(self, r) -> str:
@@ -168,15 +209,25 @@ class ResultsDashboard(w.VBox):
             from ..views import distribution_alt
 
             labels = list(self.ctx.store.current_instrument(self.ctx.county).scale.labels)
-            blocks.append(("", self._chart("distribution", lambda: plots.answer_distribution(
-                frame, labels, r.element_names), distribution_alt(frame, labels))))
+            blocks.append(
+                (
+                    "",
+                    self._chart(
+                        "distribution",
+                        lambda: plots.answer_distribution(frame, labels, r.element_names),
+                        distribution_alt(frame, labels),
+                    ),
+                )
+            )
         hidden = [line.label for line in self.view.elements.lines if not line.shown]
         if hidden:
             blocks.append(("", render("hidden_note.html.j2", labels=hidden, view=self.view)))
         from ..results import shareable_comments
 
-        comments = [{"label": r.name(c["element"]), "text": c["text"]}
-                    for c in shareable_comments(self.ctx.store, self.ctx.county, r)]
+        comments = [
+            {"label": r.name(c["element"]), "text": c["text"]}
+            for c in shareable_comments(self.ctx.store, self.ctx.county, r)
+        ]
         blocks.append(("", render("comments.html.j2", comments=comments, limit=60)))
         if not any(str(b).strip() for _, b in blocks):
             return note("Nothing to show for this wave.").value

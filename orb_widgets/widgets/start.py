@@ -2,6 +2,7 @@
 
 What counts as done is :func:`orb_widgets.progress.progress`; this page only shows it.
 """
+
 from __future__ import annotations
 
 import ipywidgets as w
@@ -28,8 +29,9 @@ class StartHere(w.VBox):
     can be added.
     """
 
-    def __init__(self, store: Store, county: str = "", fixed: bool = False, settings: Settings | None = None,
-                 wave: str = ""):
+    def __init__(
+        self, store: Store, county: str = "", fixed: bool = False, settings: Settings | None = None, wave: str = ""
+    ):
         self.store = store
         self._fixed = fixed
         self._settings = settings or Settings()
@@ -43,9 +45,14 @@ class StartHere(w.VBox):
         self.county = field(w.Dropdown(options=names, value=chosen, disabled=fixed), "medium")
         frameworks = list_frameworks()
         self.new_name = text_box("New", "its name", size="medium")
-        self.new_framework = field(w.Dropdown(options=[(f["title"], f["id"]) for f in frameworks],
-                                              value=_framework_or(store, chosen, frameworks),
-                                              description="Framework"), "medium")
+        self.new_framework = field(
+            w.Dropdown(
+                options=[(f["title"], f["id"]) for f in frameworks],
+                value=_framework_or(store, chosen, frameworks),
+                description="Framework",
+            ),
+            "medium",
+        )
         self.add_button = button("Add", "", icon="plus")
         self.add_button.on_click(lambda _: self.add_county(self.new_name.value, self.new_framework.value))
         self.message = w.HTML()
@@ -54,14 +61,22 @@ class StartHere(w.VBox):
         self.links = w.HTML()
         self.header, self.about, self.add_heading = w.HTML(), w.HTML(), subheading("")
         self.webinar_header = w.HTML()
-        add_box = [] if fixed else [
-            self.add_heading,
-            row(self.new_name, self.new_framework, self.add_button)]
-        super().__init__([
-            self.header, self.about, self.county, self.message, *add_box,
-            section_header("Where we are", ""), self.checklist,
-            self.webinar_header, self.webinar_steps,
-            section_header("The workbook, step by step", ""), self.links])
+        add_box = [] if fixed else [self.add_heading, row(self.new_name, self.new_framework, self.add_button)]
+        super().__init__(
+            [
+                self.header,
+                self.about,
+                self.county,
+                self.message,
+                *add_box,
+                section_header("Where we are", ""),
+                self.checklist,
+                self.webinar_header,
+                self.webinar_steps,
+                section_header("The workbook, step by step", ""),
+                self.links,
+            ]
+        )
         self.county.observe(self._county_changed, "value")
         self.new_framework.observe(lambda _: self._name_adding(), "value")
         self._name_adding()
@@ -87,14 +102,21 @@ class StartHere(w.VBox):
         self.county.description = words.unit_title
         self.county.tooltip = f"The {words.unit} whose workbook you are filling in"
         self.header.value = section_header(
-            f"Your {words.unit}", f"Pick your {words.unit}. The checklist shows what your team has done so far "
-                                  "and what comes next. Every page saves as you type.").value
+            f"Your {words.unit}",
+            f"Pick your {words.unit}. The checklist shows what your team has done so far "
+            "and what comes next. Every page saves as you type.",
+        ).value
         self.webinar_header.value = section_header(
             "Next steps from the coach's webinars",
             f"What your people said they would take back to the {words.unit}. Accept one into a row "
-            "of the planning matrix (step 7).").value
-        self.about.value = styled("start_about.html.j2", where=self.store.folder.name if self.store.folder else "",
-                                  units=_unit_counts(self.store), demo=self.store.get_meta("demo") or "").value
+            "of the planning matrix (step 7).",
+        ).value
+        self.about.value = styled(
+            "start_about.html.j2",
+            where=self.store.folder.name if self.store.folder else "",
+            units=_unit_counts(self.store),
+            demo=self.store.get_meta("demo") or "",
+        ).value
 
     def _county_changed(self, change) -> None:
         if change["new"] and not self._fixed:
@@ -103,13 +125,15 @@ class StartHere(w.VBox):
 
     def add_county(self, name: str, framework: str) -> bool:
         if self._fixed:  # a crafted click on the hidden button of a locked page
-            self.message.value = status(f"This workbook is open for {self.county.value} only; others are "
-                                        "added elsewhere.", "err")
+            self.message.value = status(
+                f"This workbook is open for {self.county.value} only; others are added elsewhere.", "err"
+            )
             return False
         name = (name or "").strip()
         if not name or len(name) > 200:
-            self.message.value = status(f"Give the {framework_words(framework).unit} a name "
-                                        "(up to 200 characters).", "err")
+            self.message.value = status(
+                f"Give the {framework_words(framework).unit} a name (up to 200 characters).", "err"
+            )
             return False
         if framework not in {f["id"] for f in list_frameworks()}:
             self.message.value = status("Pick one of the frameworks listed.", "err")
@@ -129,18 +153,24 @@ class StartHere(w.VBox):
 
     def refresh(self) -> None:
         self._name_page()
-        self.links.value = html("start_steps.html.j2",
-                                steps=[(self.link(f), title, what) for f, title, what in steps(self.words)])
+        self.links.value = html(
+            "start_steps.html.j2", steps=[(self.link(f), title, what) for f, title, what in steps(self.words)]
+        )
         if not self.county.value:
             self.checklist.value = note("This workspace has nobody's workbook yet: add one above.").value
             return
-        self.webinar_steps.value = html("webinar_suggestions.html.j2",
-                                        items=webinar_steps(self.store, self.county.value),
-                                        taken=matrix_steps(self.store, self.county.value))
+        self.webinar_steps.value = html(
+            "webinar_suggestions.html.j2",
+            items=webinar_steps(self.store, self.county.value),
+            taken=matrix_steps(self.store, self.county.value),
+        )
         lines = progress(self.store, self.county.value)
-        self.checklist.value = html("start_checklist.html.j2", county=self.county.value,
-                                    done=sum(1 for p in lines if p.done),
-                                    items=[(p, self.link(p.page)) for p in lines])
+        self.checklist.value = html(
+            "start_checklist.html.j2",
+            county=self.county.value,
+            done=sum(1 for p in lines if p.done),
+            items=[(p, self.link(p.page)) for p in lines],
+        )
 
 
 def _framework_or(store: Store, county: str | None, frameworks: list[dict]) -> str:

@@ -5,6 +5,7 @@ Every piece is rendered from a partial in ``templates/partials/`` through
 typed is escaped wherever it shows and no markup is written in Python.
 Values handed to widgets are plain ``str`` (a widget's value is a string).
 """
+
 from __future__ import annotations
 
 import base64
@@ -109,8 +110,12 @@ def svg_image(svg: bytes) -> SvgImage:
 def svg_chart(svg: str, alt: str, narrow: str | None = None) -> Markup:
     """A chart already drawn as SVG (as the packets draw it, kept in the results cache), with its phone
     drawing when there is one, as :func:`chart` shows it."""
-    return render("widget_chart.html.j2", wide=svg_image(svg.encode("utf-8")), alt=alt,
-                  narrow=svg_image(narrow.encode("utf-8")) if narrow else None)
+    return render(
+        "widget_chart.html.j2",
+        wide=svg_image(svg.encode("utf-8")),
+        alt=alt,
+        narrow=svg_image(narrow.encode("utf-8")) if narrow else None,
+    )
 
 
 def refused(reason) -> w.HTML:

@@ -5,6 +5,7 @@ the workspace while the team works, so nothing typed is lost; "Save the
 survey" turns them into the county's instrument through
 :func:`orb_widgets.instrument.tailor` and ``Store.save_instrument``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,10 +34,21 @@ def draft_key(county: str) -> str:
 class ItemRow(w.VBox):
     def __init__(self, item, unit: str = "county"):
         self.item = item
-        self.use = w.Checkbox(value=True, description=f"{item.id}: {item.text}", indent=False,
-                              layout=w.Layout(width="100%"), tooltip="Ask this statement in our survey")
-        self.wording = field(w.Text(description="Our wording", placeholder="leave empty to keep the wording above",
-                                    tooltip=f"Your {unit}'s own wording for {item.id}"), "full")
+        self.use = w.Checkbox(
+            value=True,
+            description=f"{item.id}: {item.text}",
+            indent=False,
+            layout=w.Layout(width="100%"),
+            tooltip="Ask this statement in our survey",
+        )
+        self.wording = field(
+            w.Text(
+                description="Our wording",
+                placeholder="leave empty to keep the wording above",
+                tooltip=f"Your {unit}'s own wording for {item.id}",
+            ),
+            "full",
+        )
         super().__init__([self.use, self.wording], layout=w.Layout(margin="0 0 .5em 1.5em"))
 
 
@@ -56,22 +68,42 @@ class TailorAssessment(w.VBox):
             self._version = None
         fw_ids = [f["id"] for f in list_frameworks()]
         fw_titles = {f["id"]: f["title"] for f in list_frameworks()}
-        current_fw = (self.instrument.framework if self.instrument else
-                      (ctx.framework.id if ctx.framework else fw_ids[0]))
-        self.framework = field(w.Dropdown(options=[(fw_titles[i], i) for i in fw_ids], value=current_fw,
-                                    description="Framework",
-                                    tooltip="The framework and statement bank this survey is built from",
-                                    disabled=self.instrument is not None), "long")
-        self.title = field(w.Text(description="Survey title",
-                            tooltip="The title respondents see at the top"), "long")
-        self.points = field(w.ToggleButtons(options=[("5 points, with a middle answer", 5),
-                                               ("4 points, no middle answer", 4)], value=5,
-                                      description="Answer scale",
-                                      tooltips=["Strongly disagree … strongly agree, with 'neither' in the middle",
-                                                "Strongly disagree … strongly agree, no middle answer"]), "full")
-        self.min_group = field(w.BoundedIntText(value=DEFAULT_MIN_GROUP, min=MIN_GROUP_FLOOR, max=100,
-                                          description="Smallest group to show",
-                                          tooltip="Results for any group smaller than this are hidden"), "short")
+        current_fw = (
+            self.instrument.framework if self.instrument else (ctx.framework.id if ctx.framework else fw_ids[0])
+        )
+        self.framework = field(
+            w.Dropdown(
+                options=[(fw_titles[i], i) for i in fw_ids],
+                value=current_fw,
+                description="Framework",
+                tooltip="The framework and statement bank this survey is built from",
+                disabled=self.instrument is not None,
+            ),
+            "long",
+        )
+        self.title = field(w.Text(description="Survey title", tooltip="The title respondents see at the top"), "long")
+        self.points = field(
+            w.ToggleButtons(
+                options=[("5 points, with a middle answer", 5), ("4 points, no middle answer", 4)],
+                value=5,
+                description="Answer scale",
+                tooltips=[
+                    "Strongly disagree … strongly agree, with 'neither' in the middle",
+                    "Strongly disagree … strongly agree, no middle answer",
+                ],
+            ),
+            "full",
+        )
+        self.min_group = field(
+            w.BoundedIntText(
+                value=DEFAULT_MIN_GROUP,
+                min=MIN_GROUP_FLOOR,
+                max=100,
+                description="Smallest group to show",
+                tooltip="Results for any group smaller than this are hidden",
+            ),
+            "short",
+        )
         self.roles_box = w.VBox()
         self.bank_box = w.VBox()
         self.role_checks: dict[str, w.Checkbox] = {}
@@ -80,12 +112,15 @@ class TailorAssessment(w.VBox):
         self.status = StatusLine()
         self.version_note = w.HTML()
         self.preview_button = button("Preview the survey", "See the survey exactly as respondents will", icon="eye")
-        self.save_button = button("Save the survey", f"Make this the {ctx.words.unit}'s survey", "primary",
-                                  "save")
-        self.export_text_button = button("Text for an online survey tool", "For SurveyMonkey, Google Forms, "
-                                         "Qualtrics or Microsoft Forms", icon="download")
-        self.export_print_button = button("Printable page", "A page to print for people who answer on paper",
-                                          icon="print")
+        self.save_button = button("Save the survey", f"Make this the {ctx.words.unit}'s survey", "primary", "save")
+        self.export_text_button = button(
+            "Text for an online survey tool",
+            "For SurveyMonkey, Google Forms, Qualtrics or Microsoft Forms",
+            icon="download",
+        )
+        self.export_print_button = button(
+            "Printable page", "A page to print for people who answer on paper", icon="print"
+        )
         self.preview_button.on_click(lambda _: self.preview())
         self.save_button.on_click(lambda _: self.save())
         self.export_text_button.on_click(lambda _: self.export("text"))
@@ -96,22 +131,38 @@ class TailorAssessment(w.VBox):
         self.autosave = Autosave(self._save_draft, delay, scheduler, **kw)
         self._filling = False
         self._quiet_status: tuple[str, str] | None = None
-        super().__init__([
-            section_header(f"Your {ctx.words.unit}'s survey",
-                           f"Choose what your {ctx.words.unit}'s survey asks: the parts of readiness, the statements "
-                           "(reworded in your own words if you like), the answer scale and who you will ask."),
-            self.version_note, self.framework, self.title,
-            section_header("Who answers", "Tick the groups you will ask. Each person picks one when they "
-                                          "answer; nobody gives their name."),
-            self.roles_box, self.min_group,
-            section_header("What it asks", "Untick any part or statement you do not want. Rewording keeps the "
-                                           "link to the original statement, so results still compare."),
-            self.points, self.bank_box,
-            section_header("Check and save", ""),
-            row(self.preview_button, self.save_button), self.status, self.preview_box,
-            section_header("Hand it out", "Use the text in your own survey tool, or print it."),
-            row(self.export_text_button, self.export_print_button), self.export_out,
-        ])
+        super().__init__(
+            [
+                section_header(
+                    f"Your {ctx.words.unit}'s survey",
+                    f"Choose what your {ctx.words.unit}'s survey asks: the parts of readiness, the statements "
+                    "(reworded in your own words if you like), the answer scale and who you will ask.",
+                ),
+                self.version_note,
+                self.framework,
+                self.title,
+                section_header(
+                    "Who answers",
+                    "Tick the groups you will ask. Each person picks one when they answer; nobody gives their name.",
+                ),
+                self.roles_box,
+                self.min_group,
+                section_header(
+                    "What it asks",
+                    "Untick any part or statement you do not want. Rewording keeps the "
+                    "link to the original statement, so results still compare.",
+                ),
+                self.points,
+                self.bank_box,
+                section_header("Check and save", ""),
+                row(self.preview_button, self.save_button),
+                self.status,
+                self.preview_box,
+                section_header("Hand it out", "Use the text in your own survey tool, or print it."),
+                row(self.export_text_button, self.export_print_button),
+                self.export_out,
+            ]
+        )
         self.framework.observe(self._framework_changed, "value")
         self._build(current_fw)
         self._load()
@@ -120,27 +171,53 @@ class TailorAssessment(w.VBox):
     def _build(self, framework_id: str) -> None:
         fw = load_framework(framework_id)
         self.fw = fw
-        self.role_checks = {r.id: w.Checkbox(value=True, description=r.label, indent=False,
-                                             layout=w.Layout(width="auto", max_width="100%"),
-                                             tooltip=f"Ask people who are: {r.label}") for r in fw.role_groups}
+        self.role_checks = {
+            r.id: w.Checkbox(
+                value=True,
+                description=r.label,
+                indent=False,
+                layout=w.Layout(width="auto", max_width="100%"),
+                tooltip=f"Ask people who are: {r.label}",
+            )
+            for r in fw.role_groups
+        }
         self.roles_box.children = tuple(self.role_checks.values())
         self.element_checks, self.items, sections = {}, {}, []
         for e in fw.elements:
             # The part's name is the heading just above: the box says what ticking it does.
-            check = w.Checkbox(value=True, description=f"Ask about part {e.id} in our survey", indent=False,
-                               layout=w.Layout(width="100%"), tooltip=f"Include {e.name} in the survey")
+            check = w.Checkbox(
+                value=True,
+                description=f"Ask about part {e.id} in our survey",
+                indent=False,
+                layout=w.Layout(width="100%"),
+                tooltip=f"Include {e.name} in the survey",
+            )
             check.add_class("orb-element")
             rows = [ItemRow(i, self.ctx.words.unit) for i in fw.items_for(e.id)]
             self.element_checks[e.id] = check
             self.items.update({r.item.id: r for r in rows})
             block = w.VBox(rows)
-            check.observe(lambda c, block=block: setattr(block.layout, "display", "flex" if c["new"] else "none"),
-                          "value")
-            sections.append(w.VBox([w.HTML(html("tailor_element.html.j2", id=e.id, name=e.name,
-                                                description=e.description)), check, block]))
+            check.observe(
+                lambda c, block=block: setattr(block.layout, "display", "flex" if c["new"] else "none"), "value"
+            )
+            sections.append(
+                w.VBox(
+                    [
+                        w.HTML(html("tailor_element.html.j2", id=e.id, name=e.name, description=e.description)),
+                        check,
+                        block,
+                    ]
+                )
+            )
         self.bank_box.children = tuple(sections)
-        for c in (self.title, self.points, self.min_group, *self.role_checks.values(),
-                  *self.element_checks.values(), *[x for r in self.items.values() for x in (r.use, r.wording)]):
+        for c in (
+            self.title,
+            self.points,
+            self.min_group,
+            *self.role_checks.values(),
+            *self.element_checks.values(),
+            *[x for r in self.items.values() for x in (r.use, r.wording)],
+        ):
             c.observe(self._edited, "value")
 
     def _framework_changed(self, change) -> None:
@@ -153,18 +230,25 @@ class TailorAssessment(w.VBox):
     # -- state
     def choices(self) -> dict:
         """What is on screen, as plain data (the draft)."""
-        return {"framework": self.framework.value, "title": self.title.value.strip(),
-                "elements": [e for e, c in self.element_checks.items() if c.value],
-                "items": [i for i, r in self.items.items() if r.use.value and self.element_checks[r.item.element].value],
-                "rewording": {i: r.wording.value for i, r in self.items.items() if r.wording.value.strip()},
-                "points": self.points.value, "roles": [r for r, c in self.role_checks.items() if c.value],
-                "min_group": self.min_group.value}
+        return {
+            "framework": self.framework.value,
+            "title": self.title.value.strip(),
+            "elements": [e for e, c in self.element_checks.items() if c.value],
+            "items": [i for i, r in self.items.items() if r.use.value and self.element_checks[r.item.element].value],
+            "rewording": {i: r.wording.value for i, r in self.items.items() if r.wording.value.strip()},
+            "points": self.points.value,
+            "roles": [r for r, c in self.role_checks.items() if c.value],
+            "min_group": self.min_group.value,
+        }
 
     def _apply(self, ch: dict) -> None:
         self._filling = True
         try:
-            if ch.get("framework") and ch["framework"] != self.fw.id and ch["framework"] in dict(
-                    (v, v) for _, v in self.framework.options):
+            if (
+                ch.get("framework")
+                and ch["framework"] != self.fw.id
+                and ch["framework"] in dict((v, v) for _, v in self.framework.options)
+            ):
                 self.framework.value = ch["framework"]
                 self._build(ch["framework"])
             self.title.value = ch.get("title", "")
@@ -182,10 +266,16 @@ class TailorAssessment(w.VBox):
             self._filling = False
 
     def _from_instrument(self, inst: Instrument) -> dict:
-        return {"framework": inst.framework, "title": inst.title, "elements": list(inst.elements),
-                "items": [i.based_on or i.id for i in inst.items],
-                "rewording": {(i.based_on or i.id): i.text for i in inst.items if i.based_on},
-                "points": inst.scale.points, "roles": [r.id for r in inst.roles], "min_group": inst.min_group}
+        return {
+            "framework": inst.framework,
+            "title": inst.title,
+            "elements": list(inst.elements),
+            "items": [i.based_on or i.id for i in inst.items],
+            "rewording": {(i.based_on or i.id): i.text for i in inst.items if i.based_on},
+            "points": inst.scale.points,
+            "roles": [r.id for r in inst.roles],
+            "min_group": inst.min_group,
+        }
 
     def _load(self) -> None:
         saved = self._from_instrument(self.instrument) if self.instrument else None
@@ -203,9 +293,11 @@ class TailorAssessment(w.VBox):
         self._stored = draft["choices"] if draft and draft.get("choices") else (saved or self.choices())
         if draft and draft.get("choices") and not same_choices(draft["choices"], saved):
             self._apply(draft["choices"])
-            self.status.show(f"Your unsaved changes are back (by {draft.get('by', 'someone')} at "
-                             f"{when(_parse(draft.get('at')))}). Press “Save the survey” to use them.",
-                             "idle")
+            self.status.show(
+                f"Your unsaved changes are back (by {draft.get('by', 'someone')} at "
+                f"{when(_parse(draft.get('at')))}). Press “Save the survey” to use them.",
+                "idle",
+            )
         elif saved:
             self.status.show(f"This is the {self.ctx.words.unit}'s current survey (version {self._version}).", "idle")
         else:
@@ -213,9 +305,11 @@ class TailorAssessment(w.VBox):
         self._version_note()
 
     def _version_note(self) -> None:
-        self.version_note.value = html("tailor_version.html.j2",
-                                       version=None if self.instrument is None else self._version,
-                                       answered=self._answered)
+        self.version_note.value = html(
+            "tailor_version.html.j2",
+            version=None if self.instrument is None else self._version,
+            answered=self._answered,
+        )
 
     def _edited(self, _=None) -> None:
         if self._filling:
@@ -235,8 +329,11 @@ class TailorAssessment(w.VBox):
         choices = self.choices()
         if same_choices(choices, self._stored):
             return  # a draft only ever holds a person's own changes
-        body = {"choices": choices, "by": self.ctx.user or ANONYMOUS,
-                "at": dt.datetime.now(dt.timezone.utc).isoformat()}
+        body = {
+            "choices": choices,
+            "by": self.ctx.user or ANONYMOUS,
+            "at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        }
         self.ctx.store.set_meta(draft_key(self.ctx.county), json.dumps(body, ensure_ascii=False))
         self._stored, self._quiet_status = choices, None
 
@@ -261,9 +358,17 @@ class TailorAssessment(w.VBox):
         if unknown:
             raise OrbError(f"statement {unknown[0]} is not in the item bank")
         rewording = {i: t for i, t in ch["rewording"].items() if i in ch["items"]}
-        return tailor(self.fw, county=self.ctx.county, elements=ch["elements"], items=ch["items"],
-                      points=ch["points"], roles=ch["roles"], min_group=ch["min_group"], rewording=rewording,
-                      title=ch["title"] or None)
+        return tailor(
+            self.fw,
+            county=self.ctx.county,
+            elements=ch["elements"],
+            items=ch["items"],
+            points=ch["points"],
+            roles=ch["roles"],
+            min_group=ch["min_group"],
+            rewording=rewording,
+            title=ch["title"] or None,
+        )
 
     def preview(self) -> bool:
         try:
@@ -275,15 +380,26 @@ class TailorAssessment(w.VBox):
 
         # The survey page itself, rendered from the same template as the link; it has no way to send.
         # As a plain string it is escaped into the attribute, and the sandbox keeps its scripts off this page.
-        frame = w.HTML(html("widget_frame.html.j2", intro="", aside="", src="", srcdoc=str(preview_page(inst)),
-                            title="Preview of the survey page", height="640px"))
+        frame = w.HTML(
+            html(
+                "widget_frame.html.j2",
+                intro="",
+                aside="",
+                src="",
+                srcdoc=str(preview_page(inst)),
+                title="Preview of the survey page",
+                height="640px",
+            )
+        )
         self.preview_box.children = (
-            w.HTML(status("Preview: this is what respondents will see. Answers you click here are not saved.",
-                          "warn")), frame,
-            button("Close the preview", icon="times"))
+            w.HTML(status("Preview: this is what respondents will see. Answers you click here are not saved.", "warn")),
+            frame,
+            button("Close the preview", icon="times"),
+        )
         self.preview_box.children[-1].on_click(lambda _: setattr(self.preview_box, "children", ()))
-        self.status.show(f"Preview below: {plural(len(inst.items), 'statement')} in "
-                         f"{plural(len(inst.elements), 'part')}.", "idle")
+        self.status.show(
+            f"Preview below: {plural(len(inst.items), 'statement')} in {plural(len(inst.elements), 'part')}.", "idle"
+        )
         return True
 
     def save(self) -> Instrument | None:
@@ -300,18 +416,22 @@ class TailorAssessment(w.VBox):
         self.ctx.store.set_meta(draft_key(self.ctx.county), "")
         self._stored, self._quiet_status = self.choices(), None
         self.framework.disabled = True
-        what = (f"saved as a new version {version} (answers already given stay with version {was})"
-                if was is not None and version != was else f"saved as version {version}")
-        self.status.show(f"Survey {what} · by {self.ctx.user or 'someone'} at "
-                         f"{when(dt.datetime.now(dt.timezone.utc))}. {plural(len(inst.items), 'statement')}.")
+        what = (
+            f"saved as a new version {version} (answers already given stay with version {was})"
+            if was is not None and version != was
+            else f"saved as version {version}"
+        )
+        self.status.show(
+            f"Survey {what} · by {self.ctx.user or 'someone'} at "
+            f"{when(dt.datetime.now(dt.timezone.utc))}. {plural(len(inst.items), 'statement')}."
+        )
         self._version_note()
         return inst
 
     def export(self, kind: str):
         inst = self.instrument
         if inst is None or not same_choices(self.choices(), self._from_instrument(inst)):
-            self.export_out.value = status("Save the survey first, so what you hand out is the saved version.",
-                                           "warn")
+            self.export_out.value = status("Save the survey first, so what you hand out is the saved version.", "warn")
             return None
         folder = self.ctx.export_dir()
         if kind == "text":
@@ -320,8 +440,9 @@ class TailorAssessment(w.VBox):
         else:
             path = write_atomic(folder / f"survey-v{self._version}-printable.html", export_printable(inst))
             mime = "text/html"
-        self.export_out.value = status(f"Saved to {path}.",
-                                       links=[download(path.name, path.read_bytes(), mime, f"Download {path.name}")])
+        self.export_out.value = status(
+            f"Saved to {path}.", links=[download(path.name, path.read_bytes(), mime, f"Download {path.name}")]
+        )
         return path
 
 
@@ -329,8 +450,16 @@ def same_choices(a: dict | None, b: dict | None) -> bool:
     """Whether two sets of choices make the same survey (order of ticks does not matter)."""
     if a is None or b is None:
         return a is b
-    norm = lambda c: {**c, "elements": sorted(c.get("elements", [])), "items": sorted(c.get("items", [])),  # noqa: E731
-                      "roles": sorted(c.get("roles", [])), "title": (c.get("title") or "").strip()}
+
+    def norm(c):
+        return {
+            **c,
+            "elements": sorted(c.get("elements", [])),
+            "items": sorted(c.get("items", [])),
+            "roles": sorted(c.get("roles", [])),
+            "title": (c.get("title") or "").strip(),
+        }
+
     return norm(a) == norm(b)
 
 

@@ -4,6 +4,7 @@ Every test here is marked ``browser``. They never skip: if Chromium or
 Playwright is missing they fail with a message saying how to install it
 (CI installs ``chromium`` with apt; no browser is ever downloaded).
 """
+
 from __future__ import annotations
 
 import json
@@ -13,18 +14,27 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from kernel_client import KernelChannel  # noqa: F401  (re-exported for the tests)
 
 CHROMIUM = os.environ.get("ORB_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 LAPTOP = {"width": 1366, "height": 768}
 FORM_COUNTY = "Alder Creek County"
 SHOTS = Path(os.environ.get("ORB_SCREENSHOTS", "")) if os.environ.get("ORB_SCREENSHOTS") else None
 #: ORB_DOC_SCREENSHOTS=1: the key pages are saved where the documentation shows them.
-DOC_SHOTS = (Path(__file__).resolve().parents[2] / "docs" / "_static" / "screenshots"
-             if os.environ.get("ORB_DOC_SCREENSHOTS") == "1" else None)
+DOC_SHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "_static" / "screenshots"
+    if os.environ.get("ORB_DOC_SCREENSHOTS") == "1"
+    else None
+)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -37,8 +47,11 @@ def pytest_collection_modifyitems(config, items):
 def _chromium_path() -> str:
     path = CHROMIUM if os.path.isabs(CHROMIUM) else shutil.which(CHROMIUM)
     if not path or not os.path.exists(path):
-        pytest.fail(f"Chromium not found at {CHROMIUM!r}: install it (Debian/Ubuntu: apt-get install chromium) "
-                    f"or point ORB_CHROMIUM at it. Browser tests never download a browser.", pytrace=False)
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM!r}: install it (Debian/Ubuntu: apt-get install chromium) "
+            f"or point ORB_CHROMIUM at it. Browser tests never download a browser.",
+            pytrace=False,
+        )
     return path
 
 
@@ -116,16 +129,26 @@ def check_accessibility(page, name: str) -> None:
 
     results = Axe().run(page)
     bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
-    report = "\n".join(f"{v['id']} ({v['impact']}): {v['help']} — e.g. {v['nodes'][0]['target']} "
-                       f"{v['nodes'][0]['html'][:160]}" for v in bad)
+    report = "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} — e.g. {v['nodes'][0]['target']} {v['nodes'][0]['html'][:160]}"
+        for v in bad
+    )
     assert not bad, f"accessibility problems on {name}:\n{report}"
 
 
 def check_reads_like_a_product(page, name: str) -> None:
     """No code, prompts or tracebacks on a served page; a proper title."""
     text = page.inner_text("body")
-    for bad in ("Traceback", "Out[", "In [", "import ", "def ", "Error executing", "KeyError",
-                "There was an error when executing"):
+    for bad in (
+        "Traceback",
+        "Out[",
+        "In [",
+        "import ",
+        "def ",
+        "Error executing",
+        "KeyError",
+        "There was an error when executing",
+    ):
         assert bad not in text, f"{name} shows {bad!r}"
     assert page.locator(".jp-CodeCell .jp-InputArea:visible, .jp-InputArea-editor:visible").count() == 0
     assert not re.search(r"\.ipynb|^\d\d-", page.title()), f"{name} has a file name as title: {page.title()}"
@@ -152,5 +175,3 @@ def doc_screenshot(target, name: str, **options) -> None:
 def kernel_id(page) -> str:
     config = json.loads(page.locator("#jupyter-config-data").first.text_content())
     return config["kernelId"]
-
-

@@ -3,6 +3,7 @@
 Used by the browser tests (to prove what the server refuses) and by
 ``benchmarks/bench_form.py`` (to drive many respondents at once).
 """
+
 from __future__ import annotations
 
 import json
@@ -47,9 +48,21 @@ class KernelChannel:
 
     def send(self, msg_type: str, content: dict, channel: str = "shell") -> str:
         msg_id = uuid.uuid4().hex
-        msg = {"header": {"msg_id": msg_id, "msg_type": msg_type, "username": "x", "session": self.session,
-                          "version": "5.3", "date": ""},
-               "parent_header": {}, "metadata": {}, "content": content, "channel": channel, "buffers": []}
+        msg = {
+            "header": {
+                "msg_id": msg_id,
+                "msg_type": msg_type,
+                "username": "x",
+                "session": self.session,
+                "version": "5.3",
+                "date": "",
+            },
+            "parent_header": {},
+            "metadata": {},
+            "content": content,
+            "channel": channel,
+            "buffers": [],
+        }
         if self.v1:
             from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_v1
 
@@ -67,8 +80,7 @@ class KernelChannel:
 
         channel, parts = deserialize_msg_from_ws_v1(raw)
         header, parent, metadata, content = (json.loads(part) for part in parts[:4])
-        return {"channel": channel, "header": header, "parent_header": parent, "metadata": metadata,
-                "content": content}
+        return {"channel": channel, "header": header, "parent_header": parent, "metadata": metadata, "content": content}
 
     def replies(self, parent: str, seconds: float = 3.0, until: str | None = None) -> list[dict]:
         out, deadline = [], time.monotonic() + seconds
@@ -88,8 +100,7 @@ class KernelChannel:
         pid = self.send("comm_info_request", {"target_name": "jupyter.widget"})
         reply = self.replies(pid, seconds=seconds, until="comm_info_reply")
         comms = [m for m in reply if m["header"]["msg_type"] == "comm_info_reply"][0]["content"]["comms"]
-        asked = {self.send("comm_msg", {"comm_id": cid, "data": {"method": "request_state"}}): cid
-                 for cid in comms}
+        asked = {self.send("comm_msg", {"comm_id": cid, "data": {"method": "request_state"}}): cid for cid in comms}
         states, deadline = {}, time.monotonic() + seconds
         while len(states) < len(asked) and time.monotonic() < deadline:
             self.ws.settimeout(max(0.05, deadline - time.monotonic()))
@@ -104,8 +115,7 @@ class KernelChannel:
         return states
 
     def update(self, comm_id: str, state: dict) -> None:
-        self.send("comm_msg", {"comm_id": comm_id, "data": {"method": "update", "state": state,
-                                                            "buffer_paths": []}})
+        self.send("comm_msg", {"comm_id": comm_id, "data": {"method": "update", "state": state, "buffer_paths": []}})
 
     def click(self, comm_id: str) -> None:
         self.send("comm_msg", {"comm_id": comm_id, "data": {"method": "custom", "content": {"event": "click"}}})

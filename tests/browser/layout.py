@@ -5,6 +5,7 @@ nothing runs past the right edge of the screen except inside a box that scrolls 
 and runs :data:`LAYOUT_PROBLEMS` in each state; :func:`check_layout` fails naming the page, the
 screen size and the two elements (their text or their label).
 """
+
 from __future__ import annotations
 
 PHONE = {"width": 390, "height": 844}
@@ -140,8 +141,11 @@ def open_everything(page, settle, root: str = SERVED) -> list[str]:
             closed.first.click()
             closed.first.evaluate("el => el.removeAttribute('data-orb-open-me')")
         settle(page)
-        problems += [p for p in layout_problems(page, f'"{opened}" open', root) if p.split(" (with ")[0] not in
-                     {q.split(" (with ")[0] for q in problems}]
+        problems += [
+            p
+            for p in layout_problems(page, f'"{opened}" open', root)
+            if p.split(" (with ")[0] not in {q.split(" (with ")[0] for q in problems}
+        ]
     raise AssertionError("the page keeps showing new tabs or accordions to open")
 
 

@@ -3,12 +3,12 @@
 A real hub (tests/hub_server.py) on 127.0.0.1; each person logs in through the
 log-in form in their own browser context, as two people on two computers.
 """
+
 from __future__ import annotations
 
 import re
 
 import pytest
-
 from conftest import SHOTS, check_accessibility, doc_screenshot
 from hub_server import A, B, start_hub, stop_hub
 

@@ -5,17 +5,28 @@ demo) and screen size (a phone, 390×844, and a laptop, 1366×900); in that one 
 accordion is opened in turn and the layout checked in each state (:mod:`layout`). The HTML packet of
 each framework's unit and the statewide index are checked the same way.
 """
+
 from __future__ import annotations
 
 import urllib.parse
 
-from orb_widgets.app import App
 import pytest
 from conftest import FORM_COUNTY, SHOTS, next_frame, wait_for_notebook, wait_until_drawn
 from layout import SIZES, check_layout, layout_problems
 
-STEPS = ["01-start-here", "02-breakout-session", "03-key-messages", "04-tailor-assessment", "05-take-assessment",
-         "06-results", "07-planning-matrix", "08-testing-profile", "09-implementation-plan"]
+from orb_widgets.app import App
+
+STEPS = [
+    "01-start-here",
+    "02-breakout-session",
+    "03-key-messages",
+    "04-tailor-assessment",
+    "05-take-assessment",
+    "06-results",
+    "07-planning-matrix",
+    "08-testing-profile",
+    "09-implementation-plan",
+]
 #: One unit of each framework in the demo: a county on the CPM pack, a school municipality on CPS.
 UNITS = {"cpm-orb": FORM_COUNTY, "cps": "Driftwood County"}
 
@@ -39,7 +50,6 @@ def _shot(page, name: str) -> None:
 
 
 def test_the_demo_has_a_unit_of_each_framework(demo_workspace):
-    from orb_widgets.store import Store
 
     store = App.for_workspace(demo_workspace).store
     for framework, unit in UNITS.items():

@@ -7,6 +7,7 @@ page's kernel is shut down as the server does for a closed page (which saves
 any edit still waiting for the autosave). Every table of the workspace's
 database must then hold exactly what it held before the page was opened.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,9 +20,17 @@ import pytest
 from conftest import KernelChannel, kernel_id
 from db_snapshot import changes, table_contents
 
-STEPS = ["01-start-here.ipynb", "02-breakout-session.ipynb", "03-key-messages.ipynb",
-         "04-tailor-assessment.ipynb", "05-take-assessment.ipynb", "06-results.ipynb",
-         "07-planning-matrix.ipynb", "08-testing-profile.ipynb", "09-implementation-plan.ipynb"]
+STEPS = [
+    "01-start-here.ipynb",
+    "02-breakout-session.ipynb",
+    "03-key-messages.ipynb",
+    "04-tailor-assessment.ipynb",
+    "05-take-assessment.ipynb",
+    "06-results.ipynb",
+    "07-planning-matrix.ipynb",
+    "08-testing-profile.ipynb",
+    "09-implementation-plan.ipynb",
+]
 COUNTIES = {"cpm-orb": "Alder Creek County", "cps": "Driftwood Municipality"}  # demo counties 0 and 3
 SCREENS = {"laptop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 
@@ -44,9 +53,9 @@ _DRAWN_AND_QUIET = """() => {
 @pytest.fixture(scope="module")
 def quiet_server(tmp_path_factory):
     """A demo workspace and a workbook server of its own: no other test's page writes to it meanwhile."""
+    from orb_widgets.app import App
     from orb_widgets.demo import make_demo
     from orb_widgets.serve import launch
-    from orb_widgets.app import App
 
     os.environ.pop("ORB_DATABASE_URL", None)
     folder = tmp_path_factory.mktemp("quiet-ws")
@@ -107,7 +116,8 @@ def test_opening_a_step_and_touching_nothing_writes_nothing(browser, quiet_serve
     # waiting (flush_all at exit), so an edit the page made by itself is in the store by now.
     _shut_down(served, kid)
     assert changes(before, table_contents(store)) == [], (
-        f"opening {notebook} for {county} on a {screen} screen wrote to the workspace")
+        f"opening {notebook} for {county} on a {screen} screen wrote to the workspace"
+    )
 
 
 def test_moving_a_competence_slider_saves_it_once_under_the_persons_name(browser, quiet_server):
@@ -139,8 +149,12 @@ def test_moving_a_competence_slider_saves_it_once_under_the_persons_name(browser
     after = store.doc_history(county, "plan", "main")
     assert len(after) == len(history) + 1 and after[-1].updated_by == "Browser Test"
     old, new = history[-1].body, after[-1].body
-    moved = [(level, which) for level in new["competence"] for which in ("now", "target")
-             if new["competence"][level][which] != old["competence"][level][which]]
+    moved = [
+        (level, which)
+        for level in new["competence"]
+        for which in ("now", "target")
+        if new["competence"][level][which] != old["competence"][level][which]
+    ]
     assert len(moved) == 1
     level, which = moved[0]
     assert round(100 * new["competence"][level][which]) == was + 1

@@ -1,5 +1,6 @@
 """The survey link in Debian's Chromium: phones and laptops, English and Spanish, keyboard only,
 JavaScript off, and a send while the store fails. Pages are plain HTML from an in-process server."""
+
 from __future__ import annotations
 
 import os
@@ -7,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import check_accessibility, doc_screenshot
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -44,8 +44,11 @@ def answer(page, group_name: str, choice: str) -> None:
     page.get_by_role("group", name=group_name).get_by_role("radio", name=choice, exact=True).check()
 
 
-@pytest.mark.parametrize("size,locale", [(DESKTOP, "en-US"), (PHONE, "en-US"), (DESKTOP, "es-ES"), (PHONE, "es-MX")],
-                         ids=["desktop-en", "phone-en", "desktop-es", "phone-es"])
+@pytest.mark.parametrize(
+    "size,locale",
+    [(DESKTOP, "en-US"), (PHONE, "en-US"), (DESKTOP, "es-ES"), (PHONE, "es-MX")],
+    ids=["desktop-en", "phone-en", "desktop-es", "phone-es"],
+)
 def test_fill_and_send(browser, server, size, locale):
     es = locale.startswith("es")
     before = server.store.response_count(COUNTY, WAVE)
@@ -56,7 +59,10 @@ def test_fill_and_send(browser, server, size, locale):
         role_q = "¿Qué grupo describe mejor su puesto?" if es else "Which group best fits your role?"
         role = page.get_by_role("group", name=role_q)
         # The role question comes first, then the parts.
-        assert role.bounding_box()["y"] < page.get_by_role("heading", name="Part 1 of 6" if not es else "Parte 1 de 6").bounding_box()["y"]
+        assert (
+            role.bounding_box()["y"]
+            < page.get_by_role("heading", name="Part 1 of 6" if not es else "Parte 1 de 6").bounding_box()["y"]
+        )
         check_accessibility(page, f"survey-{size['width']}-{locale}")
         role.get_by_role("radio", name="Supervisor o supervisora" if es else "Supervisor", exact=True).check()
         agree = "De acuerdo" if es else "Agree"
@@ -78,8 +84,9 @@ def test_fill_and_send(browser, server, size, locale):
             assert len({round(b["y"]) for b in first}) == 1  # one row
         page.locator("textarea").first.fill("Más tiempo <b>para</b> aprender" if es else "More time <b>please</b>")
         page.get_by_role("button", name="Enviar mis respuestas" if es else "Send my answers").click()
-        page.get_by_role("heading", name="Gracias. Sus respuestas se guardaron." if es
-                         else "Thank you — your answers were saved.").wait_for()
+        page.get_by_role(
+            "heading", name="Gracias. Sus respuestas se guardaron." if es else "Thank you — your answers were saved."
+        ).wait_for()
         check_accessibility(page, f"survey-thanks-{size['width']}-{locale}")
         assert page.locator("form").count() == 0 and page.get_by_role("button").count() == 0
         assert server.store.response_count(COUNTY, WAVE) == before + 1

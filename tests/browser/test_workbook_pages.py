@@ -1,13 +1,22 @@
 """Team pages served by ``orb serve``: the planning matrix and a breakout round, in a browser."""
+
 from __future__ import annotations
 
 import re
 import time
 import uuid
 
-from conftest import (FORM_COUNTY, SHOTS, KernelChannel, check_accessibility, check_reads_like_a_product,
-                      doc_screenshot, kernel_id, wait_for_notebook, wait_until_drawn)
-
+from conftest import (
+    FORM_COUNTY,
+    SHOTS,
+    KernelChannel,
+    check_accessibility,
+    check_reads_like_a_product,
+    doc_screenshot,
+    kernel_id,
+    wait_for_notebook,
+    wait_until_drawn,
+)
 
 ROW_TITLE = re.compile(r"^[A-F]\. .+ · ")
 
@@ -82,10 +91,18 @@ def test_coach_runs_a_breakout_round_and_gets_the_takeaways(page, workbook_serve
     event = page.get_by_label("Event", exact=True)
     expect(event).to_have_value(re.compile(re.escape(title)))
     # in the rooms: one room per screen, the reporter types as the room talks
-    rooms = [("Room 1", "Ana", "Ben", "Lee", "Alder Creek County", "Supervisor",
-              "Families want to hear it from their workers first"),
-             ("Room 2", "Cy", "Dee", "Mo", "Wren Valley County", "Caseworker",
-              "Supervisors need coaching time protected")]
+    rooms = [
+        (
+            "Room 1",
+            "Ana",
+            "Ben",
+            "Lee",
+            "Alder Creek County",
+            "Supervisor",
+            "Families want to hear it from their workers first",
+        ),
+        ("Room 2", "Cy", "Dee", "Mo", "Wren Valley County", "Caseworker", "Supervisors need coaching time protected"),
+    ]
     for room, facilitator, reporter, person, county, role, takeaway in rooms:
         page.get_by_role("button", name=room, exact=True).click()
         expect(_visible(page.get_by_label("Room name"))).to_have_value(room)
@@ -127,15 +144,22 @@ def test_code_sent_from_a_workbook_page_is_never_run(page, workbook_server, tmp_
     page.locator(".jupyter-widgets").first.wait_for(timeout=90_000)
     kid = kernel_id(page)
     target = tmp_path / "written-by-a-browser.txt"
-    execute = {"code": f"open({str(target)!r}, 'w').write('pwned')", "silent": False, "store_history": True,
-               "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}
+    execute = {
+        "code": f"open({str(target)!r}, 'w').write('pwned')",
+        "silent": False,
+        "store_history": True,
+        "user_expressions": {},
+        "allow_stdin": False,
+        "stop_on_error": True,
+    }
     for v1 in (False, True):
         channel = KernelChannel(workbook_server, kid, v1=v1)
         try:
             assert channel.ws.subprotocol == ("v1.kernel.websocket.jupyter.org" if v1 else None)
             refused = {channel.send("execute_request", execute, channel=name) for name in ("shell", "control")}
-            refused.add(channel.send("history_request", {"output": False, "raw": True,
-                                                         "hist_access_type": "tail", "n": 10}))
+            refused.add(
+                channel.send("history_request", {"output": False, "raw": True, "hist_access_type": "tail", "n": 10})
+            )
             # A kernel_info_request sent after them is answered: the shell has handled all that reached it
             # before (one queue, in order), and nothing came back for the code or the history request.
             barrier = channel.send("kernel_info_request", {})
@@ -167,9 +191,15 @@ def test_code_sent_from_a_workbook_page_is_never_run(page, workbook_server, tmp_
 
 import pytest  # noqa: E402
 
-OTHER_PAGES = ["01-start-here.ipynb", "03-key-messages.ipynb", "04-tailor-assessment.ipynb",
-               "05-take-assessment.ipynb", "06-results.ipynb", "08-testing-profile.ipynb",
-               "09-implementation-plan.ipynb"]
+OTHER_PAGES = [
+    "01-start-here.ipynb",
+    "03-key-messages.ipynb",
+    "04-tailor-assessment.ipynb",
+    "05-take-assessment.ipynb",
+    "06-results.ipynb",
+    "08-testing-profile.ipynb",
+    "09-implementation-plan.ipynb",
+]
 
 
 @pytest.mark.parametrize("notebook", OTHER_PAGES)

@@ -9,6 +9,7 @@ the same second and role; its minute is compared only with a file that gives
 no seconds (an Excel re-save). See the README's "How ORB tells a new response
 from one it already has".
 """
+
 from __future__ import annotations
 
 from ..matching import key

@@ -6,6 +6,7 @@ and ``Feedback - Q`` column after each question, which are not answers.
 Likert statements come as ``Title.Statement``. IDs count 1, 2, 3 … in every
 form, so a response is its ID with its start and completion times.
 """
+
 from __future__ import annotations
 
 import re

@@ -9,23 +9,37 @@ Previews, tests and spam are dropped by the Status column. In a numeric export
 default recode of a last, don't-know choice) or a negative number means don't
 know; ``-99`` is "seen but unanswered", so skipped. A response is its ResponseId.
 """
+
 from __future__ import annotations
 
 import ast
-import re
 import json
+import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..matching import Header, candidates, key, short
 from ..registry import Table, Vendor, register
 
 _STATUS = {
-    "ip address": None, "0": None, "imported": None, "4": None, "offline": None, "16": None, "": None,
-    "survey preview": "Qualtrics preview", "1": "Qualtrics preview",
-    "offline survey preview": "Qualtrics preview", "17": "Qualtrics preview",
-    "survey test": "Qualtrics test", "2": "Qualtrics test",
-    "spam": "Qualtrics spam", "8": "Qualtrics spam", "survey preview spam": "Qualtrics spam",
-    "preview spam": "Qualtrics spam", "9": "Qualtrics spam", "imported spam": "Qualtrics spam",
+    "ip address": None,
+    "0": None,
+    "imported": None,
+    "4": None,
+    "offline": None,
+    "16": None,
+    "": None,
+    "survey preview": "Qualtrics preview",
+    "1": "Qualtrics preview",
+    "offline survey preview": "Qualtrics preview",
+    "17": "Qualtrics preview",
+    "survey test": "Qualtrics test",
+    "2": "Qualtrics test",
+    "spam": "Qualtrics spam",
+    "8": "Qualtrics spam",
+    "survey preview spam": "Qualtrics spam",
+    "preview spam": "Qualtrics spam",
+    "9": "Qualtrics spam",
+    "imported spam": "Qualtrics spam",
     "12": "Qualtrics spam",
 }
 
@@ -50,12 +64,28 @@ def _row(head, n):
 @register
 class Qualtrics(Vendor):
     name, title, order = "qualtrics", "Qualtrics", 10
-    meta = {"responseid": "id", "startdate": "start", "enddate": "end", "status": "status",
-            "finished": "finished"}
-    known = frozenset({"ipaddress", "progress", "duration (in seconds)", "recordeddate", "recipientlastname",
-                       "recipientfirstname", "recipientemail", "externalreference", "externaldatareference",
-                       "locationlatitude", "locationlongitude", "locationaccuracy", "distributionchannel",
-                       "userlanguage", "responseset", "name", "emailaddress"})
+    meta = {"responseid": "id", "startdate": "start", "enddate": "end", "status": "status", "finished": "finished"}
+    known = frozenset(
+        {
+            "ipaddress",
+            "progress",
+            "duration (in seconds)",
+            "recordeddate",
+            "recipientlastname",
+            "recipientfirstname",
+            "recipientemail",
+            "externalreference",
+            "externaldatareference",
+            "locationlatitude",
+            "locationlongitude",
+            "locationaccuracy",
+            "distributionchannel",
+            "userlanguage",
+            "responseset",
+            "name",
+            "emailaddress",
+        }
+    )
     dont_know_codes = ("points+1",)
     skipped_codes = (-99,)
 
@@ -66,8 +96,7 @@ class Qualtrics(Vendor):
     @classmethod
     def detect(cls, head) -> bool:
         row1 = {key(c) for c in _row(head, 0)}
-        return ("responseid" in row1 or cls._legacy(head)
-                or any(_import_id(c) is not None for c in _row(head, 2)))
+        return "responseid" in row1 or cls._legacy(head) or any(_import_id(c) is not None for c in _row(head, 2))
 
     @classmethod
     def table(cls, head, inst) -> Table:
@@ -79,16 +108,14 @@ class Qualtrics(Vendor):
             qid = ids[j].strip() if j < len(ids) else ""
             text = texts[j].strip() if j < len(texts) else ""
             cands = candidates(text) + ((qid,) if qid and not legacy else ())
-            headers.append(Header(j, 2, short(text or qid) or f"column {j + 1}", cands,
-                                  key(text if legacy else qid)))
+            headers.append(Header(j, 2, short(text or qid) or f"column {j + 1}", cands, key(text if legacy else qid)))
             meta = _import_id(third[j]) if has_ids and j < len(third) else None
             if meta and meta.get("timeZone"):
                 try:
                     zones[j] = ZoneInfo(meta["timeZone"])
                 except (ZoneInfoNotFoundError, ValueError):
                     pass
-        return Table(headers, start=3 if has_ids else 2, header_row=2, zones=zones,
-                     width=max(len(ids), len(texts)))
+        return Table(headers, start=3 if has_ids else 2, header_row=2, zones=zones, width=max(len(ids), len(texts)))
 
     @classmethod
     def drop(cls, cell, cols) -> str | None:
@@ -97,8 +124,11 @@ class Qualtrics(Vendor):
             return None
         status = cell(j)
         if key(status) not in _STATUS:
-            raise ValueError("unknown Qualtrics response type; expected IP Address, Imported, Offline, "
-                             "Survey Preview, Survey Test or Spam", j)
+            raise ValueError(
+                "unknown Qualtrics response type; expected IP Address, Imported, Offline, "
+                "Survey Preview, Survey Test or Spam",
+                j,
+            )
         return _STATUS[key(status)]
 
     @classmethod

@@ -8,6 +8,7 @@ picked). Bookkeeping: ``Respondent ID`` (``RespondentID`` in older exports),
 Respondent ID; without one, the times it was started and ended, its role
 group and its place among the people with the same times and role.
 """
+
 from __future__ import annotations
 
 from ..matching import Header, candidates, key, short
@@ -23,18 +24,40 @@ def _row(head, n):
 @register
 class SurveyMonkey(Vendor):
     name, title, order = "surveymonkey", "SurveyMonkey", 20
-    meta = {"respondent id": "id", "respondentid": "id", "start date": "start", "startdate": "start",
-            "end date": "end", "enddate": "end"}
-    known = frozenset({"collector id", "collectorid", "ip address", "email address", "first name", "last name",
-                       "custom data", "custom data 1"})
+    meta = {
+        "respondent id": "id",
+        "respondentid": "id",
+        "start date": "start",
+        "startdate": "start",
+        "end date": "end",
+        "enddate": "end",
+    }
+    known = frozenset(
+        {
+            "collector id",
+            "collectorid",
+            "ip address",
+            "email address",
+            "first name",
+            "last name",
+            "custom data",
+            "custom data 1",
+        }
+    )
 
     @classmethod
     def detect(cls, head) -> bool:
         row1 = {key(c) for c in _row(head, 0)}
         row2 = {key(c) for c in _row(head, 1)}
-        return bool(row1 & {"respondent id", "respondentid"} or row2 & _SUB
-                    or ({"startdate", "enddate"} <= row1 and not any(key(c).startswith("{") for c in _row(head, 2))
-                        and "responseid" not in {key(c) for c in _row(head, 1)}))
+        return bool(
+            row1 & {"respondent id", "respondentid"}
+            or row2 & _SUB
+            or (
+                {"startdate", "enddate"} <= row1
+                and not any(key(c).startswith("{") for c in _row(head, 2))
+                and "responseid" not in {key(c) for c in _row(head, 1)}
+            )
+        )
 
     @classmethod
     def table(cls, head, inst) -> Table:
@@ -48,8 +71,7 @@ class SurveyMonkey(Vendor):
             elif not sub:
                 question, qcol = "", None
             if not sub or key(sub) in _SUB:
-                headers.append(Header(j, 1, short(question) or f"column {j + 1}", candidates(question),
-                                      key(question)))
+                headers.append(Header(j, 1, short(question) or f"column {j + 1}", candidates(question), key(question)))
             elif q and _is_choice(sub, inst):  # Expanded: the first choice sits under the question itself
                 headers.append(Header(j, 1, short(question), candidates(question), key(question)))
                 headers.append(Header(j, 2, short(sub), (sub,), key(sub), group=j, choice=sub))

@@ -7,11 +7,12 @@ including it, so the same table again (as CSV or .xlsx) adds nobody, the
 table with rows added below adds those rows, and another stack of forms adds
 every row, even where two people answered alike.
 """
+
 from __future__ import annotations
 
+from ...instrument import TAG_RE
 from ..matching import COMMENT_TAG, norm, plain_headers
 from ..registry import Table, Vendor, register
-from ...instrument import TAG_RE
 
 
 class _Plain(Vendor):
