@@ -43,7 +43,7 @@ def test_the_threshold_is_printed_as_used(points, threshold):
 @pytest.fixture
 def chosen(demo_store, monkeypatch):
     """The CPS unit's real report with chosen numbers, served to every view."""
-    from orb_widgets import results
+    from orb_widgets import cache, results
     from orb_widgets.packets import sections
 
     real = results.county_results(demo_store, CPS)
@@ -71,7 +71,10 @@ def chosen(demo_store, monkeypatch):
 
     real_results = results.county_results
     monkeypatch.setattr(results, "county_results", fake)
-    monkeypatch.setattr(sections, "county_results", fake)
+    monkeypatch.setattr(sections, "county_results", fake, raising=False)
+    # Pages and packets read results through the workspace's cache: keep none here, so the chosen
+    # numbers are what every view computes from, and never land in the shared demo's cache.
+    monkeypatch.setattr(cache, "folder_of", lambda store: None)
     return report
 
 
@@ -91,6 +94,8 @@ def _views(store, capsys) -> dict[str, str]:
     pk = packets.Packet(store, CPS)
     packet = _text(" ".join(pk.section_html(s) for s in ("glance", "scores", "change")))
     dash = ResultsDashboard(WorkbookContext(store, CPS, user="", remember=False), charts=False)
+    for index in range(len(dash.tabs.children)):  # each tab is filled when it is opened
+        dash.tabs.selected_index = index
     stack, parts = [dash], []
     while stack:
         x = stack.pop()
