@@ -28,7 +28,7 @@ STEPS = [
     "09-implementation-plan",
 ]
 #: One unit of each framework in the demo: a county on the CPM pack, a school municipality on CPS.
-UNITS = {"cpm-orb": FORM_COUNTY, "cps": "Driftwood County"}
+UNITS = {"cpm-orb": FORM_COUNTY, "cps": "Driftwood Municipality"}
 
 
 def _settle(page) -> None:
