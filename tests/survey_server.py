@@ -74,6 +74,7 @@ def start(folder, **config) -> Running:
 
 def listen(survey, make_app) -> tuple:
     """Serve ``survey`` from a thread of its own; returns (url, loop, thread)."""
+    from orb_widgets.survey.app import BACKLOG
     port = free_port()
     ready = threading.Event()
     box = {}
@@ -82,7 +83,7 @@ def listen(survey, make_app) -> tuple:
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         box["loop"] = loop
-        make_app(survey).listen(port, "127.0.0.1")
+        make_app(survey).listen(port, "127.0.0.1", backlog=BACKLOG)
         ready.set()
         loop.run_forever()
 

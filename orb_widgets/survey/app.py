@@ -24,6 +24,10 @@ from ..logs import log_request, make_private
 from ..settings import Settings
 from .handlers import Survey, SurveyConfig, survey_handlers
 
+#: Connections the kernel holds for the server while it is busy: a link sent to a whole staff at
+#: 9:00 brings hundreds of sends in the same second, and tornado's default (128) resets the rest.
+BACKLOG = 1024
+
 
 def config_app(config: SurveyConfig) -> App:
     """The server's application object: its settings, read here once, with the ``SurveyConfig``'s workspace and
@@ -115,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
 
     async def serve():
         app = make_app(Survey.from_app(config_app(config), config))
-        server = app.listen(args.port, args.host, xheaders=False)
+        server = app.listen(args.port, args.host, xheaders=False, backlog=BACKLOG)
         logging.getLogger("orb.survey").info("survey links served on port %s at /survey/<link>", args.port)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
