@@ -34,24 +34,18 @@ import os
 import secrets
 import shutil
 import signal
-import socket
-import stat
 import subprocess
 import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .exceptions import OrbError, WorkspaceError
+from .proc import HOST, Served, child_env, free_port, runtime_folder
+from .proc import start as start_process
 from .resources import shipped
 from .settings import Settings
 from .survey.config import survey_config
 
 TEMPLATE = "voila-orb"
-HOST = "127.0.0.1"
 
 #: A kernel with no page connected to it and idle this long is shut down
 #: (seconds). A connected page's kernel is never culled, however quiet.
@@ -93,12 +87,6 @@ def template_dir() -> Path:
     if not (folder / "index.html.j2").is_file():
         raise OrbError(f"cannot find the page template in {folder}")
     return folder
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def pool_sizes(pool=None) -> dict[str, int]:
@@ -194,140 +182,6 @@ def voila_config(
     }
 
 
-@dataclass
-class Served:
-    """A running voila server (see :func:`launch`)."""
-
-    process: subprocess.Popen
-    url: str
-    token: str
-    runtime: Path
-    log_path: Path
-    _log: object = field(default=None, repr=False)
-
-    def page_url(self, notebook: str | None = None) -> str:
-        path = "" if notebook is None else f"voila/render/{notebook}"
-        query = f"?token={self.token}" if self.token else ""
-        return f"{self.url}{path}{query}"
-
-    def log(self) -> str:
-        return self.log_path.read_text("utf-8", "replace") if self.log_path.exists() else ""
-
-    def processes(self) -> list:
-        """voila and every process it started (its kernels), as ``psutil.Process`` objects."""
-        import psutil
-
-        try:
-            root = psutil.Process(self.process.pid)
-            return [root, *root.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return []
-
-    def stop(self, timeout: float = 15) -> None:
-        """Stop voila and every kernel it started; the port is free afterwards.
-
-        voila is asked first (SIGTERM: it shuts its kernels down, so they save
-        pending edits); whatever is still running after ``timeout`` is killed.
-        """
-        import psutil
-
-        family = self.processes()  # before voila goes: its kernels are re-parented after
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-            except (ProcessLookupError, PermissionError):
-                self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                pass
-        _, alive = psutil.wait_procs(family, timeout=5 if self.process.poll() is not None else 0)
-        for proc in alive:
-            try:
-                proc.kill()
-            except psutil.NoSuchProcess:
-                pass
-        psutil.wait_procs(alive, timeout=5)
-        if self.process.poll() is None:
-            self.process.wait(5)
-        if self._log is not None:
-            self._log.close()
-        shutil.rmtree(self.runtime, ignore_errors=True)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-
-
-#: Where a server keeps its configuration, log and (voila) kernel connection files: a folder
-#: ``<prefix>XXXX`` in the temporary folder, 0700, holding :data:`OWNER_FILE`.
-RUNTIME_PREFIXES = ("orb-serve-", "orb-form-")
-OWNER_FILE = "owner.json"
-
-
-def runtime_folder(prefix: str) -> Path:
-    """A new private folder (0700) for a server started by this process.
-
-    It is removed when the server stops; if this process is killed first
-    (``kill -9``), the next server started on this machine removes it: it
-    names its owner, and the owner is gone (:func:`remove_dead_runtimes`).
-    """
-    remove_dead_runtimes()
-    folder = Path(tempfile.mkdtemp(prefix=prefix))  # 0700 already; said again, as it matters here
-    folder.chmod(0o700)
-    (folder / OWNER_FILE).write_text(json.dumps({"pid": os.getpid(), "started": _started(os.getpid())}), "utf-8")
-    return folder
-
-
-def remove_dead_runtimes(root: Path | None = None) -> list[Path]:
-    """Remove this user's server folders whose owner process has died; returns those removed."""
-    root = Path(root or tempfile.gettempdir())
-    removed = []
-    for prefix in RUNTIME_PREFIXES:
-        for folder in root.glob(f"{prefix}*"):
-            try:
-                st = folder.lstat()
-            except OSError:
-                continue
-            if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or _owner_alive(folder, st):
-                continue
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
-    return removed
-
-
-def _started(pid: int) -> float | None:
-    import psutil
-
-    try:
-        return psutil.Process(pid).create_time()
-    except psutil.Error:
-        return None
-
-
-def _owner_alive(folder: Path, st: os.stat_result) -> bool:
-    import psutil
-
-    try:
-        owner = json.loads((folder / OWNER_FILE).read_text("utf-8"))
-        pid, started = int(owner["pid"]), owner["started"]
-    except (OSError, ValueError, KeyError, TypeError):
-        # being made this moment, or left by a version that did not say its owner: a day tells
-        return time.time() - st.st_mtime < 24 * 3600
-    try:
-        process = psutil.Process(pid)
-        if process.status() == psutil.STATUS_ZOMBIE:
-            return False
-        # the same pid may be another process now: its start time tells
-        return started is None or abs(process.create_time() - float(started)) < 1.0
-    except psutil.NoSuchProcess:
-        return False
-    except psutil.Error:
-        return True
-
-
 def _runtime(config: dict) -> Path:
     """A private folder with ``voila.json`` and the template where voila finds it.
 
@@ -344,15 +198,6 @@ def _runtime(config: dict) -> Path:
         shutil.copytree(template_dir(), target)
     (runtime / "voila.json").write_text(json.dumps(config, indent=2), "utf-8")
     return runtime
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Ask Linux to send voila SIGTERM if ``orb serve`` dies, even by ``kill -9``."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 def launch(
@@ -416,8 +261,7 @@ def launch(
     served = settings.with_(county="", wave="", form_county="", form_wave="", locked=False).with_(
         served=True, remember_name=False, county=county or "", wave=wave, locked=bool(lock)
     )
-    env = {k: v for k, v in os.environ.items() if k not in Settings.OWN_VARIABLES and k != "QUERY_STRING"}
-    env.update(served.to_env())
+    env = child_env(served, drop=("QUERY_STRING",))
     env["MPLBACKEND"] = "Agg"
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(runtime / "share"), os.environ.get("JUPYTER_PATH")]))
     argv = [
@@ -432,19 +276,10 @@ def launch(
     log_path = Path(log_path) if log_path else runtime / "voila.log"
     log = open(log_path, "ab")
     # Its own session, so stopping it reaches all of it; and it dies with us.
-    process = subprocess.Popen(
-        argv,
-        env=env,
-        cwd=str(nb_dir),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-        preexec_fn=_die_with_parent,
-    )
+    process = start_process(argv, env=env, log=log, cwd=nb_dir)
     result = Served(process, f"http://{HOST}:{port}/", token, runtime, log_path, log)
     try:
-        _wait_listening(result)
+        result.wait_listening()
     except BaseException:
         result.stop()
         raise
@@ -460,22 +295,6 @@ def _forget_token(runtime: Path) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(config, indent=2), "utf-8")
     tmp.replace(path)
-
-
-def _wait_listening(served: Served, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    probe = served.url + "voila/static/"  # any answer means the server is up
-    while time.monotonic() < deadline:
-        if served.process.poll() is not None:
-            raise OrbError(f"the page server stopped at start-up; see its log:\n{served.log()[-2000:]}")
-        try:
-            urllib.request.urlopen(probe, timeout=1)
-            return
-        except urllib.error.HTTPError:
-            return
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            time.sleep(0.2)
-    raise OrbError(f"the page server did not start within {timeout:.0f} s; see {served.log_path}")
 
 
 # ---------------------------------------------------------------- commands
@@ -580,8 +399,7 @@ def team_notebooks(settings: Settings) -> Path:
 def cmd_lab(args) -> int:
     settings = args.app.settings.with_(county=args.county)
     nb_dir = team_notebooks(settings)
-    env = {k: v for k, v in os.environ.items() if k not in Settings.OWN_VARIABLES}
-    env.update(settings.with_(form_county="", form_wave="", locked=False, served=False).to_env())
+    env = child_env(settings.with_(form_county="", form_wave="", locked=False, served=False))
     argv = [
         sys.executable,
         "-m",

@@ -63,7 +63,7 @@ def make_workspace(folder, rewording: dict | None = None, url: str | None = None
 def start(folder, **config) -> Running:
     from orb_widgets.app import App
     from orb_widgets.survey.app import make_app
-    from orb_widgets.survey.handlers import Survey, SurveyConfig
+    from orb_widgets.survey.service import Survey, SurveyConfig
 
     store = App.for_workspace(folder).store
     token = store.open_link(COUNTY, WAVE).token

@@ -96,3 +96,39 @@ def test_a_settings_read_below_an_entry_point_is_caught(tmp_path):
     with (package / "results.py").open("a", encoding="utf-8") as fh:
         fh.write("\n\ndef _sneaky():\n    from .settings import Settings\n    return Settings.from_env()\n")
     assert [call.rsplit(":", 1)[0] for call in _offenders(tmp_path)] == ["orb_widgets/results.py:_sneaky"]
+
+
+# ------------------------------------------------------------------ child processes are started in one place
+def popen_calls(root: Path) -> list[str]:
+    """Every ``subprocess.Popen(`` / ``preexec_fn=`` / ``prctl(`` in the package, as ``path:line``."""
+    found = []
+    for path in sorted((root / "orb_widgets").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            name = ""
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                name = node.func.attr
+            if name in {"Popen", "prctl"} or (
+                isinstance(node, ast.keyword) and node.arg in {"preexec_fn", "start_new_session"}
+            ):
+                found.append(f"{path.relative_to(root).as_posix()}:{node.lineno}")
+    return found
+
+
+#: Kept on purpose outside orb_widgets/proc.py: a packet child started afresh for Dask (its pipes are its own).
+POPEN_ELSEWHERE = {"orb_widgets/packets/build.py"}
+
+
+def test_child_processes_are_started_watched_and_stopped_by_proc_only():
+    """Servers and builds die with their parent and get a clean environment: one module does it."""
+    places = {spot.rsplit(":", 1)[0] for spot in popen_calls(ROOT)}
+    assert places - POPEN_ELSEWHERE == {"orb_widgets/proc.py"}, sorted(popen_calls(ROOT))
+
+
+def test_the_survey_service_and_pages_load_without_a_web_server():
+    """The writer, the rate limit and the pages are usable without tornado (the tailoring step's preview)."""
+    code = (
+        "import sys, orb_widgets.survey.service, orb_widgets.survey.pages;"
+        "print(sorted(m for m in ('tornado', 'pandas', 'ipywidgets') if m in sys.modules))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"

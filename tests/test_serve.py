@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from orb_widgets import serve
+from orb_widgets import proc, serve
 from orb_widgets.app import App
 from orb_widgets.exceptions import NoInstrument, OrbError, UnknownCounty
 
@@ -404,7 +404,7 @@ def _port_free(port: int) -> bool:
 def test_stopping_orb_serve_stops_voila_and_every_kernel(served_workspace, how):
     import psutil
 
-    port = serve.free_port()
+    port = proc.free_port()
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
     orb = subprocess.Popen(
         [
@@ -426,7 +426,7 @@ def test_stopping_orb_serve_stops_voila_and_every_kernel(served_workspace, how):
     try:
         first = orb.stdout.readline()
         assert first.startswith("Serving the workbook"), first + orb.stdout.read()
-        served = serve.Served(orb, f"http://127.0.0.1:{port}/", "", Path("/nonexistent"), Path("/nonexistent"))
+        served = proc.Served(orb, f"http://127.0.0.1:{port}/", "", Path("/nonexistent"), Path("/nonexistent"))
         kids = [_page(served, "08-testing-profile.ipynb", county=c)[1] for c in (A, B)]
         family = psutil.Process(orb.pid).children(recursive=True)
         assert len(family) >= 3, family  # voila and a kernel per page
@@ -446,7 +446,7 @@ def _runtime_of(tmp: Path, pid: int) -> Path:
     found = [
         f
         for f in tmp.glob("orb-*")
-        if (f / serve.OWNER_FILE).is_file() and json.loads((f / serve.OWNER_FILE).read_text())["pid"] == pid
+        if (f / proc.OWNER_FILE).is_file() and json.loads((f / proc.OWNER_FILE).read_text())["pid"] == pid
     ]
     assert len(found) == 1, list(tmp.iterdir())
     return found[0]
@@ -463,7 +463,7 @@ def test_a_killed_servers_folder_is_removed_at_the_next_start(served_workspace, 
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1]), "TMPDIR": str(tmp)}
     killed = []
     for form in (False, True):
-        port = serve.free_port()
+        port = proc.free_port()
         orb = subprocess.Popen(
             [
                 sys.executable,
@@ -503,8 +503,8 @@ def test_a_killed_servers_folder_is_removed_at_the_next_start(served_workspace, 
         killed.append(folder)
     someone_elses = tmp / "orb-serve-running"  # a server of a process still running is left alone
     someone_elses.mkdir(mode=0o700)
-    (someone_elses / serve.OWNER_FILE).write_text(
-        json.dumps({"pid": os.getppid(), "started": serve._started(os.getppid())})
+    (someone_elses / proc.OWNER_FILE).write_text(
+        json.dumps({"pid": os.getppid(), "started": proc.started(os.getppid())})
     )
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp))

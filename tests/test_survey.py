@@ -392,7 +392,7 @@ def test_three_hundred_sends_at_once_are_all_stored_and_a_double_click_once(fold
     import concurrent.futures
 
     from orb_widgets.app import App
-    from orb_widgets.survey.handlers import Writer
+    from orb_widgets.survey.service import Writer
 
     store = App.for_workspace(folder).store
     inst = store.current_instrument(COUNTY)
@@ -552,7 +552,7 @@ def test_two_servers_on_one_database_store_a_page_sent_to_both_once(db_url, monk
     from orb_widgets.store import Store
     from orb_widgets.store.schema import _ENGINES
     from orb_widgets.survey.app import make_app
-    from orb_widgets.survey.handlers import Survey, SurveyConfig
+    from orb_widgets.survey.service import Survey, SurveyConfig
 
     make_workspace(None, url=db_url)
     token = Store(db_url).open_link(COUNTY, WAVE).token

@@ -24,7 +24,6 @@ import fcntl
 import json
 import os
 import signal
-import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -203,7 +202,7 @@ def start_build(settings: Settings, counties: list[str] | None, by: str) -> bool
     Call it from the server's main thread: the build process is told to stop
     when the thread that started it ends (Linux ties it to that thread).
     """
-    from ..serve import _die_with_parent
+    from .. import proc
 
     out = packets_dir(settings)
     try:
@@ -228,23 +227,12 @@ def start_build(settings: Settings, counties: list[str] | None, by: str) -> bool
                 "failed": [],
             },
         )
-        env = {k: v for k, v in os.environ.items() if k not in Settings.OWN_VARIABLES}
-        env.update(settings.to_env())
         argv = [sys.executable, "-m", "orb_widgets.hub.packet_build", "--lock-fd", str(fd)]
         for name in counties or []:
             argv += ["--county", name]
         log = open(out / ".hub-build.log", "ab")
         try:
-            process = subprocess.Popen(
-                argv,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                pass_fds=(fd,),
-                start_new_session=True,
-                preexec_fn=_die_with_parent,
-            )
+            process = proc.start(argv, env=proc.child_env(settings), log=log, pass_fds=(fd,))
         finally:
             log.close()
         threading.Thread(target=process.wait, name="orb-packet-build-reaper", daemon=True).start()

@@ -14,14 +14,13 @@ import dataclasses
 import os
 import re
 import resource
-import signal
 import sys
-import threading
 import time
 from html.parser import HTMLParser
 
 from ..exceptions import PacketError
 from ..paths import workspace_dir
+from ..proc import guard_child
 from ..resources import import_root
 from ..settings import Settings
 from .files import NOTEBOOK, PACKET_TEMPLATE, TEMPLATES
@@ -268,44 +267,6 @@ def build_packet(task: PacketTask) -> PacketResult:
     return out
 
 
-def _die_with_parent(parent_pid: int, lifeline: int | None = None) -> None:
-    """Make this child end as soon as the runner that started it ends, however it ends.
-
-    Three guards, so no child ever outlives the runner or waits on it: Ctrl-C
-    and SIGTERM end the child at once (no clean-up that could block on a pipe);
-    on Linux the kernel kills the child when its parent dies (even by SIGKILL);
-    and a watchdog thread ends the child when the parent's end of the
-    ``lifeline`` pipe closes (or, without one, when the parent pid changes).
-    """
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})  # blocked by the fork
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            pr_set_pdeathsig = 1
-            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent_pid:  # the parent died before the guard was in place
-        os._exit(1)
-
-    def watch():
-        if lifeline is not None:
-            try:
-                while os.read(lifeline, 1):
-                    pass
-            except OSError:
-                pass
-        else:
-            while os.getppid() == parent_pid:
-                time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="orb-parent-watchdog", daemon=True).start()
-
-
 def forked_child(task: PacketTask, conn, inherited: list, parent_pid: int, lifeline: tuple[int, int]) -> None:
     """Entry of a forked child: build one packet, send the result, exit.
 
@@ -316,7 +277,7 @@ def forked_child(task: PacketTask, conn, inherited: list, parent_pid: int, lifel
     for other in inherited:
         other.close()
     os.close(lifeline[1])
-    _die_with_parent(parent_pid, lifeline[0])
+    guard_child(parent_pid, lifeline[0])
     try:
         result = build_packet(task)
         result.peak_mb = _peak_mb()
@@ -335,7 +296,7 @@ def subprocess_main(argv: list[str]) -> int:
     import pickle
 
     fd = int(argv[argv.index("--child") + 1])
-    _die_with_parent(os.getppid())
+    guard_child(os.getppid())
     task = PacketTask.model_validate_json(sys.stdin.read())
     result = build_packet(task)
     with os.fdopen(fd, "wb") as fh:

@@ -22,7 +22,8 @@ import tornado.web
 from ..app import App
 from ..logs import log_request, make_private
 from ..settings import Settings
-from .handlers import Survey, SurveyConfig, survey_handlers
+from .handlers import survey_handlers
+from .service import Survey, SurveyConfig
 
 #: Connections the kernel holds for the server while it is busy: a link sent to a whole staff at
 #: 9:00 brings hundreds of sends in the same second, and tornado's default (128) resets the rest.
@@ -138,16 +139,14 @@ if __name__ == "__main__":
 
 # ---------------------------------------------------------------- orb serve --form
 def launch_form(app: App, county: str | None = None, wave: str | None = None, port: int = 8866, log_path=None):
-    """Start the survey-only server in the background; return a :class:`~orb_widgets.serve.Served`."""
-    import os
+    """Start the survey-only server in the background; return a :class:`~orb_widgets.proc.Served`."""
     import shutil
-    import subprocess
     from pathlib import Path
 
+    from .. import proc
     from ..exceptions import OrbError
-    from ..serve import HOST, Served, _die_with_parent, _wait_listening, runtime_folder
 
-    folder, store = app.workspace, app.store
+    store = app.store
     if county:  # say now, not in front of a respondent, that this county's survey cannot be answered
         name = store.county(county).name
         store.current_instrument(name)
@@ -156,34 +155,15 @@ def launch_form(app: App, county: str | None = None, wave: str | None = None, po
                 f'{name} has no open survey link; open one with: orb survey open --county "{name}"'
                 + (f" --wave {wave}" if wave else "")
             )
-    runtime = runtime_folder("orb-form-")
+    runtime = proc.runtime_folder("orb-form-")
     log_path = Path(log_path) if log_path else runtime / "survey.log"
     log = open(log_path, "ab")
-    argv = [
-        sys.executable,
-        "-m",
-        "orb_widgets.survey.app",
-        "--workspace",
-        str(folder),
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-    ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORB_FORM_")}
-    # Its own session, so stopping it reaches all of it; and it dies with `orb serve`.
-    process = subprocess.Popen(
-        argv,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-        preexec_fn=_die_with_parent,
-    )
-    served = Served(process, f"http://{HOST}:{port}/", "", runtime, log_path, log)
+    argv = [sys.executable, "-m", "orb_widgets.survey.app", "--host", proc.HOST, "--port", str(port)]
+    # The server's settings are the app's (its workspace and database), not whatever the environment says.
+    process = proc.start(argv, env=proc.child_env(app.settings.with_(form_county="", form_wave="")), log=log)
+    served = proc.Served(process, f"http://{proc.HOST}:{port}/", "", runtime, log_path, log)
     try:
-        _wait_listening(served)
+        served.wait_listening(probe="")
     except BaseException:
         served.stop()
         shutil.rmtree(runtime, ignore_errors=True)

@@ -46,7 +46,7 @@ def _when(stamp) -> str:
 def _write_flyer(store, link, base_url: str, out: str, language: str | None) -> Path:
     from ..exports import write_atomic
     from .flyer import flyer_html
-    from .handlers import Survey
+    from .service import Survey
 
     return write_atomic(Path(out), flyer_html(Survey(store), link, base_url, language))
 

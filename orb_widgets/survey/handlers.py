@@ -24,36 +24,23 @@ Rules a respondent can count on:
 from __future__ import annotations
 
 import asyncio
-import base64
-import concurrent.futures
-import functools
-import hashlib
-import hmac
 import logging
-import queue
-import secrets
-import threading
-import time
-from collections import defaultdict
 
 import jinja2
 import tornado.httputil
 import tornado.web
-from traitlets import Float, Int, Unicode
-from traitlets.config import Configurable
 
-from .. import templating
 from ..exceptions import InvalidValue, OrbError
 from ..instrument import Instrument
 from .form import LANGUAGE_NAMES, MAX_COMMENT, build_response, form_languages, form_view, pick_language, read_answers
 from .i18n import N_, translations
+from .pages import PROBLEMS, STATIC, Chosen
+from .service import Survey
 
 log = logging.getLogger("orb.survey")
 
-TEMPLATES = templating.SURVEY
 #: The largest sent form read (bytes): a survey's answers with every comment box full are far smaller.
 MAX_BODY = 512 * 1024
-STATIC = TEMPLATES / "static"
 
 #: Sent with every survey page. Scripts and styles come from this server only.
 HEADERS = {
@@ -65,235 +52,6 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-
-# What a respondent reads when a send fails; translated where shown.
-PROBLEMS = {
-    "role": N_("Please choose the group that best fits your role (the first question)."),
-    "answers": N_("Please answer at least one statement before sending."),
-    "invalid": N_("Some answers could not be read. Please check them and press Send again."),
-    "closed": N_("This survey closed before your answers arrived, so they could not be saved."),
-    "store": N_(
-        "We could not save your answers just now because of a problem on our side. "
-        "Please wait a minute and press Send again."
-    ),
-    "busy": N_("Many people are sending answers right now. Please wait a minute and press Send again."),
-    "stale": N_("This page had to be refreshed on our side. Please press Send once more."),
-    "cookie": N_(
-        "Your browser did not send back this page's safety check. Please allow cookies for this "
-        "site and press Send again."
-    ),
-}
-
-
-class SurveyConfig(Configurable):
-    """The survey link's settings (``orb serve`` writes them; traitlets config elsewhere)."""
-
-    workspace = Unicode(
-        "", help="Workspace folder whose survey links are served (default: $ORB_WORKSPACE or ./workspace)."
-    ).tag(config=True)
-    database_url = Unicode(
-        "", help="Database URL, when the workspace is a shared database (default: $ORB_DATABASE_URL)."
-    ).tag(config=True)
-    burst = Int(400, help="Sends one link accepts at once before its rate limit applies.").tag(config=True)
-    per_minute = Float(120.0, help="Sends per minute one link accepts once its burst is used up.").tag(config=True)
-    instrument_ttl = Float(5.0, help="Seconds a county's survey is kept in memory before it is read again.").tag(
-        config=True
-    )
-
-
-# ---------------------------------------------------------------- pieces
-class RateLimit:
-    """A token bucket per link: ``burst`` sends at once, then ``per_minute``."""
-
-    def __init__(self, burst: int, per_minute: float, clock=time.monotonic):
-        self.burst, self.rate, self.clock = burst, per_minute / 60.0, clock
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, key: str) -> bool:
-        with self._lock:
-            now = self.clock()
-            tokens, last = self._buckets.get(key, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-            ok = tokens >= 1
-            self._buckets[key] = (tokens - 1 if ok else tokens, now)
-            return ok
-
-
-class Writer:
-    """Stores sent forms from one thread, many at a time.
-
-    A store write costs about the same for one response as for a hundred, so
-    sends that arrive together are written together: 300 people pressing
-    Send in the same second are 300 rows in a few writes, and the page server
-    never waits on the database.
-    """
-
-    def __init__(self, store, max_batch: int = 250):
-        self.store, self.max_batch = store, max_batch
-        self._q: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def submit(self, county: str, wave: str, inst: Instrument, response) -> concurrent.futures.Future:
-        fut: concurrent.futures.Future = concurrent.futures.Future()
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="orb-survey-writer", daemon=True)
-                self._thread.start()
-        self._q.put((county, wave, inst, response, fut))
-        return fut
-
-    def _run(self) -> None:
-        while True:
-            batch = [self._q.get()]
-            while len(batch) < self.max_batch:
-                try:
-                    batch.append(self._q.get_nowait())
-                except queue.Empty:
-                    break
-            groups: dict[tuple, list] = defaultdict(list)
-            for county, wave, inst, response, fut in batch:
-                groups[(county, wave, inst.id)].append((inst, response, fut))
-            for (county, wave, _), rows in groups.items():
-                self._write(county, wave, rows)
-
-    def _write(self, county: str, wave: str, rows: list) -> None:
-        inst = rows[0][0]
-        unique = list({r.source_key: r for _, r, _ in reversed(rows)}.values())  # a double click, once
-        try:
-            self.store.add_responses(county, wave, unique, instrument=inst)
-        except Exception as exc:  # noqa: BLE001 (every send hears back, whatever went wrong)
-            if len(unique) > 1:  # one send must not cost the others theirs: each alone, once more
-                for row in rows:
-                    self._write(county, wave, [row])
-                return
-            self._fail(rows, InvalidValue("refused by the store") if isinstance(exc, InvalidValue) else exc)
-        else:
-            for _, _, fut in rows:
-                fut.set_result(True)
-
-    @staticmethod
-    def _fail(rows, exc: Exception) -> None:
-        for _, _, fut in rows:
-            fut.set_exception(exc)
-
-
-class Survey:
-    """What every survey handler shares: the store, page templates, the writer, limits."""
-
-    def __init__(self, store, config: SurveyConfig | None = None, base_url: str = "/"):
-        config = config or SurveyConfig()
-        self.store, self.config = store, config
-        self.base_url = "/" + base_url.strip("/") + "/" if base_url.strip("/") else "/"
-        self.static_url = f"{self.base_url}survey/static"
-        self.writer = Writer(store)
-        self.limits = RateLimit(config.burst, config.per_minute)
-        self._secret = self._form_secret()
-        self._instruments: dict[str, tuple[float, Instrument]] = {}
-
-    @classmethod
-    def from_app(cls, app, config: SurveyConfig, base_url: str = "/") -> "Survey":
-        """The survey of ``app``'s workspace (:class:`orb_widgets.app.App`, built by the server's entry point)."""
-        return cls(app.store, config, base_url)
-
-    def _form_secret(self) -> bytes:
-        # Kept in the workspace, so a page loaded before a restart can still be sent.
-        key = "survey_form_secret"
-        value = self.store.get_meta(key)
-        if not value:
-            self.store.set_meta(key, secrets.token_urlsafe(32))
-            value = self.store.get_meta(key)
-        return value.encode()
-
-    # one-time tokens
-    def once(self, link: str) -> str:
-        nonce = secrets.token_urlsafe(16)
-        return f"{nonce}.{self._sign(link, nonce)}"
-
-    def check_once(self, link: str, value: str) -> str | None:
-        """The nonce of a token this server handed out for ``link``, else ``None``."""
-        nonce, _, mac = (value or "").partition(".")
-        if not nonce or len(nonce) > 40 or not hmac.compare_digest(mac, self._sign(link, nonce)):
-            return None
-        return nonce
-
-    def _sign(self, link: str, nonce: str) -> str:
-        digest = hmac.new(self._secret, f"{link}:{nonce}".encode(), hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(digest[:18]).decode()
-
-    def instrument(self, county: str) -> Instrument:
-        now = time.monotonic()
-        hit = self._instruments.get(county)
-        if hit and now - hit[0] < self.config.instrument_ttl:
-            return hit[1]
-        inst = self.store.current_instrument(county)
-        self._instruments[county] = (now, inst)
-        return inst
-
-    def render(self, template: str, language: str, **context) -> str:
-        context.setdefault("static_url", self.static_url)
-        return render(template, language, **context)
-
-    def link_url(self, token: str, suffix: str = "") -> str:
-        return f"{self.base_url}survey/{token}{suffix}"
-
-
-@functools.lru_cache(maxsize=None)
-def _env(language: str) -> jinja2.Environment:
-    env = templating.environment(TEMPLATES, extensions=("jinja2.ext.i18n",))
-    env.install_gettext_translations(translations(language), newstyle=True)
-    return env
-
-
-def render(template: str, language: str, **context) -> str:
-    """A survey page (``templates/survey/<template>``) in ``language``, autoescaped."""
-    context.setdefault("static_url", "/survey/static")
-    context.setdefault("static_version", _static_version())
-    context.setdefault("with_script", True)
-    context.setdefault("county", "")
-    context.setdefault("languages", [])
-    return _env(language).get_template(template).render(language=language, **context)
-
-
-def preview_page(inst: Instrument, language: str | None = None, static_url: str = "/survey/static") -> str:
-    """The form exactly as respondents see it, with sending turned off (the tailoring step's preview)."""
-    view = form_view(inst, language)
-    return render(
-        "form.html.j2",
-        view.language,
-        view=view,
-        county=view.county,
-        title=view.title,
-        static_url=static_url,
-        action="#",
-        once="",
-        xsrf_form_html="",
-        chosen=_Chosen(),
-        answered=0,
-        problem=None,
-        problem_field=None,
-        minutes=max(2, round(view.total / 5)),
-        max_comment=MAX_COMMENT,
-        draft_key="",
-        preview=True,
-        with_script=False,
-    )
-
-
-@functools.lru_cache(maxsize=None)
-def _static_version() -> str:
-    h = hashlib.sha256()
-    for f in sorted(STATIC.glob("*")):
-        h.update(f.read_bytes())
-    return h.hexdigest()[:10]
-
-
-class _Chosen(dict):
-    """The answers already on the page; a field not answered is empty."""
-
-    def __missing__(self, key):
-        return ""
 
 
 # ---------------------------------------------------------------- handlers
@@ -467,7 +225,7 @@ class FormHandler(_Base):
         if inst is None:
             return
         language, offered = self.language(inst)
-        self.page(token, inst, language, offered, _Chosen())
+        self.page(token, inst, language, offered, Chosen())
 
     def page(
         self,
@@ -475,7 +233,7 @@ class FormHandler(_Base):
         inst: Instrument,
         language: str,
         offered: list[str],
-        chosen: _Chosen,
+        chosen: Chosen,
         problem: str | None = None,
         problem_field: str | None = None,
         status: int = 200,
@@ -521,7 +279,7 @@ class FormHandler(_Base):
             for k in self.request.body_arguments
             if k in ("role",) or k.startswith(("q-", "c-"))
         }
-        chosen = _Chosen(fields)
+        chosen = Chosen(fields)
 
         def again(problem: str, status: int, field: str | None = None):
             self.page(token, inst, language, offered, chosen, PROBLEMS[problem], field, status)

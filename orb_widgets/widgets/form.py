@@ -124,7 +124,7 @@ class SurveyLinks(w.VBox):
 
     def flyer(self) -> None:
         from ..survey.flyer import flyer_html
-        from ..survey.handlers import Survey
+        from ..survey.service import Survey
 
         links = self.open_links()
         if not links:

@@ -376,7 +376,7 @@ class TailorAssessment(w.VBox):
         except OrbError as exc:
             self.status.show(f"Cannot preview yet: {exc}", "err")
             return False
-        from ..survey.handlers import preview_page
+        from ..survey.pages import preview_page
 
         # The survey page itself, rendered from the same template as the link; it has no way to send.
         # As a plain string it is escaped into the attribute, and the sandbox keeps its scripts off this page.
