@@ -75,6 +75,7 @@ def start(folder, **config) -> Running:
 def listen(survey, make_app) -> tuple:
     """Serve ``survey`` from a thread of its own; returns (url, loop, thread)."""
     from orb_widgets.survey.app import BACKLOG
+
     port = free_port()
     ready = threading.Event()
     box = {}
