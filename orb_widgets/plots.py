@@ -287,7 +287,7 @@ def element_scores(
     ax = _ax(
         ax,
         7.0,
-        0.55 * pitch * max(len(elements), 2) + 1.0,
+        (0.55 if thin else 0.47) * pitch * max(len(elements), 2) + 1.0,  # six rows in under 4 in of a printed page
         left=0.3 if thin else 0.3 + CHAR_IN * chars,
         top=0.5 if title else 0.15,
         bottom=0.55,
