@@ -345,7 +345,7 @@ def wave_change(
 ):
     """One line per element across waves; suppressed waves are left out of the line.
 
-    Each line has its own colour (Okabe–Ito, :func:`line_styles`) and its own marker, and its
+    Each line has its own colour (Okabe–Ito, ``line_styles``) and its own marker, and its
     name is written at its end (spread apart where lines end close together), so two lines that
     overlap stay readable in print, in grey and to a colour-blind reader. On a phone the names are
     listed under the plot instead, each with its line's marker.
@@ -470,7 +470,7 @@ def key_message_ratings(
 ):
     """Average rating per message version, one bar per audience, on the key messages' 1–5 scale.
 
-    ``colors`` maps each audience to its colour (:func:`audience_colors` of every audience the
+    ``colors`` maps each audience to its colour (``audience_colors`` of every audience the
     county has), so an audience looks the same in each of the county's charts; without it, the
     chart's own audiences are coloured by the same rule.
 
@@ -566,8 +566,8 @@ def counties_heatmap(
 
     ``notes`` (same shape, text or empty) names why a cell is empty, e.g. "hidden" or
     "not asked", written in the cell so no empty cell can be read as a score. Every word is
-    set at :data:`HEAT_FONT`; a county's name stays on one line (shortened with "…" past
-    :data:`HEAT_NAME` characters); the colour key lies under the grid at the same size
+    set at ``HEAT_FONT``; a county's name stays on one line (shortened with "…" past
+    ``HEAT_NAME`` characters); the colour key lies under the grid at the same size
     whether one county is shown or fifty.
     """
     grid = pd.DataFrame(frame).astype(float)
