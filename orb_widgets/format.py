@@ -21,6 +21,7 @@ rounded up as a reader rounds it (2.65 reads "2.65", 2.675 reads "2.68", never
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -163,3 +164,30 @@ class Table:
     lines: tuple
     hidden: str
     note: str = ""
+
+
+#: What must never break across two lines: a date as :func:`date` writes it (or an ISO date), and a
+#: wave's label or any other hyphenated word with a digit in it ("2026-spring", "wave-2").
+UNBREAKABLE = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.? \d{1,2}, \d{4}\b"
+    r"|\b(?=[\w-]*\d)\w+(?:-\w+)+\b"
+)
+
+
+def unbreakable_parts(text) -> list[tuple[str, bool]]:
+    """``text`` cut into runs, each marked True where it must stay on one line (see :data:`UNBREAKABLE`);
+    a template sets those runs in a no-wrap span, so a caption never breaks inside "2026-spring".
+
+    >>> unbreakable_parts("From 2025-fall to 2026-spring, by May 4, 2026")
+    [('From ', False), ('2025-fall', True), (' to ', False), ('2026-spring', True), (', by ', False), ('May 4, 2026', True)]
+    """
+    text, out, last = str(text), [], 0
+    for m in UNBREAKABLE.finditer(text):
+        if m.start() > last:
+            out.append((text[last : m.start()], False))
+        out.append((m.group(), True))
+        last = m.end()
+    if last < len(text) or not out:
+        out.append((text[last:], False))
+    return out

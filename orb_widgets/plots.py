@@ -132,7 +132,34 @@ COLORBLIND = (
     "#ece133",
     "#56b4e9",
 )
+#: Okabe & Ito's colour-blind-safe palette (2008), in the order charts use it: neighbours differ in hue
+#: and in lightness, so lines stay apart in grey print too. Its yellow, faint on white, comes last.
+OKABE_ITO = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#000000", "#f0e442")
+#: One marker per line, in the same order: two lines that overlap still show two shapes.
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 SATURATION = 0.75  # bars are a little muted, as seaborn drew them
+
+
+def line_styles(n: int) -> list[tuple[str, str]]:
+    """``n`` (colour, marker) pairs, all different for up to eight lines (Okabe–Ito colours).
+
+    >>> line_styles(2)
+    [('#0072b2', 'o'), ('#e69f00', 's')]
+    """
+    return [(OKABE_ITO[k % len(OKABE_ITO)], MARKERS[k % len(MARKERS)]) for k in range(n)]
+
+
+def audience_colors(audiences) -> dict[str, str]:
+    """The one colour of each audience (role group), for every chart that shows audiences.
+
+    Give it every audience a county has (not only one chart's): colours follow the names'
+    alphabetical order, so an audience has the same colour in every chart of that county.
+
+    >>> audience_colors(["Teachers", "Guardians"]) == {"Guardians": "#0072b2", "Teachers": "#e69f00"}
+    True
+    """
+    names = sorted({str(a) for a in audiences}, key=lambda a: (a.casefold(), a))
+    return {a: OKABE_ITO[k % len(OKABE_ITO)] for k, a in enumerate(names)}
 
 
 def _from_cmap(cmap, n: int) -> list[tuple]:
@@ -161,7 +188,7 @@ def _muted(color, prop: float = SATURATION) -> tuple:
     return colorsys.hls_to_rgb(h, lum, s * prop)
 
 
-def _grouped_bars(ax, df: pd.DataFrame, x: str, y: str, hue: str, colors) -> None:
+def _grouped_bars(ax, df: pd.DataFrame, x: str, y: str, hue: str, colors, mute: bool = True) -> None:
     """Bars of the mean ``y`` per ``x`` (in order of appearance), side by side per ``hue``, with a legend entry each."""
     xs = list(dict.fromkeys(df[x]))
     hues = list(dict.fromkeys(df[hue]))
@@ -174,7 +201,7 @@ def _grouped_bars(ax, df: pd.DataFrame, x: str, y: str, hue: str, colors) -> Non
             [m for _, m in at],
             width=width,
             align="edge",
-            color=_muted(color),
+            color=_muted(color) if mute else color,
             label=str(level),
         )
     ax.set_xticks(range(len(xs)), [str(v) for v in xs])
@@ -260,7 +287,7 @@ def element_scores(
     ax = _ax(
         ax,
         7.0,
-        0.55 * pitch * max(len(elements), 2) + 1.0,
+        (0.55 if thin else 0.47) * pitch * max(len(elements), 2) + 1.0,  # six rows in under 4 in of a printed page
         left=0.3 if thin else 0.3 + CHAR_IN * chars,
         top=0.5 if title else 0.15,
         bottom=0.55,
@@ -316,7 +343,13 @@ def wave_change(
     ax=None,
     title: str | None = "Scores by survey wave",
 ):
-    """One line per element across waves; suppressed waves are left out of the line."""
+    """One line per element across waves; suppressed waves are left out of the line.
+
+    Each line has its own colour (Okabe–Ito, ``line_styles``) and its own marker, and its
+    name is written at its end (spread apart where lines end close together), so two lines that
+    overlap stay readable in print, in grey and to a colour-blind reader. On a phone the names are
+    listed under the plot instead, each with its line's marker.
+    """
     df = pd.DataFrame(by_wave, columns=["wave", "element", "mean", "suppressed"])
     thin = is_narrow()
     chars, lines = _extent([_label(e, element_names, 30) for e in df["element"].unique()])
@@ -329,27 +362,30 @@ def wave_change(
         7.0,
         3.2 + below,
         left=0.75,
-        right=0.7 + CHAR_IN * 0.9 * chars,
+        right=0.95 + CHAR_IN * 0.9 * chars,
         top=0.5 if title else 0.15,
         bottom=0.45 + below,
     )
     waves = list(dict.fromkeys(df["wave"]))
     df["mean"] = pd.to_numeric(df["mean"], errors="coerce")
     df.loc[df["suppressed"].fillna(False).astype(bool), "mean"] = np.nan
-    colors = palette("colorblind", max(df["element"].nunique(), 1))
+    styles = line_styles(max(df["element"].nunique(), 1))
     x = {w: k for k, w in enumerate(waves)}
-    for color, (element, part) in zip(colors, df.groupby("element", sort=False)):
+    ends = []  # (where it ends: wave, value; label, colour, marker) of each line drawn
+    for (color, marker), (element, part) in zip(styles, df.groupby("element", sort=False)):
         part = part.dropna(subset=["mean"])
         if part.empty:
             continue
         xs = [x[w] for w in part["wave"]]
-        ax.plot(xs, part["mean"], "-o", color=color, lw=2, ms=6, label=_label(element, element_names, 30))
+        label = _label(element, element_names, 30)
+        ax.plot(xs, part["mean"], "-", marker=marker, color=color, lw=2, ms=7, mec="white", mew=0.8, label=label)
+        ends.append((xs[-1], float(part["mean"].iloc[-1]), label, color, marker))
     ax.set_xticks(range(len(waves)), waves)
     ax.set_xlim(-0.3, max(len(waves) - 1, 1) + 0.3)
     ax.set_ylim(1, points)
     ax.set_ylabel(f"average (1–{points})", fontsize=FONT, color=MUTED)
     ax.grid(axis="y", color=GRID, lw=0.6)
-    if ax.get_legend_handles_labels()[0] and thin:
+    if ends and thin:
         ax.legend(
             fontsize=FONT - 1,
             frameon=False,
@@ -357,16 +393,86 @@ def wave_change(
             bbox_to_anchor=(0.02, 0.01),
             bbox_transform=ax.figure.transFigure,
         )
-    elif ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=FONT - 1, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    elif ends:
+        _end_labels(ax, ends, points)
     _style(ax, title)
     return ax
 
 
+def _end_labels(ax, ends: list[tuple], points: int) -> None:
+    """Each line's name beside the plot's right edge, at the height its line ends, with its marker;
+    names of lines that end close together are moved apart just enough not to touch, and a thin
+    leader joins a moved name to its line."""
+    from matplotlib.transforms import blended_transform_factory, offset_copy
+
+    fig = ax.figure
+    box = ax.get_position()
+    per_unit = box.height * fig.get_figheight() / (points - 1)  # inches per score point
+    need = [(LINE_IN * 0.95 * (label.count("\n") + 1) + 0.04) / per_unit for _, _, label, _, _ in ends]
+    at = dict(zip(range(len(ends)), _spread([e[1] for e in ends], need, 1, points)))
+    edge = blended_transform_factory(ax.transAxes, ax.transData)
+    lead = offset_copy(edge, fig, x=0.04, units="inches")
+    mark = offset_copy(edge, fig, x=0.12, units="inches")
+    word = offset_copy(edge, fig, x=0.24, units="inches")
+    for k, (end, value, label, color, marker) in enumerate(ends):
+        if abs(at[k] - value) > 1e-9:  # the leader: from the line's end to its moved name
+            ax.annotate(
+                "",
+                xy=(end, value),
+                xycoords="data",
+                xytext=(1.0, at[k]),
+                textcoords=lead,
+                arrowprops={"arrowstyle": "-", "color": color, "lw": 0.8, "shrinkA": 0, "shrinkB": 0},
+                annotation_clip=False,
+            )
+        ax.plot([1.0], [at[k]], marker=marker, color=color, ms=7, mec="white", mew=0.8, transform=mark, clip_on=False)
+        ax.text(1.0, at[k], label, transform=word, ha="left", va="center", fontsize=FONT - 1, color=INK)
+
+
+def _spread(targets: list[float], sizes: list[float], low: float, high: float) -> list[float]:
+    """Centres for labels of these ``sizes`` as near their ``targets`` as they can be without overlapping:
+    labels that would touch form a block centred on their targets' mean, kept between ``low`` and ``high``.
+
+    >>> [round(x, 2) for x in _spread([3.0, 3.0, 1.0], [0.2, 0.2, 0.2], 1, 5)]
+    [2.9, 3.1, 1.1]
+    """
+    order = sorted(range(len(targets)), key=lambda k: targets[k])
+    blocks: list[list[int]] = []  # neighbouring labels, packed together
+
+    def place(block):
+        total = sum(sizes[k] for k in block)
+        centre = sum(targets[k] for k in block) / len(block)
+        start = min(max(centre - total / 2, low), high - total)
+        return start, total
+
+    for k in order:
+        blocks.append([k])
+        while len(blocks) > 1:
+            s0, t0 = place(blocks[-2])
+            s1, _ = place(blocks[-1])
+            if s0 + t0 <= s1 + 1e-9:
+                break
+            blocks[-2:] = [blocks[-2] + blocks[-1]]
+    out = [0.0] * len(targets)
+    for block in blocks:
+        y, _ = place(block)
+        for k in block:
+            out[k] = y + sizes[k] / 2
+            y += sizes[k]
+    return out
+
+
 def key_message_ratings(
-    tests: pd.DataFrame | list[dict], ax=None, title: str | None = "Key-message ratings by version and audience"
+    tests: pd.DataFrame | list[dict],
+    ax=None,
+    title: str | None = "Key-message ratings by version and audience",
+    colors: dict | None = None,
 ):
     """Average rating per message version, one bar per audience, on the key messages' 1–5 scale.
+
+    ``colors`` maps each audience to its colour (``audience_colors`` of every audience the
+    county has), so an audience looks the same in each of the county's charts; without it, the
+    chart's own audiences are coloured by the same rule.
 
     ``tests`` has columns ``version`` (label), ``audience`` and ``rating``
     (the mean of one test's ratings); several tests of one pair are averaged.
@@ -391,8 +497,11 @@ def key_message_ratings(
         ax.set_axis_off()
         return ax
     df["version"] = df["version"].astype(str).map(plain)
+    colors = colors or audience_colors(df["audience"].astype(str))
+    hues = [plain(a) for a in dict.fromkeys(df["audience"].astype(str))]
+    colors = {plain(a): c for a, c in colors.items()}
     df["audience"] = df["audience"].astype(str).map(plain)
-    _grouped_bars(ax, df, "version", "rating", "audience", palette("Blues_d", df["audience"].nunique()))
+    _grouped_bars(ax, df, "version", "rating", "audience", [colors.get(a, MUTED) for a in hues], mute=False)
     for bars in ax.containers:
         ax.bar_label(bars, labels=[score(b.get_height() + b.get_y()) for b in bars], fontsize=FONT - 1, padding=2)
     ax.set_ylim(LOW, HIGH + 0.4)  # bars rise from the bottom of the scale, 1, not from 0
@@ -439,6 +548,12 @@ def competence(frame: pd.DataFrame, ax=None, title: str | None = "Competence now
     return ax
 
 
+#: The statewide heatmap's text size (points): its labels stay readable when the page shows it smaller.
+HEAT_FONT = 10
+#: A county name longer than this is shortened on the heatmap (the table under it names it in full).
+HEAT_NAME = 28
+
+
 def counties_heatmap(
     frame: pd.DataFrame,
     element_names: dict | None = None,
@@ -450,19 +565,40 @@ def counties_heatmap(
     """Counties (rows) × elements (columns); NaN cells (suppressed or not asked) are hatched grey, no number.
 
     ``notes`` (same shape, text or empty) names why a cell is empty, e.g. "hidden" or
-    "not asked", written in the cell so no empty cell can be read as a score.
+    "not asked", written in the cell so no empty cell can be read as a score. Every word is
+    set at ``HEAT_FONT``; a county's name stays on one line (shortened with "…" past
+    ``HEAT_NAME`` characters); the colour key lies under the grid at the same size
+    whether one county is shown or fifty.
     """
     grid = pd.DataFrame(frame).astype(float)
-    chars, _ = _extent([plain(c) for c in grid.index])
-    _, lines = _extent([_label(e, element_names, 12) for e in grid.columns])
-    top = (0.5 if title else 0.1) + 0.15 + 0.14 * lines
-    ax = _ax(ax, 7.5, 0.38 * max(len(grid), 2) + top + 0.2, left=0.3 + CHAR_IN * chars, top=top, bottom=0.2, right=0.1)
+    rows = [plain(textwrap.shorten(str(c), HEAT_NAME, placeholder="…")) for c in grid.index]
+    chars, _ = _extent(rows)
+    heads = [_label(e, element_names, 13) for e in grid.columns]
+    _, lines = _extent(heads)
+    char_in = CHAR_IN * HEAT_FONT / FONT
+    top = (0.5 if title else 0.1) + 0.15 + 0.18 * lines
+    key_in = 0.85  # the colour key and its label, under the grid
+    left = 0.3 + char_in * chars
+    ax = _ax(
+        ax,
+        max(9.5, left + 1.15 * grid.shape[1] + 0.1),  # a column as wide as its name's longest line
+        0.4 * max(len(grid), 1) + top + key_in,
+        left=left,
+        top=top,
+        bottom=key_in,
+        right=0.1,
+    )
     if grid.empty:
         ax.set_axis_off()
         return ax
     mask = grid.isna()
     import seaborn as sns  # the statewide table only, not a packet's charts
 
+    fig = ax.figure
+    fw, fh = fig.get_figwidth(), fig.get_figheight()
+    box = ax.get_position()
+    # a horizontal key of a fixed size, its left end under the grid's
+    key = fig.add_axes((box.x0, 0.42 / fh, min(2.8 / fw, box.width), 0.14 / fh))
     sns.heatmap(
         grid,
         ax=ax,
@@ -472,11 +608,15 @@ def counties_heatmap(
         cmap="Blues",
         annot=grid.map(score),
         fmt="",
-        annot_kws={"fontsize": FONT},
+        annot_kws={"fontsize": HEAT_FONT},
         linewidths=1.2,
         linecolor="white",
-        cbar_kws={"label": f"average (1–{points})", "shrink": 0.6},
+        cbar_ax=key,
+        cbar_kws={"orientation": "horizontal"},
     )
+    key.set_xlabel(f"average (1–{points}): darker is higher", fontsize=HEAT_FONT, color=INK, labelpad=3)
+    key.tick_params(labelsize=HEAT_FONT, length=2, colors=INK)
+    key.set_xticks(range(1, points + 1))
     for (i, j), hide in np.ndenumerate(mask.to_numpy()):
         if hide:
             ax.add_patch(
@@ -492,18 +632,18 @@ def counties_heatmap(
                     plain(note),
                     ha="center",
                     va="center",
-                    fontsize=FONT - 1,
+                    fontsize=HEAT_FONT,
                     color=INK,
                     fontstyle="italic",
                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5},
                 )
-    ax.set_xticks(np.arange(grid.shape[1]) + 0.5, [_label(e, element_names, 12) for e in grid.columns], rotation=0)
-    ax.set_yticks(np.arange(grid.shape[0]) + 0.5, [plain(c) for c in grid.index], rotation=0)
+    ax.set_xticks(np.arange(grid.shape[1]) + 0.5, heads, rotation=0)
+    ax.set_yticks(np.arange(grid.shape[0]) + 0.5, rows, rotation=0)
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.xaxis.tick_top()
     _style(ax, title)
-    ax.tick_params(axis="x", labelsize=FONT - 2)
+    ax.tick_params(labelsize=HEAT_FONT)
     return ax
 
 

@@ -24,7 +24,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from . import templating
-from .format import HIDDEN, date, plural
+from .format import HIDDEN, date, plural, unbreakable_parts
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 WIDTH = 100
@@ -91,6 +91,7 @@ def environment() -> Environment:
             "wrap": wrap,
             "text_table": text_table,
             "longdate": date,
+            "unbreakable": unbreakable_parts,
         },
         globals={"date": date, "plural": plural, "HIDDEN": HIDDEN, "WIDTH": WIDTH},
     )

@@ -72,3 +72,42 @@ def test_chart_alt_text_is_escaped():
     fig, ax = plt.subplots()
     html = Chart(plots.to_svg(ax), '"><script>alert(1)</script>').html()
     assert "<script>" not in html and ("&#34;&gt;&lt;script&gt;" in html or "&quot;&gt;&lt;script&gt;" in html)
+
+
+def used_heights(pdf_bytes: bytes, tmp_path, dpi: int = 30) -> list[float]:
+    """How far down each page's printed area (inside the @page margins) something is drawn, 0 to 1."""
+    pdf = tmp_path / "used.pdf"
+    pdf.write_bytes(pdf_bytes)
+    for old in tmp_path.glob("u-*.pgm"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", str(pdf), str(tmp_path / "u")], check=True)
+    out = []
+    for png in sorted(tmp_path.glob("u-*.pgm")):
+        img = Image.open(png).convert("L")
+        width, height = img.size
+        top, bottom = int(0.7 * dpi), height - int(0.8 * dpi)
+        px = img.load()
+        inked = [y for y in range(top, bottom) if any(px[x, y] < 200 for x in range(width))]
+        out.append((inked[-1] - top) / (bottom - top) if inked else 0.0)
+    return out
+
+
+def test_a_chart_that_does_not_fit_never_leaves_more_than_half_a_page_empty(tmp_path):
+    """Wherever a section's heading and its chart fall, the page before them is at least half used: what
+    must stay together (heading, subheading, chart) is under half a page, the chart shrinking to fit."""
+    names = {e: f"Element {e} with a longer name" for e in "ABCDEFGH"}
+    records = [
+        {"element": e, "mean": 2.0 + k / 4, "ci_low": 1.8 + k / 4, "ci_high": 2.2 + k / 4, "suppressed": False}
+        for k, e in enumerate(names)
+    ]
+    chart = Chart(plots.to_svg(plots.element_scores(records, names, points=5)), "Chart").html()
+    section = f'<h2 class="orb-h2">Scores by element</h2><h3 class="orb-h3">Elements</h3>{chart}'
+    for lines in range(8, 40, 4):  # the section starting ever lower on the first page
+        body = filler(lines) + section + table(4, "After")
+        used = used_heights(
+            html_to_pdf(
+                f'<html><head><style>{CSS}</style></head><body class="orb-packet"><main>{body}</main></body></html>'
+            ),
+            tmp_path,
+        )
+        assert all(u >= 0.5 for u in used[:-1]), (lines, [round(u, 2) for u in used])

@@ -524,3 +524,150 @@ def test_packet_sections_write_no_html_in_python():
     for f in sorted((Path(packets.__file__).parent).glob("*.py")):
         found = [line for line in f.read_text().splitlines() if tag.search(line)]
         assert not found, f"{f.name}: {found}"
+
+
+# ----------------------------------------------------------------- print layout of both frameworks' packets
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory):
+    """The demo's first unit of each framework (Alder Creek County, cpm-orb; Driftwood Municipality, cps),
+    built with PDFs, and the statewide index."""
+    folder = tmp_path_factory.mktemp("both-frameworks")
+    store = App.for_workspace(folder, create=True).store
+    names = make_demo(store, counties=4, seed=2026)
+    chosen = [names[0], names[3]]
+    out = tmp_path_factory.mktemp("both-out") / "packets"
+    report = packets.run_packets(folder, counties=chosen, out=out, pdf=True, progress=False)
+    assert report.ok, report.summary()
+    return {"store": store, "names": chosen, "out": out}
+
+
+class _Kept(__import__("html.parser").parser.HTMLParser):
+    """Wave labels and dates in a page's text that a line could break inside (outside a no-wrap element)."""
+
+    VOID = {"img", "br", "meta", "link", "input", "hr", "col", "wbr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack, self.loose = [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        cls = set((dict(attrs).get("class") or "").split())
+        whole = bool(cls & {"orb-keep", "nowrap"}) or (tag == "td" and "num" in cls) or tag in ("style", "title")
+        self.stack.append((tag, whole))
+
+    def handle_endtag(self, tag):
+        while self.stack and self.stack.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data):
+        if not any(whole for _, whole in self.stack):
+            self.loose += [(m.group(), " ".join(data.split())[:70]) for m in _DATE_OR_WAVE.finditer(data)]
+
+
+_DATE_OR_WAVE = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December) \d{1,2}, \d{4}"
+    r"|\b20\d\d-(?:spring|summer|fall|autumn|winter)\b"
+)
+
+
+def test_wave_labels_and_dates_never_break_across_lines(both):
+    for name in both["names"]:
+        html_page = page(both["out"], name)
+        assert "2026-spring" in html_page and "2025-fall" in html_page
+        parser = _Kept()
+        parser.feed(html_page)
+        assert not parser.loose, f"{name}: could break inside {parser.loose[:5]}"
+    parser = _Kept()
+    parser.feed((both["out"] / "index.html").read_text("utf-8"))
+    assert not parser.loose, f"index: could break inside {parser.loose[:5]}"
+    css = (packets.TEMPLATES / "packet" / "static" / "packet.css").read_text("utf-8")
+    assert re.search(r"(^|\n)\.orb-keep \{ white-space: nowrap; \}", css)
+
+
+def test_no_heading_is_repeated_as_the_caption_under_it(both):
+    """A table's caption that says what the heading right above it says is noise in print."""
+    pairs = []
+    for name in both["names"]:
+        blocks = re.findall(
+            r"<(h[1-4]|caption)\b[^>]*>(.*?)</\1>|<p class=\"orb-h4\">(.*?)</p>", page(both["out"], name), re.S
+        )
+        items = [(tag or "h4", html.unescape(re.sub(r"<[^>]+>", "", a or b)).strip()) for tag, a, b in blocks]
+        pairs += [
+            (name, head)
+            for (kind, head), (nxt, text) in zip(items, items[1:])
+            if kind != "caption" and nxt == "caption" and head.casefold() == text.casefold()
+        ]
+    assert "Leaders compared with staff" in page(both["out"], both["names"][0])
+    assert not pairs, pairs
+
+
+def test_an_audience_has_one_colour_in_all_of_a_units_charts(both, monkeypatch):
+    """Guardians are rated in two of Driftwood's key-message charts, first in one and second in the other:
+    the same colour in both, and no two audiences share one."""
+    from matplotlib.colors import to_hex
+
+    from orb_widgets import plots
+
+    drawn = []
+    real = plots.key_message_ratings
+
+    def spy(*args, **kw):
+        ax = real(*args, **kw)
+        drawn.append({bars.get_label(): {to_hex(p.get_facecolor()) for p in bars} for bars in ax.containers})
+        return ax
+
+    monkeypatch.setattr(plots, "key_message_ratings", spy)
+    packets.Packet(both["store"], both["names"][1]).section_html("messages")
+    assert len(drawn) >= 2
+    colour = {}
+    for chart in drawn:
+        for audience, colours in chart.items():
+            assert len(colours) == 1, (audience, colours)
+            colour.setdefault(audience, set()).update(colours)
+    assert any(sum(a in chart for chart in drawn) > 1 for a in colour), "an audience in two charts"
+    assert all(len(c) == 1 for c in colour.values()), colour
+    assert len({next(iter(c)) for c in colour.values()}) == len(colour)
+
+
+def _section_starts(pdf) -> list[bool]:
+    """For each page, whether it begins with a section's heading."""
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    titles = set(packets.SECTIONS.values())
+    return [next((ln.strip() for ln in p.splitlines() if ln.strip()), "") in titles for p in text.split("\f")]
+
+
+def test_no_page_of_either_framework_is_less_than_half_used_but_before_a_section(both):
+    for name in both["names"]:
+        pdf = both["out"] / f"{unique_slug(name)}.pdf"
+        used, starts = _used_height(pdf), _section_starts(pdf)
+        short = [(n + 1, round(u, 2)) for n, u in enumerate(used[:-1]) if u < 0.5 and not starts[n + 1]]
+        assert not short, f"{name}: pages less than half used, not before a section: {short}"
+
+
+def test_index_heatmap_words_are_ten_px_and_county_names_one_line(both):
+    """In the index the heatmap's words are at least 10 px and each county's name fits on one line, in the
+    heatmap and in the tables (laid out by WeasyPrint, as a printed index is)."""
+    import weasyprint
+
+    index = (both["out"] / "index.html").read_text("utf-8")
+    sizes = [float(s) for s in re.findall(r'<text[^>]*font-size="([\d.]+)', index)]
+    assert sizes and min(sizes) >= 10, sorted(set(sizes))
+    doc = weasyprint.HTML(string=index).render()
+
+    def lines_of(box, found, in_body=False):
+        for child in getattr(box, "children", []):
+            tag = getattr(child, "element_tag", None)
+            if tag == "th" and in_body:
+                text = " ".join("".join(child.element.itertext()).split())
+                found.append((text, sum(1 for b in child.descendants() if type(b).__name__ == "LineBox")))
+            else:
+                lines_of(child, found, in_body or tag == "tbody")
+        return found
+
+    found = [f for p in doc.pages for f in lines_of(p._page_box, [])]
+    assert {t for t, _ in found} >= set(both["names"])
+    assert all(n == 1 for _, n in found), [f for f in found if f[1] != 1]

@@ -280,3 +280,123 @@ def test_a_chart_drawn_for_a_phone_is_narrow_and_every_word_of_it_fits(name):
             t.get_text().replace("\n", " ") for t in ax.texts
         )
     assert not plots.is_narrow()  # only inside the block
+
+
+SIX = {
+    "A": "Vision & goals",
+    "B": "Key people & ambassadors",
+    "C": "Training & practice",
+    "D": "Active school leadership",
+    "E": "Psychological safety & learning",
+    "F": "Follow-up & quality",
+}
+
+
+def _six_waves(ends):
+    """Two waves of six elements; ``ends`` their second wave's means (D and F may end together)."""
+    start = dict(zip("ABCDEF", (3.0, 2.7, 2.93, 3.3, 2.62, 3.04)))
+    return [
+        {"wave": w, "element": e, "mean": m, "suppressed": False}
+        for e in "ABCDEF"
+        for w, m in (("2025-fall", start[e]), ("2026-spring", ends[e]))
+    ]
+
+
+def test_wave_lines_differ_in_colour_and_marker_and_are_named_at_their_ends():
+    """Lines that end together (D and F here, at 3.12) stay apart: Okabe–Ito colours, a marker each, and
+    each name written at its line's end instead of a legend, the names never on top of each other."""
+    from matplotlib.colors import to_hex
+
+    ends = dict(zip("ABCDEF", (2.95, 2.84, 2.98, 3.12, 3.11, 3.12)))
+    ax = plots.wave_change(_six_waves(ends), SIX, points=4)
+    lines = [ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]
+    assert len(lines) == 6
+    colours = [to_hex(ln.get_color()) for ln in lines]
+    markers = [ln.get_marker() for ln in lines]
+    assert len(set(colours)) == 6 and len(set(markers)) == 6
+    assert set(colours) <= set(plots.OKABE_ITO)
+    assert ax.get_legend() is None
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    names = {t.get_text().replace("\n", " "): t for t in ax.texts}
+    plot_right = ax.get_window_extent(renderer).x1
+    boxes = []
+    for e, name in SIX.items():
+        t = names[f"{e}. {name}"]
+        b = t.get_window_extent(renderer)
+        assert b.x0 > plot_right and b.x1 <= fig.bbox.x1 + 1, f"{name} is not beside the plot's right edge"
+        boxes.append(b)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert a.y1 <= b.y0 + 0.5 or b.y1 <= a.y0 + 0.5, "two line names overlap"
+    # the names keep the order in which their lines end, top to bottom
+    centre = {e: (b.y0 + b.y1) / 2 for e, b in zip("ABCDEF", boxes)}
+    for e in "ABCDEF":
+        for f in "ABCDEF":
+            if ends[e] < ends[f]:
+                assert centre[e] < centre[f], (e, f)
+
+
+def test_wave_chart_svg_keeps_the_palette_and_markers():
+    svg = plots.to_svg(plots.wave_change(_six_waves(dict(zip("ABCDEF", (3.0,) * 6))), SIX, points=4)).decode()
+    for colour in plots.OKABE_ITO[:6]:
+        assert colour in svg.lower()
+    assert "#de8f05" not in svg and "#ca9161" not in svg  # the two orange-browns that looked like D's line
+
+
+def test_an_audience_has_one_colour_in_every_chart():
+    """Colours follow the county's full list of audiences, not each chart's own order."""
+    from matplotlib.colors import to_hex
+
+    colors = plots.audience_colors(["Teachers", "Guardians", "Teaching assistants"])
+    first = [
+        {"version": "Version 1", "audience": "Guardians", "rating": 3.0},
+        {"version": "Version 1", "audience": "Teaching assistants", "rating": 3.0},
+    ]
+    second = [
+        {"version": "Version 1", "audience": "Teachers", "rating": 3.0},
+        {"version": "Version 1", "audience": "Guardians", "rating": 2.4},
+    ]
+    seen = {}
+    for tests in (first, second):
+        ax = plots.key_message_ratings(tests, colors=colors)
+        for bars in ax.containers:
+            seen.setdefault(bars.get_label(), set()).update(to_hex(p.get_facecolor()) for p in bars)
+    assert all(len(c) == 1 for c in seen.values()), seen
+    assert len({c for cs in seen.values() for c in cs}) == 3  # and three audiences, three colours
+    assert seen["Guardians"] == {colors["Guardians"]}
+
+
+def _svg_font_sizes(svg: bytes) -> list[tuple[str, float]]:
+    from xml.etree import ElementTree
+
+    out = []
+    for t in ElementTree.fromstring(svg).iter("{http://www.w3.org/2000/svg}text"):
+        size = t.get("font-size") or re.search(r"font-size:\s*([\d.]+)", t.get("style", "")).group(1)
+        out.append(("".join(t.itertext()), float(re.match(r"[\d.]+", size).group())))
+    return out
+
+
+def test_heatmap_words_are_at_least_ten_px_and_county_names_on_one_line():
+    long_name = "Saint Bartholomew-by-the-Sea Unified County"
+    grid = pd.DataFrame({"A": [3.2, np.nan], "B": [2.5, 4.0]}, index=["North County", long_name])
+    ax = plots.counties_heatmap(grid, {"A": "Fit & Priority of implementing the practice model", "B": "Climate"})
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    assert rows[0] == "North County" and all("\n" not in r for r in rows)
+    assert len(rows[1]) <= plots.HEAT_NAME and rows[1].endswith("…")
+    sizes = _svg_font_sizes(plots.to_svg(ax))
+    assert sizes and min(size for _, size in sizes) >= 10, [s for s in sizes if s[1] < 10]
+
+
+@pytest.mark.parametrize("counties", [1, 12])
+def test_heatmap_colour_key_is_full_size_however_many_counties(counties):
+    grid = pd.DataFrame({"A": np.linspace(1.5, 4.5, counties)}, index=[f"County {k}" for k in range(counties)])
+    ax = plots.counties_heatmap(grid, {"A": "Climate"}, points=4)
+    fig = ax.figure
+    key = [a for a in fig.axes if a is not ax]
+    assert len(key) == 1
+    box = key[0].get_position()
+    width_in, height_in = box.width * fig.get_figwidth(), box.height * fig.get_figheight()
+    assert width_in >= 2.0 and height_in >= 0.12, (width_in, height_in)
+    assert [t.get_text() for t in key[0].get_xticklabels()] == ["1", "2", "3", "4"]

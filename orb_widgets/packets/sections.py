@@ -345,12 +345,14 @@ class Packet:
         from .. import plots
 
         out = []
-        for m in self.entries["key_message"].values():
-            mv = key_message_view(m)
+        views = [key_message_view(m) for m in self.entries["key_message"].values()]
+        # one colour per audience in all of the county's charts
+        colors = plots.audience_colors(x["audience"] for mv in views for x in mv.records)
+        for mv in views:
             chart = None
             if mv.records:
                 chart = self._fig(
-                    lambda mv=mv: plots.key_message_ratings(list(mv.records), title=mv.chart_title),
+                    lambda mv=mv: plots.key_message_ratings(list(mv.records), title=mv.chart_title, colors=colors),
                     "Chart: "
                     + mv.chart_title.replace("\n", " ")
                     + ": "

@@ -9,6 +9,8 @@ import ipywidgets as w
 
 from ..exceptions import InvalidValue
 from ..keymessages import RATING_CHOICES, RATING_SCALE, check_test, ratings_alt, ratings_frame, tests_table
+from ..views import key_message_view
+from ..workbook import load_all
 from .choosers import EntryChooser
 from .context import WorkbookContext
 from .controls import button, field, row, text_area, text_box
@@ -188,10 +190,14 @@ class MessageEditor(EntryEditor):
         self.chart.value = ""
         frame = ratings_frame(message)
         if not frame.empty:
-            from ..plots import key_message_ratings
+            from ..plots import audience_colors, key_message_ratings
 
+            # coloured as in every chart of the county's (its packet's too): by all its messages' audiences
+            saved = [key_message_view(m) for m in load_all(self.ctx.store, self.ctx.county, self.kind).values()]
+            colors = audience_colors([*frame["audience"], *(x["audience"] for v in saved for x in v.records)])
             self.chart.value = chart(
-                lambda: key_message_ratings(frame, title="Average rating by version and audience"), ratings_alt(frame)
+                lambda: key_message_ratings(frame, title="Average rating by version and audience", colors=colors),
+                ratings_alt(frame),
             )
 
 
