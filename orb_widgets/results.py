@@ -65,6 +65,7 @@ def county_results(store, county: str, wave: str | None = None) -> ScoreReport:
         for comp in fw.components
     ]
     components = [comp for comp in components if comp["elements"]]
+    texts = statement_texts(store, c.name, inst)
     out = scoring.score(
         answers,
         items,
@@ -82,6 +83,7 @@ def county_results(store, county: str, wave: str | None = None) -> ScoreReport:
             "framework": inst.framework,
             "waves": waves,
             "min_group": inst.min_group,
+            "comment_min": inst.comment_min,
             "points": inst.scale.points,
             "element_names": dict(inst.element_names),
             "role_labels": {r.id: r.label for r in inst.roles},
@@ -89,9 +91,19 @@ def county_results(store, county: str, wave: str | None = None) -> ScoreReport:
     )
     # by_role carries the label beside the id, so a script can join it with
     # `orb instrument show --json` (role_question.options: {id, label}).
+    out["items"] = [{**row, "text": texts.get(row["item"], ""), "local": False} for row in out["items"]]
     labels = {r.id: r.label for r in fw.role_groups} | out["role_labels"]
     out["by_role"] = [{**row, "label": labels.get(row["role"], row["role"])} for row in out["by_role"]]
     return ScoreReport.model_validate(_settled(out))
+
+
+def statement_texts(store, county: str, inst: Instrument) -> dict[str, str]:
+    """Each statement's wording by id: the current survey's, else the latest earlier version's."""
+    texts: dict[str, str] = {}
+    for v in store.instrument_versions(county):  # oldest first: a later wording replaces an earlier one
+        if v["id"] != inst.id:
+            texts.update({i.id: i.text for i in store.instrument(v["id"]).items})
+    return texts | {i.id: i.text for i in inst.items}
 
 
 def _settled(value):
@@ -109,9 +121,10 @@ def _settled(value):
 def shareable_comments(store, county: str, results: ScoreReport) -> list[dict]:
     """Comments to show for the scored wave, without role groups (they could identify).
 
-    Nothing is shown when the wave itself is below the minimum group size.
+    Nothing is shown when fewer than ``results.comment_min`` people answered the wave (10 unless
+    the smallest group shown is larger): one comment can give its writer away in a small wave.
     """
-    if results.suppressed or not results.wave:
+    if results.suppressed or not results.wave or (results.n_respondents or 0) < results.comment_min:
         return []
     return [{"element": c["element"], "text": c["text"]} for c in store.comments(county, results.wave)]
 

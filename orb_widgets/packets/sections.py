@@ -23,7 +23,15 @@ from ..render import render
 from ..results import shareable_comments
 from ..settings import Settings
 from ..store import Store
-from ..views import board_view, key_message_view, matrix_view, plan_view, profile_view, results_view
+from ..views import (
+    board_view,
+    key_message_view,
+    matrix_view,
+    plan_view,
+    profile_view,
+    results_view,
+    statements_view,
+)
 from .models import IndexRow
 
 PREVIEW_URL = "sqlite://"
@@ -41,6 +49,7 @@ SECTIONS = {
     "profile": "Testing profile",
     "plan": "Implementation plan",
     "followup": "Latest follow-up: Keep, Improve, Start, Stop",
+    "statements": "Appendix: Statement results",
 }
 
 
@@ -303,6 +312,13 @@ class Packet:
             )
         comments = [{"label": self._el(c["element"]), "text": c["text"]} for c in self.comments]
         return self._render("scores", missing="", view=v, charts=charts, comments=comments)
+
+    def _statements(self) -> Markup:
+        missing = self._no_results()
+        view = None if missing else statements_view(self.results)
+        if view is None:
+            return self._render("statements", missing=missing or "No statement results to show for this wave.")
+        return self._render("statements", missing="", view=view)
 
     def _roles(self) -> Markup:
         r, v = self.results, self.view
