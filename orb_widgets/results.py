@@ -6,11 +6,15 @@ dashboard and the packets all show the same numbers.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 import pandas as pd
 
 from . import scoring
 from .content import load_framework
 from .exceptions import OrbError
+from .format import answered_of, closing
 from .instrument import Instrument
 from .report import ScoreReport
 
@@ -172,3 +176,55 @@ def role_counts(counts: dict[str, int], min_group: int) -> dict[str, int | None]
         if rest:
             shown[rest[0][1]] = None
     return shown
+
+
+# ------------------------------------------------------------------ response rates
+@dataclass(frozen=True)
+class ResponseRate:
+    """A survey link's answers against the people it went to, and its closing, in words.
+
+    ``answered`` is ``42 of 60 answered (70%)`` (empty when nobody said how many were invited);
+    ``groups`` holds ``(role group label, text)`` for each group counted by the team whose count is
+    shown (:func:`role_counts`); ``closing`` is ``closes in 5 days, on …`` or ``closed on …``.
+    """
+
+    answered: str
+    groups: tuple
+    closing: str
+
+
+def wave_link(links, wave: str):
+    """The link a wave's response rate is read from: its newest link that says how many were invited
+    or when it closes, else its newest link, else None (``links`` newest first, as the store lists them)."""
+    of_wave = [link for link in links if link.wave == wave]
+    return next((link for link in of_wave if link.invited or link.closes_on), of_wave[0] if of_wave else None)
+
+
+def response_rate(store, link, today: dt.date, hide_small: bool = False) -> ResponseRate:
+    """``link``'s response rate: the answers of its county and wave against ``link.invited``.
+
+    A role group's rate is given only where its count is shown (at least the survey's smallest group,
+    and not the partner of a hidden group). ``hide_small`` hides the total too when the wave is below
+    the smallest group, as packets and the statewide index do (the team's own pages show the total).
+    """
+    inst = store.current_instrument(link.county)
+    m, total = inst.min_group, store.response_count(link.county, link.wave)
+    hidden = hide_small and total < m
+    answered = answered_of(None if hidden else total, link.invited, fewer_than=m) if link.invited else ""
+    groups = []
+    if link.invited_roles and not hidden:
+        counts = store.role_counts(link.county, link.wave)
+        shown = role_counts({r.id: int(counts.get(r.id, 0)) for r in inst.roles}, m)
+        labels = {r.id: r.label for r in inst.roles}
+        for role, invited in link.invited_roles.items():
+            if shown.get(role) is not None:
+                groups.append((labels.get(role, role), answered_of(shown[role], invited)))
+    return ResponseRate(answered, tuple(groups), closing(link.closes_on, today, closed_day(link)))
+
+
+def closed_day(link) -> dt.date | None:
+    """The day (local time) ``link`` was closed, or None while it is open."""
+    if link is None or link.closed_at is None:
+        return None
+    stamp = link.closed_at if link.closed_at.tzinfo else link.closed_at.replace(tzinfo=dt.timezone.utc)
+    return stamp.astimezone().date()

@@ -20,7 +20,7 @@ from ..format import date, plural, short
 from ..keymessages import SCALE_TEXT
 from ..planning import prefill
 from ..render import render
-from ..results import shareable_comments
+from ..results import closed_day, response_rate, shareable_comments, wave_link
 from ..settings import Settings
 from ..store import Store
 from ..views import (
@@ -212,6 +212,7 @@ class Packet:
         """The statewide index's view of this county: element means, suppression respected."""
         r = self.results
         elements = {e.element: e.mean if e.shown else None for e in r.elements} if r else {}
+        link = self._link()
         return IndexRow(
             county=self.county,
             wave=r.wave if r else None,
@@ -223,7 +224,16 @@ class Packet:
             min_group=self.min_group,
             element_names=self.names,
             elements=elements,
+            invited=link.invited if link else None,
+            closes_on=link.closes_on if link else None,
+            closed_on=closed_day(link),
         )
+
+    def _link(self):
+        """The scored wave's survey link that says how many it went to (:func:`orb_widgets.results.wave_link`)."""
+        if self.results is None or not self.results.wave:
+            return None
+        return wave_link(self.store.links(self.county), self.results.wave)
 
     # ----------------------------------------------------------- sections
     @staticmethod
@@ -269,6 +279,14 @@ class Packet:
                 )
             )
             facts.append(("Waves so far", ", ".join(r.waves)))
+            link = self._link()
+            if link is not None:
+                rate = response_rate(self.store, link, self.prepared, hide_small=True)
+                if rate.answered:
+                    facts.append(("Answered of those invited", rate.answered))
+                facts += [(f"Answered: {label}", text) for label, text in rate.groups]
+                if rate.closing:
+                    facts.append(("Survey link", rate.closing))
         else:
             facts.append(("Survey wave", "no answers yet"))
         facts.append(("Smallest group shown", plural(self.min_group, "person", "people")))
