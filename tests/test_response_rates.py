@@ -137,9 +137,10 @@ def test_step_5_sets_the_invited_counts_and_the_closing_day(ws):
 def test_the_statewide_index_shows_answered_of_invited_and_the_days_left(ws, tmp_path, capsys):
     folder, store = ws
     closes = dt.date.today() + dt.timedelta(days=3)
-    assert orb(capsys, "survey", "open", "--workspace", folder, "--county", COUNTY, "--invited", 24, "--closes", closes)[
-        0
-    ] == 0
+    assert (
+        orb(capsys, "survey", "open", "--workspace", folder, "--county", COUNTY, "--invited", 24, "--closes", closes)[0]
+        == 0
+    )
     out = tmp_path / "packets"
     run_packets(folder, out=out, pdf=False, progress=False)
     index = (out / "index.html").read_text("utf-8")

@@ -1092,9 +1092,7 @@ class Store:
             )
         return self.link(token)
 
-    def plan_link(
-        self, token: str, invited: int | Mapping[str, int] | None, closes_on: dt.date | None
-    ) -> SurveyLink:
+    def plan_link(self, token: str, invited: int | Mapping[str, int] | None, closes_on: dt.date | None) -> SurveyLink:
         """Set how many people a link went to and the day it is meant to close (None clears either)."""
         found = self.link(token)
         if found is None:

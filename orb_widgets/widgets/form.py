@@ -65,7 +65,9 @@ class SurveyLinks(w.VBox):
             )
             for r in self.instrument.roles
         }
-        self.closes = field(w.DatePicker(description="Closes on", tooltip="The day you mean to close the link"), "short")
+        self.closes = field(
+            w.DatePicker(description="Closes on", tooltip="The day you mean to close the link"), "short"
+        )
         self.plan_button = button("Save", "Save how many it went to and the closing day", "", "save")
         self.plan_status = w.HTML()
         self.plan_button.on_click(lambda _b: self.save_plan())
