@@ -113,7 +113,7 @@ class App:
 
     def open_survey_link(self, county: str, wave: str, invited=None, closes_on=None) -> SurveyLink:
         """A new survey link for ``county`` and ``wave``, signed with who is at the keyboard
-        (``invited`` and ``closes_on`` as :meth:`Store.open_link` takes them)."""
+        (``invited`` and ``closes_on`` as ``Store.open_link`` takes them)."""
         return self.store.open_link(
             county, wave, user=self.settings.login_name or "coordinator", invited=invited, closes_on=closes_on
         )

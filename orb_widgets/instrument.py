@@ -90,7 +90,7 @@ class Instrument(BaseModel):
 
     @property
     def comment_min(self) -> int:
-        """The fewest people in a wave for its comments to be shown (:data:`DEFAULT_COMMENT_MIN` or ``min_group``)."""
+        """The fewest people in a wave for its comments to be shown (``DEFAULT_COMMENT_MIN``, 10, or ``min_group``)."""
         return max(DEFAULT_COMMENT_MIN, self.min_group)
 
     def item(self, item_id: str) -> InstrumentItem:

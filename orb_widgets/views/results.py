@@ -283,8 +283,8 @@ class StatementsView:
 def statements_view(r: ScoreReport) -> StatementsView | None:
     """The statement results of a report, or None when the wave is too small to show any.
 
-    The :data:`FLAGGED` statements with the lowest averages (as shown, two decimals; ties in survey
-    order) and those with the largest shares of "don't know" (at least :data:`UNSURE`) are named
+    The ``FLAGGED`` (3) statements with the lowest averages (as shown, two decimals; ties in survey
+    order) and those with the largest shares of "don't know" (at least ``UNSURE``, 10%) are named
     above the tables and marked in them. Hidden statements are never named.
     """
     if r.suppressed or not r.items:
