@@ -111,9 +111,12 @@ class App:
 
         return county_results(self.store, self.store.county(county).name, wave)
 
-    def open_survey_link(self, county: str, wave: str) -> SurveyLink:
-        """A new survey link for ``county`` and ``wave``, signed with who is at the keyboard."""
-        return self.store.open_link(county, wave, user=self.settings.login_name or "coordinator")
+    def open_survey_link(self, county: str, wave: str, invited=None, closes_on=None) -> SurveyLink:
+        """A new survey link for ``county`` and ``wave``, signed with who is at the keyboard
+        (``invited`` and ``closes_on`` as ``Store.open_link`` takes them)."""
+        return self.store.open_link(
+            county, wave, user=self.settings.login_name or "coordinator", invited=invited, closes_on=closes_on
+        )
 
     def run_packets(self, counties: list[str] | None = None, **options):
         """Build packets for ``counties`` (default: all); see :func:`orb_widgets.packets.run_packets`."""

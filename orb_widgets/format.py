@@ -84,6 +84,48 @@ def hidden_text(min_group: int) -> str:
     return f"{HIDDEN}: fewer than {min_group} answers"
 
 
+def answered_of(answered: int | None, invited: int, fewer_than: int | None = None) -> str:
+    """How many of those invited answered: ``42 of 60 answered (70%)``.
+
+    ``answered`` is None where the count is hidden (a wave below the smallest group): then
+    ``fewer than 5 of 60 answered``, with no share.
+
+    >>> answered_of(42, 60), answered_of(None, 60, fewer_than=5)
+    ('42 of 60 answered (70%)', 'fewer than 5 of 60 answered')
+    """
+    if answered is None:
+        return f"fewer than {fewer_than} of {invited} answered"
+    return f"{answered} of {invited} answered ({pct(answered / invited)})"
+
+
+def closing(closes_on, today, closed_on=None) -> str:
+    """A survey link's closing in words: ``closes in 5 days, on March 10, 2026``, ``closed on March 5, 2026``.
+
+    ``closed_on`` is the day the link was closed (it wins); with neither, an empty string.
+
+    >>> import datetime as dt
+    >>> day = dt.date(2026, 3, 5)
+    >>> closing(dt.date(2026, 3, 10), day), closing(day, day), closing(dt.date(2026, 3, 6), day)
+    ('closes in 5 days, on March 10, 2026', 'closes today', 'closes tomorrow')
+    >>> closing(dt.date(2026, 3, 1), day), closing(None, day, closed_on=day)
+    ('was to close on March 1, 2026: still open', 'closed on March 5, 2026')
+    """
+    if closed_on is not None:
+        return f"closed on {date(closed_on)}"
+    if closes_on is None:
+        return ""
+    if isinstance(closes_on, str):
+        closes_on = dt.date.fromisoformat(closes_on[:10])
+    days = (closes_on - today).days
+    if days > 1:
+        return f"closes in {days} days, on {date(closes_on)}"
+    if days == 1:
+        return "closes tomorrow"
+    if days == 0:
+        return "closes today"
+    return f"was to close on {date(closes_on)}: still open"
+
+
 # ------------------------------------------------------------------ dates and times
 def date(day) -> str:
     """A date, one format everywhere: ``March 5, 2026``."""

@@ -25,6 +25,9 @@ from .exceptions import InstrumentError
 
 FORMAT_VERSION = 1
 DEFAULT_MIN_GROUP = 5
+#: Free-text comments are shown only for a wave at least this many people answered (or the
+#: smallest group shown, when that is larger): one comment can give its writer away.
+DEFAULT_COMMENT_MIN = 10
 #: No group smaller than this is ever shown, whatever a county chooses:
 #: with one or two people, a score is a person's answers.
 MIN_GROUP_FLOOR = 3
@@ -84,6 +87,11 @@ class Instrument(BaseModel):
         if self._stored_id is None:  # frozen: the content, so the hash, never changes
             self._stored_id = content_hash(self.model_dump(mode="json"))
         return self._stored_id
+
+    @property
+    def comment_min(self) -> int:
+        """The fewest people in a wave for its comments to be shown (``DEFAULT_COMMENT_MIN``, 10, or ``min_group``)."""
+        return max(DEFAULT_COMMENT_MIN, self.min_group)
 
     def item(self, item_id: str) -> InstrumentItem:
         for i in self.items:

@@ -60,6 +60,31 @@ class ElementRow(_Scored):
     """true when fewer than ``min_group`` people: every number is hidden"""
 
 
+class ItemRow(_Scored):
+    """One statement's answers in the scored wave (reverse-worded statements turned round, as scored)."""
+
+    item: str
+    """the statement's id (``A1``…), as in ``items`` of ``orb instrument show --json``"""
+    element: str
+    """the element it belongs to"""
+    text: str
+    """the statement as respondents read it"""
+    local: bool
+    """true for a statement the county added itself (never compared across counties)"""
+    n: int | None
+    """people who answered it (don't know and skips left out)"""
+    mean: float | None
+    """the average answer, turned round for a reverse-worded statement so higher is always more ready"""
+    sd: float | None
+    """standard deviation of the answers (ddof=1)"""
+    pct_agree: float | None
+    """share of answers in the top two scale points (after turning round), 0–1"""
+    pct_dont_know: float | None
+    """share of the people shown it who answered "don't know", 0–1"""
+    suppressed: bool
+    """true when fewer than ``min_group`` people answered it: every number is hidden"""
+
+
 class RoleRow(_Scored):
     """One role group's score on one element; ``label`` is the role as people read it."""
 
@@ -189,6 +214,8 @@ class ScoreReport(_Row):
     """true when the whole wave is too small to show"""
     elements: tuple[ElementRow, ...]
     """one row per element"""
+    items: tuple[ItemRow, ...]
+    """one row per statement asked in the wave, in the survey's order"""
     by_role: tuple[RoleRow, ...]
     """one row per role group and element"""
     by_wave: tuple[WaveRow, ...]
@@ -211,6 +238,8 @@ class ScoreReport(_Row):
     """the county's waves, in the order they were given"""
     min_group: int
     """the smallest group shown"""
+    comment_min: int
+    """the fewest people in the wave for its free-text comments to be shown anywhere"""
     points: int
     """points on the scale (4 or 5)"""
     element_names: dict[str, str]

@@ -6,11 +6,15 @@ dashboard and the packets all show the same numbers.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 import pandas as pd
 
 from . import scoring
 from .content import load_framework
 from .exceptions import OrbError
+from .format import answered_of, closing
 from .instrument import Instrument
 from .report import ScoreReport
 
@@ -65,6 +69,7 @@ def county_results(store, county: str, wave: str | None = None) -> ScoreReport:
         for comp in fw.components
     ]
     components = [comp for comp in components if comp["elements"]]
+    texts = statement_texts(store, c.name, inst)
     out = scoring.score(
         answers,
         items,
@@ -82,6 +87,7 @@ def county_results(store, county: str, wave: str | None = None) -> ScoreReport:
             "framework": inst.framework,
             "waves": waves,
             "min_group": inst.min_group,
+            "comment_min": inst.comment_min,
             "points": inst.scale.points,
             "element_names": dict(inst.element_names),
             "role_labels": {r.id: r.label for r in inst.roles},
@@ -89,9 +95,19 @@ def county_results(store, county: str, wave: str | None = None) -> ScoreReport:
     )
     # by_role carries the label beside the id, so a script can join it with
     # `orb instrument show --json` (role_question.options: {id, label}).
+    out["items"] = [{**row, "text": texts.get(row["item"], ""), "local": False} for row in out["items"]]
     labels = {r.id: r.label for r in fw.role_groups} | out["role_labels"]
     out["by_role"] = [{**row, "label": labels.get(row["role"], row["role"])} for row in out["by_role"]]
     return ScoreReport.model_validate(_settled(out))
+
+
+def statement_texts(store, county: str, inst: Instrument) -> dict[str, str]:
+    """Each statement's wording by id: the current survey's, else the latest earlier version's."""
+    texts: dict[str, str] = {}
+    for v in store.instrument_versions(county):  # oldest first: a later wording replaces an earlier one
+        if v["id"] != inst.id:
+            texts.update({i.id: i.text for i in store.instrument(v["id"]).items})
+    return texts | {i.id: i.text for i in inst.items}
 
 
 def _settled(value):
@@ -109,9 +125,10 @@ def _settled(value):
 def shareable_comments(store, county: str, results: ScoreReport) -> list[dict]:
     """Comments to show for the scored wave, without role groups (they could identify).
 
-    Nothing is shown when the wave itself is below the minimum group size.
+    Nothing is shown when fewer than ``results.comment_min`` people answered the wave (10 unless
+    the smallest group shown is larger): one comment can give its writer away in a small wave.
     """
-    if results.suppressed or not results.wave:
+    if results.suppressed or not results.wave or (results.n_respondents or 0) < results.comment_min:
         return []
     return [{"element": c["element"], "text": c["text"]} for c in store.comments(county, results.wave)]
 
@@ -159,3 +176,55 @@ def role_counts(counts: dict[str, int], min_group: int) -> dict[str, int | None]
         if rest:
             shown[rest[0][1]] = None
     return shown
+
+
+# ------------------------------------------------------------------ response rates
+@dataclass(frozen=True)
+class ResponseRate:
+    """A survey link's answers against the people it went to, and its closing, in words.
+
+    ``answered`` is ``42 of 60 answered (70%)`` (empty when nobody said how many were invited);
+    ``groups`` holds ``(role group label, text)`` for each group counted by the team whose count is
+    shown (:func:`role_counts`); ``closing`` is ``closes in 5 days, on …`` or ``closed on …``.
+    """
+
+    answered: str
+    groups: tuple
+    closing: str
+
+
+def wave_link(links, wave: str):
+    """The link a wave's response rate is read from: its newest link that says how many were invited
+    or when it closes, else its newest link, else None (``links`` newest first, as the store lists them)."""
+    of_wave = [link for link in links if link.wave == wave]
+    return next((link for link in of_wave if link.invited or link.closes_on), of_wave[0] if of_wave else None)
+
+
+def response_rate(store, link, today: dt.date, hide_small: bool = False) -> ResponseRate:
+    """``link``'s response rate: the answers of its county and wave against ``link.invited``.
+
+    A role group's rate is given only where its count is shown (at least the survey's smallest group,
+    and not the partner of a hidden group). ``hide_small`` hides the total too when the wave is below
+    the smallest group, as packets and the statewide index do (the team's own pages show the total).
+    """
+    inst = store.current_instrument(link.county)
+    m, total = inst.min_group, store.response_count(link.county, link.wave)
+    hidden = hide_small and total < m
+    answered = answered_of(None if hidden else total, link.invited, fewer_than=m) if link.invited else ""
+    groups = []
+    if link.invited_roles and not hidden:
+        counts = store.role_counts(link.county, link.wave)
+        shown = role_counts({r.id: int(counts.get(r.id, 0)) for r in inst.roles}, m)
+        labels = {r.id: r.label for r in inst.roles}
+        for role, invited in link.invited_roles.items():
+            if shown.get(role) is not None:
+                groups.append((labels.get(role, role), answered_of(shown[role], invited)))
+    return ResponseRate(answered, tuple(groups), closing(link.closes_on, today, closed_day(link)))
+
+
+def closed_day(link) -> dt.date | None:
+    """The day (local time) ``link`` was closed, or None while it is open."""
+    if link is None or link.closed_at is None:
+        return None
+    stamp = link.closed_at if link.closed_at.tzinfo else link.closed_at.replace(tzinfo=dt.timezone.utc)
+    return stamp.astimezone().date()

@@ -70,6 +70,7 @@ ELEMENT_KEYS = {
 }
 ROW_KEYS = {
     "elements": ELEMENT_KEYS,
+    "items": {"item", "element", "n", "mean", "sd", "pct_agree", "pct_dont_know", "suppressed"},
     "by_role": {"role", "element", "n", "mean", "sd", "suppressed"},
     "by_wave": {"wave", "element", "n", "mean", "ci_low", "ci_high", "pct_agree", "suppressed"},
     "gap": {"element", "leadership_n", "staff_n", "gap", "suppressed"},
@@ -82,6 +83,7 @@ TOP_KEYS = {
     "n_respondents",
     "suppressed",
     "elements",
+    "items",
     "by_role",
     "by_wave",
     "gap",

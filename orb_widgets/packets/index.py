@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from markupsafe import Markup
 
 from .. import templating
-from ..format import HIDDEN, moment, short
+from ..format import HIDDEN, answered_of, closing, moment, short
 from .build import check_self_contained
 from .files import INDEX_TEMPLATE
 from .models import Manifest, PacketEntry, Status
@@ -22,6 +24,17 @@ def inline_svg(svg: bytes) -> Markup:
     return Markup(text[text.index("<svg") :])
 
 
+def _survey(ir, today: dt.date) -> str:
+    """The wave's answered of invited and its link's closing, as the county's packet says them."""
+    if ir is None or not ir.wave:
+        return ""
+    parts = []
+    if ir.invited:
+        parts.append(answered_of(ir.n_respondents, ir.invited, fewer_than=ir.min_group))
+    parts.append(closing(ir.closes_on, today, ir.closed_on))
+    return "; ".join(p for p in parts if p)
+
+
 def render_index(manifest: Manifest, counties: list[str], demo_notice: str | None = None) -> str:
     """The statewide overview page: status and links per county, a counties × elements table and heatmap."""
     import pandas as pd
@@ -32,6 +45,7 @@ def render_index(manifest: Manifest, counties: list[str], demo_notice: str | Non
     started = run.started if run else ""
     failed = {f.county: f for f in run.failed} if run else {}
     rows, frames = [], {}
+    today = dt.date.today()
     for name in counties:
         entry = manifest.packets.get(name)
         if entry is None and name not in failed:
@@ -48,6 +62,7 @@ def render_index(manifest: Manifest, counties: list[str], demo_notice: str | Non
                 "pdf": entry.pdf if ok else None,
                 "wave": (ir.wave if ir else None) or "",
                 "n": ir.n_respondents if ir else None,
+                "survey": _survey(ir, today),
                 "framework": (ir.framework_title if ir else "") or "",
                 "error": (failed[name].error if name in failed else None) or entry.error,
                 # a packet kept from an earlier run says when it was built; this run's say nothing more

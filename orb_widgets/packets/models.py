@@ -19,6 +19,7 @@ next run rebuilds every packet.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import json
 from pathlib import Path
@@ -71,6 +72,10 @@ class IndexRow(_Model):
     min_group: int = 5
     element_names: dict[str, str] = Field(default_factory=dict)
     elements: dict[str, float | None] = Field(default_factory=dict)
+    # the wave's survey link: how many it went to, the day it is meant to close, the day it was closed
+    invited: int | None = None
+    closes_on: dt.date | None = None
+    closed_on: dt.date | None = None
 
 
 class _Timings(_Model):

@@ -99,6 +99,12 @@ def county_fingerprint(store, county: str, wave: str | None, code: str) -> str:
     h.update(json.dumps(store.comments(county), sort_keys=True, default=str).encode())
     for v in store.instrument_versions(county):
         h.update(json.dumps(store.instrument(v["id"]).model_dump(mode="json"), sort_keys=True).encode())
+    # the survey links' invited counts and closing days (the cover says "42 of 60 answered", "closes in 5
+    # days"): a change rebuilds the packet, and so does a new day while an open link has a closing day
+    links = [(x.wave, x.invited, x.invited_roles, x.closes_on, x.closed_at) for x in store.links(county)]
+    if any(x.closes_on and x.is_open for x in store.links(county)):
+        links.append(dt.date.today())
+    h.update(json.dumps(links, sort_keys=True, default=str).encode())
     for kind in KINDS:
         for d in store.list_docs(county, kind):
             h.update(json.dumps([kind, d.key, d.version, d.body], sort_keys=True, default=str).encode())

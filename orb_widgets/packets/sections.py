@@ -20,10 +20,18 @@ from ..format import date, plural, short
 from ..keymessages import SCALE_TEXT
 from ..planning import prefill
 from ..render import render
-from ..results import shareable_comments
+from ..results import closed_day, response_rate, shareable_comments, wave_link
 from ..settings import Settings
 from ..store import Store
-from ..views import board_view, key_message_view, matrix_view, plan_view, profile_view, results_view
+from ..views import (
+    board_view,
+    key_message_view,
+    matrix_view,
+    plan_view,
+    profile_view,
+    results_view,
+    statements_view,
+)
 from .models import IndexRow
 
 PREVIEW_URL = "sqlite://"
@@ -41,6 +49,7 @@ SECTIONS = {
     "profile": "Testing profile",
     "plan": "Implementation plan",
     "followup": "Latest follow-up: Keep, Improve, Start, Stop",
+    "statements": "Appendix: Statement results",
 }
 
 
@@ -203,6 +212,7 @@ class Packet:
         """The statewide index's view of this county: element means, suppression respected."""
         r = self.results
         elements = {e.element: e.mean if e.shown else None for e in r.elements} if r else {}
+        link = self._link()
         return IndexRow(
             county=self.county,
             wave=r.wave if r else None,
@@ -214,7 +224,16 @@ class Packet:
             min_group=self.min_group,
             element_names=self.names,
             elements=elements,
+            invited=link.invited if link else None,
+            closes_on=link.closes_on if link else None,
+            closed_on=closed_day(link),
         )
+
+    def _link(self):
+        """The scored wave's survey link that says how many it went to (:func:`orb_widgets.results.wave_link`)."""
+        if self.results is None or not self.results.wave:
+            return None
+        return wave_link(self.store.links(self.county), self.results.wave)
 
     # ----------------------------------------------------------- sections
     @staticmethod
@@ -260,6 +279,14 @@ class Packet:
                 )
             )
             facts.append(("Waves so far", ", ".join(r.waves)))
+            link = self._link()
+            if link is not None:
+                rate = response_rate(self.store, link, self.prepared, hide_small=True)
+                if rate.answered:
+                    facts.append(("Answered of those invited", rate.answered))
+                facts += [(f"Answered: {label}", text) for label, text in rate.groups]
+                if rate.closing:
+                    facts.append(("Survey link", rate.closing))
         else:
             facts.append(("Survey wave", "no answers yet"))
         facts.append(("Smallest group shown", plural(self.min_group, "person", "people")))
@@ -303,6 +330,13 @@ class Packet:
             )
         comments = [{"label": self._el(c["element"]), "text": c["text"]} for c in self.comments]
         return self._render("scores", missing="", view=v, charts=charts, comments=comments)
+
+    def _statements(self) -> Markup:
+        missing = self._no_results()
+        view = None if missing else statements_view(self.results)
+        if view is None:
+            return self._render("statements", missing=missing or "No statement results to show for this wave.")
+        return self._render("statements", missing="", view=view)
 
     def _roles(self) -> Markup:
         r, v = self.results, self.view

@@ -105,7 +105,12 @@ answers). Its element, role, gap, component and priority tables cover that
 wave; the wave breakdown and the change cover the waves up to and including
 it, in the order given (wave labels are never sorted). The top-level
 ``n_respondents`` is None and ``suppressed`` True when fewer than
-``min_group`` people answered the wave.
+``min_group`` people answered the wave. The statement table (``items``)
+covers that wave too: per statement asked, ``n`` (people who answered it),
+``mean`` and ``sd`` of their answers as scored (reverse-worded statements
+turned round, rule 1), and ``pct_agree`` and ``pct_dont_know`` as rules 5 and
+6 state them for one statement; a statement fewer than ``min_group`` people
+answered is hidden (rule 9).
 
 Example
 -------

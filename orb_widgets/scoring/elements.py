@@ -190,3 +190,23 @@ def element_summary(answers: pd.DataFrame, items: pd.DataFrame, points: int, min
     """
     prepared = prepare(answers, items, points)
     return summarise_elements(prepared, respondent_scores(prepared, items), items, points, min_group)
+
+
+def summarise_items(prepared: pd.DataFrame, items: pd.DataFrame, points: int, min_group: int) -> pd.DataFrame:
+    """One row per statement shown in ``prepared`` (instrument order): its answers summarised.
+
+    ``n`` counts the people who answered it (don't-knows and skips left out), ``mean`` and
+    ``sd`` (ddof=1) are of their answers after reverse-worded statements are turned round
+    (rule 1), ``pct_agree`` and ``pct_dont_know`` are rules 5 and 6 for the one statement.
+    A statement answered by fewer than ``min_group`` people is hidden like any other row (rule 9).
+    """
+    it = instrument_table(items)
+    shown = set(pd.unique(prepared["item"].dropna()))
+    order = pd.Index([i for i in it["item"] if i in shown], name="item")
+    answers = prepared.assign(score=prepared["value"])
+    table = describe(answers, ["item"])[["n", "mean", "sd"]]
+    table = table.join(shares(prepared, ["item"], points).droplevel("element")).reindex(order)
+    table["n"] = table["n"].fillna(0)
+    table = hide(table, table["n"] < min_group, ["mean", "sd", "pct_agree", "pct_dont_know"])
+    table["element"] = table.index.map(it.set_index("item")["element"])
+    return table.reset_index()[["item", "element", "n", "mean", "sd", "pct_agree", "pct_dont_know", "suppressed"]]

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..exceptions import InvalidValue
 from .breakdowns import break_down, change_since_previous, components_table, gap_table
-from .elements import respondent_scores, summarise_elements
+from .elements import respondent_scores, summarise_elements, summarise_items
 from .prepare import check_points, coded_labels, element_order, prepare
 from .priorities import priorities
 
@@ -66,8 +66,8 @@ def score(
     Returns
     -------
     dict
-        Keys ``wave, n_respondents, suppressed, elements, by_role, by_wave,
-        gap, change, components, priorities``. Lists of plain dicts; NaN
+        Keys ``wave, n_respondents, suppressed, elements, items, by_role,
+        by_wave, gap, change, components, priorities``. Lists of plain dicts; NaN
         becomes None. ``n_respondents`` is None and ``suppressed`` True when
         fewer than ``min_group`` people answered the wave.
 
@@ -114,6 +114,7 @@ def score(
 
     n_respondents = int(answers.loc[answers["wave"] == wave, "respondent"].nunique())
     elements = summarise_elements(now, scores_now, items, points, min_group)
+    statements = summarise_items(now, items, points, min_group)
     by_role = break_down(now, scores_now, "role", items, points, min_group, list(role_levels))
     # Waves are never added up into a shown total, so a hidden wave cannot be
     # worked out from the others: only primary suppression applies across waves.
@@ -154,6 +155,9 @@ def score(
                 "rwg",
                 "suppressed",
             ],
+        ),
+        "items": _records(
+            statements, ["item", "element", "n", "mean", "sd", "pct_agree", "pct_dont_know", "suppressed"]
         ),
         "by_role": _records(by_role, ["role", "element", "n", "mean", "sd", "suppressed"]),
         "by_wave": _records(by_wave, ["wave", "element", "n", "mean", "ci_low", "ci_high", "pct_agree", "suppressed"]),

@@ -113,6 +113,12 @@ class SurveyLink:
     opened_at: dt.datetime
     opened_by: str
     closed_at: dt.datetime | None
+    #: how many people the link was sent to (the team's count; the sum of ``invited_roles`` when given)
+    invited: int | None = None
+    #: how many were invited per role group id, when the team counted by group
+    invited_roles: Mapping[str, int] | None = None
+    #: the day the team means to close the link
+    closes_on: dt.date | None = None
 
     @property
     def is_open(self) -> bool:
@@ -1057,19 +1063,56 @@ class Store:
             self.put_doc(county, kind, key, {**doc.body, "_deleted": True}, user)
 
     # ------------------------------------------------------------ survey links
-    def open_link(self, county: str, wave: str, user: str = "coordinator") -> SurveyLink:
-        """A new unguessable link to ``county``'s current survey, storing answers under ``wave``."""
+    def open_link(
+        self,
+        county: str,
+        wave: str,
+        user: str = "coordinator",
+        invited: int | Mapping[str, int] | None = None,
+        closes_on: dt.date | None = None,
+    ) -> SurveyLink:
+        """A new unguessable link to ``county``'s current survey, storing answers under ``wave``.
+
+        ``invited`` is how many people it goes to, in all (a number) or per role group
+        (``{"leadership": 12, ...}``, ids of the survey's role groups); ``closes_on`` the day the
+        team means to close it (see :meth:`plan_link`).
+        """
         c = self.county(county)
-        self.current_instrument(c.name)  # refuse now, not in front of a respondent
+        inst = self.current_instrument(c.name)  # refuse now, not in front of a respondent
         wave = checks.label(wave, "wave label")
+        plan = _link_plan(inst, invited, closes_on)
         token = secrets.token_urlsafe(18)
         stamp = now()
         by = checks.text(str(user or "")).strip()[:200] or "coordinator"
         with self._write() as conn:
             conn.execute(
-                survey_links.insert().values(token=token, county_id=c.id, wave=wave, opened_at=stamp, opened_by=by)
+                survey_links.insert().values(
+                    token=token, county_id=c.id, wave=wave, opened_at=stamp, opened_by=by, **plan
+                )
             )
-        return SurveyLink(token, c.name, wave, stamp, by, None)
+        return self.link(token)
+
+    def plan_link(self, token: str, invited: int | Mapping[str, int] | None, closes_on: dt.date | None) -> SurveyLink:
+        """Set how many people a link went to and the day it is meant to close (None clears either)."""
+        found = self.link(token)
+        if found is None:
+            raise InvalidValue(f"no survey link '{token}' in this workspace; 'orb survey list' shows them")
+        plan = _link_plan(self.current_instrument(found.county), invited, closes_on)
+        with self._write() as conn:
+            conn.execute(survey_links.update().where(survey_links.c.token == token).values(**plan))
+        return self.link(token)
+
+    def role_counts(self, county: str, wave: str) -> dict[str, int]:
+        """How many responses of ``wave`` came from each role group (every count, before any hiding)."""
+        c = self.county(county)
+        q = (
+            sa.select(responses.c.role, sa.func.count())
+            .select_from(responses.join(waves, waves.c.id == responses.c.wave_id))
+            .where(responses.c.county_id == c.id, waves.c.label == str(wave), _visible)
+            .group_by(responses.c.role)
+        )
+        with self._read() as conn:
+            return {role: int(n) for role, n in conn.execute(q)}
 
     def close_link(self, token: str) -> SurveyLink:
         """Close a link: it then tells whoever opens it, kindly, that the survey has closed."""
@@ -1104,7 +1147,20 @@ class Store:
             .order_by(survey_links.c.opened_at.desc())
         )
         with self._read() as conn:
-            return [SurveyLink(r.token, r.name, r.wave, r.opened_at, r.opened_by, r.closed_at) for r in conn.execute(q)]
+            return [
+                SurveyLink(
+                    r.token,
+                    r.name,
+                    r.wave,
+                    r.opened_at,
+                    r.opened_by,
+                    r.closed_at,
+                    r.invited,
+                    json.loads(r.invited_roles) if r.invited_roles else None,
+                    r.closes_on,
+                )
+                for r in conn.execute(q)
+            ]
 
     # ------------------------------------------------------------ demo workspaces
     def is_empty(self) -> bool:
@@ -1128,6 +1184,37 @@ class Store:
             ):
                 conn.execute(table.delete())
             conn.execute(meta.delete().where(meta.c.key != "schema_version"))
+
+
+def _link_plan(inst: Instrument, invited, closes_on) -> dict:
+    """The ``invited``, ``invited_roles`` and ``closes_on`` columns of a link, checked against the survey."""
+    if closes_on is not None and not isinstance(closes_on, dt.date):
+        raise InvalidValue(f"the closing day must be a date, not {closes_on!r}")
+    if isinstance(closes_on, dt.datetime):
+        closes_on = closes_on.date()
+    by_role = None
+    if isinstance(invited, Mapping):
+        ids = [r.id for r in inst.roles]
+        for role, n in invited.items():
+            if role not in ids:
+                raise InvalidValue(
+                    f"'{role}' is not a role group of {inst.county}'s survey; use one of {', '.join(ids)}", key=role
+                )
+            _whole(n, f"the number invited for {role}")
+        by_role = {r: int(invited[r]) for r in ids if r in invited}  # in the survey's order
+        invited = sum(by_role.values()) if by_role else None
+    elif invited is not None:
+        _whole(invited, "the number invited")
+    return {
+        "invited": None if invited is None else int(invited),
+        "invited_roles": json.dumps(by_role) if by_role else None,
+        "closes_on": closes_on,
+    }
+
+
+def _whole(n, what: str) -> None:
+    if isinstance(n, bool) or not isinstance(n, int) or not 0 < n <= 1_000_000:
+        raise InvalidValue(f"{what} must be a whole number above 0, not {n!r}")
 
 
 class _Matching:

@@ -1,4 +1,4 @@
-"""The workspace's tables, as SQLAlchemy Core metadata (schema version 3).
+"""The workspace's tables, as SQLAlchemy Core metadata (schema version 4).
 
 Text limits here are the ones :mod:`orb_widgets.store.checks` enforces before
 anything reaches the database, so SQLite and PostgreSQL accept and refuse
@@ -143,4 +143,10 @@ survey_links = sa.Table(
     sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("opened_by", sa.String(NAME_MAX), nullable=False),
     sa.Column("closed_at", sa.DateTime(timezone=True)),
+    # how many people the link was sent to (the team's own count), and per role group as JSON
+    # ({"leadership": 12, ...}) when the team counted by group; the total is then their sum
+    sa.Column("invited", sa.Integer),
+    sa.Column("invited_roles", sa.Text),
+    # the day the team means to close it (shown as days left; the link is closed by hand)
+    sa.Column("closes_on", sa.Date),
 )

@@ -22,7 +22,7 @@ from sqlalchemy import event
 from ..exceptions import WorkspaceError
 from . import models as m
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: One engine per database URL and process.
 _ENGINES: dict[str, sa.Engine] = {}
@@ -268,7 +268,16 @@ def _v2_to_v3(conn) -> None:
     conn.exec_driver_sql("CREATE INDEX ix_responses_minute_key ON responses (wave_id, minute_key)")
 
 
-_STEPS = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(conn) -> None:
+    """Version 4: a survey link keeps how many people it was sent to (in all, or per role group)
+    and the day it is meant to close; links opened before have neither."""
+    have = {c["name"] for c in sa.inspect(conn).get_columns("survey_links")}  # step 1 to 2 makes today's table
+    for name, kind in (("invited", "INTEGER"), ("invited_roles", "TEXT"), ("closes_on", "DATE")):
+        if name not in have:
+            conn.exec_driver_sql(f"ALTER TABLE survey_links ADD COLUMN {name} {kind}")
+
+
+_STEPS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def _where(url: str) -> str:

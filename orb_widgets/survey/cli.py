@@ -39,6 +39,51 @@ def _base_url(args, store=None) -> str:
     return url
 
 
+def parse_invited(text: str | None) -> int | dict[str, int] | None:
+    """``--invited``: a number (``60``) or counts per role group (``leadership=12,supervisors=30``).
+
+    >>> parse_invited("60"), parse_invited(" leadership=12, supervisors = 30 ")
+    (60, {'leadership': 12, 'supervisors': 30})
+    """
+    if text is None:
+        return None
+    example = "a number (--invited 60) or counts per role group (--invited leadership=12,supervisors=30)"
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    counts: dict[str, int] = {}
+    for part in text.split(","):
+        role, eq, n = (x.strip() for x in part.partition("="))
+        if not eq or not role or not n.isdigit():
+            raise OrbError(f"--invited takes {example}, not {part.strip() or text!r}")
+        if role in counts:
+            raise OrbError(f"--invited names role group '{role}' twice; give each group once")
+        counts[role] = int(n)
+    return counts
+
+
+def parse_closes(text: str | None, today: dt.date) -> dt.date | None:
+    """``--closes YYYY-MM-DD``: the day the team means to close the link (today or later)."""
+    if text is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise OrbError(f"--closes takes a date written YYYY-MM-DD (e.g. 2026-03-20), not {text!r}") from None
+    if day < today:
+        raise OrbError(f"--closes {day.isoformat()} is in the past; give today or a later day")
+    return day
+
+
+def _rate_lines(store, link, today: dt.date) -> tuple[str, list[str]]:
+    """The link's answered-of-invited and closing as one line's parts, and a line per role group."""
+    from ..results import response_rate
+
+    rate = response_rate(store, link, today)
+    head = " | ".join(x for x in (rate.answered, rate.closing) if x)
+    return head, [f"    {label}: {text}" for label, text in rate.groups]
+
+
 def _when(stamp) -> str:
     return stamp.astimezone().strftime("%Y-%m-%d %H:%M") if stamp else ""
 
@@ -62,10 +107,18 @@ def cmd_survey(args) -> int:
         wave = args.wave.strip() if args.wave else default_wave(store, county)
         if not wave:
             raise OrbError("--wave needs a label, e.g. --wave 2026-spring")
-        link = args.app.open_survey_link(county, wave)
+        today = dt.date.today()
+        invited, closes = parse_invited(args.invited), parse_closes(args.closes, today)
+        link = args.app.open_survey_link(county, wave, invited=invited, closes_on=closes)
         url = link_url(_base_url(args, store), link.token)
         print(f"Survey link for {county}, wave {wave}:")
         print(f"  {url}")
+        if link.invited or link.closes_on:
+            head, groups = _rate_lines(store, link, today)
+            print(f"Sent to {link.invited} people" if link.invited else "Closing day set", end="")
+            print(f"; {head}" if head else "")
+            for line in groups:
+                print(line)
         print(f"Anyone with this link can answer, once per page. Close it with: orb survey close {link.token}")
         if args.flyer:
             flyer = _write_flyer(store, link, _base_url(args, store), args.flyer, args.language)
@@ -95,12 +148,18 @@ def cmd_survey(args) -> int:
         print('No survey links yet. Open one with: orb survey open --county "NAME"')
         return 0
     base = _base_url(args, store)
+    today = dt.date.today()
     for link in links:
         state = "open" if link.is_open else f"closed {_when(link.closed_at)}"
+        head, groups = _rate_lines(store, link, today) if link.invited or link.closes_on else ("", [])
         print(
             f"{link.county} | wave {link.wave} | {state} | opened {_when(link.opened_at)} by {link.opened_by} | "
-            f"{store.response_count(link.county, link.wave)} responses | {link_url(base, link.token)}"
+            f"{store.response_count(link.county, link.wave)} responses | "
+            + (f"{head} | " if head else "")
+            + link_url(base, link.token)
         )
+        for line in groups:
+            print(line)
     return 0
 
 
@@ -118,6 +177,13 @@ def add_cli(sub, common) -> None:
         help="the address people reach the server at (default: $ORB_SURVEY_URL, else the address "
         f"'orb serve' serves this workspace at, else {DEFAULT_BASE_URL})",
     )
+    s.add_argument(
+        "--invited",
+        metavar="N",
+        help="open: how many people the link goes to, in all (--invited 60) or per role group "
+        "(--invited leadership=12,supervisors=30; ids as 'orb instrument show' lists them)",
+    )
+    s.add_argument("--closes", metavar="YYYY-MM-DD", help="open: the day you mean to close the link")
     s.add_argument("--flyer", metavar="FILE", help="open: also write a printable flyer with a QR code")
     s.add_argument("--out", metavar="FILE", help="flyer: where to write it")
     s.add_argument("--language", help="flyer: its language (default: the survey's own)")

@@ -30,7 +30,12 @@ What a reader sees
     threshold is written by one rule (:func:`orb_widgets.format.score`): two
     decimals, a half rounded up, in tables, sentences, charts and the command
     line alike, so a value never reads two ways; intervals as "3.10 to 3.37"; dates as "March
-    5, 2026".
+    5, 2026". Statement results name the three statements with the lowest
+    averages (as shown; ties in survey order) and the three with the largest
+    share of "don't know", at least 10%; a hidden statement is never named.
+    Free-text comments are shown (without role group) only for a wave that at
+    least ``comment_min`` people answered: 10, or the smallest group shown
+    when that is larger, because one comment can give its writer away.
 
 >>> score(3.2349), interval(3.0991, 3.3659), pct(0.3827), signed(0.0528)
 ('3.23', '3.10 to 3.37', '38%', '+0.05')
@@ -80,12 +85,14 @@ from .results import (
     Priority,
     ResultsView,
     Shade,
+    StatementsView,
     direction,
     distribution_alt,
     notable,
     reasons,
     results_view,
     shade,
+    statements_view,
 )
 
 __all__ = [
@@ -108,6 +115,7 @@ __all__ = [
     "ProfileView",
     "ResultsView",
     "Shade",
+    "StatementsView",
     "Table",
     "board_view",
     "date",
@@ -125,6 +133,7 @@ __all__ = [
     "profile_view",
     "reasons",
     "results_view",
+    "statements_view",
     "score",
     "shade",
     "short",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..format import HIDDEN, Card, Line, Table, hidden_text, interval, pct, plural, rounded, score, short, signed
+from ..format import DASH, HIDDEN, Card, Line, Table, hidden_text, interval, pct, plural, rounded, score, short, signed
 from ..report import ScoreReport
 from ..scoring import NOTABLE
 
@@ -259,6 +259,77 @@ def results_view(r: ScoreReport, focus: int = 3) -> ResultsView:
         down,
         alt,
     )
+
+
+# ------------------------------------------------------------------ statement results
+#: How many statements are named as the lowest, and as the most "don't know".
+FLAGGED = 3
+#: A statement is named for "don't know" only when at least this share of the people shown it chose it.
+UNSURE = 0.10
+LOWEST = "one of the lowest averages"
+MOST_UNSURE = "many answered “don't know”"
+
+
+@dataclass(frozen=True)
+class StatementsView:
+    """Each element's statements with their answers (one table per element), and the ones to look at."""
+
+    lead: str
+    lowest: tuple
+    unsure: tuple
+    tables: tuple
+
+
+def statements_view(r: ScoreReport) -> StatementsView | None:
+    """The statement results of a report, or None when the wave is too small to show any.
+
+    The ``FLAGGED`` (3) statements with the lowest averages (as shown, two decimals; ties in survey
+    order) and those with the largest shares of "don't know" (at least ``UNSURE``, 10%) are named
+    above the tables and marked in them. Hidden statements are never named.
+    """
+    if r.suppressed or not r.items:
+        return None
+    shown = [x for x in r.items if x.shown]
+    order = {x.item: k for k, x in enumerate(r.items)}
+    lowest = [x.item for x in sorted(shown, key=lambda x: (rounded(x.mean), order[x.item]))[:FLAGGED]]
+    unsure = [
+        x.item
+        for x in sorted(shown, key=lambda x: (-(x.pct_dont_know or 0), order[x.item]))
+        if (x.pct_dont_know or 0) >= UNSURE
+    ][:FLAGGED]
+
+    def label(x) -> str:
+        return f"{x.item}. {x.text}" if x.text else x.item
+
+    def flags(x) -> str:
+        said = [LOWEST] * (x.item in lowest) + [MOST_UNSURE] * (x.item in unsure)
+        return "; ".join(said) or DASH
+
+    tables = []
+    for element in dict.fromkeys(x.element for x in r.items):
+        tables.append(
+            Table(
+                r.name(element),
+                ("Statement", "People", "Average", "Agree", "Don't know", "Look at"),
+                tuple(
+                    Line(label(x), (str(x.n), score(x.mean), pct(x.pct_agree), pct(x.pct_dont_know), flags(x)))
+                    if x.shown
+                    else Line(label(x), shown=False)
+                    for x in r.items
+                    if x.element == element
+                ),
+                hidden_text(r.min_group),
+            )
+        )
+    lead = (
+        f"How people answered each statement in wave {r.wave}. “People” counts those who gave an answer; "
+        "“Agree” is the share in the top two answers and “Don't know” the share of people shown the "
+        "statement who chose it. For a statement worded the other way round (where agreeing means less "
+        f"ready) the answers are turned round, so a higher average is always better. A statement fewer "
+        f"than {r.min_group} people answered is shown as “{HIDDEN}”."
+    )
+    named = {x.item: label(x) for x in shown}
+    return StatementsView(lead, tuple(named[i] for i in lowest), tuple(named[i] for i in unsure), tuple(tables))
 
 
 def distribution_alt(frame, labels) -> str:

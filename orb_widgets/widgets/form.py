@@ -5,23 +5,33 @@ page served without a kernel (:mod:`orb_widgets.survey`). This page opens and
 closes that link for the county and wave, makes a printable flyer with a QR
 code, shows the page exactly as people see it, and counts the answers so far.
 A role group's count is shown only when it has at least the survey's
-smallest group size, so a count can never point at one person.
+smallest group size, so a count can never point at one person. The team can
+say how many people the link went to (in all or per role group) and the day
+it means to close it; the page then shows "42 of 60 answered (70%)" and the
+days left.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import ipywidgets as w
 
 from ..exceptions import OrbError
-from ..results import role_counts
+from ..results import response_rate, role_counts, wave_link
 from ..survey.cli import default_wave
 from ..survey.flyer import link_url
 from ..views import date
 from .context import WorkbookContext
-from .controls import button, row
-from .style import download_link, html, section_header, status
+from .controls import button, field, row
+from .style import download_link, html, note, section_header, status
 
 PREVIEW_HEIGHT = "720px"
+PLAN_HELP = (
+    "How many people did you send the link to? Give the number in all, or per role group (then the "
+    "total is their sum). With a closing day, this page counts the days left. Leave a number at 0 "
+    "if you do not know it."
+)
 __all__ = ["SurveyLinks", "role_counts", "survey_links"]
 
 
@@ -40,6 +50,36 @@ class SurveyLinks(w.VBox):
         self.close_button = button("Close the link", "Stop taking answers on this link", "", "lock")
         self.flyer_button = button("Make a printable flyer", "A page with the link and a QR code", "", "print")
         self.flyer_out = w.HTML()
+        self.invited = field(
+            w.BoundedIntText(
+                value=0, min=0, max=1_000_000, description="Sent to, in all", tooltip="How many people the link went to"
+            ),
+            "short",
+        )
+        self.invited_roles = {
+            r.id: field(
+                w.BoundedIntText(
+                    value=0, min=0, max=1_000_000, description=r.label, tooltip=f"How many {r.label} it went to"
+                ),
+                "short",
+            )
+            for r in self.instrument.roles
+        }
+        self.closes = field(
+            w.DatePicker(description="Closes on", tooltip="The day you mean to close the link"), "short"
+        )
+        self.plan_button = button("Save", "Save how many it went to and the closing day", "", "save")
+        self.plan_status = w.HTML()
+        self.plan_button.on_click(lambda _b: self.save_plan())
+        self.plan_box = w.VBox(
+            [
+                note(PLAN_HELP),
+                row(self.invited, self.closes),
+                row(*self.invited_roles.values()),
+                row(self.plan_button),
+                self.plan_status,
+            ]
+        )
         self.open_button.on_click(lambda _b: self.open_link())
         self.close_button.on_click(lambda _b: self.close_link())
         self.flyer_button.on_click(lambda _b: self.flyer())
@@ -55,6 +95,7 @@ class SurveyLinks(w.VBox):
                 row(self.open_button, self.close_button, self.flyer_button),
                 self.flyer_out,
                 self.count_html,
+                self.plan_box,
                 self.page_html,
             ]
         )
@@ -92,22 +133,43 @@ class SurveyLinks(w.VBox):
             )
         )
         self.count_html.value = self._count_text()
+        self.plan_box.layout.display = None if links else "none"
+        self.plan_button.disabled = not links
+        if links:
+            link = links[0]
+            roles = dict(link.invited_roles or {})
+            self.invited.value = 0 if roles else (link.invited or 0)
+            for role, box in self.invited_roles.items():
+                box.value = roles.get(role, 0)
+            self.closes.value = link.closes_on
 
     def _count_text(self) -> str:
         store, county, inst = self.ctx.store, self.ctx.county, self.instrument
         total = store.response_count(county, self.wave)
         roles = []
         if total:
-            frame = store.answers_frame(county)
-            per_role = (
-                frame[frame["wave"] == self.wave].drop_duplicates("respondent")["role"].value_counts()
-                if len(frame)
-                else {}
-            )
+            per_role = store.role_counts(county, self.wave)
             labels = {r.id: r.label for r in inst.roles}
             shown = role_counts({r: int(per_role.get(r, 0)) for r in labels}, inst.min_group)
             roles = [(labels[r], n) for r, n in shown.items() if n is not None or per_role.get(r, 0)]
-        return html("survey_count.html.j2", total=total, wave=self.wave, roles=roles)
+        link = wave_link(store.links(county), self.wave)
+        rate = response_rate(store, link, dt.date.today()) if link is not None else None
+        return html("survey_count.html.j2", total=total, wave=self.wave, roles=roles, rate=rate)
+
+    def save_plan(self) -> None:
+        """Store how many people the open link went to and its closing day."""
+        links = self.open_links()
+        if not links:
+            return
+        roles = {role: box.value for role, box in self.invited_roles.items() if box.value}
+        invited = roles or (self.invited.value or None)
+        try:
+            self.ctx.store.plan_link(links[0].token, invited, self.closes.value)
+        except OrbError as exc:
+            self.plan_status.value = status(f"Not saved: {exc}", "err")
+            return
+        self.refresh()
+        self.plan_status.value = status("Saved.", "ok")
 
     def open_link(self) -> None:
         try:

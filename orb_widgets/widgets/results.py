@@ -28,7 +28,7 @@ def distribution(*args, **kw):
 
 
 class ResultsDashboard(w.VBox):
-    """Scores, intervals, role groups, waves, the leadership–staff gap and the priorities.
+    """Scores, intervals, role groups, waves, the leadership–staff gap, the priorities and each statement.
 
     What a wave shows is made once and kept in the workspace (``orb_widgets.cache``) until the
     county's answers, survey or ORB itself change: the next person to open the page, the packets and
@@ -36,7 +36,7 @@ class ResultsDashboard(w.VBox):
     the tab is first opened.
     """
 
-    PARTS = ("overview", "priorities", "roles", "over_time", "detail")
+    PARTS = ("overview", "priorities", "roles", "over_time", "statements", "detail")
 
     def __init__(self, ctx: WorkbookContext, charts: bool = True):
         self.ctx, self._charts = ctx, charts
@@ -52,9 +52,10 @@ class ResultsDashboard(w.VBox):
         )
         self.headline = w.HTML()
         self.overview, self.roles, self.over_time, self.detail, self.priorities = (w.HTML() for _ in range(5))
+        self.statements = w.HTML()
         self.tabs = w.Tab(
-            children=[self.overview, self.priorities, self.roles, self.over_time, self.detail],
-            titles=["Overview", "Priorities", "By role group", "Over time", "Answers in detail"],
+            children=[self.overview, self.priorities, self.roles, self.over_time, self.statements, self.detail],
+            titles=["Overview", "Priorities", "By role group", "Over time", "Statements", "Answers in detail"],
         )
         self.results = None
         self._entry = None
@@ -93,7 +94,7 @@ class ResultsDashboard(w.VBox):
         except OrbError as exc:
             self.results = self._entry = self._view = None
             self.headline.value = status(f"No results to show yet: {exc}", "warn")
-            for part in (self.overview, self.roles, self.over_time, self.detail, self.priorities):
+            for part in (self.overview, self.roles, self.over_time, self.statements, self.detail, self.priorities):
                 part.value = ""
             return
         self.results, self._entry, self._view = r, entry, None
@@ -200,6 +201,14 @@ class ResultsDashboard(w.VBox):
                 )
             )
         return self._part(blocks)
+
+    def _statements(self, r) -> str:
+        from ..views import statements_view
+
+        view = statements_view(r)
+        if view is None:
+            return note(self.view.missing or "No statement results to show for this wave.").value
+        return self._part([("", render("statements.html.j2", view=view))])
 
     def _detail(self, r) -> str:
         blocks = []
