@@ -201,3 +201,21 @@ def test_the_home_page_served_for_one_unit_speaks_its_frameworks_words(shared_de
     assert (
         both["team"] == "team" and "Pick your county or municipality " in both["steps"]["01-start-here.ipynb"]["what"]
     )
+
+
+def test_the_guidance_on_every_units_step_speaks_to_a_municipality_as_well_as_a_county():
+    """The notebooks' guidance is the same for every framework: it names no county alone (step 2 is the coach's
+    statewide webinar series, which is about counties)."""
+    import json
+
+    from orb_widgets.serve import notebooks_dir
+
+    both = re.compile(r"\bcounty(, municipality)? or (municipality|survey)\b|\banother county or municipality\b")
+    found = []
+    for path in sorted(notebooks_dir().glob("0*.ipynb")):
+        if path.name.startswith("02-"):
+            continue
+        cells = json.loads(path.read_text("utf-8"))["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        found += county_lines(both.sub("", text), path.name)
+    assert found == []
