@@ -43,7 +43,7 @@ class MessageEditor(EntryEditor):
             w.Dropdown(description="Version tested", tooltip="Which version of the message you tried out"), "medium"
         )
         self.audience = text_box("Audience", "e.g. staff, leaders, partners", size="long")
-        self.event = text_box("Where", "e.g. a staff meeting, a meeting with partners", size="long")
+        self.event = text_box("Where", "e.g. staff meeting, partner meeting", size="long")
         self.when = field(w.DatePicker(description="Date", tooltip="Date of the test"), "short")
         self.people = field(
             w.BoundedIntText(
