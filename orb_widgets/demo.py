@@ -5,8 +5,10 @@ from a random model, and the workspace is marked as demo data so every page
 and packet says so. The same seed always gives the same workspace.
 
 Each county's workbook is written in its framework's words (the phrases are in
-``data/<pack>/demo.yaml``), drawn without replacement so no county repeats
-itself, and written *after* its answers are scored, so what the matrix, the
+``data/<pack>/demo.yaml``), drawn without replacement across the counties of a
+framework, so no sentence appears in two counties' workbooks or survey comments
+(as long as the lists last: they hold enough for the default demo and more),
+and written *after* its answers are scored, so what the matrix, the
 testing profile and the plan say about the results is what the results show:
 a leaders–staff gap is named only where it is shown and notable, "don't know"
 only where many answered it, a fall only where the element fell.
@@ -123,14 +125,19 @@ def make_demo(
     What lies ahead is dated from ``today`` (the day the demo is made): each
     county's matrix has a step done, one due soon and one overdue, its plan's
     activities run around today and its last review was three weeks ago. A
-    county draws the phrases its framework's other counties used least, so
-    counties repeat each other only once a list is too short for all of them.
+    county's phrases and survey comments are drawn without replacement across
+    its framework's counties, so two counties never say the same sentence
+    (a list used up starts over only in a demo larger than the lists hold).
+    The phrases have their own random stream, so growing a list of phrases
+    changes what is said, never what was answered.
     """
     rng = np.random.default_rng(seed)
+    said = np.random.default_rng([seed, 19])  # which phrases each county draws
     today = today or dt.date.today()
-    uses: dict[str, dict] = {}  # per framework: how often each phrase was drawn
+    draws: dict[str, _Draw] = {}  # per framework: the phrases left for its next counties
     store.set_meta("demo", DEMO_NOTICE)
     names = county_names(counties)
+    shares = _comment_shares([framework_of(k) for k in range(counties)], said)
     for k, name in enumerate(names):
         framework = framework_of(k)
         fw = load_framework(framework)
@@ -139,10 +146,10 @@ def make_demo(
             elements = [e.id for e in fw.elements if e.id != "E"]
         inst = tailor(fw, county=name, elements=elements, points=4 if framework == "cps" else 5, min_group=5)
         store.save_instrument(inst)
-        _responses(store, inst, fw, rng, responses, MIXES[k % len(MIXES)], unclear=k % 3 != 2)
-        _workbook(
-            store, name, fw, county_results(store, name), rng, k, _Draw(rng, uses.setdefault(framework, {})), today
-        )
+        _responses(store, inst, fw, rng, responses, MIXES[k % len(MIXES)], _CommentPool(shares[k]), unclear=k % 3 != 2)
+        draw = draws.setdefault(framework, _Draw(said))
+        draw.next_county()
+        _workbook(store, name, fw, county_results(store, name), rng, k, draw, today)
     demo_series(store, [n for k, n in enumerate(names) if framework_of(k) == "cpm-orb"], seed)
     return names
 
@@ -187,7 +194,25 @@ def _mix(framework: str, mix: str) -> tuple[dict[str, str], dict[str, int]]:
     return levels, fixed
 
 
-def _responses(store, inst, fw, rng, size, mix, unclear) -> None:
+def _comment_shares(frameworks: list[str], rng) -> list[dict[str, list[str]]]:
+    """Each county's own survey comments, by element: a framework's comments dealt out among its counties.
+
+    >>> shares = _comment_shares(["cpm-orb", "cpm-orb", "cps"], np.random.default_rng(1))
+    >>> set(shares[0]["A"]) & set(shares[1]["A"]), len(shares[2]["A"]) == len(_phrases("cps")["comments"]["A"])
+    (set(), True)
+    """
+    dealt: dict[str, dict[str, list[str]]] = {}
+    for framework in dict.fromkeys(frameworks):
+        dealt[framework] = {
+            e: [texts[int(i)] for i in rng.permutation(len(texts))]
+            for e, texts in _phrases(framework)["comments"].items()
+        }
+    counties = {f: frameworks.count(f) for f in dealt}
+    nth = [frameworks[:k].count(f) for k, f in enumerate(frameworks)]
+    return [{e: texts[nth[k] :: counties[f]] for e, texts in dealt[f].items()} for k, f in enumerate(frameworks)]
+
+
+def _responses(store, inst, fw, rng, size, mix, comments, unclear) -> None:
     levels = {r.id: r.level for r in fw.role_groups}
     roles = [r.id for r in inst.roles]
     points = inst.scale.points
@@ -201,7 +226,6 @@ def _responses(store, inst, fw, rng, size, mix, unclear) -> None:
     item_rev = np.array([i.reverse for i in inst.items])
     item_ids = [i.id for i in inst.items]
     start = dt.datetime(2025, 10, 6, 9, tzinfo=dt.timezone.utc)
-    comments = _CommentPool(_phrases(fw.id)["comments"], rng)
     for w, wave in enumerate(WAVES):
         n = int(rng.integers(*size))
         need = people_needed(fw.id, mix)
@@ -239,10 +263,10 @@ def _responses(store, inst, fw, rng, size, mix, unclear) -> None:
 
 
 class _CommentPool:
-    """Survey comments on an element, each written by one person only."""
+    """A county's survey comments on an element, each written by one person only (none once used up)."""
 
-    def __init__(self, by_element: dict, rng):
-        self.left = {e: [texts[i] for i in rng.permutation(len(texts))] for e, texts in by_element.items()}
+    def __init__(self, by_element: dict[str, list[str]]):
+        self.left = {e: list(texts) for e, texts in by_element.items()}
 
     def take(self, element: str) -> str:
         left = self.left.get(element) or []
@@ -257,47 +281,44 @@ def _phrases(framework: str) -> dict:
 
 
 class _Draw:
-    """One county's phrases, drawn without replacement: a list is only drawn from again once it is used up.
+    """A framework's phrases, drawn without replacement across its counties (:meth:`next_county` between them).
 
-    ``uses`` counts, across the counties of one framework, how often each phrase
-    was drawn; each round draws the least used first, so counties repeat each
-    other only once a list is too short for all of them.
+    A list is dealt out in a random order; a county takes the next phrases
+    still unused by any county, so two counties share a sentence only once a
+    list is used up (then it is dealt again, and a county still never takes
+    the same phrase twice).
     """
 
-    def __init__(self, rng, uses: dict | None = None):
-        self.rng, self.left = rng, {}
-        self.uses = uses if uses is not None else {}
+    def __init__(self, rng):
+        self.rng = rng
+        self.left: dict[str, list[int]] = {}  # per list: the phrases not yet drawn, the next one last
+        self.mine: dict[str, set[int]] = {}  # per list: what the current county has drawn
 
-    def _round(self, key: str, options: list) -> list[int]:
-        fresh = [int(i) for i in self.rng.permutation(len(options))]
-        return sorted(fresh, key=lambda i: -self.uses.get((key, i), 0))  # least used last: popped first
+    def next_county(self) -> None:
+        self.mine = {}
 
-    def _pop(self, key: str, left: list, pos: int = -1) -> int:
-        i = left.pop(pos)
-        self.uses[(key, i)] = self.uses.get((key, i), 0) + 1
-        return i
-
-    def take(self, key: str, options: list, n: int = 1) -> list:
+    def _next(self, key: str, options: list, fits=None):
         left = self.left.setdefault(key, [])
-        out = []
-        for _ in range(n):
-            if not left:
-                left.extend(self._round(key, options))
-            out.append(options[self._pop(key, left)])
-        return out
-
-    def one(self, key: str, options: list):
-        return self.take(key, options)[0]
-
-    def first(self, key: str, options: list, fits):
-        """The next unused option that ``fits``; options that do not fit stay for a later row."""
-        left = self.left.setdefault(key, [])
+        mine = self.mine.setdefault(key, set())
         for _ in range(2):
             for pos in range(len(left) - 1, -1, -1):
-                if fits(options[left[pos]]):
-                    return options[self._pop(key, left, pos)]
-            left[:0] = self._round(key, options)
+                i = left[pos]
+                if i not in mine and (fits is None or fits(options[i])):
+                    del left[pos]
+                    mine.add(i)
+                    return options[i]
+            left[:0] = [int(i) for i in self.rng.permutation(len(options))]  # used up: deal the list again
         raise ValueError(f"no demo phrase in '{key}' fits")
+
+    def take(self, key: str, options: list, n: int = 1) -> list:
+        return [self._next(key, options) for _ in range(n)]
+
+    def one(self, key: str, options: list):
+        return self._next(key, options)
+
+    def first(self, key: str, options: list, fits):
+        """The next unused option that ``fits``; options that do not fit stay for a later row or county."""
+        return self._next(key, options, fits)
 
 
 class _Facts:
@@ -368,7 +389,7 @@ def _messages(store, county, fw, words, draw, rng, user) -> None:
     first_test = dt.date(2025, 9, 29) + dt.timedelta(days=int(rng.integers(0, 10)))  # each county on its own days
     for m, msg in enumerate(draw.take("messages", words["messages"], 2)):
         tests = []
-        for a, audience in enumerate(draw.take(f"audiences-{m}", words["audiences"], 2)):
+        for a, audience in enumerate(draw.take("audiences", words["audiences"], 2)):
             for v in (1, 2):
                 heard = (
                     draw.one(f"feedback-{audience['who']}", audience["feedback"])

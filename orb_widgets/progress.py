@@ -65,6 +65,36 @@ def steps(words: Words = DEFAULT_WORDS) -> list[tuple[str, str, str]]:
     return [(nb, title, what.format(unit=words.unit, unit_plural=words.unit_plural)) for nb, title, what in STEPS]
 
 
+def workspace_words(store, county: str = "") -> Words:
+    """The words a page about the whole workspace speaks (the served home page).
+
+    The served unit's framework when there is one (``county``); else the
+    framework every unit of the workspace uses; else, in a workspace of
+    several frameworks, their words joined ("county or municipality") and a
+    plain "team".
+    """
+    if county:
+        return framework_words(store.county(county).framework)
+    frameworks = sorted({c.framework for c in store.counties()})
+    if len(frameworks) <= 1:
+        return framework_words(frameworks[0] if frameworks else None)
+    every = [framework_words(f) for f in frameworks]
+
+    def said(field: str) -> list[str]:
+        return list(dict.fromkeys(getattr(w, field) for w in every))
+
+    def one(field: str, plain: str) -> str:
+        return said(field)[0] if len(said(field)) == 1 else plain
+
+    return Words(
+        unit=" or ".join(said("unit")),
+        unit_plural=" and ".join(said("unit_plural")),
+        team=one("team", "team"),
+        coordinator=one("coordinator", "coordinator"),
+        buddy_unit=" or ".join(said("buddy_unit")),
+    )
+
+
 #: Step number by notebook file (``"05-take-assessment.ipynb"`` is step 5).
 STEP_NUMBER = {nb: n for n, (nb, _, _) in enumerate(STEPS, start=1)}
 

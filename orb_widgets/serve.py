@@ -182,6 +182,21 @@ def voila_config(
     }
 
 
+def home_page_config(store=None, county: str = "") -> dict:
+    """What the workbook's home page (``templates/voila-orb/tree.html``) reads from the page config:
+    its steps and its sentence about the team, in the words of the served unit or workspace
+    (:func:`orb_widgets.progress.workspace_words`; the default words without a ``store``)."""
+    from .content import DEFAULT_WORDS
+    from .progress import steps, workspace_words
+
+    words = workspace_words(store, county) if store is not None else DEFAULT_WORDS
+    return {
+        "team": words.team,
+        "unit": words.unit,
+        "steps": {nb: {"title": title, "what": what} for nb, title, what in steps(words)},
+    }
+
+
 def _runtime(config: dict) -> Path:
     """A private folder with ``voila.json`` and the template where voila finds it.
 
@@ -253,6 +268,8 @@ def launch(
             f"{', '.join(s.removesuffix('.ipynb') for s in steps)}"
         )
     config = voila_config(port, token, cull_idle_timeout, cull_interval, pool=sizes)
+    # The home page lists the steps in the served unit's words (a CPS workspace's speaks of municipalities).
+    config["VoilaConfiguration"]["extension_config"] = {"orb": home_page_config(app.store, county or "")}
     config.update(survey_config(settings))  # open survey links are served beside the workbook
     runtime = _runtime(config)
 

@@ -237,3 +237,83 @@ def test_orb_plan_says_when_its_rows_are_only_suggestions(orb_demo, capsys):
         else:
             assert "SUGGESTIONS from the scores, not saved" in out, name
             assert out.count("Suggested: ") == 3, name
+
+
+# ------------------------------------------------------------------ no phrase in two places
+#: Fields that name a choice from a short list (an audience, a role, a meeting), not something a team wrote.
+LABELS = {"who", "audience", "event", "target", "status", "buddy_county", "county", "reported_by"}
+
+
+def _written(value, field=""):
+    """Every piece of free text in a saved entry (a model dumped to Python), skipping labels."""
+    if isinstance(value, str):
+        if field not in LABELS and value.strip():
+            yield value
+    elif isinstance(value, dict):
+        for key, v in value.items():
+            yield from _written(v, key if isinstance(key, str) else field)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _written(v, field)
+
+
+def written_by_unit(store, names) -> dict[str, set[str]]:
+    """What each unit's people wrote: workbook entries, survey comments, and its part of the webinar series."""
+    series = webinar.load_series(store)
+    out = {}
+    for name in names:
+        said = set()
+        for kind in workbook.MODELS:
+            for entry in entries(store, name, kind).values():
+                said.update(_written(entry.model_dump(mode="python")))
+        said.update(c["text"] for c in store.comments(name))
+        for rec in series.events:
+            for room in rec.rooms:
+                for person in room.people:
+                    if person.county == name:
+                        said.update(person.steps)
+            rb = rec.reportbacks.get(webinar.county_key(name))
+            if rb is not None:
+                said.update(_written(rb.model_dump(mode="python")))
+        out[name] = said
+    return out
+
+
+def shared_between_units(store, names) -> list[tuple[str, str, str]]:
+    seen: dict[str, str] = {}
+    shared = []
+    for name, said in written_by_unit(store, names).items():
+        for text in said:
+            if text in seen:
+                shared.append((seen[text], name, text))
+            else:
+                seen[text] = name
+    return shared
+
+
+def test_no_phrase_is_written_by_two_counties_of_the_session_demo(demo_store):
+    names = [c.name for c in demo_store.counties()]
+    assert {demo_store.county(n).framework for n in names} == {"cpm-orb", "cps"}  # both packs' phrases are drawn
+    said = written_by_unit(demo_store, names)
+    for name in names:  # each unit did write: feedback, notes, comments, plans
+        assert len(said[name]) >= 40, (name, len(said[name]))
+        assert [c for c in demo_store.comments(name)], name
+    assert shared_between_units(demo_store, names) == []
+    assert demo_store.get_meta("demo") == demo.DEMO_NOTICE  # still says it is made up
+
+
+def test_no_phrase_is_written_by_two_counties_of_the_default_demo(orb_demo):
+    store, names = orb_demo["store"], orb_demo["names"]
+    assert len(names) == 6 and len(written_by_unit(store, names)[names[0]]) >= 40
+    assert shared_between_units(store, names) == []
+
+
+def test_no_two_webinar_rooms_write_the_same_note_or_takeaway(demo_store):
+    rooms = [room for rec in webinar.load_series(demo_store).events for room in rec.rooms]
+    assert len(rooms) == 6
+    notes = [n for room in rooms for n in room.notes.values()]
+    takeaways = [room.takeaway for room in rooms]
+    assert len(set(notes)) == len(notes) > 6
+    assert len(set(takeaways)) == len(takeaways)
+    # ...and the rooms still share ideas: the coach's "ideas that came up in several rooms" is not empty
+    assert any(webinar.themes(rec) for rec in webinar.load_series(demo_store).events)

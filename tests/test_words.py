@@ -155,3 +155,67 @@ def test_unit_is_a_synonym_of_county_on_the_command_line_and_cps_output_says_no_
     assert main([*argv, "--county", CPS, "--workspace", str(shared_demo)]) == 0
     assert capsys.readouterr().out == by_unit
     assert CPS in by_unit and county_lines(by_unit, " ".join(argv)) == []
+
+
+# ------------------------------------------------------------------ the served home page
+def _home_page_text(served) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(served.page_url(), timeout=60) as r:  # "/" is the home page
+        assert r.status == 200
+        page = r.read().decode("utf-8")
+    assert 'class="orb-home"' in page
+    page = re.sub(r"<(style|script)[^>]*>.*?</\1>", "", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def test_a_cps_workspaces_served_home_page_speaks_of_its_municipality(tmp_path, monkeypatch):
+    from orb_widgets import serve
+    from orb_widgets.instrument import tailor
+
+    monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
+    store = App.for_workspace(tmp_path / "ws", create=True).store
+    store.save_instrument(tailor(load_framework("cps"), county=CPS, points=4, min_group=5))
+    with serve.launch(tmp_path / "ws", pool=0) as served:
+        text = _home_page_text(served)
+    assert "Pick your municipality and see where your team is." in text
+    assert "Your CPS steering group's workbook, step by step." in text
+    assert "9. Implementation plan" in text  # every step is listed
+    assert not COUNTY.search(text), text
+
+
+def test_the_home_page_served_for_one_unit_speaks_its_frameworks_words(shared_demo, tmp_path, monkeypatch):
+    from orb_widgets import serve
+
+    monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
+    shutil.copytree(shared_demo, tmp_path / "ws")
+    with serve.launch(tmp_path / "ws", county=CPS, pool=0) as served:
+        text = _home_page_text(served)
+    assert "Pick your municipality" in text and "breakout rooms that mix municipalities" in text
+    assert not COUNTY.search(text), text
+    # the same page for a county of the same (mixed) workspace, and for the whole workspace
+    store = App.for_workspace(tmp_path / "ws").store
+    cpm = serve.home_page_config(store, CPM)
+    assert cpm["team"] == "county team" and cpm["steps"]["01-start-here.ipynb"]["what"].startswith("Pick your county ")
+    both = serve.home_page_config(store)
+    assert (
+        both["team"] == "team" and "Pick your county or municipality " in both["steps"]["01-start-here.ipynb"]["what"]
+    )
+
+
+def test_the_guidance_on_every_units_step_speaks_to_a_municipality_as_well_as_a_county():
+    """The notebooks' guidance is the same for every framework: it names no county alone (step 2 is the coach's
+    statewide webinar series, which is about counties)."""
+    import json
+
+    from orb_widgets.serve import notebooks_dir
+
+    both = re.compile(r"\bcounty(, municipality)? or (municipality|survey)\b|\banother county or municipality\b")
+    found = []
+    for path in sorted(notebooks_dir().glob("0*.ipynb")):
+        if path.name.startswith("02-"):
+            continue
+        cells = json.loads(path.read_text("utf-8"))["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        found += county_lines(both.sub("", text), path.name)
+    assert found == []

@@ -30,7 +30,16 @@ from pathlib import Path
 
 from jupyterhub.singleuser.extension import JupyterHubAuthorizer
 
-from ..serve import SECURITY_HEADERS, TEMPLATE, notebooks_dir, pool_sizes, template_dir, voila_config
+from ..exceptions import OrbError
+from ..serve import (
+    SECURITY_HEADERS,
+    TEMPLATE,
+    home_page_config,
+    notebooks_dir,
+    pool_sizes,
+    template_dir,
+    voila_config,
+)
 from ..settings import Settings
 
 #: What a logged-in person may do on the Jupyter server behind their pages:
@@ -85,6 +94,7 @@ def server_config(settings: Settings, logout: str = "/hub/logout") -> dict:
     locked = settings.locked
     hub = {
         "orb": {
+            **_home_page(settings),
             "who": settings.user,
             "county": settings.county if locked else "every county (coordinator)",
             "logout": logout,
@@ -117,6 +127,17 @@ def server_config(settings: Settings, logout: str = "/hub/logout") -> dict:
         "PacketPageConfig": {"logout_url": logout},
         "MappingKernelManager": served["MappingKernelManager"],
     }
+
+
+def _home_page(settings: Settings) -> dict:
+    """The home page's steps in the words of the person's county (a coordinator's: the workspace's);
+    the default words while the workspace cannot be opened yet."""
+    from ..app import App
+
+    try:
+        return home_page_config(App(settings).store, settings.county if settings.locked else "")
+    except OrbError:
+        return home_page_config()
 
 
 def main() -> None:

@@ -44,8 +44,8 @@ class MessageEditor(EntryEditor):
         self.test_version = field(
             w.Dropdown(description="Version tested", tooltip="Which version of the message you tried out"), "medium"
         )
-        self.audience = text_box("Audience", "e.g. line staff, community partners", size="long")
-        self.event = text_box("Where", "e.g. unit meeting, partner forum", size="long")
+        self.audience = text_box("Audience", "e.g. staff, leaders, partners", size="long")
+        self.event = text_box("Where", "e.g. staff meeting, partner meeting", size="long")
         self.when = field(w.DatePicker(description="Date", tooltip="Date of the test"), "short")
         self.people = field(
             w.BoundedIntText(

@@ -215,3 +215,37 @@ def test_every_other_served_page_is_accessible_and_reads_like_a_product(page, wo
 
 
 # Phones: every step at 390×844 and 1366×900, every tab and accordion open, is checked in test_layout.py.
+
+
+def test_text_boxes_on_a_phone_show_all_they_hold_in_the_pages_font_and_dropdowns_are_as_tall(browser, workbook_server):
+    """The testing profile's and the plan's boxes hold whole sentences: on a phone none is cut off at its
+    third line, none is written in a code font, and a dropdown is as tall as a one-line text box."""
+    inputs, dropdowns = [], []
+    for notebook in ("08-testing-profile.ipynb", "09-implementation-plan.ipynb"):
+        wait_for_notebook(notebook)
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        try:
+            page.goto(workbook_server.page_url(notebook))
+            wait_until_drawn(page)
+            boxes = page.evaluate(
+                """() => [...document.querySelectorAll('.widget-textarea textarea')]
+                    .filter(t => t.getClientRects().length)
+                    .map(t => ({text: t.value.slice(0, 40), cut: t.scrollHeight - t.clientHeight,
+                                font: getComputedStyle(t).fontFamily}))"""
+            )
+            filled = [b for b in boxes if b["text"]]
+            assert len(filled) >= 3, (notebook, boxes)  # the demo wrote in them
+            assert [b for b in filled if b["cut"] > 1] == [], notebook
+            assert [b for b in boxes if "monospace" in b["font"]] == [], notebook
+            heights = page.evaluate(
+                """() => ['.widget-text input', '.widget-dropdown > select'].map(css =>
+                    [...document.querySelectorAll(css)].filter(e => e.getClientRects().length)
+                    .map(e => Math.round(e.getBoundingClientRect().height)))"""
+            )
+            inputs += heights[0]
+            dropdowns += heights[1]
+        finally:
+            context.close()
+    assert dropdowns and inputs and min(dropdowns) >= max(inputs) - 1, (inputs, dropdowns)
