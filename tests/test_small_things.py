@@ -223,3 +223,31 @@ def test_the_real_exports_test_fails_without_its_corpus_only_in_ci(tmp_path, mon
     missing.parent.mkdir(parents=True)
     missing.write_text("exit 0\n")
     corpus_or_skip(missing)  # present: the test runs
+
+
+@pytest.mark.parametrize(
+    "partial, context",
+    [
+        ("survey_count.html.j2", {"total": 12, "wave": "2026-spring", "roles": [], "rate": None}),
+        ("survey_links.html.j2", {"links": [], "wave": "2026-spring"}),
+        (
+            "widget_context.html.j2",
+            {
+                "county": "Alder Creek County",
+                "framework": "cpm-orb",
+                "wave": "2026-spring",
+                "change": "",
+                "demo": "",
+                "words": None,
+            },
+        ),
+    ],
+)
+def test_a_wave_label_on_a_workbook_page_never_breaks_at_its_hyphen(partial, context):
+    """On a phone "2026-" / "spring" read as two things: the label is set in a no-wrap span the pages style."""
+    from orb_widgets.widgets.style import html as page_html
+    from orb_widgets.widgets.style import style
+
+    page = page_html(partial, **context)
+    assert '<span class="orb-keep">2026-spring</span>' in page
+    assert re.search(r"\.orb-keep\{white-space:nowrap\}", str(style()))
