@@ -131,6 +131,48 @@ def test_an_unknown_step_in_pool_is_one_clear_line(pool_workspace):
         serve.launch(folder, pool=["6-results=8"])
 
 
+KEPT_READY = """import os, pathlib, signal
+from orb_widgets.settings import Settings
+marks = pathlib.Path({marks!r})
+signal.signal(signal.SIGINT, lambda *_: (marks / "interrupted").touch())
+(marks / f"waiting-{{os.getpid()}}").touch()
+Settings.after_request()
+"""
+
+
+def test_stopping_the_server_stops_a_kept_ready_kernel_without_interrupting_it(pool_workspace, tmp_path):
+    """A kernel nobody took is stopped with the server, never interrupted first: an interrupted kernel
+    that is still running its notebook or waiting for its request answers on sockets already closed,
+    and its ZMQ traceback ends up in the server's log. (This kernel marks an interrupt instead.)"""
+    import json
+
+    from orb_widgets.settings import Settings
+
+    folder, _ = pool_workspace
+    notebooks, marks = tmp_path / "notebooks", tmp_path / "marks"
+    notebooks.mkdir()
+    marks.mkdir()
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None}
+    notebook = {
+        "cells": [dict(cell, source=KEPT_READY.format(marks=str(marks)))],
+        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (notebooks / "kept-ready.ipynb").write_text(json.dumps(notebook), "utf-8")
+    log = tmp_path / "voila.log"
+    pool = {"default": 0, "kept-ready.ipynb": 1}
+    with serve.launch(folder, settings=Settings(notebooks=notebooks), pool=pool, log_path=log) as served:
+        deadline = time.monotonic() + 240
+        while not list(marks.glob("waiting-*")):
+            assert time.monotonic() < deadline, served.log()[-2000:]
+            time.sleep(0.1)
+        kid = re.search(r"Kernel started: (\S+)", served.log()).group(1)
+    assert not (marks / "interrupted").exists()
+    assert f"Kernel shutdown: {kid}" in log.read_text()  # stopped by the server, not left for the fallback kill
+    assert "Traceback" not in log.read_text()
+
+
 @pytest.mark.hub
 def test_a_hub_members_pooled_results_page_shows_their_county_only(tmp_path):
     """On the hub, a member's server keeps a results kernel ready; taken in turn, each shows only what it
