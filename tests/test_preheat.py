@@ -33,6 +33,14 @@ def pool_workspace(tmp_path_factory):
     return folder, names
 
 
+@pytest.fixture
+def quick_refill(monkeypatch):
+    """A taken kernel's replacement starts at once. orb serve waits POOL_REFILL_DELAY seconds first, so the
+    pages being opened get the processor; these tests open one page at a time and wait for each
+    replacement, which still starts with the previous request's address in its environment."""
+    monkeypatch.setattr(serve, "POOL_REFILL_DELAY", 0)
+
+
 def _page(served, notebook: str, **query) -> tuple[str, str]:
     q = dict(query, **({"token": served.token} if served.token else {}))
     html = open_page(f"{served.url}voila/render/{notebook}?{urllib.parse.urlencode(q)}")
@@ -91,7 +99,7 @@ def _open_in_turn(served, counties: list[str]) -> list[tuple[str, str, str]]:
     return out
 
 
-def test_a_pooled_kernel_shows_the_county_it_was_asked_for_on_an_open_server(pool_workspace):
+def test_a_pooled_kernel_shows_the_county_it_was_asked_for_on_an_open_server(pool_workspace, quick_refill):
     folder, (a, b, c) = pool_workspace
     with serve.launch(folder, pool={"default": 0, RESULTS: 1}) as served:
         seen = _open_in_turn(served, [b, a, c, ""])
@@ -103,7 +111,7 @@ def test_a_pooled_kernel_shows_the_county_it_was_asked_for_on_an_open_server(poo
         assert len({kid for _, _, kid in seen}) == 4  # a fresh kernel each time, never one used before
 
 
-def test_a_pooled_kernel_on_a_locked_server_refuses_another_county(pool_workspace):
+def test_a_pooled_kernel_on_a_locked_server_refuses_another_county(pool_workspace, quick_refill):
     folder, (a, b, _) = pool_workspace
     with serve.launch(folder, county=a, lock=True, pool={"default": 0, RESULTS: 1}) as served:
         (_, other, _), (_, own, _) = _open_in_turn(served, [b, a])
