@@ -65,9 +65,20 @@ class ReadyFirst:
         return kernel_id
 
     async def _initialize(self, notebook_path: str, kernel_id: str | None = None, **kwargs):
-        if kernel_id is None:  # a kernel for a pool (voila's restart passes the kernel it restarts)
-            self.__dict__.setdefault("_orb_starting", set()).add(asyncio.current_task())
-        return await super()._initialize(notebook_path, kernel_id, **kwargs)
+        if kernel_id is not None:  # voila's restart of a kernel it has
+            return await super()._initialize(notebook_path, kernel_id, **kwargs)
+        starting, task = self.__dict__.setdefault("_orb_starting", set()), asyncio.current_task()
+        starting.add(task)  # a kernel for a pool, being started (see shutdown_all)
+        try:
+            return await super()._initialize(notebook_path, kernel_id, **kwargs)
+        finally:
+            starting.discard(task)
+
+    async def shutdown_kernel(self, kernel_id: str, *args, **kwargs):
+        try:
+            return await super().shutdown_kernel(kernel_id, *args, **kwargs)
+        finally:
+            self._page_kernels().discard(kernel_id)
 
     async def shutdown_all(self, *args, **kwargs):
         """Stop the kernels nobody took first, killed rather than interrupted; then the others as voila does."""
