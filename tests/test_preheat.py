@@ -33,6 +33,14 @@ def pool_workspace(tmp_path_factory):
     return folder, names
 
 
+@pytest.fixture
+def quick_refill(monkeypatch):
+    """A taken kernel's replacement starts at once. orb serve waits POOL_REFILL_DELAY seconds first, so the
+    pages being opened get the processor; these tests open one page at a time and wait for each
+    replacement, which still starts with the previous request's address in its environment."""
+    monkeypatch.setattr(serve, "POOL_REFILL_DELAY", 0)
+
+
 def _page(served, notebook: str, **query) -> tuple[str, str]:
     q = dict(query, **({"token": served.token} if served.token else {}))
     html = open_page(f"{served.url}voila/render/{notebook}?{urllib.parse.urlencode(q)}")
@@ -91,7 +99,7 @@ def _open_in_turn(served, counties: list[str]) -> list[tuple[str, str, str]]:
     return out
 
 
-def test_a_pooled_kernel_shows_the_county_it_was_asked_for_on_an_open_server(pool_workspace):
+def test_a_pooled_kernel_shows_the_county_it_was_asked_for_on_an_open_server(pool_workspace, quick_refill):
     folder, (a, b, c) = pool_workspace
     with serve.launch(folder, pool={"default": 0, RESULTS: 1}) as served:
         seen = _open_in_turn(served, [b, a, c, ""])
@@ -103,7 +111,7 @@ def test_a_pooled_kernel_shows_the_county_it_was_asked_for_on_an_open_server(poo
         assert len({kid for _, _, kid in seen}) == 4  # a fresh kernel each time, never one used before
 
 
-def test_a_pooled_kernel_on_a_locked_server_refuses_another_county(pool_workspace):
+def test_a_pooled_kernel_on_a_locked_server_refuses_another_county(pool_workspace, quick_refill):
     folder, (a, b, _) = pool_workspace
     with serve.launch(folder, county=a, lock=True, pool={"default": 0, RESULTS: 1}) as served:
         (_, other, _), (_, own, _) = _open_in_turn(served, [b, a])
@@ -129,6 +137,48 @@ def test_an_unknown_step_in_pool_is_one_clear_line(pool_workspace):
     folder, _ = pool_workspace
     with pytest.raises(OrbError, match="--pool 6-results: there is no such step; the steps are 01-start-here"):
         serve.launch(folder, pool=["6-results=8"])
+
+
+KEPT_READY = """import os, pathlib, signal
+from orb_widgets.settings import Settings
+marks = pathlib.Path({marks!r})
+signal.signal(signal.SIGINT, lambda *_: (marks / "interrupted").touch())
+(marks / f"waiting-{{os.getpid()}}").touch()
+Settings.after_request()
+"""
+
+
+def test_stopping_the_server_stops_a_kept_ready_kernel_without_interrupting_it(pool_workspace, tmp_path):
+    """A kernel nobody took is stopped with the server, never interrupted first: an interrupted kernel
+    that is still running its notebook or waiting for its request answers on sockets already closed,
+    and its ZMQ traceback ends up in the server's log. (This kernel marks an interrupt instead.)"""
+    import json
+
+    from orb_widgets.settings import Settings
+
+    folder, _ = pool_workspace
+    notebooks, marks = tmp_path / "notebooks", tmp_path / "marks"
+    notebooks.mkdir()
+    marks.mkdir()
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None}
+    notebook = {
+        "cells": [dict(cell, source=KEPT_READY.format(marks=str(marks)))],
+        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (notebooks / "kept-ready.ipynb").write_text(json.dumps(notebook), "utf-8")
+    log = tmp_path / "voila.log"
+    pool = {"default": 0, "kept-ready.ipynb": 1}
+    with serve.launch(folder, settings=Settings(notebooks=notebooks), pool=pool, log_path=log) as served:
+        deadline = time.monotonic() + 240
+        while not list(marks.glob("waiting-*")):
+            assert time.monotonic() < deadline, served.log()[-2000:]
+            time.sleep(0.1)
+        kid = re.search(r"Kernel started: (\S+)", served.log()).group(1)
+    assert not (marks / "interrupted").exists()
+    assert f"Kernel shutdown: {kid}" in log.read_text()  # stopped by the server, not left for the fallback kill
+    assert "Traceback" not in log.read_text()
 
 
 @pytest.mark.hub

@@ -520,10 +520,8 @@ def test_the_workbook_servers_log_holds_no_token_and_no_address(served_workspace
 
     link = App.for_workspace(served_workspace).store.open_link(A, "2026-fall").token
     log_path = tmp_path / "voila.log"
-    # No kernels kept ready: a kept-ready kernel stopped with the server while it waits for its page
-    # prints a ZMQ traceback of its own (known, in the closing note); this test is about what the
-    # server logs of people's requests.
-    with serve.launch(served_workspace, log_path=log_path, pool=0) as served:
+    # With the default kernels kept ready: stopping the server stops them without a traceback.
+    with serve.launch(served_workspace, log_path=log_path) as served:
         q = f"token={served.token}"
         _page(served, "08-testing-profile.ipynb", county=A)
         for path in (
