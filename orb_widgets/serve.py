@@ -327,6 +327,9 @@ def _stop_on_signals() -> dict:
     previous = {sig: signal.getsignal(sig) for sig in _SIGNALS}
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, stop)
+    # A shell starting `orb serve &` from a script makes it ignore Ctrl+C (SIGINT), and Python then
+    # leaves it ignored: said again here, so an interrupt always stops the server and its kernels.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     return previous
 
 

@@ -422,6 +422,8 @@ def test_stopping_orb_serve_stops_voila_and_every_kernel(served_workspace, how):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        # as a script's `orb serve &` starts it: the shell makes a background job ignore Ctrl+C
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     try:
         first = orb.stdout.readline()
