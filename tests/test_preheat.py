@@ -99,6 +99,7 @@ def _open_in_turn(served, counties: list[str]) -> list[tuple[str, str, str]]:
     return out
 
 
+@pytest.mark.slow  # serves pages with voila
 def test_a_pooled_kernel_shows_the_county_it_was_asked_for_on_an_open_server(pool_workspace, quick_refill):
     folder, (a, b, c) = pool_workspace
     with serve.launch(folder, pool={"default": 0, RESULTS: 1}) as served:
@@ -111,6 +112,7 @@ def test_a_pooled_kernel_shows_the_county_it_was_asked_for_on_an_open_server(poo
         assert len({kid for _, _, kid in seen}) == 4  # a fresh kernel each time, never one used before
 
 
+@pytest.mark.slow  # serves pages with voila
 def test_a_pooled_kernel_on_a_locked_server_refuses_another_county(pool_workspace, quick_refill):
     folder, (a, b, _) = pool_workspace
     with serve.launch(folder, county=a, lock=True, pool={"default": 0, RESULTS: 1}) as served:
@@ -148,6 +150,7 @@ Settings.after_request()
 """
 
 
+@pytest.mark.slow  # serves pages with voila
 def test_stopping_the_server_stops_a_kept_ready_kernel_without_interrupting_it(pool_workspace, tmp_path):
     """A kernel nobody took is stopped with the server, never interrupted first: an interrupted kernel
     that is still running its notebook or waiting for its request answers on sockets already closed,

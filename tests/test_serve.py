@@ -454,6 +454,7 @@ def _runtime_of(tmp: Path, pid: int) -> Path:
     return found[0]
 
 
+@pytest.mark.slow  # serves pages with voila
 def test_a_killed_servers_folder_is_removed_at_the_next_start(served_workspace, tmp_path, monkeypatch):
     """kill -9 of orb serve leaves its folder (the workbook's held voila.json); the next start removes it."""
     import tempfile
@@ -517,6 +518,7 @@ def test_a_killed_servers_folder_is_removed_at_the_next_start(served_workspace, 
     assert not served.runtime.exists()
 
 
+@pytest.mark.slow  # serves pages with voila
 def test_the_workbook_servers_log_holds_no_token_and_no_address(served_workspace, tmp_path):
     """orb serve (voila with the survey links): its whole log, after pages, a survey send and bad requests."""
 

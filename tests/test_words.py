@@ -169,6 +169,7 @@ def _home_page_text(served) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
+@pytest.mark.slow  # serves pages with voila
 def test_a_cps_workspaces_served_home_page_speaks_of_its_municipality(tmp_path, monkeypatch):
     from orb_widgets import serve
     from orb_widgets.instrument import tailor
@@ -184,6 +185,7 @@ def test_a_cps_workspaces_served_home_page_speaks_of_its_municipality(tmp_path, 
     assert not COUNTY.search(text), text
 
 
+@pytest.mark.slow  # serves pages with voila
 def test_the_home_page_served_for_one_unit_speaks_its_frameworks_words(shared_demo, tmp_path, monkeypatch):
     from orb_widgets import serve
 
