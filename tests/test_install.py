@@ -215,7 +215,9 @@ def test_serve_and_survey_from_the_installed_package(installed):
     import psutil
 
     server = subprocess.Popen(
-        [str(installed["bin"] / "orb"), "serve", "--workspace", "ws", "--port", str(port), "--no-token"],
+        # one kept-ready kernel, for the step opened (not one per step: they would take the processor)
+        [str(installed["bin"] / "orb"), "serve", "--workspace", "ws", "--port", str(port), "--no-token"]
+        + ["--pool", "0", "--pool", "06-results=1"],
         cwd=installed["cwd"],
         env=installed["env"],
         stdout=subprocess.PIPE,

@@ -191,6 +191,7 @@ sys.path.insert(0, str(Path(__file__).parent / "browser"))
 from kernel_client import KernelChannel, open_page, page_kernel_id  # noqa: E402
 
 A, B = "Alder Creek County", "Driftwood Municipality"
+START, RESULTS, PROFILE = "01-start-here.ipynb", "06-results.ipynb", "08-testing-profile.ipynb"
 
 
 @pytest.fixture(scope="module")
@@ -250,7 +251,9 @@ def test_two_people_work_on_two_counties_at_once(served_workspace):
     from orb_widgets.app import App
 
     store = App.for_workspace(served_workspace).store
-    with serve.launch(served_workspace) as served:
+    # kernels kept ready only for the two steps the test opens: the other seven would start meanwhile
+    # and take the processor from the pages under test (the pool itself is tested in test_preheat)
+    with serve.launch(served_workspace, pool={"default": 0, START: 1, PROFILE: 1}) as served:
         # Ana picks Driftwood on her Start page: the page's own links change, nothing else.
         start_html, start_kid = _page(served, "01-start-here.ipynb")
         ana_start = KernelChannel(served, start_kid)
@@ -294,7 +297,7 @@ def test_a_locked_server_refuses_other_counties_by_every_route(served_workspace)
 
     store = App.for_workspace(served_workspace).store
     counties_before = [c.name for c in store.counties()]
-    with serve.launch(served_workspace, county=A, lock=True) as served:
+    with serve.launch(served_workspace, county=A, lock=True, pool={"default": 0, START: 1, RESULTS: 1}) as served:
         token = f"token={served.token}"
         # its own pages open
         own = KernelChannel(served, _page(served, "06-results.ipynb")[1])
@@ -339,7 +342,9 @@ def test_a_locked_server_refuses_other_counties_by_every_route(served_workspace)
 
 @pytest.mark.slow
 def test_a_closed_pages_kernel_goes_and_an_open_ones_stays(served_workspace):
-    with serve.launch(served_workspace, cull_idle_timeout=2, cull_interval=1) as served:
+    with serve.launch(
+        served_workspace, cull_idle_timeout=2, cull_interval=1, pool={"default": 0, PROFILE: 1}
+    ) as served:
         _, open_kid = _page(served, "08-testing-profile.ipynb", county=A)
         kept = KernelChannel(served, open_kid)
         assert kept.widget_states()  # connected and talking
@@ -417,6 +422,11 @@ def test_stopping_orb_serve_stops_voila_and_every_kernel(served_workspace, how):
             "--port",
             str(port),
             "--no-token",
+            # one kept-ready kernel (it must stop too), not one per step
+            "--pool",
+            "0",
+            "--pool",
+            "08-testing-profile=1",
         ],
         env=env,
         stdout=subprocess.PIPE,
