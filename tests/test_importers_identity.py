@@ -101,6 +101,11 @@ SIX = [
 # ---------------------------------------------------------------- an identity belongs to its wave
 
 
+def _import_old(capsys, ws, wave: str, path):
+    """``orb import`` of ``path`` into Old County's ``wave``; returns (exit code, stdout, stderr)."""
+    return orb(capsys, "import", "--workspace", ws, "--county", "Old County", "--wave", wave, path)
+
+
 def test_paper_ids_that_restart_at_1_in_a_new_wave_are_new_people(ws, capsys, tmp_path):
     first = paper(tmp_path / "spring.csv", SIX, ids=[str(k) for k in range(1, 7)])
     assert imported(capsys, ws, first, "2025-spring")[:2] == (6, 0)
@@ -254,29 +259,9 @@ def test_a_schema_2_workspace_is_brought_forward_and_keeps_its_identities(tmp_pa
         assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == answers_before
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     for name in ("google-2025-fall.csv", "paper-2025-fall.csv", "paper-ids-2025-fall.csv"):
-        code, out, err = orb(
-            capsys,
-            "import",
-            "--workspace",
-            ws,
-            "--county",
-            "Old County",
-            "--wave",
-            "2025-fall",
-            FIXTURES / "identity" / name,
-        )
+        code, out, err = _import_old(capsys, ws, "2025-fall", FIXTURES / "identity" / name)
         assert code == 0 and "Imported 0 responses" in out, (name, out, err)
-    code, out, err = orb(
-        capsys,
-        "import",
-        "--workspace",
-        ws,
-        "--county",
-        "Old County",
-        "--wave",
-        "2026-spring",
-        FIXTURES / "identity" / "paper-ids-2025-fall.csv",
-    )
+    code, out, err = _import_old(capsys, ws, "2026-spring", FIXTURES / "identity" / "paper-ids-2025-fall.csv")
     assert code == 0 and "Imported 4 responses" in out, err  # ids 1-4 again, another wave
     # the Google sheet re-saved by Excel (no seconds) adds nobody; people sent 30 s after those stored
     # (the same minutes and roles, which schema 2 took for the same people) are new
@@ -286,17 +271,7 @@ def test_a_schema_2_workspace_is_brought_forward_and_keeps_its_identities(tmp_pa
         ("resaved.csv", resaved, 0),
         ("later.csv", [[_later(r[0]), *r[1:]] for r in rows[1:]], 7),
     ):
-        code, out, err = orb(
-            capsys,
-            "import",
-            "--workspace",
-            ws,
-            "--county",
-            "Old County",
-            "--wave",
-            "2025-fall",
-            _csv(tmp_path / name, [head, *body]),
-        )
+        code, out, err = _import_old(capsys, ws, "2025-fall", _csv(tmp_path / name, [head, *body]))
         assert code == 0 and f"Imported {added} responses" in out, (name, out, err)
     assert s.response_count("Old County") == 29
     assert orb(capsys, "init", "--upgrade", "--workspace", ws)[1].startswith("Workspace ready")

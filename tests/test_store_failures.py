@@ -287,6 +287,23 @@ def _big_import(tmp_path, n=3000):
     return inst, vendors.google(tmp_path / "big.csv", inst, *vendors.people(inst, n, seed=1))
 
 
+def _import_in_child(child: str, county: str, path, workspace) -> list[str]:
+    """The command line of a child that runs ``child`` (Python) as ``orb import`` of ``path`` into wave w1."""
+    return [
+        sys.executable,
+        "-c",
+        child,
+        "import",
+        "--county",
+        county,
+        "--wave",
+        "w1",
+        str(path),
+        "--workspace",
+        str(workspace),
+    ]
+
+
 def _leftovers(store: Store) -> tuple[int, int, int]:
     """Rows of any import (visible or not), imports still running, and waves."""
     from orb_widgets.store.models import imports, responses, waves
@@ -330,19 +347,7 @@ def test_an_import_the_disk_stops_part_way_removes_its_hidden_rows_itself(worksp
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            child,
-            "import",
-            "--county",
-            inst.county,
-            "--wave",
-            "w1",
-            str(path),
-            "--workspace",
-            str(workspace),
-        ],
+        _import_in_child(child, inst.county, path, workspace),
         env=env,
         capture_output=True,
         text=True,
@@ -400,19 +405,7 @@ def test_the_next_start_removes_what_a_killed_import_left(db_url, workspace, tmp
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            child,
-            "import",
-            "--county",
-            inst.county,
-            "--wave",
-            "w1",
-            str(path),
-            "--workspace",
-            str(workspace),
-        ],
+        _import_in_child(child, inst.county, path, workspace),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
