@@ -166,15 +166,7 @@ class Entry:
         (a matplotlib axis) with :func:`orb_widgets.plots.to_svg`, as the packets draw it: once for a
         wide page and once (inside :func:`orb_widgets.plots.narrow`) for a phone."""
 
-        def make():
-            from . import plots
-
-            wide = plots.to_svg(draw()).decode("utf-8")
-            with plots.narrow():
-                narrow = plots.to_svg(draw()).decode("utf-8")
-            return {"svg": wide, "narrow": narrow, "alt": str(alt)}
-
-        return self.get(f"chart:{name}", make)
+        return self.get(f"chart:{name}", lambda: _draw(draw, alt))
 
     def _put(self, name: str, value) -> None:
         self.computed = True
@@ -184,27 +176,34 @@ class Entry:
     def _write(self) -> None:
         if self.path is None:
             return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # Another process may have kept other pieces meanwhile: keep theirs too.
-            merged = {**self._read(), **self.data}
-            text = json.dumps(
-                {"format": FORMAT, "key": self.key, "county": self.county, "parts": merged}, ensure_ascii=False
-            )
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.path.parent)
-            try:
-                # readable by whoever may read the workspace itself (mkstemp makes it private)
-                os.fchmod(fd, self.store.folder.stat().st_mode & 0o666)
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    f.write(text)
-                os.replace(tmp, self.path)  # whole, or not at all
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+        # Another process may have kept other pieces meanwhile: keep theirs too.
+        merged = {**self._read(), **self.data}
+        text = json.dumps(
+            {"format": FORMAT, "key": self.key, "county": self.county, "parts": merged}, ensure_ascii=False
+        )
+        if _write_whole(self.path, text, self.store.folder):
             self.data = merged
             _prune(self.path.parent, self.county, keep=self.path)
-        except OSError:
-            pass  # a read-only or full workspace: results are still shown, just made again next time
+
+
+def _write_whole(path: Path, text: str, workspace: Path) -> bool:
+    """Write ``text`` to ``path`` whole, then rename it into place (a reader sees the old file or the
+    new one, never half of one); False when the workspace is read-only or full (nothing is left)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
+        try:
+            # readable by whoever may read the workspace itself (mkstemp makes it private)
+            os.fchmod(fd, workspace.stat().st_mode & 0o666)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return True
+    except OSError:
+        return False  # results are still shown, just made again next time
 
 
 def _prune(folder: Path, county: str, keep: Path) -> None:
@@ -222,6 +221,67 @@ def _prune(folder: Path, county: str, keep: Path) -> None:
             continue
     for _, path in sorted(mine, reverse=True)[KEEP - 1 :]:
         path.unlink(missing_ok=True)
+
+
+#: Charts drawn from what a team typed (not from survey answers), kept in ``.cache/charts``.
+CHARTS = Path(".cache") / "charts"
+#: Such charts kept in a workspace: the newest; older ones were drawn from ratings since changed.
+KEEP_CHARTS = 64
+
+
+def drawn(store, name: str, inputs, draw, alt: str) -> dict:
+    """Chart ``name`` drawn from ``inputs`` (any JSON value: everything the drawing depends on), as
+    :meth:`Entry.chart` gives it (``{"svg", "narrow", "alt"}``), kept under a hash of the name, the
+    inputs and the code. A page opened again shows the kept SVG and never imports matplotlib; a
+    change to any input is another hash, so a kept chart is never shown after its inputs changed.
+
+    >>> from orb_widgets.app import App
+    >>> import tempfile
+    >>> store = App.for_workspace(tempfile.mkdtemp(), create=True).store
+    >>> calls = []
+    >>> def draw():
+    ...     import matplotlib.pyplot as plt
+    ...     calls.append(1)
+    ...     return plt.subplots()[1]
+    >>> first = drawn(store, "demo", {"x": [1, 2]}, draw, "two points")
+    >>> drawn(store, "demo", {"x": [1, 2]}, draw, "two points") == first, len(calls)  # drawn once: wide and phone
+    (True, 2)
+    >>> _ = drawn(store, "demo", {"x": [1, 3]}, draw, "two points"); len(calls)  # another input: drawn again
+    4
+    """
+    key = hashlib.sha256(json.dumps([FORMAT, code_version(), name, inputs, alt], default=str).encode()).hexdigest()
+    folder = None if getattr(store, "folder", None) is None else store.folder / CHARTS
+    path = None if folder is None else folder / f"{key[:40]}.json"
+    if path is not None:
+        try:
+            kept = json.loads(path.read_text("utf-8"))
+            if isinstance(kept, dict) and kept.get("key") == key and isinstance(kept.get("svg"), str):
+                return {"svg": kept["svg"], "narrow": kept.get("narrow"), "alt": str(alt)}
+        except (OSError, ValueError, UnicodeDecodeError):
+            pass  # missing or not readable: drawn again
+    made = _draw(draw, alt)
+    if path is not None and _write_whole(path, json.dumps({"key": key, **made}, ensure_ascii=False), store.folder):
+        older = sorted((p for p in folder.glob("*.json") if p != path), key=_mtime, reverse=True)
+        for p in older[KEEP_CHARTS - 1 :]:
+            p.unlink(missing_ok=True)
+    return made
+
+
+def _draw(draw, alt: str) -> dict:
+    """``draw()`` (a matplotlib axis) as SVG text, once for a wide page and once for a phone."""
+    from . import plots
+
+    wide = plots.to_svg(draw()).decode("utf-8")
+    with plots.narrow():
+        narrow = plots.to_svg(draw()).decode("utf-8")
+    return {"svg": wide, "narrow": narrow, "alt": str(alt)}
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def county_report(store, county: str, wave: str | None = None):

@@ -31,6 +31,7 @@ import pandas as pd  # noqa: E402
 
 from .format import HIDDEN, score  # noqa: E402
 from .keymessages import ANCHORS, HIGH, LOW  # noqa: E402
+from .palette import MARKERS, OKABE_ITO, audience_colors, line_styles  # noqa: E402, F401 (their home before)
 
 INK = "#1f2a37"
 MUTED = "#6b7280"
@@ -132,34 +133,7 @@ COLORBLIND = (
     "#ece133",
     "#56b4e9",
 )
-#: Okabe & Ito's colour-blind-safe palette (2008), in the order charts use it: neighbours differ in hue
-#: and in lightness, so lines stay apart in grey print too. Its yellow, faint on white, comes last.
-OKABE_ITO = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#000000", "#f0e442")
-#: One marker per line, in the same order: two lines that overlap still show two shapes.
-MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 SATURATION = 0.75  # bars are a little muted, as seaborn drew them
-
-
-def line_styles(n: int) -> list[tuple[str, str]]:
-    """``n`` (colour, marker) pairs, all different for up to eight lines (Okabe–Ito colours).
-
-    >>> line_styles(2)
-    [('#0072b2', 'o'), ('#e69f00', 's')]
-    """
-    return [(OKABE_ITO[k % len(OKABE_ITO)], MARKERS[k % len(MARKERS)]) for k in range(n)]
-
-
-def audience_colors(audiences) -> dict[str, str]:
-    """The one colour of each audience (role group), for every chart that shows audiences.
-
-    Give it every audience a county has (not only one chart's): colours follow the names'
-    alphabetical order, so an audience has the same colour in every chart of that county.
-
-    >>> audience_colors(["Teachers", "Guardians"]) == {"Guardians": "#0072b2", "Teachers": "#e69f00"}
-    True
-    """
-    names = sorted({str(a) for a in audiences}, key=lambda a: (a.casefold(), a))
-    return {a: OKABE_ITO[k % len(OKABE_ITO)] for k, a in enumerate(names)}
 
 
 def _from_cmap(cmap, n: int) -> list[tuple]:

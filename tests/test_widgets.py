@@ -8,8 +8,12 @@ what is in the store, under whose name, and what the page says.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import ipywidgets as w
 import pytest
@@ -346,6 +350,44 @@ def test_message_tests_read_in_the_order_they_happened_under_one_heading(ws):
     assert "March 2, 2026" in text
     # The section heading says "Tests so far"; the table does not say it again.
     assert "Tests so far" not in text and "Ratings from 1 (not at all) to 5 (very much)" in text
+
+
+def test_a_message_chart_is_drawn_once_and_again_only_when_a_rating_changes(ws):
+    """Opening step 3 again shows the kept drawing: no matplotlib in a fresh kernel; a new test redraws."""
+    shown = KeyMessages(ctx_for(ws, CPM), scheduler=never).editor.chart.value
+    assert "<img" in shown
+    opened_again = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys\n"
+            "from orb_widgets.app import App\n"
+            "from orb_widgets.widgets import KeyMessages\n"
+            "from orb_widgets.widgets.context import WorkbookContext\n"
+            f"store = App.for_workspace({str(ws.folder)!r}).store\n"
+            f"page = KeyMessages(WorkbookContext(store, {CPM!r}, user='Ana', remember=False), scheduler=lambda d, c: None)\n"
+            "print(page.editor.chart.value)\n"
+            "print('matplotlib' in sys.modules, file=sys.stderr)\n",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
+    assert opened_again.returncode == 0, opened_again.stderr
+    assert opened_again.stdout.strip() == shown.strip()  # the same chart, for wide screens and phones
+    assert opened_again.stderr.strip().endswith("False"), "matplotlib was imported to show a kept chart"
+    ed = KeyMessages(ctx_for(ws, CPM), scheduler=never).editor
+    assert ed.record_test(audience="A new group", date="2026-03-09", people=6, ratings={"clear": 1})
+    assert ed.chart.value != shown and "A new group" in base64_text(ed.chart.value)
+
+
+def base64_text(markup: str) -> str:
+    """The text of every SVG image a widget's HTML holds as a data address."""
+    import base64
+
+    return " ".join(
+        base64.b64decode(m).decode("utf-8") for m in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", markup)
+    )
 
 
 def test_crafted_rating_and_question_are_refused_and_nothing_saved(ws):

@@ -7,15 +7,17 @@ from dataclasses import replace
 
 import ipywidgets as w
 
+from ..cache import drawn
 from ..exceptions import InvalidValue
 from ..keymessages import RATING_CHOICES, RATING_SCALE, check_test, ratings_alt, ratings_frame, tests_table
+from ..palette import audience_colors
 from ..views import key_message_view
 from ..workbook import load_all
 from .choosers import EntryChooser
 from .context import WorkbookContext
 from .controls import button, field, row, text_area, text_box
 from .editor import EntryEditor
-from .style import chart, html, note, status, subheading
+from .style import html, note, status, subheading, svg_chart
 
 RATINGS = RATING_CHOICES  # the name this module had before the ratings moved to orb_widgets.keymessages
 __all__ = ["KeyMessages", "MessageEditor", "RATINGS", "ratings_frame"]
@@ -190,15 +192,20 @@ class MessageEditor(EntryEditor):
         self.chart.value = ""
         frame = ratings_frame(message)
         if not frame.empty:
-            from ..plots import audience_colors, key_message_ratings
-
             # coloured as in every chart of the county's (its packet's too): by all its messages' audiences
             saved = [key_message_view(m) for m in load_all(self.ctx.store, self.ctx.county, self.kind).values()]
             colors = audience_colors([*frame["audience"], *(x["audience"] for v in saved for x in v.records)])
-            self.chart.value = chart(
-                lambda: key_message_ratings(frame, title="Average rating by version and audience", colors=colors),
-                ratings_alt(frame),
-            )
+            title = "Average rating by version and audience"
+
+            def draw():
+                from ..plots import key_message_ratings
+
+                return key_message_ratings(frame, title=title, colors=colors)
+
+            # drawn once per set of ratings and kept: opening the step again draws nothing
+            inputs = {"ratings": frame.to_dict("split")["data"], "colors": colors, "title": title}
+            made = drawn(self.ctx.store, "key-message-ratings", inputs, draw, ratings_alt(frame))
+            self.chart.value = svg_chart(made["svg"], made["alt"], made["narrow"])
 
 
 class KeyMessages(EntryChooser):
