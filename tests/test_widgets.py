@@ -352,33 +352,53 @@ def test_message_tests_read_in_the_order_they_happened_under_one_heading(ws):
     assert "Tests so far" not in text and "Ratings from 1 (not at all) to 5 (very much)" in text
 
 
-def test_a_message_chart_is_drawn_once_and_again_only_when_a_rating_changes(ws):
-    """Opening step 3 again shows the kept drawing: no matplotlib in a fresh kernel; a new test redraws."""
-    shown = KeyMessages(ctx_for(ws, CPM), scheduler=never).editor.chart.value
-    assert "<img" in shown
-    opened_again = subprocess.run(
+def _opened_in_a_fresh_kernel(ws, page: str, county: str, shown: str) -> tuple[str, bool]:
+    """What ``shown`` (an expression of ``page``) holds when the page opens in a new Python, and
+    whether that Python imported matplotlib to show it."""
+    opened = subprocess.run(
         [
             sys.executable,
             "-c",
             "import sys\n"
             "from orb_widgets.app import App\n"
-            "from orb_widgets.widgets import KeyMessages\n"
+            f"from orb_widgets.widgets import {page}\n"
             "from orb_widgets.widgets.context import WorkbookContext\n"
             f"store = App.for_workspace({str(ws.folder)!r}).store\n"
-            f"page = KeyMessages(WorkbookContext(store, {CPM!r}, user='Ana', remember=False), scheduler=lambda d, c: None)\n"
-            "print(page.editor.chart.value)\n"
+            f"page = {page}(WorkbookContext(store, {county!r}, user='Ana', remember=False), scheduler=lambda d, c: None)\n"
+            f"print({shown})\n"
             "print('matplotlib' in sys.modules, file=sys.stderr)\n",
         ],
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
     )
-    assert opened_again.returncode == 0, opened_again.stderr
-    assert opened_again.stdout.strip() == shown.strip()  # the same chart, for wide screens and phones
-    assert opened_again.stderr.strip().endswith("False"), "matplotlib was imported to show a kept chart"
+    assert opened.returncode == 0, opened.stderr
+    return opened.stdout.strip(), opened.stderr.strip().endswith("True")
+
+
+def test_a_message_chart_is_drawn_once_and_again_only_when_a_rating_changes(ws):
+    """Opening step 3 again shows the kept drawing: no matplotlib in a fresh kernel; a new test redraws."""
+    shown = KeyMessages(ctx_for(ws, CPM), scheduler=never).editor.chart.value
+    assert "<img" in shown
+    again, drew = _opened_in_a_fresh_kernel(ws, "KeyMessages", CPM, "page.editor.chart.value")
+    assert again == shown.strip() and not drew  # the same chart, for wide screens and phones, not drawn
     ed = KeyMessages(ctx_for(ws, CPM), scheduler=never).editor
     assert ed.record_test(audience="A new group", date="2026-03-09", people=6, ratings={"clear": 1})
     assert ed.chart.value != shown and "A new group" in base64_text(ed.chart.value)
+
+
+def test_plan_charts_are_drawn_once_and_again_only_when_the_plan_changes(ws):
+    page = ImplementationPlan(ctx_for(ws, CPS, "Ana"), scheduler=never)
+    shown = page.timeline.value + page.competence_chart.value
+    assert shown.count("<img") >= 4  # each chart for wide screens and for phones
+    again, drew = _opened_in_a_fresh_kernel(
+        ws, "ImplementationPlan", CPS, "page.timeline.value + page.competence_chart.value"
+    )
+    assert again == shown.strip() and not drew
+    now = page.competence["user"][0]
+    now.value = 35 if now.value != 35 else 45
+    page.flush()
+    assert page.competence_chart.value not in shown and page.timeline.value in shown
 
 
 def base64_text(markup: str) -> str:

@@ -7,7 +7,6 @@ from dataclasses import replace
 
 import ipywidgets as w
 
-from ..cache import drawn
 from ..exceptions import InvalidValue
 from ..keymessages import RATING_CHOICES, RATING_SCALE, check_test, ratings_alt, ratings_frame, tests_table
 from ..palette import audience_colors
@@ -17,7 +16,7 @@ from .choosers import EntryChooser
 from .context import WorkbookContext
 from .controls import button, field, row, text_area, text_box
 from .editor import EntryEditor
-from .style import html, note, status, subheading, svg_chart
+from .style import html, kept_chart, note, status, subheading
 
 RATINGS = RATING_CHOICES  # the name this module had before the ratings moved to orb_widgets.keymessages
 __all__ = ["KeyMessages", "MessageEditor", "RATINGS", "ratings_frame"]
@@ -204,8 +203,7 @@ class MessageEditor(EntryEditor):
 
             # drawn once per set of ratings and kept: opening the step again draws nothing
             inputs = {"ratings": frame.to_dict("split")["data"], "colors": colors, "title": title}
-            made = drawn(self.ctx.store, "key-message-ratings", inputs, draw, ratings_alt(frame))
-            self.chart.value = svg_chart(made["svg"], made["alt"], made["narrow"])
+            self.chart.value = kept_chart(self.ctx.store, "key-message-ratings", inputs, draw, ratings_alt(frame))
 
 
 class KeyMessages(EntryChooser):

@@ -13,7 +13,7 @@ from ..views import date, plural
 from .context import WorkbookContext
 from .controls import button, field, row, shown_by, text_area, text_box
 from .editor import ANONYMOUS, EntryEditor
-from .style import chart, html, note, section_header, status, subheading
+from .style import html, kept_chart, note, section_header, status, subheading
 
 #: Sliders for the competence shares move in whole percentages, so a saved share always shows as saved.
 COMPETENCE_STEP = 1
@@ -202,17 +202,31 @@ class ImplementationPlan(EntryEditor):
         self._charts()
 
     def _charts(self) -> None:
-        from .. import plots
-
+        # drawn once per content and kept: opening the step again draws nothing (nor imports matplotlib)
+        store = self.ctx.store
         acts = [a.body() for a in self.activities]
         acts = [a for a in acts if a and a.get("start")]
         if acts:
-            self.timeline.value = chart(lambda: plots.timeline(acts), planning.timeline_alt(acts))
+            self.timeline.value = kept_chart(
+                store, "plan-timeline", acts, lambda: _plots().timeline(acts), planning.timeline_alt(acts)
+            )
         else:
             self.timeline.value = note("Give activities a start date to see them on a timeline.").value
         if self.levels:
             frame = planning.competence_frame(self.collect()["competence"], self.levels)
-            self.competence_chart.value = chart(lambda: plots.competence(frame), planning.competence_alt(frame))
+            self.competence_chart.value = kept_chart(
+                store,
+                "plan-competence",
+                frame.to_dict("split"),
+                lambda: _plots().competence(frame),
+                planning.competence_alt(frame),
+            )
+
+
+def _plots():
+    from .. import plots
+
+    return plots
 
 
 class ReviewEditor(EntryEditor):

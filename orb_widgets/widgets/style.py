@@ -118,6 +118,15 @@ def svg_chart(svg: str, alt: str, narrow: str | None = None) -> Markup:
     )
 
 
+def kept_chart(store, name: str, inputs, draw, alt: str) -> Markup:
+    """A chart drawn from what a team typed, drawn once per ``inputs`` and kept in the workspace
+    (:func:`orb_widgets.cache.drawn`): opening the page again shows the kept SVG without drawing."""
+    from ..cache import drawn
+
+    made = drawn(store, name, inputs, draw, alt)
+    return svg_chart(made["svg"], made["alt"], made["narrow"])
+
+
 def refused(reason) -> w.HTML:
     """What a page shows instead of its content when it may not open."""
     return styled("widget_refused.html.j2", reason=str(reason))
