@@ -120,6 +120,7 @@ def test_one_build_at_a_time(settings):
 
 
 def test_the_packet_page_escapes_what_people_typed():
+    from orb_widgets.content import DEFAULT_WORDS
     from orb_widgets.hub.packet_page import STATES, _env
 
     hostile = '<script>alert("x")</script> County'
@@ -135,6 +136,7 @@ def test_the_packet_page_escapes_what_people_typed():
             .render(
                 coordinator=coordinator,
                 county=hostile,
+                words=DEFAULT_WORDS,
                 who="<b>cora</b>",
                 logout="/hub/logout",
                 rows=rows,

@@ -205,6 +205,53 @@ def test_the_home_page_served_for_one_unit_speaks_its_frameworks_words(shared_de
     )
 
 
+def test_the_hub_speaks_to_a_municipality_team_of_its_municipality(tmp_path, monkeypatch):
+    """A CPS team's hub: the home page's packet link and the packet page say "municipality"."""
+    import datetime as dt
+
+    from markupsafe import Markup
+
+    from orb_widgets.hub import packet_build
+    from orb_widgets.hub.packet_page import STATES, _env
+    from orb_widgets.hub.singleuser import server_config
+    from orb_widgets.instrument import tailor
+    from orb_widgets.progress import workspace_words
+    from orb_widgets.settings import Settings
+
+    monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
+    store = App.for_workspace(tmp_path / "ws", create=True).store
+    store.save_instrument(tailor(load_framework("cps"), county=CPS, points=4, min_group=5))
+    for locked, packets in ((True, "Your municipality's packet"), (False, "Municipality packets")):
+        settings = Settings(workspace=tmp_path / "ws", county=CPS if locked else None, locked=locked, user="ana")
+        hub = server_config(settings)["VoilaConfiguration"]["extension_config"]["orb"]
+        assert hub["packets"] == packets and "municipality" in hub["packets_what"]
+        assert not COUNTY.search(" ".join(str(v) for k, v in hub.items() if k in ("packets", "packets_what", "county")))
+        words = workspace_words(store, CPS if locked else "")
+        page = (
+            _env()
+            .get_template("packets.html.j2")
+            .render(
+                coordinator=not locked,
+                county=CPS,
+                words=words,
+                who="ana",
+                logout="/hub/logout",
+                rows=[packet_build.CountyPacket(county=CPS, state="none", built=dt.datetime.now().isoformat())],
+                states=STATES,
+                build=packet_build.Build(state="done", summary="1 built"),
+                base="/user/ana/orb/packets/",
+                home="/user/ana/voila/tree",
+                xsrf=Markup(""),
+                refresh=0,
+                notice="",
+                index=True,
+                css=Markup(""),
+            )
+        )
+        text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+        assert packets in text and not COUNTY.search(text), text
+
+
 def test_the_guidance_on_every_units_step_speaks_to_a_municipality_as_well_as_a_county():
     """The notebooks' guidance is the same for every framework: it names no county alone (step 2 is the coach's
     statewide webinar series, which is about counties)."""

@@ -93,6 +93,12 @@ class PacketHandler(JupyterHandler):
             return [self.orb.county]
         return [c.name for c in self.app.store.counties()]
 
+    def words(self):
+        """What the page calls a unit: the person's own unit's framework, else the workspace's."""
+        from ..progress import workspace_words
+
+        return workspace_words(self.app.store, "" if self.coordinator else self.orb.county)
+
     def set_default_headers(self):
         super().set_default_headers()
         self.set_header("Cache-Control", "no-store")
@@ -122,6 +128,8 @@ class PacketPage(PacketHandler):
             .render(
                 coordinator=self.coordinator,
                 county=self.orb.county,
+                # a CPS municipality's team reads "municipality", not "county"
+                words=await loop.run_in_executor(None, self.words),
                 who=self.orb.user,
                 logout=self.logout,
                 rows=rows,

@@ -92,16 +92,18 @@ def server_config(settings: Settings, logout: str = "/hub/logout") -> dict:
     # What the workbook's home page adds on the hub (templates/voila-orb/tree.html reads it from the page
     # config): who is logged in, for which county, the way out, and the packet page.
     locked = settings.locked
+    home = _home_page(settings)
+    unit = home["unit"]  # a CPS team's hub says "municipality", not "county"
     hub = {
         "orb": {
-            **_home_page(settings),
+            **home,
             "who": settings.user,
-            "county": settings.county if locked else "every county (coordinator)",
+            "county": settings.county if locked else f"every {unit} (coordinator)",
             "logout": logout,
-            "packets": "Your county's packet" if locked else "County packets",
-            "packets_what": "Open or download your county's packet (web page and PDF)."
+            "packets": f"Your {unit}'s packet" if locked else f"{unit[:1].upper()}{unit[1:]} packets",
+            "packets_what": f"Open or download your {unit}'s packet (web page and PDF)."
             if locked
-            else "Build, open and download each county's packet and the statewide overview.",
+            else f"Build, open and download each {unit}'s packet and the overview of every {unit}.",
         }
     }
     return {
