@@ -25,6 +25,7 @@ from ..settings import Settings
 from ..store import Store
 from ..views import (
     board_view,
+    follow_through_view,
     key_message_view,
     matrix_view,
     plan_view,
@@ -46,6 +47,7 @@ SECTIONS = {
     "breakouts": "Breakout takeaways",
     "messages": "Key messages",
     "matrix": "Planning matrix: SO WHAT?",
+    "followthrough": "Follow-through: steps done, overdue and due soon",
     "profile": "Testing profile",
     "plan": "Implementation plan",
     "followup": "Latest follow-up: Keep, Improve, Start, Stop",
@@ -404,7 +406,19 @@ class Packet:
         starters = []
         if not rows and self.results and not self.results.suppressed:
             starters = [names.get(k, k) for k in prefill(self.results.priorities, self.names)]
-        return self._render("matrix", matrix=matrix_view(rows, labels, names) if rows else None, starters=starters)
+        view = matrix_view(rows, labels, names, today=self.prepared) if rows else None
+        return self._render("matrix", matrix=view, starters=starters)
+
+    def _target_names(self) -> dict:
+        names = {e: self._el(e) for e in self.names}
+        if self.framework:
+            names.update({f"component:{c.id}": c.name for c in self.framework.components})
+        return names
+
+    def _followthrough(self) -> Markup:
+        rows = self.entries["matrix_row"]
+        view = follow_through_view(rows, self._target_names(), self.prepared) if rows else None
+        return self._render("followthrough", follow=view)
 
     def _profile(self) -> Markup:
         prof = workbook.load(self.store, self.county, "testing_profile", "main")
