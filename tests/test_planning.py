@@ -247,3 +247,18 @@ def test_plan_exports_one_line_per_step(plan_ws, capsys, tmp_path, suffix):
     assert list(df["Overdue or due soon"].fillna("")) == ["", "", "", "overdue", "due soon", ""]
     assert set(df["Who"].dropna()) == {"Deputy director Ruiz", "Director"}
     assert "What we learned" in df.columns and "Row status" in df.columns
+
+
+def test_start_here_names_the_steps_overdue_and_due_soon(plan_ws):
+    from orb_widgets.progress import progress
+    from orb_widgets.widgets import StartHere
+
+    store = App.for_workspace(plan_ws).store
+    line = {p.step: p for p in progress(store, COUNTY, DAY)}["Planning matrix started"]
+    assert line.flag == "overdue" and line.detail == "1 overdue step, 1 due soon step; 2 rows, 6 steps, 0 done"
+    later = {p.step: p for p in progress(store, COUNTY, dt.date(2026, 4, 10))}["Planning matrix started"]
+    assert later.flag == "overdue" and later.detail.startswith("2 overdue steps, 3 due soon steps;")
+    quiet = {p.step: p for p in progress(store, COUNTY, dt.date(2025, 1, 1))}["Planning matrix started"]
+    assert quiet.flag == "" and quiet.detail == "2 rows, 6 steps, 0 done"
+    page = StartHere(store, COUNTY)  # today: every date of this plan has passed
+    assert "overdue" in page.checklist.value and "5 overdue steps" in page.checklist.value

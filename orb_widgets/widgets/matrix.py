@@ -35,7 +35,10 @@ class StepEditor(w.VBox):
         )
         self.status_choice = field(
             w.Dropdown(
-                options=list(STEP_STATUSES), value="not started", description="Status", tooltip="Where this step stands"
+                options=list(STEP_STATUSES),
+                value="not started",
+                description="Step status",
+                tooltip="Where this step stands",
             ),
             "medium",
         )
