@@ -262,3 +262,35 @@ def test_start_here_names_the_steps_overdue_and_due_soon(plan_ws):
     assert quiet.flag == "" and quiet.detail == "2 rows, 6 steps, 0 done"
     page = StartHere(store, COUNTY)  # today: every date of this plan has passed
     assert "overdue" in page.checklist.value and "5 overdue steps" in page.checklist.value
+
+
+# ------------------------------------------------------------------ the coordinator's follow-through view
+def test_the_statewide_index_shows_each_countys_follow_through_as_of_the_day_it_is_drawn(plan_ws):
+    from orb_widgets import packets
+    from orb_widgets.packets.index import follow_through_rows
+    from orb_widgets.packets.models import LastRun, Manifest, PacketEntry, Status
+
+    store = App.for_workspace(plan_ws).store
+    ir = packets.Packet(store, COUNTY).index_row()
+    assert ir.steps == {"done": 0, "under way": 4, "not started": 1, "dropped": 1}
+    assert [d.isoformat() for d in ir.open_due] == ["2026-03-04", "2026-03-05", *["2026-04-16"] * 3]
+    assert ir.last_activity is not None and ir.webinar_steps == 0
+    quiet = packets.models.IndexRow(county="Quiet County", steps={"done": 2}, webinar_steps=3, webinar_done=1)
+    manifest = Manifest(
+        packets={
+            c: PacketEntry(county=c, slug=c.lower().replace(" ", "-"), status=Status.OK, index_row=row)
+            for c, row in ((COUNTY, ir), ("Quiet County", quiet))
+        },
+        last_run=LastRun(started="2026-03-05T09:00:00+00:00", ok=2),
+    )
+    rows = follow_through_rows(manifest, ["Quiet County", COUNTY], DAY)
+    assert [r["county"] for r in rows] == [COUNTY, "Quiet County"]  # the most overdue first
+    mine = rows[0]
+    assert (mine["planned"], mine["done"], mine["under_way"], mine["overdue"], mine["due_soon"]) == (6, 0, 4, 1, 1)
+    assert rows[1]["webinar"] == "1 of 3" and rows[1]["overdue"] == 0
+    later = {r["county"]: r for r in follow_through_rows(manifest, [COUNTY], dt.date(2026, 4, 17))}[COUNTY]
+    assert (later["overdue"], later["due_soon"]) == (5, 0)  # judged on the day the index is drawn
+    page = packets.index.render_index(manifest, ["Quiet County", COUNTY])
+    assert "Follow-through by county" in page and page.index(COUNTY) < page.index(
+        "Quiet County", page.index("Follow-through")
+    )

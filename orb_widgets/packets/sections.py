@@ -18,7 +18,7 @@ from ..content import DEFAULT_WORDS, load_framework
 from ..exceptions import NoInstrument, PacketError
 from ..format import date, plural, short
 from ..keymessages import SCALE_TEXT
-from ..planning import prefill
+from ..planning import prefill, step_counts
 from ..render import render
 from ..results import closed_day, response_rate, shareable_comments, wave_link
 from ..settings import Settings
@@ -229,7 +229,25 @@ class Packet:
             invited=link.invited if link else None,
             closes_on=link.closes_on if link else None,
             closed_on=closed_day(link),
+            **self._follow_through_facts(),
         )
+
+    def _follow_through_facts(self) -> dict:
+        """Steps by status, the dates of the open ones, webinar next steps kept, the last day of work."""
+        from ..progress import webinar_steps
+
+        rows = self.entries["matrix_row"]
+        counts = step_counts(rows, self.prepared)
+        steps = [s for r in rows.values() for s in r.steps]
+        named = webinar_steps(self.store, self.county)
+        edits = [d.updated_at for kind in KINDS for d in self.store.list_docs(self.county, kind) if d.updated_at]
+        return {
+            "steps": {k: counts[k] for k in ("done", "under way", "not started", "dropped")},
+            "open_due": sorted(s.by_when for s in steps if s.by_when and s.status not in ("done", "dropped")),
+            "webinar_steps": len(named),
+            "webinar_done": sum(1 for x in named if x.done),
+            "last_activity": max(edits).date() if edits else None,
+        }
 
     def _link(self):
         """The scored wave's survey link that says how many it went to (:func:`orb_widgets.results.wave_link`)."""
