@@ -84,17 +84,24 @@ def row_key(target: str, taken) -> str:
     return f"{target}#{n}"
 
 
-def stamp_steps(steps: list, today: dt.date) -> list[dict]:
+def stamp_steps(steps: list, today: dt.date, before: list | None = None) -> list[dict]:
     """The steps with ``done_on`` set to ``today`` on a step newly marked done, and cleared on a step reopened.
+
+    ``before`` are the steps as saved (matched by position: steps are added at the end and dropped,
+    never taken out); a step already done there keeps its ``done_on``, even an unknown one.
 
     >>> [s["done_on"] for s in stamp_steps([{"status": "done"}, {"status": "done", "done_on": "2026-01-02"},
     ...                                     {"status": "under way", "done_on": "2026-01-02"}], dt.date(2026, 3, 5))]
     ['2026-03-05', '2026-01-02', None]
+    >>> stamp_steps([{"status": "done"}], dt.date(2026, 3, 5), before=[{"status": "done"}])[0]["done_on"] is None
+    True
     """
+    before = before or []
     out = []
-    for step in steps:
+    for n, step in enumerate(steps):
         s = (step if isinstance(step, Step) else Step.model_validate(step)).model_dump(mode="json")
-        if s["status"] == "done" and not s["done_on"]:
+        was_done = n < len(before) and (before[n] or {}).get("status") == "done"
+        if s["status"] == "done" and not s["done_on"] and not was_done:
             s["done_on"] = today.isoformat()
         elif s["status"] != "done":
             s["done_on"] = None

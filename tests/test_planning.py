@@ -294,3 +294,23 @@ def test_the_statewide_index_shows_each_countys_follow_through_as_of_the_day_it_
     assert "Follow-through by county" in page and page.index(COUNTY) < page.index(
         "Quiet County", page.index("Follow-through")
     )
+
+
+def test_opening_an_old_done_row_with_no_day_writes_nothing(old_store):
+    from orb_widgets.widgets import PlanningMatrix
+    from orb_widgets.widgets.context import WorkbookContext
+
+    old_store.put_doc(
+        COUNTY, "matrix_row", "B", {"target": "B", "next_steps": ["Thank people"], "status": "done"}, "Ana"
+    )
+    page = PlanningMatrix(
+        WorkbookContext(old_store, COUNTY, user="Ben", remember=False), scheduler=lambda *a: None, today=lambda: DAY
+    )
+    page.editors["B"].save_now()
+    page.flush()
+    assert old_store.get_doc(COUNTY, "matrix_row", "B").version == 1  # no made-up "done on" day is saved
+    step = page.editors["B"].step_editors[0]
+    step.note.value = "Every Friday"
+    page.flush()
+    saved = old_store.get_doc(COUNTY, "matrix_row", "B").body["steps"][0]
+    assert (saved["status"], saved["done_on"], saved["note"]) == ("done", None, "Every Friday")

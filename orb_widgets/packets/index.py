@@ -54,6 +54,8 @@ def follow_through_rows(manifest: Manifest, counties: list[str], today: dt.date)
             {
                 "county": name,
                 "survey": _survey(ir, today),
+                "people": ir.n_respondents if ir.wave and not ir.suppressed else None,
+                "wave": ir.wave or "",
                 "planned": sum(ir.steps.values()),
                 "done": ir.steps.get("done", 0),
                 "under_way": ir.steps.get("under way", 0),

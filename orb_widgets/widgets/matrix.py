@@ -173,12 +173,18 @@ class MatrixRowEditor(EntryEditor):
             "target": self.target,
             "what_we_learned": self.learned.value,
             "why_it_matters": self.why.value,
-            "steps": planning.stamp_steps(steps, self._today()),
+            "steps": planning.stamp_steps(steps, self._today(), self._saved_steps()),
             "support_needed": self.support.value,
             "how_we_will_know": self.know.value,
             "status": status,
             "status_history": history,
         }
+
+    def _saved_steps(self) -> list[dict]:
+        """The steps as this page loaded or last saved them (a step done there keeps its day, known or not)."""
+        if self._base is None:
+            return []
+        return workbook.MatrixRow.model_validate(self._base).model_dump(mode="json")["steps"]
 
     def fill(self, body: dict) -> None:
         # a row saved by an older version (one owner, one date, up to three steps) is shown as steps
