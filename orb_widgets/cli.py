@@ -291,35 +291,9 @@ def cmd_score(args) -> int:
 
 
 def cmd_plan(args) -> int:
-    from . import workbook
-    from .content import load_framework
-    from .planning import matrix_frame, prefill
-    from .render import render
-    from .results import county_results
-    from .views import matrix_view
+    from .plan_cli import run_plan
 
-    store = _store(args)
-    county = store.county(args.county).name
-    res = county_results(store, county, args.wave)
-    fw = load_framework(res.framework)
-    rows = workbook.load_all(store, county, "matrix_row")
-    suggested = not rows
-    if suggested:
-        rows = prefill(res.priorities, res.element_names)
-    labels = {c.id: c.label for c in fw.planning_columns}
-    names = {e: res.name(e) for e in res.element_names}
-    names.update({f"component:{c.id}": c.name for c in fw.components})
-    if args.out:
-        from .exports import write_table
-
-        path = write_table(matrix_frame(rows, labels=labels, target_names=names), args.out, sheet="SO WHAT matrix")
-        print(
-            f"Planning matrix for {county}: {path}"
-            + (" (suggested rows from the scores: the team's matrix is empty)" if suggested and rows else "")
-        )
-    else:
-        print(render("matrix.txt.j2", county=county, matrix=matrix_view(rows, labels, names, suggested)))
-    return 0
+    return run_plan(args)
 
 
 # ----------------------------------------------------------------- parser
@@ -417,7 +391,14 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("plan", parents=[common], help="show or export the SO WHAT? planning matrix")
     s.add_argument("--county", "--unit", required=True, help=UNIT_HELP)
     s.add_argument("--wave", default=None)
-    s.add_argument("--out", metavar="FILE", help="save as .xlsx or .csv")
+    s.add_argument("--out", metavar="FILE", help="save as .xlsx or .csv (one line per step), or the staff page")
+    s.add_argument("--json", action="store_true", help="print the plan as JSON (rows, steps, overdue)")
+    s.add_argument("--today", metavar="YYYY-MM-DD", help="judge overdue and due soon as of this day (default: today)")
+    s.add_argument(
+        "--staff-page",
+        action="store_true",
+        help="with --out FILE.html or .pdf: the one-page 'What you told us, and what we will do' for staff",
+    )
     s.set_defaults(func=cmd_plan)
 
     _add_later_commands(sub, common)

@@ -451,17 +451,32 @@ def learned(facts: _Facts, element: str, reasons, words: dict, draw: _Draw) -> s
     return text[0].upper() + text[1:]
 
 
-#: A matrix step's state in the demo, dated from the day the demo is made: done a while ago, due
-#: in ten days and under way, or past its date and not started (overdue, so the pages flag it).
-STEP_STATES = (("done", -30), ("under way", 10), ("not started", -12))
+#: The demo's steps, dated from the day the demo is made: (status, due in days, done days ago) per step.
+#: Each row has a step done, and most a step due soon (within 14 days) or overdue, so pages flag them.
+STEP_PLANS = (
+    (("done", -30, 33), ("under way", 7, None), ("not started", 40, None)),
+    (("done", -20, 22), ("not started", -12, None), ("under way", 10, None)),
+    (("done", -45, 40), ("not started", -9, None)),
+)
 
 
 def _matrix(store, county, words, facts, draw, k, user, today) -> None:
     rows = facts.top[: 3 if k % 4 == 0 else 2] if facts.ok else []
     for n, p in enumerate(rows):
-        status, days = STEP_STATES[(n + k) % len(STEP_STATES)]
+        plan = STEP_PLANS[(n + k) % len(STEP_PLANS)]
         e = p.element
         dont_know = facts.high_dont_know(e) is not None
+        texts = draw.take(f"steps-{e}", words["steps"][e], len(plan))
+        steps = [
+            workbook.Step(
+                text=text,
+                who=draw.one(f"who-{e}", words["who"]),
+                by_when=today + dt.timedelta(days=days),
+                status=status,
+                done_on=today - dt.timedelta(days=ago) if ago else None,
+            )
+            for text, (status, days, ago) in zip(texts, plan)
+        ]
         workbook.save(
             store,
             county,
@@ -471,14 +486,12 @@ def _matrix(store, county, words, facts, draw, k, user, today) -> None:
                 target=e,
                 what_we_learned=learned(facts, e, p.reasons, words, draw),
                 why_it_matters=draw.one(f"why-{e}", words["why"][e]),
-                next_steps=draw.take(f"steps-{e}", words["steps"][e], 2),
-                who=draw.one("who", words["who"]),
-                by_when=today + dt.timedelta(days=days),
+                steps=steps,
                 support_needed=draw.one("support", words["support"]),
                 how_we_will_know=draw.first("know", words["know"], lambda t: dont_know or "don't know" not in t).format(
                     element=facts.name(e)
                 ),
-                status=status,
+                status="under way",
             ),
             user,
         )

@@ -11,21 +11,122 @@ Pure functions: priorities and saved rows in, tables out. No widgets, no I/O.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from .format import date, score
-from .workbook import STATUSES, FollowUp, MatrixRow
+from .workbook import STATUSES, FollowUp, MatrixRow, Step
 
+#: The row's own columns, in matrix order; ``steps`` stands for the steps (what, who, by when, status).
 MATRIX_FIELDS = [
     "what_we_learned",
     "why_it_matters",
-    "next_steps",
-    "who",
-    "by_when",
+    "steps",
     "support_needed",
     "how_we_will_know",
     "status",
 ]
+
+#: A step's columns in a table of the plan (one line per step).
+STEP_FIELDS = ["step", "who", "by_when", "step_status", "done_on", "note", "due"]
+
+#: Days ahead in which a step that is not done is "due soon" (today counts as due soon, not overdue).
+DUE_SOON_DAYS = 14
+
+#: Step statuses that are finished: such a step is never overdue nor due soon.
+FINISHED = ("done", "dropped")
+
+
+def due(by_when, status: str, today: dt.date | None = None) -> str:
+    """``"overdue"`` when a step's date has passed and it is not finished, ``"due soon"`` within 14 days.
+
+    A step due today is due soon, not overdue; a step done or dropped is never either.
+
+    >>> d = dt.date(2026, 3, 5)
+    >>> due(d, "not started", d), due(d, "under way", d + dt.timedelta(days=1)), due(d, "done", d.replace(day=9))
+    ('due soon', 'overdue', '')
+    >>> due(d, "not started", d - dt.timedelta(days=14)), due(d, "not started", d - dt.timedelta(days=15))
+    ('due soon', '')
+    """
+    if by_when is None or status in FINISHED:
+        return ""
+    if isinstance(by_when, str):
+        by_when = dt.date.fromisoformat(by_when)
+    today = today or dt.date.today()
+    if by_when < today:
+        return "overdue"
+    return "due soon" if (by_when - today).days <= DUE_SOON_DAYS else ""
+
+
+def row_due(row, today: dt.date | None = None) -> str:
+    """The row's flag: "overdue" when any step is, else "due soon" when any step is, else empty."""
+    flags = {due(s.by_when, s.status, today) for s in _row(row).steps}
+    return "overdue" if "overdue" in flags else "due soon" if "due soon" in flags else ""
+
+
+def _row(row) -> MatrixRow:
+    return row if isinstance(row, MatrixRow) else MatrixRow.model_validate(row)
+
+
+def row_key(target: str, taken) -> str:
+    """The key of a new row about ``target``: the target itself, else ``target#2``, ``target#3`` …
+
+    >>> row_key("C", []), row_key("C", ["C", "C#2"])
+    ('C', 'C#3')
+    """
+    taken = set(taken)
+    if target not in taken:
+        return target
+    n = 2
+    while f"{target}#{n}" in taken:
+        n += 1
+    return f"{target}#{n}"
+
+
+def stamp_steps(steps: list, today: dt.date, before: list | None = None) -> list[dict]:
+    """The steps with ``done_on`` set to ``today`` on a step newly marked done, and cleared on a step reopened.
+
+    ``before`` are the steps as saved (matched by position: steps are added at the end and dropped,
+    never taken out); a step already done there keeps its ``done_on``, even an unknown one.
+
+    >>> [s["done_on"] for s in stamp_steps([{"status": "done"}, {"status": "done", "done_on": "2026-01-02"},
+    ...                                     {"status": "under way", "done_on": "2026-01-02"}], dt.date(2026, 3, 5))]
+    ['2026-03-05', '2026-01-02', None]
+    >>> stamp_steps([{"status": "done"}], dt.date(2026, 3, 5), before=[{"status": "done"}])[0]["done_on"] is None
+    True
+    """
+    before = before or []
+    out = []
+    for n, step in enumerate(steps):
+        s = (step if isinstance(step, Step) else Step.model_validate(step)).model_dump(mode="json")
+        was_done = n < len(before) and (before[n] or {}).get("status") == "done"
+        if s["status"] == "done" and not s["done_on"] and not was_done:
+            s["done_on"] = today.isoformat()
+        elif s["status"] != "done":
+            s["done_on"] = None
+        out.append(s)
+    return out
+
+
+def step_counts(rows, today: dt.date | None = None) -> dict[str, int]:
+    """How many steps the rows hold in each status, and how many are overdue and due soon.
+
+    >>> step_counts({"C": {"target": "C", "steps": [{"text": "a", "status": "done"},
+    ...   {"text": "b", "by_when": "2026-01-01"}]}}, dt.date(2026, 2, 1))
+    {'steps': 2, 'not started': 1, 'under way': 0, 'done': 1, 'dropped': 0, 'overdue': 1, 'due soon': 0}
+    """
+    from .workbook import STEP_STATUSES
+
+    out = {"steps": 0, **{s: 0 for s in STEP_STATUSES}, "overdue": 0, "due soon": 0}
+    for row in rows.values():
+        for s in _row(row).steps:
+            out["steps"] += 1
+            out[s.status] += 1
+            flag = due(s.by_when, s.status, today)
+            if flag:
+                out[flag] += 1
+    return out
 
 
 def prefill(priorities, element_names: dict[str, str], top: int = 3) -> dict[str, dict]:
@@ -51,34 +152,86 @@ def prefill(priorities, element_names: dict[str, str], top: int = 3) -> dict[str
 
 
 def matrix_frame(
-    rows: dict, labels: dict[str, str] | None = None, target_names: dict[str, str] | None = None
+    rows: dict,
+    labels: dict[str, str] | None = None,
+    target_names: dict[str, str] | None = None,
+    today: dt.date | None = None,
 ) -> pd.DataFrame:
-    """The matrix as a table, one row per element/component, columns in matrix order.
+    """The matrix as a table, one line per step (a row with no step yet is one line), columns in matrix order.
 
     ``rows`` maps key to :class:`MatrixRow` (or its dict). ``labels`` renames
     the columns to the framework's headings; ``target_names`` names the targets.
+    The ``due`` column says "overdue" or "due soon" as of ``today``.
     """
     records = []
-    for row in rows.values():
-        r = row if isinstance(row, MatrixRow) else MatrixRow.model_validate(row)
-        rec = {"target": (target_names or {}).get(r.target, r.target)}
+    for key, row in rows.items():
+        r = _row(row)
+        base = {"row": key, "target": (target_names or {}).get(r.target, r.target)}
         for f in MATRIX_FIELDS:
-            value = getattr(r, f)
-            if f == "next_steps":
-                value = "\n".join(f"{n}. {s}" for n, s in enumerate(value, 1) if s.strip())
-            elif f == "by_when":
-                value = value.isoformat() if value else ""
-            rec[f] = value
-        records.append(rec)
-    df = pd.DataFrame(records, columns=["target", *MATRIX_FIELDS])
+            if f != "steps":
+                base[f] = getattr(r, f)
+        for s in r.steps or [None]:
+            rec = dict(base)
+            rec.update(
+                {
+                    "step": s.text if s else "",
+                    "who": s.who if s else "",
+                    "by_when": s.by_when.isoformat() if s and s.by_when else "",
+                    "step_status": s.status if s else "",
+                    "done_on": s.done_on.isoformat() if s and s.done_on else "",
+                    "note": s.note if s else "",
+                    "due": due(s.by_when, s.status, today) if s else "",
+                }
+            )
+            records.append(rec)
+    columns = ["target", "what_we_learned", "why_it_matters", *STEP_FIELDS]
+    columns += ["support_needed", "how_we_will_know", "status", "row"]
+    df = pd.DataFrame(records, columns=columns)
     if labels:
         df = df.rename(columns=labels)
     return df
 
 
+def plan_json(rows: dict, target_names: dict[str, str] | None = None, today: dt.date | None = None) -> list[dict]:
+    """The plan as plain data for ``orb plan --json``: one dict per row, its steps, and what is overdue.
+
+    Each row: ``row`` (its key), ``target`` (element id or ``component:N``),
+    ``kind`` ("element" or "component"), ``name``, the SO WHAT? columns
+    (``what_we_learned``, ``why_it_matters``, ``support_needed``,
+    ``how_we_will_know``), ``status``, ``steps`` (each with ``text``, ``who``,
+    ``by_when``, ``status``, ``done_on``, ``note``, ``source``, ``due``), ``overdue``
+    (how many steps are overdue as of ``today``) and ``due_soon``.
+    """
+    out = []
+    for key, row in rows.items():
+        r = _row(row)
+        steps = []
+        for s in r.steps:
+            d = s.model_dump(mode="json")
+            d["due"] = due(s.by_when, s.status, today) or None
+            steps.append(d)
+        out.append(
+            {
+                "row": key,
+                "target": r.target,
+                "kind": "component" if r.target.startswith("component:") else "element",
+                "name": (target_names or {}).get(r.target, r.target),
+                "what_we_learned": r.what_we_learned,
+                "why_it_matters": r.why_it_matters,
+                "support_needed": r.support_needed,
+                "how_we_will_know": r.how_we_will_know,
+                "status": r.status,
+                "steps": steps,
+                "overdue": sum(1 for s in steps if s["due"] == "overdue"),
+                "due_soon": sum(1 for s in steps if s["due"] == "due soon"),
+            }
+        )
+    return out
+
+
 def status_counts(rows: dict) -> pd.Series:
     """How many matrix rows are in each status, in a fixed order (for a progress line)."""
-    statuses = [(r if isinstance(r, MatrixRow) else MatrixRow.model_validate(r)).status for r in rows.values()]
+    statuses = [_row(r).status for r in rows.values()]
     return pd.Series(statuses, dtype="object").value_counts().reindex(list(STATUSES), fill_value=0)
 
 

@@ -12,12 +12,14 @@ page, the packets and the command line can all show it.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from . import workbook
 from .content import DEFAULT_WORDS, Words, framework_words
 from .exceptions import OrbError
 from .format import date, plural
+from .planning import step_counts
 from .webinar import load_series, suggestions
 
 #: The workbook's pages, in order: notebook file, title, what it is for (``{unit}`` is the
@@ -116,16 +118,20 @@ class StepStatus:
     page: str
     done: bool
     detail: str
+    flag: str = ""  # "overdue" or "due soon" when a step of the plan is (the matrix's line only)
 
 
-def progress(store, county: str) -> list[StepStatus]:
-    """Which of the workbook's nine steps a county has done, from what is saved: one line per step, in order."""
+def progress(store, county: str, today: dt.date | None = None) -> list[StepStatus]:
+    """Which of the workbook's nine steps a county has done, from what is saved: one line per step, in order.
+
+    The planning matrix's line names the steps overdue and due soon as of ``today``.
+    """
     c = store.county(county)
     words = framework_words(c.framework)
     out: list[StepStatus] = []
 
-    def add(step, page, done, detail):
-        out.append(StepStatus(step, page, bool(done), detail))
+    def add(step, page, done, detail, flag=""):
+        out.append(StepStatus(step, page, bool(done), detail, flag))
 
     add("Workbook chosen", "01-start-here.ipynb", True, f"this page shows {c.name}")
     steps = webinar_steps(store, c.name)
@@ -183,13 +189,9 @@ def progress(store, county: str) -> list[StepStatus]:
         "; ".join(f"{plural(n, 'answer')} in wave {wv}" for wv, n in counts) if counts else "no answers yet",
     )
     rows = workbook.load_all(store, c.name, "matrix_row")
-    done_rows = sum(1 for r in rows.values() if r.status == "done")
-    add(
-        "Planning matrix started",
-        "07-planning-matrix.ipynb",
-        rows,
-        f"{plural(len(rows), 'row')}, {done_rows} done" if rows else "no rows yet",
-    )
+    counts = step_counts(rows, today)
+    flag = "overdue" if counts["overdue"] else "due soon" if counts["due soon"] else ""
+    add("Planning matrix started", "07-planning-matrix.ipynb", rows, plan_detail(rows, today), flag)
     profile = workbook.load(store, c.name, "testing_profile", "main")
     filled = sum(1 for t in (profile.sections.values() if profile else []) if t.strip())
     add(
@@ -211,6 +213,21 @@ def progress(store, county: str) -> list[StepStatus]:
     return out
 
 
+def plan_detail(rows: dict, today: dt.date | None = None) -> str:
+    """The matrix in one line for Start here: rows, steps done, and steps overdue or due soon (named first).
+
+    >>> plan_detail({"C": workbook.MatrixRow(target="C", steps=[{"text": "a", "by_when": "2026-01-01"},
+    ...              {"text": "b", "status": "done"}])}, dt.date(2026, 2, 1))
+    '1 overdue step; 1 row, 2 steps, 1 done'
+    """
+    if not rows:
+        return "no rows yet"
+    counts = step_counts(rows, today)
+    flags = [plural(counts[f], f"{f} step") for f in ("overdue", "due soon") if counts[f]]
+    rest = f"{plural(len(rows), 'row')}, {plural(counts['steps'], 'step')}, {counts['done']} done"
+    return "; ".join([", ".join(flags), rest] if flags else [rest])
+
+
 def webinar_steps(store, county: str) -> list:
     """The next steps this county's people named at the coach's webinars (theirs only)."""
     return suggestions(load_series(store), county)
@@ -218,4 +235,4 @@ def webinar_steps(store, county: str) -> list:
 
 def matrix_steps(store, county: str) -> set[str]:
     """Every next step already written in the county's planning matrix."""
-    return {s.strip() for row in workbook.load_all(store, county, "matrix_row").values() for s in row.next_steps}
+    return {s.text.strip() for row in workbook.load_all(store, county, "matrix_row").values() for s in row.steps}

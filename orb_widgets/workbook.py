@@ -13,7 +13,7 @@ Kinds and their keys (the coach's webinar series adds its own kinds, in
 kind              key                          model
 ================  ===========================  ===============================
 key_message       a message id                 :class:`KeyMessage`
-matrix_row        an element or component id   :class:`MatrixRow`
+matrix_row        a row id (see planning.row_key)  :class:`MatrixRow`
 testing_profile   ``"main"``                   :class:`TestingProfile`
 plan              ``"main"``                   :class:`ImplementationPlan`
 followup          a review date (ISO)          :class:`FollowUp`
@@ -25,7 +25,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .exceptions import InvalidValue
 from .text import clean_text
@@ -86,17 +95,82 @@ class StatusChange(_Entry):
     note: Text = ""
 
 
+#: Where one step stands. A step is never deleted from a row: it is "dropped", so its words stay.
+STEP_STATUSES = ("not started", "under way", "done", "dropped")
+
+
+class Step(_Entry):
+    """One step of a matrix row: what, who leads it, by when, where it stands."""
+
+    text: Text = ""
+    who: Short = ""
+    by_when: dt.date | None = None
+    status: str = "not started"
+    done_on: dt.date | None = None
+    note: Text = ""
+    source: Short = ""  # "webinar" when the step came from a person's next step at a coach's webinar
+
+    @field_validator("status")
+    @classmethod
+    def _known_status(cls, v):
+        if v not in STEP_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STEP_STATUSES)}")
+        return v
+
+
 class MatrixRow(_Entry):
+    """One row of the SO WHAT? matrix: about an element or component, with any number of steps.
+
+    Several rows may be about the same element (their keys differ, their
+    ``target`` is the same). A row saved by an older version (one ``who``, one
+    ``by_when`` and up to three ``next_steps`` for the whole row) is read as
+    steps that each carry that owner and date, so no word is lost:
+
+    >>> r = MatrixRow.model_validate({"target": "C", "next_steps": ["Ask", "Plan"], "who": "Ana",
+    ...                               "by_when": "2026-04-16"})
+    >>> [(s.text, s.who, s.by_when.isoformat(), s.status) for s in r.steps]
+    [('Ask', 'Ana', '2026-04-16', 'not started'), ('Plan', 'Ana', '2026-04-16', 'not started')]
+    """
+
     target: Short  # an element id ("A") or a component ("component:3")
     what_we_learned: Text = ""
     why_it_matters: Text = ""
-    next_steps: list[Text] = Field(default_factory=list, max_length=3)
-    who: Short = ""
-    by_when: dt.date | None = None
+    steps: list[Step] = Field(default_factory=list, max_length=100)
     support_needed: Text = ""
     how_we_will_know: Text = ""
     status: str = "not started"
     status_history: list[StatusChange] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_older_version(cls, data):
+        if not isinstance(data, dict) or not {"next_steps", "who", "by_when"} & set(data):
+            return data
+        data = dict(data)
+        texts = data.pop("next_steps", None) or []
+        who, by_when = data.pop("who", "") or "", data.pop("by_when", None) or None
+        if not isinstance(texts, list):
+            texts = [texts]
+        if len(texts) > 3:  # the older version's limit: a longer list was never saved
+            raise ValueError("next_steps (from an older version) holds at most 3 steps; write them as steps")
+        row_status = data.get("status", "not started")
+        step_status = row_status if row_status in ("under way", "done") else "not started"
+        done_on = None
+        if step_status == "done":  # the day the row was marked done, when its history says
+            done_on = next(
+                (
+                    h.get("on")
+                    for h in reversed(data.get("status_history") or [])
+                    if isinstance(h, dict) and h.get("status") == "done"
+                ),
+                None,
+            )
+        old = [str(t) for t in texts if str(t or "").strip()]
+        if not old and (str(who).strip() or by_when):
+            old = [""]  # an owner or a date with no step written: kept on a step with no text yet
+        steps = [{"text": t, "who": who, "by_when": by_when, "status": step_status, "done_on": done_on} for t in old]
+        data["steps"] = steps + list(data.get("steps") or [])
+        return data
 
     @field_validator("status")
     @classmethod

@@ -296,6 +296,18 @@ def test_orb_instrument_show_json_has_the_documented_fields(run_page):
     assert f"each option `{{{', '.join(data['role_question']['options'][0])}}}`" in text
 
 
+def test_orb_plan_json_has_the_documented_fields(run_page):
+    import json
+
+    results, _ = run_page("docs/reference/json.md")
+    data = json.loads(results['orb plan --county "Alder Creek County" --json --today 2026-12-01'].stdout)
+    page = DOCS / "reference" / "json.md"
+    assert _table_fields(page, "## `orb plan --json`") == list(data)
+    assert data["rows"] and data["rows"][0]["steps"], "the demo's plan has rows with steps"
+    assert _table_fields(page, "## `orb plan --json`", nth=1) == list(data["rows"][0])
+    assert _table_fields(page, "## `orb plan --json`", nth=2) == list(data["rows"][0]["steps"][0])
+
+
 def test_the_packet_manifest_has_the_documented_fields(run_page):
     import json
 

@@ -148,12 +148,15 @@ def test_saved_instrument_is_also_a_file_in_the_workspace(workspace):
 
 def test_workbook_entries_keep_every_version_and_who_saved_it(any_store):
     any_store.add_county("X")
-    workbook.save(any_store, "X", "matrix_row", "C", {"target": "C", "who": "Team"}, user="Ana")
-    doc = workbook.save(any_store, "X", "matrix_row", "C", {"target": "C", "who": "Team B"}, user="Ben")
+    workbook.save(any_store, "X", "matrix_row", "C", {"target": "C", "support_needed": "Team"}, user="Ana")
+    doc = workbook.save(any_store, "X", "matrix_row", "C", {"target": "C", "support_needed": "Team B"}, user="Ben")
     assert (doc.version, doc.updated_by) == (2, "Ben")
     history = any_store.doc_history("X", "matrix_row", "C")
-    assert [(h.version, h.updated_by, h.body["who"]) for h in history] == [(1, "Ana", "Team"), (2, "Ben", "Team B")]
-    assert workbook.load(any_store, "X", "matrix_row", "C").who == "Team B"
+    assert [(h.version, h.updated_by, h.body["support_needed"]) for h in history] == [
+        (1, "Ana", "Team"),
+        (2, "Ben", "Team B"),
+    ]
+    assert workbook.load(any_store, "X", "matrix_row", "C").support_needed == "Team B"
 
 
 def test_a_teammates_save_in_between_is_not_overwritten(any_store):
@@ -174,6 +177,8 @@ def test_a_teammates_save_in_between_is_not_overwritten(any_store):
     [
         ("matrix_row", {"target": "C", "status": "hacked"}, "status must be one of"),
         ("matrix_row", {"target": "C", "next_steps": ["a", "b", "c", "d"]}, "next_steps"),
+        ("matrix_row", {"target": "C", "steps": [{"text": "a", "status": "forgotten"}]}, "status must be one of"),
+        ("matrix_row", {"target": "C", "steps": [{"text": "a", "by_when": "2026-02-30"}]}, "steps.0.by_when"),
         (
             "key_message",
             {"title": "m", "tests": [{"version": 1, "audience": "x", "ratings": {"clear": 9}}]},
@@ -192,11 +197,11 @@ def test_workbook_values_are_checked_before_saving(any_store, kind, body, words)
 
 def test_deleting_an_entry_keeps_its_history(any_store):
     any_store.add_county("X")
-    workbook.save(any_store, "X", "matrix_row", "C", {"target": "C", "who": "Team"}, user="Ana")
+    workbook.save(any_store, "X", "matrix_row", "C", {"target": "C", "support_needed": "Team"}, user="Ana")
     any_store.delete_doc("X", "matrix_row", "C", user="Ana")
     assert workbook.load(any_store, "X", "matrix_row", "C") is None
     assert workbook.load_all(any_store, "X", "matrix_row") == {}
-    assert any_store.doc_history("X", "matrix_row", "C")[0].body["who"] == "Team"
+    assert any_store.doc_history("X", "matrix_row", "C")[0].body["support_needed"] == "Team"
 
 
 def test_survey_links_open_close_and_list(any_store):

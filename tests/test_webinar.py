@@ -166,7 +166,9 @@ def test_the_county_workbook_offers_its_own_steps_and_accepts_one_into_the_matri
     offered = [v for _, v in matrix.suggest_choice.options]
     assert "X: survey our supervisors" in offered and not any(v.startswith("Y:") for v in offered)
     assert matrix.accept("X: survey our supervisors", "B")
-    assert workbook.load(store, X, "matrix_row", "B").next_steps == ["X: survey our supervisors"]
+    (step,) = workbook.load(store, X, "matrix_row", "B").steps
+    assert (step.text, step.source, step.status) == ("X: survey our supervisors", "webinar", "not started")
+    assert step.who == "Ana" and "September webinar" in step.note  # led by the person who named it, and where
     assert "X: survey our supervisors" not in [v for _, v in matrix.suggest_choice.options]
     assert "in the matrix" in StartHere(store, X).webinar_steps.value
     ym = PlanningMatrix(WorkbookContext(store, Y, user="Bo"), scheduler=never)

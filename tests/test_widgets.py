@@ -551,17 +551,20 @@ def test_matrix_row_edit_status_history_and_reopen(ws):
     page = PlanningMatrix(ctx_for(ws, CPM_EMPTY, "Ana"), scheduler=never)
     assert page.add_row("component:4")
     ed = page.editors["component:4"]
-    ed.steps[0].value = "Name a lead for each team"
-    ed.who.value = "Deputy director"
-    ed.by_when.value = dt.date(2026, 6, 30)
+    step = ed.step_editors[0]
+    step.text.value = "Name a lead for each team"
+    step.who.value = "Deputy director"
+    step.by_when.value = dt.date(2026, 6, 30)
     ed.status_choice.value = "under way"
     page.flush()
     body = doc(ws, CPM_EMPTY, "matrix_row", "component:4").body
-    assert body["next_steps"] == ["Name a lead for each team"] and body["by_when"] == "2026-06-30"
+    assert [(s["text"], s["who"], s["by_when"]) for s in body["steps"]] == [
+        ("Name a lead for each team", "Deputy director", "2026-06-30")
+    ]
     assert [h["status"] for h in body["status_history"]] == ["under way"]
     assert "under way" in page.rows.titles[0]
     again = PlanningMatrix(ctx_for(ws, CPM_EMPTY, "Ben"), scheduler=never)
-    assert again.editors["component:4"].who.value == "Deputy director"
+    assert again.editors["component:4"].step_editors[0].who.value == "Deputy director"
     assert "Status over time: under way" in again.editors["component:4"].history.value
 
 
@@ -574,7 +577,9 @@ def test_matrix_export_writes_an_xlsx(ws):
     sheet = openpyxl.load_workbook(path).active
     header = [c.value for c in sheet[1]]
     assert header[0] == "Element or component" and "What we learned" in header
-    assert sheet.max_row == 1 + len(page.editors)
+    steps = sum(max(1, len(ed.collect()["steps"])) for ed in page.editors.values())
+    assert sheet.max_row == 1 + steps > 1 + len(page.editors)  # one line per step
+    assert "Step" in header and "Who" in header and "Overdue or due soon" in header
     assert page.export("csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
 

@@ -1,4 +1,5 @@
-"""The statewide index page: every county's packet, its status, and a counties × elements heatmap."""
+"""The statewide index page: every county's packet, its status, the follow-through on its plan, and a
+counties × elements heatmap."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import datetime as dt
 from markupsafe import Markup
 
 from .. import templating
-from ..format import HIDDEN, answered_of, closing, moment, short
+from ..format import HIDDEN, answered_of, closing, date, moment, short
+from ..planning import due
 from .build import check_self_contained
 from .files import INDEX_TEMPLATE
 from .models import Manifest, PacketEntry, Status
@@ -33,6 +35,37 @@ def _survey(ir, today: dt.date) -> str:
         parts.append(answered_of(ir.n_respondents, ir.invited, fewer_than=ir.min_group))
     parts.append(closing(ir.closes_on, today, ir.closed_on))
     return "; ".join(p for p in parts if p)
+
+
+def follow_through_rows(manifest: Manifest, counties: list[str], today: dt.date) -> list[dict]:
+    """Per county: answered of invited, steps done / under way / overdue / due soon, webinar next steps
+    reported done, the last day of work; the counties with most overdue first (then by name).
+
+    Overdue and due soon are judged on ``today`` from the open steps' dates the packet kept.
+    """
+    out = []
+    for name in counties:
+        entry = manifest.packets.get(name)
+        ir = entry.index_row if entry else None
+        if ir is None:
+            continue
+        flags = [due(d, "not started", today) for d in ir.open_due]
+        out.append(
+            {
+                "county": name,
+                "survey": _survey(ir, today),
+                "people": ir.n_respondents if ir.wave and not ir.suppressed else None,
+                "wave": ir.wave or "",
+                "planned": sum(ir.steps.values()),
+                "done": ir.steps.get("done", 0),
+                "under_way": ir.steps.get("under way", 0),
+                "overdue": flags.count("overdue"),
+                "due_soon": flags.count("due soon"),
+                "webinar": f"{ir.webinar_done} of {ir.webinar_steps}" if ir.webinar_steps else "",
+                "last": date(ir.last_activity) if ir.last_activity else "",
+            }
+        )
+    return sorted(out, key=lambda r: (-r["overdue"], -r["due_soon"], r["county"].casefold()))
 
 
 def render_index(manifest: Manifest, counties: list[str], demo_notice: str | None = None) -> str:
@@ -82,6 +115,7 @@ def render_index(manifest: Manifest, counties: list[str], demo_notice: str | Non
             )
             f["names"].update(ir.element_names)
             f["rows"][name] = ir.elements
+    follow = follow_through_rows(manifest, [r["county"] for r in rows], today)
     tables = []
     for f in frames.values():
         elements = sorted(f["names"])
@@ -124,6 +158,7 @@ def render_index(manifest: Manifest, counties: list[str], demo_notice: str | Non
         started=moment(started),
         n_ok=sum(1 for r in rows if r["html"]),
         n_failed=len(failed),
+        follow=follow,
     )
     check_self_contained(page)
     return page

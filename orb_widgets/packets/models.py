@@ -76,6 +76,13 @@ class IndexRow(_Model):
     invited: int | None = None
     closes_on: dt.date | None = None
     closed_on: dt.date | None = None
+    # the plan's follow-through: steps by status, and the dates of the steps still open (overdue and
+    # due soon are judged on the day the index is drawn, so a packet kept from an earlier run stays right)
+    steps: dict[str, int] = Field(default_factory=dict)
+    open_due: list[dt.date] = Field(default_factory=list)
+    webinar_steps: int = 0  # next steps the county's people named at the coach's webinars
+    webinar_done: int = 0  # of which they reported done
+    last_activity: dt.date | None = None  # the last day a workbook entry of the county was saved
 
 
 class _Timings(_Model):

@@ -18,13 +18,14 @@ from ..content import DEFAULT_WORDS, load_framework
 from ..exceptions import NoInstrument, PacketError
 from ..format import date, plural, short
 from ..keymessages import SCALE_TEXT
-from ..planning import prefill
+from ..planning import prefill, step_counts
 from ..render import render
 from ..results import closed_day, response_rate, shareable_comments, wave_link
 from ..settings import Settings
 from ..store import Store
 from ..views import (
     board_view,
+    follow_through_view,
     key_message_view,
     matrix_view,
     plan_view,
@@ -46,6 +47,7 @@ SECTIONS = {
     "breakouts": "Breakout takeaways",
     "messages": "Key messages",
     "matrix": "Planning matrix: SO WHAT?",
+    "followthrough": "Follow-through: steps done, overdue and due soon",
     "profile": "Testing profile",
     "plan": "Implementation plan",
     "followup": "Latest follow-up: Keep, Improve, Start, Stop",
@@ -227,7 +229,25 @@ class Packet:
             invited=link.invited if link else None,
             closes_on=link.closes_on if link else None,
             closed_on=closed_day(link),
+            **self._follow_through_facts(),
         )
+
+    def _follow_through_facts(self) -> dict:
+        """Steps by status, the dates of the open ones, webinar next steps kept, the last day of work."""
+        from ..progress import webinar_steps
+
+        rows = self.entries["matrix_row"]
+        counts = step_counts(rows, self.prepared)
+        steps = [s for r in rows.values() for s in r.steps]
+        named = webinar_steps(self.store, self.county)
+        edits = [d.updated_at for kind in KINDS for d in self.store.list_docs(self.county, kind) if d.updated_at]
+        return {
+            "steps": {k: counts[k] for k in ("done", "under way", "not started", "dropped")},
+            "open_due": sorted(s.by_when for s in steps if s.by_when and s.status not in ("done", "dropped")),
+            "webinar_steps": len(named),
+            "webinar_done": sum(1 for x in named if x.done),
+            "last_activity": max(edits).date() if edits else None,
+        }
 
     def _link(self):
         """The scored wave's survey link that says how many it went to (:func:`orb_widgets.results.wave_link`)."""
@@ -404,7 +424,19 @@ class Packet:
         starters = []
         if not rows and self.results and not self.results.suppressed:
             starters = [names.get(k, k) for k in prefill(self.results.priorities, self.names)]
-        return self._render("matrix", matrix=matrix_view(rows, labels, names) if rows else None, starters=starters)
+        view = matrix_view(rows, labels, names, today=self.prepared) if rows else None
+        return self._render("matrix", matrix=view, starters=starters)
+
+    def _target_names(self) -> dict:
+        names = {e: self._el(e) for e in self.names}
+        if self.framework:
+            names.update({f"component:{c.id}": c.name for c in self.framework.components})
+        return names
+
+    def _followthrough(self) -> Markup:
+        rows = self.entries["matrix_row"]
+        view = follow_through_view(rows, self._target_names(), self.prepared) if rows else None
+        return self._render("followthrough", follow=view)
 
     def _profile(self) -> Markup:
         prof = workbook.load(self.store, self.county, "testing_profile", "main")

@@ -34,9 +34,12 @@ def catalogue_languages() -> list[str]:
 
 
 @functools.lru_cache(maxsize=None)
-def translations(language: str) -> gettext.NullTranslations:
-    """The form's words in ``language``; English (and a missing catalogue) gives them unchanged."""
-    po = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+def translations(language: str, domain: str = DOMAIN) -> gettext.NullTranslations:
+    """The form's words in ``language``; English (and a missing catalogue) gives them unchanged.
+
+    ``domain`` names another catalogue beside the form's: ``staffpage`` holds the staff page's words.
+    """
+    po = LOCALE_DIR / language / "LC_MESSAGES" / f"{domain}.po"
     if not po.is_file():
         return gettext.NullTranslations()
     from babel.messages.mofile import write_mo

@@ -7,46 +7,52 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..format import DASH, date, pct
-from ..planning import MATRIX_FIELDS
+from ..planning import DUE_SOON_DAYS, MATRIX_FIELDS, due, row_due, step_counts
 from ..workbook import MatrixRow
 
 
 @dataclass(frozen=True)
+class StepLine:
+    """One step as shown: its words, who leads it, its date in the one format, where it stands."""
+
+    text: str
+    who: str
+    by_when: str
+    status: str
+    done_on: str = ""
+    note: str = ""
+    due: str = ""  # "overdue" or "due soon" (see :func:`orb_widgets.planning.due`), else empty
+
+
+@dataclass(frozen=True)
 class MatrixCard:
-    """One matrix row as a card: what it is about, its filled-in columns, its status."""
+    """One matrix row as a card: what it is about, its filled-in columns, its steps, its status."""
 
     target: str
     fields: tuple  # (column heading, text) pairs, in matrix order, empty ones left out
-    steps: tuple
+    steps: tuple  # StepLine
     status: str
-    due: str = ""  # "overdue" or "due soon" (see :func:`due`), else empty
+    due: str = ""  # "overdue" when a step is, else "due soon" when a step is, else empty
+    key: str = ""
 
 
-#: Days ahead in which a step that is not done is "due soon".
-DUE_SOON_DAYS = 14
-
-
-def due(by_when, status: str, today: dt.date | None = None) -> str:
-    """``"overdue"`` when a step's date has passed and it is not done, ``"due soon"`` within two weeks.
-
-    >>> import datetime as dt
-    >>> d = dt.date(2026, 3, 5)
-    >>> due(d, "not started", d + dt.timedelta(days=1)), due(d, "done", d + dt.timedelta(days=9)), due(d, "under way", d)
-    ('overdue', '', 'due soon')
-    """
-    if by_when is None or status == "done":
-        return ""
-    today = today or dt.date.today()
-    if by_when < today:
-        return "overdue"
-    return "due soon" if (by_when - today).days <= DUE_SOON_DAYS else ""
+def step_line(step, today: dt.date | None = None) -> StepLine:
+    return StepLine(
+        step.text.strip(),
+        step.who.strip(),
+        date(step.by_when) if step.by_when else "",
+        step.status,
+        date(step.done_on) if step.done_on else "",
+        step.note.strip(),
+        due(step.by_when, step.status, today),
+    )
 
 
 @dataclass(frozen=True)
 class MatrixView:
     cards: tuple
     suggested: bool  # True when the rows are starters from the scores, not the team's own
-    steps_label: str = "Next steps"
+    steps_label: str = "Steps"
 
 
 def matrix_view(
@@ -56,33 +62,61 @@ def matrix_view(
     suggested: bool = False,
     today: dt.date | None = None,
 ) -> MatrixView:
-    """The planning matrix as cards, one per element or component.
+    """The planning matrix as cards, one per row (several rows may be about one element).
 
     ``rows`` maps key to :class:`~orb_widgets.workbook.MatrixRow` (or its dict);
     ``labels`` are the framework's column headings, ``names`` the targets' names.
-    A date that has passed on a step not done says so: "April 16, 2026 (overdue)".
+    Each step shows its date, and "overdue" or "due soon" as of ``today``.
     """
     labels = labels or {}
     cards = []
-    for row in rows.values():
+    for key, row in rows.items():
         r = row if isinstance(row, MatrixRow) else MatrixRow.model_validate(row)
         fields = []
         for f in MATRIX_FIELDS:
-            if f in ("next_steps", "status"):
+            if f in ("steps", "status"):
                 continue
-            value = getattr(r, f)
-            text = date(value) if f == "by_when" else str(value or "").strip()
-            if f == "by_when" and text and due(value, r.status, today):
-                text += f" ({due(value, r.status, today)})"
+            text = str(getattr(r, f) or "").strip()
             if text:
                 fields.append((labels.get(f, f.replace("_", " ").capitalize()), text))
-        steps = tuple(s.strip() for s in r.next_steps if s.strip())
+        steps = tuple(step_line(s, today) for s in r.steps)
         cards.append(
-            MatrixCard(
-                (names or {}).get(r.target, r.target), tuple(fields), steps, r.status, due(r.by_when, r.status, today)
-            )
+            MatrixCard((names or {}).get(r.target, r.target), tuple(fields), steps, r.status, row_due(r, today), key)
         )
-    return MatrixView(tuple(cards), suggested, labels.get("next_steps", "Next steps"))
+    return MatrixView(tuple(cards), suggested, "Steps")
+
+
+@dataclass(frozen=True)
+class FollowThroughView:
+    """Where the plan's steps stand as of a day: counts, and the steps overdue or due soon (earliest first)."""
+
+    today: str
+    counts: tuple  # (status, n) pairs: done, under way, not started, dropped
+    overdue: tuple  # (row name, StepLine)
+    due_soon: tuple  # (row name, StepLine)
+    steps: int
+    due_soon_days: int = DUE_SOON_DAYS
+
+
+def follow_through_view(rows: dict, names: dict | None = None, today: dt.date | None = None) -> FollowThroughView:
+    """The plan's follow-through: how many steps are done, under way, overdue, due soon, and which."""
+    today = today or dt.date.today()
+    counts = step_counts(rows, today)
+    flagged = []
+    for row in rows.values():
+        r = row if isinstance(row, MatrixRow) else MatrixRow.model_validate(row)
+        for s in r.steps:
+            line = step_line(s, today)
+            if line.due:
+                flagged.append((s.by_when, (names or {}).get(r.target, r.target), line))
+    flagged.sort(key=lambda x: (x[0], x[1]))
+    return FollowThroughView(
+        date(today),
+        tuple((s, counts[s]) for s in ("done", "under way", "not started", "dropped")),
+        tuple((name, line) for _, name, line in flagged if line.due == "overdue"),
+        tuple((name, line) for _, name, line in flagged if line.due == "due soon"),
+        counts["steps"],
+    )
 
 
 @dataclass(frozen=True)
