@@ -20,7 +20,7 @@ from ..format import date, plural, short
 from ..keymessages import SCALE_TEXT
 from ..planning import prefill
 from ..render import render
-from ..results import closed_day, response_rate, shareable_comments, wave_link
+from ..results import closed_day, compared_means, compared_statements, response_rate, shareable_comments, wave_link
 from ..settings import Settings
 from ..store import Store
 from ..views import (
@@ -215,7 +215,8 @@ class Packet:
     def index_row(self) -> IndexRow:
         """The statewide index's view of this county: element means, suppression respected."""
         r = self.results
-        elements = {e.element: e.mean if e.shown else None for e in r.elements} if r else {}
+        # compared like with like: scores without the county's own statements, and which statements they are of
+        elements = compared_means(self.store, self.county, r) if r else {}
         link = self._link()
         return IndexRow(
             county=self.county,
@@ -228,6 +229,7 @@ class Packet:
             min_group=self.min_group,
             element_names=self.names,
             elements=elements,
+            statements=compared_statements(r) if r else {},
             invited=link.invited if link else None,
             closes_on=link.closes_on if link else None,
             closed_on=closed_day(link),
