@@ -290,6 +290,27 @@ def cmd_score(args) -> int:
     return 0
 
 
+def cmd_debrief(args) -> int:
+    from .content import load_framework
+    from .render import render
+    from .views.debrief import TEAM_RATING_NOTE, debrief_report, debrief_view
+    from .workbook import debriefs
+
+    store = _store(args)
+    county = store.county(args.county).name
+    inst = store.current_instrument(county)
+    # Without survey answers the team's own ratings (made without a wave) are shown.
+    report = args.app.results(county, args.wave) if args.wave or store.waves(county) else None
+    fw = load_framework(inst.framework, inst.language)
+    if args.json:
+        print(debrief_report(store, county, report, fw, inst.elements).model_dump_json(indent=2))
+        return 0
+    wave = report.wave if report is not None else None
+    view = debrief_view(fw, inst.elements, report, debriefs(store, county, wave))
+    print(render("debrief.txt.j2", county=county, view=view, note=TEAM_RATING_NOTE), end="")
+    return 0
+
+
 def cmd_plan(args) -> int:
     from .plan_cli import run_plan
 
@@ -387,6 +408,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--wave", default=None, help="wave label (default: the latest)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_score)
+
+    s = sub.add_parser(
+        "debrief", parents=[common], help="what a county's team made of its results, and its own team ratings"
+    )
+    s.add_argument("--county", "--unit", required=True, help=UNIT_HELP)
+    s.add_argument("--wave", default=None, help="wave label (default: the latest; none: the team's own ratings)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_debrief)
 
     s = sub.add_parser("plan", parents=[common], help="show or export the SO WHAT? planning matrix")
     s.add_argument("--county", "--unit", required=True, help=UNIT_HELP)

@@ -101,14 +101,15 @@ def answered_of(answered: int | None, invited: int, fewer_than: int | None = Non
 def closing(closes_on, today, closed_on=None) -> str:
     """A survey link's closing in words: ``closes in 5 days, on March 10, 2026``, ``closed on March 5, 2026``.
 
-    ``closed_on`` is the day the link was closed (it wins); with neither, an empty string.
+    ``closed_on`` is the day the link was closed (it wins); a closing day that has passed closed the link
+    (it closes itself); with neither, an empty string.
 
     >>> import datetime as dt
     >>> day = dt.date(2026, 3, 5)
     >>> closing(dt.date(2026, 3, 10), day), closing(day, day), closing(dt.date(2026, 3, 6), day)
     ('closes in 5 days, on March 10, 2026', 'closes today', 'closes tomorrow')
     >>> closing(dt.date(2026, 3, 1), day), closing(None, day, closed_on=day)
-    ('was to close on March 1, 2026: still open', 'closed on March 5, 2026')
+    ('closed on March 1, 2026', 'closed on March 5, 2026')
     """
     if closed_on is not None:
         return f"closed on {date(closed_on)}"
@@ -123,7 +124,7 @@ def closing(closes_on, today, closed_on=None) -> str:
         return "closes tomorrow"
     if days == 0:
         return "closes today"
-    return f"was to close on {date(closes_on)}: still open"
+    return f"closed on {date(closes_on)}"  # a link closes itself after its closing day
 
 
 # ------------------------------------------------------------------ dates and times

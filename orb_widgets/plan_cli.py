@@ -53,7 +53,12 @@ def plan_inputs(store, county: str, wave: str | None):
     fw = load_framework(fw_id) if fw_id else None
     suggested = not rows
     if suggested:
-        rows = prefill(results.priorities, results.element_names)
+        # where the scores suggest starting, then the elements the team rated itself in its debrief
+        rows = prefill(
+            results.priorities if results else (),
+            results.element_names if results else {},
+            debriefs=workbook.debriefs(store, county, results.wave if results else None),
+        )
     labels = {c.id: c.label for c in fw.planning_columns} if fw else {}
     names = targets(fw) if fw else {}
     if results:

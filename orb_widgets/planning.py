@@ -16,7 +16,7 @@ import datetime as dt
 import pandas as pd
 
 from .format import date, score
-from .workbook import STATUSES, FollowUp, MatrixRow, Step
+from .workbook import RATINGS, STATUSES, FollowUp, MatrixRow, Step
 
 #: The row's own columns, in matrix order; ``steps`` stands for the steps (what, who, by when, status).
 MATRIX_FIELDS = [
@@ -129,14 +129,29 @@ def step_counts(rows, today: dt.date | None = None) -> dict[str, int]:
     return out
 
 
-def prefill(priorities, element_names: dict[str, str], top: int = 3) -> dict[str, dict]:
+def prefill(priorities, element_names: dict[str, str], top: int = 3, debriefs: dict | None = None) -> dict[str, dict]:
     """Starter matrix rows for the top ``top`` priority elements.
 
     ``priorities`` are the report's :class:`~orb_widgets.report.PriorityRow`
-    rows. Only the "what we learned" column is filled, from the scores; the
-    team writes the rest. Elements whose results are suppressed are not
-    prefilled.
+    rows. Only the "what we learned" column is filled, from the scores and
+    what the team wrote in its debrief (``debriefs``: element id to
+    :class:`~orb_widgets.workbook.Debrief`); the team writes the rest.
+    Elements whose results are suppressed are not prefilled from scores;
+    when fewer than ``top`` rows come from the scores, the elements the team
+    rated itself follow, lowest rating first, the rating named as the team's.
+
+    >>> from orb_widgets.workbook import Debrief
+    >>> rows = prefill([], {"C": "Team structures"}, debriefs={"C": Debrief(element="C", rating=2, reasons="No team yet")})
+    >>> rows["C"]["what_we_learned"]
+    "Team structures: team rating 2 of 5 (a little ready), the team's own judgement, not a survey result. Why: No team yet."
     """
+    debriefs = debriefs or {}
+
+    def reading(element: str) -> str:
+        d = debriefs.get(element)
+        text = " ".join((d.reading if d else "").split())
+        return f" What we made of it: {text}" if text else ""
+
     rows = {}
     for p in priorities:
         if len(rows) >= top:
@@ -147,7 +162,21 @@ def prefill(priorities, element_names: dict[str, str], top: int = 3) -> dict[str
         learned = f"{name}: average {score(p.mean)}"
         if p.reasons:
             learned += " (" + "; ".join(p.reasons) + ")"
-        rows[p.element] = MatrixRow(target=p.element, what_we_learned=learned + ".").model_dump(mode="json")
+        learned += "." + reading(p.element)
+        rows[p.element] = MatrixRow(target=p.element, what_we_learned=learned).model_dump(mode="json")
+    order = {e: n for n, e in enumerate(element_names)}
+    rated = sorted(
+        (d for e, d in debriefs.items() if d.rating is not None and e not in rows),
+        key=lambda d: (d.rating, order.get(d.element, len(order)), d.element),
+    )
+    for d in rated[: max(top - len(rows), 0)]:
+        name = element_names.get(d.element, d.element)
+        learned = (
+            f"{name}: team rating {d.rating} of 5 ({RATINGS[d.rating]}), the team's own judgement, not a survey result."
+        )
+        why = " ".join(d.reasons.split())
+        learned += (f" Why: {why}" + ("" if why.endswith((".", "!", "?")) else ".") if why else "") + reading(d.element)
+        rows[d.element] = MatrixRow(target=d.element, what_we_learned=learned).model_dump(mode="json")
     return rows
 
 

@@ -101,6 +101,32 @@ def county_results(store, county: str, wave: str | None = None) -> ScoreReport:
     return ScoreReport.model_validate(_settled(out))
 
 
+def compared_statements(report: ScoreReport) -> dict[str, list[str]]:
+    """Per element, the statements of the framework's bank asked in the scored wave (sorted ids): what the
+    statewide index compares counties over. Statements a county added itself (``local``) are left out."""
+    out: dict[str, list[str]] = {e.element: [] for e in report.elements}
+    for x in report.items:
+        if not x.local:
+            out.setdefault(x.element, []).append(x.item)
+    return {e: sorted(ids) for e, ids in out.items()}
+
+
+def compared_means(store, county: str, report: ScoreReport) -> dict[str, float | None]:
+    """Each element's score as the statewide index compares it: without the statements the county added
+    itself (scored again without them when it has any), ``None`` where hidden."""
+    local = {x.item for x in report.items if x.local}
+    if not local or report.suppressed:
+        return {e.element: e.mean if e.shown else None for e in report.elements}
+    inst = store.current_instrument(county)
+    answers, items = answers_on_scale(store, county, inst, coded=True)
+    answers = answers[~answers["item"].astype(object).isin(local)]
+    items = items[~items["item"].isin(local)]
+    out = scoring.score(
+        answers, items, inst.scale.points, min_group=inst.min_group, waves=store.waves(county), wave=report.wave
+    )
+    return {row["element"]: None if row["suppressed"] else row["mean"] for row in out["elements"]}
+
+
 def statement_texts(store, county: str, inst: Instrument) -> dict[str, str]:
     """Each statement's wording by id: the current survey's, else the latest earlier version's."""
     texts: dict[str, str] = {}

@@ -17,6 +17,7 @@ matrix_row        a row id (see planning.row_key)  :class:`MatrixRow`
 testing_profile   ``"main"``                   :class:`TestingProfile`
 plan              ``"main"``                   :class:`ImplementationPlan`
 followup          a review date (ISO)          :class:`FollowUp`
+debrief           ``<element>@<wave>``          :class:`Debrief` (:func:`debrief_key`)
 ================  ===========================  ===============================
 """
 
@@ -217,12 +218,53 @@ class FollowUp(_Entry):
     carried: list[Text] = Field(default_factory=list)  # unfinished items brought forward
 
 
+# ------------------------------------------------------------------ debrief and team ratings
+#: A team rating's points, as the team reads them while it talks (after the NIRN Hexagon discussion tool).
+RATINGS = {
+    1: "not ready yet",
+    2: "a little ready",
+    3: "partly ready",
+    4: "mostly ready",
+    5: "ready",
+}
+
+
+class Debrief(_Entry):
+    """What the team made of one element's results in one wave, after talking over its reflection prompts.
+
+    ``rating`` (1–5) and ``reasons`` are the team's own rating of the element, for a wave too small to
+    show it (or when no survey was run, ``wave`` empty): a team's judgement, never a survey number.
+    """
+
+    element: Short
+    wave: Short = ""
+    reading: Text = ""
+    rating: int | None = Field(None, ge=1, le=5)
+    reasons: Text = ""
+
+
+def debrief_key(element: str, wave: str | None) -> str:
+    """The key of an element's debrief in a wave (``"B@2026-spring"``; ``"B@"`` when no survey was run).
+
+    >>> debrief_key("B", "2026-spring"), debrief_key("B", None)
+    ('B@2026-spring', 'B@')
+    """
+    return f"{element}@{wave or ''}"
+
+
+def debriefs(store, county: str, wave: str | None) -> dict[str, Debrief]:
+    """The county's debriefs of one wave (``None``/empty: the ones made without a survey), by element."""
+    wave = wave or ""
+    return {d.element: d for d in load_all(store, county, "debrief").values() if d.wave == wave}
+
+
 MODELS: dict[str, type[_Entry]] = {
     "key_message": KeyMessage,
     "matrix_row": MatrixRow,
     "testing_profile": TestingProfile,
     "plan": ImplementationPlan,
     "followup": FollowUp,
+    "debrief": Debrief,
 }
 
 

@@ -281,6 +281,31 @@ def test_orb_score_json_prints_the_fields_of_the_documented_model(run_page):
         assert f"### `{table}`" in page
 
 
+def test_orb_debrief_json_prints_the_fields_of_the_documented_model(run_page):
+    import json
+
+    from orb_widgets.views.debrief import DebriefReport, DebriefRow
+
+    results, _ = run_page("docs/reference/json.md")
+    data = json.loads(results['orb debrief --county "Bayside County" --json'].stdout)
+    assert list(data) == list(DebriefReport.model_fields)
+    assert data["elements"] and list(data["elements"][0]) == list(DebriefRow.model_fields)
+    page = (DOCS / "reference" / "json.md").read_text(encoding="utf-8")
+    assert "orb_widgets.views.debrief.DebriefReport" in page and "orb_widgets.views.debrief.DebriefRow" in page
+
+
+def test_orb_survey_list_json_prints_the_fields_of_the_documented_model(run_page):
+    import json
+
+    from orb_widgets.survey.cli import LinkRow
+
+    results, _ = run_page("docs/reference/json.md")
+    data = json.loads(results['orb survey list --county "Bayside County" --json'].stdout)
+    assert data and list(data[0]) == list(LinkRow.model_fields)
+    assert data[0]["open"] is True and data[0]["invited"] == 60 and data[0]["county"] == "Bayside County"
+    assert "orb_widgets.survey.cli.LinkRow" in (DOCS / "reference" / "json.md").read_text(encoding="utf-8")
+
+
 def test_orb_instrument_show_json_has_the_documented_fields(run_page):
     import json
 

@@ -68,6 +68,38 @@ def follow_through_rows(manifest: Manifest, counties: list[str], today: dt.date)
     return sorted(out, key=lambda r: (-r["overdue"], -r["due_soon"], r["county"].casefold()))
 
 
+#: What a cell says when its county measured the element with other statements than the counties beside it.
+ASKED_DIFFERENTLY = "asked differently"
+
+
+def asked_differently(statements: dict[str, dict[str, list[str]]], elements) -> set[tuple[str, str]]:
+    """The (county, element) cells not compared: the county asked other statements on the element.
+
+    ``statements`` is, per county, each element's bank statements (``IndexRow.statements``). Per element,
+    the counties that asked the statements most counties asked (on a tie, the longer list) are compared;
+    the others are "asked differently", and all are when no two counties asked the same ones. A county that says nothing of its statements (an older packet)
+    is left as it is.
+
+    >>> sorted(asked_differently({"Alder": {"A": ["A1", "A2"]}, "Birch": {"A": ["A1", "A2"]},
+    ...                           "Cedar": {"A": ["A1", "A3"]}}, ["A"]))
+    [('Cedar', 'A')]
+    >>> sorted(asked_differently({"Alder": {"A": ["A1", "A2"]}, "Cedar": {"A": ["A1", "A3"]}}, ["A"]))
+    [('Alder', 'A'), ('Cedar', 'A')]
+    """
+    out = set()
+    for e in elements:
+        sets = {c: tuple(s[e]) for c, s in statements.items() if e in s}
+        if len(set(sets.values())) < 2:
+            continue
+        counts: dict[tuple, int] = {}
+        for ids in sets.values():
+            counts[ids] = counts.get(ids, 0) + 1
+        usual = max(counts, key=lambda ids: (counts[ids], len(ids), ids))
+        # with no set shared by two counties there is nothing like to compare: every cell says so
+        out |= {(c, e) for c, ids in sets.items() if ids != usual or counts[usual] < 2}
+    return out
+
+
 def render_index(manifest: Manifest, counties: list[str], demo_notice: str | None = None) -> str:
     """The statewide overview page: status and links per county, a counties × elements table and heatmap."""
     import pandas as pd
@@ -115,11 +147,13 @@ def render_index(manifest: Manifest, counties: list[str], demo_notice: str | Non
             )
             f["names"].update(ir.element_names)
             f["rows"][name] = ir.elements
+            f.setdefault("statements", {})[name] = ir.statements
     follow = follow_through_rows(manifest, [r["county"] for r in rows], today)
     tables = []
     for f in frames.values():
         elements = sorted(f["names"])
         grid = pd.DataFrame.from_dict(f["rows"], orient="index").reindex(columns=elements).astype(float)
+        differ = asked_differently(f["statements"], elements)
         cells, notes = [], []
         for c in grid.index:
             values = []
@@ -128,6 +162,9 @@ def render_index(manifest: Manifest, counties: list[str], demo_notice: str | Non
                     values.append(("not asked", None))
                 elif f["rows"][c][e] is None:
                     values.append((HIDDEN, None))
+                elif (c, e) in differ:
+                    values.append((ASKED_DIFFERENTLY, None))
+                    grid.loc[c, e] = float("nan")  # never shaded beside the others
                 else:
                     values.append((None, short(f["rows"][c][e])))
             cells.append({"county": c, "values": values})

@@ -72,6 +72,9 @@ class IndexRow(_Model):
     min_group: int = 5
     element_names: dict[str, str] = Field(default_factory=dict)
     elements: dict[str, float | None] = Field(default_factory=dict)
+    # per element, the bank statements its score is made of (sorted ids; the county's own never): counties
+    # are set side by side on an element only where they asked the same ones
+    statements: dict[str, list[str]] = Field(default_factory=dict)
     # the wave's survey link: how many it went to, the day it is meant to close, the day it was closed
     invited: int | None = None
     closes_on: dt.date | None = None

@@ -20,11 +20,14 @@ from ..format import date, plural, short
 from ..keymessages import SCALE_TEXT
 from ..planning import prefill, step_counts
 from ..render import render
-from ..results import closed_day, response_rate, shareable_comments, wave_link
+from ..results import closed_day, compared_means, compared_statements, response_rate, shareable_comments, wave_link
 from ..settings import Settings
 from ..store import Store
 from ..views import (
+    TEAM_RATING,
+    TEAM_RATING_NOTE,
     board_view,
+    debrief_view,
     follow_through_view,
     key_message_view,
     matrix_view,
@@ -36,7 +39,7 @@ from ..views import (
 from .models import IndexRow
 
 PREVIEW_URL = "sqlite://"
-KINDS = ("key_message", "matrix_row", "testing_profile", "plan", "followup")
+KINDS = ("key_message", "matrix_row", "testing_profile", "plan", "followup", "debrief")
 
 SECTIONS = {
     "cover": "Cover",
@@ -44,6 +47,7 @@ SECTIONS = {
     "scores": "Scores by element and component",
     "roles": "Scores by role group",
     "change": "Change since the previous wave",
+    "debrief": "Debrief: what the team makes of it",
     "breakouts": "Breakout takeaways",
     "messages": "Key messages",
     "matrix": "Planning matrix: SO WHAT?",
@@ -213,7 +217,8 @@ class Packet:
     def index_row(self) -> IndexRow:
         """The statewide index's view of this county: element means, suppression respected."""
         r = self.results
-        elements = {e.element: e.mean if e.shown else None for e in r.elements} if r else {}
+        # compared like with like: scores without the county's own statements, and which statements they are of
+        elements = compared_means(self.store, self.county, r) if r else {}
         link = self._link()
         return IndexRow(
             county=self.county,
@@ -226,6 +231,7 @@ class Packet:
             min_group=self.min_group,
             element_names=self.names,
             elements=elements,
+            statements=compared_statements(r) if r else {},
             invited=link.invited if link else None,
             closes_on=link.closes_on if link else None,
             closed_on=closed_day(link),
@@ -387,6 +393,18 @@ class Packet:
         )
         return self._render("change", missing="", view=v, chart=chart)
 
+    def _debriefs(self) -> dict:
+        """The scored wave's debriefs by element (without a survey wave, the ones made without one)."""
+        wave = self.results.wave if self.results is not None else None
+        return {d.element: d for d in self.entries["debrief"].values() if d.wave == (wave or "")}
+
+    def _debrief(self) -> Markup:
+        """Per element: the survey line, the reflection prompts, the team's reading and its team rating."""
+        if self.instrument is None:
+            return self._render("debrief", view=None, missing=self._no_results())
+        view = debrief_view(self.framework, self.instrument.elements, self.results, self._debriefs())
+        return self._render("debrief", view=view, team_rating=TEAM_RATING, team_rating_note=TEAM_RATING_NOTE)
+
     def _breakouts(self) -> Markup:
         """The county's own part of the coach's webinars (:func:`orb_widgets.webinar.packet_view`): its
         people's next steps, the takeaways of the rooms they sat in, its report-backs; never another county's."""
@@ -421,11 +439,22 @@ class Packet:
         names = {e: self._el(e) for e in self.names}
         if self.framework:
             names.update({f"component:{c.id}": c.name for c in self.framework.components})
-        starters = []
-        if not rows and self.results and not self.results.suppressed:
-            starters = [names.get(k, k) for k in prefill(self.results.priorities, self.names)]
-        view = matrix_view(rows, labels, names, today=self.prepared) if rows else None
-        return self._render("matrix", matrix=view, starters=starters)
+        starters, source = [], ""
+        if not rows:  # where the scores suggest starting, then the elements the team rated itself
+            priorities = self.results.priorities if self.results and not self.results.suppressed else ()
+            debriefs = self._debriefs()
+            starters = list(prefill(priorities, self.names, debriefs=debriefs))
+            rated = [k for k in starters if k in debriefs and debriefs[k].rating is not None]
+            source = " and ".join(
+                x for x, on in (("the scores", len(rated) < len(starters)), ("the team's own ratings", rated)) if on
+            )
+            starters = [names.get(k, k) for k in starters]
+        return self._render(
+            "matrix",
+            matrix=matrix_view(rows, labels, names, today=self.prepared) if rows else None,
+            starters=starters,
+            source=source,
+        )
 
     def _target_names(self) -> dict:
         names = {e: self._el(e) for e in self.names}

@@ -122,7 +122,17 @@ class SurveyLink:
 
     @property
     def is_open(self) -> bool:
-        return self.closed_at is None
+        """Open today: not closed, and its closing day (if any) not yet past (see :meth:`open_on`)."""
+        return self.open_on(dt.date.today())
+
+    def open_on(self, day: dt.date) -> bool:
+        """Whether the link takes answers on ``day``: until closed, and through its closing day, never after.
+
+        >>> link = SurveyLink("t", "C", "W", None, "x", None, closes_on=dt.date(2026, 3, 5))
+        >>> link.open_on(dt.date(2026, 3, 5)), link.open_on(dt.date(2026, 3, 6))
+        (True, False)
+        """
+        return self.closed_at is None and (self.closes_on is None or day <= self.closes_on)
 
 
 @dataclass(frozen=True)

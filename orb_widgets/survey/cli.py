@@ -8,7 +8,10 @@ are stored under that wave. ``orb serve`` (beside the workbook) and
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
 
 from ..exceptions import OrbError
 
@@ -84,6 +87,78 @@ def _rate_lines(store, link, today: dt.date) -> tuple[str, list[str]]:
     return head, [f"    {label}: {text}" for label, text in rate.groups]
 
 
+class LinkRow(BaseModel):
+    """One survey link, as ``orb survey list --json`` prints it (newest first)."""
+
+    # The docstring under each field is its description in the JSON reference (docs/reference/json.md).
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    county: str
+    """the county (municipality, school) the link is for"""
+    wave: str
+    """the wave its answers are stored under"""
+    token: str
+    """the link's unguessable token (what ``orb survey close`` and ``orb survey flyer`` take)"""
+    url: str
+    """the address people answer at"""
+    open: bool
+    """true while the link takes answers: not closed, and its closing day not past"""
+    opened_at: str
+    """when it was opened (ISO 8601, with the time zone)"""
+    opened_by: str
+    """who opened it"""
+    closed_at: str | None
+    """when it was closed by hand (ISO 8601), or null"""
+    closes_on: str | None
+    """the closing day (``YYYY-MM-DD``): the link takes answers through that day and closes itself after it"""
+    responses: int
+    """answers stored in the link's county and wave (all links of that wave together)"""
+    invited: int | None
+    """how many people the link went to, or null when nobody said"""
+    invited_roles: dict[str, int] | None
+    """how many it went to per role group id, when the team counted by group"""
+    answered: str
+    """answered of invited in words (``42 of 60 answered (70%)``), or ""."""
+    closing: str
+    """the closing in words (``closes in 5 days, on March 10, 2026``, ``closed on …``), or ""."""
+
+
+def link_rows(store, links, base_url: str, today: dt.date) -> list[LinkRow]:
+    """The ``orb survey list --json`` rows of ``links``."""
+    from ..results import response_rate
+    from .flyer import link_url
+
+    rows = []
+    for link in links:
+        rate = response_rate(store, link, today)
+        rows.append(
+            LinkRow(
+                county=link.county,
+                wave=link.wave,
+                token=link.token,
+                url=link_url(base_url, link.token),
+                open=link.open_on(today),
+                opened_at=_iso(link.opened_at) or "",
+                opened_by=link.opened_by,
+                closed_at=_iso(link.closed_at),
+                closes_on=link.closes_on.isoformat() if link.closes_on else None,
+                responses=store.response_count(link.county, link.wave),
+                invited=link.invited,
+                invited_roles=dict(link.invited_roles) if link.invited_roles else None,
+                answered=rate.answered,
+                closing=rate.closing,
+            )
+        )
+    return rows
+
+
+def _iso(stamp) -> str | None:
+    """A stored moment as ISO 8601 with its time zone (the database keeps UTC)."""
+    if stamp is None:
+        return None
+    return (stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)).isoformat()
+
+
 def _when(stamp) -> str:
     return stamp.astimezone().strftime("%Y-%m-%d %H:%M") if stamp else ""
 
@@ -144,13 +219,20 @@ def cmd_survey(args) -> int:
         )
         return 0
     links = store.links(store.county(args.county).name if args.county else None)
+    if args.json:
+        rows = link_rows(store, links, _base_url(args, store), dt.date.today())
+        print(json.dumps([r.model_dump(mode="json") for r in rows], indent=2, ensure_ascii=False))
+        return 0
     if not links:
         print('No survey links yet. Open one with: orb survey open --county "NAME"')
         return 0
     base = _base_url(args, store)
     today = dt.date.today()
     for link in links:
-        state = "open" if link.is_open else f"closed {_when(link.closed_at)}"
+        if link.closed_at is not None:
+            state = f"closed {_when(link.closed_at)}"
+        else:
+            state = "open" if link.open_on(today) else f"closed after its closing day, {link.closes_on.isoformat()}"
         head, groups = _rate_lines(store, link, today) if link.invited or link.closes_on else ("", [])
         print(
             f"{link.county} | wave {link.wave} | {state} | opened {_when(link.opened_at)} by {link.opened_by} | "
@@ -187,4 +269,5 @@ def add_cli(sub, common) -> None:
     s.add_argument("--flyer", metavar="FILE", help="open: also write a printable flyer with a QR code")
     s.add_argument("--out", metavar="FILE", help="flyer: where to write it")
     s.add_argument("--language", help="flyer: its language (default: the survey's own)")
+    s.add_argument("--json", action="store_true", help="list: one JSON array of the links (see the JSON reference)")
     s.set_defaults(func=cmd_survey)

@@ -139,7 +139,7 @@ class _Base(tornado.web.RequestHandler):
                 N_("Please check that you have the whole link. It may have been cut off in an e-mail or a message."),
             )
             return None
-        if not link.is_open and self.request.method == "GET":
+        if not link.open_on(self.survey.today()) and self.request.method == "GET":
             lang = pick_language(
                 ["en", "es", "sv"], self.get_argument("lang", None), self.request.headers.get("Accept-Language")
             )
@@ -288,7 +288,7 @@ class FormHandler(_Base):
             tornado.web.RequestHandler.check_xsrf_cookie(self)
         except tornado.web.HTTPError:
             return again("cookie", 403)
-        if not link.is_open:
+        if not link.open_on(self.survey.today()):
             return again("closed", 410)
         nonce = self.survey.check_once(token, self.get_body_argument("once", ""))
         if nonce is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import concurrent.futures
+import datetime as dt
 import hashlib
 import hmac
 import queue
@@ -129,6 +130,8 @@ class Survey:
         self.limits = RateLimit(config.burst, config.per_minute)
         self._secret = self._form_secret()
         self._instruments: dict[str, tuple[float, Instrument]] = {}
+        #: Today's date (local time): a link closes itself after its closing day. Tests set another clock.
+        self.today = dt.date.today
 
     @classmethod
     def from_app(cls, app, config: SurveyConfig, base_url: str = "/") -> "Survey":

@@ -64,6 +64,7 @@ from ..format import (
     signed,
     when,
 )
+from .debrief import TEAM_RATING, TEAM_RATING_NOTE, DebriefCard, DebriefView, debrief_view, rating_text
 from .messages import KeyMessageView, MessageTestLine, key_message_view
 from .planning import (
     NOT_YET,
@@ -103,10 +104,14 @@ __all__ = [
     "NOT_YET",
     "NO_NOTABLE_REASON",
     "SHADES",
+    "TEAM_RATING",
+    "TEAM_RATING_NOTE",
     "ActivityLine",
     "BoardView",
     "Card",
     "CompetenceLine",
+    "DebriefCard",
+    "DebriefView",
     "FollowThroughView",
     "KeyMessageView",
     "Line",
@@ -122,6 +127,7 @@ __all__ = [
     "Table",
     "board_view",
     "date",
+    "debrief_view",
     "direction",
     "distribution_alt",
     "follow_through_view",
@@ -134,6 +140,7 @@ __all__ = [
     "pct",
     "plan_view",
     "plural",
+    "rating_text",
     "profile_view",
     "reasons",
     "results_view",

@@ -28,6 +28,7 @@ _LAZY = {
     "SurveyLinks": "form",
     "survey_links": "form",
     "ResultsDashboard": "results",
+    "DebriefGuide": "debrief",
     "PlanningMatrix": "matrix",
     "TestingProfile": "profile",
     "ImplementationPlan": "plan",

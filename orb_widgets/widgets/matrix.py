@@ -318,12 +318,16 @@ class PlanningMatrix(w.VBox):
     def prefill(self) -> list[str]:
         """Add rows for the top priorities from the survey results; returns the keys added."""
         try:
-            results = self._results or self._county_results()
+            results, problem = self._results or self._county_results(), None
         except OrbError as exc:
-            self.message.value = status(f"No survey results to start from yet: {exc}", "warn")
+            results, problem = None, exc
+        # What the team wrote in the debrief (step 6) goes with the scores; its own ratings stand in for them.
+        debriefs = workbook.debriefs(self.ctx.store, self.ctx.county, results.wave if results else None)
+        if results is None and not any(d.rating is not None for d in debriefs.values()):
+            self.message.value = status(f"No survey results or team ratings to start from yet: {problem}", "warn")
             return []
-        names = results.element_names or {e.id: e.name for e in self.ctx.framework.elements}
-        rows = planning.prefill(results.priorities, names)
+        names = (results.element_names if results else None) or {e.id: e.name for e in self.ctx.framework.elements}
+        rows = planning.prefill(results.priorities if results else (), names, debriefs=debriefs)
         added = []
         have = {ed.target for ed in self.editors.values()}
         for key, body in rows.items():
@@ -334,7 +338,8 @@ class PlanningMatrix(w.VBox):
         if added:
             self.message.value = status(
                 f"Added rows for {', '.join(self.names[k] for k in added)} from your "
-                "survey priorities. “What we learned” is a suggestion from the scores; "
+                "survey priorities and your debrief. “What we learned” is a suggestion from the scores, "
+                "your notes and your team ratings; "
                 "change it as you like, and write the rest as a team."
             )
         else:
