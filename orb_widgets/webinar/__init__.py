@@ -9,6 +9,7 @@ older versions' county-kept breakout sessions into the series on
 :mod:`orb_widgets.widgets.breakout`.
 """
 
+from . import roomlinks
 from .demo import demo_series
 from .models import REPORT_BACK_QUESTIONS, Event, Person, ReportBack, Room, county_key
 from .storage import (
@@ -84,4 +85,5 @@ __all__ = [
     "takeaways_html",
     "themes",
     "demo_series",
+    "roomlinks",
 ]

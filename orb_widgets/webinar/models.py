@@ -41,12 +41,17 @@ def county_key(name: str) -> str:
 
 
 class Person(_Entry):
-    """Someone in a room: their county (a workspace county or one typed in), role and next steps."""
+    """Someone in a room: their county (a workspace county or one typed in), role and next steps.
+
+    ``id`` names a row added from a room link: the browser that added it keeps a
+    cookie signed for that id (:mod:`.rooms`), so its person can edit it later.
+    """
 
     name: Short
     county: Short
     role: Short = ""
     steps: list[Text] = Field(default_factory=list, max_length=2)
+    id: Short = ""
 
 
 class Room(_Entry):
@@ -67,6 +72,15 @@ class Event(_Entry):
     rooms: list[Short] = Field(default_factory=list, max_length=60)
     #: asked of each county at the next event (the follow-up lists them)
     questions: list[Text] = Field(default_factory=lambda: list(REPORT_BACK_QUESTIONS), max_length=10)
+    #: the content pack whose prompts and facilitator note the event uses
+    framework: Short = "cpm-orb"
+    facilitator_note: Text = ""
+    objectives: list[Text] = Field(default_factory=list, max_length=12)
+    agreements: list[Text] = Field(default_factory=list, max_length=12)
+    #: asked of everyone during the event ("Questions so far?", "Did we reach today's goals?")
+    checkins: list[Text] = Field(default_factory=list, max_length=12)
+    #: a closed event's room links show what was written and take no more
+    closed: bool = False
 
 
 class ReportBack(_Entry):

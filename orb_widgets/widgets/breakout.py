@@ -127,6 +127,7 @@ class PersonRow(w.HBox):
         # wide enough that both next steps share the row's second line on a laptop, under the person
         self.step1 = text_box("Next step 1", "what they will do back home", size="long")
         self.step2 = text_box("Next step 2", "(optional)", size="long")
+        self.row_id = ""  # a row added from a room link keeps its id, so its person can still edit it
         super().__init__(
             [self.person, self.county, self.role, self.step1, self.step2],
             layout=w.Layout(border_bottom="1px solid #e3e8ee", padding="2px 0"),
@@ -145,6 +146,7 @@ class PersonRow(w.HBox):
             "county": self.county.value.strip() or "(no county)",
             "role": self.role.value,
             "steps": steps,
+            **({"id": self.row_id} if self.row_id else {}),
         }
 
 
@@ -224,6 +226,7 @@ class RoomEditor(EntryEditor):
             row.role.value = body.get("role", "")
             steps = list(body.get("steps", [])) + ["", ""]
             row.step1.value, row.step2.value = steps[0], steps[1]
+            row.row_id = body.get("id", "")
         self.watch(*row.controls())
         self.people.append(row)
         self.people_box.children = tuple(self.people)
