@@ -190,9 +190,7 @@ class RoomHandler(tornado.web.RequestHandler):
         self.set_status(status)
         if self._wants_json():
             return self.finish({"error": words})
-        self.finish(
-            self.rooms.render("notice.html.j2", heading="Not saved", lines=[words], back=self.rooms.url(token))
-        )
+        self.finish(self.rooms.render("notice.html.j2", heading="Not saved", lines=[words], back=self.rooms.url(token)))
 
 
 def _anchor(field: str) -> str:

@@ -35,7 +35,7 @@ def cmd_rooms(args) -> int:
 
     store = args.app.store
     if args.action == "create":
-        title = _need(args, "title", "give the event's title, e.g. --title \"Readiness webinar\"")
+        title = _need(args, "title", 'give the event\'s title, e.g. --title "Readiness webinar"')
         day = _need(args, "date", "give the event's day as YYYY-MM-DD, e.g. --date 2026-03-12")
         try:
             date = dt.date.fromisoformat(day)
