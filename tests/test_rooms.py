@@ -403,3 +403,31 @@ def test_bad_input_to_create_is_one_line_and_exit_2(workspace, args, says):
     run = _orb(workspace, "webinar", "create", *args)
     assert run.returncode == 2 and says in run.stderr and len(run.stderr.strip().splitlines()) == 1
     assert storage.events(App.for_workspace(workspace).store) == {}
+
+
+def test_orb_webinar_export_csv_holds_every_text_typed_into_the_rooms(workspace):
+    import csv
+    import io
+
+    store = App.for_workspace(workspace, create=True).store
+    store.add_county(COUNTY)
+    eid = _event(store, rooms=2)
+    svc = roomlinks.RoomService(store)
+    typed = []
+    for n, token in enumerate(roomlinks.open_links(store, eid, "coach")):
+        link = svc.link(token)
+        for field, text in [("facilitator", f"Fac {n}"), ("notes.0", f"Note 0 of {n}"), ("notes.2", f"Note 2 of {n}")]:
+            svc.save_field(link, field, text, "")
+            typed.append(text)
+        svc.save_field(link, "takeaway", f"Takeaway {n}", "")
+        typed.append(f"Takeaway {n}")
+        for k in range(2):
+            step = f"Step {k} in room {n}, county typed"
+            svc.save_person(link, "", {"name": "", "county": "wren valley", "step1": step})
+            typed.append(step)
+    run = _orb(workspace, "webinar", "export", "--event", eid, "--format", "csv")
+    assert run.returncode == 0, run.stderr
+    rows = list(csv.DictReader(io.StringIO(run.stdout.lstrip("\ufeff"))))
+    texts = [r["text"] for r in rows]
+    assert all(t in texts for t in typed)
+    assert {r["room"] for r in rows if r["kind"] == "room notes, prompt 3"} == {"Room 1", "Room 2"}
