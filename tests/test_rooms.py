@@ -431,3 +431,55 @@ def test_orb_webinar_export_csv_holds_every_text_typed_into_the_rooms(workspace)
     texts = [r["text"] for r in rows]
     assert all(t in texts for t in typed)
     assert {r["room"] for r in rows if r["kind"] == "room notes, prompt 3"} == {"Room 1", "Room 2"}
+
+
+# ---------------------------------------------------------------- the coach's console (step 2)
+def test_the_coachs_console_shows_each_room_live_edits_the_event_and_records_follow_ups(workspace):
+    from orb_widgets.widgets.breakout import CoachContext, WebinarSeries
+
+    store = App.for_workspace(workspace, create=True).store
+    store.add_county(COUNTY)
+    page = WebinarSeries(CoachContext(store, user="Coach Kim"), scheduler=lambda *a, **k: None)
+    page.new_framework.value = "cps"
+    page.new_rooms.value = 2
+    eid = page.new_event("CPS spring")
+    console = page.console
+    assert storage.event(store, eid).prompts == load_framework("cps").breakout_prompts
+    assert console.rooms_html.value.count("/room/") == 2 and "nothing typed yet" in console.rooms_html.value
+    # a reporter types from their phone; the console's next tick shows it
+    svc = roomlinks.RoomService(store)
+    link = svc.link(roomlinks.open_links(store, eid, "coach")[1])
+    svc.save_person(link, "", {"name": "Ana", "county": COUNTY, "step1": "Talk with staff"})
+    svc.save_field(link, "takeaway", "Start small", "")
+    page.live.value += 1
+    cells = re.findall(r'<td data-label="([^"]+)">([^<]*)</td>', console.rooms_html.value)
+    assert cells[:3] == [
+        ("People with a row", "0"),
+        ("SO WHAT? takeaway", "not yet"),
+        ("Last change", "nothing typed yet"),
+    ]
+    assert cells[3:5] == [("People with a row", "1"), ("SO WHAT? takeaway", "written")]
+    assert cells[5][1] not in ("", "nothing typed yet")
+    # the event's set-up is editable
+    console.title.value = "CPS spring webinar"
+    console.objectives.value = "Hear each school\n\nName next steps"
+    console.checkins.value = "Questions so far?"
+    assert console.save()
+    ev = storage.event(store, eid)
+    assert (ev.title, ev.objectives, ev.checkins) == ("CPS spring webinar", ["Hear each school", "Name next steps"],
+                                                      ["Questions so far?"])  # fmt: skip
+    # a teammate's save in between is said, not overwritten
+    storage.save_event(store, eid, ev.model_copy(update={"agreements": ["Be kind"]}), "Other coach")
+    console.title.value = "Mine"
+    assert not console.save() and "changed by someone else" in console.message.value
+    assert storage.event(store, eid).agreements == ["Be kind"]
+    # closing makes the links read-only
+    console.toggle_closed()
+    assert storage.event(store, eid).closed and "This event is closed" in console.rooms_html.value
+    with pytest.raises(roomlinks.ClosedEvent):
+        svc.save_field(link, "takeaway", "Late", "Start small")
+    # follow-ups marked sent: by whom, when
+    assert console.county.options == (COUNTY,) and "not sent yet" in console.sent_html.value
+    console.mark_sent(COUNTY)
+    sent = storage.followups_sent(store, eid)
+    assert sent[COUNTY.casefold()].sent_by == "Coach Kim" and "sent by Coach Kim" in console.sent_html.value

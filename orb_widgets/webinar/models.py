@@ -11,6 +11,9 @@ kind                key                             model
 webinar_event       event id                        :class:`Event`
 webinar_room        ``<event id>/room-<n>``         :class:`Room`
 webinar_reportback  ``<event id>/<county key>``     :class:`ReportBack`
+webinar_followup_   ``<event id>/<county key>``     :class:`FollowUpSent`
+sent
+webinar_link        a room link's token             :class:`.roomlinks.RoomLink`
 ==================  ==============================  =====================
 """
 
@@ -96,6 +99,20 @@ class ReportBack(_Entry):
     reported_by: Short = ""
 
 
-MODELS = {"webinar_event": Event, "webinar_room": Room, "webinar_reportback": ReportBack}
+class FollowUpSent(_Entry):
+    """The coach's record that a county's follow-up after an event was sent: by whom, when."""
+
+    event: Short
+    county: Short
+    sent_by: Short
+    sent_at: dt.datetime
+
+
+MODELS = {
+    "webinar_event": Event,
+    "webinar_room": Room,
+    "webinar_reportback": ReportBack,
+    "webinar_followup_sent": FollowUpSent,
+}
 # The workbook's entry registry: webinar entries are validated and merged like any other.
 workbook.MODELS.update(MODELS)
