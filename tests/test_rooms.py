@@ -483,3 +483,16 @@ def test_the_coachs_console_shows_each_room_live_edits_the_event_and_records_fol
     console.mark_sent(COUNTY)
     sent = storage.followups_sent(store, eid)
     assert sent[COUNTY.casefold()].sent_by == "Coach Kim" and "sent by Coach Kim" in console.sent_html.value
+
+
+def test_the_survey_and_room_server_loads_without_pandas():
+    """Room links ride on the light survey server: serving them must not pull in pandas or the widgets."""
+    from pathlib import Path
+
+    code = (
+        "import sys, orb_widgets.survey.app, orb_widgets.survey.rooms;"
+        "print(sorted(m for m in ('pandas', 'numpy', 'ipywidgets', 'matplotlib') if m in sys.modules))"
+    )
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"
