@@ -8,9 +8,9 @@ jupyter_server extension): :func:`room_handlers`.
 
 Plain HTML forms, one per field with its own Save button, so the page works
 with JavaScript off; ``room.js`` saves a field a moment after typing stops,
-posting the same form and reading a small JSON answer. The same
-Content-Security-Policy, XSRF check, private log and no-store pages as the
-survey. Saving runs in a thread pool, so the server never waits on the database.
+posting the same form and reading a small JSON answer. The survey's
+Content-Security-Policy (plus ``connect-src 'self'`` for that post), XSRF
+check, private log and no-store pages. Saving runs in a thread pool, so the server never waits on the database.
 What a save does (merging, a person's own row, a closed event) is
 :mod:`orb_widgets.webinar.roomlinks`; nothing here knows SQL.
 """
@@ -33,6 +33,13 @@ from .handlers import HEADERS, TOKEN, StaticHandler
 from .service import RateLimit
 
 log = logging.getLogger("orb.rooms")
+
+#: The survey's headers, with one addition to its Content-Security-Policy: the page's own script may
+#: post a field to this server (``connect-src 'self'``); everything else is as strict as the survey's.
+ROOM_HEADERS = {
+    **HEADERS,
+    "Content-Security-Policy": HEADERS["Content-Security-Policy"] + "; connect-src 'self'",
+}
 
 STATIC = TEMPLATES / "static"
 #: The cookie that lets a browser edit the row it added (one per room: its path is the room's).
@@ -77,7 +84,7 @@ class RoomHandler(tornado.web.RequestHandler):
         self.rooms = rooms
 
     def set_default_headers(self):
-        for k, v in HEADERS.items():
+        for k, v in ROOM_HEADERS.items():
             self.set_header(k, v)
 
     def _log(self):
