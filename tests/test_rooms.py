@@ -499,3 +499,29 @@ def test_the_survey_and_room_server_loads_without_pandas():
     root = Path(__file__).resolve().parent.parent
     run = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]"
+
+
+def test_the_jupyter_server_extension_serves_room_links_beside_survey_links(workspace, monkeypatch):
+    """JupyterLab or a hub's server with the extension on: /room/<token> is routed like /survey/<token>."""
+    import logging
+
+    from traitlets.config import Config, Configurable
+
+    from orb_widgets.survey.app import load_jupyter_server_extension
+
+    App.for_workspace(workspace, create=True)
+    added = []
+
+    class WebApp:
+        def add_handlers(self, host, handlers):
+            added.extend(handlers)
+
+    class ServerApp(Configurable):
+        base_url = "/user/kim/"
+        web_app = WebApp()
+        log = logging.getLogger("test")
+
+    load_jupyter_server_extension(ServerApp(config=Config({"SurveyConfig": {"workspace": str(workspace)}})))
+    routes = [h[0] for h in added]
+    assert any(r.startswith("/user/kim/room/") and "token" in r for r in routes)
+    assert any(r.startswith("/user/kim/survey/") for r in routes)
