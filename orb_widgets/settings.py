@@ -79,6 +79,9 @@ class Settings:
         A served page's kernel started before anyone asked for the page
         (voila's preheated kernels): it must wait for its request
         (:meth:`after_request`) before it knows its county.
+    coach
+        ``$ORB_COACH``: a coach's server on the hub (the ``coaches`` group): the
+        webinar series of every county, and no survey result or packet.
     notebooks
         The workbook notebooks' folder (``$ORB_NOTEBOOKS``), or ``None`` for
         the ones shipped with the package.
@@ -110,6 +113,7 @@ class Settings:
     check_tiny_groups: bool = False
     pool: str = ""
     preheated: bool = False
+    coach: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
@@ -141,6 +145,7 @@ class Settings:
             check_tiny_groups=env.get("ORB_CHECK_TINY_GROUPS") == "1",
             pool=(env.get("ORB_POOL") or "").strip(),
             preheated=served and env.get(PREHEAT) == "True",
+            coach=_flag(env.get("ORB_COACH")),
         )
         settings = cls(**values)
         return settings.with_(**overrides)
@@ -239,11 +244,14 @@ class Settings:
             env["ORB_LOCKED"] = "1"
         if self.served:
             env["ORB_SERVED"] = "1"
+        if self.coach:
+            env["ORB_COACH"] = "1"
         return env
 
     #: Variables :meth:`to_env` may write; a child gets none of them from elsewhere.
     OWN_VARIABLES = (
         "ORB_WORKSPACE",
+        "ORB_COACH",
         "ORB_DATABASE_URL",
         "ORB_COUNTY",
         "ORB_WAVE",

@@ -31,6 +31,7 @@ MODULES = [
     "keymessages",
     "progress",
     "results",
+    "webinar.roomlinks",
 ]
 
 

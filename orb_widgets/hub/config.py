@@ -16,7 +16,7 @@ from ..exceptions import OrbError
 from ..paths import slugify
 from ..resources import shipped
 from ..settings import Settings
-from .teams import COORDINATORS, Teams, example_teams, read_teams
+from .teams import COACHES, COORDINATORS, Teams, example_teams, read_teams
 
 CONFIG_FILE = "jupyterhub_config.py"
 TEAMS_FILE = "teams.yaml"
@@ -49,12 +49,15 @@ def proxy_command() -> str:
 
 
 def spawn_settings(settings: Settings, teams: Teams, user: str) -> Settings:
-    """What one person's server is told: their county, locked; or every county for a coordinator."""
+    """What one person's server is told: their county, locked; every county for a coordinator; the webinar
+    series only for a coach."""
     base = settings.with_(county="", wave="", form_county="", form_wave="", locked=False).with_(
         served=True, remember_name=False, user=user
     )
     if user in teams.coordinators:
         return base
+    if user in teams.coaches:
+        return base.with_(coach=True)
     if user not in teams.county_of:
         raise OrbError(f"{user} is in no county team; the coordinator adds them to the teams file")
     return base.with_(county=teams.county_of[user], locked=True)
@@ -96,7 +99,7 @@ def configure(
     c.JupyterHub.template_paths = [str(shipped("templates") / "jupyterhub")]
 
     # Groups, as the hub's admin page shows them; the teams file stays the source of truth.
-    groups = {COORDINATORS: {"users": sorted(roster.coordinators)}}
+    groups = {COORDINATORS: {"users": sorted(roster.coordinators)}, COACHES: {"users": sorted(roster.coaches)}}
     for county in roster.counties():
         groups[f"county-{slugify(county)}"] = {"users": roster.members(county), "properties": {"orb_county": county}}
     c.JupyterHub.load_groups = groups

@@ -18,6 +18,10 @@ messages only. On top of that:
 * the packet page (:mod:`.packet_page`, ``<server>/orb/packets``): a
   coordinator builds and opens every county's packet, a member opens their
   own county's; the workbook's home page links to it.
+* a coach's server (``ORB_COACH``, the ``coaches`` group) serves the webinar
+  series' page and nothing else: its notebook folder holds that step only, the
+  packet page is not loaded, and :class:`CoachAuthorizer` refuses the packet
+  routes too; so no survey result or packet of any county reaches a coach.
 """
 
 from __future__ import annotations
@@ -66,14 +70,28 @@ DISABLED_EXTENSIONS = (
 )
 
 
+#: A coach's server: the kernels of its one page (the webinar series), no packet page.
+COACH_ALLOWED = frozenset(p for p in ALLOWED if p[0] != "orb_packets")
+#: The only step a coach's server serves.
+COACH_NOTEBOOK = "02-breakout-session.ipynb"
+
+
 class WorkbookAuthorizer(JupyterHubAuthorizer):
     """The hub's scope check, narrowed to the workbook's own kernels."""
 
+    allowed = ALLOWED
+
     def is_authorized(self, handler, user, action, resource) -> bool:
-        if (resource, action) not in ALLOWED:
+        if (resource, action) not in self.allowed:
             self.log.warning("Refused %s on %s for %s", action, resource, getattr(user, "username", user))
             return False
         return super().is_authorized(handler, user, action, resource)
+
+
+class CoachAuthorizer(WorkbookAuthorizer):
+    """A coach's server: the webinar page's kernels only; no packet of any county."""
+
+    allowed = COACH_ALLOWED
 
 
 #: Kernels kept started ahead of time on each person's server (``orb_widgets.hub.preheat``): the Start page and the
@@ -91,16 +109,20 @@ def server_config(settings: Settings, logout: str = "/hub/logout") -> dict:
     nb_dir = notebooks_dir(settings)
     # What the workbook's home page adds on the hub (templates/voila-orb/tree.html reads it from the page
     # config): who is logged in, for which county, the way out, and the packet page.
-    locked = settings.locked
+    locked, coach = settings.locked, settings.coach
     home = _home_page(settings)
     unit = home["unit"]  # a CPS team's hub says "municipality", not "county"
     hub = {
         "orb": {
             **home,
             "who": settings.user,
-            "county": settings.county if locked else f"every {unit} (coordinator)",
+            "county": settings.county
+            if locked
+            else "the webinar series (coach)"
+            if coach
+            else f"every {unit} (coordinator)",
             "logout": logout,
-            "packets": f"Your {unit}'s packet" if locked else f"{unit[:1].upper()}{unit[1:]} packets",
+            "packets": "" if coach else f"Your {unit}'s packet" if locked else f"{unit[:1].upper()}{unit[1:]} packets",
             "packets_what": f"Open or download your {unit}'s packet (web page and PDF)."
             if locked
             else f"Build, open and download each {unit}'s packet and the overview of every {unit}.",
@@ -110,7 +132,7 @@ def server_config(settings: Settings, logout: str = "/hub/logout") -> dict:
         "ServerApp": {
             "jpserver_extensions": {
                 "voila.server_extension": True,
-                "orb_widgets.hub.packet_page": True,
+                "orb_widgets.hub.packet_page": not coach,
                 "orb_widgets.hub.preheat": preheat,
                 **{name: False for name in DISABLED_EXTENSIONS},
             },
@@ -119,7 +141,7 @@ def server_config(settings: Settings, logout: str = "/hub/logout") -> dict:
             # The server runs as the hub's account; a hub run as root (a container, CI) is allowed.
             "allow_root": hasattr(os, "geteuid") and os.geteuid() == 0,
             "terminals_enabled": False,
-            "authorizer_class": "orb_widgets.hub.singleuser.WorkbookAuthorizer",
+            "authorizer_class": f"orb_widgets.hub.singleuser.{'CoachAuthorizer' if coach else 'WorkbookAuthorizer'}",
             "kernel_websocket_connection_class": served["Voila"]["kernel_websocket_connection_class"],
             "tornado_settings": {"headers": dict(SECURITY_HEADERS)},
             **({"kernel_manager_class": "orb_widgets.hub.preheat.PreheatedKernelManager"} if preheat else {}),
@@ -148,6 +170,9 @@ def main() -> None:
     # Outside $HOME: the hub turns off configuration found in the person's home folder.
     runtime = Path(tempfile.mkdtemp(prefix="orb-hub-"))
     try:
+        if settings.coach:
+            settings = coach_notebooks(settings, runtime / "notebooks")
+            os.environ.update(settings.to_env())
         templates = runtime / "share" / "voila" / "templates"
         templates.mkdir(parents=True)
         (templates / TEMPLATE).symlink_to(template_dir(), target_is_directory=True)
@@ -164,6 +189,14 @@ def main() -> None:
         run()
     finally:
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+def coach_notebooks(settings: Settings, folder: Path) -> Settings:
+    """A coach's settings, with a notebook folder holding the webinar series' step and nothing else
+    (voila serves the notebooks of its folder only: no results page exists to be asked for)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(notebooks_dir(settings) / COACH_NOTEBOOK, folder / COACH_NOTEBOOK)
+    return settings.with_(notebooks=folder)
 
 
 if __name__ == "__main__":

@@ -3,12 +3,14 @@
 The coordinator edits it (YAML) and restarts the hub::
 
     coordinators: [cora]
+    coaches: [kim]
     counties:
       Alder Creek County: [ana, abe]
       Bayside County: [ben]
 
-A person is in one county team, or is a coordinator (who sees every county);
-nobody else can log in.
+A person is in one county team, or is a coordinator (who sees every county),
+or a coach (who runs the webinar series: its events, room links and follow-ups
+of every county, and no survey result or packet of any); nobody else can log in.
 """
 
 from __future__ import annotations
@@ -22,20 +24,22 @@ import yaml
 from ..exceptions import OrbError
 
 COORDINATORS = "coordinators"
+COACHES = "coaches"
 #: JupyterHub user names: the same letters the hub itself allows, kept simple for a file people edit.
 NAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
 
 
 @dataclass(frozen=True)
 class Teams:
-    """County team of every member, and the coordinators."""
+    """County team of every member, the coordinators and the coaches."""
 
     county_of: dict[str, str] = field(default_factory=dict)
     coordinators: frozenset[str] = frozenset()
+    coaches: frozenset[str] = frozenset()
 
     @property
     def users(self) -> set[str]:
-        return set(self.county_of) | set(self.coordinators)
+        return set(self.county_of) | set(self.coordinators) | set(self.coaches)
 
     def counties(self) -> list[str]:
         return sorted(set(self.county_of.values()))
@@ -60,17 +64,19 @@ def read_teams(path: str | Path, known_counties: list[str] | None = None) -> Tea
         ) from None
     except yaml.YAMLError as exc:
         raise OrbError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    keys = "the file has the keys 'coordinators', 'counties' and (if you like) 'coaches'"
     if not isinstance(data, dict):
-        raise OrbError(
-            f"{path}: the file has two keys, 'coordinators' and 'counties' (found no keys: is this the teams file?)"
-        )
-    if set(data) - {COORDINATORS, "counties"}:
+        raise OrbError(f"{path}: {keys} (found no keys: is this the teams file?)")
+    if set(data) - {COORDINATORS, COACHES, "counties"}:
         found = ", ".join(str(k)[:40] for k in list(data)[:8]) + (" …" if len(data) > 8 else "")
-        raise OrbError(f"{path}: the file has two keys, 'coordinators' and 'counties' (found: {found})")
+        raise OrbError(f"{path}: {keys} (found: {found})")
     coordinators = data.get(COORDINATORS) or []
+    coaches = data.get(COACHES) or []
     counties = data.get("counties") or {}
-    if not isinstance(coordinators, list) or not isinstance(counties, dict):
-        raise OrbError(f"{path}: 'coordinators' is a list of names and 'counties' maps a county to a list of names")
+    if not isinstance(coordinators, list) or not isinstance(coaches, list) or not isinstance(counties, dict):
+        raise OrbError(
+            f"{path}: 'coordinators' and 'coaches' are lists of names and 'counties' maps a county to a list of names"
+        )
     county_of: dict[str, str] = {}
     for county, members in counties.items():
         county = str(county).strip()
@@ -95,9 +101,17 @@ def read_teams(path: str | Path, known_counties: list[str] | None = None) -> Tea
         raise OrbError(
             f"{path}: '{both[0]}' is both a coordinator and in {county_of[both[0]]}'s team; keep them in one place"
         )
-    if not coord and not county_of:
+    coach = {_checked(path, name, COACHES) for name in coaches}
+    for name in sorted(coach):
+        if name in coord or name in county_of:
+            where = "a coordinator" if name in coord else f"in {county_of[name]}'s team"
+            raise OrbError(
+                f"{path}: '{name}' is both a coach and {where}; keep them in one place "
+                "(a coach sees no survey result, a coordinator sees all)"
+            )
+    if not coord and not county_of and not coach:
         raise OrbError(f"{path}: nobody is listed; add the coordinators and each county's team members")
-    return Teams(county_of, frozenset(coord))
+    return Teams(county_of, frozenset(coord), frozenset(coach))
 
 
 def _checked(path: Path, name, where: str) -> str:
@@ -114,8 +128,10 @@ def example_teams(counties: list[str]) -> str:
     """A teams file to start from: the workspace's counties, with example members to replace."""
     lines = [
         "# Who may log in to the hub, and which county each person sees.",
-        "# Coordinators see every county. Edit, then restart the hub.",
+        "# Coordinators see every county. Coaches run the webinar series (room links, follow-ups)",
+        "# and see no survey result. Edit, then restart the hub.",
         f"{COORDINATORS}: [coordinator]",
+        f"{COACHES}: []",
         "counties:",
     ]
     for i, county in enumerate(counties, 1):

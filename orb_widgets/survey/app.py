@@ -23,6 +23,7 @@ from ..app import App
 from ..logs import log_request, make_private
 from ..settings import Settings
 from .handlers import survey_handlers
+from .rooms import room_handlers
 from .service import Survey, SurveyConfig
 
 #: Connections the kernel holds for the server while it is busy: a link sent to a whole staff at
@@ -39,7 +40,7 @@ def config_app(config: SurveyConfig) -> App:
 def make_app(survey: Survey) -> tornado.web.Application:
     """A tornado application serving the survey links and nothing else."""
     make_private(handlers=False)  # tornado's own lines about requests hold no address, no link
-    handlers = [*survey_handlers(survey), (r"/", _Home), (r".*", _NotFound)]
+    handlers = [*survey_handlers(survey), *room_handlers(survey), (r"/", _Home), (r".*", _NotFound)]
     return tornado.web.Application(
         handlers,
         xsrf_cookies=True,
@@ -52,7 +53,7 @@ def make_app(survey: Survey) -> tornado.web.Application:
 class _Home(tornado.web.RequestHandler):
     def get(self):
         self.set_header("Content-Type", "text/plain; charset=utf-8")
-        self.finish("This server answers survey links only. Please use the whole link you were sent.\n")
+        self.finish("This server answers survey and room links only. Please use the whole link you were sent.\n")
 
 
 class _NotFound(tornado.web.RequestHandler):
@@ -64,7 +65,7 @@ def load_jupyter_server_extension(serverapp) -> None:
     """Add the survey routes to a running jupyter_server."""
     config = SurveyConfig(parent=serverapp)
     survey = Survey.from_app(config_app(config), config, base_url=serverapp.base_url)
-    serverapp.web_app.add_handlers(".*$", survey_handlers(survey))
+    serverapp.web_app.add_handlers(".*$", [*survey_handlers(survey), *room_handlers(survey)])
     serverapp.log.info("ORB survey links served at %ssurvey/<link>", serverapp.base_url)
 
 
@@ -85,7 +86,7 @@ def orb_voila_main() -> None:
         def init_handlers(self):
             config = SurveyConfig(parent=self)
             survey = Survey.from_app(config_app(config), config, base_url=self.base_url)
-            return [*survey_handlers(survey), *super().init_handlers()]
+            return [*survey_handlers(survey), *room_handlers(survey), *super().init_handlers()]
 
         def init_settings(self):
             # jupyter_server's request log names the client's address: ours does not.

@@ -9,7 +9,7 @@ older versions' county-kept breakout sessions into the series on
 :mod:`orb_widgets.widgets.breakout`.
 """
 
-from .demo import demo_series
+from . import roomlinks
 from .models import REPORT_BACK_QUESTIONS, Event, Person, ReportBack, Room, county_key
 from .storage import (
     OWNER,
@@ -27,24 +27,44 @@ from .storage import (
     save_reportback,
     save_room,
 )
-from .views import (
-    FollowUpView,
-    TakeawaysView,
-    export_frame,
-    followup,
-    followup_html,
-    followup_markdown,
-    followup_text,
-    key_words,
-    opening,
-    packet_view,
-    quick_takeaways,
-    render,
-    series_view,
-    suggestions,
-    takeaways_html,
-    themes,
-)
+
+#: Loaded when first asked for: the views need pandas, the demo numpy, and the room server
+#: (:mod:`orb_widgets.survey.rooms`, through :mod:`.roomlinks`) neither.
+_LAZY = {
+    "demo_series": "demo",
+    **{
+        name: "views"
+        for name in (
+            "FollowUpView",
+            "TakeawaysView",
+            "export_frame",
+            "followup",
+            "followup_html",
+            "followup_markdown",
+            "followup_text",
+            "key_words",
+            "opening",
+            "packet_view",
+            "quick_takeaways",
+            "render",
+            "series_view",
+            "suggestions",
+            "takeaways_html",
+            "themes",
+        )
+    },
+}
+
+
+def __getattr__(name: str):
+    import importlib
+
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    if name in ("views", "demo"):
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "REPORT_BACK_QUESTIONS",
@@ -84,4 +104,5 @@ __all__ = [
     "takeaways_html",
     "themes",
     "demo_series",
+    "roomlinks",
 ]

@@ -11,6 +11,9 @@ kind                key                             model
 webinar_event       event id                        :class:`Event`
 webinar_room        ``<event id>/room-<n>``         :class:`Room`
 webinar_reportback  ``<event id>/<county key>``     :class:`ReportBack`
+webinar_followup_   ``<event id>/<county key>``     :class:`FollowUpSent`
+sent
+webinar_link        a room link's token             :class:`.roomlinks.RoomLink`
 ==================  ==============================  =====================
 """
 
@@ -41,12 +44,17 @@ def county_key(name: str) -> str:
 
 
 class Person(_Entry):
-    """Someone in a room: their county (a workspace county or one typed in), role and next steps."""
+    """Someone in a room: their county (a workspace county or one typed in), role and next steps.
+
+    ``id`` names a row added from a room link: the browser that added it keeps a
+    cookie signed for that id (:mod:`.rooms`), so its person can edit it later.
+    """
 
     name: Short
     county: Short
     role: Short = ""
     steps: list[Text] = Field(default_factory=list, max_length=2)
+    id: Short = ""
 
 
 class Room(_Entry):
@@ -67,6 +75,15 @@ class Event(_Entry):
     rooms: list[Short] = Field(default_factory=list, max_length=60)
     #: asked of each county at the next event (the follow-up lists them)
     questions: list[Text] = Field(default_factory=lambda: list(REPORT_BACK_QUESTIONS), max_length=10)
+    #: the content pack whose prompts and facilitator note the event uses
+    framework: Short = "cpm-orb"
+    facilitator_note: Text = ""
+    objectives: list[Text] = Field(default_factory=list, max_length=12)
+    agreements: list[Text] = Field(default_factory=list, max_length=12)
+    #: asked of everyone during the event ("Questions so far?", "Did we reach today's goals?")
+    checkins: list[Text] = Field(default_factory=list, max_length=12)
+    #: a closed event's room links show what was written and take no more
+    closed: bool = False
 
 
 class ReportBack(_Entry):
@@ -82,6 +99,20 @@ class ReportBack(_Entry):
     reported_by: Short = ""
 
 
-MODELS = {"webinar_event": Event, "webinar_room": Room, "webinar_reportback": ReportBack}
+class FollowUpSent(_Entry):
+    """The coach's record that a county's follow-up after an event was sent: by whom, when."""
+
+    event: Short
+    county: Short
+    sent_by: Short
+    sent_at: dt.datetime
+
+
+MODELS = {
+    "webinar_event": Event,
+    "webinar_room": Room,
+    "webinar_reportback": ReportBack,
+    "webinar_followup_sent": FollowUpSent,
+}
 # The workbook's entry registry: webinar entries are validated and merged like any other.
 workbook.MODELS.update(MODELS)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from .. import workbook
 from ..exceptions import InvalidValue, StaleEdit, UnknownCounty
 from ..paths import slugify
-from .models import Event, ReportBack, Room, county_key
+from .models import Event, FollowUpSent, ReportBack, Room, county_key
 
 #: The internal owner of the coach's series: not a county, so ``Store.counties()`` leaves it out.
 OWNER = "Coach webinar series (internal)"
@@ -153,6 +153,34 @@ def reportbacks(store, event_id: str) -> dict[str, ReportBack]:
         county_key(rb.county): rb
         for key, rb in workbook.load_all(store, owner, "webinar_reportback").items()
         if key.startswith(f"{event_id}/") and rb.event == event_id
+    }
+
+
+# ------------------------------------------------------------------ follow-ups sent
+def mark_sent(store, event_id: str, county: str, user: str, sent: bool = True) -> FollowUpSent | None:
+    """Record that ``county``'s follow-up after the event was sent (by ``user``, now); ``sent=False`` undoes it."""
+    event(store, event_id)
+    key = reportback_key(event_id, county)
+    owner = _owner(store, create=True)
+    if not sent:
+        store.delete_doc(owner, "webinar_followup_sent", key, user)
+        return None
+    body = FollowUpSent(
+        event=event_id, county=county, sent_by=user or "a coach", sent_at=dt.datetime.now(dt.timezone.utc)
+    )
+    workbook.save(store, owner, "webinar_followup_sent", key, body, user)
+    return body
+
+
+def followups_sent(store, event_id: str) -> dict[str, FollowUpSent]:
+    """The follow-ups of an event marked sent, by county key."""
+    owner = _owner(store, create=False)
+    if owner is None:
+        return {}
+    return {
+        county_key(f.county): f
+        for key, f in workbook.load_all(store, owner, "webinar_followup_sent").items()
+        if key.startswith(f"{event_id}/") and f.event == event_id
     }
 
 

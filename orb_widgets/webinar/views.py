@@ -203,7 +203,8 @@ def followup_html(f: FollowUpView) -> str:
 def export_frame(series: Series, event_id: str, county: str | None = None) -> pd.DataFrame:
     """One row per next step, takeaway heard, question and report-back answer (for CSV/Excel).
 
-    With ``county``, that county's rows only.
+    With ``county``, that county's rows only; without, each room's own texts too (its facilitator,
+    reporter, notes per prompt and SO WHAT? takeaway), so every text typed into a room is there.
     """
     rec = series.get(event_id)
     names = [county_name(series, county)] if county else counties_in(rec, series)
@@ -255,6 +256,18 @@ def export_frame(series: Series, event_id: str, county: str | None = None) -> pd
             {"county": f.county, "person": "", "role": "", "room": "", "kind": "question for next webinar", "text": q}
             for q in f.questions
         ]
+    if county is None:  # the whole event: every text the rooms wrote as well, once each
+        for r in rec.rooms:
+            texts = [("room facilitator", r.facilitator), ("room reporter", r.reporter)]
+            texts += [
+                (f"room notes, prompt {int(k) + 1}", v) for k, v in sorted(r.notes.items(), key=lambda kv: int(kv[0]))
+            ]
+            texts += [("room SO WHAT? takeaway", r.takeaway)]
+            records += [
+                {"county": "", "person": "", "role": "", "room": r.name, "kind": kind, "text": text}
+                for kind, text in texts
+                if text.strip()
+            ]
     return pd.DataFrame(records, columns=["county", "person", "role", "room", "kind", "text"])
 
 

@@ -17,16 +17,17 @@ import ipywidgets as w
 from markupsafe import Markup
 
 from .. import webinar
-from ..content import framework_words, load_framework
+from ..content import framework_words
 from ..exceptions import OrbError
 from ..render import render
 from ..settings import Settings
 from ..store import Store
 from ..views import date
-from ..webinar import storage, views
+from ..webinar import roomlinks, storage, views
 from .context import page_app, remembered_name
 from .controls import NAME_MAX, button, field, row, text_area, text_box
 from .editor import EntryEditor
+from .rooms_console import RoomsConsole
 from .style import download, html, note, refused, section_header, status, style, styled, subheading
 
 MAX_PEOPLE = 60
@@ -127,6 +128,7 @@ class PersonRow(w.HBox):
         # wide enough that both next steps share the row's second line on a laptop, under the person
         self.step1 = text_box("Next step 1", "what they will do back home", size="long")
         self.step2 = text_box("Next step 2", "(optional)", size="long")
+        self.row_id = ""  # a row added from a room link keeps its id, so its person can still edit it
         super().__init__(
             [self.person, self.county, self.role, self.step1, self.step2],
             layout=w.Layout(border_bottom="1px solid #e3e8ee", padding="2px 0"),
@@ -145,6 +147,7 @@ class PersonRow(w.HBox):
             "county": self.county.value.strip() or "(no county)",
             "role": self.role.value,
             "steps": steps,
+            **({"id": self.row_id} if self.row_id else {}),
         }
 
 
@@ -224,6 +227,7 @@ class RoomEditor(EntryEditor):
             row.role.value = body.get("role", "")
             steps = list(body.get("steps", [])) + ["", ""]
             row.step1.value, row.step2.value = steps[0], steps[1]
+            row.row_id = body.get("id", "")
         self.watch(*row.controls())
         self.people.append(row)
         self.people_box.children = tuple(self.people)
@@ -347,6 +351,15 @@ class WebinarSeries(w.VBox):
         self.new_rooms = field(
             w.BoundedIntText(value=3, min=1, max=60, description="Rooms", tooltip="How many breakout rooms"), "short"
         )
+        self.new_framework = field(
+            w.Dropdown(
+                options=[("Child welfare (CPM ORB)", "cpm-orb"), ("Schools (CPS)", "cps")],
+                value="cpm-orb",
+                description="Prompts",
+                tooltip="Whose breakout prompts and facilitator note the rooms use",
+            ),
+            "medium",
+        )
         self.new_button = button("Set up the event", "Save a new event with its rooms", "primary", "plus")
         self.new_button.on_click(lambda _: self.new_event(self.new_title.value))
         self.message = w.HTML()
@@ -375,6 +388,8 @@ class WebinarSeries(w.VBox):
             tooltip="Keep this view up to date while rooms write",
         )
         self.live.observe(lambda _: self.refresh_compiled(), "value")
+        self.console = RoomsConsole(ctx)
+        self.live.observe(lambda _: self.console.refresh(), "value")
         self.series_html = w.HTML()
         self.follow_county = field(w.Dropdown(description="Follow-up for", tooltip="The county to write to"), "long")
         self.follow_county.observe(lambda _: self.show_followup(), "value")
@@ -419,9 +434,17 @@ class WebinarSeries(w.VBox):
                         self.follow_html,
                     ]
                 ),
+                self.console,
             ]
         )
-        self.tabs.titles = ("Rooms", "Check-in: report-backs", "SO WHAT? compiled", "Series by county", "Follow-ups")
+        self.tabs.titles = (
+            "Rooms",
+            "Check-in: report-backs",
+            "SO WHAT? compiled",
+            "Series by county",
+            "Follow-ups",
+            "Room links",
+        )
         self.tabs.add_class("orb-live")
         self.editor: RoomEditor | None = None
         self.report_editor: ReportBackEditor | None = None
@@ -435,7 +458,9 @@ class WebinarSeries(w.VBox):
                     "next steps for their own county. Everything saves as the reporter types.",
                 ),
                 self.choice,
-                row(self.new_title, self.new_date, self.new_minutes, self.new_rooms, self.new_button),
+                row(
+                    self.new_title, self.new_date, self.new_minutes, self.new_rooms, self.new_framework, self.new_button
+                ),
                 self.message,
                 self.tabs,
             ]
@@ -453,15 +478,14 @@ class WebinarSeries(w.VBox):
 
     def new_event(self, title: str) -> str:
         try:
-            prompts = load_framework("cpm-orb").breakout_prompts
-            key = storage.new_event(
+            key = roomlinks.create_event(
                 self.ctx.store,
                 title,
                 self.new_date.value,
+                self.new_framework.value,
+                self.new_rooms.value,
                 self.ctx.user or "a coach",
-                prompts=prompts,
                 minutes=self.new_minutes.value,
-                rooms=self.new_rooms.value,
             )
         except OrbError as exc:
             self.message.value = status(f"Not set up: {exc}", "err")
@@ -474,6 +498,7 @@ class WebinarSeries(w.VBox):
     def show_event(self, event_id: str | None) -> None:
         self.flush()
         self.event_id = event_id
+        self.console.show(event_id)
         if not event_id:
             self.room_choice.options = ()
             self.room_box.children = (note("No events yet: give one a title and set it up."),)
@@ -492,6 +517,7 @@ class WebinarSeries(w.VBox):
         if not self.event_id:
             return None
         n = storage.add_room(self.ctx.store, self.event_id, self.ctx.user or "a coach")
+        self.console.make_links()  # the new room gets its link at once
         ev = storage.event(self.ctx.store, self.event_id)
         self.room_choice.options = [(name, k) for k, name in enumerate(ev.rooms)]
         self.room_choice.value = n
