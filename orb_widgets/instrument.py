@@ -18,7 +18,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator, model_serializer, model_validator
 
 from .content import Framework, RoleGroup, Scale, load_framework
 from .exceptions import InstrumentError
@@ -53,6 +53,21 @@ class InstrumentItem(BaseModel):
     text: str
     reverse: bool = False
     based_on: str | None = None
+    #: The role groups this statement is shown to (routing); None: every group, as before routing.
+    roles: list[str] | None = None
+
+    @model_serializer(mode="wrap")
+    def _unrouted_as_before(self, handler):
+        # An unrouted statement is stored, hashed and sent exactly as before routing existed,
+        # so every instrument saved earlier keeps its id.
+        out = handler(self)
+        if self.roles is None:
+            out.pop("roles", None)
+        return out
+
+    def shown_to(self, role: str) -> bool:
+        """Whether a person of role group ``role`` (an id) is shown this statement."""
+        return self.roles is None or role in self.roles
 
 
 class Instrument(BaseModel):
@@ -80,6 +95,35 @@ class Instrument(BaseModel):
         if v < min_group_floor():
             raise ValueError(f"the smallest group shown must be at least {min_group_floor()}")
         return v
+
+    @model_validator(mode="after")
+    def _routes_known(self):
+        role_ids = [r.id for r in self.roles]
+        for n, i in enumerate(self.items):
+            if i.roles is None:
+                continue
+            unknown = [r for r in i.roles if r not in role_ids]
+            if unknown:
+                raise ValueError(
+                    f"items.{n} ({i.id}): role group '{unknown[0]}' is not asked in this survey "
+                    f"(it asks {', '.join(role_ids)})"
+                )
+            if not i.roles:
+                raise ValueError(f"items.{n} ({i.id}): shown to no role group; name at least one or drop it")
+        return self
+
+    @property
+    def routed(self) -> bool:
+        """Whether some statement is shown to some role groups only (the survey asks the role first)."""
+        return any(i.roles is not None for i in self.items)
+
+    def items_for(self, role: str) -> list[InstrumentItem]:
+        """The statements a person of role group ``role`` (an id) is shown, in survey order."""
+        return [i for i in self.items if i.shown_to(role)]
+
+    def asked_of(self, item: InstrumentItem) -> list[RoleGroup]:
+        """The role groups shown ``item``, in the survey's order."""
+        return [r for r in self.roles if item.shown_to(r.id)]
 
     @property
     def id(self) -> str:
@@ -121,7 +165,14 @@ class Instrument(BaseModel):
             "title": self.title,
             "elements": [{"id": e, "name": self.element_names[e]} for e in self.elements],
             "items": [
-                {"id": i.id, "element": i.element, "text": i.text, "reverse": i.reverse, "based_on": i.based_on}
+                {
+                    "id": i.id,
+                    "element": i.element,
+                    "text": i.text,
+                    "reverse": i.reverse,
+                    "based_on": i.based_on,
+                    "roles": [r.id for r in self.asked_of(i)],
+                }
                 for i in self.items
             ],
             "scale": {
@@ -134,16 +185,30 @@ class Instrument(BaseModel):
                 "options": [{"id": r.id, "label": r.label} for r in self.roles],
             },
             "min_group": self.min_group,
+            "routed": self.routed,
         }
 
     def items_frame(self):
-        """Items as the DataFrame scoring expects (``item``, ``element``, ``reverse``)."""
+        """Items as the DataFrame scoring expects (``item``, ``element``, ``reverse``), with the
+        ``roles`` each is shown to (None: everyone) when the survey is routed."""
         import pandas as pd
 
+        if not self.routed:
+            return pd.DataFrame(
+                [{"item": i.id, "element": i.element, "reverse": i.reverse} for i in self.items],
+                columns=["item", "element", "reverse"],
+            )
         return pd.DataFrame(
-            [{"item": i.id, "element": i.element, "reverse": i.reverse} for i in self.items],
-            columns=["item", "element", "reverse"],
+            [
+                {"item": i.id, "element": i.element, "reverse": i.reverse, "roles": _tuple(i.roles)}
+                for i in self.items
+            ],
+            columns=["item", "element", "reverse", "roles"],
         )
+
+
+def _tuple(roles):
+    return None if roles is None else tuple(roles)
 
 
 def content_hash(body: Mapping) -> str:
@@ -170,6 +235,8 @@ def tailor(
     rewording: Mapping[str, str] | None = None,
     language: str | None = None,
     title: str | None = None,
+    routed: bool = False,
+    routes: Mapping[str, Iterable[str] | str] | None = None,
 ) -> Instrument:
     """Make a county's instrument from a framework's item bank.
 
@@ -177,6 +244,16 @@ def tailor(
     item of the chosen elements that suits at least one chosen role group;
     ``rewording`` maps a bank item id to the county's own wording (the id is
     kept and ``based_on`` links back to the bank text).
+
+    ``routed`` shows each statement only to the chosen role groups the pack
+    tags it for; ``routes`` (statement id → role group ids, or ``"all"``)
+    changes that for some statements and implies ``routed``. Unrouted, every
+    statement goes to every group, as before routing existed.
+
+    >>> inst = tailor("cpm-orb", county="Example County", elements=["F"], routed=True,
+    ...               routes={"F3": "leadership,partners"})
+    >>> [r.id for r in inst.asked_of(inst.item("F3"))], inst.item("F1").roles is None
+    (['leadership', 'partners'], False)
     """
     fw = framework if isinstance(framework, Framework) else load_framework(framework, language)
     if not county or not county.strip():
@@ -232,6 +309,9 @@ def tailor(
                 id=i.id, element=i.element, text=text or i.text, reverse=i.reverse, based_on=i.id if text else None
             )
         )
+    routing = _routing(fw, out_items, chosen_roles, routed, routes)
+    if routing:
+        out_items = [i.model_copy(update={"roles": routing.get(i.id)}) for i in out_items]
     return Instrument(
         framework=fw.id,
         language=fw.language,
@@ -245,6 +325,47 @@ def tailor(
         roles=[r for r in fw.role_groups if r.id in chosen_roles],
         min_group=min_group,
     )
+
+
+def _routing(fw: Framework, items, chosen_roles, routed, routes) -> dict[str, list[str] | None]:
+    """Who is shown each statement: statement id → role group ids (None: every group asked)."""
+    routes = dict(routes or {})
+    if not routed and not routes:
+        return {}
+    ids = {i.id for i in items}
+    unknown = [k for k in routes if k not in ids]
+    if unknown:
+        raise InstrumentError(f"cannot route {unknown[0]}: it is not among the chosen statements")
+    bank = {i.id: i for i in fw.items}
+    out: dict[str, list[str] | None] = {}
+    for i in items:
+        if i.id in routes:
+            asked = _split(routes[i.id])
+            if [a.casefold() for a in asked] == ["all"]:
+                asked = list(chosen_roles)
+            wrong = [r for r in asked if r not in chosen_roles]
+            if wrong:
+                raise InstrumentError(
+                    f"route for {i.id}: role group '{wrong[0]}' is not asked in this survey "
+                    f"(it asks {', '.join(chosen_roles)})"
+                )
+            if not asked:
+                raise InstrumentError(f"route for {i.id}: name at least one role group, or drop the statement")
+        else:
+            tags = bank[i.id].roles if i.id in bank else chosen_roles
+            asked = [r for r in chosen_roles if r in tags]
+            if not asked:
+                raise InstrumentError(
+                    f"statement {i.id} is meant for role groups this survey does not ask "
+                    f"({', '.join(tags)}); route it to a group asked (e.g. {i.id}=all) or drop it"
+                )
+        out[i.id] = None if set(chosen_roles) <= set(asked) else [r for r in chosen_roles if r in asked]
+    for r in chosen_roles:
+        if not any(v is None or r in v for v in out.values()):
+            raise InstrumentError(
+                f"role group '{r}' would be shown no statement; route a statement to it or stop asking it"
+            )
+    return out
 
 
 def from_json(body: Mapping) -> Instrument:
@@ -301,7 +422,46 @@ def export_text(inst: Instrument) -> str:
         lines += ["", f"SECTION {e}: {inst.element_names[e]}"]
         lines += [tagged(i) for i in inst.items if i.element == e]
         lines.append(f"[{e}-comments] {inst.comment_prompt(e)}")
+    if inst.routed:
+        lines += ["", *routing_text(inst)]
     return "\n".join(lines) + "\n"
+
+
+def redcap_logic(inst: Instrument, item: InstrumentItem) -> str:
+    """REDCap branching logic showing ``item`` to its role groups (the role field named ``role``).
+
+    >>> inst = tailor("cpm-orb", county="X", elements=["F"], routes={"F2": "supervisors,social_workers"})
+    >>> redcap_logic(inst, inst.item("F2"))
+    "[role] = 'supervisors' or [role] = 'social_workers'"
+    """
+    return " or ".join(f"[role] = '{r.id}'" for r in inst.asked_of(item))
+
+
+def routing_text(inst: Instrument) -> list[str]:
+    """Lines telling a survey tool which statements go to which role groups (display logic per tool)."""
+    routed = [i for i in inst.items if i.roles is not None]
+    lines = [
+        "WHO IS ASKED WHAT",
+        "Each group answers only the statements meant for it. Statements not listed below go to everyone.",
+        "Set this up in your survey tool:",
+        f"- Qualtrics: give each statement below Display Logic: If '{inst.role_question}' <group> Is Selected, "
+        "one condition per group listed, joined with Or.",
+        "- SurveyMonkey: give each statement below Question Display Logic (paid plans): show it when the role "
+        "question's answer is one of the groups listed. Without it, make one copy per group as for Google Forms.",
+        "- Google Forms: a question cannot be shown to some groups only. Make one copy of the form per group "
+        "with only that group's statements (listed at the end), and import every copy's answers into the same "
+        "wave.",
+        "- REDCap: name the role field 'role', give it these choices, and paste each statement's branching logic:",
+        "  " + " | ".join(f"{r.id}, {r.label}" for r in inst.roles),
+        "",
+    ]
+    for i in routed:
+        lines.append(f"[{i.id}] asked of: {', '.join(r.label for r in inst.asked_of(i))}")
+        lines.append(f"    REDCap branching logic: {redcap_logic(inst, i)}")
+    lines += ["", "EACH GROUP'S STATEMENTS (one Google Forms copy per group)"]
+    for r in inst.roles:
+        lines.append(f"{r.label}: {' '.join(i.id for i in inst.items_for(r.id))}")
+    return lines
 
 
 def export_printable(inst: Instrument) -> str:

@@ -1,0 +1,222 @@
+"""Routed statements: each statement shown only to the role groups it is for, and scored that way.
+
+Scoring rule 3 with routing: a person's element score needs half of the element's statements
+*shown to their role group*; a group shown none of an element's statements has no score there;
+an unrouted survey (or one routing everything to everyone) scores exactly as before.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from orb_widgets.exceptions import InstrumentError
+from orb_widgets.instrument import export_text, from_json, tailor
+from orb_widgets.scoring import respondent_element_scores, score
+
+ROLES = ["boss", "worker", "partner"]
+
+
+def _answers(rows):
+    return pd.DataFrame(
+        [
+            {"respondent": r, "wave": "W1", "role": role, "item": i, "value": v, "dont_know": v is None}
+            for r, role, i, v in rows
+        ],
+        columns=["respondent", "wave", "role", "item", "value", "dont_know"],
+    ).astype({"value": float})
+
+
+# ---------------------------------------------------------------- hand-checked scoring
+ITEMS = pd.DataFrame(
+    {
+        "item": ["a1", "a2", "a3", "a4", "b1", "b2"],
+        "element": ["A", "A", "A", "A", "B", "B"],
+        "reverse": False,
+        # a1 everyone; a2-a4 staff only; b1, b2 staff only: partners see one A statement and no B
+        "roles": [None, ("boss", "worker"), ("boss", "worker"), ("boss", "worker"), ("boss", "worker"), ("worker",)],
+    }
+)
+
+
+def test_partner_scored_on_the_one_statement_shown_to_them():
+    # A partner answered a1 only: 1 of the 1 A statements shown to partners, so a score of 2.
+    # Unrouted, 1 of 4 would be too few (rule 3) and the partner would have no A score.
+    s = respondent_element_scores(_answers([("p1", "partner", "a1", 2.0)]), ITEMS, 5)
+    assert s[["element", "n_items", "n_answered", "score"]].to_dict("records") == [
+        {"element": "A", "n_items": 1, "n_answered": 1, "score": 2.0}
+    ]
+    unrouted = respondent_element_scores(_answers([("p1", "partner", "a1", 2.0)]), ITEMS.drop(columns="roles"), 5)
+    assert np.isnan(unrouted["score"].iloc[0])
+
+
+def test_half_of_the_statements_shown_to_the_role():
+    # A boss is shown a1-a4 in A (4) and b1 in B (1); a worker a1-a4 and b1, b2.
+    rows = [
+        ("x", "boss", "a1", 4.0),
+        ("x", "boss", "a2", 2.0),  # 2 of 4: scored, mean 3
+        ("x", "boss", "b1", 5.0),  # 1 of 1: scored
+        ("y", "worker", "a1", 5.0),  # 1 of 4: no A score
+        ("y", "worker", "b2", 1.0),  # 1 of 2: scored
+    ]
+    s = respondent_element_scores(_answers(rows), ITEMS, 5).set_index(["respondent", "element"])
+    assert s.loc[("x", "A"), ["n_items", "score"]].tolist() == [4, 3.0]
+    assert s.loc[("x", "B"), ["n_items", "score"]].tolist() == [1, 5.0]
+    assert s.loc[("y", "A"), "n_items"] == 4 and np.isnan(s.loc[("y", "A"), "score"])
+    assert s.loc[("y", "B"), ["n_items", "score"]].tolist() == [2, 1.0]
+
+
+def test_an_answer_to_a_statement_not_shown_to_the_role_is_not_scored():
+    # A partner's answer to b1 (a paper form, a survey tool without display logic) counts nowhere.
+    rows = [(f"p{k}", "partner", "a1", 4.0) for k in range(5)] + [(f"p{k}", "partner", "b1", 1.0) for k in range(5)]
+    result = score(_answers(rows), ITEMS, 5, 5, {"boss": "leadership", "worker": "staff", "partner": "partner"})
+    elements = {e["element"]: e for e in result["elements"]}
+    assert elements["A"]["n"] == 5 and elements["A"]["mean"] == 4.0
+    # A group shown no statement of B has no score there: B has nobody, not five people missing.
+    assert elements["B"]["suppressed"] and elements["B"]["mean"] is None
+    scores = respondent_element_scores(_answers(rows), ITEMS, 5)
+    assert set(scores["element"]) == {"A"}
+    assert [i["item"] for i in result["items"]] == ["a1"]
+    assert not [r for r in result["by_role"] if r["element"] == "B"]
+
+
+def test_partners_count_in_an_element_only_where_they_were_asked():
+    # Five partners and five workers: A is everyone's (n 10); B only the workers' (n 5), no "missing".
+    rows = []
+    for k in range(5):
+        rows += [(f"p{k}", "partner", "a1", 2.0)]
+        rows += [(f"w{k}", "worker", i, 4.0) for i in ["a1", "a2", "a3", "a4", "b1", "b2"]]
+    result = score(_answers(rows), ITEMS, 5, 5, {"boss": "leadership", "worker": "staff", "partner": "partner"})
+    elements = {e["element"]: e for e in result["elements"]}
+    assert (elements["A"]["n"], elements["A"]["mean"]) == (10, 3.0)
+    assert (elements["B"]["n"], elements["B"]["mean"]) == (5, 4.0)
+    by_role = {(r["role"], r["element"]): r for r in result["by_role"]}
+    assert ("partner", "B") not in by_role
+    assert by_role[("partner", "A")]["mean"] == 2.0
+
+
+# ---------------------------------------------------------------- unrouted: exactly as before
+@st.composite
+def surveys(draw):
+    n_items = draw(st.integers(1, 6))
+    elements = [draw(st.sampled_from("ABC")) for _ in range(n_items)]
+    items = pd.DataFrame(
+        {
+            "item": [f"i{k}" for k in range(n_items)],
+            "element": elements,
+            "reverse": [draw(st.booleans()) for _ in range(n_items)],
+        }
+    )
+    people = draw(st.integers(1, 14))
+    rows = []
+    for p in range(people):
+        role = draw(st.sampled_from(ROLES))
+        wave = draw(st.sampled_from(["W1", "W2"]))
+        for item in items["item"]:
+            v = draw(st.sampled_from([None, "dk", 1, 2, 3, 4, 5]))
+            if v is not None:
+                rows.append(
+                    {
+                        "respondent": f"r{p}",
+                        "wave": wave,
+                        "role": role,
+                        "item": item,
+                        "value": np.nan if v == "dk" else float(v),
+                        "dont_know": v == "dk",
+                    }
+                )
+    answers = pd.DataFrame(rows, columns=["respondent", "wave", "role", "item", "value", "dont_know"])
+    return answers.astype({"value": float}), items, draw(st.integers(1, 5))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(surveys())
+def test_routing_everything_to_everyone_scores_exactly_as_unrouted(survey):
+    answers, items, min_group = survey
+    levels = {"boss": "leadership", "worker": "staff", "partner": "partner"}
+    comps = [{"id": "1", "name": "One", "elements": ["A", "B"]}]
+    plain = score(answers, items, 5, min_group, levels, comps, ["W1", "W2"])
+    for routes in ([tuple(ROLES)] * len(items), [None] * len(items)):
+        same = score(answers, items.assign(roles=routes), 5, min_group, levels, comps, ["W1", "W2"])
+        assert json.dumps(same, sort_keys=True) == json.dumps(plain, sort_keys=True)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(surveys(), st.data())
+def test_routed_score_equals_unrouted_score_of_the_answers_shown(survey, data):
+    """Routing drops what a group was not shown and then applies rule 3 per group; scoring each group
+    alone without routing, on its own statements only, gives the same respondent scores."""
+    answers, items, _ = survey
+    routes = [tuple(r for r in ROLES if data.draw(st.booleans(), label=f"{i}-{r}")) or None for i in items["item"]]
+    routed = respondent_element_scores(answers, items.assign(roles=routes), 5)
+    for role in ROLES:
+        mine = [i for i, r in zip(items["item"], routes) if r is None or role in r]
+        alone = respondent_element_scores(
+            answers[(answers["role"] == role) & answers["item"].isin(mine)],
+            items[items["item"].isin(mine)],
+            5,
+        )
+        got = routed[routed["role"] == role].reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, alone.reset_index(drop=True), check_dtype=False, check_categorical=False)
+
+
+# ---------------------------------------------------------------- the instrument
+def test_an_unrouted_instrument_keeps_its_id_and_stored_form():
+    inst = tailor("cpm-orb", county="Example County")
+    assert not inst.routed
+    assert all("roles" not in i for i in inst.model_dump(mode="json")["items"])
+    assert "roles" not in inst.items_frame().columns
+    assert from_json(json.loads(inst.model_dump_json())).id == inst.id
+    # Routing everything to everyone is the same survey as no routing.
+    every = tailor("cpm-orb", county="Example County", routes={i.id: "all" for i in inst.items})
+    assert every.id == inst.id and not every.routed
+
+
+def test_routed_instrument_follows_the_packs_tags_and_the_teams_changes():
+    inst = tailor("cpm-orb", county="Example County", routed=True, routes={"A1": "leadership,supervisors"})
+    assert inst.routed
+    assert [r.id for r in inst.asked_of(inst.item("F2"))] == ["supervisors", "social_workers", "support_staff"]
+    assert [r.id for r in inst.asked_of(inst.item("A1"))] == ["leadership", "supervisors"]
+    assert "A1" not in [i.id for i in inst.items_for("partners")]
+    again = from_json(json.loads(inst.model_dump_json()))
+    assert again.id == inst.id and again.item("F2").roles == inst.item("F2").roles
+    shown = json.loads(json.dumps(inst.to_json()))
+    assert shown["routed"] and shown["items"][0]["roles"] == ["leadership", "supervisors"]
+
+
+def test_only_the_chosen_groups_are_routed_to():
+    inst = tailor("cpm-orb", county="X", roles="supervisors,partners", routed=True, elements="F")
+    assert [i.id for i in inst.items_for("partners")] == ["F3", "F4", "F6"]
+    assert inst.item("F3").roles is None  # every group asked: no routing needed
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"routes": {"Z9": "partners"}}, "cannot route Z9"),
+        ({"routes": {"F2": "mayors"}}, "role group 'mayors' is not asked"),
+        ({"routes": {"F2": ""}}, "name at least one role group"),
+        ({"roles": "partners", "items": "F2", "routed": True}, "statement F2 is meant for"),
+        ({"roles": "leadership,partners", "items": "F1,F2", "routes": {"F2": "leadership"}}, "'partners' would be"),
+    ],
+)
+def test_bad_routes_say_what_to_fix(kwargs, words):
+    with pytest.raises(InstrumentError, match=words):
+        tailor("cpm-orb", county="X", **kwargs)
+
+
+def test_export_tells_each_survey_tool_who_sees_what():
+    inst = tailor("cpm-orb", county="X", routed=True)
+    text = export_text(inst)
+    for tool in ("Qualtrics", "SurveyMonkey", "Google Forms", "REDCap"):
+        assert tool in text
+    assert "[F2] asked of: Supervisor, Social worker or other line staff, Support or clerical staff" in text
+    assert "REDCap branching logic: [role] = 'supervisors' or [role] = 'social_workers' or [role] = 'support_staff'" in text
+    partners = next(line for line in text.splitlines() if line.startswith("Community member or partner agency:"))
+    assert "F2" not in partners.split() and "A1" in partners.split()
+    assert "WHO IS ASKED WHAT" not in export_text(tailor("cpm-orb", county="X"))
