@@ -8,6 +8,7 @@ an unrouted survey (or one routing everything to everyone) scores exactly as bef
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -220,3 +221,92 @@ def test_export_tells_each_survey_tool_who_sees_what():
     partners = next(line for line in text.splitlines() if line.startswith("Community member or partner agency:"))
     assert "F2" not in partners.split() and "A1" in partners.split()
     assert "WHO IS ASKED WHAT" not in export_text(tailor("cpm-orb", county="X"))
+
+
+def test_build_response_refuses_answers_and_comments_off_the_groups_route():
+    from orb_widgets.exceptions import InvalidValue
+    from orb_widgets.survey.form import build_response, form_view
+
+    inst = tailor("cpm-orb", county="X", elements="A,F", routes={f"F{k}": "leadership" for k in range(1, 7)})
+    assert [p.element for p in form_view(inst, role="partners").parts] == ["A"]
+    assert build_response(inst, "partners", {"A1": 3}, {"A": "ok"}).answers == {"A1": 3}
+    assert build_response(inst, "leadership", {"F2": 3}, {"F": "ok"}).answers == {"F2": 3}
+    for answers, comments in [({"F1": 3}, None), ({"A1": 3, "F1": "dk"}, None), ({"A1": 3}, {"F": "hi"})]:
+        with pytest.raises(InvalidValue) as e:
+            build_response(inst, "partners", answers, comments)
+        assert e.value.fields.get("field") == "route"
+    assert build_response(inst, "partners", {"A1": 3}, {"F": " "}).comments == {}  # an empty box is no answer
+
+
+# ---------------------------------------------------------------- the served survey
+@pytest.fixture
+def routed_server(tmp_path, monkeypatch):
+    from survey_server import COUNTY, make_workspace, start
+
+    monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
+    store = make_workspace(tmp_path / "ws")
+    store.save_instrument(tailor("cpm-orb", county=COUNTY, routed=True))  # nobody answered yet: replaces it
+    running = start(tmp_path / "ws")
+    yield running
+    running.stop()
+
+
+def _fields(page, prefix="q-"):
+    return sorted(set(re.findall(rf'name="{prefix}([\w-]+)"', page)))
+
+
+def test_routed_survey_asks_the_role_first_then_shows_that_groups_statements(routed_server):
+    from survey_server import COUNTY, Browser
+
+    inst = routed_server.store.current_instrument(COUNTY)
+    b = Browser()
+    first = b.get(routed_server.link())
+    assert b.status == 200
+    assert 'method="get"' in first and _fields(first) == [] and len(re.findall(r'name="role"', first)) == 5
+    assert "Next: my statements" in first
+    for role in ("partners", "supervisors", "leadership"):
+        page = b.get(routed_server.link(query=f"?role={role}"))
+        assert b.status == 200
+        assert _fields(page) == sorted(i.id for i in inst.items_for(role))
+        assert b.hidden()["role"] == role and 'type="radio" name="role"' not in page
+        assert f"?lang=en\"" in page  # "Not your group? Choose again" goes back to the first page
+    partners = b.get(routed_server.link(query="?role=partners"))
+    assert "My supervisor helps me" not in partners and "q-F2" not in partners
+    assert "in team meetings and in supervision" not in partners
+    assert "It has 16 short statements" in partners
+    # A part with no statement for the group is left out, and so is its comment box.
+    parts = _fields(partners, "c-")
+    assert parts == sorted({inst.item(i).element for i in _fields(partners)})
+    # Other languages keep the group.
+    spanish = b.get(routed_server.link(query="?role=partners&lang=es"))
+    assert "Usted contesta como: Miembro de la comunidad o agencia colaboradora." in spanish
+    assert _fields(spanish) == _fields(partners)
+    # A group this survey does not have: the first page again.
+    assert _fields(b.get(routed_server.link(query="?role=mayors"))) == []
+
+
+def test_an_answer_to_a_statement_not_shown_to_the_group_is_refused_and_nothing_stored(routed_server):
+    from survey_server import COUNTY, WAVE, Browser
+
+    b = Browser()
+    b.get(routed_server.link(query="?role=partners"))
+    form = b.hidden()
+    b.post(routed_server.link(), {"q-A1": "4", "q-F2": "5"}, hidden=form)
+    assert b.status == 400
+    assert "Some answers were to statements your group is not asked, so nothing was saved." in b.page
+    assert "q-F2" not in b.page and b.checked() == {"q-A1": "4"}  # the partners' page again, A1 kept
+    assert routed_server.store.response_count(COUNTY, WAVE) == 0
+    b.post(routed_server.link(), {"q-A1": "4", "q-F3": "dk", "c-A": "fine"})
+    assert "Thank you" in b.page
+    stored = routed_server.store.answers_frame(COUNTY)
+    assert set(stored["role"]) == {"partners"} and sorted(stored["item"]) == ["A1", "F3"]
+
+
+def test_an_unrouted_survey_ticks_the_role_from_the_link_and_shows_everything(routed_server):
+    from survey_server import OTHER, Browser
+
+    b = Browser()
+    page = b.get(routed_server.link(routed_server.other_token, "?role=partners"))
+    inst = routed_server.store.current_instrument(OTHER)
+    assert not inst.routed and _fields(page) == sorted(i.id for i in inst.items)
+    assert b.checked()["role"] == "partners"
