@@ -140,14 +140,17 @@ def cmd_instrument(args) -> int:
             roles=args.roles,
             min_group=args.min_group,
             language=args.language,
+            routed=args.routed,
+            routes=_routes(args.route),
         )
         iid, version = store.save_instrument(inst)
         if args.json:
             _print_json({**inst.to_json(), "version": version})
         else:
+            routed = "; each role group is asked only its statements" if inst.routed else ""
             print(
                 f"Saved the assessment for {inst.county}: {len(inst.items)} statements in "
-                f"{len(inst.elements)} sections, {inst.scale.points}-point scale (version {version}, id {iid})."
+                f"{len(inst.elements)} sections, {inst.scale.points}-point scale (version {version}, id {iid}){routed}."
             )
         return 0
     inst = store.current_instrument(store.county(args.county).name)
@@ -168,6 +171,19 @@ def cmd_instrument(args) -> int:
     print(f"Survey text to paste into your survey tool: {text}")
     print(f"Printable survey: {page}")
     return 0
+
+
+def _routes(values) -> dict[str, str]:
+    """``--route F2=supervisors,social_workers`` (repeatable) as statement id → role groups."""
+    out = {}
+    for value in values or []:
+        item, sep, roles = value.partition("=")
+        if not sep or not item.strip():
+            raise OrbError(
+                f"--route {value}: write it as STATEMENT=GROUP,GROUP (e.g. --route F2=supervisors,social_workers)"
+            )
+        out[item.strip().upper()] = roles
+    return out
 
 
 def cmd_import(args) -> int:
@@ -370,6 +386,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--roles", help="comma-separated role group ids (default: all)")
     s.add_argument("--scale", type=int, default=5, choices=[4, 5], help="4 or 5 points (default 5)")
     s.add_argument("--min-group", type=int, default=5, help="smallest group shown in results (default 5, at least 3)")
+    s.add_argument(
+        "--routed",
+        action="store_true",
+        help="ask each role group only the statements the framework marks for it (create)",
+    )
+    s.add_argument(
+        "--route",
+        action="append",
+        metavar="STATEMENT=GROUPS",
+        help="who is asked one statement, e.g. F2=supervisors,social_workers or F2=all; repeatable; implies --routed",
+    )
     s.add_argument("--language", default=None)
     s.add_argument("--json", action="store_true")
     s.add_argument("--out", metavar="DIR", help="folder for export files (default: current folder)")

@@ -310,3 +310,48 @@ def test_an_unrouted_survey_ticks_the_role_from_the_link_and_shows_everything(ro
     inst = routed_server.store.current_instrument(OTHER)
     assert not inst.routed and _fields(page) == sorted(i.id for i in inst.items)
     assert b.checked()["role"] == "partners"
+
+
+# ---------------------------------------------------------------- the command line
+def _orb(capsys, *args):
+    from orb_widgets.cli import main
+
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_creates_a_routed_survey_and_exports_who_sees_what(workspace, capsys, tmp_path):
+    assert _orb(capsys, "init", "--workspace", workspace)[0] == 0
+    code, out, err = _orb(
+        capsys, "instrument", "create", "--workspace", workspace, "--county", "Bayside County",
+        "--framework", "cpm-orb", "--routed", "--route", "a1=leadership,supervisors", "--route", "F2=all", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    body = json.loads(out)
+    items = {i["id"]: i["roles"] for i in body["items"]}
+    assert body["routed"] and items["A1"] == ["leadership", "supervisors"]
+    assert items["F2"] == ["leadership", "supervisors", "social_workers", "support_staff", "partners"]
+    assert items["F5"] == ["supervisors", "social_workers", "support_staff"]
+    code, out, _ = _orb(capsys, "instrument", "export", "--workspace", workspace, "--county", "Bayside County",
+                        "--out", tmp_path)  # fmt: skip
+    text = (tmp_path / "bayside-county-survey.txt").read_text()
+    assert code == 0 and "[A1] asked of: Director, deputy director or manager, Supervisor" in text
+    assert "REDCap branching logic: [role] = 'leadership' or [role] = 'supervisors'" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--route", "F2"], "--route F2: write it as STATEMENT=GROUP,GROUP"),
+        (["--route", "F2=mayors"], "role group 'mayors' is not asked"),
+        (["--roles", "partners", "--items", "F2", "--routed"], "statement F2 is meant for"),
+    ],
+)
+def test_cli_bad_routes_are_one_line_and_exit_2(workspace, capsys, args, words):
+    assert _orb(capsys, "init", "--workspace", workspace)[0] == 0
+    code, out, err = _orb(
+        capsys, "instrument", "create", "--workspace", workspace, "--county", "Bayside County",
+        "--framework", "cpm-orb", *args,
+    )  # fmt: skip
+    assert code == 2 and words in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
