@@ -355,3 +355,58 @@ def test_cli_bad_routes_are_one_line_and_exit_2(workspace, capsys, args, words):
         "--framework", "cpm-orb", *args,
     )  # fmt: skip
     assert code == 2 and words in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+# ---------------------------------------------------------------- step 4: tailoring
+def test_tailoring_routes_a_new_survey_and_lets_the_team_change_who_is_asked(workspace):
+    import html
+
+    from orb_widgets.app import App
+    from orb_widgets.widgets import TailorAssessment
+    from orb_widgets.widgets.context import WorkbookContext
+
+    store = App.for_workspace(workspace, create=True).store
+    store.add_county("Cedar County", "cpm-orb")
+    page = TailorAssessment(WorkbookContext(store, "Cedar County", user="Ana", remember=False), scheduler=lambda delay, callback: None)
+    assert page.routed.value  # a new survey asks each group only its statements
+    assert page.items["F2"].route == ["supervisors", "social_workers", "support_staff"]  # the pack's tags
+    assert page.items["F2"].route_box.layout.display == "flex"
+    page.items["F2"].route = ["social_workers"]
+    page.items["A1"].asked.value = ["Supervisor", "Community member or partner agency"]
+    assert page.preview()
+    page.preview_role.value = "partners"
+    partners = html.unescape(page.preview_box.children[1].value)
+    assert "I know why this agency uses the practice model." in partners and "My supervisor helps" not in partners
+    inst = page.save()
+    assert inst is not None and inst.routed, page.status.text
+    assert inst.item("F2").roles == ["social_workers"]
+    assert inst.item("A1").roles == ["supervisors", "partners"]
+    assert store.current_instrument("Cedar County").id == inst.id
+    assert page.export("text").read_text("utf-8").count("REDCap branching logic") == sum(
+        1 for i in inst.items if i.roles is not None
+    )
+    # Opened again: the saved routes are on screen, and nothing is "unsaved".
+    again = TailorAssessment(WorkbookContext(store, "Cedar County", user="Ben", remember=False), scheduler=lambda delay, callback: None)
+    assert again.items["F2"].route == ["social_workers"] and again.routed.value
+    assert again.build().id == inst.id
+    # Nobody asked a statement: said plainly, nothing saved.
+    again.items["A2"].route = []
+    assert again.save() is None and "A2 is asked of none of the groups" in again.status.text
+    # Routing off: every statement to every group, as before.
+    again.items["A2"].route = ["leadership"]
+    again.routed.value = False
+    assert again.items["A2"].route_box.layout.display == "none"
+    assert not again.build().routed
+
+
+def test_a_survey_saved_before_routing_opens_unrouted(workspace):
+    from orb_widgets.app import App
+    from orb_widgets.widgets import TailorAssessment
+    from orb_widgets.widgets.context import WorkbookContext
+
+    store = App.for_workspace(workspace, create=True).store
+    store.add_county("Cedar County", "cpm-orb")
+    old = tailor("cpm-orb", county="Cedar County", elements="A,F")
+    store.save_instrument(old)
+    page = TailorAssessment(WorkbookContext(store, "Cedar County", remember=False), scheduler=lambda delay, callback: None)
+    assert not page.routed.value and page.build().id == old.id
