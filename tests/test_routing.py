@@ -410,3 +410,52 @@ def test_a_survey_saved_before_routing_opens_unrouted(workspace):
     store.save_instrument(old)
     page = TailorAssessment(WorkbookContext(store, "Cedar County", remember=False), scheduler=lambda delay, callback: None)
     assert not page.routed.value and page.build().id == old.id
+
+
+# ---------------------------------------------------------------- the packs' role tags
+#: Wording that belongs to people inside the agency or school: their supervisor, supervision,
+#: internal meetings (every language a pack's statements are written in).
+INSIDE_WORDS = re.compile(
+    r"\bsupervis|\bmy (boss|manager)\b|\bmeetings?\b|\breuni[oó]n(es)?\b|\bhandled(are|ning)|\bmöte|\bmin chef\b",
+    re.IGNORECASE,
+)
+
+
+def partner_wording_problems(raw: dict) -> list[str]:
+    """Statements with inside-the-agency wording that a partner-level group (partners, community
+    members, parents) is asked, as ``"<item> (<language>): <text>"``."""
+    outside = {r["id"] for r in raw["role_groups"] if r.get("level") == "partner"}
+    return [
+        f"{item['id']} ({lang}): {text}"
+        for item in raw["items"]
+        if outside & set(item["roles"])
+        for lang, text in item["text"].items()
+        if INSIDE_WORDS.search(text)
+    ]
+
+
+def _raw_pack(pack):
+    import yaml
+
+    from orb_widgets.content import pack_dirs
+
+    return yaml.safe_load((pack_dirs()[pack] / "pack.yaml").read_text("utf-8"))
+
+
+@pytest.mark.parametrize("pack", ["cpm-orb", "cps"])
+def test_partners_and_community_members_are_never_asked_about_supervisors_or_internal_meetings(pack):
+    raw = _raw_pack(pack)
+    assert any(r.get("level") == "partner" for r in raw["role_groups"])
+    assert partner_wording_problems(raw) == []
+    # Routed from the pack's tags, a partner's survey page has none of that wording either.
+    inst = tailor(pack, county="X", routed=True)
+    partners = [r.id for r in inst.roles if r.level == "partner"]
+    for role in partners:
+        assert not [i.id for i in inst.items_for(role) if INSIDE_WORDS.search(i.text)]
+
+
+def test_the_tag_check_finds_a_partner_asked_about_their_supervisor():
+    raw = _raw_pack("cpm-orb")
+    f2 = next(i for i in raw["items"] if i["id"] == "F2")
+    f2["roles"] = [*f2["roles"], "partners"]
+    assert [p.split(":")[0] for p in partner_wording_problems(raw)] == ["F2 (en)", "F2 (es)"]
