@@ -199,10 +199,7 @@ class Instrument(BaseModel):
                 columns=["item", "element", "reverse"],
             )
         return pd.DataFrame(
-            [
-                {"item": i.id, "element": i.element, "reverse": i.reverse, "roles": _tuple(i.roles)}
-                for i in self.items
-            ],
+            [{"item": i.id, "element": i.element, "reverse": i.reverse, "roles": _tuple(i.roles)} for i in self.items],
             columns=["item", "element", "reverse", "roles"],
         )
 

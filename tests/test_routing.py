@@ -217,7 +217,10 @@ def test_export_tells_each_survey_tool_who_sees_what():
     for tool in ("Qualtrics", "SurveyMonkey", "Google Forms", "REDCap"):
         assert tool in text
     assert "[F2] asked of: Supervisor, Social worker or other line staff, Support or clerical staff" in text
-    assert "REDCap branching logic: [role] = 'supervisors' or [role] = 'social_workers' or [role] = 'support_staff'" in text
+    assert (
+        "REDCap branching logic: [role] = 'supervisors' or [role] = 'social_workers' or [role] = 'support_staff'"
+        in text
+    )
     partners = next(line for line in text.splitlines() if line.startswith("Community member or partner agency:"))
     assert "F2" not in partners.split() and "A1" in partners.split()
     assert "WHO IS ASKED WHAT" not in export_text(tailor("cpm-orb", county="X"))
@@ -269,7 +272,7 @@ def test_routed_survey_asks_the_role_first_then_shows_that_groups_statements(rou
         assert b.status == 200
         assert _fields(page) == sorted(i.id for i in inst.items_for(role))
         assert b.hidden()["role"] == role and 'type="radio" name="role"' not in page
-        assert f"?lang=en\"" in page  # "Not your group? Choose again" goes back to the first page
+        assert '?lang=en"' in page  # "Not your group? Choose again" goes back to the first page
     partners = b.get(routed_server.link(query="?role=partners"))
     assert "My supervisor helps me" not in partners and "q-F2" not in partners
     assert "in team meetings and in supervision" not in partners
@@ -367,7 +370,9 @@ def test_tailoring_routes_a_new_survey_and_lets_the_team_change_who_is_asked(wor
 
     store = App.for_workspace(workspace, create=True).store
     store.add_county("Cedar County", "cpm-orb")
-    page = TailorAssessment(WorkbookContext(store, "Cedar County", user="Ana", remember=False), scheduler=lambda delay, callback: None)
+    page = TailorAssessment(
+        WorkbookContext(store, "Cedar County", user="Ana", remember=False), scheduler=lambda delay, callback: None
+    )
     assert page.routed.value  # a new survey asks each group only its statements
     assert page.items["F2"].route == ["supervisors", "social_workers", "support_staff"]  # the pack's tags
     assert page.items["F2"].route_box.layout.display == "flex"
@@ -386,7 +391,9 @@ def test_tailoring_routes_a_new_survey_and_lets_the_team_change_who_is_asked(wor
         1 for i in inst.items if i.roles is not None
     )
     # Opened again: the saved routes are on screen, and nothing is "unsaved".
-    again = TailorAssessment(WorkbookContext(store, "Cedar County", user="Ben", remember=False), scheduler=lambda delay, callback: None)
+    again = TailorAssessment(
+        WorkbookContext(store, "Cedar County", user="Ben", remember=False), scheduler=lambda delay, callback: None
+    )
     assert again.items["F2"].route == ["social_workers"] and again.routed.value
     assert again.build().id == inst.id
     # Nobody asked a statement: said plainly, nothing saved.
@@ -408,7 +415,9 @@ def test_a_survey_saved_before_routing_opens_unrouted(workspace):
     store.add_county("Cedar County", "cpm-orb")
     old = tailor("cpm-orb", county="Cedar County", elements="A,F")
     store.save_instrument(old)
-    page = TailorAssessment(WorkbookContext(store, "Cedar County", remember=False), scheduler=lambda delay, callback: None)
+    page = TailorAssessment(
+        WorkbookContext(store, "Cedar County", remember=False), scheduler=lambda delay, callback: None
+    )
     assert not page.routed.value and page.build().id == old.id
 
 
