@@ -142,6 +142,7 @@ def cmd_instrument(args) -> int:
             language=args.language,
             routed=args.routed,
             routes=_routes(args.route),
+            own=_own(args.own),
         )
         iid, version = store.save_instrument(inst)
         if args.json:
@@ -171,6 +172,32 @@ def cmd_instrument(args) -> int:
     print(f"Survey text to paste into your survey tool: {text}")
     print(f"Printable survey: {page}")
     return 0
+
+
+class _OwnStatement(argparse.Action):
+    """``--add-statement "E: text"`` and ``--for GROUPS``, kept in the order given (read by :func:`_own`)."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        namespace.own = [*(getattr(namespace, "own", None) or []), (option_string, value)]
+
+
+def _own(given) -> list[dict]:
+    """Own statements from ``--add-statement "E: text"``, each ``--for GROUPS`` naming who is asked the one before."""
+    own: list[dict] = []
+    for option, value in given or []:
+        if option == "--for":
+            if not own:
+                raise OrbError("--for GROUPS comes after the --add-statement it is for")
+            own[-1]["roles"] = value
+            continue
+        element, sep, text = value.partition(":")
+        if not sep or not element.strip() or len(element.strip()) > 3:
+            raise OrbError(
+                f"--add-statement {value!r}: start with the element and a colon, "
+                f'e.g. --add-statement "E: We look at our numbers together every month."'
+            )
+        own.append({"element": element.strip(), "text": text.strip()})
+    return own
 
 
 def _routes(values) -> dict[str, str]:
@@ -396,6 +423,21 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="STATEMENT=GROUPS",
         help="who is asked one statement, e.g. F2=supervisors,social_workers or F2=all; repeatable; implies --routed",
+    )
+    s.add_argument(
+        "--add-statement",
+        action=_OwnStatement,
+        dest="own",
+        metavar='"E: TEXT"',
+        help="a statement of your own for element E (marked local: scored with E, never compared "
+        "across counties); repeatable",
+    )
+    s.add_argument(
+        "--for",
+        action=_OwnStatement,
+        dest="own",
+        metavar="GROUPS",
+        help="the role groups asked the --add-statement just before it, e.g. supervisors,social_workers",
     )
     s.add_argument("--language", default=None)
     s.add_argument("--json", action="store_true")

@@ -55,14 +55,18 @@ class InstrumentItem(BaseModel):
     based_on: str | None = None
     #: The role groups this statement is shown to (routing); None: every group, as before routing.
     roles: list[str] | None = None
+    #: The county's own statement (not from the bank): scored with its element, never compared across counties.
+    local: bool = False
 
     @model_serializer(mode="wrap")
     def _unrouted_as_before(self, handler):
-        # An unrouted statement is stored, hashed and sent exactly as before routing existed,
-        # so every instrument saved earlier keeps its id.
+        # An unrouted bank statement is stored, hashed and sent exactly as before routing and own
+        # statements existed, so every instrument saved earlier keeps its id.
         out = handler(self)
         if self.roles is None:
             out.pop("roles", None)
+        if not self.local:
+            out.pop("local", None)
         return out
 
     def shown_to(self, role: str) -> bool:
@@ -172,6 +176,7 @@ class Instrument(BaseModel):
                     "reverse": i.reverse,
                     "based_on": i.based_on,
                     "roles": [r.id for r in self.asked_of(i)],
+                    "local": i.local,
                 }
                 for i in self.items
             ],
@@ -234,6 +239,7 @@ def tailor(
     title: str | None = None,
     routed: bool = False,
     routes: Mapping[str, Iterable[str] | str] | None = None,
+    own: Iterable[Mapping] | None = None,
 ) -> Instrument:
     """Make a county's instrument from a framework's item bank.
 
@@ -246,6 +252,11 @@ def tailor(
     tags it for; ``routes`` (statement id → role group ids, or ``"all"``)
     changes that for some statements and implies ``routed``. Unrouted, every
     statement goes to every group, as before routing existed.
+
+    ``own`` adds the county's own statements, each ``{"element", "text"}`` and
+    optionally ``"roles"`` (the groups asked it, which makes the survey
+    routed): marked local, ids ``AL1``, ``AL2``… after their element's bank
+    statements, scored with their element and never compared across counties.
 
     >>> inst = tailor("cpm-orb", county="Example County", elements=["F"], routed=True,
     ...               routes={"F3": "leadership,partners"})
@@ -306,6 +317,14 @@ def tailor(
                 id=i.id, element=i.element, text=text or i.text, reverse=i.reverse, based_on=i.id if text else None
             )
         )
+    routes = dict(routes or {})
+    for n, extra in enumerate(own or [], start=1):
+        item, asked = _own_statement(extra, n, chosen, [i for i in out_items if i.local])
+        out_items.append(item)
+        if asked is not None:
+            routes[item.id], routed = asked, True
+    if own:
+        out_items.sort(key=lambda i: (chosen.index(i.element), i.local))  # stable: bank order kept
     routing = _routing(fw, out_items, chosen_roles, routed, routes)
     if routing:
         out_items = [i.model_copy(update={"roles": routing.get(i.id)}) for i in out_items]
@@ -322,6 +341,31 @@ def tailor(
         roles=[r for r in fw.role_groups if r.id in chosen_roles],
         min_group=min_group,
     )
+
+
+#: The longest own statement accepted (characters).
+MAX_OWN_TEXT = 500
+
+
+def _own_statement(extra: Mapping, n: int, chosen: list[str], earlier: list[InstrumentItem]):
+    """One of the county's own statements, checked: ``(InstrumentItem, roles or None)``."""
+    element = str(extra.get("element") or "").strip().upper()
+    text = " ".join(str(extra.get("text") or "").split())
+    where = f"own statement {n}"
+    if element not in chosen:
+        raise InstrumentError(
+            f"{where}: element '{element}' is not asked in this survey (it asks {', '.join(chosen)}); "
+            f"start the statement with one of them, e.g. '{chosen[0]}: …'"
+        )
+    if not text:
+        raise InstrumentError(f"{where}: write the statement after '{element}:'")
+    if len(text) > MAX_OWN_TEXT:
+        raise InstrumentError(f"{where}: {len(text)} characters; shorten it to {MAX_OWN_TEXT} or fewer")
+    if any(i.text.casefold() == text.casefold() for i in earlier):
+        raise InstrumentError(f"{where}: the same statement is added twice; keep one")
+    number = 1 + sum(1 for i in earlier if i.element == element)
+    asked = _split(extra.get("roles")) or None
+    return InstrumentItem(id=f"{element}L{number}", element=element, text=text, local=True), asked
 
 
 def _routing(fw: Framework, items, chosen_roles, routed, routes) -> dict[str, list[str] | None]:

@@ -468,3 +468,100 @@ def test_the_tag_check_finds_a_partner_asked_about_their_supervisor():
     f2 = next(i for i in raw["items"] if i["id"] == "F2")
     f2["roles"] = [*f2["roles"], "partners"]
     assert [p.split(":")[0] for p in partner_wording_problems(raw)] == ["F2 (en)", "F2 (es)"]
+
+
+# ---------------------------------------------------------------- own statements (local)
+def test_own_statements_are_local_scored_with_their_element_and_routed_when_asked():
+    inst = tailor(
+        "cpm-orb", county="X", elements="A,E",
+        own=[{"element": "e", "text": " We look at our  numbers together. ", "roles": "supervisors"},
+             {"element": "A", "text": "Our office has time for this."},
+             {"element": "E", "text": "Our data team answers questions quickly."}],
+    )  # fmt: skip
+    own = [i for i in inst.items if i.local]
+    assert [(i.id, i.element, i.text) for i in own] == [
+        ("AL1", "A", "Our office has time for this."),
+        ("EL1", "E", "We look at our numbers together."),
+        ("EL2", "E", "Our data team answers questions quickly."),
+    ]
+    ids = [i.id for i in inst.items]
+    assert ids.index("AL1") == ids.index("A6") + 1 and ids[-2:] == ["EL1", "EL2"]  # after their element's bank ones
+    assert inst.routed and inst.item("EL1").roles == ["supervisors"] and inst.item("EL2").roles is None
+    assert inst.to_json()["items"][ids.index("AL1")]["local"] is True
+    assert from_json(json.loads(inst.model_dump_json())).id == inst.id
+    frame = inst.items_frame().set_index("item")
+    assert frame.loc["AL1", "element"] == "A"  # scored with its element
+    from orb_widgets.survey.form import form_languages
+
+    assert form_languages(inst) == ["en"]  # an own statement exists in the county's language only
+    assert [i.id for i in tailor("cpm-orb", county="X", elements="A,E").items if i.local] == []
+
+
+@pytest.mark.parametrize(
+    ("own", "words"),
+    [
+        ([{"element": "Q", "text": "x"}], "own statement 1: element 'Q' is not asked"),
+        ([{"element": "A", "text": "  "}], "own statement 1: write the statement"),
+        ([{"element": "A", "text": "x" * 501}], "501 characters; shorten it to 500"),
+        ([{"element": "A", "text": "Same."}, {"element": "A", "text": "same."}], "added twice"),
+        ([{"element": "A", "text": "Ok.", "roles": "mayors"}], "route for AL1: role group 'mayors'"),
+    ],
+)
+def test_bad_own_statements_say_what_to_fix(own, words):
+    with pytest.raises(InstrumentError, match=re.escape(words)):
+        tailor("cpm-orb", county="X", elements="A", own=own)
+
+
+def test_results_score_own_statements_in_their_element_and_mark_them_local(tmp_path, monkeypatch, capsys):
+    from orb_widgets.app import App
+    from orb_widgets.results import county_results
+    from orb_widgets.store import NewResponse
+    from orb_widgets.views import statements_view
+
+    monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
+    store = App.for_workspace(tmp_path / "ws", create=True).store
+    inst = tailor(
+        "cpm-orb", county="Cedar County", items="F1,F2", min_group=3, routed=True,
+        own=[{"element": "F", "text": "Our director visits each unit.", "roles": "partners,social_workers"}],
+    )  # fmt: skip
+    store.save_instrument(inst)
+    # Three social workers are asked F1, F2 and FL1; three partners only FL1 (F1, F2 are not theirs).
+    people = [NewResponse(role="social_workers", answers={"F1": 4, "F2": 2, "FL1": 3}) for _ in range(3)]
+    people += [NewResponse(role="partners", answers={"FL1": 5}) for _ in range(3)]
+    store.add_responses("Cedar County", "W1", people, instrument=inst, source="test")
+    report = county_results(store, "Cedar County")
+    f = next(e for e in report.elements if e.element == "F")
+    # Workers: (4 + 2 + 3) / 3 = 3; partners: 5 (1 of the 1 statement shown to them). Mean of six: 4.
+    assert (f.n, f.mean) == (6, 4.0)
+    rows = {x.item: x for x in report.items}
+    assert rows["FL1"].local and not rows["F1"].local
+    assert (rows["FL1"].n, rows["FL1"].mean) == (6, 4.0)
+    assert rows["FL1"].text == "Our director visits each unit."
+    shown = [line.label for t in statements_view(report).tables for line in t.lines]
+    assert "FL1. Our director visits each unit. (own statement)" in shown
+    assert "F1. Leaders here use the practice behaviors in how they treat staff." in shown
+
+
+def test_cli_adds_own_statements_with_the_groups_asked(workspace, capsys):
+    assert _orb(capsys, "init", "--workspace", workspace)[0] == 0
+    code, out, err = _orb(
+        capsys, "instrument", "create", "--workspace", workspace, "--county", "Bayside County",
+        "--framework", "cpm-orb", "--elements", "A,E",
+        "--add-statement", "E: We look at our numbers together every month.", "--for", "supervisors,social_workers",
+        "--add-statement", "A: Our office has time for this.", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    items = {i["id"]: i for i in json.loads(out)["items"]}
+    assert items["EL1"]["local"] and items["EL1"]["roles"] == ["supervisors", "social_workers"]
+    assert items["AL1"]["text"] == "Our office has time for this." and len(items["AL1"]["roles"]) == 5
+    assert not items["A1"]["local"]
+    for args, words in [
+        (["--for", "partners"], "--for GROUPS comes after the --add-statement it is for"),
+        (["--add-statement", "no colon"], "--add-statement 'no colon': start with the element and a colon"),
+        (["--add-statement", "A: x", "--for", "mayors"], "route for AL1: role group 'mayors' is not asked"),
+    ]:
+        code, _, err = _orb(
+            capsys, "instrument", "create", "--workspace", workspace, "--county", "Bayside County",
+            "--framework", "cpm-orb", *args,
+        )  # fmt: skip
+        assert code == 2 and words in err and len(err.strip().splitlines()) == 1, err

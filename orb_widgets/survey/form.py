@@ -94,11 +94,11 @@ def form_languages(inst: Instrument) -> list[str]:
     """The languages this survey can be answered in, its own first.
 
     Another language is offered only when every statement is the pack's own
-    (a county's rewording exists in the county's language only) and its title
-    is the pack's, so everybody answers the same questions.
+    (a county's rewording or own statement exists in the county's language only)
+    and its title is the pack's, so everybody answers the same questions.
     """
     languages = [inst.language]
-    if any(i.based_on for i in inst.items):
+    if any(i.based_on or i.local for i in inst.items):
         return languages
     try:
         own = survey_text(inst.framework, inst.language)
