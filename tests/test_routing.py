@@ -565,3 +565,33 @@ def test_cli_adds_own_statements_with_the_groups_asked(workspace, capsys):
             "--framework", "cpm-orb", *args,
         )  # fmt: skip
         assert code == 2 and words in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_tailoring_adds_own_statements_per_part(workspace):
+    from orb_widgets.app import App
+    from orb_widgets.widgets import TailorAssessment
+    from orb_widgets.widgets.context import WorkbookContext
+
+    store = App.for_workspace(workspace, create=True).store
+    store.add_county("Cedar County", "cpm-orb")
+
+    def open_page(user):
+        ctx = WorkbookContext(store, "Cedar County", user=user, remember=False)
+        return TailorAssessment(ctx, scheduler=lambda delay, callback: None)
+
+    page = open_page("Ana")
+    page.own_boxes["E"].value = "We look at our numbers together.\n\n  Our data team   answers quickly.  "
+    page.own_boxes["B"].value = "Not asked: part B is unticked."
+    page.element_checks["B"].value = False
+    inst = page.save()
+    assert inst is not None, page.status.text
+    assert [(i.id, i.text) for i in inst.items if i.local] == [
+        ("EL1", "We look at our numbers together."),
+        ("EL2", "Our data team answers quickly."),
+    ]
+    assert page.export("text") is not None and "[EL2] Our data team answers quickly." in page.export("text").read_text(
+        "utf-8"
+    )
+    again = open_page("Ben")
+    assert again.own_boxes["E"].value == "We look at our numbers together.\nOur data team answers quickly."
+    assert again.build().id == inst.id and "unsaved" not in again.status.text.lower()

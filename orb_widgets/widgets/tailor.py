@@ -218,6 +218,7 @@ class TailorAssessment(w.VBox):
         }
         self.roles_box.children = tuple(self.role_checks.values())
         self.element_checks, self.items, sections = {}, {}, []
+        self.own_boxes: dict[str, w.Textarea] = {}
         for e in fw.elements:
             # The part's name is the heading just above: the box says what ticking it does.
             check = w.Checkbox(
@@ -231,7 +232,17 @@ class TailorAssessment(w.VBox):
             rows = [ItemRow(i, self.ctx.words.unit, fw.role_groups) for i in fw.items_for(e.id)]
             self.element_checks[e.id] = check
             self.items.update({r.item.id: r for r in rows})
-            block = w.VBox(rows)
+            # The team's own statements for this part: scored with it, never compared with other counties.
+            self.own_boxes[e.id] = own = field(
+                w.Textarea(
+                    description="Our own statements",
+                    placeholder="one a line; leave empty for none",
+                    tooltip=f"Statements of your {self.ctx.words.unit}'s own for part {e.id}, one a line",
+                    rows=2,
+                ),
+                "full",
+            )
+            block = w.VBox([*rows, own])
             check.observe(
                 lambda c, block=block: setattr(block.layout, "display", "flex" if c["new"] else "none"), "value"
             )
@@ -252,6 +263,7 @@ class TailorAssessment(w.VBox):
             *self.role_checks.values(),
             *self.element_checks.values(),
             *[x for r in self.items.values() for x in (r.use, r.wording, r.asked)],
+            *self.own_boxes.values(),
             self.routed,
         ):
             c.observe(self._edited, "value")
@@ -282,6 +294,7 @@ class TailorAssessment(w.VBox):
             "min_group": self.min_group.value,
             "routed": self.routed.value,
             "routes": {i: r.route for i, r in self.items.items()},
+            "own": {e: lines for e, box in self.own_boxes.items() if (lines := _lines(box.value))},
         }
 
     def _apply(self, ch: dict) -> None:
@@ -307,6 +320,8 @@ class TailorAssessment(w.VBox):
                 row.use.value = i in chosen
                 row.wording.value = ch.get("rewording", {}).get(i, "")
                 row.route = ch.get("routes", {}).get(i, row.item.roles)
+            for e, box in self.own_boxes.items():
+                box.value = "\n".join(ch.get("own", {}).get(e, []))
         finally:
             self._filling = False
 
@@ -315,13 +330,18 @@ class TailorAssessment(w.VBox):
             "framework": inst.framework,
             "title": inst.title,
             "elements": list(inst.elements),
-            "items": [i.based_on or i.id for i in inst.items],
+            "items": [i.based_on or i.id for i in inst.items if not i.local],
             "rewording": {(i.based_on or i.id): i.text for i in inst.items if i.based_on},
             "points": inst.scale.points,
             "roles": [r.id for r in inst.roles],
             "min_group": inst.min_group,
             "routed": inst.routed,
-            "routes": {(i.based_on or i.id): [r.id for r in inst.asked_of(i)] for i in inst.items},
+            "routes": {(i.based_on or i.id): [r.id for r in inst.asked_of(i)] for i in inst.items if not i.local},
+            "own": {
+                e: [i.text for i in inst.items if i.local and i.element == e]
+                for e in inst.elements
+                if any(i.local and i.element == e for i in inst.items)
+            },
         }
 
     def _load(self) -> None:
@@ -423,6 +443,7 @@ class TailorAssessment(w.VBox):
             title=ch["title"] or None,
             routed=ch["routed"],
             routes=routes,
+            own=[{"element": e, "text": t} for e in ch["elements"] for t in ch["own"].get(e, [])],
         )
 
     def preview(self) -> bool:
@@ -533,9 +554,15 @@ def same_choices(a: dict | None, b: dict | None) -> bool:
             "routed": routed,
             # who is asked what matters only for the statements asked, among the groups asked
             "routes": {i: sorted(set(routes.get(i, [])) & roles) for i in c.get("items", [])} if routed else {},
+            "own": {e: list(t) for e, t in (c.get("own") or {}).items() if t and e in c.get("elements", [])},
         }
 
     return norm(a) == norm(b)
+
+
+def _lines(text: str) -> list[str]:
+    """The non-empty lines of a text box, each with its spaces tidied."""
+    return [" ".join(line.split()) for line in (text or "").splitlines() if line.strip()]
 
 
 def _parse(stamp):
