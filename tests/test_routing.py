@@ -595,3 +595,13 @@ def test_tailoring_adds_own_statements_per_part(workspace):
     again = open_page("Ben")
     assert again.own_boxes["E"].value == "We look at our numbers together.\nOur data team answers quickly."
     assert again.build().id == inst.id and "unsaved" not in again.status.text.lower()
+
+
+def test_the_printable_survey_says_which_statements_are_for_which_groups():
+    from orb_widgets.instrument import export_printable
+
+    page = export_printable(tailor("cpm-orb", county="X", elements="F", routed=True))
+    row = next(r for r in page.split("<tr>") if "My supervisor helps me" in r)
+    assert "Only for: Supervisor; Social worker or other line staff; Support or clerical staff" in row
+    assert "Only for" not in next(r for r in page.split("<tr>") if "Leaders explain clearly" in r)  # F3: everyone
+    assert "Only for" not in export_printable(tailor("cpm-orb", county="X", elements="F"))
