@@ -240,13 +240,22 @@ def cmd_import(args) -> int:
     def skipped_row(response, how):
         held.setdefault(how, []).append(response.origin.row if response.origin else 0)
 
+    off_route = [0]  # answers to statements not asked of the person's group: kept, never scored
+
+    def routed(responses):
+        for response in responses:
+            shown = {i.id for i in inst.items_for(response.role)} if inst.routed else None
+            if shown is not None:
+                off_route[0] += sum(1 for item, v in response.answers.items() if item not in shown and v is not None)
+            yield response
+
     with _progress(path, "Checking" if args.dry_run else "Importing") as bar:
         # Written in batches that stay invisible until the last one lands: survey answers keep
         # arriving meanwhile, and a mistake on the file's last row (or a stop) stores nothing.
         added, skipped = store.import_responses(
             county,
             args.wave,
-            _counted(export, bar),
+            routed(_counted(export, bar)),
             instrument=inst,
             file_name=path.name,
             sha256=export.sha256,
@@ -263,6 +272,11 @@ def cmd_import(args) -> int:
     again = f"; {skipped} already imported before" if skipped else ""
     again += " (--verbose lists their rows)" if skipped and not args.verbose else ""
     unasked = f"; not in the file, so not scored: {', '.join(missing)}" if missing else ""
+    if off_route[0]:
+        unasked += (
+            f"; {off_route[0]} answers to statements not asked of the person's group are kept but not scored "
+            "(see 'orb instrument export' for each tool's display logic)"
+        )
     done = f"Dry run, nothing stored: would import {added} responses" if args.dry_run else f"Imported {added} responses"
     print(f"{done} for {county}, wave {args.wave} ({export.format}){again}{dropped}{unasked}.")
     if export.ignored_columns:

@@ -605,3 +605,24 @@ def test_the_printable_survey_says_which_statements_are_for_which_groups():
     assert "Only for: Supervisor; Social worker or other line staff; Support or clerical staff" in row
     assert "Only for" not in next(r for r in page.split("<tr>") if "Leaders explain clearly" in r)  # F3: everyone
     assert "Only for" not in export_printable(tailor("cpm-orb", county="X", elements="F"))
+
+
+def test_an_import_keeps_answers_a_group_was_not_asked_and_says_they_are_not_scored(workspace, capsys, tmp_path):
+    from orb_widgets.app import App
+    from orb_widgets.results import county_results
+
+    assert _orb(capsys, "init", "--workspace", workspace)[0] == 0
+    assert _orb(capsys, "instrument", "create", "--workspace", workspace, "--county", "Bayside County",
+                "--framework", "cpm-orb", "--items", "F1,F2,F3", "--routed", "--min-group", "3")[0] == 0  # fmt: skip
+    # A survey tool without display logic: partners answered F2 ("My supervisor helps me") too.
+    rows = ["Role,[F1] a,[F2] b,[F3] c"]
+    rows += ["Supervisor,4,4,4"] * 3 + ["Community member or partner agency,,1,2"] * 3
+    export = tmp_path / "export.csv"
+    export.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, out, err = _orb(capsys, "import", str(export), "--workspace", workspace, "--county", "Bayside County",
+                          "--wave", "W1")  # fmt: skip
+    assert code == 0, err
+    assert "Imported 6 responses" in out and "3 answers to statements not asked of the person's group" in out
+    report = county_results(App.for_workspace(workspace).store, "Bayside County")
+    f2 = next(x for x in report.items if x.item == "F2")
+    assert (f2.n, f2.mean) == (3, 4.0)  # the supervisors' answers only
