@@ -143,6 +143,7 @@ def cmd_instrument(args) -> int:
             routed=args.routed,
             routes=_routes(args.route),
             own=_own(args.own),
+            own_groups=_groups(args.add_group),
         )
         iid, version = store.save_instrument(inst)
         if args.json:
@@ -198,6 +199,20 @@ def _own(given) -> list[dict]:
             )
         own.append({"element": element.strip(), "text": text.strip()})
     return own
+
+
+def _groups(values) -> list[dict]:
+    """``--add-group "Public health nurses=staff"`` (repeatable) as own role groups with their level."""
+    out = []
+    for value in values or []:
+        label, sep, level = value.rpartition("=")
+        if not sep or not label.strip():
+            raise OrbError(
+                f'--add-group {value!r}: write it as NAME=LEVEL, e.g. --add-group "Public health nurses=staff" '
+                "(levels: leadership, supervisor, staff, partner)"
+            )
+        out.append({"label": label, "level": level})
+    return out
 
 
 def _routes(values) -> dict[str, str]:
@@ -437,6 +452,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="STATEMENT=GROUPS",
         help="who is asked one statement, e.g. F2=supervisors,social_workers or F2=all; repeatable; implies --routed",
+    )
+    s.add_argument(
+        "--add-group",
+        action="append",
+        metavar="NAME=LEVEL",
+        help='a role group of your own, e.g. "Public health nurses=staff" (levels: leadership, supervisor, '
+        "staff, partner); repeatable",
     )
     s.add_argument(
         "--add-statement",

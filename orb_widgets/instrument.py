@@ -240,6 +240,7 @@ def tailor(
     routed: bool = False,
     routes: Mapping[str, Iterable[str] | str] | None = None,
     own: Iterable[Mapping] | None = None,
+    own_groups: Iterable[Mapping] | None = None,
 ) -> Instrument:
     """Make a county's instrument from a framework's item bank.
 
@@ -257,6 +258,9 @@ def tailor(
     optionally ``"roles"`` (the groups asked it, which makes the survey
     routed): marked local, ids ``AL1``, ``AL2``… after their element's bank
     statements, scored with their element and never compared across counties.
+    ``own_groups`` adds role groups the pack does not have, each ``{"label",
+    "level"}`` (leadership, supervisor, staff or partner): routed, a group is
+    asked the statements the pack marks for a group of its level.
 
     >>> inst = tailor("cpm-orb", county="Example County", elements=["F"], routed=True,
     ...               routes={"F3": "leadership,partners"})
@@ -283,6 +287,10 @@ def tailor(
     for r in chosen_roles:
         if r not in role_ids:
             raise InstrumentError(f"role group '{r}' is not in {fw.id} (it has {', '.join(role_ids)})")
+    added = _own_groups(own_groups, fw)
+    chosen_roles = [*chosen_roles, *(g.id for g in added)]
+    levels = {r.id: r.level for r in [*fw.role_groups, *added]}
+    own_ids = {g.id for g in added}
     picked = _split(items)
     if picked:
         bank = {i.id: i for i in fw.items}
@@ -301,7 +309,7 @@ def tailor(
                 f"({', '.join(chosen)}); add the element or drop the item"
             )
     else:
-        bank_items = [i for i in fw.items if i.element in chosen and set(i.roles) & set(chosen_roles)]
+        bank_items = [i for i in fw.items if i.element in chosen and _tagged(i, chosen_roles, levels, own_ids)]
     for e in chosen:
         if not any(i.element == e for i in bank_items):
             raise InstrumentError(f"element '{e}' has no items chosen; pick at least one or drop the element")
@@ -325,7 +333,7 @@ def tailor(
             routes[item.id], routed = asked, True
     if own:
         out_items.sort(key=lambda i: (chosen.index(i.element), i.local))  # stable: bank order kept
-    routing = _routing(fw, out_items, chosen_roles, routed, routes)
+    routing = _routing(fw, out_items, chosen_roles, routed, routes, levels, own_ids)
     if routing:
         out_items = [i.model_copy(update={"roles": routing.get(i.id)}) for i in out_items]
     return Instrument(
@@ -338,7 +346,7 @@ def tailor(
         items=out_items,
         scale=fw.scales[points],
         role_question=fw.role_question,
-        roles=[r for r in fw.role_groups if r.id in chosen_roles],
+        roles=[*(r for r in fw.role_groups if r.id in chosen_roles), *added],
         min_group=min_group,
     )
 
@@ -368,7 +376,42 @@ def _own_statement(extra: Mapping, n: int, chosen: list[str], earlier: list[Inst
     return InstrumentItem(id=f"{element}L{number}", element=element, text=text, local=True), asked
 
 
-def _routing(fw: Framework, items, chosen_roles, routed, routes) -> dict[str, list[str] | None]:
+LEVELS = ("leadership", "supervisor", "staff", "partner")
+
+
+def _own_groups(groups, fw: Framework) -> list[RoleGroup]:
+    """The county's own role groups, checked; ids made from their names (``Public health nurses`` →
+    ``public_health_nurses``)."""
+    out: list[RoleGroup] = []
+    taken = {r.id for r in fw.role_groups} | {r.label.casefold() for r in fw.role_groups}
+    for n, group in enumerate(groups or [], start=1):
+        label = " ".join(str(group.get("label") or "").split())
+        level = str(group.get("level") or "").strip().lower()
+        gid = re.sub(r"[^a-z0-9]+", "_", label.casefold()).strip("_")[:40]
+        if not gid:
+            raise InstrumentError(f"own group {n}: give the group a name, e.g. 'Public health nurses=staff'")
+        if level not in LEVELS:
+            raise InstrumentError(
+                f"own group '{label}': level '{level}' is not one of {', '.join(LEVELS)}; "
+                f"write it as '{label}=staff', for example"
+            )
+        if gid in taken or label.casefold() in taken:
+            raise InstrumentError(f"own group '{label}': the survey already has a group by that name; name it apart")
+        taken |= {gid, label.casefold()}
+        out.append(RoleGroup(id=gid, label=label, level=level))
+    return out
+
+
+def _tagged(item, chosen_roles, levels: dict, own_ids: set) -> list[str]:
+    """The chosen groups a bank item is for: those its pack tags name, and own groups (not in the
+    pack's tags' vocabulary, so not in ``item.roles``) of a level the tags name."""
+    tagged_levels = {levels[r] for r in item.roles if r in levels}
+    return [r for r in chosen_roles if r in item.roles or (r in own_ids and levels[r] in tagged_levels)]
+
+
+def _routing(
+    fw: Framework, items, chosen_roles, routed, routes, levels: dict, own_ids: set
+) -> dict[str, list[str] | None]:
     """Who is shown each statement: statement id → role group ids (None: every group asked)."""
     routes = dict(routes or {})
     if not routed and not routes:
@@ -394,7 +437,7 @@ def _routing(fw: Framework, items, chosen_roles, routed, routes) -> dict[str, li
                 raise InstrumentError(f"route for {i.id}: name at least one role group, or drop the statement")
         else:
             tags = bank[i.id].roles if i.id in bank else chosen_roles
-            asked = [r for r in chosen_roles if r in tags]
+            asked = _tagged(bank[i.id], chosen_roles, levels, own_ids) if i.id in bank else list(chosen_roles)
             if not asked:
                 raise InstrumentError(
                     f"statement {i.id} is meant for role groups this survey does not ask "

@@ -63,7 +63,7 @@ def county_results(store, county: str, wave: str | None = None) -> ScoreReport:
         raise OrbError(f"'{c.name}' has no wave '{wave}' (waves: {shown})")
     answers, items = answers_on_scale(store, c.name, inst, coded=True)
     fw = load_framework(inst.framework, inst.language)
-    role_levels = {r.id: r.level for r in fw.role_groups}
+    role_levels = {r.id: r.level for r in fw.role_groups} | {r.id: r.level for r in inst.roles}  # and own groups
     components = [
         {"id": comp.id, "name": comp.name, "elements": [e for e in comp.elements if e in inst.elements]}
         for comp in fw.components

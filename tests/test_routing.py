@@ -626,3 +626,68 @@ def test_an_import_keeps_answers_a_group_was_not_asked_and_says_they_are_not_sco
     report = county_results(App.for_workspace(workspace).store, "Bayside County")
     f2 = next(x for x in report.items if x.item == "F2")
     assert (f2.n, f2.mean) == (3, 4.0)  # the supervisors' answers only
+
+
+# ---------------------------------------------------------------- own role groups
+def test_own_groups_are_asked_what_their_level_is_asked_and_reported_like_any_group(tmp_path, monkeypatch):
+    from orb_widgets.app import App
+    from orb_widgets.results import county_results
+    from orb_widgets.store import NewResponse
+    from orb_widgets.survey.form import build_response, form_languages, form_view
+
+    inst = tailor(
+        "cpm-orb", county="Cedar County", items="F1,F2,F6", routed=True, min_group=3,
+        own_groups=[{"label": "Public  health nurses", "level": "staff"}, {"label": "Foster parents", "level": "partner"}],
+    )  # fmt: skip
+    assert [(r.id, r.label, r.level) for r in inst.roles[-2:]] == [
+        ("public_health_nurses", "Public health nurses", "staff"),
+        ("foster_parents", "Foster parents", "partner"),
+    ]
+    # Like the pack's staff (F1, F2) and partners (F6): foster parents are never asked about "my supervisor".
+    assert [i.id for i in inst.items_for("public_health_nurses")] == ["F1", "F2"]
+    assert [i.id for i in inst.items_for("foster_parents")] == ["F6"]
+    assert form_languages(inst) == ["en"]  # the group's name exists in the county's words only
+    assert "Foster parents" in [c.label for c in form_view(inst).roles]
+    assert build_response(inst, "Public health nurses", {"F2": 4}).role == "public_health_nurses"
+    monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
+    store = App.for_workspace(tmp_path / "ws", create=True).store
+    store.save_instrument(inst)
+    people = [NewResponse(role="public_health_nurses", answers={"F1": 2, "F2": 4}) for _ in range(3)]
+    people += [NewResponse(role="leadership", answers={"F1": 5, "F6": 5}) for _ in range(3)]
+    store.add_responses("Cedar County", "W1", people, instrument=inst, source="test")
+    report = county_results(store, "Cedar County")
+    nurses = next(r for r in report.by_role if r.role == "public_health_nurses")
+    assert (nurses.label, nurses.n, nurses.mean) == ("Public health nurses", 3, 3.0)
+    gap = next(g for g in report.gap if g.element == "F")
+    assert (gap.staff_n, gap.gap) == (3, 2.0)  # the nurses count as staff: 5 − 3
+
+
+@pytest.mark.parametrize(
+    ("groups", "words"),
+    [
+        ([{"label": "Nurses", "level": "boss"}], "level 'boss' is not one of leadership, supervisor, staff, partner"),
+        ([{"label": "supervisor", "level": "staff"}], "already has a group by that name"),
+        ([{"label": "Nurses", "level": "staff"}, {"label": "nurses", "level": "staff"}], "already has a group"),
+        ([{"label": " ", "level": "staff"}], "give the group a name"),
+    ],
+)
+def test_bad_own_groups_say_what_to_fix(groups, words):
+    with pytest.raises(InstrumentError, match=re.escape(words)):
+        tailor("cpm-orb", county="X", own_groups=groups)
+
+
+def test_cli_adds_own_groups(workspace, capsys):
+    assert _orb(capsys, "init", "--workspace", workspace)[0] == 0
+    code, out, err = _orb(
+        capsys, "instrument", "create", "--workspace", workspace, "--county", "Bayside County",
+        "--framework", "cpm-orb", "--routed", "--add-group", "Public health nurses=staff", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    body = json.loads(out)
+    assert {"id": "public_health_nurses", "label": "Public health nurses"} in body["role_question"]["options"]
+    assert "public_health_nurses" in next(i for i in body["items"] if i["id"] == "F2")["roles"]
+    code, _, err = _orb(
+        capsys, "instrument", "create", "--workspace", workspace, "--county", "Bayside County",
+        "--framework", "cpm-orb", "--add-group", "nurses",
+    )  # fmt: skip
+    assert code == 2 and "--add-group 'nurses': write it as NAME=LEVEL" in err and len(err.strip().splitlines()) == 1

@@ -104,8 +104,8 @@ def form_languages(inst: Instrument) -> list[str]:
         own = survey_text(inst.framework, inst.language)
     except PackError:
         return languages
-    if inst.title != f"{own.title}: {inst.county}":
-        return languages
+    if inst.title != f"{own.title}: {inst.county}" or any(r.id not in own.roles for r in inst.roles):
+        return languages  # a county's own title or role group exists in its language only
     for lang in survey_languages(inst.framework):
         if lang not in languages:
             try:
