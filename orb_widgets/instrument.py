@@ -379,6 +379,15 @@ def _own_statement(extra: Mapping, n: int, chosen: list[str], earlier: list[Inst
 LEVELS = ("leadership", "supervisor", "staff", "partner")
 
 
+def group_id(label: str) -> str:
+    """The id of a county's own role group, made from its name.
+
+    >>> group_id("Public  health nurses (PHN)")
+    'public_health_nurses_phn'
+    """
+    return re.sub(r"[^a-z0-9]+", "_", " ".join(label.split()).casefold()).strip("_")[:40]
+
+
 def _own_groups(groups, fw: Framework) -> list[RoleGroup]:
     """The county's own role groups, checked; ids made from their names (``Public health nurses`` →
     ``public_health_nurses``)."""
@@ -387,7 +396,7 @@ def _own_groups(groups, fw: Framework) -> list[RoleGroup]:
     for n, group in enumerate(groups or [], start=1):
         label = " ".join(str(group.get("label") or "").split())
         level = str(group.get("level") or "").strip().lower()
-        gid = re.sub(r"[^a-z0-9]+", "_", label.casefold()).strip("_")[:40]
+        gid = group_id(label)
         if not gid:
             raise InstrumentError(f"own group {n}: give the group a name, e.g. 'Public health nurses=staff'")
         if level not in LEVELS:

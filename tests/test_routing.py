@@ -691,3 +691,35 @@ def test_cli_adds_own_groups(workspace, capsys):
         "--framework", "cpm-orb", "--add-group", "nurses",
     )  # fmt: skip
     assert code == 2 and "--add-group 'nurses': write it as NAME=LEVEL" in err and len(err.strip().splitlines()) == 1
+
+
+def test_tailoring_adds_other_groups_and_opens_a_survey_made_with_them(workspace):
+    from orb_widgets.app import App
+    from orb_widgets.widgets import TailorAssessment
+    from orb_widgets.widgets.context import WorkbookContext
+
+    store = App.for_workspace(workspace, create=True).store
+    store.add_county("Cedar County", "cpm-orb")
+
+    def open_page(user):
+        ctx = WorkbookContext(store, "Cedar County", user=user, remember=False)
+        return TailorAssessment(ctx, scheduler=lambda delay, callback: None)
+
+    page = open_page("Ana")
+    page.groups.value = "Public health nurses = staff\nFoster parents=partner"
+    inst = page.save()
+    assert inst is not None, page.status.text
+    assert [r.id for r in inst.roles][-2:] == ["public_health_nurses", "foster_parents"]
+    assert "F2" in [i.id for i in inst.items_for("public_health_nurses")]
+    assert "F2" not in [i.id for i in inst.items_for("foster_parents")]
+    # The same survey from the command line's words opens with nothing unsaved, and builds the same.
+    cli_made = tailor(
+        "cpm-orb", county="Cedar County", routed=True,
+        own_groups=[{"label": "Public health nurses", "level": "staff"}, {"label": "Foster parents", "level": "partner"}],
+    )  # fmt: skip
+    assert cli_made.id == inst.id
+    again = open_page("Ben")
+    assert again.groups.value == "Public health nurses = staff\nFoster parents = partner"
+    assert again.build().id == inst.id and again.export("text") is not None
+    again.groups.value = "Nurses without a level"
+    assert again.save() is None and "write its name, '=' and its level" in again.status.text

@@ -16,7 +16,15 @@ import ipywidgets as w
 from ..content import list_frameworks, load_framework
 from ..exceptions import OrbError
 from ..exports import write_atomic
-from ..instrument import DEFAULT_MIN_GROUP, MIN_GROUP_FLOOR, Instrument, export_printable, export_text, tailor
+from ..instrument import (
+    DEFAULT_MIN_GROUP,
+    MIN_GROUP_FLOOR,
+    Instrument,
+    export_printable,
+    export_text,
+    group_id,
+    tailor,
+)
 from ..views import plural, when
 from .autosave import DELAY, Autosave
 from .context import WorkbookContext
@@ -127,6 +135,15 @@ class TailorAssessment(w.VBox):
         )
         self.roles_box = w.VBox()
         # A new survey asks each group only its statements; one saved before routing existed stays as it is.
+        self.groups = field(
+            w.Textarea(
+                description="Other groups",
+                placeholder="one a line, with its level: Public health nurses = staff",
+                tooltip="Groups the framework does not list; level: leadership, supervisor, staff or partner",
+                rows=2,
+            ),
+            "full",
+        )
         self.routed = w.Checkbox(
             value=self.instrument is None or self.instrument.routed,
             description="Ask each group only the statements meant for it",
@@ -179,6 +196,7 @@ class TailorAssessment(w.VBox):
                     "Tick the groups you will ask. Each person picks one when they answer; nobody gives their name.",
                 ),
                 self.roles_box,
+                self.groups,
                 self.routed,
                 self.min_group,
                 section_header(
@@ -265,6 +283,7 @@ class TailorAssessment(w.VBox):
             *[x for r in self.items.values() for x in (r.use, r.wording, r.asked)],
             *self.own_boxes.values(),
             self.routed,
+            self.groups,
         ):
             c.observe(self._edited, "value")
         self._show_routes()
@@ -295,6 +314,7 @@ class TailorAssessment(w.VBox):
             "routed": self.routed.value,
             "routes": {i: r.route for i, r in self.items.items()},
             "own": {e: lines for e, box in self.own_boxes.items() if (lines := _lines(box.value))},
+            "groups": _lines(self.groups.value),
         }
 
     def _apply(self, ch: dict) -> None:
@@ -322,10 +342,12 @@ class TailorAssessment(w.VBox):
                 row.route = ch.get("routes", {}).get(i, row.item.roles)
             for e, box in self.own_boxes.items():
                 box.value = "\n".join(ch.get("own", {}).get(e, []))
+            self.groups.value = "\n".join(ch.get("groups", []))
         finally:
             self._filling = False
 
     def _from_instrument(self, inst: Instrument) -> dict:
+        pack_roles = {r.id for r in load_framework(inst.framework).role_groups}
         return {
             "framework": inst.framework,
             "title": inst.title,
@@ -333,7 +355,8 @@ class TailorAssessment(w.VBox):
             "items": [i.based_on or i.id for i in inst.items if not i.local],
             "rewording": {(i.based_on or i.id): i.text for i in inst.items if i.based_on},
             "points": inst.scale.points,
-            "roles": [r.id for r in inst.roles],
+            "roles": [r.id for r in inst.roles if r.id in pack_roles],
+            "groups": [f"{r.label} = {r.level}" for r in inst.roles if r.id not in pack_roles],
             "min_group": inst.min_group,
             "routed": inst.routed,
             "routes": {(i.based_on or i.id): [r.id for r in inst.asked_of(i)] for i in inst.items if not i.local},
@@ -425,12 +448,18 @@ class TailorAssessment(w.VBox):
         if unknown:
             raise OrbError(f"statement {unknown[0]} is not in the item bank")
         rewording = {i: t for i, t in ch["rewording"].items() if i in ch["items"]}
+        groups = [_group(line) for line in ch["groups"]]
         routes = None
         if ch["routed"]:
             routes = {i: [r for r in ch["routes"].get(i, []) if r in ch["roles"]] for i in ch["items"]}
             nobody = [i for i, asked in routes.items() if not asked]
             if nobody:
                 raise OrbError(f"statement {nobody[0]} is asked of none of the groups you ask; add a group under it")
+            # Other groups are asked what the ticked groups of their level are asked.
+            levels = {r.id: r.level for r in self.fw.role_groups}
+            for i, asked in routes.items():
+                ticked = {levels[r] for r in ch["routes"].get(i, []) if r in levels}
+                asked += [group_id(g["label"]) for g in groups if g["level"].lower() in ticked]
         return tailor(
             self.fw,
             county=self.ctx.county,
@@ -444,6 +473,7 @@ class TailorAssessment(w.VBox):
             routed=ch["routed"],
             routes=routes,
             own=[{"element": e, "text": t} for e in ch["elements"] for t in ch["own"].get(e, [])],
+            own_groups=groups,
         )
 
     def preview(self) -> bool:
@@ -555,9 +585,18 @@ def same_choices(a: dict | None, b: dict | None) -> bool:
             # who is asked what matters only for the statements asked, among the groups asked
             "routes": {i: sorted(set(routes.get(i, [])) & roles) for i in c.get("items", [])} if routed else {},
             "own": {e: list(t) for e, t in (c.get("own") or {}).items() if t and e in c.get("elements", [])},
+            "groups": [" = ".join(p.strip() for p in g.rpartition("=")[::2]) for g in c.get("groups") or []],
         }
 
     return norm(a) == norm(b)
+
+
+def _group(line: str) -> dict:
+    """``Public health nurses = staff`` as an own group (checked by :func:`orb_widgets.instrument.tailor`)."""
+    label, sep, level = line.rpartition("=")
+    if not sep or not label.strip():
+        raise OrbError(f"other group '{line}': write its name, '=' and its level, e.g. 'Public health nurses = staff'")
+    return {"label": label.strip(), "level": level.strip()}
 
 
 def _lines(text: str) -> list[str]:
