@@ -723,3 +723,15 @@ def test_tailoring_adds_other_groups_and_opens_a_survey_made_with_them(workspace
     assert again.build().id == inst.id and again.export("text") is not None
     again.groups.value = "Nurses without a level"
     assert again.save() is None and "write its name, '=' and its level" in again.status.text
+
+
+def test_the_step_5_preview_of_a_routed_survey_goes_on_to_a_groups_page_that_cannot_send(routed_server):
+    from survey_server import Browser
+
+    b = Browser()
+    first = b.get(routed_server.link(query="?preview=1"))
+    assert b.hidden()["preview"] == "1" and "Preview: this is the page people see" in first
+    assert re.search(r'<button type="submit">Next: my statements', first)  # going on is allowed
+    page = b.get(routed_server.link(query="?lang=en&preview=1&role=partners"))
+    assert _fields(page) and re.search(r'<button type="submit" disabled>', page)
+    assert "?lang=en&amp;preview=1" in page  # "Choose again" stays in the preview

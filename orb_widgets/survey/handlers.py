@@ -246,6 +246,7 @@ class FormHandler(_Base):
         view = form_view(inst, language, role)
         _ = translations(language).gettext
         answered = sum(1 for k, v in chosen.items() if k.startswith("q-") and v)
+        preview = self.request.method == "GET" and self.get_query_argument("preview", "") == "1"
         routed_to = f"&role={view.role.value}" if view.role else ""
         self.set_status(status)
         self.finish(
@@ -259,7 +260,7 @@ class FormHandler(_Base):
                     (code, LANGUAGE_NAMES.get(code, code), f"{self.survey.link_url(token)}?lang={code}{routed_to}")
                     for code in offered
                 ],
-                change_role=f"{self.survey.link_url(token)}?lang={language}",
+                change_role=f"{self.survey.link_url(token)}?lang={language}{'&preview=1' if preview else ''}",
                 action=self.survey.link_url(token),
                 once=self.survey.once(token),
                 xsrf_form_html=jinja2.utils.markupsafe.Markup(self.xsrf_form_html()),
@@ -270,7 +271,7 @@ class FormHandler(_Base):
                 minutes=max(2, round(view.total / 5)),
                 max_comment=MAX_COMMENT,
                 draft_key=f"orb-draft:{token}",
-                preview=self.request.method == "GET" and self.get_query_argument("preview", "") == "1",
+                preview=preview,
             )
         )
 
