@@ -140,14 +140,19 @@ def cmd_instrument(args) -> int:
             roles=args.roles,
             min_group=args.min_group,
             language=args.language,
+            routed=args.routed,
+            routes=_routes(args.route),
+            own=_own(args.own),
+            own_groups=_groups(args.add_group),
         )
         iid, version = store.save_instrument(inst)
         if args.json:
             _print_json({**inst.to_json(), "version": version})
         else:
+            routed = "; each role group is asked only its statements" if inst.routed else ""
             print(
                 f"Saved the assessment for {inst.county}: {len(inst.items)} statements in "
-                f"{len(inst.elements)} sections, {inst.scale.points}-point scale (version {version}, id {iid})."
+                f"{len(inst.elements)} sections, {inst.scale.points}-point scale (version {version}, id {iid}){routed}."
             )
         return 0
     inst = store.current_instrument(store.county(args.county).name)
@@ -168,6 +173,59 @@ def cmd_instrument(args) -> int:
     print(f"Survey text to paste into your survey tool: {text}")
     print(f"Printable survey: {page}")
     return 0
+
+
+class _OwnStatement(argparse.Action):
+    """``--add-statement "E: text"`` and ``--for GROUPS``, kept in the order given (read by :func:`_own`)."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        namespace.own = [*(getattr(namespace, "own", None) or []), (option_string, value)]
+
+
+def _own(given) -> list[dict]:
+    """Own statements from ``--add-statement "E: text"``, each ``--for GROUPS`` naming who is asked the one before."""
+    own: list[dict] = []
+    for option, value in given or []:
+        if option == "--for":
+            if not own:
+                raise OrbError("--for GROUPS comes after the --add-statement it is for")
+            own[-1]["roles"] = value
+            continue
+        element, sep, text = value.partition(":")
+        if not sep or not element.strip() or len(element.strip()) > 3:
+            raise OrbError(
+                f"--add-statement {value!r}: start with the element and a colon, "
+                f'e.g. --add-statement "E: We look at our numbers together every month."'
+            )
+        own.append({"element": element.strip(), "text": text.strip()})
+    return own
+
+
+def _groups(values) -> list[dict]:
+    """``--add-group "Public health nurses=staff"`` (repeatable) as own role groups with their level."""
+    out = []
+    for value in values or []:
+        label, sep, level = value.rpartition("=")
+        if not sep or not label.strip():
+            raise OrbError(
+                f'--add-group {value!r}: write it as NAME=LEVEL, e.g. --add-group "Public health nurses=staff" '
+                "(levels: leadership, supervisor, staff, partner)"
+            )
+        out.append({"label": label, "level": level})
+    return out
+
+
+def _routes(values) -> dict[str, str]:
+    """``--route F2=supervisors,social_workers`` (repeatable) as statement id → role groups."""
+    out = {}
+    for value in values or []:
+        item, sep, roles = value.partition("=")
+        if not sep or not item.strip():
+            raise OrbError(
+                f"--route {value}: write it as STATEMENT=GROUP,GROUP (e.g. --route F2=supervisors,social_workers)"
+            )
+        out[item.strip().upper()] = roles
+    return out
 
 
 def cmd_import(args) -> int:
@@ -197,13 +255,22 @@ def cmd_import(args) -> int:
     def skipped_row(response, how):
         held.setdefault(how, []).append(response.origin.row if response.origin else 0)
 
+    off_route = [0]  # answers to statements not asked of the person's group: kept, never scored
+
+    def routed(responses):
+        for response in responses:
+            shown = {i.id for i in inst.items_for(response.role)} if inst.routed else None
+            if shown is not None:
+                off_route[0] += sum(1 for item, v in response.answers.items() if item not in shown and v is not None)
+            yield response
+
     with _progress(path, "Checking" if args.dry_run else "Importing") as bar:
         # Written in batches that stay invisible until the last one lands: survey answers keep
         # arriving meanwhile, and a mistake on the file's last row (or a stop) stores nothing.
         added, skipped = store.import_responses(
             county,
             args.wave,
-            _counted(export, bar),
+            routed(_counted(export, bar)),
             instrument=inst,
             file_name=path.name,
             sha256=export.sha256,
@@ -220,6 +287,11 @@ def cmd_import(args) -> int:
     again = f"; {skipped} already imported before" if skipped else ""
     again += " (--verbose lists their rows)" if skipped and not args.verbose else ""
     unasked = f"; not in the file, so not scored: {', '.join(missing)}" if missing else ""
+    if off_route[0]:
+        unasked += (
+            f"; {off_route[0]} answers to statements not asked of the person's group are kept but not scored "
+            "(see 'orb instrument export' for each tool's display logic)"
+        )
     done = f"Dry run, nothing stored: would import {added} responses" if args.dry_run else f"Imported {added} responses"
     print(f"{done} for {county}, wave {args.wave} ({export.format}){again}{dropped}{unasked}.")
     if export.ignored_columns:
@@ -365,6 +437,39 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--roles", help="comma-separated role group ids (default: all)")
     s.add_argument("--scale", type=int, default=5, choices=[4, 5], help="4 or 5 points (default 5)")
     s.add_argument("--min-group", type=int, default=5, help="smallest group shown in results (default 5, at least 3)")
+    s.add_argument(
+        "--routed",
+        action="store_true",
+        help="ask each role group only the statements the framework marks for it (create)",
+    )
+    s.add_argument(
+        "--route",
+        action="append",
+        metavar="STATEMENT=GROUPS",
+        help="who is asked one statement, e.g. F2=supervisors,social_workers or F2=all; repeatable; implies --routed",
+    )
+    s.add_argument(
+        "--add-group",
+        action="append",
+        metavar="NAME=LEVEL",
+        help='a role group of your own, e.g. "Public health nurses=staff" (levels: leadership, supervisor, '
+        "staff, partner); repeatable",
+    )
+    s.add_argument(
+        "--add-statement",
+        action=_OwnStatement,
+        dest="own",
+        metavar='"E: TEXT"',
+        help="a statement of your own for element E (marked local: scored with E, never compared "
+        "across counties); repeatable",
+    )
+    s.add_argument(
+        "--for",
+        action=_OwnStatement,
+        dest="own",
+        metavar="GROUPS",
+        help="the role groups asked the --add-statement just before it, e.g. supervisors,social_workers",
+    )
     s.add_argument("--language", default=None)
     s.add_argument("--json", action="store_true")
     s.add_argument("--out", metavar="DIR", help="folder for export files (default: current folder)")

@@ -18,7 +18,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator, model_serializer, model_validator
 
 from .content import Framework, RoleGroup, Scale, load_framework
 from .exceptions import InstrumentError
@@ -53,6 +53,25 @@ class InstrumentItem(BaseModel):
     text: str
     reverse: bool = False
     based_on: str | None = None
+    #: The role groups this statement is shown to (routing); None: every group, as before routing.
+    roles: list[str] | None = None
+    #: The county's own statement (not from the bank): scored with its element, never compared across counties.
+    local: bool = False
+
+    @model_serializer(mode="wrap")
+    def _unrouted_as_before(self, handler):
+        # An unrouted bank statement is stored, hashed and sent exactly as before routing and own
+        # statements existed, so every instrument saved earlier keeps its id.
+        out = handler(self)
+        if self.roles is None:
+            out.pop("roles", None)
+        if not self.local:
+            out.pop("local", None)
+        return out
+
+    def shown_to(self, role: str) -> bool:
+        """Whether a person of role group ``role`` (an id) is shown this statement."""
+        return self.roles is None or role in self.roles
 
 
 class Instrument(BaseModel):
@@ -80,6 +99,35 @@ class Instrument(BaseModel):
         if v < min_group_floor():
             raise ValueError(f"the smallest group shown must be at least {min_group_floor()}")
         return v
+
+    @model_validator(mode="after")
+    def _routes_known(self):
+        role_ids = [r.id for r in self.roles]
+        for n, i in enumerate(self.items):
+            if i.roles is None:
+                continue
+            unknown = [r for r in i.roles if r not in role_ids]
+            if unknown:
+                raise ValueError(
+                    f"items.{n} ({i.id}): role group '{unknown[0]}' is not asked in this survey "
+                    f"(it asks {', '.join(role_ids)})"
+                )
+            if not i.roles:
+                raise ValueError(f"items.{n} ({i.id}): shown to no role group; name at least one or drop it")
+        return self
+
+    @property
+    def routed(self) -> bool:
+        """Whether some statement is shown to some role groups only (the survey asks the role first)."""
+        return any(i.roles is not None for i in self.items)
+
+    def items_for(self, role: str) -> list[InstrumentItem]:
+        """The statements a person of role group ``role`` (an id) is shown, in survey order."""
+        return [i for i in self.items if i.shown_to(role)]
+
+    def asked_of(self, item: InstrumentItem) -> list[RoleGroup]:
+        """The role groups shown ``item``, in the survey's order."""
+        return [r for r in self.roles if item.shown_to(r.id)]
 
     @property
     def id(self) -> str:
@@ -121,7 +169,15 @@ class Instrument(BaseModel):
             "title": self.title,
             "elements": [{"id": e, "name": self.element_names[e]} for e in self.elements],
             "items": [
-                {"id": i.id, "element": i.element, "text": i.text, "reverse": i.reverse, "based_on": i.based_on}
+                {
+                    "id": i.id,
+                    "element": i.element,
+                    "text": i.text,
+                    "reverse": i.reverse,
+                    "based_on": i.based_on,
+                    "roles": [r.id for r in self.asked_of(i)],
+                    "local": i.local,
+                }
                 for i in self.items
             ],
             "scale": {
@@ -134,16 +190,27 @@ class Instrument(BaseModel):
                 "options": [{"id": r.id, "label": r.label} for r in self.roles],
             },
             "min_group": self.min_group,
+            "routed": self.routed,
         }
 
     def items_frame(self):
-        """Items as the DataFrame scoring expects (``item``, ``element``, ``reverse``)."""
+        """Items as the DataFrame scoring expects (``item``, ``element``, ``reverse``), with the
+        ``roles`` each is shown to (None: everyone) when the survey is routed."""
         import pandas as pd
 
+        if not self.routed:
+            return pd.DataFrame(
+                [{"item": i.id, "element": i.element, "reverse": i.reverse} for i in self.items],
+                columns=["item", "element", "reverse"],
+            )
         return pd.DataFrame(
-            [{"item": i.id, "element": i.element, "reverse": i.reverse} for i in self.items],
-            columns=["item", "element", "reverse"],
+            [{"item": i.id, "element": i.element, "reverse": i.reverse, "roles": _tuple(i.roles)} for i in self.items],
+            columns=["item", "element", "reverse", "roles"],
         )
+
+
+def _tuple(roles):
+    return None if roles is None else tuple(roles)
 
 
 def content_hash(body: Mapping) -> str:
@@ -170,6 +237,10 @@ def tailor(
     rewording: Mapping[str, str] | None = None,
     language: str | None = None,
     title: str | None = None,
+    routed: bool = False,
+    routes: Mapping[str, Iterable[str] | str] | None = None,
+    own: Iterable[Mapping] | None = None,
+    own_groups: Iterable[Mapping] | None = None,
 ) -> Instrument:
     """Make a county's instrument from a framework's item bank.
 
@@ -177,6 +248,24 @@ def tailor(
     item of the chosen elements that suits at least one chosen role group;
     ``rewording`` maps a bank item id to the county's own wording (the id is
     kept and ``based_on`` links back to the bank text).
+
+    ``routed`` shows each statement only to the chosen role groups the pack
+    tags it for; ``routes`` (statement id → role group ids, or ``"all"``)
+    changes that for some statements and implies ``routed``. Unrouted, every
+    statement goes to every group, as before routing existed.
+
+    ``own`` adds the county's own statements, each ``{"element", "text"}`` and
+    optionally ``"roles"`` (the groups asked it, which makes the survey
+    routed): marked local, ids ``AL1``, ``AL2``… after their element's bank
+    statements, scored with their element and never compared across counties.
+    ``own_groups`` adds role groups the pack does not have, each ``{"label",
+    "level"}`` (leadership, supervisor, staff or partner): routed, a group is
+    asked the statements the pack marks for a group of its level.
+
+    >>> inst = tailor("cpm-orb", county="Example County", elements=["F"], routed=True,
+    ...               routes={"F3": "leadership,partners"})
+    >>> [r.id for r in inst.asked_of(inst.item("F3"))], inst.item("F1").roles is None
+    (['leadership', 'partners'], False)
     """
     fw = framework if isinstance(framework, Framework) else load_framework(framework, language)
     if not county or not county.strip():
@@ -198,6 +287,10 @@ def tailor(
     for r in chosen_roles:
         if r not in role_ids:
             raise InstrumentError(f"role group '{r}' is not in {fw.id} (it has {', '.join(role_ids)})")
+    added = _own_groups(own_groups, fw)
+    chosen_roles = [*chosen_roles, *(g.id for g in added)]
+    levels = {r.id: r.level for r in [*fw.role_groups, *added]}
+    own_ids = {g.id for g in added}
     picked = _split(items)
     if picked:
         bank = {i.id: i for i in fw.items}
@@ -216,7 +309,7 @@ def tailor(
                 f"({', '.join(chosen)}); add the element or drop the item"
             )
     else:
-        bank_items = [i for i in fw.items if i.element in chosen and set(i.roles) & set(chosen_roles)]
+        bank_items = [i for i in fw.items if i.element in chosen and _tagged(i, chosen_roles, levels, own_ids)]
     for e in chosen:
         if not any(i.element == e for i in bank_items):
             raise InstrumentError(f"element '{e}' has no items chosen; pick at least one or drop the element")
@@ -232,6 +325,17 @@ def tailor(
                 id=i.id, element=i.element, text=text or i.text, reverse=i.reverse, based_on=i.id if text else None
             )
         )
+    routes = dict(routes or {})
+    for n, extra in enumerate(own or [], start=1):
+        item, asked = _own_statement(extra, n, chosen, [i for i in out_items if i.local])
+        out_items.append(item)
+        if asked is not None:
+            routes[item.id], routed = asked, True
+    if own:
+        out_items.sort(key=lambda i: (chosen.index(i.element), i.local))  # stable: bank order kept
+    routing = _routing(fw, out_items, chosen_roles, routed, routes, levels, own_ids)
+    if routing:
+        out_items = [i.model_copy(update={"roles": routing.get(i.id)}) for i in out_items]
     return Instrument(
         framework=fw.id,
         language=fw.language,
@@ -242,9 +346,119 @@ def tailor(
         items=out_items,
         scale=fw.scales[points],
         role_question=fw.role_question,
-        roles=[r for r in fw.role_groups if r.id in chosen_roles],
+        roles=[*(r for r in fw.role_groups if r.id in chosen_roles), *added],
         min_group=min_group,
     )
+
+
+#: The longest own statement accepted (characters).
+MAX_OWN_TEXT = 500
+
+
+def _own_statement(extra: Mapping, n: int, chosen: list[str], earlier: list[InstrumentItem]):
+    """One of the county's own statements, checked: ``(InstrumentItem, roles or None)``."""
+    element = str(extra.get("element") or "").strip().upper()
+    text = " ".join(str(extra.get("text") or "").split())
+    where = f"own statement {n}"
+    if element not in chosen:
+        raise InstrumentError(
+            f"{where}: element '{element}' is not asked in this survey (it asks {', '.join(chosen)}); "
+            f"start the statement with one of them, e.g. '{chosen[0]}: …'"
+        )
+    if not text:
+        raise InstrumentError(f"{where}: write the statement after '{element}:'")
+    if len(text) > MAX_OWN_TEXT:
+        raise InstrumentError(f"{where}: {len(text)} characters; shorten it to {MAX_OWN_TEXT} or fewer")
+    if any(i.text.casefold() == text.casefold() for i in earlier):
+        raise InstrumentError(f"{where}: the same statement is added twice; keep one")
+    number = 1 + sum(1 for i in earlier if i.element == element)
+    asked = _split(extra.get("roles")) or None
+    return InstrumentItem(id=f"{element}L{number}", element=element, text=text, local=True), asked
+
+
+LEVELS = ("leadership", "supervisor", "staff", "partner")
+
+
+def group_id(label: str) -> str:
+    """The id of a county's own role group, made from its name.
+
+    >>> group_id("Public  health nurses (PHN)")
+    'public_health_nurses_phn'
+    """
+    return re.sub(r"[^a-z0-9]+", "_", " ".join(label.split()).casefold()).strip("_")[:40]
+
+
+def _own_groups(groups, fw: Framework) -> list[RoleGroup]:
+    """The county's own role groups, checked; ids made from their names (``Public health nurses`` →
+    ``public_health_nurses``)."""
+    out: list[RoleGroup] = []
+    taken = {r.id for r in fw.role_groups} | {r.label.casefold() for r in fw.role_groups}
+    for n, group in enumerate(groups or [], start=1):
+        label = " ".join(str(group.get("label") or "").split())
+        level = str(group.get("level") or "").strip().lower()
+        gid = group_id(label)
+        if not gid:
+            raise InstrumentError(f"own group {n}: give the group a name, e.g. 'Public health nurses=staff'")
+        if level not in LEVELS:
+            raise InstrumentError(
+                f"own group '{label}': level '{level}' is not one of {', '.join(LEVELS)}; "
+                f"write it as '{label}=staff', for example"
+            )
+        if gid in taken or label.casefold() in taken:
+            raise InstrumentError(f"own group '{label}': the survey already has a group by that name; name it apart")
+        taken |= {gid, label.casefold()}
+        out.append(RoleGroup(id=gid, label=label, level=level))
+    return out
+
+
+def _tagged(item, chosen_roles, levels: dict, own_ids: set) -> list[str]:
+    """The chosen groups a bank item is for: those its pack tags name, and own groups (not in the
+    pack's tags' vocabulary, so not in ``item.roles``) of a level the tags name."""
+    tagged_levels = {levels[r] for r in item.roles if r in levels}
+    return [r for r in chosen_roles if r in item.roles or (r in own_ids and levels[r] in tagged_levels)]
+
+
+def _routing(
+    fw: Framework, items, chosen_roles, routed, routes, levels: dict, own_ids: set
+) -> dict[str, list[str] | None]:
+    """Who is shown each statement: statement id → role group ids (None: every group asked)."""
+    routes = dict(routes or {})
+    if not routed and not routes:
+        return {}
+    ids = {i.id for i in items}
+    unknown = [k for k in routes if k not in ids]
+    if unknown:
+        raise InstrumentError(f"cannot route {unknown[0]}: it is not among the chosen statements")
+    bank = {i.id: i for i in fw.items}
+    out: dict[str, list[str] | None] = {}
+    for i in items:
+        if i.id in routes:
+            asked = _split(routes[i.id])
+            if [a.casefold() for a in asked] == ["all"]:
+                asked = list(chosen_roles)
+            wrong = [r for r in asked if r not in chosen_roles]
+            if wrong:
+                raise InstrumentError(
+                    f"route for {i.id}: role group '{wrong[0]}' is not asked in this survey "
+                    f"(it asks {', '.join(chosen_roles)})"
+                )
+            if not asked:
+                raise InstrumentError(f"route for {i.id}: name at least one role group, or drop the statement")
+        else:
+            tags = bank[i.id].roles if i.id in bank else chosen_roles
+            asked = _tagged(bank[i.id], chosen_roles, levels, own_ids) if i.id in bank else list(chosen_roles)
+            if not asked:
+                raise InstrumentError(
+                    f"statement {i.id} is meant for role groups this survey does not ask "
+                    f"({', '.join(tags)}); route it to a group asked (e.g. {i.id}=all) or drop it"
+                )
+        out[i.id] = None if set(chosen_roles) <= set(asked) else [r for r in chosen_roles if r in asked]
+    for r in chosen_roles:
+        if not any(v is None or r in v for v in out.values()):
+            raise InstrumentError(
+                f"role group '{r}' would be shown no statement; route a statement to it or stop asking it"
+            )
+    return out
 
 
 def from_json(body: Mapping) -> Instrument:
@@ -301,7 +515,46 @@ def export_text(inst: Instrument) -> str:
         lines += ["", f"SECTION {e}: {inst.element_names[e]}"]
         lines += [tagged(i) for i in inst.items if i.element == e]
         lines.append(f"[{e}-comments] {inst.comment_prompt(e)}")
+    if inst.routed:
+        lines += ["", *routing_text(inst)]
     return "\n".join(lines) + "\n"
+
+
+def redcap_logic(inst: Instrument, item: InstrumentItem) -> str:
+    """REDCap branching logic showing ``item`` to its role groups (the role field named ``role``).
+
+    >>> inst = tailor("cpm-orb", county="X", elements=["F"], routes={"F2": "supervisors,social_workers"})
+    >>> redcap_logic(inst, inst.item("F2"))
+    "[role] = 'supervisors' or [role] = 'social_workers'"
+    """
+    return " or ".join(f"[role] = '{r.id}'" for r in inst.asked_of(item))
+
+
+def routing_text(inst: Instrument) -> list[str]:
+    """Lines telling a survey tool which statements go to which role groups (display logic per tool)."""
+    routed = [i for i in inst.items if i.roles is not None]
+    lines = [
+        "WHO IS ASKED WHAT",
+        "Each group answers only the statements meant for it. Statements not listed below go to everyone.",
+        "Set this up in your survey tool:",
+        f"- Qualtrics: give each statement below Display Logic: If '{inst.role_question}' <group> Is Selected, "
+        "one condition per group listed, joined with Or.",
+        "- SurveyMonkey: give each statement below Question Display Logic (paid plans): show it when the role "
+        "question's answer is one of the groups listed. Without it, make one copy per group as for Google Forms.",
+        "- Google Forms: a question cannot be shown to some groups only. Make one copy of the form per group "
+        "with only that group's statements (listed at the end), and import every copy's answers into the same "
+        "wave.",
+        "- REDCap: name the role field 'role', give it these choices, and paste each statement's branching logic:",
+        "  " + " | ".join(f"{r.id}, {r.label}" for r in inst.roles),
+        "",
+    ]
+    for i in routed:
+        lines.append(f"[{i.id}] asked of: {', '.join(r.label for r in inst.asked_of(i))}")
+        lines.append(f"    REDCap branching logic: {redcap_logic(inst, i)}")
+    lines += ["", "EACH GROUP'S STATEMENTS (one Google Forms copy per group)"]
+    for r in inst.roles:
+        lines.append(f"{r.label}: {' '.join(i.id for i in inst.items_for(r.id))}")
+    return lines
 
 
 def export_printable(inst: Instrument) -> str:

@@ -63,7 +63,7 @@ def county_results(store, county: str, wave: str | None = None) -> ScoreReport:
         raise OrbError(f"'{c.name}' has no wave '{wave}' (waves: {shown})")
     answers, items = answers_on_scale(store, c.name, inst, coded=True)
     fw = load_framework(inst.framework, inst.language)
-    role_levels = {r.id: r.level for r in fw.role_groups}
+    role_levels = {r.id: r.level for r in fw.role_groups} | {r.id: r.level for r in inst.roles}  # and own groups
     components = [
         {"id": comp.id, "name": comp.name, "elements": [e for e in comp.elements if e in inst.elements]}
         for comp in fw.components
@@ -95,7 +95,8 @@ def county_results(store, county: str, wave: str | None = None) -> ScoreReport:
     )
     # by_role carries the label beside the id, so a script can join it with
     # `orb instrument show --json` (role_question.options: {id, label}).
-    out["items"] = [{**row, "text": texts.get(row["item"], ""), "local": False} for row in out["items"]]
+    local = local_statements(store, c.name, inst)
+    out["items"] = [{**row, "text": texts.get(row["item"], ""), "local": row["item"] in local} for row in out["items"]]
     labels = {r.id: r.label for r in fw.role_groups} | out["role_labels"]
     out["by_role"] = [{**row, "label": labels.get(row["role"], row["role"])} for row in out["by_role"]]
     return ScoreReport.model_validate(_settled(out))
@@ -134,6 +135,15 @@ def statement_texts(store, county: str, inst: Instrument) -> dict[str, str]:
         if v["id"] != inst.id:
             texts.update({i.id: i.text for i in store.instrument(v["id"]).items})
     return texts | {i.id: i.text for i in inst.items}
+
+
+def local_statements(store, county: str, inst: Instrument) -> set[str]:
+    """Ids of the county's own statements (marked local) in any version it used: never compared across counties."""
+    ids = {i.id for i in inst.items if i.local}
+    for v in store.instrument_versions(county):
+        if v["id"] != inst.id:
+            ids |= {i.id for i in store.instrument(v["id"]).items if i.local}
+    return ids
 
 
 def _settled(value):

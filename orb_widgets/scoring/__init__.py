@@ -15,7 +15,9 @@ Input shapes
     applicable"). A respondent is a (wave, respondent) pair. Rows for items
     that are not in ``items`` are ignored.
 ``items``
-    The instrument: ``item``, ``element``, ``reverse``.
+    The instrument: ``item``, ``element``, ``reverse``, and optionally
+    ``roles``: the role-group ids each item is shown to (routing; None or a
+    missing column: every group).
 ``points``
     Scale points (4 or 5); answers are integers 1..points. An optional
     ``points`` column in ``answers`` gives the scale a row was answered on
@@ -35,7 +37,13 @@ Scoring rules
 3. **A respondent's element score** is the mean of their answered items in
    that element, but only when they answered at least half of the element's
    items in the instrument (``answered * 2 >= items``: 2 of 4, 2 of 3, 3 of 5);
-   otherwise they have no score for that element.
+   otherwise they have no score for that element. **Routed statements**: when
+   the survey shows some items to some role groups only, ``items`` counts the
+   element's items *shown to the person's role group*, and answers to items
+   not shown to it (a paper form, a survey tool without display logic) are
+   left out everywhere. A group shown no item of an element has no score
+   there: it is not counted, not even as missing. An unrouted survey scores
+   exactly as before.
 4. **Element score**: the mean of respondents' element scores, with ``n``
    (respondents who have a score), ``sd`` (ddof=1) and a 95% interval
    ``mean ± t(0.975, n-1) · sd / √n`` (no interval when n < 2).

@@ -21,8 +21,36 @@ def instrument_table(items: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in ITEM_COLUMNS if c not in items.columns]
     if missing:
         raise InvalidValue(f"items table lacks column(s) {', '.join(missing)}: it needs {', '.join(ITEM_COLUMNS)}.")
-    it = items.loc[:, list(ITEM_COLUMNS)].drop_duplicates("item")
+    columns = [*ITEM_COLUMNS, *(["roles"] if "roles" in items.columns else [])]
+    it = items.loc[:, columns].drop_duplicates("item")
     return it.assign(reverse=it["reverse"].eq(True))
+
+
+def _route(value):
+    """An item's ``roles`` cell as a set of role ids, or None when it is shown to everyone."""
+    if value is None or isinstance(value, float) or value is pd.NA:
+        return None
+    return {value} if isinstance(value, str) else set(value)
+
+
+def routed(items: pd.DataFrame) -> bool:
+    """Whether some item is shown to some role groups only (an optional ``roles`` column)."""
+    return "roles" in items.columns and any(_route(v) is not None for v in items["roles"])
+
+
+def shown_matrix(items: pd.DataFrame, roles) -> np.ndarray:
+    """Which item (instrument row) is shown to which role (a label of ``roles``): a boolean
+    matrix, items × (roles + one last column for a missing role, shown only unrouted items)."""
+    it = instrument_table(items)
+    out = np.ones((len(it), len(roles) + 1), dtype=bool)
+    if "roles" not in it.columns:
+        return out
+    labels = [str(r) for r in roles]
+    for row, value in enumerate(it["roles"]):
+        route = _route(value)
+        if route is not None:
+            out[row] = [r in route for r in labels] + [False]
+    return out
 
 
 def element_order(items: pd.DataFrame) -> list:
@@ -152,9 +180,16 @@ def prepare(answers: pd.DataFrame, items: pd.DataFrame, points: int) -> pd.DataF
     a = answers.loc[:, list(ANSWER_COLUMNS)]
     if not on_instrument.all():
         a, position = a.loc[on_instrument], position[on_instrument]
+    given_on = _given_on(answers, on_instrument, points)
+    if routed(it):
+        # Routing: a person is scored on the statements shown to their role group only; an answer to
+        # another one (a survey tool without display logic, a paper form) is kept but never scored.
+        role = coded(a["role"])
+        shown = shown_matrix(it, role.categories)[position, label_codes(role)]
+        if not shown.all():
+            a, position, given_on = a.loc[shown], position[shown], given_on[shown]
     dont_know = a["dont_know"].eq(True)
     value = pd.to_numeric(a["value"]).astype(float).where(~dont_know)
-    given_on = _given_on(answers, on_instrument, points)
     bad = value.notna() & ~((value == np.round(value)) & (value >= 1) & (value <= given_on))
     if bad.any():
         row, scale = a.loc[bad].iloc[0], int(given_on[bad.to_numpy()][0])

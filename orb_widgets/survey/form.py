@@ -75,6 +75,14 @@ class FormView:
     scale: tuple[Choice, ...]  # the points in order, then "don't know"
     parts: tuple[Part, ...]
     min_group: int
+    #: Routed surveys: the role group whose statements the page shows (None: the role is asked first).
+    role: Choice | None = None
+    routed: bool = False
+
+    @property
+    def asks_role_first(self) -> bool:
+        """A routed survey without a chosen role shows only the role question (a first page)."""
+        return self.routed and self.role is None
 
     @property
     def total(self) -> int:
@@ -86,18 +94,18 @@ def form_languages(inst: Instrument) -> list[str]:
     """The languages this survey can be answered in, its own first.
 
     Another language is offered only when every statement is the pack's own
-    (a county's rewording exists in the county's language only) and its title
-    is the pack's, so everybody answers the same questions.
+    (a county's rewording or own statement exists in the county's language only)
+    and its title is the pack's, so everybody answers the same questions.
     """
     languages = [inst.language]
-    if any(i.based_on for i in inst.items):
+    if any(i.based_on or i.local for i in inst.items):
         return languages
     try:
         own = survey_text(inst.framework, inst.language)
     except PackError:
         return languages
-    if inst.title != f"{own.title}: {inst.county}":
-        return languages
+    if inst.title != f"{own.title}: {inst.county}" or any(r.id not in own.roles for r in inst.roles):
+        return languages  # a county's own title or role group exists in its language only
     for lang in survey_languages(inst.framework):
         if lang not in languages:
             try:
@@ -136,13 +144,19 @@ def pick_language(offered: list[str], asked: str | None = None, accept_language:
 
 
 # ---------------------------------------------------------------- view model
-def form_view(inst: Instrument, language: str | None = None) -> FormView:
-    """The page's content for ``inst`` in ``language`` (default: the instrument's own)."""
-    return _form_view(inst.model_dump_json(), inst.id, language or inst.language)
+def form_view(inst: Instrument, language: str | None = None, role: str | None = None) -> FormView:
+    """The page's content for ``inst`` in ``language`` (default: the instrument's own).
+
+    A routed survey shows the statements of role group ``role`` (an id) only; without one, no
+    statement: its first page asks the role. An unknown ``role`` raises :class:`InvalidValue`.
+    """
+    if role is not None and role not in {r.id for r in inst.roles}:
+        raise InvalidValue(f"'{role}' is not one of this survey's role groups", field="role")
+    return _form_view(inst.model_dump_json(), inst.id, language or inst.language, role if inst.routed else None)
 
 
-@functools.lru_cache(maxsize=64)
-def _form_view(body: str, _id: str, language: str) -> FormView:
+@functools.lru_cache(maxsize=256)
+def _form_view(body: str, _id: str, language: str, role: str | None = None) -> FormView:
     inst = Instrument.model_validate_json(body)
     if language == inst.language:
         title, role_question = inst.title, inst.role_question
@@ -156,9 +170,11 @@ def _form_view(body: str, _id: str, language: str) -> FormView:
         t = survey_text(inst.framework, language)
         title, role_question = f"{t.title}: {inst.county}", t.role_question
         roles, names, texts, scale = t.roles, t.elements, t.items, t.scales[inst.scale.points]
+    shown = inst.items if not inst.routed else inst.items_for(role) if role else []
+    elements = [e for e in inst.elements if any(i.element == e for i in shown)]
     parts = tuple(
-        Part(e, n, names[e], tuple(Question(i.id, texts[i.id]) for i in inst.items if i.element == e))
-        for n, e in enumerate(inst.elements, start=1)
+        Part(e, n, names[e], tuple(Question(i.id, texts[i.id]) for i in shown if i.element == e))
+        for n, e in enumerate(elements, start=1)
     )
     return FormView(
         language=language,
@@ -172,6 +188,8 @@ def _form_view(body: str, _id: str, language: str) -> FormView:
         ),
         parts=parts,
         min_group=inst.min_group,
+        role=Choice(role, roles[role]) if role else None,
+        routed=inst.routed,
     )
 
 
@@ -209,10 +227,13 @@ def build_response(
         raise InvalidValue(f"'{role}' is not one of this survey's role groups", field="role") from None
     points = instrument.scale.points
     known = {i.id for i in instrument.items}
+    shown = {i.id for i in instrument.items_for(role_id)}
     clean: dict[str, int | str] = {}
     for item, value in dict(answers).items():
         if item not in known:
             raise InvalidValue(f"statement '{item}' is not in this survey")
+        if item not in shown:
+            raise InvalidValue(f"statement '{item}' is not asked of the role group '{role_id}'", field="route")
         if value is None:
             continue
         if value == DK:
@@ -229,6 +250,8 @@ def build_response(
             raise InvalidValue(f"comment section '{element}' is not in this survey")
         if not isinstance(text, str):
             raise InvalidValue(f"the comment on section {element} must be text")
+        if text.strip() and not any(instrument.item(i).element == element for i in shown):
+            raise InvalidValue(f"comment section '{element}' is not shown to the role group '{role_id}'", field="route")
         if text.strip():
             notes[element] = text.strip()[:MAX_COMMENT]
     return NewResponse(role=role_id, answers=clean, comments=notes, source_key=source_key)

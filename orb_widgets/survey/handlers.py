@@ -225,7 +225,11 @@ class FormHandler(_Base):
         if inst is None:
             return
         language, offered = self.language(inst)
-        self.page(token, inst, language, offered, Chosen())
+        # ?role=<id> opens a routed survey at that group's statements (and ticks it on an unrouted one).
+        role = self.get_query_argument("role", "") or None
+        if role not in {r.id for r in inst.roles}:
+            role = None
+        self.page(token, inst, language, offered, Chosen({"role": role} if role else {}))
 
     def page(
         self,
@@ -238,21 +242,25 @@ class FormHandler(_Base):
         problem_field: str | None = None,
         status: int = 200,
     ) -> None:
-        view = form_view(inst, language)
+        role = chosen.get("role") if chosen.get("role") in {r.id for r in inst.roles} else None
+        view = form_view(inst, language, role)
         _ = translations(language).gettext
         answered = sum(1 for k, v in chosen.items() if k.startswith("q-") and v)
+        preview = self.request.method == "GET" and self.get_query_argument("preview", "") == "1"
+        routed_to = f"&role={view.role.value}" if view.role else ""
         self.set_status(status)
         self.finish(
             self.survey.render(
-                "form.html.j2",
+                "role.html.j2" if view.asks_role_first else "form.html.j2",
                 language,
                 view=view,
                 county=view.county,
                 title=view.title,
                 languages=[
-                    (code, LANGUAGE_NAMES.get(code, code), f"{self.survey.link_url(token)}?lang={code}")
+                    (code, LANGUAGE_NAMES.get(code, code), f"{self.survey.link_url(token)}?lang={code}{routed_to}")
                     for code in offered
                 ],
+                change_role=f"{self.survey.link_url(token)}?lang={language}{'&preview=1' if preview else ''}",
                 action=self.survey.link_url(token),
                 once=self.survey.once(token),
                 xsrf_form_html=jinja2.utils.markupsafe.Markup(self.xsrf_form_html()),
@@ -263,7 +271,7 @@ class FormHandler(_Base):
                 minutes=max(2, round(view.total / 5)),
                 max_comment=MAX_COMMENT,
                 draft_key=f"orb-draft:{token}",
-                preview=self.request.method == "GET" and self.get_query_argument("preview", "") == "1",
+                preview=preview,
             )
         )
 

@@ -22,6 +22,10 @@ PROBLEMS = {
     "role": N_("Please choose the group that best fits your role (the first question)."),
     "answers": N_("Please answer at least one statement before sending."),
     "invalid": N_("Some answers could not be read. Please check them and press Send again."),
+    "route": N_(
+        "Some answers were to statements your group is not asked, so nothing was saved. "
+        "Please check the statements on this page and press Send again."
+    ),
     "closed": N_("This survey closed before your answers arrived, so they could not be saved."),
     "store": N_(
         "We could not save your answers just now because of a problem on our side. "
@@ -53,11 +57,17 @@ def render(template: str, language: str, **context) -> str:
     return _env(language).get_template(template).render(language=language, **context)
 
 
-def preview_page(inst: Instrument, language: str | None = None, static_url: str = "/survey/static") -> str:
-    """The form exactly as respondents see it, with sending turned off (the tailoring step's preview)."""
-    view = form_view(inst, language)
+def preview_page(
+    inst: Instrument, language: str | None = None, static_url: str = "/survey/static", role: str | None = None
+) -> str:
+    """The form exactly as respondents see it, with sending turned off (the tailoring step's preview).
+
+    A routed survey shows the statements of role group ``role``, or without one its first page,
+    which asks the role.
+    """
+    view = form_view(inst, language, role)
     return render(
-        "form.html.j2",
+        "role.html.j2" if view.asks_role_first else "form.html.j2",
         view.language,
         view=view,
         county=view.county,
@@ -73,6 +83,7 @@ def preview_page(inst: Instrument, language: str | None = None, static_url: str 
         minutes=max(2, round(view.total / 5)),
         max_comment=MAX_COMMENT,
         draft_key="",
+        change_role="#",
         preview=True,
         with_script=False,
     )

@@ -299,7 +299,8 @@ def statements_view(r: ScoreReport) -> StatementsView | None:
     ][:FLAGGED]
 
     def label(x) -> str:
-        return f"{x.item}. {x.text}" if x.text else x.item
+        own = " (own statement)" if x.local else ""  # the county's own: scored with its element, never compared
+        return f"{x.item}. {x.text}{own}" if x.text else x.item
 
     def flags(x) -> str:
         said = [LOWEST] * (x.item in lowest) + [MOST_UNSURE] * (x.item in unsure)

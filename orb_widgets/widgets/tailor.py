@@ -16,7 +16,15 @@ import ipywidgets as w
 from ..content import list_frameworks, load_framework
 from ..exceptions import OrbError
 from ..exports import write_atomic
-from ..instrument import DEFAULT_MIN_GROUP, MIN_GROUP_FLOOR, Instrument, export_printable, export_text, tailor
+from ..instrument import (
+    DEFAULT_MIN_GROUP,
+    MIN_GROUP_FLOOR,
+    Instrument,
+    export_printable,
+    export_text,
+    group_id,
+    tailor,
+)
 from ..views import plural, when
 from .autosave import DELAY, Autosave
 from .context import WorkbookContext
@@ -32,8 +40,19 @@ def draft_key(county: str) -> str:
 
 
 class ItemRow(w.VBox):
-    def __init__(self, item, unit: str = "county"):
+    def __init__(self, item, unit: str = "county", roles=()):
         self.item = item
+        self._role_ids = {r.label: r.id for r in roles}
+        self._role_labels = {r.id: r.label for r in roles}
+        # Who is asked this statement when the survey is routed: the pack's groups to start with.
+        self.asked = w.TagsInput(
+            value=[r.label for r in roles if r.id in item.roles],
+            allowed_tags=[r.label for r in roles],
+            allow_duplicates=False,
+            description="Asked of",  # TagsInput does not draw its description: the Label beside it shows it
+            tooltip=f"The groups asked {item.id}",
+        )
+        self.route_box = w.HBox([w.Label("Asked of:"), self.asked], layout=w.Layout(display="none"))
         self.use = w.Checkbox(
             value=True,
             description=f"{item.id}: {item.text}",
@@ -49,7 +68,17 @@ class ItemRow(w.VBox):
             ),
             "full",
         )
-        super().__init__([self.use, self.wording], layout=w.Layout(margin="0 0 .5em 1.5em"))
+        super().__init__([self.use, self.wording, self.route_box], layout=w.Layout(margin="0 0 .5em 1.5em"))
+
+    @property
+    def route(self) -> list[str]:
+        """The ids of the groups asked this statement, in the framework's order."""
+        chosen = {self._role_ids[t] for t in self.asked.value if t in self._role_ids}
+        return [r for r in self._role_labels if r in chosen]
+
+    @route.setter
+    def route(self, role_ids) -> None:
+        self.asked.value = [self._role_labels[r] for r in self._role_labels if r in set(role_ids)]
 
 
 class TailorAssessment(w.VBox):
@@ -105,6 +134,27 @@ class TailorAssessment(w.VBox):
             "short",
         )
         self.roles_box = w.VBox()
+        # A new survey asks each group only its statements; one saved before routing existed stays as it is.
+        self.groups = field(
+            w.Textarea(
+                description="Other groups",
+                placeholder="one a line, with its level: Public health nurses = staff",
+                tooltip="Groups the framework does not list; level: leadership, supervisor, staff or partner",
+                rows=2,
+            ),
+            "full",
+        )
+        self.routed = w.Checkbox(
+            value=self.instrument is None or self.instrument.routed,
+            description="Ask each group only the statements meant for it",
+            indent=False,
+            layout=w.Layout(width="auto", max_width="100%"),
+            tooltip="Partners are not asked about supervision, for example; change who is asked under each statement",
+        )
+        self.preview_role = field(w.Dropdown(description="Preview as", tooltip="See the page this group sees"), "long")
+        self._previewed: Instrument | None = None
+        self._frame = w.HTML()
+        self.preview_role.observe(lambda _: self._preview_frame(), "value")
         self.bank_box = w.VBox()
         self.role_checks: dict[str, w.Checkbox] = {}
         self.element_checks: dict[str, w.Checkbox] = {}
@@ -146,6 +196,8 @@ class TailorAssessment(w.VBox):
                     "Tick the groups you will ask. Each person picks one when they answer; nobody gives their name.",
                 ),
                 self.roles_box,
+                self.groups,
+                self.routed,
                 self.min_group,
                 section_header(
                     "What it asks",
@@ -164,6 +216,7 @@ class TailorAssessment(w.VBox):
             ]
         )
         self.framework.observe(self._framework_changed, "value")
+        self.routed.observe(self._show_routes, "value")
         self._build(current_fw)
         self._load()
 
@@ -183,6 +236,7 @@ class TailorAssessment(w.VBox):
         }
         self.roles_box.children = tuple(self.role_checks.values())
         self.element_checks, self.items, sections = {}, {}, []
+        self.own_boxes: dict[str, w.Textarea] = {}
         for e in fw.elements:
             # The part's name is the heading just above: the box says what ticking it does.
             check = w.Checkbox(
@@ -193,10 +247,20 @@ class TailorAssessment(w.VBox):
                 tooltip=f"Include {e.name} in the survey",
             )
             check.add_class("orb-element")
-            rows = [ItemRow(i, self.ctx.words.unit) for i in fw.items_for(e.id)]
+            rows = [ItemRow(i, self.ctx.words.unit, fw.role_groups) for i in fw.items_for(e.id)]
             self.element_checks[e.id] = check
             self.items.update({r.item.id: r for r in rows})
-            block = w.VBox(rows)
+            # The team's own statements for this part: scored with it, never compared with other counties.
+            self.own_boxes[e.id] = own = field(
+                w.Textarea(
+                    description="Our own statements",
+                    placeholder="one a line; leave empty for none",
+                    tooltip=f"Statements of your {self.ctx.words.unit}'s own for part {e.id}, one a line",
+                    rows=2,
+                ),
+                "full",
+            )
+            block = w.VBox([*rows, own])
             check.observe(
                 lambda c, block=block: setattr(block.layout, "display", "flex" if c["new"] else "none"), "value"
             )
@@ -216,9 +280,17 @@ class TailorAssessment(w.VBox):
             self.min_group,
             *self.role_checks.values(),
             *self.element_checks.values(),
-            *[x for r in self.items.values() for x in (r.use, r.wording)],
+            *[x for r in self.items.values() for x in (r.use, r.wording, r.asked)],
+            *self.own_boxes.values(),
+            self.routed,
+            self.groups,
         ):
             c.observe(self._edited, "value")
+        self._show_routes()
+
+    def _show_routes(self, _=None) -> None:
+        for r in self.items.values():
+            r.route_box.layout.display = "flex" if self.routed.value else "none"
 
     def _framework_changed(self, change) -> None:
         if self.instrument is not None:  # fixed once a survey exists; the control is disabled anyway
@@ -239,6 +311,10 @@ class TailorAssessment(w.VBox):
             "points": self.points.value,
             "roles": [r for r, c in self.role_checks.items() if c.value],
             "min_group": self.min_group.value,
+            "routed": self.routed.value,
+            "routes": {i: r.route for i, r in self.items.items()},
+            "own": {e: lines for e, box in self.own_boxes.items() if (lines := _lines(box.value))},
+            "groups": _lines(self.groups.value),
         }
 
     def _apply(self, ch: dict) -> None:
@@ -259,22 +335,36 @@ class TailorAssessment(w.VBox):
             for e, c in self.element_checks.items():
                 c.value = e in ch.get("elements", self.element_checks)
             chosen = set(ch.get("items", self.items))
+            self.routed.value = bool(ch.get("routed", False))
             for i, row in self.items.items():
                 row.use.value = i in chosen
                 row.wording.value = ch.get("rewording", {}).get(i, "")
+                row.route = ch.get("routes", {}).get(i, row.item.roles)
+            for e, box in self.own_boxes.items():
+                box.value = "\n".join(ch.get("own", {}).get(e, []))
+            self.groups.value = "\n".join(ch.get("groups", []))
         finally:
             self._filling = False
 
     def _from_instrument(self, inst: Instrument) -> dict:
+        pack_roles = {r.id for r in load_framework(inst.framework).role_groups}
         return {
             "framework": inst.framework,
             "title": inst.title,
             "elements": list(inst.elements),
-            "items": [i.based_on or i.id for i in inst.items],
+            "items": [i.based_on or i.id for i in inst.items if not i.local],
             "rewording": {(i.based_on or i.id): i.text for i in inst.items if i.based_on},
             "points": inst.scale.points,
-            "roles": [r.id for r in inst.roles],
+            "roles": [r.id for r in inst.roles if r.id in pack_roles],
+            "groups": [f"{r.label} = {r.level}" for r in inst.roles if r.id not in pack_roles],
             "min_group": inst.min_group,
+            "routed": inst.routed,
+            "routes": {(i.based_on or i.id): [r.id for r in inst.asked_of(i)] for i in inst.items if not i.local},
+            "own": {
+                e: [i.text for i in inst.items if i.local and i.element == e]
+                for e in inst.elements
+                if any(i.local and i.element == e for i in inst.items)
+            },
         }
 
     def _load(self) -> None:
@@ -358,6 +448,18 @@ class TailorAssessment(w.VBox):
         if unknown:
             raise OrbError(f"statement {unknown[0]} is not in the item bank")
         rewording = {i: t for i, t in ch["rewording"].items() if i in ch["items"]}
+        groups = [_group(line) for line in ch["groups"]]
+        routes = None
+        if ch["routed"]:
+            routes = {i: [r for r in ch["routes"].get(i, []) if r in ch["roles"]] for i in ch["items"]}
+            nobody = [i for i, asked in routes.items() if not asked]
+            if nobody:
+                raise OrbError(f"statement {nobody[0]} is asked of none of the groups you ask; add a group under it")
+            # Other groups are asked what the ticked groups of their level are asked.
+            levels = {r.id: r.level for r in self.fw.role_groups}
+            for i, asked in routes.items():
+                ticked = {levels[r] for r in ch["routes"].get(i, []) if r in levels}
+                asked += [group_id(g["label"]) for g in groups if g["level"].lower() in ticked]
         return tailor(
             self.fw,
             county=self.ctx.county,
@@ -368,6 +470,10 @@ class TailorAssessment(w.VBox):
             min_group=ch["min_group"],
             rewording=rewording,
             title=ch["title"] or None,
+            routed=ch["routed"],
+            routes=routes,
+            own=[{"element": e, "text": t} for e in ch["elements"] for t in ch["own"].get(e, [])],
+            own_groups=groups,
         )
 
     def preview(self) -> bool:
@@ -376,31 +482,45 @@ class TailorAssessment(w.VBox):
         except OrbError as exc:
             self.status.show(f"Cannot preview yet: {exc}", "err")
             return False
-        from ..survey.pages import preview_page
-
-        # The survey page itself, rendered from the same template as the link; it has no way to send.
-        # As a plain string it is escaped into the attribute, and the sandbox keeps its scripts off this page.
-        frame = w.HTML(
-            html(
-                "widget_frame.html.j2",
-                intro="",
-                aside="",
-                src="",
-                srcdoc=str(preview_page(inst)),
-                title="Preview of the survey page",
-                height="640px",
-            )
-        )
+        self._previewed = inst
+        # A routed survey: the page of one group at a time (the first page asks the group).
+        options = [(r.label, r.id) for r in inst.roles] if inst.routed else []
+        if list(self.preview_role.options) != options:
+            self.preview_role.options = options
+        if options and self.preview_role.value is None:
+            self.preview_role.value = options[0][1]
+        self._frame = w.HTML()
+        close = button("Close the preview", icon="times")
         self.preview_box.children = (
             w.HTML(status("Preview: this is what respondents will see. Answers you click here are not saved.", "warn")),
-            frame,
-            button("Close the preview", icon="times"),
+            self._frame,
+            row(self.preview_role, close) if inst.routed else close,
         )
-        self.preview_box.children[-1].on_click(lambda _: setattr(self.preview_box, "children", ()))
+        self._preview_frame()
+        close.on_click(lambda _: setattr(self.preview_box, "children", ()))
         self.status.show(
             f"Preview below: {plural(len(inst.items), 'statement')} in {plural(len(inst.elements), 'part')}.", "idle"
         )
         return True
+
+    def _preview_frame(self) -> None:
+        inst = self._previewed
+        if inst is None:
+            return
+        from ..survey.pages import preview_page
+
+        role = self.preview_role.value if inst.routed else None
+        # The survey page itself, rendered from the same template as the link; it has no way to send.
+        # As a plain string it is escaped into the attribute, and the sandbox keeps its scripts off this page.
+        self._frame.value = html(
+            "widget_frame.html.j2",
+            intro="",
+            aside="",
+            src="",
+            srcdoc=str(preview_page(inst, role=role)),
+            title="Preview of the survey page",
+            height="640px",
+        )
 
     def save(self) -> Instrument | None:
         try:
@@ -452,15 +572,36 @@ def same_choices(a: dict | None, b: dict | None) -> bool:
         return a is b
 
     def norm(c):
+        routed = bool(c.get("routed", False))
+        roles = set(c.get("roles", []))
+        routes = c.get("routes", {}) if routed else {}
         return {
             **c,
             "elements": sorted(c.get("elements", [])),
             "items": sorted(c.get("items", [])),
-            "roles": sorted(c.get("roles", [])),
+            "roles": sorted(roles),
             "title": (c.get("title") or "").strip(),
+            "routed": routed,
+            # who is asked what matters only for the statements asked, among the groups asked
+            "routes": {i: sorted(set(routes.get(i, [])) & roles) for i in c.get("items", [])} if routed else {},
+            "own": {e: list(t) for e, t in (c.get("own") or {}).items() if t and e in c.get("elements", [])},
+            "groups": [" = ".join(p.strip() for p in g.rpartition("=")[::2]) for g in c.get("groups") or []],
         }
 
     return norm(a) == norm(b)
+
+
+def _group(line: str) -> dict:
+    """``Public health nurses = staff`` as an own group (checked by :func:`orb_widgets.instrument.tailor`)."""
+    label, sep, level = line.rpartition("=")
+    if not sep or not label.strip():
+        raise OrbError(f"other group '{line}': write its name, '=' and its level, e.g. 'Public health nurses = staff'")
+    return {"label": label.strip(), "level": level.strip()}
+
+
+def _lines(text: str) -> list[str]:
+    """The non-empty lines of a text box, each with its spaces tidied."""
+    return [" ".join(line.split()) for line in (text or "").splitlines() if line.strip()]
 
 
 def _parse(stamp):
