@@ -525,3 +525,30 @@ def test_the_jupyter_server_extension_serves_room_links_beside_survey_links(work
     routes = [h[0] for h in added]
     assert any(r.startswith("/user/kim/room/") and "token" in r for r in routes)
     assert any(r.startswith("/user/kim/survey/") for r in routes)
+
+
+def test_a_county_team_sees_the_room_links_of_the_open_events_it_takes_part_in(workspace):
+    from orb_widgets.widgets.breakout import CountyWebinarView
+
+    store = App.for_workspace(workspace, create=True).store
+    for name in (COUNTY, OTHER, "Cedar Flats County"):
+        store.add_county(name)
+    invited = roomlinks.create_event(store, "Invited", DAY, "cps", 2, "coach", counties=[COUNTY])
+    sat_in = roomlinks.create_event(store, "Sat in", DAY, "cps", 1, "coach")
+    closed = roomlinks.create_event(store, "Closed", DAY, "cps", 1, "coach", counties=[COUNTY])
+    svc = roomlinks.RoomService(store)
+    svc.save_person(svc.link(roomlinks.open_links(store, sat_in, "c")[0]), "", {"county": COUNTY, "step1": "x"})
+    roomlinks.close_event(store, closed, "coach")
+    # the room page offers the event's counties to pick from
+    token = roomlinks.open_links(store, invited, "c")[0]
+    assert svc.view(token, svc.link(token)).counties == [COUNTY]
+
+    def shown(county):
+        return "\n".join(str(c.value) for c in CountyWebinarView(store, county, "https://w.example.gov").children)
+
+    mine = shown(COUNTY)
+    for eid in (invited, sat_in):
+        for t in roomlinks.open_links(store, eid, "c"):
+            assert f"https://w.example.gov/room/{t}" in mine
+    assert "Closed" not in mine and roomlinks.open_links(store, closed, "c")[0] not in mine
+    assert "/room/" not in shown(OTHER)  # not invited, nobody in a room: no link

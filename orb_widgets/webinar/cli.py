@@ -43,8 +43,9 @@ def cmd_rooms(args) -> int:
             raise OrbError(f"--date {day!r}: write the day as YYYY-MM-DD, e.g. 2026-03-12") from None
         framework = _need(args, "framework", "name the content pack whose prompts the rooms use (cpm-orb or cps)")
         rooms = _need(args, "rooms", "say how many breakout rooms the event has, e.g. --rooms 8")
+        counties = [c.strip() for c in (args.counties or "").split(",") if c.strip()]
         key = roomlinks.create_event(
-            store, title, date, framework, rooms, args.user or "coach", minutes=args.minutes or 10
+            store, title, date, framework, rooms, args.user or "coach", minutes=args.minutes or 10, counties=counties
         )
         print(key)
         return 0
@@ -136,6 +137,10 @@ def add_cli(sub, common) -> None:
     p.add_argument("--framework", help="create: the content pack whose breakout prompts the rooms use (cpm-orb, cps)")
     p.add_argument("--rooms", type=int, help="create: how many breakout rooms (1 to 60)")
     p.add_argument("--minutes", type=int, help="create: minutes per prompt (default 10)")
+    p.add_argument(
+        "--counties",
+        help="create: the counties taking part, comma-separated (room pages offer them; their teams see the links)",
+    )
     p.add_argument(
         "--base-url",
         help="links: the address people reach the server at (default: $ORB_SURVEY_URL, "

@@ -82,6 +82,8 @@ class Event(_Entry):
     agreements: list[Text] = Field(default_factory=list, max_length=12)
     #: asked of everyone during the event ("Questions so far?", "Did we reach today's goals?")
     checkins: list[Text] = Field(default_factory=list, max_length=12)
+    #: the counties invited: a room page offers them to pick from, and their teams see the room links
+    counties: list[Short] = Field(default_factory=list, max_length=100)
     #: a closed event's room links show what was written and take no more
     closed: bool = False
 

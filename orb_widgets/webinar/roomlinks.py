@@ -36,6 +36,7 @@ from ..exceptions import InvalidValue, StaleEdit, UnknownCounty
 from ..workbook import Short, _Entry
 from .models import Event, Person, Room
 from .storage import OWNER, event, new_event, room_key, save_event
+from .storage import events as storage_events
 
 #: Between two texts typed into one field at the same time: both are kept.
 MARKER = "[typed at the same time on another phone]"
@@ -77,6 +78,7 @@ def create_event(
     objectives: list[str] | None = None,
     agreements: list[str] | None = None,
     checkins: list[str] | None = None,
+    counties: list[str] | None = None,
 ) -> str:
     """A new event with the prompts and facilitator note of ``framework``'s pack, and a link per room."""
     if not 1 <= int(rooms) <= 60:
@@ -88,7 +90,7 @@ def create_event(
     ev = event(store, key)
     ev.framework, ev.facilitator_note = pack.id, pack.breakout_note
     ev.objectives, ev.agreements = list(objectives or []), list(agreements or [])
-    ev.checkins = list(checkins or [])
+    ev.checkins, ev.counties = list(checkins or []), list(counties or [])
     save_event(store, key, ev, user)
     open_links(store, key, user)
     return key
@@ -300,7 +302,7 @@ class RoomService:
             version=doc.version if doc else 0,
             prompts=prompts,
             people=people,
-            counties=[c.name for c in self.store.counties()],
+            counties=list(ev.counties) or [c.name for c in self.store.counties()],
             mine=next((p for p in people if p.mine), None),
             updated_at=doc.updated_at if doc else None,
             fields=fields,
@@ -412,6 +414,41 @@ def _is_note(name: str, prompts: int) -> bool:
 def _clean(text, short: bool) -> str:
     text = str(text or "").replace("\r\n", "\n").replace("\r", "\n")
     return " ".join(text.split()) if short else text
+
+
+# ------------------------------------------------------------------ a county's view of the links
+@dataclass
+class EventLinks:
+    event_id: str
+    title: str
+    date: dt.date | None
+    rooms: list[tuple[str, str]]  # (room name, link)
+
+
+def county_links(store, county: str, base_url: str) -> list[EventLinks]:
+    """The room links of the open events ``county`` takes part in: invited to, or with its people in a room."""
+    from .models import county_key
+
+    key = county_key(county)
+    out = []
+    for eid, ev in storage_events(store).items():
+        if ev.closed:
+            continue
+        invited = key in {county_key(c) for c in ev.counties}
+        if not invited:
+            rooms = [workbook.load(store, OWNER, "webinar_room", room_key(eid, n)) for n in range(len(ev.rooms))]
+            invited = any(county_key(p.county) == key for r in rooms if r for p in r.people)
+        if invited:
+            tokens = links(store, eid)
+            out.append(
+                EventLinks(
+                    eid,
+                    ev.title,
+                    ev.date,
+                    [(name, room_url(base_url, tokens[n])) for n, name in enumerate(ev.rooms) if n in tokens],
+                )
+            )
+    return out
 
 
 # ------------------------------------------------------------------ the coach's view of the rooms

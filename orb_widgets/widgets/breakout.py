@@ -27,7 +27,7 @@ from ..webinar import roomlinks, storage, views
 from .context import page_app, remembered_name
 from .controls import NAME_MAX, button, field, row, text_area, text_box
 from .editor import EntryEditor
-from .rooms_console import RoomsConsole
+from .rooms_console import DEFAULT_BASE_URL, RoomsConsole
 from .style import download, html, note, refused, section_header, status, style, styled, subheading
 
 MAX_PEOPLE = 60
@@ -614,8 +614,10 @@ class WebinarSeries(w.VBox):
 class CountyWebinarView(w.VBox):
     """What a county team sees of the series: its own people's part, nothing of any other county."""
 
-    def __init__(self, store: Store, county: str):
+    def __init__(self, store: Store, county: str, base_url: str = ""):
         series = storage.load_series(store)
+        base_url = base_url or store.get_meta("served_url") or DEFAULT_BASE_URL
+        links = roomlinks.county_links(store, county, base_url)
         view = views.packet_view(series, county)
         rows = views.series_view(series, county)
         words = framework_words(store.county(county).framework)
@@ -627,6 +629,7 @@ class CountyWebinarView(w.VBox):
                     f"{words.unit} reported back. Other {words.unit_plural}' notes are "
                     "not shown here.",
                 ),
+                w.HTML(views.render("webinar_room_links.html.j2", events=links)),
                 w.HTML(str(style(live=True) + Markup(views.takeaways_html(view)))),
                 w.HTML(views.render("webinar_series.html.j2", rows=rows)),
             ]
@@ -641,7 +644,7 @@ def webinar_page(workspace=None, county: str = "", user: str | None = None, sett
         store = app.store
         if settings.locked:
             target, _ = settings.page_target(county or "", "")
-            return CountyWebinarView(store, store.county(target).name)
+            return CountyWebinarView(store, store.county(target).name, settings.survey_url)
         ctx = CoachContext(store, user, settings)
     except OrbError as exc:
         if not settings.served:

@@ -60,6 +60,11 @@ class RoomsConsole(w.VBox):
         self.objectives = text_area("Objectives, one a line", rows=3, help="What this event wants to reach")
         self.agreements = text_area("Shared agreements, one a line", rows=3)
         self.checkins = text_area("Check-in questions, one a line", rows=2, help="e.g. Questions so far?")
+        self.counties = text_area(
+            "Counties taking part, one a line",
+            rows=3,
+            help="Room pages offer them to pick from; their teams see the room links on their own page",
+        )
         self.questions = text_area("Report-back questions for the next event, one a line", rows=3)
         self.save_button = button("Save the event", "Save the event's set-up", "primary", "save")
         self.save_button.on_click(lambda _: self.save())
@@ -88,6 +93,7 @@ class RoomsConsole(w.VBox):
                 self.objectives,
                 self.agreements,
                 self.checkins,
+                self.counties,
                 self.questions,
                 row(self.save_button),
                 self.message,
@@ -113,6 +119,7 @@ class RoomsConsole(w.VBox):
         self.objectives.value = "\n".join(ev.objectives)
         self.agreements.value = "\n".join(ev.agreements)
         self.checkins.value = "\n".join(ev.checkins)
+        self.counties.value = "\n".join(ev.counties)
         self.questions.value = "\n".join(ev.questions)
         self.refresh()
 
@@ -166,6 +173,7 @@ class RoomsConsole(w.VBox):
             "objectives": _lines(self.objectives.value),
             "agreements": _lines(self.agreements.value),
             "checkins": _lines(self.checkins.value),
+            "counties": _lines(self.counties.value),
             "questions": _lines(self.questions.value),
         }
         try:
