@@ -631,3 +631,15 @@ def test_typed_text_never_changes_the_shape_of_the_follow_up_e_mails(store):
     ]
     # title, underline, date, greeting and the first heading; a line per person and per step; the room; questions
     assert len(text.splitlines()) == 7 + len(typed) * 2 + 3 + 2 + 3
+
+
+def test_a_person_row_with_only_a_county_or_a_role_typed_is_kept():
+    """The coach's room view keeps a person's row as soon as anything is typed in it."""
+    from orb_widgets.widgets.breakout import PersonRow
+
+    row = PersonRow(1, ["Alder Creek County"])
+    assert row.body() is None  # nothing typed: no row
+    row.county.value = "Alder Creek County"
+    assert row.body()["county"] == "Alder Creek County"
+    row.county.value, row.role.value = "", "supervisor"
+    assert row.body()["role"] == "supervisor"

@@ -140,7 +140,8 @@ class PersonRow(w.HBox):
 
     def body(self) -> dict | None:
         steps = [s.value for s in (self.step1, self.step2) if s.value.strip()]
-        if not self.person.value.strip() and not steps:
+        # a row is kept as soon as anything is typed in it (a county alone too): nothing typed is lost
+        if not steps and not any(x.value.strip() for x in (self.person, self.county, self.role)):
             return None
         return {
             "name": self.person.value.strip() or "(no name)",
