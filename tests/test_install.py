@@ -130,6 +130,15 @@ def test_the_wheel_and_sdist_carry_packs_notebooks_templates_and_catalogues(dist
         "orb_widgets/survey/locale/es/LC_MESSAGES/messages.po",
     ):
         assert needed in names, f"the wheel lacks {needed}"
+    # every template, pack, notebook and catalogue of the source tree, new ones too (room pages, staff page)
+    shipped = [
+        f"orb_widgets/_shipped/{p.relative_to(ROOT).as_posix()}"
+        for folder in ("templates", "data", "notebooks")
+        for p in sorted((ROOT / folder).rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts and p.name != "README.md"
+    ] + [p.relative_to(ROOT).as_posix() for p in sorted((ROOT / "orb_widgets" / "survey" / "locale").rglob("*.po"))]
+    missing = [n for n in shipped if n not in names]
+    assert not missing, f"the wheel lacks {missing}"
     metadata = (
         zipfile.ZipFile(next(dist.glob("*.whl")))
         .read(next(n for n in names if n.endswith(".dist-info/METADATA")))
