@@ -51,13 +51,15 @@ KEEP = 8
 
 @functools.lru_cache(maxsize=1)
 def code_version() -> str:
-    """A hash of the code results are made with: ORB's modules, templates and content packs."""
+    """A hash of the code results are made with: ORB's modules, templates, style sheets and content packs."""
     from .resources import shipped
 
     package = Path(__file__).resolve().parent
     files = (
         sorted(package.rglob("*.py"))
         + sorted(shipped("templates").rglob("*.j2"))
+        # style sheets too: a page part or packet kept from before a style change is made again
+        + sorted(shipped("templates").rglob("*.css"))
         + sorted(shipped("data").rglob("*.yaml"))
     )
     h = hashlib.sha256(str(FORMAT).encode())

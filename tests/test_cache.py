@@ -96,3 +96,24 @@ def test_a_workspace_that_cannot_be_written_still_shows_results(demo, monkeypatc
     monkeypatch.setattr(cache.tempfile, "mkstemp", refused)
     entry = cache.Entry(store, county)
     assert entry.report() == county_results(store, county) and _files(store) == []
+
+
+def test_a_changed_template_or_style_sheet_makes_kept_results_again(tmp_path, monkeypatch):
+    """A packet part kept before an update of ORB's templates or style sheets is not shown after it."""
+    import shutil
+
+    from orb_widgets import resources
+
+    templates = tmp_path / "templates"
+    shutil.copytree(resources.shipped("templates"), templates)
+    real = resources.shipped
+    monkeypatch.setattr(resources, "shipped", lambda name: templates if name == "templates" else real(name))
+    versions = []
+    for change in (None, "partials/table.html.j2", "packet/static/packet.css"):
+        if change:
+            with (templates / change).open("a", encoding="utf-8") as f:
+                f.write("\n")
+        cache.code_version.cache_clear()
+        versions.append(cache.code_version())
+    cache.code_version.cache_clear()
+    assert len(set(versions)) == 3
