@@ -142,3 +142,32 @@ def test_a_pulse_too_small_shows_no_number_anywhere(ws, capsys):
     # The packet's scores and the statewide index still read the full wave of 10.
     res = county_results(ws["store"], COUNTY)
     assert res.wave == FULL and res.n_respondents == 10
+
+
+def _step7(ws):
+    from orb_widgets.widgets import PlanningMatrix
+    from orb_widgets.widgets.context import WorkbookContext
+
+    return PlanningMatrix(WorkbookContext(ws["store"], COUNTY, user="Ben", remember=False), scheduler=lambda *a: None)
+
+
+def test_step_7_opens_a_pulse_only_on_the_click_and_shows_it_beside_the_row(ws):
+    page = _step7(ws)
+    ed = page.editors["C#2"]
+    assert ws["store"].links(COUNTY) == [] and ed.pulse_line.value == ""  # opening the page writes nothing
+    ed.pulse_button.click()
+    (link,) = ws["store"].links(COUNTY)
+    assert link.wave.endswith("-pulse-C-2") and link.token in ed.pulse_status.value
+    _answer(ws, link, [5, 4, 4, 5, 3, 4])
+    got = pulse_results(ws["store"], COUNTY)["C#2"]
+    again = _step7(ws)
+    shown = again.editors["C#2"].pulse_line.value
+    assert f"{got.mean:.2f}" in shown and f"{got.change:+.2f}" in shown and "since the last full wave" in shown
+    assert again.editors["C"].pulse_line.value == ""
+
+
+def test_step_7_shows_no_number_for_a_pulse_too_small(ws, capsys):
+    link, _ = _open(ws, capsys)
+    _answer(ws, link, [5, 5, 5, 5])
+    shown = _step7(ws).editors["C"].pulse_line.value
+    assert "fewer than 5 people answered" in shown and not re.search(r"\d\.\d\d", shown)
