@@ -91,7 +91,7 @@ class Instrument(BaseModel):
     roles: list[RoleGroup]
     min_group: int = DEFAULT_MIN_GROUP
     #: A pulse check's instrument: the key of the plan row it checks on (``C``, ``C#2``, ``component:3``).
-    #: Its answers form a pulse wave, never a full wave (see :func:`pulse_instrument`).
+    #: Its answers form a pulse wave, never a full wave (see ``pulse_instrument``).
     pulse_of: str | None = None
     #: the id it was stored under (when reading raised its minimum group to the floor), or once computed
     _stored_id: str | None = PrivateAttr(None)

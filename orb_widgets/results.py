@@ -291,7 +291,7 @@ def row_elements(row_target: str, fw) -> list[str]:
 def open_pulse(store, county: str, row: str, today: dt.date, user: str = "coordinator", invited=None, closes_on=None):
     """Open a pulse check's link on plan row ``row`` (its key, as ``orb plan --json`` shows it).
 
-    Returns the link. The short survey (:func:`orb_widgets.instrument.pulse_instrument`) is stored
+    Returns the link. The short survey (``orb_widgets.instrument.pulse_instrument``) is stored
     beside the county's survey, never as a version of it; its answers go to the wave
     :func:`pulse_wave_label` names.
     """
