@@ -1,13 +1,14 @@
 """Pulse checks on a plan row: a short survey of the row's statements and one of its own, whose answers
 form a pulse wave that is shown beside the row and never taken for the latest full wave."""
 
+import html
 import json
 import re
 
 import numpy as np
 import pytest
 
-from orb_widgets import workbook
+from orb_widgets import packets, workbook
 from orb_widgets.app import App
 from orb_widgets.cli import main
 from orb_widgets.instrument import PULSE_ITEM, PULSE_MAX, tailor
@@ -125,7 +126,13 @@ def test_the_pulse_change_equals_a_hand_computation_and_results_keep_the_full_wa
     assert rows["C#2"]["pulse"] == got.as_json()
     code, out, _ = orb(capsys, "plan", "--county", COUNTY, "--workspace", ws["folder"])
     change = f"{after - before.mean():+.2f}"
-    assert f"Pulse check {link.wave}: 6 people answered; {after:.2f}, {change} since the last full wave" in out
+    said = f"Pulse check {link.wave}: 6 people answered; {after:.2f}, {change} since the last full wave"
+    assert said in out
+    # The packet shows it beside the row; its scores and its row in the statewide index stay on the full wave.
+    packet = packets.Packet(ws["store"], COUNTY)
+    assert said in " ".join(html.unescape(packet.section_html("matrix")).split())
+    assert packet.results.wave == FULL and packet.index_row().wave == FULL
+    assert packet.index_row().n_respondents == 10
 
 
 def test_a_pulse_too_small_shows_no_number_anywhere(ws, capsys):
@@ -139,9 +146,13 @@ def test_a_pulse_too_small_shows_no_number_anywhere(ws, capsys):
     code, out, _ = orb(capsys, "plan", "--county", COUNTY, "--workspace", ws["folder"])
     line = next(x for x in out.splitlines() if "Pulse check" in x)
     assert "fewer than 5 people answered" in line and not re.search(r"\d\.\d\d|\b4\b", line)
-    # The packet's scores and the statewide index still read the full wave of 10.
-    res = county_results(ws["store"], COUNTY)
-    assert res.wave == FULL and res.n_respondents == 10
+    # The packet says so without a number; its scores and the statewide index still read the full wave of 10.
+    packet = packets.Packet(ws["store"], COUNTY)
+    matrix = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", packet.section_html("matrix"))).split())
+    said = matrix[matrix.index("Pulse check") :].split(".")[0]
+    assert "fewer than 5 people answered" in said and not re.search(r"\d\.\d\d|\b4\b", said)
+    assert packet.results.wave == FULL and packet.results.n_respondents == 10
+    assert packet.index_row().wave == FULL and packet.index_row().n_respondents == 10
 
 
 def _step7(ws):
@@ -171,3 +182,26 @@ def test_step_7_shows_no_number_for_a_pulse_too_small(ws, capsys):
     _answer(ws, link, [5, 5, 5, 5])
     shown = _step7(ws).editors["C"].pulse_line.value
     assert "fewer than 5 people answered" in shown and not re.search(r"\d\.\d\d", shown)
+
+
+def test_a_pulse_survey_is_stored_beside_the_countys_versions_on_both_databases(any_store):
+    from orb_widgets.instrument import pulse_instrument
+
+    inst = tailor("cpm-orb", county=COUNTY, elements=["B", "C"], min_group=5)
+    any_store.save_instrument(inst)
+    any_store.add_responses(COUNTY, FULL, [NewResponse(role="social_workers", answers={"C1": 3})] * 5, instrument=inst)
+    first, second = pulse_instrument(inst, "C", ["C"]), pulse_instrument(inst, "B", ["B"])
+    assert any_store.save_instrument(first) == (first.id, -1)
+    assert any_store.save_instrument(second) == (second.id, -2) and any_store.save_instrument(first)[1] == -1
+    assert any_store.current_instrument(COUNTY).id == inst.id
+    assert [v["id"] for v in any_store.instrument_versions(COUNTY)] == [inst.id]
+    any_store.add_responses(
+        COUNTY, "2026-10-pulse-C", [NewResponse(role="leadership", answers={"C1": 4})], instrument=first
+    )
+    assert any_store.waves(COUNTY) == [FULL] and any_store.waves(COUNTY, pulses=True) == [FULL, "2026-10-pulse-C"]
+    assert any_store.pulse_waves(COUNTY) == {"2026-10-pulse-C": first.id}
+    assert set(any_store.answers_frame(COUNTY)["wave"]) == {FULL}
+    assert set(any_store.answers_frame(COUNTY, pulses=True)["wave"]) == {FULL, "2026-10-pulse-C"}
+    # A changed full survey after a pulse: a new version 2, the pulse survey kept.
+    changed = tailor("cpm-orb", county=COUNTY, elements=["C"], min_group=5)
+    assert any_store.save_instrument(changed)[1] == 2 and any_store.instrument(first.id).pulse_of == "C"
