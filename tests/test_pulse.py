@@ -43,6 +43,11 @@ def ws(tmp_path, monkeypatch):
     return {"folder": folder, "store": store, "inst": inst}
 
 
+def _words(page: str) -> str:
+    """What a reader of a page sees, in one line (tags that wrap a date or wave label add no space)."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", page)).split())
+
+
 def _open(ws, capsys, row="C"):
     code, out, err = orb(capsys, "survey", "open", "--county", COUNTY, "--pulse", row, "--workspace", ws["folder"])
     assert code == 0, err
@@ -130,7 +135,7 @@ def test_the_pulse_change_equals_a_hand_computation_and_results_keep_the_full_wa
     assert said in out
     # The packet shows it beside the row; its scores and its row in the statewide index stay on the full wave.
     packet = packets.Packet(ws["store"], COUNTY)
-    assert said in " ".join(html.unescape(packet.section_html("matrix")).split())
+    assert said in _words(packet.section_html("matrix"))
     assert packet.results.wave == FULL and packet.index_row().wave == FULL
     assert packet.index_row().n_respondents == 10
 
@@ -148,7 +153,7 @@ def test_a_pulse_too_small_shows_no_number_anywhere(ws, capsys):
     assert "fewer than 5 people answered" in line and not re.search(r"\d\.\d\d|\b4\b", line)
     # The packet says so without a number; its scores and the statewide index still read the full wave of 10.
     packet = packets.Packet(ws["store"], COUNTY)
-    matrix = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", packet.section_html("matrix"))).split())
+    matrix = _words(packet.section_html("matrix"))
     said = matrix[matrix.index("Pulse check") :].split(".")[0]
     assert "fewer than 5 people answered" in said and not re.search(r"\d\.\d\d|\b4\b", said)
     assert packet.results.wave == FULL and packet.results.n_respondents == 10
