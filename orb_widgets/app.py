@@ -118,6 +118,13 @@ class App:
             county, wave, user=self.settings.login_name or "coordinator", invited=invited, closes_on=closes_on
         )
 
+    def open_pulse_link(self, county: str, row: str, today, invited=None, closes_on=None) -> SurveyLink:
+        """A pulse check's link on plan row ``row`` of ``county`` (see :func:`orb_widgets.results.open_pulse`)."""
+        from .results import open_pulse
+
+        user = self.settings.login_name or "coordinator"
+        return open_pulse(self.store, county, row, today, user=user, invited=invited, closes_on=closes_on)
+
     def run_packets(self, counties: list[str] | None = None, **options):
         """Build packets for ``counties`` (default: all); see :func:`orb_widgets.packets.run_packets`."""
         from .packets import run_packets

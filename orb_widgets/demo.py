@@ -151,7 +151,39 @@ def make_demo(
         draw.next_county()
         _workbook(store, name, fw, county_results(store, name), rng, k, draw, today)
     demo_series(store, [n for k, n in enumerate(names) if framework_of(k) == "cpm-orb"], seed)
+    _pulse(store, names[0], np.random.default_rng([seed, 22]), today)
     return names
+
+
+def _pulse(store, county: str, rng, today: dt.date) -> None:
+    """One pulse check, on the first county's first plan row, answered three weeks ago by 14 to 24 people a
+    little more positive than its last full wave (its own random stream: the full waves are unchanged)."""
+    from .instrument import pulse_instrument
+    from .results import pulse_wave_label, row_elements
+
+    rows = workbook.load_all(store, county, "matrix_row")
+    if not rows:
+        return
+    key, row = next(iter(rows.items()))
+    inst = store.current_instrument(county)
+    pulse = pulse_instrument(inst, key, row_elements(row.target, load_framework(inst.framework)))
+    store.save_instrument(pulse)
+    points = inst.scale.points
+    mean = next((e.mean for e in county_results(store, county).elements if e.element == row.target and e.shown), None)
+    centre = (mean if mean is not None else (points + 1) / 2) + 0.3
+    roles = [r.id for r in inst.roles if r.level != "partner"]
+    when = dt.datetime.combine(today - dt.timedelta(weeks=3), dt.time(10), tzinfo=dt.timezone.utc)
+    batch = []
+    for p in range(int(rng.integers(14, 25))):
+        person = rng.normal(0, 0.45)
+        answers = {}
+        for i in pulse.items:
+            value = int(np.clip(np.rint(centre + person + rng.normal(0, 0.75)), 1, points))
+            answers[i.id] = points + 1 - value if i.reverse else value
+        batch.append(
+            NewResponse(role=roles[p % len(roles)], answers=answers, submitted_at=when + dt.timedelta(minutes=7 * p))
+        )
+    store.add_responses(county, pulse_wave_label(key, when.date()), batch, instrument=pulse, source="demo")
 
 
 # ------------------------------------------------------------------ answers

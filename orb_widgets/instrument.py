@@ -90,8 +90,19 @@ class Instrument(BaseModel):
     role_question: str
     roles: list[RoleGroup]
     min_group: int = DEFAULT_MIN_GROUP
+    #: A pulse check's instrument: the key of the plan row it checks on (``C``, ``C#2``, ``component:3``).
+    #: Its answers form a pulse wave, never a full wave (see ``pulse_instrument``).
+    pulse_of: str | None = None
     #: the id it was stored under (when reading raised its minimum group to the floor), or once computed
     _stored_id: str | None = PrivateAttr(None)
+
+    @model_serializer(mode="wrap")
+    def _full_survey_as_before(self, handler):
+        # A full survey is stored and hashed exactly as before pulse checks existed: its id is kept.
+        out = handler(self)
+        if self.pulse_of is None:
+            out.pop("pulse_of", None)
+        return out
 
     @field_validator("min_group")
     @classmethod
@@ -479,6 +490,54 @@ def from_json(body: Mapping) -> Instrument:
         inst._stored_id = stored_id
         return inst
     return Instrument.model_validate(body)
+
+
+# ---------------------------------------------------------------- pulse checks
+#: At most this many statements of a plan row's element (or component) go into its pulse check.
+PULSE_MAX = 6
+#: The pulse check's own statement and the section it sits in (never an element of the framework).
+PULSE_ITEM = "PULSE1"
+PULSE_SECTION = "pulse"
+PULSE_TEXT = "Since the last survey, our leaders have told us what they did with what we said."
+PULSE_SECTION_NAME = "After the last survey"
+
+
+def pulse_instrument(inst: Instrument, row: str, elements: Iterable[str]) -> Instrument:
+    """The short survey of a pulse check on plan row ``row``: at most :data:`PULSE_MAX` of ``inst``'s
+    statements of ``elements`` (the row's element, or a component's elements), in survey order, and one
+    statement of its own (:data:`PULSE_TEXT`, local: never scored with an element nor compared).
+
+    Role groups, scale, routing and the smallest group shown are the survey's, so the answers compare
+    with its last full wave statement by statement.
+
+    >>> inst = tailor("cpm-orb", county="Example County", elements=["B", "C"])
+    >>> p = pulse_instrument(inst, "C", ["C"])
+    >>> [i.element for i in p.items][-1], p.pulse_of, len(p.items) <= PULSE_MAX + 1
+    ('pulse', 'C', True)
+    """
+    wanted = list(elements)
+    picked = [i for i in inst.items if i.element in wanted][:PULSE_MAX]
+    if not picked:
+        raise InstrumentError(
+            f"plan row '{row}': the survey asks no statement about {', '.join(wanted)}; "
+            "choose a row about an element the survey asks"
+        )
+    shown = [e for e in inst.elements if any(i.element == e for i in picked)]
+    own = InstrumentItem(id=PULSE_ITEM, element=PULSE_SECTION, text=PULSE_TEXT, local=True)
+    return Instrument(
+        framework=inst.framework,
+        language=inst.language,
+        county=inst.county,
+        title=inst.title,
+        elements=[*shown, PULSE_SECTION],
+        element_names={**{e: inst.element_names[e] for e in shown}, PULSE_SECTION: PULSE_SECTION_NAME},
+        items=[*picked, own],
+        scale=inst.scale,
+        role_question=inst.role_question,
+        roles=inst.roles,
+        min_group=inst.min_group,
+        pulse_of=row,
+    )
 
 
 # ---------------------------------------------------------------- export

@@ -71,6 +71,7 @@ def plan_inputs(store, county: str, wave: str | None):
 def run_plan(args) -> int:
     from .planning import matrix_frame, plan_json
     from .render import render
+    from .results import pulse_results
     from .views import matrix_view
 
     today = parse_day(args.today) or dt.date.today()
@@ -86,13 +87,15 @@ def run_plan(args) -> int:
         path = write_staff_page(store, county, args.wave, Path(args.out), today)
         print(f"Staff page for {county}: {path}")
         return 0
-    rows, suggested, names, labels, _ = plan_inputs(store, county, args.wave)
+    rows, suggested, names, labels, results = plan_inputs(store, county, args.wave)
+    pulses = {} if suggested else pulse_results(store, county)
+    min_group = results.min_group if results else None
     if args.json:
         out = {
             "county": county,
             "today": today.isoformat(),
             "suggested": suggested,
-            "rows": plan_json(rows, names, today),
+            "rows": plan_json(rows, names, today, {k: p.as_json() for k, p in pulses.items()}),
         }
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return 0
@@ -106,7 +109,8 @@ def run_plan(args) -> int:
             + (" (suggested rows from the scores: the team's matrix is empty)" if suggested and rows else "")
         )
         return 0
-    print(render("matrix.txt.j2", county=county, matrix=matrix_view(rows, labels, names, suggested, today)))
+    view = matrix_view(rows, labels, names, suggested, today, pulses, min_group)
+    print(render("matrix.txt.j2", county=county, matrix=view))
     return 0
 
 

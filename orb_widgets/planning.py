@@ -221,7 +221,9 @@ def matrix_frame(
     return df
 
 
-def plan_json(rows: dict, target_names: dict[str, str] | None = None, today: dt.date | None = None) -> list[dict]:
+def plan_json(
+    rows: dict, target_names: dict[str, str] | None = None, today: dt.date | None = None, pulses: dict | None = None
+) -> list[dict]:
     """The plan as plain data for ``orb plan --json``: one dict per row, its steps, and what is overdue.
 
     Each row: ``row`` (its key), ``target`` (element id or ``component:N``),
@@ -229,7 +231,8 @@ def plan_json(rows: dict, target_names: dict[str, str] | None = None, today: dt.
     (``what_we_learned``, ``why_it_matters``, ``support_needed``,
     ``how_we_will_know``), ``status``, ``steps`` (each with ``text``, ``who``,
     ``by_when``, ``status``, ``done_on``, ``note``, ``source``, ``due``), ``overdue``
-    (how many steps are overdue as of ``today``) and ``due_soon``.
+    (how many steps are overdue as of ``today``), ``due_soon``, and ``pulse``: the row's latest pulse
+    check (``pulses``: row key to its JSON dict, see :class:`orb_widgets.results.Pulse`), or null.
     """
     out = []
     for key, row in rows.items():
@@ -253,6 +256,7 @@ def plan_json(rows: dict, target_names: dict[str, str] | None = None, today: dt.
                 "steps": steps,
                 "overdue": sum(1 for s in steps if s["due"] == "overdue"),
                 "due_soon": sum(1 for s in steps if s["due"] == "due soon"),
+                "pulse": (pulses or {}).get(key),
             }
         )
     return out

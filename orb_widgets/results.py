@@ -264,3 +264,141 @@ def closed_day(link) -> dt.date | None:
         return None
     stamp = link.closed_at if link.closed_at.tzinfo else link.closed_at.replace(tzinfo=dt.timezone.utc)
     return stamp.astimezone().date()
+
+
+# ------------------------------------------------------------------ pulse checks
+#: Where a pulse survey's instrument id is kept for its link (``pulse:TOKEN``).
+PULSE_LINK_KEY = "pulse:{token}"
+
+
+def pulse_wave_label(row: str, today: dt.date) -> str:
+    """The wave a pulse check on plan row ``row`` stores its answers under.
+
+    >>> pulse_wave_label("C#2", dt.date(2027, 1, 12)), pulse_wave_label("component:3", dt.date(2027, 1, 12))
+    ('2027-01-pulse-C-2', '2027-01-pulse-component-3')
+    """
+    return f"{today:%Y-%m}-pulse-" + row.replace("#", "-").replace(":", "-")
+
+
+def row_elements(row_target: str, fw) -> list[str]:
+    """The elements a plan row is about: its element, or its readiness component's elements."""
+    if row_target.startswith("component:"):
+        cid = row_target.split(":", 1)[1]
+        return next((list(c.elements) for c in fw.components if str(c.id) == cid), [])
+    return [row_target]
+
+
+def open_pulse(store, county: str, row: str, today: dt.date, user: str = "coordinator", invited=None, closes_on=None):
+    """Open a pulse check's link on plan row ``row`` (its key, as ``orb plan --json`` shows it).
+
+    Returns the link. The short survey (``orb_widgets.instrument.pulse_instrument``) is stored
+    beside the county's survey, never as a version of it; its answers go to the wave
+    :func:`pulse_wave_label` names.
+    """
+    from . import workbook
+    from .instrument import pulse_instrument
+
+    c = store.county(county)
+    rows = workbook.load_all(store, c.name, "matrix_row")
+    if row not in rows:
+        shown = ", ".join(rows) if rows else "none saved yet"
+        raise OrbError(f"--pulse {row}: no plan row with that key in {c.name} (rows: {shown}; 'orb plan --json')")
+    inst = store.current_instrument(c.name)
+    target = rows[row].target if hasattr(rows[row], "target") else rows[row]["target"]
+    pulse = pulse_instrument(inst, row, row_elements(target, load_framework(inst.framework, inst.language)))
+    store.save_instrument(pulse)
+    link = store.open_link(c.name, pulse_wave_label(row, today), user=user, invited=invited, closes_on=closes_on)
+    store.set_meta(PULSE_LINK_KEY.format(token=link.token), pulse.id)
+    return link
+
+
+def link_instrument(store, link) -> Instrument:
+    """The survey a link shows: its pulse check's, or the county's current survey."""
+    pulse = store.get_meta(PULSE_LINK_KEY.format(token=link.token))
+    return store.instrument(pulse) if pulse else store.current_instrument(link.county)
+
+
+@dataclass(frozen=True)
+class Pulse:
+    """A plan row's latest pulse check against the last full wave before it, over the same statements.
+
+    ``n``, ``mean`` and ``change`` are None when hidden: ``suppressed`` (fewer people answered the pulse
+    than the smallest group shown); ``last_full_mean`` and ``change`` are None too when the last full
+    wave's score over those statements is hidden, or there is none.
+    """
+
+    wave: str
+    n: int | None
+    mean: float | None
+    last_full_wave: str | None
+    last_full_mean: float | None
+    change: float | None
+    suppressed: bool
+
+    def as_json(self) -> dict:
+        return {
+            "wave": self.wave,
+            "n": self.n,
+            "mean": self.mean,
+            "last_full_wave": self.last_full_wave,
+            "last_full_mean": self.last_full_mean,
+            "change": self.change,
+            "suppressed": self.suppressed,
+        }
+
+
+def pulse_results(store, county: str) -> dict[str, Pulse]:
+    """Each plan row's latest pulse check (row key -> :class:`Pulse`), for rows that have one with answers.
+
+    The pulse's statements (not its own "told us" statement) are scored in the pulse wave and in the last
+    full wave before it, as one score per person over the row's elements (rule 12's component score; for
+    one element, the element score): the change compares like with like, and either side below the
+    smallest group hides the change (rule 11).
+    """
+    from .instrument import PULSE_SECTION
+
+    c = store.county(county)
+    found = store.pulse_waves(c.name)
+    if not found:
+        return {}
+    order = store.waves(c.name, pulses=True)
+    full = set(store.waves(c.name))
+    answers = store.answers_frame(c.name, pulses=True)
+    points_of: dict[str, int] = {}
+    latest: dict[str, tuple[str, Instrument]] = {}
+    for wave, iid in found.items():  # oldest first: a later pulse on a row replaces an earlier one
+        inst = store.instrument(iid)
+        latest[inst.pulse_of] = (wave, inst)
+    out = {}
+    for row, (wave, inst) in latest.items():
+        items = inst.items_frame()
+        items = items[items["element"] != PULSE_SECTION]
+        earlier = [w for w in order[: order.index(wave)] if w in full]
+        last_full = earlier[-1] if earlier else None
+        comp = [{"id": "pulse", "name": row, "elements": sorted(set(items["element"]))}]
+
+        def scored(w):
+            rows = answers[answers["wave"] == w]
+            rows = rows[rows["item"].isin(items["item"])].copy()
+            for iid in set(rows["instrument_id"]):
+                points_of.setdefault(iid, store.instrument(iid).scale.points)
+            if set(points_of.get(i) for i in set(rows["instrument_id"])) - {inst.scale.points}:
+                rows["points"] = rows["instrument_id"].map(points_of).astype(int)
+            res = scoring.score(rows, items, inst.scale.points, inst.min_group, components=comp, waves=[w], wave=w)
+            return res, res["components"][0] if res["components"] else {"n": None, "mean": None, "suppressed": True}
+
+        now, part = scored(wave)
+        before = scored(last_full)[1] if last_full else None
+        shown = not now["suppressed"] and not part["suppressed"]
+        mean = part["mean"] if shown else None
+        prior = before["mean"] if before and not before["suppressed"] else None
+        out[row] = Pulse(
+            wave=wave,
+            n=now["n_respondents"] if shown else None,
+            mean=_settled(mean),
+            last_full_wave=last_full,
+            last_full_mean=_settled(prior),
+            change=_settled(mean - prior) if mean is not None and prior is not None else None,
+            suppressed=not shown,
+        )
+    return out

@@ -331,6 +331,8 @@ def test_orb_plan_json_has_the_documented_fields(run_page):
     assert data["rows"] and data["rows"][0]["steps"], "the demo's plan has rows with steps"
     assert _table_fields(page, "## `orb plan --json`", nth=1) == list(data["rows"][0])
     assert _table_fields(page, "## `orb plan --json`", nth=2) == list(data["rows"][0]["steps"][0])
+    assert data["rows"][0]["pulse"], "the demo's first county has a pulse check on its first row"
+    assert _table_fields(page, "## `orb plan --json`", nth=3) == list(data["rows"][0]["pulse"])
 
 
 def test_the_packet_manifest_has_the_documented_fields(run_page):

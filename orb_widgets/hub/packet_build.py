@@ -111,6 +111,15 @@ def read_build(out: Path) -> Build:
     return build
 
 
+def follow_through(settings: Settings, counties: list[str], today, sort: str = "overdue") -> list[dict]:
+    """Per county, the statewide index's follow-through figures from the packets last built (the same
+    rows, :func:`orb_widgets.packets.index.follow_through_rows`), in the order ``sort`` names."""
+    from ..packets.index import follow_through_rows, sort_follow_through
+
+    rows = follow_through_rows(_manifest(packets_dir(settings)), counties, today)
+    return sort_follow_through(rows, sort)
+
+
 def county_packets(settings: Settings, counties: list[str], build: Build | None = None) -> list[CountyPacket]:
     """The state of each county's packet in the hub's packet folder.
 

@@ -20,6 +20,7 @@ looked up in the runner's manifest, never joined to a path from a request.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import functools
 
 import jinja2
@@ -37,6 +38,10 @@ from ..exceptions import OrbError
 from ..format import moment
 from ..settings import Settings
 from . import packet_build
+
+#: The follow-through table's orders (``?sort=``), as :func:`orb_widgets.packets.index.sort_follow_through` takes them;
+#: kept here too so the page loads no packet code until it has a table to show.
+FOLLOW_SORTS = ("overdue", "county", "last", "done")
 
 #: The authorizer's name for this page (orb_widgets.hub.singleuser.ALLOWED lets it through).
 RESOURCE = "orb_packets"
@@ -120,6 +125,12 @@ class PacketPage(PacketHandler):
         counties = await loop.run_in_executor(None, self.own_counties)
         build = packet_build.read_build(packet_build.packets_dir(self.orb))
         rows = await loop.run_in_executor(None, packet_build.county_packets, self.orb, counties, build)
+        sort = self.get_argument("sort", "overdue")
+        sort = sort if sort in FOLLOW_SORTS else "overdue"
+        follow = []
+        if self.coordinator:
+            today = dt.date.today()
+            follow = await loop.run_in_executor(None, packet_build.follow_through, self.orb, counties, today, sort)
         base = url_path_join(self.base_url, PATH) + "/"
         notice = self.get_argument("notice", "")
         page = (
@@ -133,6 +144,9 @@ class PacketPage(PacketHandler):
                 who=self.orb.user,
                 logout=self.logout,
                 rows=rows,
+                follow=follow,
+                sort=sort,
+                sorts=FOLLOW_SORTS,
                 states=STATES,
                 build=build,
                 base=base,

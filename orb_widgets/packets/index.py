@@ -63,9 +63,42 @@ def follow_through_rows(manifest: Manifest, counties: list[str], today: dt.date)
                 "due_soon": flags.count("due soon"),
                 "webinar": f"{ir.webinar_done} of {ir.webinar_steps}" if ir.webinar_steps else "",
                 "last": date(ir.last_activity) if ir.last_activity else "",
+                "last_on": str(ir.last_activity) if ir.last_activity else "",
             }
         )
-    return sorted(out, key=lambda r: (-r["overdue"], -r["due_soon"], r["county"].casefold()))
+    return sort_follow_through(out, "overdue")
+
+
+#: How a follow-through table can be ordered (the hub's ``?sort=``): each key, and what it puts first.
+FOLLOW_SORTS = {
+    "overdue": "most overdue steps first",
+    "county": "by name",
+    "last": "most recent work first",
+    "done": "most steps done first",
+}
+
+
+def sort_follow_through(rows: list[dict], by: str) -> list[dict]:
+    """``rows`` (:func:`follow_through_rows`) in the order ``by`` names (:data:`FOLLOW_SORTS`; another
+    value: most overdue first). Ties go by name; counties with no work saved come last under ``last``.
+
+    >>> rows = [{"county": "Birch", "overdue": 0, "due_soon": 1, "done": 4, "last_on": "2026-03-01"},
+    ...         {"county": "alder", "overdue": 2, "due_soon": 0, "done": 1, "last_on": ""}]
+    >>> [[r["county"] for r in sort_follow_through(rows, by)] for by in ("overdue", "county", "last", "done")]
+    [['alder', 'Birch'], ['alder', 'Birch'], ['Birch', 'alder'], ['Birch', 'alder']]
+    """
+    name = lambda r: r["county"].casefold()  # noqa: E731
+    if by == "county":
+        return sorted(rows, key=name)
+    if by == "done":
+        return sorted(rows, key=lambda r: (-r["done"], name(r)))
+    if by == "last":
+        # ISO days sort as text; the newest first, and a county with none after every dated one
+        dated = sorted((r for r in rows if r["last_on"]), key=name)
+        return sorted(dated, key=lambda r: r["last_on"], reverse=True) + sorted(
+            (r for r in rows if not r["last_on"]), key=name
+        )
+    return sorted(rows, key=lambda r: (-r["overdue"], -r["due_soon"], name(r)))
 
 
 #: What a cell says when its county measured the element with other statements than the counties beside it.

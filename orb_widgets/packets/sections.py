@@ -451,10 +451,23 @@ class Packet:
             starters = [names.get(k, k) for k in starters]
         return self._render(
             "matrix",
-            matrix=matrix_view(rows, labels, names, today=self.prepared) if rows else None,
+            matrix=matrix_view(
+                rows, labels, names, today=self.prepared, pulses=self._pulses(), min_group=self._min_group()
+            )
+            if rows
+            else None,
             starters=starters,
             source=source,
         )
+
+    def _pulses(self) -> dict:
+        """Each plan row's latest pulse check (:func:`orb_widgets.results.pulse_results`), shown beside it."""
+        from ..results import pulse_results
+
+        return pulse_results(self.store, self.county)
+
+    def _min_group(self) -> int | None:
+        return self.instrument.min_group if self.instrument is not None else None
 
     def _target_names(self) -> dict:
         names = {e: self._el(e) for e in self.names}

@@ -213,6 +213,13 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 _visible = sa.not_(responses.c.pending)
 
 
+def _full(pulses: bool) -> tuple:
+    """The condition that keeps a pulse check's answers out (its survey's version is below 1), or none."""
+    if pulses:
+        return ()
+    return (responses.c.instrument_id.in_(sa.select(instruments.c.id).where(instruments.c.version > 0)),)
+
+
 def _fetch_plain(conn, query) -> list[tuple]:
     """Rows of ``query`` as the driver's plain tuples (no SQLAlchemy row objects: a big read is mostly those).
 
@@ -376,6 +383,8 @@ class Store:
         The county, the instrument and its file appear together or not at all.
         """
         body = json.dumps(inst.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        if inst.pulse_of is not None:
+            return self._save_pulse_instrument(inst, body)
         staged = self._stage_instrument_file(inst)
         try:
             with self._write() as conn:
@@ -411,6 +420,25 @@ class Store:
             raise
         if staged:
             self._place_instrument_file(staged, county, inst, version)
+        return inst.id, version
+
+    def _save_pulse_instrument(self, inst: Instrument, body: str) -> tuple[str, int]:
+        """A pulse check's survey is stored beside the county's versions, numbered -1, -2 … so it is never
+        the county's current survey nor one of its versions (their numbers start at 1)."""
+        with self._write() as conn:
+            county = self._county_row(conn, inst.county, inst.framework)
+            same = conn.execute(sa.select(instruments.c.version).where(instruments.c.id == inst.id)).first()
+            if same:
+                return inst.id, same.version
+            low = conn.execute(
+                sa.select(sa.func.min(instruments.c.version)).where(instruments.c.county_id == county.id)
+            ).scalar()
+            version = min(low or 0, 0) - 1
+            conn.execute(
+                instruments.insert().values(
+                    id=inst.id, county_id=county.id, version=version, body=body, created_at=now()
+                )
+            )
         return inst.id, version
 
     def _stage_instrument_file(self, inst: Instrument) -> Path | None:
@@ -452,7 +480,7 @@ class Store:
         with self._read() as conn:
             row = conn.execute(
                 sa.select(instruments.c.body)
-                .where(instruments.c.county_id == c.id)
+                .where(instruments.c.county_id == c.id, instruments.c.version > 0)
                 .order_by(instruments.c.version.desc())
             ).first()
         if row is None:
@@ -464,10 +492,28 @@ class Store:
         with self._read() as conn:
             rows = conn.execute(
                 sa.select(instruments.c.id, instruments.c.version, instruments.c.created_at)
-                .where(instruments.c.county_id == c.id)
+                .where(instruments.c.county_id == c.id, instruments.c.version > 0)
                 .order_by(instruments.c.version)
             ).all()
         return [dict(id=r.id, version=r.version, created_at=r.created_at) for r in rows]
+
+    def pulse_waves(self, county: str) -> dict[str, str]:
+        """The county's pulse waves that hold answers: wave label -> the pulse check's instrument id
+        (its latest one, should two pulse surveys have stored into one wave), oldest wave first."""
+        c = self.county(county)
+        q = (
+            sa.select(waves.c.label, instruments.c.id)
+            .select_from(
+                responses.join(waves, waves.c.id == responses.c.wave_id).join(
+                    instruments, instruments.c.id == responses.c.instrument_id
+                )
+            )
+            .where(responses.c.county_id == c.id, instruments.c.version < 0, _visible)
+            .group_by(waves.c.label, instruments.c.id, waves.c.seq, instruments.c.version)
+            .order_by(waves.c.seq, instruments.c.version.desc())
+        )
+        with self._read() as conn:
+            return {label: iid for label, iid in conn.execute(q)}
 
     # ------------------------------------------------------------ waves
     @staticmethod
@@ -491,10 +537,14 @@ class Store:
         )
         return conn.execute(found).scalar_one()
 
-    def waves(self, county: str) -> list[str]:
-        """The county's wave labels that hold answers, oldest first (the order they were first used)."""
+    def waves(self, county: str, pulses: bool = False) -> list[str]:
+        """The county's wave labels that hold answers, oldest first (the order they were first used).
+
+        Full waves only: a pulse check's wave (answers given on a pulse survey) is left out unless
+        ``pulses``, so it is never "the latest wave" of Results, packets or the statewide index.
+        """
         c = self.county(county)
-        answered = sa.exists().where(responses.c.wave_id == waves.c.id, _visible)
+        answered = sa.exists().where(responses.c.wave_id == waves.c.id, _visible, *_full(pulses))
         with self._read() as conn:
             return list(
                 conn.execute(
@@ -878,20 +928,21 @@ class Store:
                 h.update(f"{row[0]}:{row[1]}:{row[2]};".encode())
         return h.hexdigest()
 
-    def answers_frame(self, county: str, coded: bool = False):
+    def answers_frame(self, county: str, coded: bool = False, pulses: bool = False):
         """All of a county's answers, long: one row per respondent and item.
 
         Columns: ``respondent``, ``wave``, ``role``, ``instrument_id``, ``item``,
         ``value`` (float, NaN for don't know), ``dont_know`` (bool). Respondents
         are random ids; nothing here identifies a person. With ``coded`` the five
         label columns are pandas categoricals (the same labels, built and grouped
-        far faster for a big county; scoring asks for them).
+        far faster for a big county; scoring asks for them). Answers of pulse checks are left out
+        unless ``pulses`` (see :meth:`waves`).
         """
         import numpy as np
         import pandas as pd
 
         c = self.county(county)
-        mine = sa.and_(responses.c.county_id == c.id, _visible)
+        mine = sa.and_(responses.c.county_id == c.id, _visible, *_full(pulses))
         people = (
             sa.select(
                 responses.c.id, responses.c.respondent, waves.c.label, responses.c.role, responses.c.instrument_id

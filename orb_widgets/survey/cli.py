@@ -179,14 +179,21 @@ def cmd_survey(args) -> int:
         if not args.county:
             raise OrbError('say which county, municipality or school the link is for: orb survey open --county "NAME"')
         county = store.county(args.county).name
+        today = dt.date.today()
+        if args.pulse is not None and args.wave:
+            raise OrbError("--pulse names its own wave (e.g. 2027-01-pulse-C); leave out --wave")
         wave = args.wave.strip() if args.wave else default_wave(store, county)
         if not wave:
             raise OrbError("--wave needs a label, e.g. --wave 2026-spring")
-        today = dt.date.today()
         invited, closes = parse_invited(args.invited), parse_closes(args.closes, today)
-        link = args.app.open_survey_link(county, wave, invited=invited, closes_on=closes)
+        if args.pulse is not None:
+            link = args.app.open_pulse_link(county, args.pulse.strip(), today, invited=invited, closes_on=closes)
+            wave = link.wave
+            print(f"Pulse check on plan row {args.pulse.strip()} for {county}, wave {wave} (a short survey):")
+        else:
+            link = args.app.open_survey_link(county, wave, invited=invited, closes_on=closes)
+            print(f"Survey link for {county}, wave {wave}:")
         url = link_url(_base_url(args, store), link.token)
-        print(f"Survey link for {county}, wave {wave}:")
         print(f"  {url}")
         if link.invited or link.closes_on:
             head, groups = _rate_lines(store, link, today)
@@ -266,6 +273,12 @@ def add_cli(sub, common) -> None:
         "(--invited leadership=12,supervisors=30; ids as 'orb instrument show' lists them)",
     )
     s.add_argument("--closes", metavar="YYYY-MM-DD", help="open: the day you mean to close the link")
+    s.add_argument(
+        "--pulse",
+        metavar="ROW",
+        help="open: a short pulse check on a plan row (its key as 'orb plan --json' shows it, e.g. C or C#2): "
+        "that row's statements (at most 6) and one asking whether leaders told people what they did",
+    )
     s.add_argument("--flyer", metavar="FILE", help="open: also write a printable flyer with a QR code")
     s.add_argument("--out", metavar="FILE", help="flyer: where to write it")
     s.add_argument("--language", help="flyer: its language (default: the survey's own)")

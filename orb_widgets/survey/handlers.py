@@ -209,7 +209,7 @@ class FormHandler(_Base):
         if link is None:
             return None, None
         try:
-            return link, self.survey.instrument(link.county)
+            return link, self.survey.instrument_of(link)
         except OrbError:
             log.exception("survey %s… cannot be shown", token[:4])
             self.notice(
@@ -326,7 +326,7 @@ class ThanksHandler(_Base):
         if link is not None:
             county = link.county
             try:
-                offered = form_languages(self.survey.instrument(link.county))
+                offered = form_languages(self.survey.instrument_of(link))
                 language = pick_language(offered, self.get_argument("lang", None))
             except OrbError:
                 pass

@@ -172,6 +172,16 @@ class Survey:
         self._instruments[county] = (now, inst)
         return inst
 
+    def instrument_of(self, link) -> Instrument:
+        """The survey ``link`` shows: a pulse check's short survey, or the county's current one."""
+        from ..results import PULSE_LINK_KEY
+
+        if not self.store.get_meta(PULSE_LINK_KEY.format(token=link.token)):
+            return self.instrument(link.county)
+        from ..results import link_instrument
+
+        return link_instrument(self.store, link)
+
     def render(self, template: str, language: str, **context) -> str:
         context.setdefault("static_url", self.static_url)
         return render(template, language, **context)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ..format import DASH, date, pct
+from ..format import DASH, date, pct, plural, score, signed
 from ..planning import DUE_SOON_DAYS, MATRIX_FIELDS, due, row_due, step_counts
 from ..workbook import MatrixRow
 
@@ -34,6 +34,35 @@ class MatrixCard:
     status: str
     due: str = ""  # "overdue" when a step is, else "due soon" when a step is, else empty
     key: str = ""
+    pulse: str = ""  # the row's latest pulse check in words (:func:`pulse_text`), else empty
+
+
+def pulse_text(pulse, min_group: int | None = None) -> str:
+    """A pulse check in words, beside its row; no number at all when too few answered.
+
+    ``pulse`` is an :class:`orb_widgets.results.Pulse` (or its JSON dict).
+
+    >>> pulse_text({"wave": "2027-01-pulse-C", "n": 12, "mean": 3.4, "last_full_wave": "2026-fall",
+    ...             "last_full_mean": 3.15, "change": 0.25, "suppressed": False})
+    'Pulse check 2027-01-pulse-C: 12 people answered; 3.40, +0.25 since the last full wave (2026-fall: 3.15).'
+    >>> pulse_text({"wave": "2027-01-pulse-C", "n": None, "mean": None, "last_full_wave": "2026-fall",
+    ...             "last_full_mean": 3.15, "change": None, "suppressed": True}, 5)
+    'Pulse check 2027-01-pulse-C: fewer than 5 people answered, too few to show a number.'
+    """
+    p = pulse if isinstance(pulse, dict) else pulse.as_json()
+    head = f"Pulse check {p['wave']}: "
+    if p["suppressed"]:
+        fewer = f"fewer than {min_group} people" if min_group else "too few people"
+        return head + f"{fewer} answered, too few to show a number."
+    text = head + f"{plural(p['n'], 'person', 'people')} answered; {score(p['mean'])}"
+    if p["change"] is not None:
+        return (
+            text
+            + f", {signed(p['change'])} since the last full wave ({p['last_full_wave']}: {score(p['last_full_mean'])})."
+        )
+    if p["last_full_wave"]:
+        return text + f"; the last full wave ({p['last_full_wave']}) has too few answers to compare with."
+    return text + "; no full wave before it to compare with."
 
 
 def step_line(step, today: dt.date | None = None) -> StepLine:
@@ -61,12 +90,15 @@ def matrix_view(
     names: dict | None = None,
     suggested: bool = False,
     today: dt.date | None = None,
+    pulses: dict | None = None,
+    min_group: int | None = None,
 ) -> MatrixView:
     """The planning matrix as cards, one per row (several rows may be about one element).
 
     ``rows`` maps key to :class:`~orb_widgets.workbook.MatrixRow` (or its dict);
     ``labels`` are the framework's column headings, ``names`` the targets' names.
-    Each step shows its date, and "overdue" or "due soon" as of ``today``.
+    Each step shows its date, and "overdue" or "due soon" as of ``today``; a row with a pulse check
+    (``pulses``: row key to :class:`orb_widgets.results.Pulse`) shows it in words.
     """
     labels = labels or {}
     cards = []
@@ -81,7 +113,15 @@ def matrix_view(
                 fields.append((labels.get(f, f.replace("_", " ").capitalize()), text))
         steps = tuple(step_line(s, today) for s in r.steps)
         cards.append(
-            MatrixCard((names or {}).get(r.target, r.target), tuple(fields), steps, r.status, row_due(r, today), key)
+            MatrixCard(
+                (names or {}).get(r.target, r.target),
+                tuple(fields),
+                steps,
+                r.status,
+                row_due(r, today),
+                key,
+                pulse_text(pulses[key], min_group) if pulses and key in pulses else "",
+            )
         )
     return MatrixView(tuple(cards), suggested, "Steps")
 

@@ -127,6 +127,14 @@ class MatrixRowEditor(EntryEditor):
         self._history: list[dict] = []
         self._status_before = "not started"
         self.on_saved = None  # the matrix's refresh: a row's title shows its steps' flags
+        self.pulse_line = w.HTML()
+        self.pulse_button = button(
+            "Start a pulse check",
+            "Open a short survey link with this row's statements (at most 6), about a month after acting",
+            icon="heartbeat",
+        )
+        self.pulse_button.on_click(lambda _: self.start_pulse())
+        self.pulse_status = w.HTML()
         body = [
             self.learned,
             self.why,
@@ -136,10 +144,44 @@ class MatrixRowEditor(EntryEditor):
             self.support,
             self.know,
             row(self.status_choice, self.history),
+            self.pulse_line,
+            row(self.pulse_button),
+            self.pulse_status,
         ]
         super().__init__(ctx, key, body, **kw)
         self.watch(self.learned, self.why, self.support, self.know, self.status_choice)
         self.load()
+        self.show_pulse()
+
+    def show_pulse(self) -> None:
+        """The row's latest pulse check beside it: the change since the last full wave, or no number."""
+        from ..results import pulse_results
+        from ..views.planning import pulse_text
+
+        found = pulse_results(self.ctx.store, self.ctx.county).get(self.key)
+        if found is None:
+            self.pulse_line.value = ""
+            return
+        min_group = self.ctx.store.current_instrument(self.ctx.county).min_group
+        self.pulse_line.value = html("widget_note.html.j2", text=pulse_text(found, min_group))
+
+    def start_pulse(self) -> None:
+        """Open the pulse check's link (only on the person's own click) and show it."""
+        from ..results import open_pulse
+        from ..survey.cli import DEFAULT_BASE_URL
+        from ..survey.flyer import link_url
+
+        try:
+            link = open_pulse(
+                self.ctx.store, self.ctx.county, self.key, self._today(), user=self.ctx.user or "workbook"
+            )
+        except OrbError as exc:
+            self.pulse_status.value = status(str(exc), "warn")
+            return
+        url = link_url((self.ctx.settings.survey_url or DEFAULT_BASE_URL).rstrip("/"), link.token)
+        self.pulse_status.value = status(
+            f"Pulse check open (wave {link.wave}): {url} . Close it in step 5 or with 'orb survey close'."
+        )
 
     def add_step(self, step: dict | None = None) -> StepEditor:
         """A new step at the end of the row (filled with ``step`` when given); saving waits for a first word."""
