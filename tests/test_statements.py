@@ -96,7 +96,9 @@ def test_statement_results_name_the_lowest_and_most_dont_know_never_a_hidden_one
     assert view.unsure == (f"A1. {a1}",)  # 17% chose "don't know"; A4 none
     page = Packet(store, COUNTY).section_html("statements")
     assert "Appendix: Statement results" in page
-    assert page.count('class="orb-table orb-stack orb-rows-long orb-statement-table"') == 2  # one card-per-row table per element
+    assert (
+        page.count('class="orb-table orb-stack orb-rows-long orb-statement-table"') == 2
+    )  # one card-per-row table per element
     row = re.search(r"<tr><th scope=\"row\">A1\..*?</tr>", page).group(0)
     cells = re.findall(r'data-label="([^"]+)">([^<]*)<', row)
     assert cells == [
