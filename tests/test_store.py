@@ -251,3 +251,14 @@ def test_coded_answers_hold_the_same_labels_and_score_the_same(demo_store):
     items = inst.items_frame()
     args = (items, inst.scale.points, inst.min_group, {}, [], demo_store.waves(county))
     assert json.dumps(scoring.score(coded, *args)) == json.dumps(scoring.score(plain, *args))
+
+
+def test_a_link_token_never_starts_with_a_dash(monkeypatch):
+    """A token pasted after 'orb survey close' must not read as an option (one link in 64 did)."""
+    import secrets
+
+    from orb_widgets import store as store_module
+
+    drawn = iter(["-starts-with-a-dash", "_fine-token"])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n: next(drawn))
+    assert store_module.link_token() == "_fine-token"

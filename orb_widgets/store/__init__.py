@@ -234,6 +234,15 @@ def _fetch_plain(conn, query) -> list[tuple]:
         cursor.close()
 
 
+def link_token(nbytes: int = 18) -> str:
+    """An unguessable token for a link (``nbytes`` random bytes), never starting with "-": a person
+    pastes it after ``orb survey close`` or ``orb webinar …``, where it would read as an option."""
+    while True:
+        token = secrets.token_urlsafe(nbytes)
+        if not token.startswith("-"):
+            return token
+
+
 class Store:
     """Facade over the workspace database. Raises :class:`OrbError` subclasses only."""
 
@@ -1142,7 +1151,7 @@ class Store:
         inst = self.current_instrument(c.name)  # refuse now, not in front of a respondent
         wave = checks.label(wave, "wave label")
         plan = _link_plan(inst, invited, closes_on)
-        token = secrets.token_urlsafe(18)
+        token = link_token()
         stamp = now()
         by = checks.text(str(user or "")).strip()[:200] or "coordinator"
         with self._write() as conn:

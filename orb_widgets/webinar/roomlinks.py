@@ -33,6 +33,7 @@ from pydantic import Field
 from .. import templating, workbook
 from ..content import load_framework
 from ..exceptions import InvalidValue, StaleEdit, UnknownCounty
+from ..store import link_token
 from ..workbook import Short, _Entry
 from .models import Event, Person, Room
 from .storage import OWNER, event, new_event, room_key, save_event
@@ -103,7 +104,7 @@ def open_links(store, event_id: str, user: str) -> list[str]:
     out = []
     for n in range(len(ev.rooms)):
         if n not in have:
-            token = secrets.token_urlsafe(18)  # 144 random bits: a link is found only by being given it
+            token = link_token(18)  # 144 random bits: a link is found only by being given it
             workbook.save(store, OWNER, "webinar_link", token, RoomLink(event=event_id, room=n), user, 0)
             have[n] = token
         out.append(have[n])
