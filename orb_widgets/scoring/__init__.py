@@ -43,7 +43,12 @@ Scoring rules
    not shown to it (a paper form, a survey tool without display logic) are
    left out everywhere. A group shown no item of an element has no score
    there: it is not counted, not even as missing. An unrouted survey scores
-   exactly as before.
+   exactly as before. Each response is routed as the survey version it
+   answered was: when ``items`` lists each version's statements (a
+   ``version`` column, one row per version and statement, with that
+   version's ``roles``) and ``answers`` say the ``version`` each answer was
+   given under, ``items`` above counts that version's statements shown to
+   the role, so a new version never changes an earlier wave's scores.
 4. **Element score**: the mean of respondents' element scores, with ``n``
    (respondents who have a score), ``sd`` (ddof=1) and a 95% interval
    ``mean ± t(0.975, n-1) · sd / √n`` (no interval when n < 2).
