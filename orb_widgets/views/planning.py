@@ -51,8 +51,9 @@ def step_line(step, today: dt.date | None = None) -> StepLine:
 @dataclass(frozen=True)
 class MatrixView:
     cards: tuple
-    suggested: bool  # True when the rows are starters from the scores, not the team's own
+    suggested: bool  # True when the rows are starters from the scores or the team's ratings, not the team's own
     steps_label: str = "Steps"
+    source: str = "the scores"  # where suggested rows come from, in plain words
 
 
 def matrix_view(
@@ -61,12 +62,14 @@ def matrix_view(
     names: dict | None = None,
     suggested: bool = False,
     today: dt.date | None = None,
+    source: str = "the scores",
 ) -> MatrixView:
     """The planning matrix as cards, one per row (several rows may be about one element).
 
     ``rows`` maps key to :class:`~orb_widgets.workbook.MatrixRow` (or its dict);
     ``labels`` are the framework's column headings, ``names`` the targets' names.
     Each step shows its date, and "overdue" or "due soon" as of ``today``.
+    ``source`` says where suggested rows come from (see :func:`orb_widgets.planning.suggested_from`).
     """
     labels = labels or {}
     cards = []
@@ -83,7 +86,7 @@ def matrix_view(
         cards.append(
             MatrixCard((names or {}).get(r.target, r.target), tuple(fields), steps, r.status, row_due(r, today), key)
         )
-    return MatrixView(tuple(cards), suggested, "Steps")
+    return MatrixView(tuple(cards), suggested, "Steps", source)
 
 
 @dataclass(frozen=True)
