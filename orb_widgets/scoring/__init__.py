@@ -83,7 +83,14 @@ Scoring rules
    only the small wave itself is hidden. The counts of
    complementary-suppressed groups are hidden as well, since the small group's
    count would otherwise follow from the total. Groups with no scored
-   respondent are not listed at all.
+   respondent are not listed at all. **Offices or units** (an optional
+   ``unit`` column) break the same people down a second way, suppressed the
+   same way on their own and then together with the role groups: no group
+   hidden for being small may be a combination of the element's total and
+   the groups shown in either breakdown (a hidden unit next to a unit that
+   is exactly one shown role group, say); while one is, the smallest shown
+   group whose hiding stops it is hidden too (else the smallest shown
+   group). People who name no unit count in the total and their role group.
 10. **Leadership–staff gap**: mean of respondents whose role group has level
     "leadership" minus the mean of those with level "staff". Hidden when either
     side has fewer than ``min_group`` respondents. Because the gap plus one

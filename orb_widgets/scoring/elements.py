@@ -49,6 +49,8 @@ def respondent_scores(prepared: pd.DataFrame, items: pd.DataFrame) -> pd.DataFra
             "_r": heads["_r"].to_numpy(),
         }
     )
+    if "unit" in prepared.columns:  # the office or unit a person named (one per response)
+        out["unit"] = heads["unit"].array
     if "_need" in prepared.columns:
         # Half of the element's statements *shown to the person's role group*, in the version of the
         # survey they answered (rule 3); unrouted, that is every statement of the element.

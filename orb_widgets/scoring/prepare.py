@@ -227,6 +227,7 @@ def prepare(answers: pd.DataFrame, items: pd.DataFrame, points: int) -> pd.DataF
     shown = shown_by_route[position, route]
     if not shown.all():
         a, position, given_on, route = a.loc[shown], position[shown], given_on[shown], route[shown]
+    unit = answers["unit"].loc[a.index] if "unit" in answers.columns else None
     dont_know = a["dont_know"].eq(True)
     value = pd.to_numeric(a["value"]).astype(float).where(~dont_know)
     bad = value.notna() & ~((value == np.round(value)) & (value >= 1) & (value <= given_on))
@@ -277,7 +278,8 @@ def prepare(answers: pd.DataFrame, items: pd.DataFrame, points: int) -> pd.DataF
             "dont_know": dont_know,
             "_r": respondent,
             "_need": need[np.maximum(element_of[position], 0), route],
-        },
+        }
+        | ({} if unit is None else {"unit": coded(unit)}),
         index=a.index,
     )
 

@@ -1,0 +1,111 @@
+"""The optional "Which office or unit?" question: its breakdown, suppressed together with the roles'.
+
+Complementary suppression holds across both breakdowns together: no group hidden for being small can
+be worked out from the element's total and the groups shown in either breakdown, nor by combining
+the two. Every case below is worked by hand in its comment.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from orb_widgets.scoring import score
+
+ITEMS = pd.DataFrame({"item": ["a1"], "element": "A", "reverse": False})
+LEVELS = {"supervisors": "supervisor", "workers": "staff", "nurses": "staff"}
+
+
+def _wave(people):
+    """``people``: (role, unit or None, how many, their answer to a1)."""
+    rows, n = [], 0
+    for role, unit, count, value in people:
+        for _ in range(count):
+            rows.append({"respondent": f"r{n}", "wave": "W1", "role": role, "unit": unit, "item": "a1",
+                         "value": float(value), "dont_know": False})  # fmt: skip
+            n += 1
+    return pd.DataFrame(rows)
+
+
+def _shown(result, by):
+    return {row[by]: (row["n"], row["mean"]) for row in result[f"by_{by}"] if not row["suppressed"]}
+
+
+def _hidden(result, by):
+    rows = result[f"by_{by}"]
+    assert all(r["n"] is None and r["mean"] is None for r in rows if r["suppressed"])
+    return {r[by] for r in rows if r["suppressed"]}
+
+
+def test_everything_is_shown_when_every_group_is_large():
+    answers = _wave([("workers", "North", 6, 4), ("workers", "South", 5, 2), ("supervisors", "North", 5, 5)])
+    r = score(answers, ITEMS, 5, 5, LEVELS, units=["North", "South"])
+    assert _shown(r, "unit") == {"North": (11, (6 * 4 + 5 * 5) / 11), "South": (5, 2.0)}
+    assert _shown(r, "role") == {"workers": (11, (6 * 4 + 5 * 2) / 11), "supervisors": (5, 5.0)}
+    assert not _hidden(r, "unit") and not _hidden(r, "role")
+
+
+def test_a_hidden_unit_next_to_a_shown_one_takes_the_next_smallest_with_it():
+    # North 3 is small. With South 10 and West 6 shown, North = 19 - 10 - 6: West, the next smallest,
+    # is hidden too; South stays. Roles (all workers, 19) show only the total again.
+    answers = _wave([("workers", "North", 3, 1), ("workers", "South", 10, 4), ("workers", "West", 6, 3)])
+    r = score(answers, ITEMS, 5, 5, LEVELS, units=["North", "South", "West"])
+    assert _hidden(r, "unit") == {"North", "West"}
+    assert _shown(r, "unit") == {"South": (10, 4.0)}
+    assert _shown(r, "role") == {"workers": (19, (3 + 40 + 18) / 19)}
+    # Two units, one small: both hidden (the total would give the small one away).
+    two = score(_wave([("workers", "North", 3, 1), ("workers", "South", 10, 4)]), ITEMS, 5, 5, LEVELS)
+    assert _hidden(two, "unit") == {"North", "South"}
+
+
+def test_a_hidden_unit_the_role_table_would_give_away_is_protected():
+    # North: 3 workers (small). South: 12 workers. West: the 8 supervisors, and no one else.
+    # On its own the unit table hides North and West (next smallest) and shows South 12. But the
+    # role table shows supervisors 8 = West, so North = total 23 - South 12 - supervisors 8 (its mean
+    # too: (23·mean - 12·4 - 8·5) / 3). Hiding supervisors would not help (workers 15 - South 12 is
+    # North again); hiding South does: North and South are then only known together (workers 15).
+    answers = _wave([("workers", "North", 3, 1), ("workers", "South", 12, 4), ("supervisors", "West", 8, 5)])
+    alone = score(answers.drop(columns="unit"), ITEMS, 5, 5, LEVELS)
+    assert _shown(alone, "role") == {"workers": (15, (3 + 48) / 15), "supervisors": (8, 5.0)}
+    r = score(answers, ITEMS, 5, 5, LEVELS, units=["North", "South", "West"])
+    assert _hidden(r, "unit") == {"North", "South", "West"}
+    assert _shown(r, "role") == {"workers": (15, (3 + 48) / 15), "supervisors": (8, 5.0)}
+    element = r["elements"][0]
+    assert element["n"] == 23 and np.isclose(element["mean"], (3 + 48 + 40) / 23)
+
+
+def test_a_hidden_role_the_unit_table_would_give_away_is_protected():
+    # Nurses 2 (small) and supervisors 6 (next smallest) hide each other in the role table.
+    # First county: the 6 supervisors, 2 nurses and 5 workers are West (13), 12 workers North.
+    # Shown: workers 17, North 12, West 13, total 25. Nurses + supervisors = 25 - 17 = 8, and
+    # West - (workers - North) = 13 - 5 = 8 too: the same 8 people, never the 2 nurses alone.
+    safe = _wave([("supervisors", "West", 6, 5), ("nurses", "West", 2, 1), ("workers", "West", 5, 3),
+                  ("workers", "North", 12, 4)])  # fmt: skip
+    r = score(safe, ITEMS, 5, 5, LEVELS, units=["North", "West"])
+    assert _hidden(r, "role") == {"nurses", "supervisors"}
+    assert _shown(r, "role") == {"workers": (17, (15 + 48) / 17)}
+    assert _shown(r, "unit") == {"North": (12, 4.0), "West": (13, (30 + 2 + 15) / 13)}
+    # Second county: the supervisors are a unit of their own, East 6. Cells: (sup, East) 6,
+    # (nurse, West) 2, (worker, West) 5, (worker, North) 12. The hidden supervisors are East, so
+    # nurses = total 25 - workers 17 - East 6 = 2 people, worked out (mean: (25·m - 17·m_w - 6·5) / 2).
+    # Hiding East alone: nurses = West 7 - (workers 17 - North 12). West alone or North alone: still
+    # total - workers - East. Hiding workers: total, North, West, East leave only West's 7 (nurses
+    # and 5 workers together). So the workers go, and the role table shows nothing; every unit shows.
+    exposed = _wave([("supervisors", "East", 6, 5), ("nurses", "West", 2, 1), ("workers", "West", 5, 3),
+                     ("workers", "North", 12, 4)])  # fmt: skip
+    r = score(exposed, ITEMS, 5, 5, LEVELS, units=["North", "West", "East"])
+    assert _hidden(r, "role") == {"nurses", "supervisors", "workers"}
+    assert _shown(r, "unit") == {"North": (12, 4.0), "West": (7, (2 + 15) / 7), "East": (6, 5.0)}
+    # Without the unit question the same people show the workers (nothing to combine with).
+    alone = score(exposed.drop(columns="unit"), ITEMS, 5, 5, LEVELS)
+    assert _shown(alone, "role") == {"workers": (17, (15 + 48) / 17)}
+
+
+def test_people_who_name_no_unit_count_in_the_total_and_in_their_role_only():
+    answers = _wave([("workers", "North", 6, 4), ("workers", None, 5, 2)])
+    r = score(answers, ITEMS, 5, 5, LEVELS, units=["North", "South"])
+    assert _shown(r, "unit") == {"North": (6, 4.0)}
+    assert [row["unit"] for row in r["by_unit"]] == ["North"]
+    assert r["elements"][0]["n"] == 11
+    # Without the question, no unit breakdown at all.
+    assert score(answers.drop(columns="unit"), ITEMS, 5, 5, LEVELS)["by_unit"] == []
