@@ -89,6 +89,7 @@ def county_results(store, county: str, wave: str | None = None) -> ScoreReport:
         components,
         waves,
         wave=None if wave is None else str(wave),
+        units=survey_units(store, c.name, inst),
     )
     out.update(
         {
@@ -136,6 +137,15 @@ def compared_means(store, county: str, report: ScoreReport) -> dict[str, float |
         answers, items, inst.scale.points, min_group=inst.min_group, waves=store.waves(county), wave=report.wave
     )
     return {row["element"]: None if row["suppressed"] else row["mean"] for row in out["elements"]}
+
+
+def survey_units(store, county: str, inst: Instrument) -> list[str]:
+    """The offices or units the county's surveys listed: the current survey's, then earlier ones'."""
+    out = list(inst.units)
+    for v in reversed(store.instrument_versions(county)):  # newest first
+        if v["id"] != inst.id:
+            out += [u for u in store.instrument(v["id"]).units if u not in out]
+    return out
 
 
 def statement_texts(store, county: str, inst: Instrument) -> dict[str, str]:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from orb_widgets.exceptions import InvalidValue, WorkspaceError
+from orb_widgets.instrument import tailor
 from orb_widgets.scoring import score
 
 ITEMS = pd.DataFrame({"item": ["a1"], "element": "A", "reverse": False})
@@ -109,3 +112,60 @@ def test_people_who_name_no_unit_count_in_the_total_and_in_their_role_only():
     assert r["elements"][0]["n"] == 11
     # Without the question, no unit breakdown at all.
     assert score(answers.drop(columns="unit"), ITEMS, 5, 5, LEVELS)["by_unit"] == []
+
+
+# ------------------------------------------------------------------ stored with the response
+def _people(role, unit, count, value, items=("A1", "A2")):
+    from orb_widgets.store import NewResponse
+
+    return [NewResponse(role=role, unit=unit, answers=dict.fromkeys(items, value)) for _ in range(count)]
+
+
+def test_the_unit_is_stored_with_the_response_and_broken_down_on_both_databases(db_url):
+    from orb_widgets.results import county_results
+    from orb_widgets.store import Store
+    from orb_widgets.store.schema import _ENGINES
+
+    store = Store(db_url)
+    inst = tailor("cpm-orb", county="Cedar County", items="A1,A2", min_group=5,
+                  units="North office, South office, West office")  # fmt: skip
+    store.save_instrument(inst)
+    people = _people("social_workers", "North office", 6, 4) + _people("social_workers", "south OFFICE", 5, 2)
+    people += _people("social_workers", None, 4, 3) + _people("supervisors", "West office", 3, 5)
+    store.add_responses("Cedar County", "W1", people, instrument=inst, source="test")
+    report = county_results(store, "Cedar County")
+    rows = {(u.unit, u.element): u for u in report.by_unit}
+    # West 3 is small; South 5 is the next smallest shown unit, hidden with it. North shows.
+    assert (rows[("North office", "A")].n, rows[("North office", "A")].mean) == (6, 4.0)
+    assert rows[("West office", "A")].suppressed and rows[("West office", "A")].n is None
+    assert rows[("South office", "A")].suppressed and rows[("South office", "A")].mean is None
+    assert report.elements[0].n == 18  # the four who named no unit count in the total
+    with pytest.raises(InvalidValue, match="office or unit 'East office' is not one this survey lists"):
+        store.add_responses("Cedar County", "W1", _people("social_workers", "East office", 1, 4), instrument=inst)
+    _ENGINES.pop(db_url, None)
+
+
+def test_the_upgrade_to_schema_5_keeps_every_response_on_both_databases(db_url):
+    from orb_widgets.results import county_results
+    from orb_widgets.store import Store
+    from orb_widgets.store.schema import _ENGINES
+
+    store = Store(db_url)
+    inst = tailor("cpm-orb", county="Cedar County", items="A1,A2", min_group=5)
+    store.save_instrument(inst)
+    store.add_responses("Cedar County", "W1", _people("social_workers", None, 6, 4), instrument=inst, source="test")
+    before = county_results(store, "Cedar County").model_dump()
+    with store.engine.begin() as conn:  # back to schema 4's layout
+        conn.exec_driver_sql("ALTER TABLE responses DROP COLUMN unit")
+        conn.exec_driver_sql("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    _ENGINES.pop(db_url, None)
+    with pytest.raises(WorkspaceError, match="orb init --upgrade"):
+        Store(db_url)
+    upgraded = Store(db_url, upgrade=True)
+    assert upgraded.upgraded == (4, 5)
+    assert county_results(upgraded, "Cedar County").model_dump() == before
+    with_units = tailor("cpm-orb", county="Cedar County", items="A1,A2", min_group=5, units="North,South")
+    upgraded.save_instrument(with_units)
+    upgraded.add_responses("Cedar County", "W2", _people("social_workers", "North", 6, 2), instrument=with_units)
+    assert [(u.unit, u.n) for u in county_results(upgraded, "Cedar County", "W2").by_unit] == [("North", 6)]
+    _ENGINES.pop(db_url, None)
