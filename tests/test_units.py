@@ -7,6 +7,8 @@ the two. Every case below is worked by hand in its comment.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -169,3 +171,119 @@ def test_the_upgrade_to_schema_5_keeps_every_response_on_both_databases(db_url):
     upgraded.add_responses("Cedar County", "W2", _people("social_workers", "North", 6, 2), instrument=with_units)
     assert [(u.unit, u.n) for u in county_results(upgraded, "Cedar County", "W2").by_unit] == [("North", 6)]
     _ENGINES.pop(db_url, None)
+
+
+# ------------------------------------------------------------------ made, asked, imported
+def _orb(capsys, *args):
+    from orb_widgets.cli import main
+
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_adds_the_unit_question_and_an_import_reads_its_column(workspace, capsys, tmp_path):
+    from orb_widgets.app import App
+    from orb_widgets.results import county_results
+
+    assert _orb(capsys, "init", "--workspace", workspace)[0] == 0
+    code, out, err = _orb(capsys, "instrument", "create", "--workspace", workspace, "--county", "Bayside County",
+                          "--framework", "cpm-orb", "--items", "A1,A2", "--min-group", "3",
+                          "--units", "North office, South office,West office")  # fmt: skip
+    assert code == 0 and "it asks which office or unit (3 listed)" in out, err
+    inst = App.for_workspace(workspace).store.current_instrument("Bayside County")
+    assert inst.units == ["North office", "South office", "West office"]
+    assert inst.to_json()["unit_question"] == {"text": "Which office or unit?", "options": inst.units}
+    # A column headed like the question; "Prefer not to say" and empty name no unit.
+    rows = ["Role,Which office or unit?,[A1] a,[A2] b"]
+    rows += ["Supervisor,north office,4,4"] * 3 + ["Supervisor,South office,2,2"] * 3
+    rows += ["Supervisor,Prefer not to say,3,3", "Supervisor,,3,3"]
+    export = tmp_path / "export.csv"
+    export.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, out, err = _orb(capsys, "import", str(export), "--workspace", workspace, "--county", "Bayside County",
+                          "--wave", "W1")  # fmt: skip
+    assert code == 0 and "Imported 8 responses" in out, err
+    report = county_results(App.for_workspace(workspace).store, "Bayside County")
+    assert [(u.unit, u.n, u.mean) for u in report.by_unit] == [("North office", 3, 4.0), ("South office", 3, 2.0)]
+    assert report.elements[0].n == 8
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Role,Which office or unit?,[A1] a\nSupervisor,East office,4\n", encoding="utf-8")
+    code, _, err = _orb(capsys, "import", str(bad), "--workspace", workspace, "--county", "Bayside County",
+                        "--wave", "W2")  # fmt: skip
+    assert code == 2 and "not one of this survey's offices or units" in err and "East office" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "units, words",
+    [
+        ("North,north", "--units: office or unit 'north' is listed twice; keep one"),
+        ("North", "--units: only one office or unit ('North'): list two or more"),
+        ("North,Prefer not to say", "--units: 'Prefer not to say' is always offered"),
+    ],
+)
+def test_cli_bad_units_are_one_line_and_exit_2(workspace, capsys, units, words):
+    assert _orb(capsys, "init", "--workspace", workspace)[0] == 0
+    code, _, err = _orb(capsys, "instrument", "create", "--workspace", workspace, "--county", "Bayside County",
+                        "--framework", "cpm-orb", "--units", units)  # fmt: skip
+    assert code == 2 and words in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_tailoring_adds_the_unit_question_and_opens_a_survey_made_with_it(workspace):
+    from orb_widgets.app import App
+    from orb_widgets.widgets import TailorAssessment
+    from orb_widgets.widgets.context import WorkbookContext
+
+    store = App.for_workspace(workspace, create=True).store
+    store.add_county("Cedar County", "cpm-orb")
+
+    def open_page(user):
+        return TailorAssessment(WorkbookContext(store, "Cedar County", user=user, remember=False),
+                                scheduler=lambda delay, callback: None)  # fmt: skip
+
+    page = open_page("Ana")
+    page.units.value = "North office\n  South   office\n"
+    inst = page.save()
+    assert inst is not None, page.status.text
+    assert inst.units == ["North office", "South office"]
+    assert inst.id == tailor("cpm-orb", county="Cedar County", routed=True, units="North office,South office").id
+    again = open_page("Ben")
+    assert again.units.value == "North office\nSouth office" and again.build().id == inst.id
+    again.units.value = "North office\nnorth office"
+    assert again.save() is None and "listed twice" in again.status.text
+
+
+@pytest.fixture
+def unit_server(tmp_path, monkeypatch):
+    from survey_server import COUNTY, make_workspace, start
+
+    monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
+    store = make_workspace(tmp_path / "ws")
+    store.save_instrument(tailor("cpm-orb", county=COUNTY, routed=True, units="North office,South office"))
+    running = start(tmp_path / "ws")
+    yield running
+    running.stop()
+
+
+def test_the_survey_asks_the_unit_after_the_role_optional_and_stores_it(unit_server):
+    from survey_server import COUNTY, WAVE, Browser
+
+    b = Browser()
+    first = b.get(unit_server.link())
+    assert 'name="unit"' not in first  # the routed first page asks the role only
+    page = b.get(unit_server.link(query="?role=supervisors"))
+    assert page.index('id="role"') < page.index("Which office or unit?") < page.index('name="q-')
+    assert re.findall(r'name="unit" value="([^"]*)"', page) == ["North office", "South office", ""]
+    assert "Prefer not to say" in page and 'name="unit" value="" checked' in page  # nothing named unless chosen
+    form = b.hidden()
+    b.post(unit_server.link(), {"q-A1": "4", "unit": "East office"}, hidden=form)
+    assert b.status == 400 and "Please choose an office or unit from the list" in b.page
+    assert unit_server.store.response_count(COUNTY, WAVE) == 0
+    b.post(unit_server.link(), {"q-A1": "4", "unit": "South office"})
+    assert "Thank you" in b.page
+    b.get(unit_server.link(query="?role=supervisors"))
+    b.post(unit_server.link(), {"q-A1": "2", "unit": ""})  # Prefer not to say
+    stored = unit_server.store.answers_frame(COUNTY)
+    assert sorted(stored["unit"].fillna("-")) == ["-", "South office"]
+    spanish = b.get(unit_server.link(query="?role=supervisors&lang=es"))
+    assert "¿En qué oficina o unidad trabaja?" in spanish and "Prefiero no decirlo" in spanish
