@@ -287,3 +287,30 @@ def test_the_survey_asks_the_unit_after_the_role_optional_and_stores_it(unit_ser
     assert sorted(stored["unit"].fillna("-")) == ["-", "South office"]
     spanish = b.get(unit_server.link(query="?role=supervisors&lang=es"))
     assert "¿En qué oficina o unidad trabaja?" in spanish and "Prefiero no decirlo" in spanish
+
+
+def test_results_and_the_packet_show_units_with_the_role_table_and_never_a_hidden_number(tmp_path, monkeypatch):
+    from orb_widgets.app import App
+    from orb_widgets.render import render
+    from orb_widgets.results import county_results
+    from orb_widgets.views import results_view
+
+    monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
+    store = App.for_workspace(tmp_path / "ws", create=True).store
+    inst = tailor("cpm-orb", county="Cedar County", items="A1,A2", min_group=5, units="North,South,West")
+    store.save_instrument(inst)
+    # The case worked by hand above: West is exactly the supervisors, so North (3) would follow
+    # from the total, South and the supervisors; every unit is hidden, both role groups show.
+    people = _people("social_workers", "North", 3, 1) + _people("social_workers", "South", 12, 4)
+    people += _people("supervisors", "West", 8, 5)
+    store.add_responses("Cedar County", "W1", people, instrument=inst, source="test")
+    report = county_results(store, "Cedar County")
+    view = results_view(report)
+    assert view.units.heads == ("Element", "North", "South", "West")
+    assert [line.cells for line in view.units.lines] == [("hidden",) * 3]
+    assert view.roles.lines[0].cells == ("5.00", "3.40")  # supervisors 5, workers (3 + 48) / 15
+    html = render(
+        "packet_roles.html.j2", id="roles", title="By role group", words=None, missing="", view=view, gap=False
+    )
+    assert "By office or unit" in html and "Average score by office or unit" in html
+    assert "1.00" not in html and "4.00" not in html  # North's and South's own averages never appear
