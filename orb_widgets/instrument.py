@@ -578,6 +578,9 @@ def export_text(inst: Instrument) -> str:
         f"ROLE: {inst.role_question}",
     ]
     lines += [f"  ( ) {r.label}" for r in inst.roles]
+    if inst.units:  # optional; the import reads a column headed like the question
+        lines += ["", f"OFFICE OR UNIT (optional, right after the role): {UNIT_QUESTION}"]
+        lines += [f"  ( ) {u}" for u in [*inst.units, "Prefer not to say"]]
     for e in inst.elements:
         lines += ["", f"SECTION {e}: {inst.element_names[e]}"]
         lines += [tagged(i) for i in inst.items if i.element == e]

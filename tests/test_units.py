@@ -314,3 +314,15 @@ def test_results_and_the_packet_show_units_with_the_role_table_and_never_a_hidde
     )
     assert "By office or unit" in html and "Average score by office or unit" in html
     assert "1.00" not in html and "4.00" not in html  # North's and South's own averages never appear
+
+
+def test_the_paper_survey_and_the_survey_tool_text_ask_the_unit_after_the_role():
+    from orb_widgets.instrument import export_printable, export_text
+
+    inst = tailor("cpm-orb", county="Cedar County", items="A1", units="North office,South office")
+    text = export_text(inst)
+    assert text.index("ROLE:") < text.index("Which office or unit?") < text.index("SECTION A")
+    assert "  ( ) South office\n  ( ) Prefer not to say\n" in text
+    paper = export_printable(inst)
+    assert paper.index("Which office or unit?") < paper.index("A. ") and "&#9744; North office" in paper
+    assert "office or unit" not in export_text(tailor("cpm-orb", county="Cedar County", items="A1"))
