@@ -326,3 +326,38 @@ def test_the_paper_survey_and_the_survey_tool_text_ask_the_unit_after_the_role()
     paper = export_printable(inst)
     assert paper.index("Which office or unit?") < paper.index("A. ") and "&#9744; North office" in paper
     assert "office or unit" not in export_text(tailor("cpm-orb", county="Cedar County", items="A1"))
+
+
+# ------------------------------------------------------------------ the rule on random counties
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+ROLES = ["supervisors", "workers", "nurses"]
+UNITS = ["North", "South", "West", None]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(ROLES), st.sampled_from(UNITS), st.integers(1, 9)), min_size=1, max_size=8))
+def test_no_small_group_of_either_table_follows_from_what_is_shown(cells):
+    people = _wave([(role, unit, count, 1 + count % 5) for role, unit, count in cells])
+    r = score(people, ITEMS, 5, 5, LEVELS, units=UNITS[:3])
+    # Everyone's role × unit cell, and each listed group as the cells it covers (checked by least squares,
+    # not by the rank test the scoring uses).
+    cell = people.groupby([people["role"], people["unit"].fillna("-")]).size()
+    keys = list(cell.index)
+
+    def cover(by, group):
+        return np.array([float((k[0] if by == "role" else k[1]) == group) for k in keys])
+
+    total = [np.ones(len(keys))] if r["elements"][0]["n"] is not None else []
+    shown = total + [cover(by, row[by]) for by in ("role", "unit") for row in r[f"by_{by}"] if not row["suppressed"]]
+    for by in ("role", "unit"):
+        sizes = people.groupby(by).size() if by == "role" else people.dropna(subset=["unit"]).groupby("unit").size()
+        for row in r[f"by_{by}"]:
+            if sizes[row[by]] < 5:
+                assert row["suppressed"] and row["n"] is None and row["mean"] is None
+                target = cover(by, row[by])
+                if shown:
+                    basis = np.column_stack(shown)
+                    fit = basis @ np.linalg.lstsq(basis, target, rcond=None)[0]
+                    assert not np.allclose(fit, target), (by, row[by], cells)
