@@ -144,15 +144,18 @@ def cmd_instrument(args) -> int:
             routes=_routes(args.route),
             own=_own(args.own),
             own_groups=_groups(args.add_group),
+            units=_units(args.units),
         )
         iid, version = store.save_instrument(inst)
         if args.json:
             _print_json({**inst.to_json(), "version": version})
         else:
             routed = "; each role group is asked only its statements" if inst.routed else ""
+            units = f"; it asks which office or unit ({len(inst.units)} listed)" if inst.units else ""
             print(
                 f"Saved the assessment for {inst.county}: {len(inst.items)} statements in "
-                f"{len(inst.elements)} sections, {inst.scale.points}-point scale (version {version}, id {iid}){routed}."
+                f"{len(inst.elements)} sections, {inst.scale.points}-point scale (version {version}, id {iid})"
+                f"{routed}{units}."
             )
         return 0
     inst = store.current_instrument(store.county(args.county).name)
@@ -199,6 +202,18 @@ def _own(given) -> list[dict]:
             )
         own.append({"element": element.strip(), "text": text.strip()})
     return own
+
+
+def _units(value):
+    """``--units "North office,South office"``: checked by the instrument, named here when wrong."""
+    from .instrument import check_units
+
+    if value is None:
+        return None
+    try:
+        return check_units(value.split(","))
+    except ValueError as e:
+        raise OrbError(f"--units: {e}") from None
 
 
 def _groups(values) -> list[dict]:
@@ -454,6 +469,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=LEVEL",
         help='a role group of your own, e.g. "Public health nurses=staff" (levels: leadership, supervisor, '
         "staff, partner); repeatable",
+    )
+    s.add_argument(
+        "--units",
+        metavar='"NAME,NAME,…"',
+        help='ask "Which office or unit?" (optional for respondents) with these answers, e.g. '
+        '"North office,South office"; results then show each office or unit (create)',
     )
     s.add_argument(
         "--add-statement",

@@ -93,16 +93,26 @@ class Instrument(BaseModel):
     #: A pulse check's instrument: the key of the plan row it checks on (``C``, ``C#2``, ``component:3``).
     #: Its answers form a pulse wave, never a full wave (see ``pulse_instrument``).
     pulse_of: str | None = None
+    #: the answers to the optional "Which office or unit?" question, in the survey's order (none: not asked)
+    units: list[str] = []
     #: the id it was stored under (when reading raised its minimum group to the floor), or once computed
     _stored_id: str | None = PrivateAttr(None)
 
     @model_serializer(mode="wrap")
-    def _full_survey_as_before(self, handler):
-        # A full survey is stored and hashed exactly as before pulse checks existed: its id is kept.
+    def _stored_as_before(self, handler):
+        # A full survey without the unit question is stored and hashed exactly as before pulse checks and
+        # the unit question existed: its id is kept.
         out = handler(self)
         if self.pulse_of is None:
             out.pop("pulse_of", None)
+        if not self.units:
+            out.pop("units", None)
         return out
+
+    @field_validator("units")
+    @classmethod
+    def _units_checked(cls, v: list[str]) -> list[str]:
+        return check_units(v)
 
     @field_validator("min_group")
     @classmethod
@@ -166,6 +176,14 @@ class Instrument(BaseModel):
                 return r
         raise KeyError(role)
 
+    def unit(self, answer: str) -> str:
+        """The office or unit named by ``answer`` (case and spacing aside), as the survey lists it."""
+        key = " ".join(str(answer).split()).casefold()
+        for u in self.units:
+            if u.casefold() == key:
+                return u
+        raise KeyError(answer)
+
     def comment_prompt(self, element: str) -> str:
         """The question above a section's optional comment box, as the survey shows it."""
         return f"Anything you want to add about {self.element_names[element].lower()}? (optional)"
@@ -202,6 +220,7 @@ class Instrument(BaseModel):
             },
             "min_group": self.min_group,
             "routed": self.routed,
+            "unit_question": {"text": UNIT_QUESTION, "options": list(self.units)} if self.units else None,
         }
 
     def items_frame(self):
@@ -252,6 +271,7 @@ def tailor(
     routes: Mapping[str, Iterable[str] | str] | None = None,
     own: Iterable[Mapping] | None = None,
     own_groups: Iterable[Mapping] | None = None,
+    units: Iterable[str] | str | None = None,
 ) -> Instrument:
     """Make a county's instrument from a framework's item bank.
 
@@ -272,6 +292,8 @@ def tailor(
     ``own_groups`` adds role groups the pack does not have, each ``{"label",
     "level"}`` (leadership, supervisor, staff or partner): routed, a group is
     asked the statements the pack marks for a group of its level.
+    ``units`` (a list, or one comma-separated text) adds the optional
+    "Which office or unit?" question with those answers, in that order.
 
     >>> inst = tailor("cpm-orb", county="Example County", elements=["F"], routed=True,
     ...               routes={"F3": "leadership,partners"})
@@ -359,7 +381,47 @@ def tailor(
         role_question=fw.role_question,
         roles=[*(r for r in fw.role_groups if r.id in chosen_roles), *added],
         min_group=min_group,
+        units=_units(units),
     )
+
+
+#: The question a survey with offices or units asks after the role; respondents may skip it.
+UNIT_QUESTION = "Which office or unit?"
+#: The most offices or units one survey lists, and the longest name (characters).
+MAX_UNITS = 40
+MAX_UNIT_NAME = 100
+
+
+def _units(units) -> list[str]:
+    try:
+        return check_units(units if units is None or not isinstance(units, str) else units.split(","))
+    except ValueError as e:
+        raise InstrumentError(str(e)) from None
+
+
+def check_units(units) -> list[str]:
+    """The office or unit names, tidied and checked (``ValueError`` says which and what to do).
+
+    >>> check_units([" North  office", "South office", ""])
+    ['North office', 'South office']
+    """
+    out: list[str] = []
+    for name in units or []:
+        name = " ".join(str(name).split())
+        if not name:
+            continue
+        if len(name) > MAX_UNIT_NAME:
+            raise ValueError(f"office or unit '{name[:30]}…' is {len(name)} characters; shorten it to {MAX_UNIT_NAME}")
+        if name.casefold() in {u.casefold() for u in out}:
+            raise ValueError(f"office or unit '{name}' is listed twice; keep one")
+        if name.casefold() == "prefer not to say":
+            raise ValueError("'Prefer not to say' is always offered; leave it out of the offices or units")
+        out.append(name)
+    if len(out) > MAX_UNITS:
+        raise ValueError(f"{len(out)} offices or units; list at most {MAX_UNITS} (group the smallest together)")
+    if len(out) == 1:
+        raise ValueError(f"only one office or unit ('{out[0]}'): list two or more, or leave the question out")
+    return out
 
 
 #: The longest own statement accepted (characters).
@@ -570,6 +632,9 @@ def export_text(inst: Instrument) -> str:
         f"ROLE: {inst.role_question}",
     ]
     lines += [f"  ( ) {r.label}" for r in inst.roles]
+    if inst.units:  # optional; the import reads a column headed like the question
+        lines += ["", f"OFFICE OR UNIT (optional, right after the role): {UNIT_QUESTION}"]
+        lines += [f"  ( ) {u}" for u in [*inst.units, "Prefer not to say"]]
     for e in inst.elements:
         lines += ["", f"SECTION {e}: {inst.element_names[e]}"]
         lines += [tagged(i) for i in inst.items if i.element == e]

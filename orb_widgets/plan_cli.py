@@ -33,12 +33,13 @@ def parse_day(text: str | None, option: str = "--today") -> dt.date | None:
 def plan_inputs(store, county: str, wave: str | None):
     """The county's rows (or starters from the scores when none is saved), names, labels and results.
 
-    Returns ``(rows, suggested, names, labels, results)``; ``results`` is None when
-    the county has no scores yet (its saved rows still show).
+    Returns ``(rows, suggested, names, labels, results, source)``; ``results`` is None when
+    the county has no scores yet (its saved rows still show); ``source`` says where suggested
+    rows come from (the scores, the team's own ratings, or both).
     """
     from . import workbook
     from .content import load_framework
-    from .planning import prefill, targets
+    from .planning import prefill, suggested_from, targets
 
     rows = workbook.load_all(store, county, "matrix_row")
     results = None
@@ -59,13 +60,14 @@ def plan_inputs(store, county: str, wave: str | None):
             results.element_names if results else {},
             debriefs=workbook.debriefs(store, county, results.wave if results else None),
         )
+    source = suggested_from(rows, results.priorities if results else ()) if suggested else ""
     labels = {c.id: c.label for c in fw.planning_columns} if fw else {}
     names = targets(fw) if fw else {}
     if results:
         names.update({e: results.name(e) for e in results.element_names})
     if fw:
         names.update({f"component:{c.id}": c.name for c in fw.components})
-    return rows, suggested, names, labels, results
+    return rows, suggested, names, labels, results, source
 
 
 def run_plan(args) -> int:
@@ -87,7 +89,7 @@ def run_plan(args) -> int:
         path = write_staff_page(store, county, args.wave, Path(args.out), today)
         print(f"Staff page for {county}: {path}")
         return 0
-    rows, suggested, names, labels, results = plan_inputs(store, county, args.wave)
+    rows, suggested, names, labels, results, source = plan_inputs(store, county, args.wave)
     pulses = {} if suggested else pulse_results(store, county)
     min_group = results.min_group if results else None
     if args.json:
@@ -106,10 +108,10 @@ def run_plan(args) -> int:
         path = write_table(frame, args.out, sheet="SO WHAT matrix")
         print(
             f"Planning matrix for {county}: {path}"
-            + (" (suggested rows from the scores: the team's matrix is empty)" if suggested and rows else "")
+            + (f" (suggested rows from {source}: the team's matrix is empty)" if suggested and rows else "")
         )
         return 0
-    view = matrix_view(rows, labels, names, suggested, today, pulses, min_group)
+    view = matrix_view(rows, labels, names, suggested, today, pulses, min_group, source=source)
     print(render("matrix.txt.j2", county=county, matrix=view))
     return 0
 

@@ -180,6 +180,21 @@ def prefill(priorities, element_names: dict[str, str], top: int = 3, debriefs: d
     return rows
 
 
+def suggested_from(rows: dict, priorities) -> str:
+    """Where :func:`prefill`'s rows come from, in plain words: the scores, the team's ratings, or both.
+
+    A row is from the scores when its element is a shown priority, else from the team's rating.
+
+    >>> suggested_from({"C": {}}, [])
+    "the team's own ratings"
+    """
+    scored = {p.element for p in priorities if p.shown}
+    kinds = {key in scored for key in rows}
+    if kinds == {True, False}:
+        return "the scores and the team's own ratings"
+    return "the scores" if kinds != {False} else "the team's own ratings"
+
+
 def matrix_frame(
     rows: dict,
     labels: dict[str, str] | None = None,

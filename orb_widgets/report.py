@@ -104,6 +104,24 @@ class RoleRow(_Scored):
     """the role group as respondents read it"""
 
 
+class UnitRow(_Scored):
+    """One office or unit's score on one element (the optional "Which office or unit?" question)."""
+
+    unit: str
+    """the office or unit, as the survey lists it"""
+    element: str
+    """the element's id"""
+    n: int | None
+    """the unit's respondents with a score on the element"""
+    mean: float | None
+    """the unit's score on the element"""
+    sd: float | None
+    """standard deviation within the unit"""
+    suppressed: bool
+    """true when the unit is too small, or hidden so a small unit or role group cannot be worked out
+    (from the total, the units shown, or the role groups shown)"""
+
+
 class WaveRow(_Scored):
     """One element's score in one wave, up to and including the scored wave."""
 
@@ -218,6 +236,8 @@ class ScoreReport(_Row):
     """one row per statement asked in the wave, in the survey's order"""
     by_role: tuple[RoleRow, ...]
     """one row per role group and element"""
+    by_unit: tuple[UnitRow, ...] = ()
+    """one row per office or unit and element, when the survey asked "Which office or unit?" (else empty)"""
     by_wave: tuple[WaveRow, ...]
     """one row per wave (up to the scored one) and element"""
     gap: tuple[GapRow, ...]

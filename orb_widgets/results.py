@@ -19,7 +19,9 @@ from .instrument import Instrument
 from .report import ScoreReport
 
 
-def answers_on_scale(store, county: str, inst: Instrument, coded: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+def answers_on_scale(
+    store, county: str, inst: Instrument, coded: bool = False, by_version: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The county's answers on the current instrument's scale, and the items frame.
 
     Items are the union over every version the county used (ids are kept when
@@ -27,20 +29,28 @@ def answers_on_scale(store, county: str, inst: Instrument, coded: bool = False) 
     4-point version carry ``points`` = 4, and scoring puts them on a 5-point one (or back) so
     waves compare.
     ``coded`` hands the label columns over as categoricals (see ``Store.answers_frame``).
+    ``by_version`` lists the items once per version (column ``version``, with that version's
+    routing) and gives each answer the ``version`` it was given under, so scoring routes each
+    response as the survey it answered was routed (an unrouted earlier wave keeps its scores).
     """
     answers = store.answers_frame(county, coded=coded)
     items = inst.items_frame()
     versions = {v["id"] for v in store.instrument_versions(county)} - {inst.id}
-    extra, points_of = [], {inst.id: inst.scale.points}
+    extra, points_of, per_version = [], {inst.id: inst.scale.points}, [items.assign(version=inst.id)]
     for vid in sorted(versions):
         old = store.instrument(vid)
         points_of[vid] = old.scale.points
+        per_version.append(old.items_frame().assign(version=vid))
         extra += [
             {"item": i.id, "element": i.element, "reverse": i.reverse}
             for i in old.items
             if i.id not in set(items["item"])
         ]
-    if extra:
+    if by_version:
+        # The current version's rows first: an item's element and wording direction are the current ones.
+        items = pd.concat(per_version, ignore_index=True)
+        answers["version"] = answers["instrument_id"]
+    elif extra:
         items = pd.concat([items, pd.DataFrame(extra).drop_duplicates("item")], ignore_index=True)
     points = inst.scale.points
     if not answers.empty and set(points_of.values()) != {points}:
@@ -61,7 +71,7 @@ def county_results(store, county: str, wave: str | None = None) -> ScoreReport:
     if wave is not None and str(wave) not in waves:
         shown = ", ".join(waves) if waves else "none yet"
         raise OrbError(f"'{c.name}' has no wave '{wave}' (waves: {shown})")
-    answers, items = answers_on_scale(store, c.name, inst, coded=True)
+    answers, items = answers_on_scale(store, c.name, inst, coded=True, by_version=True)
     fw = load_framework(inst.framework, inst.language)
     role_levels = {r.id: r.level for r in fw.role_groups} | {r.id: r.level for r in inst.roles}  # and own groups
     components = [
@@ -79,6 +89,7 @@ def county_results(store, county: str, wave: str | None = None) -> ScoreReport:
         components,
         waves,
         wave=None if wave is None else str(wave),
+        units=survey_units(store, c.name, inst),
     )
     out.update(
         {
@@ -119,13 +130,22 @@ def compared_means(store, county: str, report: ScoreReport) -> dict[str, float |
     if not local or report.suppressed:
         return {e.element: e.mean if e.shown else None for e in report.elements}
     inst = store.current_instrument(county)
-    answers, items = answers_on_scale(store, county, inst, coded=True)
+    answers, items = answers_on_scale(store, county, inst, coded=True, by_version=True)
     answers = answers[~answers["item"].astype(object).isin(local)]
     items = items[~items["item"].isin(local)]
     out = scoring.score(
         answers, items, inst.scale.points, min_group=inst.min_group, waves=store.waves(county), wave=report.wave
     )
     return {row["element"]: None if row["suppressed"] else row["mean"] for row in out["elements"]}
+
+
+def survey_units(store, county: str, inst: Instrument) -> list[str]:
+    """The offices or units the county's surveys listed: the current survey's, then earlier ones'."""
+    out = list(inst.units)
+    for v in reversed(store.instrument_versions(county)):  # newest first
+        if v["id"] != inst.id:
+            out += [u for u in store.instrument(v["id"]).units if u not in out]
+    return out
 
 
 def statement_texts(store, county: str, inst: Instrument) -> dict[str, str]:

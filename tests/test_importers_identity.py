@@ -252,7 +252,7 @@ def test_a_schema_2_workspace_is_brought_forward_and_keeps_its_identities(tmp_pa
         db.executescript((FIXTURES / "workspace-v2.sql").read_text("utf-8"))
         answers_before = db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
     code, out, err = orb(capsys, "init", "--upgrade", "--workspace", ws)
-    assert code == 0 and "from layout 2 to 4" in out, err
+    assert code == 0 and "from layout 2 to 5" in out, err
     s = App.for_workspace(ws, database_url=os.environ.get("ORB_DATABASE_URL")).store
     assert s.response_count("Old County", "2025-fall") == 18
     with sqlite3.connect(ws / "orb.sqlite") as db:
@@ -306,7 +306,7 @@ def test_the_upgrade_to_schema_3_on_postgresql(pg_cluster, tmp_path, capsys, mon
     code, _, err = orb(capsys, "counties", "--workspace", ws)
     assert code == 2 and "orb init --upgrade" in err
     code, out, err = orb(capsys, "init", "--upgrade", "--workspace", ws)
-    assert code == 0 and "from layout 2 to 4" in out, err
+    assert code == 0 and "from layout 2 to 5" in out, err
     assert imported(capsys, ws, path, "w1")[:2] == (0, 6)
     assert imported(capsys, ws, path, "w2")[:2] == (6, 0)
     assert count(ws) == 12

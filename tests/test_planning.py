@@ -314,3 +314,28 @@ def test_opening_an_old_done_row_with_no_day_writes_nothing(old_store):
     page.flush()
     saved = old_store.get_doc(COUNTY, "matrix_row", "B").body["steps"][0]
     assert (saved["status"], saved["done_on"], saved["note"]) == ("done", None, "Every Friday")
+
+
+def test_suggested_rows_say_whether_they_come_from_the_scores_or_the_teams_ratings():
+    from orb_widgets.planning import prefill, suggested_from
+    from orb_widgets.report import PriorityRow
+    from orb_widgets.workbook import Debrief
+
+    names = {"A": "Fit", "B": "Climate", "C": "Team structures"}
+    rated = {"C": Debrief(element="C", rating=2, reasons="No team yet")}
+    shown = [PriorityRow(rank=1, element="A", mean=2.5, gap=None, change=None, reasons=[], suppressed=False)]
+    assert suggested_from(prefill([], names, debriefs=rated), []) == "the team's own ratings"
+    assert suggested_from(prefill(shown, names, debriefs=rated), shown) == "the scores and the team's own ratings"
+    assert suggested_from(prefill(shown, names), shown) == "the scores"
+    from orb_widgets.render import render
+    from orb_widgets.views import matrix_view
+
+    rows = prefill([], names, debriefs=rated)
+    out = " ".join(
+        render(
+            "matrix.txt.j2",
+            county="Pine County",
+            matrix=matrix_view(rows, {}, names, True, None, suggested_from(rows, [])),
+        ).split()
+    )
+    assert "SUGGESTIONS from the team's own ratings, not saved" in out and "from the scores" not in out

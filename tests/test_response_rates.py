@@ -158,7 +158,7 @@ def test_a_schema_3_workspace_is_upgraded_and_its_links_take_counts(tmp_path, ca
     code, _, err = orb(capsys, "survey", "list", "--workspace", folder)
     assert code == 2 and "orb init --upgrade" in err
     code, out, err = orb(capsys, "init", "--upgrade", "--workspace", folder)
-    assert code == 0 and "from layout 3 to 4" in out, err
+    assert code == 0 and "from layout 3 to 5" in out, err
     store = App.for_workspace(folder).store
     (link,) = store.links("Old County")
     assert (link.token, link.wave, link.opened_by, link.is_open) == ("oIHffD4uS2PA-Wd7H9r6gHug", WAVE, "Ana", True)
@@ -177,11 +177,12 @@ def test_the_upgrade_to_schema_4_keeps_every_link_on_both_databases(db_url, tmp_
     with store.engine.begin() as conn:  # back to schema 3's layout
         for column in ("invited", "invited_roles", "closes_on"):
             conn.exec_driver_sql(f"ALTER TABLE survey_links DROP COLUMN {column}")
+        conn.exec_driver_sql("ALTER TABLE responses DROP COLUMN unit")  # schema 5's
         conn.exec_driver_sql("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     with pytest.raises(WorkspaceError, match="orb init --upgrade"):
         Store(db_url)
     upgraded = Store(db_url, upgrade=True)
-    assert upgraded.upgraded == (3, 4)
+    assert upgraded.upgraded == (3, 5)
     (link,) = upgraded.links(COUNTY)
     assert (link.token, link.opened_by, link.invited) == (token, "Ana", None)
     upgraded.plan_link(token, {"leadership": 3, "partners": 9}, None)

@@ -735,3 +735,42 @@ def test_the_step_5_preview_of_a_routed_survey_goes_on_to_a_groups_page_that_can
     page = b.get(routed_server.link(query="?lang=en&preview=1&role=partners"))
     assert _fields(page) and re.search(r'<button type="submit" disabled>', page)
     assert "?lang=en&amp;preview=1" in page  # "Choose again" stays in the preview
+
+
+def test_each_wave_is_scored_with_the_routing_of_the_survey_version_it_answered(tmp_path, monkeypatch):
+    from orb_widgets.app import App
+    from orb_widgets.results import county_results
+    from orb_widgets.store import NewResponse
+
+    monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
+    store = App.for_workspace(tmp_path / "ws", create=True).store
+    unrouted = tailor("cpm-orb", county="Cedar County", items="F1,F2,F3", min_group=3)
+    store.save_instrument(unrouted)
+    # Spring, unrouted: everyone was asked F1-F3; three partners answered all three.
+    spring = [NewResponse(role="social_workers", answers={"F1": 4, "F2": 4, "F3": 4}) for _ in range(3)]
+    spring += [NewResponse(role="partners", answers={"F1": 1, "F2": 1, "F3": 2}) for _ in range(3)]
+    store.add_responses("Cedar County", "Spring", spring, instrument=unrouted, source="test")
+    before = county_results(store, "Cedar County", "Spring").model_dump()
+
+    routed_version = tailor("cpm-orb", county="Cedar County", items="F1,F2,F3", min_group=3, routed=True)
+    assert routed_version.id != unrouted.id
+    partner_asked = [i.id for i in routed_version.items if i.roles is None or "partners" in i.roles]
+    assert partner_asked != ["F1", "F2", "F3"]  # the new version routes some F statement away from partners
+    store.save_instrument(routed_version)
+    after = county_results(store, "Cedar County", "Spring").model_dump()
+    # Hand-checked: workers 4, partners (1 + 1 + 2) / 3 = 4/3; the mean of six is (12 + 4) / 6 = 8/3.
+    f = next(e for e in after["elements"] if e["element"] == "F")
+    assert f["n"] == 6 and np.isclose(f["mean"], 8 / 3)
+    assert [after[k] for k in ("elements", "items", "by_role", "gap")] == [
+        before[k] for k in ("elements", "items", "by_role", "gap")
+    ]
+
+    # Fall mixes versions: three partners answered on a paper copy of the old survey, three on the
+    # routed link. Each response is routed as the version it answered: the old copies count F1-F3,
+    # the new ones only the statements partners are asked.
+    fall = [NewResponse(role="partners", answers={"F1": 1, "F2": 1, "F3": 1}) for _ in range(3)]
+    store.add_responses("Cedar County", "Fall", fall, instrument=unrouted, source="paper")
+    new = [NewResponse(role="partners", answers={i: 5 for i in partner_asked}) for _ in range(3)]
+    store.add_responses("Cedar County", "Fall", new, instrument=routed_version, source="test")
+    fall_f = next(e for e in county_results(store, "Cedar County", "Fall").elements if e.element == "F")
+    assert (fall_f.n, fall_f.mean) == (6, 3.0)

@@ -85,6 +85,7 @@ TOP_KEYS = {
     "elements",
     "items",
     "by_role",
+    "by_unit",
     "by_wave",
     "gap",
     "change",

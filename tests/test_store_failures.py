@@ -97,7 +97,7 @@ def test_an_older_workspace_says_how_to_upgrade_and_the_upgrade_keeps_everything
     assert code == 2 and "orb init --upgrade" in err and "Traceback" not in err
     code, out, err = orb(capsys, "init", "--upgrade", "--workspace", workspace)
     assert code == 0, err
-    assert "from layout 1 to 4" in out
+    assert "from layout 1 to 5" in out
     s = App.for_workspace(workspace, database_url=os.environ.get("ORB_DATABASE_URL")).store
     assert s.county("OLD COUNTY").name == "Old County"
     assert s.response_count("Old County") == 6

@@ -167,6 +167,21 @@ class Export:
                         column=cols.role.display,
                         value=raw_role,
                     ) from None
+            unit = None
+            if cols.unit is not None:
+                raw_unit = " ".join(cell(cols.unit.index).split())
+                if raw_unit and raw_unit.casefold() != "prefer not to say":
+                    try:
+                        unit = inst.unit(raw_unit)
+                    except KeyError:
+                        raise ImportFileError(
+                            path,
+                            f"not one of this survey's offices or units; use one of: {' | '.join(inst.units)}, "
+                            "or leave it empty",
+                            row=rownum,
+                            column=cols.unit.display,
+                            value=raw_unit,
+                        ) from None
             submitted = when(cell(end_j), table.zones.get(end_j)) if end_j is not None else None
             # What tells this response from the ones its wave already holds: the README's
             # "How ORB tells a new response from one it already has" says it in words.
@@ -230,6 +245,7 @@ class Export:
             self.count += 1
             yield NewResponse(
                 role=role,
+                unit=unit,
                 answers=answers,
                 comments=comments,
                 submitted_at=submitted,

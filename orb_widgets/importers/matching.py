@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..exceptions import ImportFileError
-from ..instrument import TAG_RE, Instrument
+from ..instrument import TAG_RE, UNIT_QUESTION, Instrument
 
 _TYPOGRAPHY = str.maketrans(
     {
@@ -119,6 +119,7 @@ def _bracket_tail(text: str) -> str | None:
 @dataclass
 class Columns:
     role: Header | None = None
+    unit: Header | None = None  # the optional "Which office or unit?" question, when the survey asks it
     items: dict[str, Header] = field(default_factory=dict)
     comments: dict[str, Header] = field(default_factory=dict)
     meta: dict[str, int] = field(default_factory=dict)
@@ -149,6 +150,7 @@ def map_columns(path: Path, table, inst: Instrument, vendor) -> Columns:
         ):
             comment_names[norm(t)] = e
     role_names = {norm(inst.role_question)} | _ROLE_HEADERS
+    unit_names = {norm(UNIT_QUESTION), "office or unit", "unit", "office"} if inst.units else set()
     cols = Columns()
 
     def taken(where: dict, k: str, h: Header, what: str) -> None:
@@ -178,6 +180,8 @@ def map_columns(path: Path, table, inst: Instrument, vendor) -> Columns:
             whole = {norm(h.texts[0]), norm(_SELECTED_CHOICE.sub("", h.texts[0])), norm(h.key)}
             if whole & role_names:
                 kind = "role"
+            elif whole & unit_names:
+                kind = "unit"
             elif any(n in comment_names for n in norms):
                 kind, k = "comment", next(comment_names[n] for n in norms if n in comment_names)
             elif any(n in ids for n in norms):
@@ -197,6 +201,8 @@ def map_columns(path: Path, table, inst: Instrument, vendor) -> Columns:
                     column=h.display,
                 )
             cols.role = h
+        elif kind == "unit" and cols.unit is None:
+            cols.unit = h
         else:
             cols.ignored.append(h.display)
     if not cols.items:

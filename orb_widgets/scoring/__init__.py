@@ -43,7 +43,12 @@ Scoring rules
    not shown to it (a paper form, a survey tool without display logic) are
    left out everywhere. A group shown no item of an element has no score
    there: it is not counted, not even as missing. An unrouted survey scores
-   exactly as before.
+   exactly as before. Each response is routed as the survey version it
+   answered was: when ``items`` lists each version's statements (a
+   ``version`` column, one row per version and statement, with that
+   version's ``roles``) and ``answers`` say the ``version`` each answer was
+   given under, ``items`` above counts that version's statements shown to
+   the role, so a new version never changes an earlier wave's scores.
 4. **Element score**: the mean of respondents' element scores, with ``n``
    (respondents who have a score), ``sd`` (ddof=1) and a 95% interval
    ``mean ± t(0.975, n-1) · sd / √n`` (no interval when n < 2).
@@ -78,7 +83,14 @@ Scoring rules
    only the small wave itself is hidden. The counts of
    complementary-suppressed groups are hidden as well, since the small group's
    count would otherwise follow from the total. Groups with no scored
-   respondent are not listed at all.
+   respondent are not listed at all. **Offices or units** (an optional
+   ``unit`` column) break the same people down a second way, suppressed the
+   same way on their own and then together with the role groups: no group
+   hidden for being small may be a combination of the element's total and
+   the groups shown in either breakdown (a hidden unit next to a unit that
+   is exactly one shown role group, say); while one is, the smallest shown
+   group whose hiding stops it is hidden too (else the smallest shown
+   group). People who name no unit count in the total and their role group.
 10. **Leadership–staff gap**: mean of respondents whose role group has level
     "leadership" minus the mean of those with level "staff". Hidden when either
     side has fewer than ``min_group`` respondents. Because the gap plus one

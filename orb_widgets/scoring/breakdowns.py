@@ -11,7 +11,9 @@ from .prepare import RESPONDENT, element_order, plain_labels, prepare
 from .suppression import hide, suppress_breakdown
 
 
-def break_down(prepared, scores, by, items, points, min_group, order=None, complementary=True) -> pd.DataFrame:
+def break_down(
+    prepared, scores, by, items, points, min_group, order=None, complementary=True, positions=False
+) -> pd.DataFrame:
     table = describe(scores, [by, "element"])
     table = table[table["n"] > 0].join(shares(prepared, [by], points)[["pct_agree"]])
     table = table.reset_index()
@@ -26,7 +28,10 @@ def break_down(prepared, scores, by, items, points, min_group, order=None, compl
     )
     suppressed = suppress_breakdown(table, min_group) if complementary else table["n"] < min_group
     table = hide(table, suppressed, STATS + ["pct_agree"])
-    return table[[by, "element", "n", "mean", "sd", "ci_low", "ci_high", "pct_agree", "suppressed"]]
+    return table[
+        [by, "element", "n", "mean", "sd", "ci_low", "ci_high", "pct_agree", "suppressed"]
+        + (["_pos"] if positions else [])
+    ]
 
 
 def breakdown(

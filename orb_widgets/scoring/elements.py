@@ -12,8 +12,6 @@ from .prepare import (
     label_codes,
     plain_labels,
     prepare,
-    routed,
-    shown_matrix,
 )
 from .reliability import cronbach_alpha, rwg_j
 from .stats import t975
@@ -51,14 +49,12 @@ def respondent_scores(prepared: pd.DataFrame, items: pd.DataFrame) -> pd.DataFra
             "_r": heads["_r"].to_numpy(),
         }
     )
-    if routed(items):
-        # Half of the element's statements *shown to the person's role group* (rule 3).
-        it = instrument_table(items)
-        shown = shown_matrix(it, prepared["role"].cat.categories)
-        element_of = pd.Index(list(out["element"].cat.categories)).get_indexer(it["element"])
-        per_element = np.zeros((len(out["element"].cat.categories), shown.shape[1]), dtype=np.int64)
-        np.add.at(per_element, element_of[element_of >= 0], shown[element_of >= 0])
-        out["n_items"] = per_element[label_codes(out["element"]), label_codes(out["role"])]
+    if "unit" in prepared.columns:  # the office or unit a person named (one per response)
+        out["unit"] = heads["unit"].array
+    if "_need" in prepared.columns:
+        # Half of the element's statements *shown to the person's role group*, in the version of the
+        # survey they answered (rule 3); unrouted, that is every statement of the element.
+        out["n_items"] = heads["_need"].to_numpy(dtype=np.int64)
     else:
         out["n_items"] = out["element"].map(n_items).astype(int)
     enough = (out["n_answered"] * 2 >= out["n_items"]) & (out["n_answered"] > 0)

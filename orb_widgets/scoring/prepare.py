@@ -53,6 +53,45 @@ def shown_matrix(items: pd.DataFrame, roles) -> np.ndarray:
     return out
 
 
+def routes(it: pd.DataFrame, items: pd.DataFrame, a: pd.DataFrame, version) -> tuple[np.ndarray, np.ndarray]:
+    """Each answer row's route (a column number) and which instrument row is shown on each route.
+
+    Without versions a route is a role group (plus a last one for a missing role). When ``items``
+    has a ``version`` column (one row per version and statement, with that version's ``roles``)
+    and the answers say the ``version`` they were given under, a route is a (version, role) pair:
+    a version shows its own statements, routed its own way, so a new version of the survey never
+    changes how an earlier wave is scored. An answer under a version ``items`` does not list is
+    routed as without versions.
+    """
+    role = coded(a["role"])
+    base = shown_matrix(it, role.categories)
+    role_code = label_codes(role)
+    role_code = np.where(role_code >= 0, role_code, base.shape[1] - 1)
+    if version is None or "version" not in items.columns:
+        return role_code, base
+    listed = {v: rows for v, rows in items.groupby(items["version"].astype(str), sort=False)}
+    given = np.asarray(pd.Series(version, index=a.index).astype(object).where(lambda v: v.notna(), None))
+    given = np.array([None if v is None else str(v) for v in given], dtype=object)
+    known = np.array([v in listed for v in given], dtype=bool)
+    pairs = pd.factorize(pd.Series([f"{v}\x1f{r}" for v, r in zip(given, role_code)]).where(known, None))[0]
+    columns = [base[:, c] for c in range(base.shape[1])]  # routes without a version: the role's column
+    route = np.where(known, pairs + base.shape[1], role_code)
+    seen = np.flatnonzero(known & ~pd.Index(pairs).duplicated())
+    labels = [str(x) for x in role.categories]
+    ids = pd.Index(it["item"])
+    for row in seen:
+        rows = listed[given[row]]
+        on = np.zeros(len(it), dtype=bool)
+        r = role_code[row]
+        for item, value in zip(rows["item"], rows["roles"] if "roles" in rows.columns else [None] * len(rows)):
+            at = ids.get_indexer([item])[0]
+            route_to = _route(value)
+            if at >= 0:
+                on[at] = route_to is None or (r < len(labels) and labels[r] in route_to)
+        columns.append(on)
+    return route, np.column_stack(columns) if columns else base
+
+
 def element_order(items: pd.DataFrame) -> list:
     return list(pd.unique(items["element"]))
 
@@ -181,13 +220,14 @@ def prepare(answers: pd.DataFrame, items: pd.DataFrame, points: int) -> pd.DataF
     if not on_instrument.all():
         a, position = a.loc[on_instrument], position[on_instrument]
     given_on = _given_on(answers, on_instrument, points)
-    if routed(it):
-        # Routing: a person is scored on the statements shown to their role group only; an answer to
-        # another one (a survey tool without display logic, a paper form) is kept but never scored.
-        role = coded(a["role"])
-        shown = shown_matrix(it, role.categories)[position, label_codes(role)]
-        if not shown.all():
-            a, position, given_on = a.loc[shown], position[shown], given_on[shown]
+    # Routing: a person is scored on the statements shown to their role group only, in the survey
+    # version they answered; an answer to another one (a survey tool without display logic, a paper
+    # form) is kept but never scored. ``need`` counts each element's statements shown per route.
+    route, shown_by_route = routes(it, items, a, answers["version"][on_instrument] if "version" in answers else None)
+    shown = shown_by_route[position, route]
+    if not shown.all():
+        a, position, given_on, route = a.loc[shown], position[shown], given_on[shown], route[shown]
+    unit = answers["unit"].loc[a.index] if "unit" in answers.columns else None
     dont_know = a["dont_know"].eq(True)
     value = pd.to_numeric(a["value"]).astype(float).where(~dont_know)
     bad = value.notna() & ~((value == np.round(value)) & (value >= 1) & (value <= given_on))
@@ -221,6 +261,8 @@ def prepare(answers: pd.DataFrame, items: pd.DataFrame, points: int) -> pd.DataF
     placed = np.where(same, flipped, _to_scale(flipped, given_on, points))
     elements = element_order(items)
     element_of = coded(it["element"], [e for e in elements if not pd.isna(e)]).codes
+    need = np.zeros((max(len(elements), 1), shown_by_route.shape[1]), dtype=np.int64)
+    np.add.at(need, element_of[element_of >= 0], shown_by_route[element_of >= 0])
     respondent = np.where((w >= 0) & (p >= 0), pd.factorize(pair)[0], -1)
     return pd.DataFrame(
         {
@@ -235,7 +277,9 @@ def prepare(answers: pd.DataFrame, items: pd.DataFrame, points: int) -> pd.DataF
             "agree": agree,
             "dont_know": dont_know,
             "_r": respondent,
-        },
+            "_need": need[np.maximum(element_of[position], 0), route],
+        }
+        | ({} if unit is None else {"unit": coded(unit)}),
         index=a.index,
     )
 

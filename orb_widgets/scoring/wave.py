@@ -9,9 +9,10 @@ import pandas as pd
 
 from ..exceptions import InvalidValue
 from .breakdowns import break_down, change_since_previous, components_table, gap_table
-from .elements import respondent_scores, summarise_elements, summarise_items
+from .elements import STATS, respondent_scores, summarise_elements, summarise_items
 from .prepare import check_points, coded_labels, element_order, prepare
 from .priorities import priorities
+from .suppression import hide, suppress_jointly
 
 
 def _plain(value):
@@ -43,6 +44,7 @@ def score(
     components: list | None = None,
     waves: list | None = None,
     wave=None,
+    units: list | None = None,
 ) -> dict:
     """Score one wave of a county's assessment; return a JSON-ready dict.
 
@@ -62,12 +64,16 @@ def score(
     wave : optional
         The wave to score; default the last wave in ``waves`` with answers.
         The wave breakdown covers the waves up to and including it.
+    units : list, optional
+        The office or unit question's answers in the survey's order (rows and ties follow it).
+        With a ``unit`` column in ``answers`` (missing where a person gave none), ``by_unit``
+        breaks the wave down by unit, suppressed together with ``by_role`` (rule 9).
 
     Returns
     -------
     dict
         Keys ``wave, n_respondents, suppressed, elements, items, by_role,
-        by_wave, gap, change, components, priorities``. Lists of plain dicts; NaN
+        by_unit, by_wave, gap, change, components, priorities``. Lists of plain dicts; NaN
         becomes None. ``n_respondents`` is None and ``suppressed`` True when
         fewer than ``min_group`` people answered the wave.
 
@@ -115,7 +121,16 @@ def score(
     n_respondents = int(answers.loc[answers["wave"] == wave, "respondent"].nunique())
     elements = summarise_elements(now, scores_now, items, points, min_group)
     statements = summarise_items(now, items, points, min_group)
-    by_role = break_down(now, scores_now, "role", items, points, min_group, list(role_levels))
+    by_role = break_down(now, scores_now, "role", items, points, min_group, list(role_levels), positions=True)
+    by_unit = None
+    if "unit" in scores_now.columns and scores_now["unit"].notna().any():
+        # Offices or units break the same people down a second way: no hidden group of either
+        # breakdown may follow from the shown groups of both and the total (rule 9).
+        by_unit = break_down(now, scores_now, "unit", items, points, min_group, list(units or []), positions=True)
+        scored = scores_now.loc[scores_now["score"].notna(), ["element", "role", "unit"]]
+        flags = suppress_jointly(scored, {"role": by_role, "unit": by_unit}, min_group)
+        by_role = hide(by_role, flags["role"], STATS + ["pct_agree"])
+        by_unit = hide(by_unit, flags["unit"], STATS + ["pct_agree"])
     # Waves are never added up into a shown total, so a hidden wave cannot be
     # worked out from the others: only primary suppression applies across waves.
     by_wave = break_down(prepared, scores, "wave", items, points, min_group, upto, complementary=False)
@@ -160,6 +175,7 @@ def score(
             statements, ["item", "element", "n", "mean", "sd", "pct_agree", "pct_dont_know", "suppressed"]
         ),
         "by_role": _records(by_role, ["role", "element", "n", "mean", "sd", "suppressed"]),
+        "by_unit": [] if by_unit is None else _records(by_unit, ["unit", "element", "n", "mean", "sd", "suppressed"]),
         "by_wave": _records(by_wave, ["wave", "element", "n", "mean", "ci_low", "ci_high", "pct_agree", "suppressed"]),
         "gap": _records(gap, ["element", "leadership_n", "staff_n", "gap", "suppressed"]),
         "change": _records(change, ["element", "previous_wave", "change", "suppressed"]),

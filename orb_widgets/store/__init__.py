@@ -168,6 +168,7 @@ class NewResponse:
     submitted_at: dt.datetime | None = None
     source_key: str | None = None
     origin: Origin | None = None
+    unit: str | None = None
 
 
 class _Retry(Exception):
@@ -764,6 +765,7 @@ class Store:
                 wave_id=wave_id,
                 instrument_id=inst_id,
                 role=r.role,
+                unit=r.unit,
                 submitted_at=r.submitted_at or stamp,
                 source=checks.text(source)[:200],
                 source_key=r.source_key,
@@ -903,8 +905,21 @@ class Store:
         key = r.source_key
         if key is not None and (not isinstance(key, str) or not 0 < len(key) <= 64):
             raise InvalidValue(f"a response key must be 1 to 64 characters, not {key!r}")
+        unit = None
+        if r.unit is not None and str(r.unit).strip():
+            try:
+                unit = inst.unit(str(r.unit))
+            except KeyError:
+                listed = ", ".join(inst.units) if inst.units else "this survey does not ask it"
+                raise InvalidValue(f"office or unit '{r.unit}' is not one this survey lists ({listed})") from None
         return NewResponse(
-            role=role, answers=clean, comments=comments, submitted_at=r.submitted_at, source_key=key, origin=r.origin
+            role=role,
+            answers=clean,
+            comments=comments,
+            submitted_at=r.submitted_at,
+            source_key=key,
+            origin=r.origin,
+            unit=unit,
         )
 
     def response_count(self, county: str, wave: str | None = None) -> int:
@@ -941,7 +956,8 @@ class Store:
         """All of a county's answers, long: one row per respondent and item.
 
         Columns: ``respondent``, ``wave``, ``role``, ``instrument_id``, ``item``,
-        ``value`` (float, NaN for don't know), ``dont_know`` (bool). Respondents
+        ``value`` (float, NaN for don't know), ``dont_know`` (bool), ``unit`` (the office or
+        unit named, missing where none was). Respondents
         are random ids; nothing here identifies a person. With ``coded`` the five
         label columns are pandas categoricals (the same labels, built and grouped
         far faster for a big county; scoring asks for them). Answers of pulse checks are left out
@@ -954,7 +970,12 @@ class Store:
         mine = sa.and_(responses.c.county_id == c.id, _visible, *_full(pulses))
         people = (
             sa.select(
-                responses.c.id, responses.c.respondent, waves.c.label, responses.c.role, responses.c.instrument_id
+                responses.c.id,
+                responses.c.respondent,
+                waves.c.label,
+                responses.c.role,
+                responses.c.instrument_id,
+                responses.c.unit,
             )
             .select_from(responses.join(waves, waves.c.id == responses.c.wave_id))
             .where(mine)
@@ -968,11 +989,20 @@ class Store:
         with self._read() as conn:
             who = conn.execute(people).all()
             found = _fetch_plain(conn, rows)
-        columns = ["respondent", "wave", "role", "instrument_id", "item", "value", "dont_know"]
+        columns = ["respondent", "wave", "role", "instrument_id", "item", "value", "dont_know", "unit"]
         if not found:
             return pd.DataFrame(
                 {
-                    col: pd.Series([], dtype=float if col == "value" else bool if col == "dont_know" else "str")
+                    col: pd.Series(
+                        [],
+                        dtype=float
+                        if col == "value"
+                        else bool
+                        if col == "dont_know"
+                        else object
+                        if col == "unit"
+                        else "str",
+                    )
                     for col in columns
                 }
             )
@@ -999,6 +1029,8 @@ class Store:
             frame["item"] = np.asarray(items.categories, dtype=object)[items.codes[order]]
         frame["value"] = np.asarray(value, dtype=float)[order]
         frame["dont_know"] = np.asarray(dont_know, dtype=bool)[order]
+        unit = np.asarray([np.nan if r[5] is None else r[5] for r in who], dtype=object)[at]
+        frame["unit"] = pd.Categorical(unit) if coded else unit  # missing where no unit was named
         return pd.DataFrame(frame, columns=columns)
 
     def comments(self, county: str, wave: str | None = None) -> list[dict]:

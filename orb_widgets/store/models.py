@@ -79,6 +79,8 @@ responses = sa.Table(
     sa.Column("wave_id", sa.ForeignKey("waves.id"), nullable=False, index=True),
     sa.Column("instrument_id", sa.ForeignKey("instruments.id"), nullable=False),
     sa.Column("role", sa.String(LABEL_MAX), nullable=False),
+    # the answer to the optional "Which office or unit?" question (None: not asked, or not said)
+    sa.Column("unit", sa.String(NAME_MAX)),
     sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("source", sa.String(NAME_MAX), nullable=False),
     # what tells this response from another of its wave when a file is imported again

@@ -22,7 +22,7 @@ from sqlalchemy import event
 from ..exceptions import WorkspaceError
 from . import models as m
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: One engine per database URL and process.
 _ENGINES: dict[str, sa.Engine] = {}
@@ -277,7 +277,14 @@ def _v3_to_v4(conn) -> None:
             conn.exec_driver_sql(f"ALTER TABLE survey_links ADD COLUMN {name} {kind}")
 
 
-_STEPS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+def _v4_to_v5(conn) -> None:
+    """Version 5: a response keeps the office or unit its person named (the optional "Which office
+    or unit?" question); responses stored before named none."""
+    if "unit" not in {c["name"] for c in sa.inspect(conn).get_columns("responses")}:  # step 2 to 3 rebuilds it
+        conn.exec_driver_sql(f"ALTER TABLE responses ADD COLUMN unit VARCHAR({m.NAME_MAX})")
+
+
+_STEPS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
 
 
 def _where(url: str) -> str:

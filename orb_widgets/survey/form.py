@@ -78,6 +78,8 @@ class FormView:
     #: Routed surveys: the role group whose statements the page shows (None: the role is asked first).
     role: Choice | None = None
     routed: bool = False
+    #: The optional "Which office or unit?" question's answers (none: not asked).
+    units: tuple[str, ...] = ()
 
     @property
     def asks_role_first(self) -> bool:
@@ -190,6 +192,7 @@ def _form_view(body: str, _id: str, language: str, role: str | None = None) -> F
         min_group=inst.min_group,
         role=Choice(role, roles[role]) if role else None,
         routed=inst.routed,
+        units=tuple(inst.units),
     )
 
 
@@ -211,11 +214,17 @@ def read_answers(inst: Instrument, fields: dict[str, str]) -> tuple[str | None, 
 
 
 def build_response(
-    instrument: Instrument, role, answers: dict, comments: dict | None = None, source_key: str | None = None
+    instrument: Instrument,
+    role,
+    answers: dict,
+    comments: dict | None = None,
+    source_key: str | None = None,
+    unit: str | None = None,
 ) -> NewResponse:
     """Check one person's answers against the instrument and make a :class:`NewResponse`.
 
     ``answers`` maps item id to a scale point, ``"dk"`` or ``None`` (skipped).
+    ``unit`` is the answer to the optional office or unit question (empty: "Prefer not to say").
     Raises :class:`InvalidValue` for an unknown role group, an unknown item, an
     answer off the scale or a comment on a section the survey does not have.
     """
@@ -254,7 +263,13 @@ def build_response(
             raise InvalidValue(f"comment section '{element}' is not shown to the role group '{role_id}'", field="route")
         if text.strip():
             notes[element] = text.strip()[:MAX_COMMENT]
-    return NewResponse(role=role_id, answers=clean, comments=notes, source_key=source_key)
+    named = None
+    if unit is not None and str(unit).strip():
+        try:
+            named = instrument.unit(str(unit))
+        except KeyError:
+            raise InvalidValue(f"'{unit}' is not one of this survey's offices or units", field="unit") from None
+    return NewResponse(role=role_id, answers=clean, comments=notes, source_key=source_key, unit=named)
 
 
 __all__ = [

@@ -285,7 +285,7 @@ class FormHandler(_Base):
         fields = {
             k: self.get_body_argument(k, "")
             for k in self.request.body_arguments
-            if k in ("role",) or k.startswith(("q-", "c-"))
+            if k in ("role", "unit") or k.startswith(("q-", "c-"))
         }
         chosen = Chosen(fields)
 
@@ -302,7 +302,9 @@ class FormHandler(_Base):
         if nonce is None:
             return again("stale", 400)
         try:
-            response = build_response(inst, *read_answers(inst, fields), source_key=f"form:{nonce}")
+            response = build_response(
+                inst, *read_answers(inst, fields), source_key=f"form:{nonce}", unit=fields.get("unit")
+            )
         except InvalidValue as exc:
             field = exc.fields.get("field")
             return again(field if field in PROBLEMS else "invalid", 400, field)

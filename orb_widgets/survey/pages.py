@@ -21,6 +21,7 @@ STATIC = TEMPLATES / "static"
 PROBLEMS = {
     "role": N_("Please choose the group that best fits your role (the first question)."),
     "answers": N_("Please answer at least one statement before sending."),
+    "unit": N_("Please choose an office or unit from the list, or “Prefer not to say”."),
     "invalid": N_("Some answers could not be read. Please check them and press Send again."),
     "route": N_(
         "Some answers were to statements your group is not asked, so nothing was saved. "

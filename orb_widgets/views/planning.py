@@ -80,8 +80,9 @@ def step_line(step, today: dt.date | None = None) -> StepLine:
 @dataclass(frozen=True)
 class MatrixView:
     cards: tuple
-    suggested: bool  # True when the rows are starters from the scores, not the team's own
+    suggested: bool  # True when the rows are starters from the scores or the team's ratings, not the team's own
     steps_label: str = "Steps"
+    source: str = "the scores"  # where suggested rows come from, in plain words
 
 
 def matrix_view(
@@ -92,6 +93,7 @@ def matrix_view(
     today: dt.date | None = None,
     pulses: dict | None = None,
     min_group: int | None = None,
+    source: str = "the scores",
 ) -> MatrixView:
     """The planning matrix as cards, one per row (several rows may be about one element).
 
@@ -99,6 +101,7 @@ def matrix_view(
     ``labels`` are the framework's column headings, ``names`` the targets' names.
     Each step shows its date, and "overdue" or "due soon" as of ``today``; a row with a pulse check
     (``pulses``: row key to :class:`orb_widgets.results.Pulse`) shows it in words.
+    ``source`` says where suggested rows come from (see :func:`orb_widgets.planning.suggested_from`).
     """
     labels = labels or {}
     cards = []
@@ -123,7 +126,7 @@ def matrix_view(
                 pulse_text(pulses[key], min_group) if pulses and key in pulses else "",
             )
         )
-    return MatrixView(tuple(cards), suggested, "Steps")
+    return MatrixView(tuple(cards), suggested, "Steps", source)
 
 
 @dataclass(frozen=True)

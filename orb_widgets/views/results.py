@@ -104,6 +104,31 @@ class ResultsView:
     up: int
     down: int
     alt: dict = field(default_factory=dict)
+    #: By office or unit (the optional "Which office or unit?" question), shaded like ``roles``.
+    units: Table | None = None
+
+
+def _group_table(r: ScoreReport, rows: list, title: str, note: str) -> Table | None:
+    """Elements × groups (role groups, or offices or units) shaded by score; None without groups.
+
+    ``rows`` are (group id, its label, the report row) in the report's order."""
+    ids = list(dict.fromkeys(g for g, _, _ in rows))
+    if not ids:
+        return None
+    label = {g: text for g, text, _ in rows}
+    cell = {(g, x.element): x for g, _, x in rows}
+    lines = []
+    for e in r.elements:
+        found = [cell.get((g, e.element)) for g in ids]
+        shown = [x if x is not None and x.shown else None for x in found]
+        lines.append(
+            Line(
+                r.name(e.element),
+                tuple(score(x.mean) if x else HIDDEN for x in shown),
+                shades=tuple(shade(x.mean, r.points) if x else None for x in shown),
+            )
+        )
+    return Table(title, ("Element", *(label[g] for g in ids)), tuple(lines), hidden_text(r.min_group), note=note)
 
 
 def results_view(r: ScoreReport, focus: int = 3) -> ResultsView:
@@ -151,31 +176,23 @@ def results_view(r: ScoreReport, focus: int = 3) -> ResultsView:
             hide,
         )
 
-    roles = None
-    role_ids = list(dict.fromkeys(x.role for x in r.by_role))
-    if role_ids:
-        label = {x.role: x.label for x in r.by_role}
-        cell = {(x.role, x.element): x for x in r.by_role}
-        lines = []
-        for e in r.elements:
-            found = [cell.get((role, e.element)) for role in role_ids]
-            shown = [x if x is not None and x.shown else None for x in found]
-            lines.append(
-                Line(
-                    r.name(e.element),
-                    tuple(score(x.mean) if x else HIDDEN for x in shown),
-                    shades=tuple(shade(x.mean, r.points) if x else None for x in shown),
-                )
-            )
-        roles = Table(
-            "Average score by role group",
-            ("Element", *(label[x] for x in role_ids)),
-            tuple(lines),
-            hide,
-            note=f"The darker a cell, the higher the score. A cell marked “{HIDDEN}” had fewer "
-            f"than {m} answers from that role group (or would let someone work one out), so "
-            f"it is not shown.",
-        )
+    roles = _group_table(
+        r,
+        [(x.role, x.label, x) for x in r.by_role],
+        "Average score by role group",
+        f"The darker a cell, the higher the score. A cell marked “{HIDDEN}” had fewer "
+        f"than {m} answers from that role group (or would let someone work one out), so "
+        f"it is not shown.",
+    )
+    units = _group_table(
+        r,
+        [(x.unit, x.unit, x) for x in r.by_unit],
+        "Average score by office or unit",
+        f"The darker a cell, the higher the score. A cell marked “{HIDDEN}” had fewer than {m} "
+        "answers from that office or unit, or would let someone work out a small office, unit or "
+        "role group with the role table, so it is not shown. People who chose “Prefer not to say” "
+        "count in the totals only.",
+    )
 
     gap = None
     if r.gap:
@@ -258,6 +275,7 @@ def results_view(r: ScoreReport, focus: int = 3) -> ResultsView:
         up,
         down,
         alt,
+        units,
     )
 
 

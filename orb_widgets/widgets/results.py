@@ -180,6 +180,8 @@ class ResultsDashboard(w.VBox):
         blocks = [("", self._table(v.roles))]  # shaded by score: the table is the heat chart
         if v.gap:
             blocks.append(("Leadership–staff gap", self._table(v.gap)))
+        if v.units:
+            blocks.append(("By office or unit", self._table(v.units)))
         return self._part(blocks)
 
     def _over_time(self, r) -> str:

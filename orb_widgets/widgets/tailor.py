@@ -144,6 +144,16 @@ class TailorAssessment(w.VBox):
             ),
             "full",
         )
+        self.units = field(
+            w.Textarea(
+                description="Offices or units",
+                placeholder="optional, one a line: North office",
+                tooltip="Asks “Which office or unit?” (people may skip it); results then show each one "
+                "with at least the smallest group size",
+                rows=2,
+            ),
+            "full",
+        )
         self.routed = w.Checkbox(
             value=self.instrument is None or self.instrument.routed,
             description="Ask each group only the statements meant for it",
@@ -197,6 +207,7 @@ class TailorAssessment(w.VBox):
                 ),
                 self.roles_box,
                 self.groups,
+                self.units,
                 self.routed,
                 self.min_group,
                 section_header(
@@ -284,6 +295,7 @@ class TailorAssessment(w.VBox):
             *self.own_boxes.values(),
             self.routed,
             self.groups,
+            self.units,
         ):
             c.observe(self._edited, "value")
         self._show_routes()
@@ -315,6 +327,7 @@ class TailorAssessment(w.VBox):
             "routes": {i: r.route for i, r in self.items.items()},
             "own": {e: lines for e, box in self.own_boxes.items() if (lines := _lines(box.value))},
             "groups": _lines(self.groups.value),
+            "units": _lines(self.units.value),
         }
 
     def _apply(self, ch: dict) -> None:
@@ -343,6 +356,7 @@ class TailorAssessment(w.VBox):
             for e, box in self.own_boxes.items():
                 box.value = "\n".join(ch.get("own", {}).get(e, []))
             self.groups.value = "\n".join(ch.get("groups", []))
+            self.units.value = "\n".join(ch.get("units", []))
         finally:
             self._filling = False
 
@@ -357,6 +371,7 @@ class TailorAssessment(w.VBox):
             "points": inst.scale.points,
             "roles": [r.id for r in inst.roles if r.id in pack_roles],
             "groups": [f"{r.label} = {r.level}" for r in inst.roles if r.id not in pack_roles],
+            "units": list(inst.units),
             "min_group": inst.min_group,
             "routed": inst.routed,
             "routes": {(i.based_on or i.id): [r.id for r in inst.asked_of(i)] for i in inst.items if not i.local},
@@ -474,6 +489,7 @@ class TailorAssessment(w.VBox):
             routes=routes,
             own=[{"element": e, "text": t} for e in ch["elements"] for t in ch["own"].get(e, [])],
             own_groups=groups,
+            units=ch.get("units") or None,
         )
 
     def preview(self) -> bool:
@@ -586,6 +602,7 @@ def same_choices(a: dict | None, b: dict | None) -> bool:
             "routes": {i: sorted(set(routes.get(i, [])) & roles) for i in c.get("items", [])} if routed else {},
             "own": {e: list(t) for e, t in (c.get("own") or {}).items() if t and e in c.get("elements", [])},
             "groups": [" = ".join(p.strip() for p in g.rpartition("=")[::2]) for g in c.get("groups") or []],
+            "units": [" ".join(u.split()) for u in c.get("units") or []],
         }
 
     return norm(a) == norm(b)
