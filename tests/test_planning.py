@@ -335,7 +335,7 @@ def test_suggested_rows_say_whether_they_come_from_the_scores_or_the_teams_ratin
         render(
             "matrix.txt.j2",
             county="Pine County",
-            matrix=matrix_view(rows, {}, names, True, None, suggested_from(rows, [])),
+            matrix=matrix_view(rows, {}, names, True, None, source=suggested_from(rows, [])),
         ).split()
     )
     assert "SUGGESTIONS from the team's own ratings, not saved" in out and "from the scores" not in out
