@@ -562,6 +562,18 @@ PULSE_ITEM = "PULSE1"
 PULSE_SECTION = "pulse"
 PULSE_TEXT = "Since the last survey, our leaders have told us what they did with what we said."
 PULSE_SECTION_NAME = "After the last survey"
+#: The same statement and section name in the packs' other languages (the survey's language is used).
+PULSE_WORDS = {
+    "en": (PULSE_TEXT, PULSE_SECTION_NAME),
+    "es": (
+        "Desde la última encuesta, nuestros líderes nos han contado qué hicieron con lo que dijimos.",
+        "Después de la última encuesta",
+    ),
+    "sv": (
+        "Sedan förra enkäten har våra ledare berättat vad de gjorde med det vi sa.",
+        "Efter förra enkäten",
+    ),
+}
 
 
 def pulse_instrument(inst: Instrument, row: str, elements: Iterable[str]) -> Instrument:
@@ -585,14 +597,15 @@ def pulse_instrument(inst: Instrument, row: str, elements: Iterable[str]) -> Ins
             "choose a row about an element the survey asks"
         )
     shown = [e for e in inst.elements if any(i.element == e for i in picked)]
-    own = InstrumentItem(id=PULSE_ITEM, element=PULSE_SECTION, text=PULSE_TEXT, local=True)
+    text, section_name = PULSE_WORDS.get(inst.language, PULSE_WORDS["en"])
+    own = InstrumentItem(id=PULSE_ITEM, element=PULSE_SECTION, text=text, local=True)
     return Instrument(
         framework=inst.framework,
         language=inst.language,
         county=inst.county,
         title=inst.title,
         elements=[*shown, PULSE_SECTION],
-        element_names={**{e: inst.element_names[e] for e in shown}, PULSE_SECTION: PULSE_SECTION_NAME},
+        element_names={**{e: inst.element_names[e] for e in shown}, PULSE_SECTION: section_name},
         items=[*picked, own],
         scale=inst.scale,
         role_question=inst.role_question,

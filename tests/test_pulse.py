@@ -210,3 +210,19 @@ def test_a_pulse_survey_is_stored_beside_the_countys_versions_on_both_databases(
     # A changed full survey after a pulse: a new version 2, the pulse survey kept.
     changed = tailor("cpm-orb", county=COUNTY, elements=["C"], min_group=5)
     assert any_store.save_instrument(changed)[1] == 2 and any_store.instrument(first.id).pulse_of == "C"
+
+
+def test_the_pulse_check_is_offered_in_the_surveys_other_languages():
+    """A Spanish-speaking staff member reads the pulse check, its own statement too, in Spanish."""
+    from orb_widgets.instrument import pulse_instrument
+    from orb_widgets.survey.form import form_languages, form_view
+
+    inst = tailor("cpm-orb", county=COUNTY, elements=["A", "B", "C"], points=5, min_group=5)
+    pulse = pulse_instrument(inst, "C", ["C"])
+    assert form_languages(pulse) == form_languages(inst) and "es" in form_languages(pulse)
+    spanish = form_view(pulse, "es")
+    last = spanish.parts[-1]
+    assert last.name == "Después de la última encuesta"
+    assert last.questions[-1].text.startswith("Desde la última encuesta")
+    english = form_view(pulse)
+    assert english.parts[-1].questions[-1].text == pulse.items[-1].text

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from ..content import survey_languages, survey_text
 from ..exceptions import InvalidValue, OrbError, PackError
-from ..instrument import Instrument
+from ..instrument import PULSE_ITEM, PULSE_SECTION, PULSE_WORDS, Instrument
 from ..store import NewResponse
 
 MAX_COMMENT = 2000
@@ -100,7 +100,10 @@ def form_languages(inst: Instrument) -> list[str]:
     and its title is the pack's, so everybody answers the same questions.
     """
     languages = [inst.language]
-    if any(i.based_on or i.local for i in inst.items):
+    # a pulse check's own statement is written in every language (PULSE_WORDS); other own statements are not
+    if any(i.based_on or (i.local and i.id != PULSE_ITEM) for i in inst.items):
+        return languages
+    if inst.pulse_of is not None and any(lang not in PULSE_WORDS for lang in survey_languages(inst.framework)):
         return languages
     try:
         own = survey_text(inst.framework, inst.language)
@@ -171,7 +174,9 @@ def _form_view(body: str, _id: str, language: str, role: str | None = None) -> F
             raise InvalidValue(f"this survey is not offered in '{language}'")
         t = survey_text(inst.framework, language)
         title, role_question = f"{t.title}: {inst.county}", t.role_question
-        roles, names, texts, scale = t.roles, t.elements, t.items, t.scales[inst.scale.points]
+        roles, names, texts, scale = t.roles, dict(t.elements), dict(t.items), t.scales[inst.scale.points]
+        if inst.pulse_of is not None:  # a pulse check's own statement and section, in this language
+            texts[PULSE_ITEM], names[PULSE_SECTION] = PULSE_WORDS[language]
     shown = inst.items if not inst.routed else inst.items_for(role) if role else []
     elements = [e for e in inst.elements if any(i.element == e for i in shown)]
     parts = tuple(
