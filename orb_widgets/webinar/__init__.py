@@ -31,7 +31,6 @@ from .storage import (
 #: Loaded when first asked for: the views need pandas, the demo numpy, and the room server
 #: (:mod:`orb_widgets.survey.rooms`, through :mod:`.roomlinks`) neither.
 _LAZY = {
-    "demo_series": "demo",
     **{
         name: "views"
         for name in (
@@ -53,6 +52,7 @@ _LAZY = {
             "themes",
         )
     },
+    "demo_series": "demo",
 }
 
 
@@ -87,22 +87,6 @@ __all__ = [
     "save_event",
     "save_reportback",
     "save_room",
-    "FollowUpView",
-    "TakeawaysView",
-    "export_frame",
-    "followup",
-    "followup_html",
-    "followup_markdown",
-    "followup_text",
-    "key_words",
-    "opening",
-    "packet_view",
-    "quick_takeaways",
-    "render",
-    "series_view",
-    "suggestions",
-    "takeaways_html",
-    "themes",
-    "demo_series",
+    *_LAZY,
     "roomlinks",
 ]
