@@ -55,25 +55,30 @@ HEADERS = {
 
 
 # ---------------------------------------------------------------- handlers
-class _Base(tornado.web.RequestHandler):
-    def initialize(self, survey: Survey):
-        self.survey = survey
+class LinkPage(tornado.web.RequestHandler):
+    """What every page behind a link shares (the survey's and a room's): its headers and a private log.
+
+    A subclass names the headers it sends (``page_headers``), its logger and the
+    first part of its links (``link_kind``: ``/survey/…``, ``/room/…``).
+    """
+
+    page_headers: dict[str, str] = HEADERS
+    logger: logging.Logger = log
+    link_kind = "survey"
 
     def set_default_headers(self):
-        for k, v in HEADERS.items():
+        for k, v in self.page_headers.items():
             self.set_header(k, v)
-
-    def check_xsrf_cookie(self):
-        """Checked in :meth:`FormHandler.post`, so a failure keeps the answers on screen."""
 
     def _log(self):
         # No IP address and no full link in the log: the status, the method and how long it took.
         # (A body tornado could not read fails before the link is parsed: no path_kwargs then.)
         token = (getattr(self, "path_kwargs", None) or {}).get("token") or ""
-        log.info(
-            "%s %s /survey/%s… %.1f ms",
+        self.logger.info(
+            "%s %s /%s/%s… %.1f ms",
             self.get_status(),
             self.request.method,
+            self.link_kind,
             token[:4],
             1000 * self.request.request_time(),
         )
@@ -82,7 +87,15 @@ class _Base(tornado.web.RequestHandler):
         # tornado's own names the client's address and the whole link. A request the client
         # spoiled is the access line's status alone; a fault of ours keeps its traceback.
         if not isinstance(value, tornado.web.HTTPError):
-            log.error("survey page failed (%s)", type(value).__name__, exc_info=(typ, value, tb))
+            self.logger.error("%s page failed (%s)", self.link_kind, type(value).__name__, exc_info=(typ, value, tb))
+
+
+class _Base(LinkPage):
+    def initialize(self, survey: Survey):
+        self.survey = survey
+
+    def check_xsrf_cookie(self):
+        """Checked in :meth:`FormHandler.post`, so a failure keeps the answers on screen."""
 
     def decode_argument(self, value: bytes, name: str | None = None) -> str:
         try:

@@ -24,12 +24,11 @@ import hashlib
 import logging
 import urllib.parse
 
-import tornado.web
 from markupsafe import Markup
 
 from ..exceptions import InvalidValue, OrbError, StaleEdit
 from ..webinar.roomlinks import PERSON_FIELDS, TEMPLATES, ClosedEvent, RoomService, render
-from .handlers import HEADERS, TOKEN, StaticHandler
+from .handlers import HEADERS, TOKEN, LinkPage, StaticHandler
 from .service import RateLimit
 
 log = logging.getLogger("orb.rooms")
@@ -77,29 +76,15 @@ class Rooms:
         return await asyncio.get_running_loop().run_in_executor(self.pool, functools.partial(fn, *args))
 
 
-class RoomHandler(tornado.web.RequestHandler):
+class RoomHandler(LinkPage):
     """One room's page (GET) and a save of one of its fields or rows (POST)."""
+
+    page_headers = ROOM_HEADERS
+    logger = log
+    link_kind = "room"
 
     def initialize(self, rooms: Rooms):
         self.rooms = rooms
-
-    def set_default_headers(self):
-        for k, v in ROOM_HEADERS.items():
-            self.set_header(k, v)
-
-    def _log(self):
-        token = (getattr(self, "path_kwargs", None) or {}).get("token") or ""
-        log.info(
-            "%s %s /room/%s… %.1f ms",
-            self.get_status(),
-            self.request.method,
-            token[:4],
-            1000 * self.request.request_time(),
-        )
-
-    def log_exception(self, typ, value, tb):
-        if not isinstance(value, tornado.web.HTTPError):
-            log.error("room page failed (%s)", type(value).__name__, exc_info=(typ, value, tb))
 
     def write_error(self, status_code: int, **kwargs):
         if self._wants_json():
