@@ -32,17 +32,9 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from _common import CHROMIUM, FLAGS, painted_s, rss_mb
+
 HERE = Path(__file__).resolve().parent
-CHROMIUM = os.environ.get("ORB_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 COUNTY = "Alder Creek County"
 #: The voila form on main before this change (docs/benchmarks.md, "The survey link", 2 cores).
 REFERENCE = {
@@ -76,13 +68,7 @@ def usable(url: str, samples: int) -> dict:
                 page.locator("input[type=radio]").first.wait_for(state="visible")
                 # Measured in the page (not by the test driver's polling): the first answer
                 # control is in the HTML, so it is usable once the page is parsed and painted.
-                times.append(
-                    page.evaluate(
-                        "Math.max(performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,"
-                        " ...performance.getEntriesByType('paint').map(e => e.startTime))"
-                    )
-                    / 1000
-                )
+                times.append(painted_s(page))
                 ctx.close()
             out[name] = {"samples_s": times, "median_s": statistics.median(times)}
         browser.close()
@@ -101,13 +87,6 @@ def page_weight(base: str, url: str) -> dict:
         ) as r:
             sizes[ref.split("/")[-1].split("?")[0]] = len(r.read())
     return {"bytes": sizes, "total_kb": sum(sizes.values()) / 1024, "page_html_kb_uncompressed": len(html) / 1024}
-
-
-def rss_mb(pid: int) -> float:
-    import psutil
-
-    proc = psutil.Process(pid)
-    return sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)]) / 2**20
 
 
 def load(url: str, n: int, items: list[str]) -> dict:

@@ -24,31 +24,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import http.server
 import json
 import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 from pathlib import Path
 
 import psutil
+from _common import CHROMIUM, FLAGS, static_server
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-CHROMIUM = os.environ.get("ORB_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORT = {"width": 1366, "height": 900}
 MB = 1024 * 1024
 #: The first usable control of a page: something a person can type in, pick from or press.
@@ -60,27 +49,6 @@ STATIC = b"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>F
 <body><div class="jupyter-widgets"><label>Your name <input type="text"></label></div></body></html>"""
 #: Measured on main before preheated kernels and the results cache (docs/benchmarks.md, load ~8).
 REFERENCE = {"step_median_x": 21.8, "step_slowest_x": 30.7, "crowd8_last_x": 232}
-
-
-class _Static(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 (http.server's name)
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(STATIC)))
-        self.end_headers()
-        try:
-            self.wfile.write(STATIC)
-        except OSError:
-            pass  # the browser moved on (its context closed)
-
-    def log_message(self, *args):
-        pass
-
-
-def static_server() -> tuple[http.server.ThreadingHTTPServer, str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Static)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
 async def _usable(browser, url: str, timeout_s: float = 180) -> float:
@@ -151,7 +119,7 @@ async def run(args) -> dict:
     store.engine.dispose()
     county = names[0]
     query = "&" + urllib.parse.urlencode({"county": county})
-    static, static_url = static_server()
+    static, static_url = static_server(STATIC)
     out = {"load_before": os.getloadavg(), "counties": args.counties, "samples": args.samples}
     import inspect
 

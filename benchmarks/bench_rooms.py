@@ -44,17 +44,9 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from _common import CHROMIUM, FLAGS, painted_s, rss_mb, static_server
+
 HERE = Path(__file__).resolve().parent
-CHROMIUM = os.environ.get("ORB_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 COUNTIES = ["Alder Creek County", "Bayside County", "Cedar Flats County", "Dune Harbor County"]
 
 
@@ -83,13 +75,6 @@ class Phone:
         with self.opener.open(req, timeout=60) as r:
             answer = json.loads(r.read())
         return time.monotonic() - t0, answer
-
-
-def rss_mb(pid: int) -> float:
-    import psutil
-
-    proc = psutil.Process(pid)
-    return sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)]) / 2**20
 
 
 def run_load(urls: list[str], people: int, seconds: float, every: float, prompts: int) -> dict:
@@ -181,31 +166,12 @@ def usable(url: str, static_url: str, samples: int) -> dict:
                 cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
                 page.goto(target, wait_until="commit")
                 page.locator(selector).first.wait_for(state="visible")
-                times.append(
-                    page.evaluate(
-                        "Math.max(performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,"
-                        " ...performance.getEntriesByType('paint').map(e => e.startTime))"
-                    )
-                    / 1000
-                )
+                times.append(painted_s(page))
                 ctx.close()
             out[name] = {"samples_s": times, "median_s": statistics.median(times)}
         browser.close()
     out["ratio"] = out["room_page"]["median_s"] / out["static_one_field"]["median_s"]
     return out
-
-
-def static_server(folder: Path) -> tuple[str, object]:
-    """A plain page with one field (``one_field.html``), served by Python's own file server: the reference."""
-    import functools
-    import http.server
-    import shutil
-
-    shutil.copy(HERE / "one_field.html", folder / "one.html")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}/one.html", server
 
 
 def main(argv=None) -> int:
@@ -259,7 +225,8 @@ def main(argv=None) -> int:
         result["memory_peak_mb"] = peak["mb"]
         result["memory_after_mb"] = rss_mb(served.process.pid)
         if not args.no_browser:
-            ref_url, ref = static_server(folder)
+            # the reference: a plain page with one field, served by Python's own HTTP server
+            ref, ref_url = static_server((HERE / "one_field.html").read_bytes())
             try:
                 result["usable_390x844_cpu4x"] = usable(urls[0], ref_url, args.samples)
             finally:
