@@ -146,13 +146,18 @@ def save_reportback(store, event_id: str, body, user: str, expected_version: int
 
 def reportbacks(store, event_id: str) -> dict[str, ReportBack]:
     """Report-backs given at an event, by county key."""
+    return _by_county(store, event_id, "webinar_reportback")
+
+
+def _by_county(store, event_id: str, kind: str) -> dict:
+    """An event's saved ``kind`` (one per county, kept under :func:`reportback_key`), by county key."""
     owner = _owner(store, create=False)
     if owner is None:
         return {}
     return {
-        county_key(rb.county): rb
-        for key, rb in workbook.load_all(store, owner, "webinar_reportback").items()
-        if key.startswith(f"{event_id}/") and rb.event == event_id
+        county_key(doc.county): doc
+        for key, doc in workbook.load_all(store, owner, kind).items()
+        if key.startswith(f"{event_id}/") and doc.event == event_id
     }
 
 
@@ -174,14 +179,7 @@ def mark_sent(store, event_id: str, county: str, user: str, sent: bool = True) -
 
 def followups_sent(store, event_id: str) -> dict[str, FollowUpSent]:
     """The follow-ups of an event marked sent, by county key."""
-    owner = _owner(store, create=False)
-    if owner is None:
-        return {}
-    return {
-        county_key(f.county): f
-        for key, f in workbook.load_all(store, owner, "webinar_followup_sent").items()
-        if key.startswith(f"{event_id}/") and f.event == event_id
-    }
+    return _by_county(store, event_id, "webinar_followup_sent")
 
 
 # ------------------------------------------------------------------ the whole series at once
