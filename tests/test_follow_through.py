@@ -61,15 +61,16 @@ def settings(tmp_path):
     return s
 
 
-def _page(follow, sort):
+def _page(follow, sort, coordinator=True, county="", who="cora"):
+    """The packet page as the hub renders it; a coordinator's unless told (a team member's: ``county``, ``who``)."""
     return (
         _env()
         .get_template("packets.html.j2")
         .render(
-            coordinator=True,
-            county="",
+            coordinator=coordinator,
+            county=county,
             words=DEFAULT_WORDS,
-            who="cora",
+            who=who,
             logout="",
             rows=[],
             follow=follow,
@@ -124,28 +125,5 @@ def test_the_figures_are_the_indexs_and_a_small_wave_gives_no_count(settings):
 
 def test_a_team_member_sees_no_follow_through_table(settings):
     page = _page(packet_build.follow_through(settings, list(ROWS), TODAY), "overdue")
-    team = (
-        _env()
-        .get_template("packets.html.j2")
-        .render(
-            coordinator=False,
-            county="Alder Creek County",
-            words=DEFAULT_WORDS,
-            who="ana",
-            logout="",
-            rows=[],
-            follow=[],
-            sort="overdue",
-            sorts=FOLLOW_SORTS,
-            states=STATES,
-            build=packet_build.Build(),
-            base="/orb/packets/",
-            home="/voila/tree",
-            xsrf=Markup(""),
-            refresh=0,
-            notice="",
-            index=False,
-            css=Markup(""),
-        )
-    )
+    team = _page([], "overdue", coordinator=False, county="Alder Creek County", who="ana")
     assert "Follow-through by county" in page and "Follow-through" not in team
