@@ -75,6 +75,27 @@ def workspace(tmp_path, monkeypatch):
     return tmp_path / "ws"
 
 
+@pytest.fixture
+def run_orb(capsys):
+    """``run_orb(*args)`` runs the ``orb`` command in this process: its exit code, output and error output."""
+    from orb_widgets.cli import main
+
+    def run(*args):
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture
+def workspace_store(workspace):
+    """The store of a new, empty workspace in the ``workspace`` folder."""
+    from orb_widgets.app import App
+
+    return App.for_workspace(workspace, create=True).store
+
+
 @pytest.fixture(scope="session")
 def shared_demo(tmp_path_factory):
     """The folder of a demo workspace of four fictional counties, made once per test session.

@@ -9,7 +9,6 @@ import pytest
 
 from orb_widgets import planning, workbook
 from orb_widgets.app import App
-from orb_widgets.cli import main
 from orb_widgets.render import render
 from orb_widgets.views import follow_through_view, matrix_view
 
@@ -69,9 +68,8 @@ def test_a_row_is_flagged_by_its_worst_step():
 
 # ------------------------------------------------------------------ rows saved by the older version
 @pytest.fixture
-def old_store(tmp_path, monkeypatch):
-    monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
-    store = App.for_workspace(tmp_path / "ws", create=True).store
+def old_store(workspace_store):
+    store = workspace_store
     store.add_county(COUNTY, framework="cpm-orb")
     # stored as the older version did, without today's checks
     store.put_doc(COUNTY, "matrix_row", "C", OLD_ROW, user="Ana")
@@ -127,12 +125,11 @@ def test_an_old_row_opened_in_the_workbook_saves_as_steps_and_keeps_its_history(
 
 
 # ------------------------------------------------------------------ steps in the workbook
-def test_steps_are_added_dated_and_marked_done_with_the_day(tmp_path, monkeypatch):
+def test_steps_are_added_dated_and_marked_done_with_the_day(workspace_store):
     from orb_widgets.widgets import PlanningMatrix
     from orb_widgets.widgets.context import WorkbookContext
 
-    monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
-    store = App.for_workspace(tmp_path / "ws", create=True).store
+    store = workspace_store
     store.add_county("Step County", framework="cpm-orb")
     ctx = WorkbookContext(store, "Step County", user="Ana", remember=False)
     page = PlanningMatrix(ctx, scheduler=lambda *a: None, today=lambda: DAY)
@@ -167,17 +164,9 @@ def test_steps_are_added_dated_and_marked_done_with_the_day(tmp_path, monkeypatc
 
 
 # ------------------------------------------------------------------ orb plan
-def orb(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.fixture
-def plan_ws(tmp_path, monkeypatch):
-    monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
-    folder = tmp_path / "ws"
-    store = App.for_workspace(folder, create=True).store
+def plan_ws(workspace, workspace_store):
+    store = workspace_store
     store.add_county(COUNTY, framework="cpm-orb")
     store.put_doc(COUNTY, "matrix_row", "C", OLD_ROW | {"status": "under way", "status_history": []}, user="Ana")
     workbook.save(
@@ -195,11 +184,11 @@ def plan_ws(tmp_path, monkeypatch):
         },
         "Ana",
     )
-    return folder
+    return workspace
 
 
-def test_plan_json_contract_counts_overdue_as_of_the_day_given(plan_ws, capsys):
-    code, out, err = orb(capsys, "plan", "--county", COUNTY, "--json", "--today", "2026-03-05", "--workspace", plan_ws)
+def test_plan_json_contract_counts_overdue_as_of_the_day_given(plan_ws, run_orb):
+    code, out, err = run_orb("plan", "--county", COUNTY, "--json", "--today", "2026-03-05", "--workspace", plan_ws)
     assert code == 0, err
     data = json.loads(out)
     assert data["county"] == COUNTY and data["today"] == "2026-03-05" and not data["suggested"]
@@ -215,30 +204,30 @@ def test_plan_json_contract_counts_overdue_as_of_the_day_given(plan_ws, capsys):
     assert set(comp["steps"][0]) == {"text", "who", "by_when", "status", "done_on", "note", "source", "due"}
     # a later day: what was due soon is overdue now, and the April steps are due soon
     later = json.loads(
-        orb(capsys, "plan", "--county", COUNTY, "--json", "--today", "2026-04-10", "--workspace", plan_ws)[1]
+        run_orb("plan", "--county", COUNTY, "--json", "--today", "2026-04-10", "--workspace", plan_ws)[1]
     )
     assert [(r["overdue"], r["due_soon"]) for r in later["rows"]] == [(0, 3), (2, 0)]
 
 
-def test_plan_text_flags_overdue_and_due_soon(plan_ws, capsys):
-    code, out, _ = orb(capsys, "plan", "--county", COUNTY, "--today", "2026-03-05", "--workspace", plan_ws)
+def test_plan_text_flags_overdue_and_due_soon(plan_ws, run_orb):
+    code, out, _ = run_orb("plan", "--county", COUNTY, "--today", "2026-03-05", "--workspace", plan_ws)
     assert code == 0
     assert "Tell staff what we heard (Director; by March 4, 2026; not started) OVERDUE" in " ".join(out.split())
     assert "Post a short update" in out and "DUE SOON" in out and "[not started, OVERDUE]" in out
 
 
 @pytest.mark.parametrize("bad", ["2026-13-01", "5/3/2026", "tomorrow"])
-def test_a_bad_today_is_one_line_and_exit_2(plan_ws, capsys, bad):
-    code, out, err = orb(capsys, "plan", "--county", COUNTY, "--json", "--today", bad, "--workspace", plan_ws)
+def test_a_bad_today_is_one_line_and_exit_2(plan_ws, run_orb, bad):
+    code, out, err = run_orb("plan", "--county", COUNTY, "--json", "--today", bad, "--workspace", plan_ws)
     assert code == 2 and out == ""
     assert err.strip().count("\n") == 0 and "--today" in err and "YYYY-MM-DD" in err and repr(bad) in err
 
 
 @pytest.mark.parametrize("suffix", ["xlsx", "csv"])
-def test_plan_exports_one_line_per_step(plan_ws, capsys, tmp_path, suffix):
+def test_plan_exports_one_line_per_step(plan_ws, run_orb, tmp_path, suffix):
     out_file = tmp_path / f"plan.{suffix}"
-    code, _, err = orb(
-        capsys, "plan", "--county", COUNTY, "--out", out_file, "--today", "2026-03-05", "--workspace", plan_ws
+    code, _, err = run_orb(
+        "plan", "--county", COUNTY, "--out", out_file, "--today", "2026-03-05", "--workspace", plan_ws
     )
     assert code == 0, err
     df = pd.read_excel(out_file) if suffix == "xlsx" else pd.read_csv(out_file, encoding="utf-8-sig")

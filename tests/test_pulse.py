@@ -10,7 +10,6 @@ import pytest
 
 from orb_widgets import packets, workbook
 from orb_widgets.app import App
-from orb_widgets.cli import main
 from orb_widgets.instrument import PULSE_ITEM, PULSE_MAX, tailor
 from orb_widgets.results import county_results, pulse_results
 from orb_widgets.store import NewResponse
@@ -19,18 +18,10 @@ COUNTY = "Pulse County"
 FULL = "2026-spring"
 
 
-def orb(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.fixture
-def ws(tmp_path, monkeypatch):
+def ws(workspace, workspace_store):
     """A county with one full wave of 10 people on elements A-C, and plan rows on C and component 4."""
-    monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
-    folder = tmp_path / "ws"
-    store = App.for_workspace(folder, create=True).store
+    store = workspace_store
     inst = tailor("cpm-orb", county=COUNTY, elements=["A", "B", "C"], points=5, min_group=5)
     store.save_instrument(inst)
     people = [
@@ -40,7 +31,7 @@ def ws(tmp_path, monkeypatch):
     store.add_responses(COUNTY, FULL, people, instrument=inst)
     workbook.save(store, COUNTY, "matrix_row", "C", {"target": "C", "steps": [{"text": "Name a lead"}]}, "Ana")
     workbook.save(store, COUNTY, "matrix_row", "C#2", {"target": "C", "steps": [{"text": "Hold a huddle"}]}, "Ana")
-    return {"folder": folder, "store": store, "inst": inst}
+    return {"folder": workspace, "store": store, "inst": inst}
 
 
 def _words(page: str) -> str:
@@ -48,8 +39,8 @@ def _words(page: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", "", page)).split())
 
 
-def _open(ws, capsys, row="C"):
-    code, out, err = orb(capsys, "survey", "open", "--county", COUNTY, "--pulse", row, "--workspace", ws["folder"])
+def _open(ws, run_orb, row="C"):
+    code, out, err = run_orb("survey", "open", "--county", COUNTY, "--pulse", row, "--workspace", ws["folder"])
     assert code == 0, err
     token = re.search(r"/survey/([\w-]+)", out).group(1)
     return ws["store"].link(token), out
@@ -68,13 +59,13 @@ def _answer(ws, link, values: list[int]):
     return pulse
 
 
-def test_the_pulse_link_shows_only_the_rows_statements_and_its_own(ws, capsys):
+def test_the_pulse_link_shows_only_the_rows_statements_and_its_own(ws, run_orb):
     from survey_server import Browser, listen
 
     from orb_widgets.survey.app import make_app
     from orb_widgets.survey.service import Survey, SurveyConfig
 
-    link, out = _open(ws, capsys)
+    link, out = _open(ws, run_orb)
     assert "Pulse check on plan row C" in out and re.search(r"wave \d{4}-\d\d-pulse-C\b", out)
     survey = Survey(App.for_workspace(ws["folder"]).store, SurveyConfig(instrument_ttl=0))
     url, loop, thread = listen(survey, make_app)
@@ -96,14 +87,14 @@ def test_the_pulse_link_shows_only_the_rows_statements_and_its_own(ws, capsys):
     assert ws["store"].current_instrument(COUNTY).id == ws["inst"].id  # the pulse is not a new version
 
 
-def test_a_bad_pulse_row_is_one_line_and_exit_2(ws, capsys):
-    code, out, err = orb(capsys, "survey", "open", "--county", COUNTY, "--pulse", "F", "--workspace", ws["folder"])
+def test_a_bad_pulse_row_is_one_line_and_exit_2(ws, run_orb):
+    code, out, err = run_orb("survey", "open", "--county", COUNTY, "--pulse", "F", "--workspace", ws["folder"])
     assert code == 2 and "--pulse F" in err and "C#2" in err and len(err.strip().splitlines()) == 1
     assert ws["store"].links(COUNTY) == []
 
 
-def test_the_pulse_change_equals_a_hand_computation_and_results_keep_the_full_wave(ws, capsys):
-    link, _ = _open(ws, capsys, "C#2")
+def test_the_pulse_change_equals_a_hand_computation_and_results_keep_the_full_wave(ws, run_orb):
+    link, _ = _open(ws, run_orb, "C#2")
     pulse = _answer(ws, link, [5, 4, 4, 5, 3, 4])
     c_items = [i.id for i in pulse.items if i.element == "C"]
     # Hand computation: each person's mean over the C statements (reverse-worded ones turned round:
@@ -125,11 +116,11 @@ def test_the_pulse_change_equals_a_hand_computation_and_results_keep_the_full_wa
     assert res.wave == FULL and list(res.waves) == [FULL] and ws["store"].waves(COUNTY) == [FULL]
     assert ws["store"].waves(COUNTY, pulses=True) == [FULL, link.wave]
     # orb plan and orb plan --json show it beside the row.
-    code, out, _ = orb(capsys, "plan", "--county", COUNTY, "--json", "--workspace", ws["folder"])
+    code, out, _ = run_orb("plan", "--county", COUNTY, "--json", "--workspace", ws["folder"])
     rows = {r["row"]: r for r in json.loads(out)["rows"]}
     assert rows["C"]["pulse"] is None
     assert rows["C#2"]["pulse"] == got.as_json()
-    code, out, _ = orb(capsys, "plan", "--county", COUNTY, "--workspace", ws["folder"])
+    code, out, _ = run_orb("plan", "--county", COUNTY, "--workspace", ws["folder"])
     change = f"{after - before.mean():+.2f}"
     said = f"Pulse check {link.wave}: 6 people answered; {after:.2f}, {change} since the last full wave"
     assert said in out
@@ -140,15 +131,15 @@ def test_the_pulse_change_equals_a_hand_computation_and_results_keep_the_full_wa
     assert packet.index_row().n_respondents == 10
 
 
-def test_a_pulse_too_small_shows_no_number_anywhere(ws, capsys):
-    link, _ = _open(ws, capsys)
+def test_a_pulse_too_small_shows_no_number_anywhere(ws, run_orb):
+    link, _ = _open(ws, run_orb)
     _answer(ws, link, [5, 5, 5, 5])  # 4 people, smallest group shown is 5
     got = pulse_results(ws["store"], COUNTY)["C"]
     assert got.suppressed and got.n is None and got.mean is None and got.change is None
-    code, out, _ = orb(capsys, "plan", "--county", COUNTY, "--json", "--workspace", ws["folder"])
+    code, out, _ = run_orb("plan", "--county", COUNTY, "--json", "--workspace", ws["folder"])
     pulse = {r["row"]: r for r in json.loads(out)["rows"]}["C"]["pulse"]
     assert pulse["suppressed"] and pulse["n"] is None and pulse["mean"] is None and pulse["change"] is None
-    code, out, _ = orb(capsys, "plan", "--county", COUNTY, "--workspace", ws["folder"])
+    code, out, _ = run_orb("plan", "--county", COUNTY, "--workspace", ws["folder"])
     line = next(x for x in out.splitlines() if "Pulse check" in x)
     assert "fewer than 5 people answered" in line and not re.search(r"\d\.\d\d|\b4\b", line)
     # The packet says so without a number; its scores and the statewide index still read the full wave of 10.
@@ -182,8 +173,8 @@ def test_step_7_opens_a_pulse_only_on_the_click_and_shows_it_beside_the_row(ws):
     assert again.editors["C"].pulse_line.value == ""
 
 
-def test_step_7_shows_no_number_for_a_pulse_too_small(ws, capsys):
-    link, _ = _open(ws, capsys)
+def test_step_7_shows_no_number_for_a_pulse_too_small(ws, run_orb):
+    link, _ = _open(ws, run_orb)
     _answer(ws, link, [5, 5, 5, 5])
     shown = _step7(ws).editors["C"].pulse_line.value
     assert "fewer than 5 people answered" in shown and not re.search(r"\d\.\d\d", shown)
