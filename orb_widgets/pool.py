@@ -115,14 +115,54 @@ class ReadyFirst:
         return self.__dict__.setdefault("_orb_page_kernels", set())
 
 
+#: Seconds a page's kernel is kept while its browser has not connected yet (the page is still
+#: loading its scripts: a crowd opening one step on a busy machine, a slow phone). Once connected,
+#: and the page closed, the server's idle time applies as before.
+LOADING_PAGE_GRACE = 300
+
+
+class LoadingPagesKept:
+    """Mixin for the server's kernel manager: never cull the kernel of a page that is still loading.
+
+    The idle culler shuts down a kernel with no browser connected once it has been idle for the
+    server's idle time. A page's kernel is idle from the moment it has drawn the page; if the
+    browser then needs longer than that to load voila's scripts and connect (thirty people opening
+    a step at once on one machine), the page would never become usable. Such a kernel is kept
+    until its browser connects, or for :data:`LOADING_PAGE_GRACE` seconds.
+    """
+
+    def notify_connect(self, kernel_id):
+        self.__dict__.setdefault("_orb_connected", set()).add(kernel_id)
+        return super().notify_connect(kernel_id)
+
+    async def cull_kernel_if_idle(self, kernel_id):
+        kernel = self._kernels.get(kernel_id)
+        never_connected = kernel_id not in self.__dict__.get("_orb_connected", set())
+        if never_connected and kernel is not None and getattr(kernel, "execution_state", None) != "dead":
+            from datetime import timedelta
+
+            from jupyter_server._tz import utcnow
+
+            last = getattr(kernel, "last_activity", None)
+            if last is not None and utcnow() - last < timedelta(seconds=LOADING_PAGE_GRACE):
+                return None
+        return await super().cull_kernel_if_idle(kernel_id)
+
+    async def shutdown_kernel(self, kernel_id, *args, **kwargs):
+        try:
+            return await super().shutdown_kernel(kernel_id, *args, **kwargs)
+        finally:
+            self.__dict__.get("_orb_connected", set()).discard(kernel_id)
+
+
 def ready_first_factory(factory):
     """Wrap :func:`voila.voila_kernel_manager.voila_kernel_manager_factory` so its pooling class is
-    :class:`ReadyFirst` too (the class keeps voila's name, so its configuration section still applies)."""
+    :class:`ReadyFirst` too, and every page's kernel is kept while the page loads
+    (:class:`LoadingPagesKept`); the class keeps voila's name, so its configuration section still applies."""
 
     def make(base_class, preheat_kernel, default_pool_size, *args, **kwargs):
         cls = factory(base_class, preheat_kernel, default_pool_size, *args, **kwargs)
-        if not preheat_kernel:
-            return cls
-        return type(cls.__name__, (ReadyFirst, cls), {})
+        mixins = (ReadyFirst, LoadingPagesKept) if preheat_kernel else (LoadingPagesKept,)
+        return type(cls.__name__, (*mixins, cls), {})
 
     return make

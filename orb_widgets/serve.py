@@ -19,7 +19,8 @@ Security model, in short (README.md "Serving the workbook and the survey" has th
   ``--county NAME --lock`` serves one county and every page, address, widget
   message and file request naming another is refused;
 * a kernel whose page was closed (no websocket left) is shut down after
-  :data:`CULL_IDLE_TIMEOUT` seconds; a connected kernel never is; its pending
+  :data:`CULL_IDLE_TIMEOUT` seconds; a connected kernel never is, nor one whose
+  page is still loading (:class:`orb_widgets.pool.LoadingPagesKept`); its pending
   autosaves are written as it exits;
 * voila runs in its own session, dies with ``orb serve`` (even a ``kill -9``
   of it), and stopping ``orb serve`` stops voila and every kernel it started.

@@ -341,17 +341,23 @@ def test_a_locked_server_refuses_other_counties_by_every_route(served_workspace)
 
 
 @pytest.mark.slow
-def test_a_closed_pages_kernel_goes_and_an_open_ones_stays(served_workspace):
+def test_a_closed_pages_kernel_goes_and_an_open_or_loading_ones_stays(served_workspace):
     with serve.launch(
         served_workspace, cull_idle_timeout=2, cull_interval=1, pool={"default": 0, PROFILE: 1}
     ) as served:
+        # drawn, and its browser still loading the page's scripts (it has not connected yet)
+        _, loading_kid = _page(served, "08-testing-profile.ipynb", county=B)
         _, open_kid = _page(served, "08-testing-profile.ipynb", county=A)
         kept = KernelChannel(served, open_kid)
         assert kept.widget_states()  # connected and talking
-        _, closed_kid = _page(served, "08-testing-profile.ipynb", county=B)  # rendered, then the tab closed
+        _, closed_kid = _page(served, "08-testing-profile.ipynb", county=B)
+        gone = KernelChannel(served, closed_kid)
+        assert gone.widget_states()
+        gone.close()  # the tab closed
         assert _until(lambda: not _kernel_alive(served, closed_kid), 60), "a closed page's kernel was never shut down"
-        # the connected page was idle longer than the culled one, and still has its kernel
+        # the connected page and the loading one were idle longer than the culled one, and keep their kernels
         assert _kernel_alive(served, open_kid)
+        assert _kernel_alive(served, loading_kid), "a page still loading lost its kernel: it would never be usable"
         kept.close()
         assert _until(lambda: not _kernel_alive(served, open_kid), 60), "closing the page did not free its kernel"
 

@@ -18,12 +18,12 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 from jupyter_server.utils import url_path_join
 from voila.voila_kernel_manager import voila_kernel_manager_factory
 
-from ..pool import ReadyFirst
+from ..pool import LoadingPagesKept, ReadyFirst
 
 _Pooling = voila_kernel_manager_factory(AsyncMappingKernelManager, True, 0)
 
 
-class PreheatedKernelManager(ReadyFirst, _Pooling):
+class PreheatedKernelManager(ReadyFirst, LoadingPagesKept, _Pooling):
     """voila's pooling kernel manager on a Jupyter server (pools filled once the server is set up)."""
 
     def __init__(self, **kwargs):
