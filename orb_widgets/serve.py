@@ -131,10 +131,12 @@ def voila_config(
     cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
     cull_interval: int = CULL_INTERVAL,
     pool=None,
+    refill_delay: int = POOL_REFILL_DELAY,
 ) -> dict:
     """The voila configuration ``orb serve`` writes (as ``voila.json``) and starts with.
 
-    ``pool``: preheated kernels per step (see :func:`pool_sizes`; 0 for none).
+    ``pool``: preheated kernels per step (see :func:`pool_sizes`; 0 for none); ``refill_delay``:
+    seconds before a taken kernel's replacement is started (:data:`POOL_REFILL_DELAY`).
     """
     sizes = pool_sizes(pool)
     preheat = any(n > 0 for n in sizes.values())
@@ -170,7 +172,7 @@ def voila_config(
         # The class voila makes for preheated kernels (voila.voila_kernel_manager).
         "VoilaKernelManager": {
             "kernel_pools_config": {step: {"pool_size": n} for step, n in sizes.items()},
-            "fill_delay": POOL_REFILL_DELAY,
+            "fill_delay": refill_delay,
             "preheat_denylist": list(NOT_PAGES),
         },
         "MappingKernelManager": {
@@ -229,6 +231,7 @@ def launch(
     lock: bool = False,
     settings: Settings | None = None,
     pool=None,
+    refill_delay: int = POOL_REFILL_DELAY,
 ) -> Served:
     """Start voila in the background and return once it is listening.
 
@@ -237,7 +240,8 @@ def launch(
     ``lock=True`` (with ``county``) serves that one county's workbook only.
     ``settings`` come from the caller's application object (default: the
     defaults, for ``workspace``; the environment is not read here).
-    ``pool``: kernels started ahead of time per step (:func:`pool_sizes`).
+    ``pool``: kernels started ahead of time per step (:func:`pool_sizes`), each replaced
+    ``refill_delay`` seconds after it is taken.
     """
     from .app import App
 
@@ -268,7 +272,7 @@ def launch(
             f"--pool {step.removesuffix('.ipynb')}: there is no such step; the steps are "
             f"{', '.join(s.removesuffix('.ipynb') for s in steps)}"
         )
-    config = voila_config(port, token, cull_idle_timeout, cull_interval, pool=sizes)
+    config = voila_config(port, token, cull_idle_timeout, cull_interval, pool=sizes, refill_delay=refill_delay)
     # The home page lists the steps in the served unit's words (a CPS workspace's speaks of municipalities).
     config["VoilaConfiguration"]["extension_config"] = {"orb": home_page_config(app.store, county or "")}
     config.update(survey_config(settings))  # open survey links are served beside the workbook
