@@ -97,7 +97,9 @@ def one_control_notebooks() -> Path:
 
     folder = Path(tempfile.mkdtemp(prefix="orb-voila-floor-"))
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("import ipywidgets\nipywidgets.Text(description='Your name')")]
+    # Like every workbook page, it waits for its request before it draws (orb_widgets.settings.after_request).
+    code = "import ipywidgets\nfrom voila.utils import wait_for_request\nwait_for_request()\nipywidgets.Text(description='Your name')"
+    nb.cells = [nbformat.v4.new_code_cell(code)]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, folder / "01-one-control.ipynb")
     return folder

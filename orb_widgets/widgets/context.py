@@ -22,7 +22,7 @@ from pathlib import Path
 import ipywidgets as w
 
 from ..app import App
-from ..content import DEFAULT_WORDS, Framework, Words, load_framework
+from ..content import DEFAULT_WORDS, Framework, Words, framework_words, load_framework
 from ..exceptions import OrbError
 from ..paths import slugify
 from ..settings import NoRequest, Settings
@@ -214,8 +214,13 @@ class WorkbookContext(w.VBox):
     @property
     def words(self) -> Words:
         """What this page's framework calls the unit, its team and its coordinator."""
-        fw = self.framework
-        return fw.words if fw else DEFAULT_WORDS
+        fid = self._framework_id
+        if fid is None:
+            try:
+                fid = self._store.current_instrument(self._county).framework
+            except OrbError:
+                return DEFAULT_WORDS
+        return framework_words(fid)
 
     @property
     def user(self) -> str:

@@ -94,7 +94,12 @@ class MatrixRowEditor(EntryEditor):
 
     kind = "matrix_row"
 
-    def __init__(self, ctx: WorkbookContext, key: str, target: str | None = None, today=dt.date.today, **kw):
+    def __init__(
+        self, ctx: WorkbookContext, key: str, target: str | None = None, today=dt.date.today, pulses=None, **kw
+    ):
+        """``pulses``: a function giving every row's latest pulse check (the matrix works them out once
+        for all its rows); without it the row works out its own."""
+        self._pulses = pulses
         fw = ctx.framework
         cols = {c.id: c for c in fw.planning_columns}
 
@@ -158,7 +163,7 @@ class MatrixRowEditor(EntryEditor):
         from ..results import pulse_results
         from ..views.planning import pulse_text
 
-        found = pulse_results(self.ctx.store, self.ctx.county).get(self.key)
+        found = (self._pulses() if self._pulses else pulse_results(self.ctx.store, self.ctx.county)).get(self.key)
         if found is None:
             self.pulse_line.value = ""
             return
@@ -295,6 +300,7 @@ class PlanningMatrix(w.VBox):
         self.names = targets(fw)  # every name, so a row saved before the survey changed keeps its name
         self._offered = targets(fw, asked)
         self._results = results
+        self._pulses = None
         self.editors: dict[str, MatrixRowEditor] = {}
         self.prefill_button = button(
             "Start from our survey priorities",
@@ -452,10 +458,18 @@ class PlanningMatrix(w.VBox):
         self._add_editor(key, target)
 
     def _add_editor(self, key: str, target: str) -> None:
-        ed = MatrixRowEditor(self.ctx, key, target, **self._editor_kw)
+        ed = MatrixRowEditor(self.ctx, key, target, **{"pulses": self._pulse_results, **self._editor_kw})
         ed.status_choice.observe(lambda _: self._refresh(), "value")
         ed.on_saved = self._refresh
         self.editors[key] = ed
+
+    def _pulse_results(self) -> dict:
+        """Every row's latest pulse check, worked out once for the page (scoring two waves per row)."""
+        if self._pulses is None:
+            from ..results import kept_pulse_results
+
+            self._pulses = kept_pulse_results(self.ctx.store, self.ctx.county)
+        return self._pulses
 
     def flush(self) -> None:
         for ed in self.editors.values():
