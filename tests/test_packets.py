@@ -671,3 +671,43 @@ def test_index_heatmap_words_are_ten_px_and_county_names_one_line(both):
     found = [f for p in doc.pages for f in lines_of(p._page_box, [])]
     assert {t for t, _ in found} >= set(both["names"])
     assert all(n == 1 for _, n in found), [f for f in found if f[1] != 1]
+
+
+def _overview(*places: tuple[str, str]) -> str:
+    """The overview page of packets already built for ``places`` ((name, framework) each)."""
+    from orb_widgets.packets.index import render_index
+    from orb_widgets.packets.models import IndexRow, LastRun, Manifest, PacketEntry
+
+    rows = {
+        name: PacketEntry(
+            county=name,
+            slug=name.lower().replace(" ", "-"),
+            html=f"{name}.html",
+            index_row=IndexRow(
+                county=name,
+                wave="2026-spring",
+                framework=fid,
+                framework_title=fid,
+                n_respondents=12,
+                element_names={"A": "Fit"},
+                elements={"A": 3.5},
+                statements={"A": ["A1"]},
+                steps={"planned": 2, "done": 1},
+            ),
+        )
+        for name, fid in places
+    }
+    run = LastRun(started="2026-12-07T09:00:00", ok=len(rows))
+    return text_of(render_index(Manifest(packets=rows, last_run=run), list(rows)))
+
+
+def test_the_overview_speaks_of_the_places_it_holds():
+    schools = _overview(("Lakeby", "cps"), ("Norrvik", "cps")).lower()
+    assert "municipality packets: overview" in schools and "follow-through by municipality" in schools
+    assert "average scores by municipality" in schools and "municipalities are set side by side" in schools
+    assert not re.search(r"\bcount(y|ies)\b|statewide", schools)
+    counties = _overview(("Alder Creek County", "cpm-orb")).lower()
+    assert "county packets: statewide overview" in counties and "municipalit" not in counties
+    both = _overview(("Alder Creek County", "cpm-orb"), ("Lakeby", "cps")).lower()
+    assert "county or municipality packets: overview" in both and "follow-through by county or municipality" in both
+    assert "average scores by county" in both and "average scores by municipality" in both

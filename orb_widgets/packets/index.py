@@ -133,6 +133,21 @@ def asked_differently(statements: dict[str, dict[str, list[str]]], elements) -> 
     return out
 
 
+def unit_words(frameworks) -> dict[str, str]:
+    """What the overview calls the places in it, from their frameworks' words: one and many, as in
+    a sentence and at its start ("county", "Counties"; "county or municipality" when both are there).
+
+    >>> unit_words(["cps"])["Many"], unit_words(["cpm-orb", "cps"])["One"], unit_words([])["one"]
+    ('Municipalities', 'County or municipality', 'county')
+    """
+    from ..content import framework_words
+
+    words = [framework_words(f) for f in sorted(set(frameworks))] or [framework_words(None)]
+    one = " or ".join(sorted({w.unit for w in words}))
+    many = " and ".join(sorted({w.unit_plural for w in words}))
+    return {"one": one, "many": many, "One": one[:1].upper() + one[1:], "Many": many[:1].upper() + many[1:]}
+
+
 def render_index(manifest: Manifest, counties: list[str], demo_notice: str | None = None) -> str:
     """The statewide overview page: status and links per county, a counties × elements table and heatmap."""
     import pandas as pd
@@ -142,7 +157,7 @@ def render_index(manifest: Manifest, counties: list[str], demo_notice: str | Non
     run = manifest.last_run
     started = run.started if run else ""
     failed = {f.county: f for f in run.failed} if run else {}
-    rows, frames = [], {}
+    rows, frames, fids = [], {}, set()
     today = dt.date.today()
     for name in counties:
         entry = manifest.packets.get(name)
@@ -167,6 +182,8 @@ def render_index(manifest: Manifest, counties: list[str], demo_notice: str | Non
                 "built": moment(entry.built) if entry.built < started else "",
             }
         )
+        if ir and ir.framework:
+            fids.add(ir.framework)
         if ir and ir.framework and ir.elements:
             f = frames.setdefault(
                 ir.framework,
@@ -183,7 +200,7 @@ def render_index(manifest: Manifest, counties: list[str], demo_notice: str | Non
             f.setdefault("statements", {})[name] = ir.statements
     follow = follow_through_rows(manifest, [r["county"] for r in rows], today)
     tables = []
-    for f in frames.values():
+    for fid, f in frames.items():
         elements = sorted(f["names"])
         grid = pd.DataFrame.from_dict(f["rows"], orient="index").reindex(columns=elements).astype(float)
         differ = asked_differently(f["statements"], elements)
@@ -211,6 +228,7 @@ def render_index(manifest: Manifest, counties: list[str], demo_notice: str | Non
                 "rows": cells,
                 "svg": inline_svg(svg),
                 "min_group": f["min_group"],
+                "unit": unit_words([fid]),
             }
         )
     env = templating.environment(INDEX_TEMPLATE)
@@ -219,9 +237,12 @@ def render_index(manifest: Manifest, counties: list[str], demo_notice: str | Non
         (folder / name).read_text("utf-8")
         for folder, name in ((INDEX_TEMPLATE, "index.css"), (templating.PARTIALS, "responsive.css"))
     )
+    unit = unit_words(fids)
     page = env.get_template("index.html.j2").render(
         rows=rows,
         tables=tables,
+        unit=unit,
+        scope="statewide overview" if unit["one"] == "county" else "overview",
         css=css,
         demo_notice=(demo_text(demo_notice) or "Not real results.") if demo_notice else None,
         run=run.model_dump() if run else {},
