@@ -196,14 +196,40 @@ def arrive(hub: dict, name: str, county: str, barrier: threading.Barrier, rec: d
         person = Person(hub, name)
         rec["server_up_s"] = round(time.monotonic() - t0, 2)
         html, chan = open_page(person, PAGES[0], patience=300)
-        channels.append(chan)
         rec["page_s"] = round(time.monotonic() - t0, 2)
         rec["kernel"] = page_kernel_id(html)
-        results_shown(chan, county, patience=300)
-        rec["results_s"] = round(time.monotonic() - t0, 2)
+        try:
+            results_shown(chan, county, patience=300)
+            rec["results_s"] = round(time.monotonic() - t0, 2)
+        finally:
+            channels.append(chan)  # kept open (and closed at the end) from now on
     except Exception as e:  # a failed person is counted, not fatal
         rec["error"] = f"{type(e).__name__}: {str(e)[:200]}"
         rec["failed_after_s"] = round(time.monotonic() - t0, 2)
+
+
+class Keeper(threading.Thread):
+    """Keeps open pages open: reads what their kernels send, so their sockets answer the server's pings
+    as a browser's do (a socket that stops answering is closed, and its kernel later shut down as idle)."""
+
+    def __init__(self, channels: list, every: float = 5.0):
+        super().__init__(daemon=True)
+        self.channels, self.every = channels, every
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        from websocket import WebSocketTimeoutException
+
+        while not self.done.wait(self.every):
+            for chan in list(self.channels):
+                try:
+                    chan.ws.settimeout(0.05)
+                    for _ in range(1000):
+                        chan.ws.recv()
+                except WebSocketTimeoutException:
+                    pass
+                except Exception:
+                    pass  # closed
 
 
 class Sampler(threading.Thread):
@@ -237,6 +263,8 @@ def run(members_n: int, base: Path) -> dict:
     }
     hub = start_hub(base, teams_file(members))
     channels: list = []
+    keeper = Keeper(channels)
+    keeper.start()
     try:
         # 1. at rest
         snap, _ = settle(hub)
@@ -256,8 +284,8 @@ def run(members_n: int, base: Path) -> dict:
         solo_kernels = {}
         for notebook in PAGES:
             html, chan = open_page(solo, notebook, patience=120)
-            channels.append(chan)
             results_shown(chan, A, patience=120)
+            channels.append(chan)
             solo_kernels[notebook] = page_kernel_id(html)
         snap, _ = settle(hub, ready=lambda s: person_mb(s, SOLO)[2] >= 4)
         result["pages_open"] = rounded(snap, [SOLO])
@@ -330,6 +358,8 @@ def run(members_n: int, base: Path) -> dict:
             "timeline": sampler.samples,
         }
     finally:
+        keeper.done.set()
+        keeper.join()
         for chan in channels:
             try:
                 chan.close()
