@@ -57,7 +57,14 @@ MB = 1024 * 1024
 SOLO = "solo"
 PAGES = ("06-results.ipynb", "07-planning-matrix.ipynb")
 PREHEATED = re.compile(r"Using pre-heated kernel: (\S+) for (\S+)")
+#: The burst is stopped (and the hub with it) when the machine has less memory than this left.
+LEAST_FREE_MB = 1500
 KERNEL_FILE = re.compile(r"kernel-([0-9a-f-]{36})\.json")
+
+
+def preheated(log: str) -> set[str]:
+    """Ids of the Results kernels voila handed out kept ready (each person's server logs into the hub's log)."""
+    return {m.group(1) for m in PREHEATED.finditer(log) if m.group(2) == PAGES[0]}
 
 
 def teams_file(members: list[str]) -> str:
@@ -239,6 +246,7 @@ class Sampler(threading.Thread):
         super().__init__(daemon=True)
         self.hub, self.exclude, self.every = hub, exclude, every
         self.samples: list[tuple[float, float, float]] = []
+        self.least_free_mb = float("inf")  # the machine's memory still available, at its lowest
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -248,6 +256,7 @@ class Sampler(threading.Thread):
             solo = sum(person_mb(snap, self.exclude)[:2])
             members = snap["total_mb"] - snap["hub_proxy_mb"] - solo
             self.samples.append((round(time.monotonic() - start, 2), round(snap["total_mb"], 1), round(members, 1)))
+            self.least_free_mb = min(self.least_free_mb, psutil.virtual_memory().available / MB)
             self.done.wait(self.every)
 
 
@@ -288,6 +297,8 @@ def run(members_n: int, base: Path) -> dict:
             channels.append(chan)
             solo_kernels[notebook] = page_kernel_id(html)
         snap, _ = settle(hub, ready=lambda s: person_mb(s, SOLO)[2] >= 4)
+        log = (hub["dir"] / "hub.log").read_text(errors="replace")
+        result["solo_results_by_kept_ready_kernel"] = solo_kernels[PAGES[0]] in preheated(log)
         result["pages_open"] = rounded(snap, [SOLO])
         result["pages_open"]["page_kernels_mb"] = {
             nb: round(next((k["mb"] for k in snap["kernels"] if k["id"] == kid), 0.0), 1)
@@ -313,14 +324,15 @@ def run(members_n: int, base: Path) -> dict:
         loads = []
         while any(t.is_alive() for t in threads):
             loads.append(os.getloadavg()[0])
+            if sampler.least_free_mb < LEAST_FREE_MB:  # stop before the machine runs out (other work runs on it)
+                raise MemoryError(f"under {LEAST_FREE_MB} MB of memory left after {time.monotonic() - t0:.0f} s")
             time.sleep(1)  # joined this way so Ctrl-C stops the run at once
         burst_s = time.monotonic() - t0
         sampler.done.set()
         sampler.join()
         done = sorted(r["results_s"] for r in records.values() if "results_s" in r)
         failed = [r for r in records.values() if "results_s" not in r]
-        log = (hub["dir"] / "hub.log").read_text(errors="replace")
-        pooled = {m.group(1) for m in PREHEATED.finditer(log) if m.group(2) == PAGES[0]}
+        pooled = preheated((hub["dir"] / "hub.log").read_text(errors="replace"))
         served_pooled = sum(1 for r in records.values() if r.get("kernel") in pooled)
         shown = [n for n in members if "results_s" in records[n]]
         # each shown page's server has its Start here kernel, its Results page and a Results kernel ready again
@@ -347,6 +359,7 @@ def run(members_n: int, base: Path) -> dict:
             "peak_members_mb": peak[2],
             "peak_at_s": peak[0],
             "samples": len(sampler.samples),
+            "least_memory_available_mb": round(sampler.least_free_mb),
             "after": rounded(after),
             "after_settled_in_s": round(waited, 1),
             "after_members_mb": round(people_after, 1),
@@ -382,7 +395,7 @@ def summary(r: dict) -> str:
             f"= {solo1['server_mb'] + solo1['kernels_mb']:.0f} MB",
             f"with Results and Planning matrix open: server {solo2['server_mb']:.0f} MB + "
             f"{solo2['kernels']} kernels {solo2['kernels_mb']:.0f} MB = {solo2['server_mb'] + solo2['kernels_mb']:.0f} MB"
-            f" (pages' kernels: {pages})",
+            f" (pages' kernels: {pages}; Results by a kept-ready kernel: {r['solo_results_by_kept_ready_kernel']})",
             f"burst of {b['members']}: {b['fetched']} fetched, {b['failed']} failed; Results shown after "
             f"first {rs['first']} s, median {rs['median']} s, last {rs['last']} s; "
             f"{b['served_by_kept_ready_kernel']} by a kept-ready kernel; load up to {b['load_avg_1min_max']}",
