@@ -59,6 +59,8 @@ PAGES = ("06-results.ipynb", "07-planning-matrix.ipynb")
 PREHEATED = re.compile(r"Using pre-heated kernel: (\S+) for (\S+)")
 #: The burst is stopped (and the hub with it) when the machine has less memory than this left.
 LEAST_FREE_MB = 1500
+#: What the hub's log is searched for after the burst (each person's server writes there too).
+LOGGED = ("Using pre-heated kernel", "Culling kernel", "Traceback", "timed out", "Kernel started", "[E ")
 KERNEL_FILE = re.compile(r"kernel-([0-9a-f-]{36})\.json")
 
 
@@ -328,15 +330,17 @@ def run(members_n: int, base: Path) -> dict:
                 raise MemoryError(f"under {LEAST_FREE_MB} MB of memory left after {time.monotonic() - t0:.0f} s")
             time.sleep(1)  # joined this way so Ctrl-C stops the run at once
         burst_s = time.monotonic() - t0
-        sampler.done.set()
-        sampler.join()
         done = sorted(r["results_s"] for r in records.values() if "results_s" in r)
         failed = [r for r in records.values() if "results_s" not in r]
         pooled = preheated((hub["dir"] / "hub.log").read_text(errors="replace"))
         served_pooled = sum(1 for r in records.values() if r.get("kernel") in pooled)
         shown = [n for n in members if "results_s" in records[n]]
         # each shown page's server has its Start here kernel, its Results page and a Results kernel ready again
-        after, waited = settle(hub, ready=lambda s: all(person_mb(s, n)[2] >= 3 for n in shown), timeout=240)
+        after, waited = settle(hub, ready=lambda s: all(person_mb(s, n)[2] >= 3 for n in shown), timeout=480)
+        sampler.done.set()  # the peak counts the servers' refills after the burst too
+        sampler.join()
+        log = (hub["dir"] / "hub.log").read_text(errors="replace")
+        seen_in_log = {what: log.count(what) for what in LOGGED}
         peak = max(sampler.samples, key=lambda s: s[1])
         people_after = after["total_mb"] - after["hub_proxy_mb"] - sum(person_mb(after, SOLO)[:2])
         per_person = [person_mb(after, n) for n in shown]
@@ -366,7 +370,10 @@ def run(members_n: int, base: Path) -> dict:
             "after_per_person_mb": round(statistics.mean(p[0] + p[1] for p in per_person), 1) if per_person else None,
             "after_per_person_server_mb": round(statistics.mean(p[0] for p in per_person), 1) if per_person else None,
             "after_per_person_kernels_mb": round(statistics.mean(p[1] for p in per_person), 1) if per_person else None,
-            "after_kernels_per_person": sorted({p[2] for p in per_person}),
+            "after_kernels_per_person": {
+                n: sum(1 for p in per_person if p[2] == n) for n in sorted({p[2] for p in per_person})
+            },
+            "hub_log": seen_in_log,
             "people": list(records.values()),
             "timeline": sampler.samples,
         }
