@@ -57,6 +57,9 @@ MB = 1024 * 1024
 SOLO = "solo"
 PAGES = ("06-results.ipynb", "07-planning-matrix.ipynb")
 PREHEATED = re.compile(r"Using pre-heated kernel: (\S+) for (\S+)")
+#: A person still without their Results this long after the burst began is counted as failed (a
+#: request that keeps trickling bytes never times out by itself).
+BURST_LIMIT_S = 600
 #: The burst is stopped (and the hub with it) when the machine has less memory than this left.
 LEAST_FREE_MB = 1500
 #: What the hub's log is searched for after the burst (each person's server writes there too).
@@ -324,12 +327,15 @@ def run(members_n: int, base: Path) -> dict:
         barrier.wait()
         t0 = time.monotonic()
         loads = []
-        while any(t.is_alive() for t in threads):
+        while any(t.is_alive() for t in threads) and time.monotonic() - t0 < BURST_LIMIT_S:
             loads.append(os.getloadavg()[0])
             if sampler.least_free_mb < LEAST_FREE_MB:  # stop before the machine runs out (other work runs on it)
                 raise MemoryError(f"under {LEAST_FREE_MB} MB of memory left after {time.monotonic() - t0:.0f} s")
             time.sleep(1)  # joined this way so Ctrl-C stops the run at once
         burst_s = time.monotonic() - t0
+        for rec in records.values():
+            if "results_s" not in rec and "error" not in rec:  # a page still loading: counted as failed
+                rec["error"] = f"still waiting after {BURST_LIMIT_S} s"
         done = sorted(r["results_s"] for r in records.values() if "results_s" in r)
         failed = [r for r in records.values() if "results_s" not in r]
         pooled = preheated((hub["dir"] / "hub.log").read_text(errors="replace"))
