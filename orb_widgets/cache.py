@@ -289,3 +289,13 @@ def _mtime(path: Path) -> float:
 def county_report(store, county: str, wave: str | None = None):
     """:func:`orb_widgets.results.county_results`, kept in the workspace until its inputs change."""
     return Entry(store, county, wave).report()
+
+
+def pulse_results(store, county: str) -> dict:
+    """:func:`orb_widgets.results.pulse_results` (each plan row's latest pulse check), worked out once per
+    change of the county's answers or surveys and kept with its other results."""
+    from .results import Pulse
+    from .results import pulse_results as compute
+
+    kept = Entry(store, county).get("pulses", lambda: {row: p.as_json() for row, p in compute(store, county).items()})
+    return {row: Pulse(**value) for row, value in kept.items()}

@@ -367,17 +367,6 @@ class Pulse:
         }
 
 
-def kept_pulse_results(store, county: str) -> dict[str, Pulse]:
-    """:func:`pulse_results`, worked out once per change of the county's answers or surveys and kept
-    in the workspace with its other results (:mod:`orb_widgets.cache`)."""
-    from .cache import Entry
-
-    kept = Entry(store, county).get(
-        "pulses", lambda: {row: p.as_json() for row, p in pulse_results(store, county).items()}
-    )
-    return {row: Pulse(**value) for row, value in kept.items()}
-
-
 def pulse_results(store, county: str) -> dict[str, Pulse]:
     """Each plan row's latest pulse check (row key -> :class:`Pulse`), for rows that have one with answers.
 

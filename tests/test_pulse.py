@@ -8,10 +8,10 @@ import re
 import numpy as np
 import pytest
 
-from orb_widgets import packets, workbook
+from orb_widgets import cache, packets, workbook
 from orb_widgets.app import App
 from orb_widgets.instrument import PULSE_ITEM, PULSE_MAX, tailor
-from orb_widgets.results import county_results, kept_pulse_results, pulse_results
+from orb_widgets.results import county_results, pulse_results
 from orb_widgets.store import NewResponse
 
 COUNTY = "Pulse County"
@@ -172,7 +172,7 @@ def test_step_7_opens_a_pulse_only_on_the_click_and_shows_it_beside_the_row(ws):
     assert f"{got.mean:.2f}" in shown and f"{got.change:+.2f}" in shown and "since the last full wave" in shown
     assert again.editors["C"].pulse_line.value == ""
     # the page's pulses are kept in the workspace (the first page kept "none yet"; the answers made it stale)
-    assert kept_pulse_results(ws["store"], COUNTY) == pulse_results(ws["store"], COUNTY)
+    assert cache.pulse_results(ws["store"], COUNTY) == pulse_results(ws["store"], COUNTY)
 
 
 def test_step_7_shows_no_number_for_a_pulse_too_small(ws, run_orb):

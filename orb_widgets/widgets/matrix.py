@@ -466,9 +466,9 @@ class PlanningMatrix(w.VBox):
     def _pulse_results(self) -> dict:
         """Every row's latest pulse check, worked out once for the page (scoring two waves per row)."""
         if self._pulses is None:
-            from ..results import kept_pulse_results
+            from .. import cache
 
-            self._pulses = kept_pulse_results(self.ctx.store, self.ctx.county)
+            self._pulses = cache.pulse_results(self.ctx.store, self.ctx.county)
         return self._pulses
 
     def flush(self) -> None:
