@@ -22,7 +22,7 @@ from pathlib import Path
 import ipywidgets as w
 
 from ..app import App
-from ..content import DEFAULT_WORDS, Framework, Words, framework_words, load_framework
+from ..content import Framework, Words, framework_words, load_framework
 from ..exceptions import OrbError
 from ..paths import slugify
 from ..settings import NoRequest, Settings
@@ -201,26 +201,24 @@ class WorkbookContext(w.VBox):
     wave = property(lambda self: self._wave)
     settings = property(lambda self: self._settings)
 
+    def _fid(self) -> str | None:
+        """The county's framework id (from its survey when the county has none of its own), or None."""
+        if self._framework_id is not None:
+            return self._framework_id
+        try:
+            return self._store.current_instrument(self._county).framework
+        except OrbError:
+            return None
+
     @property
     def framework(self) -> Framework | None:
-        fid = self._framework_id
-        if fid is None:
-            try:
-                fid = self._store.current_instrument(self._county).framework
-            except OrbError:
-                return None
-        return load_framework(fid)
+        fid = self._fid()
+        return load_framework(fid) if fid is not None else None
 
     @property
     def words(self) -> Words:
         """What this page's framework calls the unit, its team and its coordinator."""
-        fid = self._framework_id
-        if fid is None:
-            try:
-                fid = self._store.current_instrument(self._county).framework
-            except OrbError:
-                return DEFAULT_WORDS
-        return framework_words(fid)
+        return framework_words(self._fid())
 
     @property
     def user(self) -> str:
