@@ -33,12 +33,10 @@ def pool_workspace(tmp_path_factory):
     return folder, names
 
 
-@pytest.fixture
-def quick_refill(monkeypatch):
-    """A taken kernel's replacement starts at once. orb serve waits POOL_REFILL_DELAY seconds first, so the
-    pages being opened get the processor; these tests open one page at a time and wait for each
-    replacement, which still starts with the previous request's address in its environment."""
-    monkeypatch.setattr(serve, "POOL_REFILL_DELAY", 0)
+#: A taken kernel's replacement starts at once. orb serve waits POOL_REFILL_DELAY seconds first, so the
+#: pages being opened get the processor; these tests open one page at a time and wait for each
+#: replacement, which still starts with the previous request's address in its environment.
+QUICK_REFILL = 0
 
 
 def _page(served, notebook: str, **query) -> tuple[str, str]:
@@ -100,9 +98,9 @@ def _open_in_turn(served, counties: list[str]) -> list[tuple[str, str, str]]:
 
 
 @pytest.mark.slow  # serves pages with voila
-def test_a_pooled_kernel_shows_the_county_it_was_asked_for_on_an_open_server(pool_workspace, quick_refill):
+def test_a_pooled_kernel_shows_the_county_it_was_asked_for_on_an_open_server(pool_workspace):
     folder, (a, b, c) = pool_workspace
-    with serve.launch(folder, pool={"default": 0, RESULTS: 1}) as served:
+    with serve.launch(folder, pool={"default": 0, RESULTS: 1}, refill_delay=QUICK_REFILL) as served:
         seen = _open_in_turn(served, [b, a, c, ""])
         for county, shown, _ in seen:
             expected = county or a  # no county in the address: the workspace's first, as before
@@ -113,9 +111,10 @@ def test_a_pooled_kernel_shows_the_county_it_was_asked_for_on_an_open_server(poo
 
 
 @pytest.mark.slow  # serves pages with voila
-def test_a_pooled_kernel_on_a_locked_server_refuses_another_county(pool_workspace, quick_refill):
+def test_a_pooled_kernel_on_a_locked_server_refuses_another_county(pool_workspace):
     folder, (a, b, _) = pool_workspace
-    with serve.launch(folder, county=a, lock=True, pool={"default": 0, RESULTS: 1}) as served:
+    pool = {"default": 0, RESULTS: 1}
+    with serve.launch(folder, county=a, lock=True, pool=pool, refill_delay=QUICK_REFILL) as served:
         (_, other, _), (_, own, _) = _open_in_turn(served, [b, a])
         assert f"open for {a} only" in other and f"<b>{b}</b>" not in other
         assert "Readiness survey results" not in other
