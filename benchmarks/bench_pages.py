@@ -8,6 +8,10 @@
    from this machine and measured the same way: what no server can beat.
    Beside it, voila's own floor: a notebook showing one text box, served by
    the same ``orb serve`` (template, kept-ready kernel), measured the same way.
+   With ``--lean``, each step is opened again with voila's page script swapped for a lean one
+   (``benchmarks/lean_page``: the widget manager and the kernel connection, one file, built with npm):
+   how soon the same page, from the same kept-ready kernel, could be usable without voila's script.
+   A measurement only; the product serves voila's script.
 2. N people open the Results page at the same moment (``--crowd 8 30``):
    when the first and the last of them had a usable page, and the memory
    (PSS, psutil) of voila and every kernel it runs, before and after.
@@ -21,7 +25,7 @@ The server is ``orb serve`` with ``--pool N`` kernels started ahead of time per
 step (``--pool 0``: none) and ``--results-pool M`` for the Results page, as a
 coach sets it before a webinar (``orb serve --pool 06-results=8``).
 
-Run: .venv/bin/python benchmarks/bench_pages.py [--samples 5] [--crowd 8 30] [--pool 1]
+Run: .venv/bin/python benchmarks/bench_pages.py [--samples 5] [--crowd 8 30] [--pool 1] [--lean]
 """
 
 from __future__ import annotations
@@ -30,7 +34,9 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -76,10 +82,13 @@ MARK_USABLE = """
 """
 
 
-async def _usable(browser, url: str, timeout_s: float = 180) -> float:
-    """Seconds from asking for ``url`` to its first usable control, in a fresh context (no cache)."""
+async def _usable(browser, url: str, timeout_s: float = 180, lean: bytes | None = None) -> float:
+    """Seconds from asking for ``url`` to its first usable control, in a fresh context (no cache);
+    with ``lean``, the page's script is that one instead of voila's (:func:`lean_script`)."""
     context = await browser.new_context(viewport=VIEWPORT)
     await context.add_init_script(MARK_USABLE)
+    if lean is not None:
+        await _swap_script(context, lean)
     try:
         page = await context.new_page()
         asked = time.time()
@@ -89,6 +98,34 @@ async def _usable(browser, url: str, timeout_s: float = 180) -> float:
         return await page.evaluate("window.__orbUsable") / 1000 - asked
     finally:
         await context.close()
+
+
+LEAN = HERE / "lean_page"
+VOILA_SCRIPT = '<script src="/voila/static/voila.js"></script>'
+
+
+def lean_script() -> bytes:
+    """The lean page script (``benchmarks/lean_page``), built with npm and esbuild the first time."""
+    built = LEAN / "dist" / "lean.js"
+    if not built.exists():
+        for argv in (["npm", "ci", "--no-audit", "--no-fund"], ["npm", "run", "build"]):
+            done = subprocess.run(argv, cwd=LEAN, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"benchmarks/lean_page: {' '.join(argv)} failed:\n{done.stderr[-2000:]}")
+    return built.read_bytes()
+
+
+async def _swap_script(context, lean: bytes) -> None:
+    """Every page voila draws is given ``lean`` instead of voila's own script (served from here)."""
+
+    async def page(route):
+        response = await route.fetch()
+        body = await response.text()
+        assert VOILA_SCRIPT in body, "voila's page no longer loads voila.js as expected"
+        await route.fulfill(response=response, body=body.replace(VOILA_SCRIPT, '<script src="/lean/lean.js"></script>'))
+
+    await context.route(re.compile(r".*/voila/render/.*"), page)
+    await context.route("**/lean/lean.js", lambda route: route.fulfill(body=lean, content_type="text/javascript"))
 
 
 def one_control_notebooks() -> Path:
@@ -150,7 +187,9 @@ def settle(served, kernels_at_rest: int | None, timeout: float = 240) -> None:
         time.sleep(1)
 
 
-async def _steps(browser, served, pages: list[tuple[str, str]], query: str, samples: int, pooled=True) -> dict:
+async def _steps(
+    browser, served, pages: list[tuple[str, str]], query: str, samples: int, pooled=True, lean: bytes | None = None
+) -> dict:
     """Each page opened ``samples`` times, each time by a person arriving at a server whose kernel for
     the page is ready (started ahead of time and waiting)."""
     steps = {}
@@ -160,7 +199,7 @@ async def _steps(browser, served, pages: list[tuple[str, str]], query: str, samp
             time.sleep(2)  # the taken kernel's replacement is started a second after it is taken
             settle(served, None)  # ... and has run its notebook up to the page's request
             before = _taken(served, notebook)
-            took = await _usable(browser, served.page_url(notebook) + query)
+            took = await _usable(browser, served.page_url(notebook) + query, lean=lean)
             if not pooled or _taken(served, notebook) > before:
                 times.append(took)  # a sample counts only when a kept-ready kernel drew the page
         steps[title] = {"median_s": round(statistics.median(times), 3), "samples_s": [round(t, 3) for t in times]}
@@ -208,21 +247,55 @@ async def run(args) -> dict:
                     steps = await _steps(
                         browser, served, [(nb, title) for nb, title, _ in STEPS], query, args.samples, args.pool > 0
                     )
+                    if args.lean:
+                        lean = await _lean_steps(p, served, query, args.samples)
                 for title, step in steps.items():
+                    if args.lean:
+                        step["lean_median_s"] = lean[title]["median_s"]
+                        step["lean_samples_s"] = lean[title]["samples_s"]
+                        step["lean_x_floor"] = round(step["lean_median_s"] / out["floor_s"], 1)
                     step["x_floor"] = round(step["median_s"] / out["floor_s"], 1)
                     step["x_voila_floor"] = round(step["median_s"] / out["voila_floor_s"], 2)
-                    print(f"{title:32s} {step['median_s']:6.2f} s  {step['x_floor']:6.1f}x floor", flush=True)
+                    lean_part = (
+                        f"   lean script {step['lean_median_s']:5.2f} s {step['lean_x_floor']:5.1f}x"
+                        if args.lean
+                        else ""
+                    )
+                    print(
+                        f"{title:32s} {step['median_s']:6.2f} s  {step['x_floor']:6.1f}x floor{lean_part}", flush=True
+                    )
                 out["steps"] = steps
                 medians = [s["median_s"] for s in steps.values()]
                 out["step_median_s"] = statistics.median(medians)
                 out["step_median_x"] = round(out["step_median_s"] / out["floor_s"], 1)
                 out["step_slowest_x"] = round(max(medians) / out["floor_s"], 1)
-            out["crowds"] = await _crowds(browser, folder, query, args, out["floor_s"])
+                if args.lean:
+                    out["lean_median_s"] = statistics.median(s["lean_median_s"] for s in steps.values())
+                    out["lean_median_x"] = round(out["lean_median_s"] / out["floor_s"], 1)
+                    print(
+                        f"with the lean script: median {out['lean_median_s']:.2f} s = {out['lean_median_x']}x",
+                        flush=True,
+                    )
+            out["crowds"] = await _crowds(browser, folder, query, args, out["floor_s"]) if args.crowd else {}
             await browser.close()
     finally:
         static.shutdown()
     out["load_after"] = os.getloadavg()
     return out
+
+
+async def _lean_steps(playwright, served, query: str, samples: int) -> dict:
+    """Each step again, its page given the lean script. A page whose script was not the server's own
+    may not open a connection to this machine by Chromium's local-network checks: those are off here."""
+    from orb_widgets.progress import STEPS
+
+    lean = lean_script()
+    flags = [*FLAGS, "--disable-features=LocalNetworkAccessChecks"]
+    browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=flags, headless=True)
+    try:
+        return await _steps(browser, served, [(nb, title) for nb, title, _ in STEPS], query, samples, lean=lean)
+    finally:
+        await browser.close()
 
 
 async def _crowds(browser, folder: Path, query: str, args, floor_s: float) -> dict:
@@ -298,6 +371,7 @@ def main() -> None:
         help="preheated kernels for the Results page (a webinar opens it together)",
     )
     parser.add_argument("--crowd-only", action="store_true", help="skip the one-page-at-a-time part")
+    parser.add_argument("--lean", action="store_true", help="each step also with a lean page script (lean_page)")
     parser.add_argument("--out", default=str(HERE / "results" / "pages.json"))
     args = parser.parse_args()
     result = asyncio.run(run(args))
