@@ -248,7 +248,7 @@ def test_index_lists_and_links_every_packet(ws, run):
     assert "Evil &#34;County&#34;" in index or "Evil &quot;County&quot;" in index
 
 
-def test_second_run_skips_and_a_change_reruns_only_that_county(ws, run):
+def test_second_run_skips_and_a_change_reruns_only_that_county(ws, run, monkeypatch):
     out = run["out"]
     again = packets.run_packets(ws["folder"], out=out, pdf=True, progress=False)
     assert {r.status for r in again.results} == {"skipped"}
@@ -262,9 +262,12 @@ def test_second_run_skips_and_a_change_reruns_only_that_county(ws, run):
         workbook.FollowUp(date=later, keep=["Weekly huddles"], improve=[], start=[], stop=[]),
         "tester",
     )
+    warm_ups = []
+    monkeypatch.setattr(packets.runner, "warm_up", lambda **kw: warm_ups.append(kw))
     third = packets.run_packets(ws["folder"], out=out, pdf=True, progress=False)
     built = [r.county for r in third.results if r.status == "ok"]
     assert built == [changed]
+    assert warm_ups == []  # one county to build: no preview packet built first (it would double the work)
     assert "Weekly huddles" in page(out, changed)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["packets"][changed]["status"] == "ok"

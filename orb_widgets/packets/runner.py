@@ -143,7 +143,9 @@ def warm_up(pdf: bool = True) -> bool:
     No real county's data is touched here: the warm-up builds the packet of a
     fictional demo county in a private in-memory database (``county=None``),
     so every first-use cost (imports, fonts, IPython, templates, WeasyPrint)
-    is paid once in the parent instead of once per child.
+    is paid once in the parent instead of once per child. A run of one county
+    has no warm-up: its only child pays those costs once, and the preview
+    would double the run's work.
     """
     import matplotlib
 
@@ -436,7 +438,8 @@ def run_packets(
             if scheduler:
                 _run_dask(tasks, scheduler, on_result)
             else:
-                warm_up(pdf=pdf)
+                if len(tasks) > 1:  # one county: its child pays the first-use costs once, as the warm-up would
+                    warm_up(pdf=pdf)
                 _run_local(tasks, max(1, int(workers or os.cpu_count() or 1)), on_result)
     finally:
         if bar is not None:
