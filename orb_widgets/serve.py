@@ -90,6 +90,23 @@ def template_dir() -> Path:
     return folder
 
 
+def refill_seconds(text: str) -> int:
+    """``$ORB_POOL_REFILL``: whole seconds, 0 or more (empty: :data:`POOL_REFILL_DELAY`).
+
+    >>> refill_seconds(""), refill_seconds("5")
+    (30, 5)
+    """
+    if not text.strip():
+        return POOL_REFILL_DELAY
+    try:
+        seconds = int(text.strip())
+    except ValueError:
+        seconds = -1
+    if seconds < 0:
+        raise OrbError(f"ORB_POOL_REFILL={text}: give whole seconds, 0 or more (default {POOL_REFILL_DELAY})")
+    return seconds
+
+
 def pool_sizes(pool=None) -> dict[str, int]:
     """Preheated kernels per step: ``{"default": N, "06-results.ipynb": M, ...}``.
 

@@ -75,6 +75,10 @@ class Settings:
     pool
         ``$ORB_POOL``: kernels kept started ahead of time per step on a hub
         member's server (``orb serve --pool`` values, comma-separated).
+    pool_refill
+        ``$ORB_POOL_REFILL``: seconds before a hub member's server starts the
+        replacement of a kept-ready kernel someone took (default
+        ``orb_widgets.serve.POOL_REFILL_DELAY``, 30).
     preheated
         A served page's kernel started before anyone asked for the page
         (voila's preheated kernels): it must wait for its request
@@ -112,6 +116,7 @@ class Settings:
     login_name: str = ""
     check_tiny_groups: bool = False
     pool: str = ""
+    pool_refill: str = ""
     preheated: bool = False
     coach: bool = False
 
@@ -144,6 +149,7 @@ class Settings:
             login_name=env.get("USER") or "",
             check_tiny_groups=env.get("ORB_CHECK_TINY_GROUPS") == "1",
             pool=(env.get("ORB_POOL") or "").strip(),
+            pool_refill=(env.get("ORB_POOL_REFILL") or "").strip(),
             preheated=served and env.get(PREHEAT) == "True",
             coach=_flag(env.get("ORB_COACH")),
         )
@@ -237,6 +243,7 @@ class Settings:
             ("ORB_NOTEBOOKS", str(self.notebooks) if self.notebooks else ""),
             ("ORB_SURVEY_URL", self.survey_url),
             ("ORB_POOL", self.pool),
+            ("ORB_POOL_REFILL", self.pool_refill),
         ]:
             if value:
                 env[key] = value

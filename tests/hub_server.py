@@ -45,15 +45,16 @@ def _free(port: int) -> bool:
             return False
 
 
-def start_hub(base: Path, teams: str = TEAMS) -> dict:
-    """A demo workspace of two counties in ``base/ws`` and a hub over it; returns what the tests need."""
+def start_hub(base: Path, teams: str = TEAMS, env: dict[str, str] | None = None) -> dict:
+    """A demo workspace of two counties in ``base/ws`` and a hub over it; returns what the tests need.
+    ``env``: ORB settings the hub is started with (``ORB_POOL_REFILL``, …), as an administrator sets them."""
     from orb_widgets.app import App
     from orb_widgets.demo import make_demo
 
     store = App.for_workspace(base / "ws", create=True).store
     assert make_demo(store, counties=2, seed=7)[:2] == [A, B]
     store.engine.dispose()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORB_") and k != "QUERY_STRING"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORB_") and k != "QUERY_STRING"} | (env or {})
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     hub_dir = base / "hub"
     hub_dir.mkdir()

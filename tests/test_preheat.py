@@ -134,6 +134,22 @@ def test_pool_sizes_are_read_from_the_command_line():
             serve.pool_sizes(bad)
 
 
+def test_the_hubs_refill_delay_is_read_from_the_environment():
+    from orb_widgets.hub.singleuser import server_config
+    from orb_widgets.settings import Settings
+
+    def fill_delay(environ: dict) -> int:
+        settings = Settings.from_env({**environ, "ORB_SERVED": "1", "ORB_USER": "ana"})
+        return server_config(settings)["VoilaKernelManager"]["fill_delay"]
+
+    assert fill_delay({}) == serve.POOL_REFILL_DELAY
+    assert fill_delay({"ORB_POOL_REFILL": "5"}) == 5
+    assert Settings.from_env({"ORB_POOL_REFILL": "5"}).to_env()["ORB_POOL_REFILL"] == "5"  # handed to the servers
+    for bad in ("soon", "-1"):
+        with pytest.raises(OrbError, match=f"ORB_POOL_REFILL={bad}: give whole seconds, 0 or more"):
+            fill_delay({"ORB_POOL_REFILL": bad})
+
+
 def test_an_unknown_step_in_pool_is_one_clear_line(pool_workspace):
     folder, _ = pool_workspace
     with pytest.raises(OrbError, match="--pool 6-results: there is no such step; the steps are 01-start-here"):
@@ -190,7 +206,7 @@ def test_a_hub_members_pooled_results_page_shows_their_county_only(tmp_path):
     from hub_server import A, B, hub_family, start_hub, stop_hub
     from test_hub import Person, _shown
 
-    hub = start_hub(tmp_path)
+    hub = start_hub(tmp_path, env={"ORB_POOL_REFILL": str(QUICK_REFILL)})  # as on orb serve above
     try:
         ana = Person(hub, "ana")
 

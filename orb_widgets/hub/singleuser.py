@@ -41,6 +41,7 @@ from ..serve import (
     home_page_config,
     notebooks_dir,
     pool_sizes,
+    refill_seconds,
     template_dir,
     voila_config,
 )
@@ -104,7 +105,7 @@ HUB_POOL = {"default": 0, "01-start-here.ipynb": 1, "06-results.ipynb": 1}
 def server_config(settings: Settings, logout: str = "/hub/logout") -> dict:
     """The jupyter_server configuration of one person's server (``logout``: the hub's log-out address)."""
     sizes = pool_sizes(settings.pool.split(",")) if settings.pool else dict(HUB_POOL)
-    served = voila_config(port=0, pool=sizes)
+    served = voila_config(port=0, pool=sizes, refill_delay=refill_seconds(settings.pool_refill))
     preheat = served["VoilaConfiguration"]["preheat_kernel"]
     nb_dir = notebooks_dir(settings)
     # What the workbook's home page adds on the hub (templates/voila-orb/tree.html reads it from the page
