@@ -124,7 +124,8 @@ def demo(args: list[str]) -> None:
 
 
 # What `dev.py test --fast` leaves out: the tests that need Chromium, JupyterHub, a fresh virtual
-# environment or PostgreSQL, and the slow ones (a kernel per notebook, voila servers). Markers in pyproject.toml.
+# environment or PostgreSQL, and the slow ones (a kernel per notebook, servers, the documentation's commands
+# and site build). Markers in pyproject.toml.
 FAST = "not browser and not hub and not install and not postgres and not slow"
 
 

@@ -241,6 +241,7 @@ RUNNABLE_PAGES = sorted(
 )
 
 
+@pytest.mark.slow  # runs each page's commands: demos, packets, servers (about a minute in all)
 @pytest.mark.parametrize("name", RUNNABLE_PAGES)
 def test_the_commands_a_page_shows_run(run_page, name):
     results, _ = run_page(name)
@@ -349,6 +350,7 @@ def test_the_packet_manifest_has_the_documented_fields(run_page):
 
 
 # ------------------------------------------------------------------ the site, the README, the links
+@pytest.mark.slow  # a whole Sphinx build
 def test_the_site_builds_without_a_warning(tmp_path):
     """What python3 dev.py docs runs: every warning (a broken link, a missing image, a docstring
     that does not parse, a reference to nothing) fails the build."""

@@ -539,6 +539,7 @@ def _count_sends(survey, counted: list, all_in: threading.Event, total: int):
     survey.writer.submit = counting
 
 
+@pytest.mark.slow  # starts two survey servers
 def test_two_servers_on_one_database_store_a_page_sent_to_both_once(db_url, monkeypatch):
     """200 pages each sent to both servers at once (a double click reaching two servers behind one
     address) and 300 sent once: 500 stored, and everybody reads the thank-you page."""
