@@ -273,6 +273,27 @@ def test_second_run_skips_and_a_change_reruns_only_that_county(ws, run, monkeypa
     assert manifest["packets"][changed]["status"] == "ok"
 
 
+def test_a_second_run_in_one_process_builds_no_preview_again(ws, tmp_path, monkeypatch):
+    """A kernel, the hub's server or a session that builds packets twice pays the first-use costs once."""
+    monkeypatch.setattr(packets.runner, "_WARMED", set())  # a process that has built no packet yet
+    previews = []
+    real = packets.runner.build_packet
+
+    def counted(task):
+        previews.append(task.slug)
+        return real(task)
+
+    monkeypatch.setattr(packets.runner, "build_packet", counted)  # the parent builds only the preview
+    two = ws["demo"][:2]
+    first = packets.run_packets(ws["folder"], counties=two, out=tmp_path / "a", pdf=False, progress=False)
+    assert first.ok and previews == ["warm-up"]
+    second = packets.run_packets(ws["folder"], counties=two, out=tmp_path / "b", pdf=False, progress=False)
+    assert second.ok and sorted(r.county for r in second.results if r.status == "ok") == sorted(two)
+    assert previews == ["warm-up"]  # not again
+    packets.run_packets(ws["folder"], counties=two, out=tmp_path / "c", pdf=True, progress=False)
+    assert previews == ["warm-up", "warm-up"]  # the PDF's first use had not been paid yet
+
+
 def test_failing_county_is_isolated_and_named(ws, tmp_path, monkeypatch):
     victim = ws["demo"][0]
     original = packets.Packet._roles

@@ -47,6 +47,9 @@ class Stopped(KeyboardInterrupt):
 # for its children for ever. The waiting loop also wakes on _WAKE and raises the remembered stop itself.
 _STOP: list[int] = []
 _WAKE: list[int] = []
+#: What this process has warmed up already ("html", "pdf"): a second run in one process (a kernel, the
+#: hub's server, a test session) has paid the first-use costs and skips the preview.
+_WARMED: set[str] = set()
 
 
 def request_stop(signum: int) -> None:
@@ -145,8 +148,12 @@ def warm_up(pdf: bool = True) -> bool:
     so every first-use cost (imports, fonts, IPython, templates, WeasyPrint)
     is paid once in the parent instead of once per child. A run of one county
     has no warm-up: its only child pays those costs once, and the preview
-    would double the run's work.
+    would double the run's work; nor has a second run in the same process,
+    which paid them in its first.
     """
+    wanted = {"html", "pdf"} if pdf else {"html"}
+    if wanted <= _WARMED:
+        return True
     import matplotlib
 
     matplotlib.use("Agg")
@@ -163,6 +170,8 @@ def warm_up(pdf: bool = True) -> bool:
         except Exception:  # noqa: BLE001 - as below: each county reports its own error
             return False
     # A failing preview is not fatal: each county still runs and reports its own error.
+    if result.status == Status.OK:
+        _WARMED.update(wanted)
     return result.status == Status.OK
 
 
