@@ -78,14 +78,9 @@ def workspace(tmp_path, monkeypatch):
 @pytest.fixture
 def run_orb(capsys):
     """``run_orb(*args)`` runs the ``orb`` command in this process: its exit code, output and error output."""
-    from orb_widgets.cli import main
+    from orb_cli import orb
 
-    def run(*args):
-        code = main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+    return lambda *args: orb(capsys, *args)
 
 
 @pytest.fixture

@@ -5,14 +5,7 @@ import subprocess
 import sys
 
 import pytest
-
-from orb_widgets.cli import main
-
-
-def orb(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
+from orb_cli import orb
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 import vendors
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from orb_cli import orb
 
 from orb_widgets.app import App
 from orb_widgets.content import RoleGroup, Scale
@@ -604,15 +605,8 @@ def test_sha256_is_of_the_file_bytes(inst, crowd, tmp_path):
 
 # ---------------------------------------------------------------- `orb import`: all or nothing, one line
 
-from orb_widgets.cli import main  # noqa: E402
 
 ROLE_Q = "Which group best fits your role?"
-
-
-def orb(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

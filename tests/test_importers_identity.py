@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 import vendors
+from orb_cli import orb
 from test_importers import make_instrument
 
 from orb_widgets.app import App
-from orb_widgets.cli import main
 from orb_widgets.store import _ENGINES
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -39,12 +39,6 @@ def ws(db_url, tmp_path, monkeypatch):
         make_instrument()
     )
     return folder
-
-
-def orb(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def imported(capsys, ws, path, wave="w1", *extra):

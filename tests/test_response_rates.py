@@ -10,9 +10,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from orb_cli import orb
 
 from orb_widgets.app import App
-from orb_widgets.cli import main
 from orb_widgets.exceptions import WorkspaceError
 from orb_widgets.instrument import tailor
 from orb_widgets.packets import Packet, run_packets
@@ -26,12 +26,6 @@ WAVE = "2026-spring"
 # Supervisors are too few to show; leadership is then hidden with them, so the total cannot give them away.
 PEOPLE = {"leadership": 6, "supervisors": 2, "social_workers": 10}
 INVITED = "leadership=8,supervisors=4,social_workers=20"
-
-
-def orb(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _workspace(folder: Path, people: dict = PEOPLE) -> Store:

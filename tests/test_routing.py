@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from orb_cli import orb as _orb
 
 from orb_widgets.exceptions import InstrumentError
 from orb_widgets.instrument import export_text, from_json, tailor
@@ -316,14 +317,6 @@ def test_an_unrouted_survey_ticks_the_role_from_the_link_and_shows_everything(ro
 
 
 # ---------------------------------------------------------------- the command line
-def _orb(capsys, *args):
-    from orb_widgets.cli import main
-
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_cli_creates_a_routed_survey_and_exports_who_sees_what(workspace, capsys, tmp_path):
     assert _orb(capsys, "init", "--workspace", workspace)[0] == 0
     code, out, err = _orb(

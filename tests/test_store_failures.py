@@ -12,20 +12,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from orb_cli import orb
 
 from orb_widgets.app import App
-from orb_widgets.cli import main
 from orb_widgets.exceptions import ImportFileError, InvalidValue, OrbError, StaleEdit, UnknownCounty, WorkspaceError
 from orb_widgets.instrument import tailor
 from orb_widgets.store import _ENGINES, NewResponse, Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def orb(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # ----------------------------------------------------------------- the same rules on both backends

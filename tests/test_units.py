@@ -12,6 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from orb_cli import orb as _orb
 
 from orb_widgets.exceptions import InvalidValue, WorkspaceError
 from orb_widgets.instrument import tailor
@@ -174,14 +175,6 @@ def test_the_upgrade_to_schema_5_keeps_every_response_on_both_databases(db_url):
 
 
 # ------------------------------------------------------------------ made, asked, imported
-def _orb(capsys, *args):
-    from orb_widgets.cli import main
-
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_cli_adds_the_unit_question_and_an_import_reads_its_column(workspace, capsys, tmp_path):
     from orb_widgets.app import App
     from orb_widgets.results import county_results

@@ -13,19 +13,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from orb_cli import orb
 
-from orb_widgets.cli import main
 from orb_widgets.content import _raw_pack
 from orb_widgets.exceptions import OrbError
 from orb_widgets.hub.teams import read_teams
 
 PACK = Path(__file__).parent.parent / "data" / "cpm-orb" / "pack.yaml"
-
-
-def orb(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def one_line(err: str, path: Path) -> str:
