@@ -15,7 +15,6 @@ from orb_widgets.format import closing
 from orb_widgets.results import response_rate
 
 ANSWERS = {"role": "supervisors", "q-A1": "4", "q-A2": "5"}
-DAY = dt.date.today()
 
 
 @pytest.fixture
@@ -23,13 +22,14 @@ def server(tmp_path, monkeypatch):
     monkeypatch.delenv("ORB_DATABASE_URL", raising=False)
     make_workspace(tmp_path / "ws")
     running = start(tmp_path / "ws")
-    running.store.plan_link(running.token, 30, DAY)  # closes at the end of today
+    running.day = dt.date.today()  # read here, not when the module is imported: a run may cross midnight
+    running.store.plan_link(running.token, 30, running.day)  # closes at the end of today
     yield running
     running.stop()
 
 
 def test_the_link_takes_answers_through_its_closing_day(server):
-    server.survey.today = lambda: DAY
+    server.survey.today = lambda: server.day
     b = Browser()
     b.get(server.link())
     assert b.status == 200 and "<form" in b.page
@@ -38,10 +38,10 @@ def test_the_link_takes_answers_through_its_closing_day(server):
 
 
 def test_the_day_after_its_closing_day_the_page_says_it_has_closed_kindly(server):
-    server.survey.today = lambda: DAY
+    server.survey.today = lambda: server.day
     b = Browser()
     b.get(server.link())  # the form was opened on the last day …
-    server.survey.today = lambda: DAY + dt.timedelta(days=1)  # … and sent after midnight
+    server.survey.today = lambda: server.day + dt.timedelta(days=1)  # … and sent after midnight
     b.post(server.link(), ANSWERS)
     assert b.status == 410 and "This survey closed before your answers arrived" in b.page
     assert b.checked()["q-A1"] == "4"  # what they chose is still on screen
@@ -56,10 +56,14 @@ def test_the_day_after_its_closing_day_the_page_says_it_has_closed_kindly(server
 
 def test_the_link_is_open_on_its_day_and_closed_after_it_everywhere(server):
     link = server.store.link(server.token)
-    assert link.open_on(DAY) and not link.open_on(DAY + dt.timedelta(days=1))
-    assert response_rate(server.store, link, DAY).closing == "closes today"
-    after = response_rate(server.store, link, DAY + dt.timedelta(days=1)).closing
-    assert after == closing(DAY, DAY + dt.timedelta(days=1)) == f"closed on {DAY:%B} {DAY.day}, {DAY.year}"
+    assert link.open_on(server.day) and not link.open_on(server.day + dt.timedelta(days=1))
+    assert response_rate(server.store, link, server.day).closing == "closes today"
+    after = response_rate(server.store, link, server.day + dt.timedelta(days=1)).closing
+    assert (
+        after
+        == closing(server.day, server.day + dt.timedelta(days=1))
+        == f"closed on {server.day:%B} {server.day.day}, {server.day.year}"
+    )
 
 
 def test_orb_survey_list_json_is_the_documented_contract(server, capsys, tmp_path):
@@ -69,7 +73,7 @@ def test_orb_survey_list_json_is_the_documented_contract(server, capsys, tmp_pat
     assert [r["county"] for r in rows] == [COUNTY]
     row = rows[0]
     assert row["token"] == server.token and row["url"].endswith(f"/survey/{server.token}")
-    assert (row["open"], row["closes_on"], row["invited"], row["closed_at"]) == (True, DAY.isoformat(), 30, None)
+    assert (row["open"], row["closes_on"], row["invited"], row["closed_at"]) == (True, server.day.isoformat(), 30, None)
     assert (row["responses"], row["answered"], row["closing"]) == (0, "0 of 30 answered (0%)", "closes today")
     server.store.close_link(server.token)
     assert main(["survey", "list", "--workspace", folder, "--county", COUNTY, "--json"]) == 0

@@ -617,9 +617,9 @@ def test_plan_competence_chart_and_activities(ws):
 
 def test_followup_carries_unfinished_items_forward(ws):
     board = FollowUpBoard(ctx_for(ws, CPM, "Ana"), scheduler=never)
-    reviewed = (
-        dt.date.today() - dt.timedelta(weeks=3)
-    ).isoformat()  # the demo's review, three weeks before it was made
+    reviewed = max(workbook.load_all(ws, CPM, "followup"))  # the demo's review, three weeks before it was made
+    made = dt.date.fromisoformat(reviewed) + dt.timedelta(weeks=3)
+    assert made in (dt.date.today(), dt.date.today() - dt.timedelta(days=1))  # yesterday: a run across midnight
     assert board.choice.value == reviewed
     saved = workbook.load(ws, CPM, "followup", reviewed)
     board.editor.boxes["improve"].value += "\nShorter agendas"
