@@ -336,6 +336,7 @@ def test_orb_plan_json_has_the_documented_fields(run_page):
     assert _table_fields(page, "## `orb plan --json`", nth=3) == list(data["rows"][0]["pulse"])
 
 
+@pytest.mark.slow  # runs the coordinator guide's commands: a demo and its packets with PDFs
 def test_the_packet_manifest_has_the_documented_fields(run_page):
     import json
 
