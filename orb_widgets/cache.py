@@ -227,8 +227,9 @@ def _prune(folder: Path, county: str, keep: Path) -> None:
 
 #: Charts drawn from what a team typed (not from survey answers), kept in ``.cache/charts``.
 CHARTS = Path(".cache") / "charts"
-#: Such charts kept in a workspace: the newest; older ones were drawn from ratings since changed.
-KEEP_CHARTS = 64
+#: Such charts kept in a workspace: the newest (about 12 KB each; a state's 58 counties have about two a
+#: county), older ones were drawn from ratings since changed.
+KEEP_CHARTS = 1024
 
 
 def drawn(store, name: str, inputs, draw, alt: str) -> dict:

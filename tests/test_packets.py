@@ -12,6 +12,7 @@ import pytest
 
 from orb_widgets import packets, workbook
 from orb_widgets.app import App
+from orb_widgets.cache import CHARTS
 from orb_widgets.cli import main
 from orb_widgets.demo import make_demo
 from orb_widgets.instrument import tailor
@@ -645,6 +646,7 @@ def test_an_audience_has_one_colour_in_all_of_a_units_charts(both, monkeypatch):
         return ax
 
     monkeypatch.setattr(plots, "key_message_ratings", spy)
+    shutil.rmtree(both["store"].folder / CHARTS, ignore_errors=True)  # drawn now, not read from the packet run's
     packets.Packet(both["store"], both["names"][1]).section_html("messages")
     assert len(drawn) >= 2
     colour = {}
@@ -655,6 +657,33 @@ def test_an_audience_has_one_colour_in_all_of_a_units_charts(both, monkeypatch):
     assert any(sum(a in chart for chart in drawn) > 1 for a in colour), "an audience in two charts"
     assert all(len(c) == 1 for c in colour.values()), colour
     assert len({next(iter(c)) for c in colour.values()}) == len(colour)
+
+
+def test_a_packet_built_again_draws_no_chart_of_what_the_team_typed(workspace, monkeypatch):
+    """The key-message and competence charts are kept in the workspace as the workbook's pages keep them:
+    the second build shows the same pictures without drawing; a changed rating draws that chart again."""
+    from orb_widgets import plots
+
+    store = App.for_workspace(workspace, create=True).store
+    name = make_demo(store, counties=1, seed=5)[0]
+    calls = []
+    for chart in ("key_message_ratings", "competence"):
+        real = getattr(plots, chart)
+        monkeypatch.setattr(
+            plots, chart, lambda *a, _real=real, _name=chart, **kw: calls.append(_name) or _real(*a, **kw)
+        )
+    first = [packets.Packet(store, name).section_html(s) for s in ("messages", "plan")]
+    assert "key_message_ratings" in calls
+    calls.clear()
+    assert [packets.Packet(store, name).section_html(s) for s in ("messages", "plan")] == first
+    assert calls == []
+
+    key, message = next(iter(workbook.load_all(store, name, "key_message").items()))
+    message.tests[0].ratings = {k: 1 for k in message.tests[0].ratings}
+    workbook.save(store, name, "key_message", key, message.model_dump(mode="json"), "a county team member")
+    again = packets.Packet(store, name).section_html("messages")
+    assert calls.count("key_message_ratings") == 2  # that message's chart, wide and for a phone
+    assert again != first[0]
 
 
 def _section_starts(pdf) -> list[bool]:

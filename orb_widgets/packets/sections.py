@@ -275,6 +275,15 @@ class Packet:
                 narrow = plots.to_svg(draw())
         return Chart(plots.to_svg(ax), alt or (f"Chart: {title}" if title else "Chart"), narrow)
 
+    def _kept(self, name: str, inputs, draw, alt: str) -> Chart:
+        """A chart of what the team typed, drawn once per ``inputs`` and kept in the workspace as the
+        workbook's pages keep it (:func:`orb_widgets.cache.drawn`): a packet built again draws nothing."""
+        from ..cache import drawn
+
+        made = drawn(self.store, name, inputs, draw, alt)
+        narrow = made.get("narrow")
+        return Chart(made["svg"].encode("utf-8"), made["alt"], narrow.encode("utf-8") if narrow else None)
+
     def _chart(self, name: str, draw, alt: str) -> Chart:
         """Chart ``name`` drawn by ``draw()``, kept with the county's cached results (pages draw the same)."""
         if self._cached is None:
@@ -423,7 +432,9 @@ class Packet:
         for mv in views:
             chart = None
             if mv.records:
-                chart = self._fig(
+                chart = self._kept(
+                    "packet-key-message-ratings",
+                    {"records": list(mv.records), "title": mv.chart_title, "colors": colors},
                     lambda mv=mv: plots.key_message_ratings(list(mv.records), title=mv.chart_title, colors=colors),
                     "Chart: "
                     + mv.chart_title.replace("\n", " ")
@@ -495,7 +506,9 @@ class Packet:
         view = plan_view(plan, self.framework.competence_levels if self.framework else ())
         chart = None
         if view.competence_records:
-            chart = self._fig(
+            chart = self._kept(
+                "packet-competence",
+                list(view.competence_records),
                 lambda: plots.competence(list(view.competence_records)),
                 "Chart: share of people at each competence level, now and the target: "
                 + "; ".join(f"{c.label}: now {c.now}, target {c.target}" for c in view.competence),
