@@ -286,13 +286,29 @@ def test_a_second_run_in_one_process_builds_no_preview_again(ws, tmp_path, monke
 
     monkeypatch.setattr(packets.runner, "build_packet", counted)  # the parent builds only the preview
     two = ws["demo"][:2]
-    first = packets.run_packets(ws["folder"], counties=two, out=tmp_path / "a", pdf=False, progress=False)
+    one_child = {"pdf": False, "progress": False, "workers": 1}  # two counties in turn: the warm-up pays
+    first = packets.run_packets(ws["folder"], counties=two, out=tmp_path / "a", **one_child)
     assert first.ok and previews == ["warm-up"]
-    second = packets.run_packets(ws["folder"], counties=two, out=tmp_path / "b", pdf=False, progress=False)
+    second = packets.run_packets(ws["folder"], counties=two, out=tmp_path / "b", **one_child)
     assert second.ok and sorted(r.county for r in second.results if r.status == "ok") == sorted(two)
     assert previews == ["warm-up"]  # not again
-    packets.run_packets(ws["folder"], counties=two, out=tmp_path / "c", pdf=True, progress=False)
+    packets.run_packets(ws["folder"], counties=two, out=tmp_path / "c", **{**one_child, "pdf": True})
     assert previews == ["warm-up", "warm-up"]  # the PDF's first use had not been paid yet
+
+
+def test_a_run_with_a_core_for_each_county_builds_no_preview(ws, tmp_path, monkeypatch):
+    """Two counties on two cores: each child pays its first-use costs beside the other, so a preview
+    packet first would only add its own build; three counties on two cores warm up first."""
+    monkeypatch.setattr(packets.runner, "_WARMED", set())
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    previews = []
+    real = packets.runner.build_packet
+    monkeypatch.setattr(packets.runner, "build_packet", lambda task: previews.append(task.slug) or real(task))
+    two = packets.run_packets(ws["folder"], counties=ws["demo"][:2], out=tmp_path / "a", pdf=False, progress=False)
+    assert two.ok and sorted(r.county for r in two.results if r.status == "ok") == sorted(ws["demo"][:2])
+    assert previews == []
+    three = packets.run_packets(ws["folder"], counties=ws["demo"][:3], out=tmp_path / "b", pdf=False, progress=False)
+    assert three.ok and previews == ["warm-up"]
 
 
 def test_failing_county_is_isolated_and_named(ws, tmp_path, monkeypatch):

@@ -140,16 +140,33 @@ def load_manifest(out: Path) -> Manifest:
     return Manifest.load(out)
 
 
+def warm_up_pays(counties: int, workers: int, cores: int | None = None) -> bool:
+    """Whether a run of ``counties`` packets on ``workers`` children is faster after :func:`warm_up`.
+
+    The warm-up pays each first-use cost once, in the parent, then builds a preview
+    packet. That is cheaper only when some core would build more than one packet:
+    when every county has a child and every child a core of its own, the children pay
+    those costs side by side, in the time the parent would pay them once, and the
+    preview would only add its own build (a second, and another with the PDF).
+
+    >>> warm_up_pays(2, workers=2, cores=2), warm_up_pays(3, workers=2, cores=2), warm_up_pays(3, workers=4, cores=2)
+    (False, True, True)
+    """
+    cores = cores or os.cpu_count() or 1
+    return counties > min(workers, cores)
+
+
 def warm_up(pdf: bool = True) -> bool:
     """Import and exercise everything once before children are forked, on a synthetic preview county.
 
     No real county's data is touched here: the warm-up builds the packet of a
     fictional demo county in a private in-memory database (``county=None``),
     so every first-use cost (imports, fonts, IPython, templates, WeasyPrint)
-    is paid once in the parent instead of once per child. A run of one county
-    has no warm-up: its only child pays those costs once, and the preview
-    would double the run's work; nor has a second run in the same process,
-    which paid them in its first.
+    is paid once in the parent instead of once per child. A run with a core
+    for each of its counties has no warm-up (:func:`warm_up_pays`): its
+    children pay those costs side by side, and the preview would add its own
+    build; nor has a second run in the same process, which paid them in its
+    first.
     """
     wanted = {"html", "pdf"} if pdf else {"html"}
     if wanted <= _WARMED:
@@ -447,9 +464,10 @@ def run_packets(
             if scheduler:
                 _run_dask(tasks, scheduler, on_result)
             else:
-                if len(tasks) > 1:  # one county: its child pays the first-use costs once, as the warm-up would
+                workers = max(1, int(workers or os.cpu_count() or 1))
+                if warm_up_pays(len(tasks), workers):
                     warm_up(pdf=pdf)
-                _run_local(tasks, max(1, int(workers or os.cpu_count() or 1)), on_result)
+                _run_local(tasks, workers, on_result)
     finally:
         if bar is not None:
             bar.close()
