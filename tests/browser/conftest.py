@@ -64,6 +64,9 @@ def browser():
     except ImportError:
         pytest.fail("Playwright for Python is missing: pip install -e '.[test]'", pytrace=False)
     path = _chromium_path()
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=30_000)  # as long as the pages' own waits (its default, 5 s, is a busy machine's blink)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=path, args=FLAGS, headless=True)
         yield b
