@@ -129,15 +129,6 @@ def demo(args: list[str]) -> None:
 FAST = "not browser and not hub and not install and not postgres and not slow"
 
 
-def workers(args: list[str]) -> list[str]:
-    """Two pytest-xdist workers, each running whole test files (a file's servers and workspaces are made
-    once, in one worker), unless the arguments choose (``-n 4``; ``-n 0`` or ``--pdb``: one process)."""
-    chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) or a in ("--pdb", "no:xdist") for a in args)
-    if chosen or (os.cpu_count() or 1) < 2:
-        return []
-    return ["-n", "2", "--dist", "loadfile"]
-
-
 def test(args: list[str]) -> None:
     fast = "--fast" in args
     args = [a for a in args if a != "--fast"]
@@ -146,7 +137,7 @@ def test(args: list[str]) -> None:
     if not fast:
         ensure_proxy()
     env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
-    run(PY, "-m", "pytest", *(["-m", FAST] if fast else []), *workers(args), "tests", *args, env=env)
+    run(PY, "-m", "pytest", *(["-m", FAST] if fast else []), "tests", *args, env=env)
 
 
 def docs(args: list[str]) -> None:
