@@ -280,17 +280,13 @@ class Packet:
         workbook's pages keep it (:func:`orb_widgets.cache.drawn`): a packet built again draws nothing."""
         from ..cache import drawn
 
-        made = drawn(self.store, name, inputs, draw, alt)
-        narrow = made.get("narrow")
-        return Chart(made["svg"].encode("utf-8"), made["alt"], narrow.encode("utf-8") if narrow else None)
+        return _as_chart(drawn(self.store, name, inputs, draw, alt))
 
     def _chart(self, name: str, draw, alt: str) -> Chart:
         """Chart ``name`` drawn by ``draw()``, kept with the county's cached results (pages draw the same)."""
         if self._cached is None:
             return self._fig(draw, alt)
-        made = self._cached.chart(name, draw, alt)
-        narrow = made.get("narrow")
-        return Chart(made["svg"].encode("utf-8"), made["alt"], narrow.encode("utf-8") if narrow else None)
+        return _as_chart(self._cached.chart(name, draw, alt))
 
     def _render(self, name: str, **context) -> Markup:
         """Section ``name`` through its partial, with its id and title for the heading."""
@@ -519,3 +515,9 @@ class Packet:
         boards = self.entries["followup"]
         board = board_view(max(boards.values(), key=lambda b: b.date)) if boards else None
         return self._render("followup", board=board)
+
+
+def _as_chart(made: dict) -> Chart:
+    """A kept chart (``{"svg", "narrow", "alt"}``, as :mod:`orb_widgets.cache` keeps it) as the packet shows it."""
+    narrow = made.get("narrow")
+    return Chart(made["svg"].encode("utf-8"), made["alt"], narrow.encode("utf-8") if narrow else None)
