@@ -168,7 +168,7 @@ class Entry:
         (a matplotlib axis) with :func:`orb_widgets.plots.to_svg`, as the packets draw it: once for a
         wide page and once (inside :func:`orb_widgets.plots.narrow`) for a phone."""
 
-        return self.get(f"chart:{name}", lambda: _draw(draw, alt))
+        return self.get(f"chart:{name}", lambda: draw_chart(draw, alt))
 
     def _put(self, name: str, value) -> None:
         self.computed = True
@@ -262,7 +262,7 @@ def drawn(store, name: str, inputs, draw, alt: str) -> dict:
                 return {"svg": kept["svg"], "narrow": kept.get("narrow"), "alt": str(alt)}
         except (OSError, ValueError, UnicodeDecodeError):
             pass  # missing or not readable: drawn again
-    made = _draw(draw, alt)
+    made = draw_chart(draw, alt)
     if path is not None and _write_whole(path, json.dumps({"key": key, **made}, ensure_ascii=False), store.folder):
         older = sorted((p for p in folder.glob("*.json") if p != path), key=_mtime, reverse=True)
         for p in older[KEEP_CHARTS - 1 :]:
@@ -270,7 +270,7 @@ def drawn(store, name: str, inputs, draw, alt: str) -> dict:
     return made
 
 
-def _draw(draw, alt: str) -> dict:
+def draw_chart(draw, alt: str) -> dict:
     """``draw()`` (a matplotlib axis) as SVG text, once for a wide page and once for a phone."""
     from . import plots
 

@@ -262,19 +262,6 @@ class Packet:
         return wave_link(self.store.links(self.county), self.results.wave)
 
     # ----------------------------------------------------------- sections
-    @staticmethod
-    def _fig(draw, alt: str | None = None) -> Chart:
-        """``draw()`` returns a chart's axes: drawn for the page and the print, and again for a phone."""
-        from .. import plots
-
-        ax = draw() if callable(draw) else draw
-        title = ax.get_title(loc="left") or ax.get_title()
-        narrow = None
-        if callable(draw):
-            with plots.narrow():
-                narrow = plots.to_svg(draw())
-        return Chart(plots.to_svg(ax), alt or (f"Chart: {title}" if title else "Chart"), narrow)
-
     def _kept(self, name: str, inputs, draw, alt: str) -> Chart:
         """A chart of what the team typed, drawn once per ``inputs`` and kept in the workspace as the
         workbook's pages keep it (:func:`orb_widgets.cache.drawn`): a packet built again draws nothing."""
@@ -285,7 +272,9 @@ class Packet:
     def _chart(self, name: str, draw, alt: str) -> Chart:
         """Chart ``name`` drawn by ``draw()``, kept with the county's cached results (pages draw the same)."""
         if self._cached is None:
-            return self._fig(draw, alt)
+            from ..cache import draw_chart
+
+            return _as_chart(draw_chart(draw, alt))
         return _as_chart(self._cached.chart(name, draw, alt))
 
     def _render(self, name: str, **context) -> Markup:
